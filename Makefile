@@ -1,0 +1,146 @@
+# mfm: build, test and demo.  GNU make.
+#
+#   make               build the tools into build/
+#   make check         unit tests (Check) and CLI tests
+#   make demo          the whole pipeline on examples/
+#   make install       PREFIX=/usr/local DESTDIR=
+#   make fuzz          fuzz the JSON tokenizer for FUZZ_SECONDS (libFuzzer)
+#   SANITIZE=1         build with ASan and UBSan (into build/san)
+#   DEVELOPER=1        add -Werror
+
+VERSION = 0.1.0
+PREFIX ?= /usr/local
+BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man
+FUZZ_SECONDS ?= 60
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+CFLAGS ?= -O2 -g
+WARNINGS = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wpointer-arith -Wformat=2 -Wvla -Wundef -Wno-sign-compare
+MFM_CFLAGS = -std=c11 $(WARNINGS) -I. -D_POSIX_C_SOURCE=200809L \
+	-D_DEFAULT_SOURCE -DMFM_VERSION='"$(VERSION)"'
+BUILD = build
+ifeq ($(DEVELOPER),1)
+MFM_CFLAGS += -Werror
+endif
+ifeq ($(SANITIZE),1)
+BUILD = build/san
+MFM_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+MFM_LDFLAGS += -fsanitize=address,undefined
+endif
+
+YAML_CFLAGS := $(shell $(PKG_CONFIG) --cflags yaml-0.1 2>/dev/null)
+YAML_LIBS := $(shell $(PKG_CONFIG) --libs yaml-0.1 2>/dev/null || echo -lyaml)
+CURL_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcurl 2>/dev/null)
+CURL_LIBS := $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null || echo -lcurl)
+CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
+CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck)
+
+TOOLS = join window metric threshold alert
+BINS = $(TOOLS:%=$(BUILD)/mfm-%)
+LIB_SRC = $(wildcard lib/*.c)
+LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC = $(wildcard tests/unit/check_*.c)
+UNIT_OBJ = $(UNIT_SRC:%.c=$(BUILD)/%.o)
+MANS = $(wildcard man/*.1 man/*.5 man/*.7)
+
+# What each tool links beyond libmfm.a: only what it uses.
+LIBS_join = $(YAML_LIBS)
+LIBS_window = $(YAML_LIBS)
+LIBS_metric = $(YAML_LIBS) -lm
+LIBS_threshold = $(YAML_LIBS) -lm
+LIBS_alert = $(YAML_LIBS) $(CURL_LIBS)
+
+ALL_CFLAGS = $(MFM_CFLAGS) $(YAML_CFLAGS) $(CURL_CFLAGS) $(CFLAGS)
+
+.PHONY: all check unit cli demo deps install uninstall clean fuzz bench
+.DELETE_ON_ERROR:
+
+all: $(BINS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/libmfm.a: $(LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/mfm-%: $(BUILD)/cmd/mfm-%.o $(BUILD)/libmfm.a
+	$(CC) $(MFM_LDFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libmfm.a $(LIBS_$*)
+
+# Unit tests: every tests/unit/check_<module>.c defines
+# `Suite *suite_<module>(void)`; the list is generated.
+$(BUILD)/tests/unit/suites.inc: $(UNIT_SRC)
+	@mkdir -p $(dir $@)
+	@for f in $(notdir $(basename $(UNIT_SRC))); do \
+		echo "SUITE($${f#check_})"; done > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/tests/unit/main.o: tests/unit/main.c $(BUILD)/tests/unit/suites.inc
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -I$(BUILD)/tests/unit -c -o $@ $<
+
+$(BUILD)/tests/unit/check_%.o: tests/unit/check_%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/unit-tests: $(BUILD)/tests/unit/main.o $(UNIT_OBJ) $(BUILD)/libmfm.a
+	$(CC) $(MFM_LDFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(YAML_LIBS) \
+		$(CURL_LIBS) -lm
+
+deps:
+	@scripts/install-deps --if-missing
+
+unit: deps $(BUILD)/unit-tests
+	cd tests/unit && MFM_TESTDATA=../data ../../$(BUILD)/unit-tests
+
+cli: deps $(BINS)
+	MFM_BIN=$(CURDIR)/$(BUILD) tests/cli/run
+
+check: deps
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory cli
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@MFM_BIN=$(CURDIR)/$(BUILD) scripts/demo
+
+# Fuzzing the tokenizer with libFuzzer (clang); bounded by FUZZ_SECONDS.
+$(BUILD)/fuzz/fuzz-json: tests/fuzz/fuzz_json.c lib/json.c lib/buf.c lib/err.c
+	@mkdir -p $(dir $@)
+	clang -g -O1 -I. -fsanitize=fuzzer,address,undefined \
+		-D_DEFAULT_SOURCE -o $@ $^
+
+fuzz: deps $(BUILD)/fuzz/fuzz-json
+	@mkdir -p $(BUILD)/fuzz/corpus
+	$(BUILD)/fuzz/fuzz-json -max_total_time=$(FUZZ_SECONDS) \
+		-max_len=4096 -dict=tests/fuzz/json.dict \
+		$(BUILD)/fuzz/corpus tests/data/json
+
+$(BUILD)/bench-json: tests/bench/bench_json.c $(BUILD)/libmfm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -O2 -o $@ $^
+
+bench: $(BINS) $(BUILD)/bench-json
+	scripts/bench
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
+	for t in $(TOOLS); do \
+		install -m 755 $(BUILD)/mfm-$$t $(DESTDIR)$(BINDIR)/mfm-$$t; done
+	for m in $(MANS); do \
+		s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+
+uninstall:
+	for t in $(TOOLS); do rm -f $(DESTDIR)$(BINDIR)/mfm-$$t; done
+	for m in $(MANS); do \
+		s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(TOOLS:%=$(BUILD)/cmd/mfm-%.d)

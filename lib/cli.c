@@ -1,0 +1,490 @@
+/*
+ * The command-line layer shared by the tools; see cli.h.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/cli.h"
+#include "lib/tm.h"
+#include "lib/banned.h"
+
+struct mfm_cli mfm_cli;
+static int had_error;
+
+void
+mfm_cli_init(const char *prog, const char *usage)
+{
+	memset(&mfm_cli, 0, sizeof(mfm_cli));
+	mfm_cli.prog = prog;
+	mfm_cli.usage = usage;
+	mfm_buf_init(&mfm_cli.out);
+	/* A filter ends quietly when its reader goes away. */
+	signal(SIGPIPE, SIG_DFL);
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+}
+
+static void
+vmsg(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", mfm_cli.prog);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void
+mfm_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+	had_error = 1;
+}
+
+void
+mfm_die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+	exit(2);
+}
+
+void
+mfm_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Try '%s --help' for more information.\n",
+	    mfm_cli.prog);
+	exit(2);
+}
+
+void
+mfm_die_err(const struct mfm_err *err)
+{
+	mfm_die("%s", err->msg);
+}
+
+int
+mfm_cli_option(int ch, const char *arg)
+{
+	switch (ch) {
+	case 'h':
+		fputs(mfm_cli.usage, stdout);
+		exit(mfm_cli_finish(0));
+	case 'V':
+		printf("%s %s\n", mfm_cli.prog, MFM_VERSION);
+		exit(mfm_cli_finish(0));
+	case 'u':
+		mfm_cli.unbuffered = 1;
+		return 1;
+	case 'v':
+		mfm_cli.verbose = 1;
+		return 1;
+	case 'c':
+		mfm_cli.config_path = arg;
+		return 1;
+	case MFM_OPT_REJECTS:
+		mfm_cli.rejects_path = arg;
+		return 1;
+	case MFM_OPT_MAX_LINE:
+		mfm_cli.max_line = mfm_cli_size("--max-line", arg);
+		return 1;
+	case '?':
+		/* getopt_long has said what was wrong. */
+		fprintf(stderr, "Try '%s --help' for more information.\n",
+		    mfm_cli.prog);
+		exit(2);
+	default:
+		return 0;
+	}
+}
+
+static int64_t
+duration(const char *opt, const char *arg, int allow_zero)
+{
+	struct mfm_err err;
+	int64_t us;
+
+	if (mfm_tm_parse_duration(arg, &us, allow_zero, &err) != 0)
+		mfm_usage_error("%s: %s", opt, err.msg);
+	return us;
+}
+
+int64_t
+mfm_cli_duration(const char *opt, const char *arg)
+{
+	return duration(opt, arg, 0);
+}
+
+int64_t
+mfm_cli_duration0(const char *opt, const char *arg)
+{
+	return duration(opt, arg, 1);
+}
+
+double
+mfm_cli_double(const char *opt, const char *arg)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (*arg == '\0' || *end != '\0' || errno == ERANGE || v != v ||
+	    v > 1.7976931348623157e308 || v < -1.7976931348623157e308)
+		mfm_usage_error("%s: invalid number '%s'", opt, arg);
+	return v;
+}
+
+size_t
+mfm_cli_size(const char *opt, const char *arg)
+{
+	char *end;
+	unsigned long long v;
+	unsigned shift = 0;
+
+	if (*arg < '0' || *arg > '9')
+		mfm_usage_error("%s: invalid size '%s'", opt, arg);
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (*end == 'k' || *end == 'K')
+		shift = 10, end++;
+	else if (*end == 'M')
+		shift = 20, end++;
+	else if (*end == 'G')
+		shift = 30, end++;
+	if (*end != '\0' || errno == ERANGE || v == 0 ||
+	    v > (SIZE_MAX >> 1) >> shift)
+		mfm_usage_error("%s: invalid size '%s'", opt, arg);
+	return (size_t)(v << shift);
+}
+
+void
+mfm_cli_path(const char *opt, const char *arg, struct mfm_json_path *p)
+{
+	struct mfm_err err;
+
+	if (mfm_json_path_parse(p, arg, &err) != 0)
+		mfm_usage_error("%s: %s", opt, err.msg);
+}
+
+void
+mfm_cli_paths(const char *opt, const char *arg, struct mfm_json_path **ps,
+    size_t *n)
+{
+	const char *p = arg, *q;
+	char *one;
+
+	*ps = NULL;
+	*n = 0;
+	for (;;) {
+		/* A comma inside quotes or after a backslash is part of a key. */
+		int quoted = 0;
+
+		for (q = p; *q && (quoted || *q != ','); q++) {
+			if (*q == '\\' && q[1])
+				q++;
+			else if (*q == '"')
+				quoted = !quoted;
+		}
+		one = mfm_xmemdup(p, (size_t)(q - p));
+		*ps = mfm_xreallocarray(*ps, *n + 1, sizeof(**ps));
+		mfm_cli_path(opt, one, &(*ps)[*n]);
+		(*n)++;
+		free(one);
+		if (*q == '\0')
+			break;
+		p = q + 1;
+	}
+}
+
+void
+mfm_cli_config_die(const struct mfm_err *err)
+{
+	const char *path = mfm_cli.config_path ? mfm_cli.config_path : "-";
+
+	if (err->line > 0)
+		mfm_die("%s:%zu:%zu: %s", path, err->line, err->col, err->msg);
+	mfm_die("%s: %s", path, err->msg);
+}
+
+const struct mfm_cfg_node *
+mfm_cli_config(const char *section, const char *const *known)
+{
+	static const char *const sections[] = {
+		"join", "window", "metric", "threshold", "alert", "drift",
+		"slice", NULL
+	};
+	const struct mfm_cfg_node *n;
+	struct mfm_err err;
+
+	if (mfm_cli.config_path == NULL)
+		return NULL;
+	mfm_err_clear(&err);
+	if (mfm_cli.cfg.path == NULL &&
+	    mfm_cfg_load(&mfm_cli.cfg, mfm_cli.config_path, &err) != 0)
+		mfm_cli_config_die(&err);
+	if (mfm_cli.cfg.root == NULL)
+		return NULL;
+	if (mfm_cli.cfg.root->type != MFM_CFG_MAP) {
+		mfm_cfg_err(mfm_cli.cfg.root, &err,
+		    "expected a mapping of tool sections");
+		mfm_cli_config_die(&err);
+	}
+	if (mfm_cfg_check_keys(mfm_cli.cfg.root, sections, &err) != 0)
+		mfm_cli_config_die(&err);
+	n = mfm_cfg_get(mfm_cli.cfg.root, section);
+	if (n == NULL)
+		return NULL;
+	if (n->type != MFM_CFG_MAP) {
+		mfm_cfg_err(n, &err, "section '%s' must be a mapping",
+		    section);
+		mfm_cli_config_die(&err);
+	}
+	if (known != NULL && mfm_cfg_check_keys(n, known, &err) != 0)
+		mfm_cli_config_die(&err);
+	return n;
+}
+
+/* Report a value error of the library at config node n, and exit 2. */
+static void __attribute__((noreturn))
+cfg_die_at(const struct mfm_cfg_node *n, const struct mfm_err *why)
+{
+	struct mfm_err err;
+	char msg[sizeof(why->msg)];
+
+	memcpy(msg, why->msg, sizeof(msg));
+	mfm_cfg_err(n, &err, "%s", msg);
+	mfm_cli_config_die(&err);
+}
+
+const char *
+mfm_cli_cfg_str(const struct mfm_cfg_node *n, const char *dflt)
+{
+	struct mfm_err err;
+	const char *s = dflt;
+
+	if (mfm_cfg_str(n, &s, &err) != 0)
+		mfm_cli_config_die(&err);
+	return s;
+}
+
+double
+mfm_cli_cfg_double(const struct mfm_cfg_node *n, double dflt)
+{
+	struct mfm_err err;
+	double v = dflt;
+
+	if (mfm_cfg_double(n, &v, &err) != 0)
+		mfm_cli_config_die(&err);
+	return v;
+}
+
+int64_t
+mfm_cli_cfg_duration(const struct mfm_cfg_node *n, int64_t dflt,
+    int allow_zero)
+{
+	struct mfm_err err;
+	const char *s = NULL;
+	int64_t us;
+
+	if (n == NULL)
+		return dflt;
+	if (mfm_cfg_str(n, &s, &err) != 0)
+		mfm_cli_config_die(&err);
+	if (mfm_tm_parse_duration(s, &us, allow_zero, &err) != 0)
+		cfg_die_at(n, &err);
+	return us;
+}
+
+void
+mfm_cli_cfg_path(const struct mfm_cfg_node *n, struct mfm_json_path *p)
+{
+	struct mfm_err err;
+	const char *s = NULL;
+
+	if (mfm_cfg_str(n, &s, &err) != 0)
+		mfm_cli_config_die(&err);
+	if (mfm_json_path_parse(p, s, &err) != 0)
+		cfg_die_at(n, &err);
+}
+
+void
+mfm_cli_cfg_paths(const struct mfm_cfg_node *n, struct mfm_json_path **ps,
+    size_t *np)
+{
+	struct mfm_err err;
+	size_t i;
+
+	if (n == NULL)
+		return;
+	if (n->type == MFM_CFG_SCALAR) {
+		mfm_cli_paths("config", n->value, ps, np);
+		return;
+	}
+	if (n->type != MFM_CFG_SEQ) {
+		mfm_cfg_err(n, &err, "expected a list of field paths");
+		mfm_cli_config_die(&err);
+	}
+	*ps = mfm_xcalloc(n->n ? n->n : 1, sizeof(**ps));
+	*np = n->n;
+	for (i = 0; i < n->n; i++)
+		mfm_cli_cfg_path(n->items[i], &(*ps)[i]);
+}
+
+void
+mfm_cli_open(struct mfm_reader *r, const char *path)
+{
+	struct mfm_err err;
+
+	if (mfm_reader_open(r, path, mfm_cli.max_line, &err) != 0)
+		mfm_die_err(&err);
+	r->spill = mfm_cli.rejects;
+}
+
+static void
+open_rejects(void)
+{
+	if (mfm_cli.rejects_path == NULL || mfm_cli.rejects != NULL)
+		return;
+	mfm_cli.rejects = fopen(mfm_cli.rejects_path, "a");
+	if (mfm_cli.rejects == NULL)
+		mfm_die("%s: %s", mfm_cli.rejects_path, strerror(errno));
+}
+
+static void
+vbad(const struct mfm_reader *r, size_t col, const char *fmt, va_list ap)
+{
+	if (col > 0)
+		fprintf(stderr, "%s: %s:%zu:%zu: ", mfm_cli.prog, r->name,
+		    r->lineno, col);
+	else
+		fprintf(stderr, "%s: %s:%zu: ", mfm_cli.prog, r->name,
+		    r->lineno);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	mfm_cli.nbad++;
+	had_error = 1;
+	if (mfm_cli.rejects_path != NULL && r->line != NULL) {
+		open_rejects();
+		fwrite(r->line, 1, r->len, mfm_cli.rejects);
+		fputc('\n', mfm_cli.rejects);
+	}
+}
+
+void
+mfm_cli_bad(const struct mfm_reader *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vbad(r, 0, fmt, ap);
+	va_end(ap);
+}
+
+static void
+bad_at(const struct mfm_reader *r, size_t col, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vbad(r, col, fmt, ap);
+	va_end(ap);
+}
+
+int
+mfm_cli_next(struct mfm_reader *r, struct mfm_json *j)
+{
+	struct mfm_err err;
+
+	if (mfm_cli.rejects_path != NULL && mfm_cli.rejects == NULL) {
+		open_rejects();
+		r->spill = mfm_cli.rejects;
+	}
+	for (;;) {
+		mfm_err_clear(&err);
+		switch (mfm_reader_next(r, &err)) {
+		case MFM_IO_EOF:
+			return 0;
+		case MFM_IO_ERROR:
+			mfm_die_err(&err);
+		case MFM_IO_BAD:
+			mfm_cli.nread++;
+			bad_at(r, 0, "%s", err.msg);
+			continue;
+		case MFM_IO_LINE:
+			break;
+		}
+		if (mfm_io_blank(r->line, r->len))
+			continue;
+		mfm_cli.nread++;
+		if (mfm_json_parse(j, r->line, r->len, &err) != 0) {
+			bad_at(r, err.col, "%s", err.msg);
+			continue;
+		}
+		if (j->tok[0].type != MFM_JSON_OBJECT) {
+			bad_at(r, 0, "record is not a JSON object");
+			continue;
+		}
+		return 1;
+	}
+}
+
+void
+mfm_cli_emit(void)
+{
+	struct mfm_buf *b = &mfm_cli.out;
+
+	mfm_buf_addc(b, '\n');
+	if (fwrite(b->p, 1, b->len, stdout) != b->len)
+		mfm_die("write error: %s", strerror(errno));
+	mfm_buf_clear(b);
+	mfm_cli.nout++;
+	if (mfm_cli.unbuffered && fflush(stdout) != 0)
+		mfm_die("write error: %s", strerror(errno));
+}
+
+int
+mfm_cli_finish(int ok_status)
+{
+	int status = had_error || mfm_cli.nbad ? 2 : ok_status;
+
+	if (mfm_cli.rejects != NULL) {
+		if (fclose(mfm_cli.rejects) != 0) {
+			mfm_warn("%s: %s", mfm_cli.rejects_path,
+			    strerror(errno));
+			status = 2;
+		}
+		mfm_cli.rejects = NULL;
+	}
+	errno = 0;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		int e = errno ? errno : EIO;
+
+		fprintf(stderr, "%s: write error: %s\n", mfm_cli.prog,
+		    strerror(e));
+		fclose(stdout);
+		return 2;
+	}
+	if (fclose(stdout) != 0) {
+		fprintf(stderr, "%s: write error: %s\n", mfm_cli.prog,
+		    strerror(errno));
+		return 2;
+	}
+	mfm_buf_release(&mfm_cli.out);
+	mfm_cfg_release(&mfm_cli.cfg);
+	return status;
+}

@@ -1,0 +1,144 @@
+/*
+ * The command-line layer shared by the tools in cmd/: messages in the
+ * house form ("prog: file:line: what is wrong"), option validators that
+ * exit 2 on a bad value, the common options, the configuration file, the
+ * record loop with bad-record accounting and --rejects, and the checked
+ * close of stdout.  Unlike the rest of lib/, this module prints and exits:
+ * it is the part of main() that every tool shares.
+ */
+#ifndef MFM_CLI_H
+#define MFM_CLI_H
+
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lib/buf.h"
+#include "lib/cfg.h"
+#include "lib/err.h"
+#include "lib/io.h"
+#include "lib/json.h"
+
+/* Long-only option codes shared by the tools. */
+enum {
+	MFM_OPT_REJECTS = 0x100,
+	MFM_OPT_MAX_LINE,
+	MFM_OPT_TOOL = 0x200		/* tools number their own from here */
+};
+
+#define MFM_CLI_SHORT "hVuvc:"
+#define MFM_CLI_LONG \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ "version", no_argument, NULL, 'V' }, \
+	{ "unbuffered", no_argument, NULL, 'u' }, \
+	{ "verbose", no_argument, NULL, 'v' }, \
+	{ "config", required_argument, NULL, 'c' }, \
+	{ "rejects", required_argument, NULL, MFM_OPT_REJECTS }, \
+	{ "max-line", required_argument, NULL, MFM_OPT_MAX_LINE }
+
+/* The help text for the common options, for a tool's usage text. */
+#define MFM_CLI_HELP \
+"  -c, --config FILE     read settings from FILE's section for this tool\n" \
+"      --rejects FILE    append bad input lines, whole, to FILE\n" \
+"      --max-line SIZE   longest input line (default 4M)\n" \
+"  -u, --unbuffered      flush output after every record\n" \
+"  -v, --verbose         report counts on stderr at the end\n" \
+"  -h, --help            show this help and exit\n" \
+"  -V, --version         show the version and exit\n"
+
+struct mfm_cli {
+	const char *prog;
+	const char *usage;	/* full help text, SYNOPSIS first */
+	int unbuffered;
+	int verbose;
+	size_t max_line;
+	const char *config_path;
+	struct mfm_cfg cfg;
+	const char *rejects_path;
+	FILE *rejects;
+	uint64_t nread;		/* input records (non-blank lines) */
+	uint64_t nbad;		/* bad records reported */
+	uint64_t nout;		/* records written */
+	struct mfm_buf out;	/* the record being built */
+};
+
+/* The process-wide tool state, so that mfm_die() knows the name. */
+extern struct mfm_cli mfm_cli;
+
+void mfm_cli_init(const char *prog, const char *usage);
+
+/* "prog: msg" on stderr. */
+void mfm_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "prog: msg" on stderr, exit 2. */
+void mfm_die(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+/* "prog: msg" and "Try 'prog --help'." on stderr, exit 2. */
+void mfm_usage_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+/* Print an error from the library and exit 2. */
+void mfm_die_err(const struct mfm_err *err) __attribute__((noreturn));
+
+/*
+ * Handle a common option; returns 1 if ch was one, 0 otherwise.  Unknown
+ * options ('?') end in a usage error here too.
+ */
+int mfm_cli_option(int ch, const char *arg);
+
+/* Validators: each exits 2 with "prog: --opt: invalid ... 'arg'". */
+int64_t mfm_cli_duration(const char *opt, const char *arg);
+/* A duration that may be zero (offsets, lateness). */
+int64_t mfm_cli_duration0(const char *opt, const char *arg);
+double mfm_cli_double(const char *opt, const char *arg);
+/* Sizes: an integer with an optional k, M or G suffix (powers of 1024). */
+size_t mfm_cli_size(const char *opt, const char *arg);
+void mfm_cli_path(const char *opt, const char *arg, struct mfm_json_path *p);
+/* A comma-separated list of paths; *n paths are allocated in *ps. */
+void mfm_cli_paths(const char *opt, const char *arg,
+    struct mfm_json_path **ps, size_t *n);
+
+/*
+ * Load the configuration named by -c (if any) and return the tool's
+ * section, checked against the NULL-terminated known keys; NULL when
+ * there is no config or no such section.  Errors exit 2 as
+ * "prog: file:line:col: msg".
+ */
+const struct mfm_cfg_node *mfm_cli_config(const char *section,
+    const char *const *known);
+/* Report a config error at a node and exit 2. */
+void mfm_cli_config_die(const struct mfm_err *err) __attribute__((noreturn));
+/* Config scalar readers that exit 2 on a type error (no-op when n NULL). */
+const char *mfm_cli_cfg_str(const struct mfm_cfg_node *n, const char *dflt);
+double mfm_cli_cfg_double(const struct mfm_cfg_node *n, double dflt);
+int64_t mfm_cli_cfg_duration(const struct mfm_cfg_node *n, int64_t dflt,
+    int allow_zero);
+void mfm_cli_cfg_path(const struct mfm_cfg_node *n, struct mfm_json_path *p);
+/* A scalar "a,b" or a sequence [a, b] of paths. */
+void mfm_cli_cfg_paths(const struct mfm_cfg_node *n,
+    struct mfm_json_path **ps, size_t *np);
+
+/* Open an input operand ("-" for stdin); exits 2 on failure. */
+void mfm_cli_open(struct mfm_reader *r, const char *path);
+
+/*
+ * Next record of r as a parsed JSON object.  Blank lines are skipped (they
+ * hold no record); bad lines and lines that are not JSON objects are
+ * reported, counted and written to --rejects, and reading goes on.
+ * Returns 1 with j holding the record, 0 at end of input.  A read error
+ * exits 2.
+ */
+int mfm_cli_next(struct mfm_reader *r, struct mfm_json *j);
+
+/* Report a bad record at the reader's current line and count it. */
+void mfm_cli_bad(const struct mfm_reader *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Write mfm_cli.out plus a newline to stdout, then clear it. */
+void mfm_cli_emit(void);
+
+/*
+ * End of run: close --rejects and stdout, checked.  Returns the exit
+ * status: 2 if any bad record or error was reported, else ok_status.
+ */
+int mfm_cli_finish(int ok_status);
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * Error structure helpers; see err.h.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/err.h"
+#include "lib/banned.h"
+
+int
+mfm_err_set(struct mfm_err *err, enum mfm_err_kind kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL)
+		return -1;
+	err->kind = kind;
+	err->sys = 0;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int
+mfm_err_sys(struct mfm_err *err, const char *fmt, ...)
+{
+	va_list ap;
+	int saved = errno;
+	size_t n;
+
+	if (err == NULL)
+		return -1;
+	err->kind = MFM_ERR_SYS;
+	err->sys = saved;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	n = strlen(err->msg);
+	if (n > 0 && n < sizeof(err->msg))
+		snprintf(err->msg + n, sizeof(err->msg) - n, ": %s",
+		    strerror(saved));
+	else if (n == 0)
+		snprintf(err->msg, sizeof(err->msg), "%s", strerror(saved));
+	errno = saved;
+	return -1;
+}
+
+void
+mfm_err_clear(struct mfm_err *err)
+{
+	if (err == NULL)
+		return;
+	memset(err, 0, sizeof(*err));
+}

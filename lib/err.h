@@ -1,0 +1,35 @@
+/*
+ * Errors reported by the library.  The library never prints and never
+ * exits: a fallible function returns -1 and fills a caller-supplied
+ * struct mfm_err, and the command decides what to do with it.
+ */
+#ifndef MFM_ERR_H
+#define MFM_ERR_H
+
+#include <stddef.h>
+
+enum mfm_err_kind {
+	MFM_ERR_NONE = 0,
+	MFM_ERR_DATA,		/* a bad record: report, count, go on */
+	MFM_ERR_USAGE,		/* a bad option or configuration value */
+	MFM_ERR_SYS,		/* a failed system call; errno kept in sys */
+	MFM_ERR_LIMIT		/* a cap was reached */
+};
+
+struct mfm_err {
+	enum mfm_err_kind kind;
+	int sys;		/* errno for MFM_ERR_SYS, else 0 */
+	size_t line;		/* 1-based, 0 when unknown */
+	size_t col;		/* 1-based, 0 when unknown */
+	char msg[256];
+};
+
+/* Fill err (if not NULL) and return -1, so that `return mfm_err_set(...)`. */
+int mfm_err_set(struct mfm_err *err, enum mfm_err_kind kind,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Like mfm_err_set with MFM_ERR_SYS and the current errno appended. */
+int mfm_err_sys(struct mfm_err *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void mfm_err_clear(struct mfm_err *err);
+
+#endif

@@ -1,0 +1,182 @@
+/*
+ * Unit tests for the line reader (lib/io.c): CRLF, a last line without
+ * newline, NUL bytes, the line-length cap with spill, lines across block
+ * boundaries, and line numbers.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "lib/buf.h"
+#include "lib/io.h"
+
+/* A reader over the bytes s[0..n), through a pipe-less temporary file. */
+static void
+open_bytes(struct mfm_reader *r, const char *s, size_t n, size_t max_line)
+{
+	FILE *f = tmpfile();
+	int fd;
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(s, 1, n, f), n);
+	fflush(f);
+	rewind(f);
+	fd = dup(fileno(f));
+	fclose(f);
+	mfm_reader_fdopen(r, fd, "t", max_line);
+	r->own_fd = 1;
+}
+
+START_TEST(test_lines)
+{
+	static const char in[] = "a\nbb\r\n\nlast";
+	struct mfm_reader r;
+	struct mfm_err err;
+
+	open_bytes(&r, in, sizeof(in) - 1, 0);
+	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_LINE);
+	ck_assert_str_eq(r.line, "a");
+	ck_assert_uint_eq(r.lineno, 1);
+	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_LINE);
+	ck_assert_str_eq(r.line, "bb");
+	ck_assert_uint_eq(r.len, 2);
+	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_LINE);
+	ck_assert_uint_eq(r.len, 0);
+	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_LINE);
+	ck_assert_str_eq(r.line, "last");
+	ck_assert_uint_eq(r.lineno, 4);
+	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_EOF);
+	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_EOF);
+	ck_assert_int_eq(mfm_reader_close(&r, &err), 0);
+}
+END_TEST
+
+START_TEST(test_nul)
+{
+	static const char in[] = "ok\nx\0y\nafter\n";
+	struct mfm_reader r;
+	struct mfm_err err;
+
+	open_bytes(&r, in, sizeof(in) - 1, 0);
+	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_LINE);
+	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_BAD);
+	ck_assert_str_eq(err.msg, "NUL byte in line");
+	ck_assert_uint_eq(err.line, 2);
+	ck_assert_uint_eq(r.len, 3);	/* kept whole for --rejects */
+	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_LINE);
+	ck_assert_str_eq(r.line, "after");
+	ck_assert_uint_eq(r.lineno, 3);
+	mfm_reader_close(&r, &err);
+}
+END_TEST
+
+START_TEST(test_cap)
+{
+	struct mfm_buf in = MFM_BUF_INIT;
+	struct mfm_reader r;
+	struct mfm_err err;
+	char *spilled = NULL;
+	size_t spilled_len = 0, i;
+	FILE *spill;
+
+	/* Exactly at the cap, one over, one far over, then a short line. */
+	for (i = 0; i < 100; i++)
+		mfm_buf_addc(&in, 'a');
+	mfm_buf_addc(&in, '\n');
+	for (i = 0; i < 101; i++)
+		mfm_buf_addc(&in, 'b');
+	mfm_buf_addc(&in, '\n');
+	for (i = 0; i < 100000; i++)
+		mfm_buf_addc(&in, 'c');
+	mfm_buf_adds(&in, "\nshort");
+	spill = open_memstream(&spilled, &spilled_len);
+	open_bytes(&r, in.p, in.len, 100);
+	r.spill = spill;
+	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_LINE);
+	ck_assert_uint_eq(r.len, 100);
+	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_BAD);
+	ck_assert_str_eq(err.msg, "line longer than 100 bytes");
+	ck_assert_uint_eq(err.line, 2);
+	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_BAD);
+	ck_assert_uint_eq(err.line, 3);
+	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_LINE);
+	ck_assert_str_eq(r.line, "short");
+	ck_assert_uint_eq(r.lineno, 4);
+	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_EOF);
+	mfm_reader_close(&r, &err);
+	fclose(spill);
+	/* The overlong lines were spilled whole. */
+	ck_assert_uint_eq(spilled_len, 101 + 1 + 100000 + 1);
+	ck_assert_int_eq(spilled[0], 'b');
+	ck_assert_int_eq(spilled[102], 'c');
+	free(spilled);
+	mfm_buf_release(&in);
+}
+END_TEST
+
+START_TEST(test_blocks)
+{
+	struct mfm_buf in = MFM_BUF_INIT;
+	struct mfm_reader r;
+	struct mfm_err err;
+	size_t i, n = 0;
+
+	/* Lines of varying length across many block boundaries. */
+	for (i = 0; i < 200000; i++) {
+		mfm_buf_addf(&in, "{\"i\":%zu,\"pad\":\"%.*s\"}\n", i,
+		    (int)(i % 37), "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+	}
+	open_bytes(&r, in.p, in.len, 0);
+	while (mfm_reader_next(&r, &err) == MFM_IO_LINE) {
+		char want[32];
+
+		snprintf(want, sizeof(want), "{\"i\":%zu,", n);
+		ck_assert_int_eq(strncmp(r.line, want, strlen(want)), 0);
+		ck_assert_uint_eq(r.lineno, n + 1);
+		n++;
+	}
+	ck_assert_uint_eq(n, 200000);
+	mfm_reader_close(&r, &err);
+	mfm_buf_release(&in);
+}
+END_TEST
+
+START_TEST(test_open_missing)
+{
+	struct mfm_reader r;
+	struct mfm_err err;
+
+	ck_assert_int_eq(mfm_reader_open(&r, "/nonexistent/x", 0, &err), -1);
+	ck_assert_str_eq(err.msg, "/nonexistent/x: No such file or directory");
+	ck_assert_int_eq(err.kind, MFM_ERR_SYS);
+}
+END_TEST
+
+START_TEST(test_blank)
+{
+	ck_assert_int_eq(mfm_io_blank("", 0), 1);
+	ck_assert_int_eq(mfm_io_blank(" \t\r", 3), 1);
+	ck_assert_int_eq(mfm_io_blank(" x", 2), 0);
+}
+END_TEST
+
+Suite *suite_io(void);
+
+Suite *
+suite_io(void)
+{
+	Suite *s = suite_create("io");
+	TCase *tc = tcase_create("reader");
+
+	tcase_add_test(tc, test_lines);
+	tcase_add_test(tc, test_nul);
+	tcase_add_test(tc, test_cap);
+	tcase_add_test(tc, test_blocks);
+	tcase_add_test(tc, test_open_missing);
+	tcase_add_test(tc, test_blank);
+	suite_add_tcase(s, tc);
+	return s;
+}
