@@ -1,0 +1,1184 @@
+/*
+ * The JSON tokenizer and writer; see json.h.
+ *
+ * The tokenizer is one loop over the line with gotos between its states
+ * (value, key, after a value, closing bracket), so that no function is
+ * called per token and the nesting depth costs no C stack: while a
+ * container is open, its token's `next` field holds the index of the
+ * enclosing container, and closing it restores that and stores the real
+ * `next`.  A 10000-deep '[' line therefore needs no recursion at all.
+ *
+ * The byte after the line must be NUL.  Every scanning loop stops on NUL
+ * (it is invalid everywhere in JSON), so the hot loops test one byte
+ * class instead of both the class and the end pointer, and only a NUL
+ * asks "is this the end or a NUL inside the line?".  When the caller's
+ * byte after the line is not NUL the line is copied once to a NUL-
+ * terminated buffer first; offsets are the same, so the tokens still
+ * describe the caller's buffer.
+ *
+ * Runs of plain string bytes are skipped 16 at a time with SSE2 where
+ * the compiler targets it (the x86-64 baseline), or with a table
+ * otherwise; bytes >= 0x80 enter the UTF-8 validator one sequence at a
+ * time.
+ */
+#include <errno.h>
+#include <float.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#include "lib/json.h"
+#include "lib/banned.h"
+
+#define NOPARENT	UINT32_MAX
+
+/* The hot helpers must be inlined into the tokenizer's loop. */
+#ifdef __GNUC__
+#define HOT_INLINE	inline __attribute__((always_inline))
+#else
+#define HOT_INLINE	inline
+#endif
+
+/*
+ * Bytes that end a run of plain string content: control characters
+ * (NUL included, which is also the end sentinel), '"', '\\' and every
+ * byte >= 0x80, which goes to the UTF-8 validator.
+ */
+static const uint8_t str_stop[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
+};
+
+static inline int
+is_digit(unsigned c)
+{
+	return c - '0' < 10;
+}
+
+static inline int
+is_ws(unsigned c)
+{
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+static inline int
+hexval(unsigned c)
+{
+	if (c - '0' < 10)
+		return (int)(c - '0');
+	c |= 0x20;
+	if (c - 'a' < 6)
+		return (int)(c - 'a' + 10);
+	return -1;
+}
+
+/*
+ * Four hex digits at p, or -1.  Stops at the first bad byte, so it never
+ * reads past a NUL.
+ */
+static inline long
+hex4(const unsigned char *p)
+{
+	long v = 0;
+	int i, d;
+
+	for (i = 0; i < 4; i++) {
+		if ((d = hexval(p[i])) < 0)
+			return -1;
+		v = v << 4 | d;
+	}
+	return v;
+}
+
+/*
+ * Length (2 to 4) of the valid UTF-8 sequence that starts with the byte
+ * p[0] >= 0x80, or 0 when it is not one: a stray continuation byte,
+ * 0xC0/0xC1 or 0xF5..0xFF, an overlong form, a surrogate, a code point
+ * above U+10FFFF, or fewer than the needed bytes within avail.
+ */
+static inline int
+utf8_seq(const unsigned char *p, size_t avail)
+{
+	unsigned c = p[0], lo = 0x80, hi = 0xBF;
+
+	if (c < 0xC2)
+		return 0;
+	if (c < 0xE0)
+		return avail >= 2 && (p[1] & 0xC0) == 0x80 ? 2 : 0;
+	if (c < 0xF0) {
+		if (c == 0xE0)
+			lo = 0xA0;	/* overlong below U+0800 */
+		else if (c == 0xED)
+			hi = 0x9F;	/* U+D800..DFFF */
+		if (avail < 3 || p[1] < lo || p[1] > hi ||
+		    (p[2] & 0xC0) != 0x80)
+			return 0;
+		return 3;
+	}
+	if (c < 0xF5) {
+		if (c == 0xF0)
+			lo = 0x90;	/* overlong below U+10000 */
+		else if (c == 0xF4)
+			hi = 0x8F;	/* above U+10FFFF */
+		if (avail < 4 || p[1] < lo || p[1] > hi ||
+		    (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80)
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+/*
+ * Scan a string's content from p (just after the opening quote) to its
+ * closing quote, which is returned.  On error returns NULL with *what
+ * and *at set.  *flags gets MFM_JSON_F_ESCAPED when a backslash occurs.
+ */
+static HOT_INLINE const unsigned char *
+scan_string(const unsigned char *p, const unsigned char *end, uint8_t *flags,
+    const char **what, const unsigned char **at)
+{
+	long u, l;
+	int n;
+
+	for (;;) {
+#ifdef __SSE2__
+		/*
+		 * One signed compare finds both the control characters
+		 * and the bytes >= 0x80 (negative as signed chars).
+		 */
+		const __m128i quote = _mm_set1_epi8('"');
+		const __m128i bslash = _mm_set1_epi8('\\');
+		const __m128i space = _mm_set1_epi8(' ');
+
+		while (end - p >= 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)p);
+			__m128i m = _mm_or_si128(_mm_or_si128(
+			    _mm_cmpeq_epi8(v, quote),
+			    _mm_cmpeq_epi8(v, bslash)),
+			    _mm_cmplt_epi8(v, space));
+			unsigned mask = (unsigned)_mm_movemask_epi8(m);
+
+			if (mask != 0) {
+				p += __builtin_ctz(mask);
+				goto special;
+			}
+			p += 16;
+		}
+#endif
+		while (!str_stop[*p])
+			p++;
+#ifdef __SSE2__
+special:
+#endif
+		if (*p == '"')
+			return p;
+		if (*p == '\\') {
+			*flags |= MFM_JSON_F_ESCAPED;
+			switch (p[1]) {
+			case '"': case '\\': case '/': case 'b':
+			case 'f': case 'n': case 'r': case 't':
+				p += 2;
+				continue;
+			case 'u':
+				if ((u = hex4(p + 2)) < 0) {
+					*what = "invalid \\u escape";
+					*at = p;
+					return NULL;
+				}
+				if (u >= 0xDC00 && u <= 0xDFFF) {
+					*what = "lone surrogate in \\u escape";
+					*at = p;
+					return NULL;
+				}
+				if (u >= 0xD800 && u <= 0xDBFF) {
+					if (p[6] != '\\' || p[7] != 'u' ||
+					    (l = hex4(p + 8)) < 0xDC00 ||
+					    l > 0xDFFF) {
+						*what = "lone surrogate in "
+						    "\\u escape";
+						*at = p;
+						return NULL;
+					}
+					p += 12;
+				} else
+					p += 6;
+				continue;
+			default:
+				if (p + 1 == end) {
+					*what = "unterminated string";
+					*at = end;
+				} else {
+					*what = "invalid escape";
+					*at = p;
+				}
+				return NULL;
+			}
+		}
+		if (*p >= 0x80) {
+			if ((n = utf8_seq(p, (size_t)(end - p))) == 0) {
+				*what = "invalid UTF-8";
+				*at = p;
+				return NULL;
+			}
+			p += n;
+			continue;
+		}
+		*at = p;
+		if (p == end)
+			*what = "unterminated string";
+		else if (*p == '\0')
+			*what = "NUL byte in string";
+		else
+			*what = "control character in string";
+		return NULL;
+	}
+}
+
+void
+mfm_json_init(struct mfm_json *j)
+{
+	memset(j, 0, sizeof(*j));
+}
+
+void
+mfm_json_release(struct mfm_json *j)
+{
+	free(j->tok);
+	mfm_json_init(j);
+}
+
+static int
+syntax(struct mfm_err *err, const unsigned char *base,
+    const unsigned char *at, const char *what)
+{
+	mfm_err_set(err, MFM_ERR_DATA, "invalid JSON: %s", what);
+	if (err != NULL)
+		err->col = (size_t)(at - base) + 1;
+	return -1;
+}
+
+/* "unexpected 'x'" with ctx appended, for the byte at p. */
+static int
+unexpected(struct mfm_err *err, const unsigned char *base,
+    const unsigned char *p, const unsigned char *end, const char *ctx)
+{
+	if (p == end)
+		mfm_err_set(err, MFM_ERR_DATA,
+		    "invalid JSON: unexpected end of line%s", ctx);
+	else if (*p == '\0')
+		mfm_err_set(err, MFM_ERR_DATA, "invalid JSON: NUL byte");
+	else if (*p > 0x20 && *p < 0x7F)
+		mfm_err_set(err, MFM_ERR_DATA,
+		    "invalid JSON: unexpected '%c'%s", *p, ctx);
+	else
+		mfm_err_set(err, MFM_ERR_DATA,
+		    "invalid JSON: unexpected byte 0x%02x%s", *p, ctx);
+	if (err != NULL)
+		err->col = (size_t)(p - base) + 1;
+	return -1;
+}
+
+/*
+ * Make room for one more token: grow the array, or fail at max_tokens.
+ * Returns the new limit for ntok, or 0 at the cap.
+ */
+static size_t
+grow_tokens(struct mfm_json *j, size_t ntok)
+{
+	size_t ncap;
+
+	if (j->max_tokens != 0 && ntok >= j->max_tokens)
+		return 0;
+	if (ntok >= j->cap) {
+		ncap = j->cap < 64 ? 64 : j->cap * 2;
+		j->tok = mfm_xreallocarray(j->tok, ncap, sizeof(*j->tok));
+		j->cap = ncap;
+	}
+	if (j->max_tokens != 0 && j->max_tokens < j->cap)
+		return j->max_tokens;
+	return j->cap;
+}
+
+/* Compact JSON has no white space: one compare decides that case. */
+#define SKIP_WS(p) do {							\
+	while (*(p) <= ' ' && is_ws(*(p)))				\
+		(p)++;							\
+} while (0)
+
+/*
+ * Push a token of type ty starting at p; its index goes to ti.  `next`
+ * is set for a scalar; containers overwrite it.
+ */
+#define PUSH(ty, ti) do {						\
+	if (ntok >= lim) {						\
+		if ((lim = grow_tokens(j, ntok)) == 0)			\
+			goto too_many;					\
+		tok = j->tok;						\
+	}								\
+	(ti) = (uint32_t)ntok++;					\
+	tok[ti].start = (uint32_t)(p - base);				\
+	tok[ti].next = (uint32_t)ntok;					\
+	tok[ti].count = 0;						\
+	tok[ti].type = (ty);						\
+	tok[ti].flags = 0;						\
+} while (0)
+
+static int
+tokenize(struct mfm_json *j, const char *buf, size_t len,
+    struct mfm_err *err)
+{
+	const unsigned char *const base = (const unsigned char *)buf;
+	const unsigned char *const end = base + len;
+	const unsigned char *p = base, *q, *at = NULL, *comma;
+	const char *what = NULL;
+	struct mfm_json_tok *tok = j->tok;
+	size_t ntok = 0, depth = 0, lim;
+	size_t max_depth = j->max_depth ? j->max_depth : MFM_JSON_MAX_DEPTH;
+	uint32_t cur = NOPARENT, ti, parent;
+	int in_obj = 0;
+	uint8_t fl;
+
+	lim = j->cap;
+	if (j->max_tokens != 0 && j->max_tokens < lim)
+		lim = j->max_tokens;
+	j->ntok = 0;
+
+	SKIP_WS(p);
+	if (p == end)
+		return syntax(err, base, p, "empty line");
+	if (p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
+		return syntax(err, base, p, "byte order mark");
+
+value:
+	/* p is at the first byte of a value; white space is skipped. */
+	if (cur != NOPARENT && !in_obj)
+		tok[cur].count++;
+	switch (*p) {
+	case '"':
+		PUSH(MFM_JSON_STRING, ti);
+		fl = 0;
+		q = scan_string(p + 1, end, &fl, &what, &at);
+		if (q == NULL)
+			goto bad;
+		tok[ti].flags = fl;
+		tok[ti].len = (uint32_t)(q + 1 - p);
+		p = q + 1;
+		goto after_value;
+	case '-': case '0': case '1': case '2': case '3': case '4':
+	case '5': case '6': case '7': case '8': case '9':
+		PUSH(MFM_JSON_NUMBER, ti);
+		q = p;
+		if (*p == '-')
+			p++;
+		if (*p == '0') {
+			p++;
+			if (is_digit(*p)) {
+				what = "leading zero in number";
+				at = p - 1;
+				goto bad;
+			}
+		} else if (*p - '1' < 9u) {
+			p++;
+			while (is_digit(*p))
+				p++;
+		} else {
+			what = "digit expected after '-'";
+			at = p;
+			goto bad;
+		}
+		fl = MFM_JSON_F_INTEGER;
+		if (*p == '.') {
+			p++;
+			if (!is_digit(*p)) {
+				what = "digit expected after '.'";
+				at = p;
+				goto bad;
+			}
+			while (is_digit(*p))
+				p++;
+			fl = 0;
+		}
+		if ((*p | 0x20) == 'e') {
+			p++;
+			if (*p == '+' || *p == '-')
+				p++;
+			if (!is_digit(*p)) {
+				what = "digit expected in exponent";
+				at = p;
+				goto bad;
+			}
+			while (is_digit(*p))
+				p++;
+			fl = 0;
+		}
+		tok[ti].flags = fl;
+		tok[ti].len = (uint32_t)(p - q);
+		goto after_value;
+	case 't':
+		PUSH(MFM_JSON_TRUE, ti);
+		if (p[1] != 'r' || p[2] != 'u' || p[3] != 'e')
+			goto bad_literal;
+		tok[ti].len = 4;
+		p += 4;
+		goto after_value;
+	case 'f':
+		PUSH(MFM_JSON_FALSE, ti);
+		if (p[1] != 'a' || p[2] != 'l' || p[3] != 's' || p[4] != 'e')
+			goto bad_literal;
+		tok[ti].len = 5;
+		p += 5;
+		goto after_value;
+	case 'n':
+		PUSH(MFM_JSON_NULL, ti);
+		if (p[1] != 'u' || p[2] != 'l' || p[3] != 'l')
+			goto bad_literal;
+		tok[ti].len = 4;
+		p += 4;
+		goto after_value;
+	case '{':
+	case '[':
+		if (depth >= max_depth) {
+			mfm_err_set(err, MFM_ERR_DATA,
+			    "invalid JSON: nesting deeper than %zu", max_depth);
+			if (err != NULL)
+				err->col = (size_t)(p - base) + 1;
+			return -1;
+		}
+		depth++;
+		in_obj = *p == '{';
+		PUSH(in_obj ? MFM_JSON_OBJECT : MFM_JSON_ARRAY, ti);
+		tok[ti].next = cur;	/* the parent, until it closes */
+		cur = ti;
+		p++;
+		SKIP_WS(p);
+		if (*p == (in_obj ? '}' : ']'))
+			goto close;
+		if (in_obj)
+			goto key;
+		goto value;
+	default:
+		if (p == end && cur != NOPARENT)
+			return syntax(err, base, p,
+			    in_obj ? "unclosed object" : "unclosed array");
+		return unexpected(err, base, p, end, "");
+	}
+
+key:
+	/* p is where a key must start, after '{' or ','. */
+	if (*p != '"') {
+		if (p == end)
+			return syntax(err, base, p, "unclosed object");
+		return unexpected(err, base, p, end, ", expected a key");
+	}
+	PUSH(MFM_JSON_STRING, ti);
+	tok[cur].count++;
+	fl = 0;
+	q = scan_string(p + 1, end, &fl, &what, &at);
+	if (q == NULL)
+		goto bad;
+	tok[ti].flags = fl;
+	tok[ti].len = (uint32_t)(q + 1 - p);
+	p = q + 1;
+	SKIP_WS(p);
+	if (*p != ':')
+		return unexpected(err, base, p, end, ", expected ':'");
+	p++;
+	SKIP_WS(p);
+	goto value;
+
+after_value:
+	SKIP_WS(p);
+	if (cur == NOPARENT) {
+		if (p == end) {
+			j->ntok = ntok;
+			return 0;
+		}
+		return unexpected(err, base, p, end, " after value");
+	}
+	if (*p == ',') {
+		comma = p++;
+		SKIP_WS(p);
+		if (in_obj) {
+			if (*p == '}')
+				return syntax(err, base, comma,
+				    "trailing comma");
+			goto key;
+		}
+		if (*p == ']')
+			return syntax(err, base, comma, "trailing comma");
+		goto value;
+	}
+	if (*p == (in_obj ? '}' : ']'))
+		goto close;
+	if (p == end)
+		return syntax(err, base, p,
+		    in_obj ? "unclosed object" : "unclosed array");
+	return unexpected(err, base, p, end,
+	    in_obj ? ", expected ',' or '}'" : ", expected ',' or ']'");
+
+close:
+	/* p is at the closing bracket of container cur. */
+	parent = tok[cur].next;
+	tok[cur].len = (uint32_t)(p + 1 - base) - tok[cur].start;
+	tok[cur].next = (uint32_t)ntok;
+	cur = parent;
+	depth--;
+	p++;
+	in_obj = cur != NOPARENT && tok[cur].type == MFM_JSON_OBJECT;
+	goto after_value;
+
+bad_literal:
+	return syntax(err, base, p, "invalid literal");
+bad:
+	return syntax(err, base, at, what);
+too_many:
+	mfm_err_set(err, MFM_ERR_DATA, "invalid JSON: more than %zu values",
+	    j->max_tokens);
+	if (err != NULL)
+		err->col = (size_t)(p - base) + 1;
+	return -1;
+}
+
+int
+mfm_json_parse(struct mfm_json *j, const char *buf, size_t len,
+    struct mfm_err *err)
+{
+	char *copy;
+	int rc;
+
+	j->buf = buf;
+	j->len = len;
+	j->ntok = 0;
+	if (len > UINT32_MAX - 1) {
+		mfm_err_set(err, MFM_ERR_DATA,
+		    "invalid JSON: line longer than %" PRIu32 " bytes",
+		    (uint32_t)(UINT32_MAX - 1));
+		if (err != NULL)
+			err->col = 0;
+		return -1;
+	}
+	if (buf[len] == '\0')
+		return tokenize(j, buf, len, err);
+	/* No sentinel: tokenize a terminated copy; offsets are the same. */
+	copy = mfm_xmemdup(buf, len);
+	rc = tokenize(j, copy, len, err);
+	free(copy);
+	return rc;
+}
+
+/* Path compilation. */
+
+static int
+bad_path(struct mfm_json_path *p, const char *spec, struct mfm_err *err)
+{
+	mfm_json_path_release(p);
+	return mfm_err_set(err, MFM_ERR_USAGE, "invalid field path '%.200s'",
+	    spec);
+}
+
+int
+mfm_json_path_parse(struct mfm_json_path *p, const char *spec,
+    struct mfm_err *err)
+{
+	struct mfm_buf name = MFM_BUF_INIT;
+	const char *s = spec;
+	size_t cap = 0;
+	int quoted;
+
+	memset(p, 0, sizeof(*p));
+	if (*s == '\0')
+		return bad_path(p, spec, err);
+	for (;;) {
+		/* One segment: bare, or quoted with "...". */
+		mfm_buf_clear(&name);
+		mfm_buf_grow(&name, 0);
+		quoted = *s == '"';
+		if (quoted) {
+			for (s++; *s != '"'; s++) {
+				if (*s == '\\')
+					s++;
+				if (*s == '\0')
+					goto bad;
+				mfm_buf_addc(&name, *s);
+			}
+			s++;
+			if (*s != '.' && *s != '\0')
+				goto bad;
+		} else {
+			for (; *s != '.' && *s != '\0'; s++) {
+				if (*s == '\\' && *++s == '\0')
+					goto bad;
+				mfm_buf_addc(&name, *s);
+			}
+			if (name.len == 0)
+				goto bad;
+		}
+		if (p->nseg == cap) {
+			cap = cap ? cap * 2 : 4;
+			p->seg = mfm_xreallocarray(p->seg, cap,
+			    sizeof(*p->seg));
+		}
+		p->seg[p->nseg].len = name.len;
+		p->seg[p->nseg].name = mfm_xmemdup(name.p, name.len);
+		p->nseg++;
+		if (*s == '\0')
+			break;
+		s++;		/* the dot */
+		if (*s == '\0')
+			goto bad;
+	}
+	mfm_buf_release(&name);
+	p->text = mfm_xstrdup(spec);
+	return 0;
+bad:
+	mfm_buf_release(&name);
+	return bad_path(p, spec, err);
+}
+
+void
+mfm_json_path_release(struct mfm_json_path *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nseg; i++)
+		free(p->seg[i].name);
+	free(p->seg);
+	free(p->text);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Lookups. */
+
+int
+mfm_json_member(const struct mfm_json *j, int obj, const char *key,
+    size_t keylen)
+{
+	const struct mfm_json_tok *tok = j->tok, *k;
+	uint32_t i, stop;
+	int found = -1;
+
+	if (obj < 0 || (size_t)obj >= j->ntok ||
+	    tok[obj].type != MFM_JSON_OBJECT)
+		return -1;
+	stop = tok[obj].next;
+	/* Every member is looked at: the last duplicate wins. */
+	for (i = (uint32_t)obj + 1; i < stop; i = tok[i + 1].next) {
+		k = &tok[i];
+		if (k->flags & MFM_JSON_F_ESCAPED) {
+			if (mfm_json_str_eq(j, (int)i, key, keylen))
+				found = (int)i + 1;
+		} else if (k->len - 2 == keylen && (keylen == 0 ||
+		    (j->buf[k->start + 1] == key[0] &&
+		    memcmp(j->buf + k->start + 1, key, keylen) == 0)))
+			found = (int)i + 1;
+	}
+	return found;
+}
+
+int
+mfm_json_get(const struct mfm_json *j, int from,
+    const struct mfm_json_path *p)
+{
+	size_t i;
+	int t = from;
+
+	for (i = 0; i < p->nseg && t >= 0; i++)
+		t = mfm_json_member(j, t, p->seg[i].name, p->seg[i].len);
+	return t;
+}
+
+int
+mfm_json_first(const struct mfm_json *j, int c)
+{
+	if (c < 0 || (size_t)c >= j->ntok)
+		return -1;
+	if (j->tok[c].type != MFM_JSON_OBJECT &&
+	    j->tok[c].type != MFM_JSON_ARRAY)
+		return -1;
+	return j->tok[c].count > 0 ? c + 1 : -1;
+}
+
+int
+mfm_json_next(const struct mfm_json *j, int c, int cur)
+{
+	uint32_t n;
+
+	if (j->tok[c].type == MFM_JSON_OBJECT)
+		n = j->tok[cur + 1].next;
+	else
+		n = j->tok[cur].next;
+	return n < j->tok[c].next ? (int)n : -1;
+}
+
+/* Numbers. */
+
+static const double pow10_exact[] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
+};
+
+#ifdef __SIZEOF_INT128__
+__extension__ typedef unsigned __int128 u128;
+
+static const uint64_t pow5[] = {
+	1ULL, 5ULL, 25ULL, 125ULL, 625ULL, 3125ULL, 15625ULL, 78125ULL,
+	390625ULL, 1953125ULL, 9765625ULL, 48828125ULL, 244140625ULL,
+	1220703125ULL, 6103515625ULL, 30517578125ULL, 152587890625ULL,
+	762939453125ULL, 3814697265625ULL, 19073486328125ULL,
+	95367431640625ULL, 476837158203125ULL, 2384185791015625ULL,
+	11920928955078125ULL, 59604644775390625ULL, 298023223876953125ULL,
+	1490116119384765625ULL, 7450580596923828125ULL
+};
+
+/* 2^e for -1022 <= e <= 1023, built from its bits. */
+static inline double
+pow2(int e)
+{
+	uint64_t bits = (uint64_t)(e + 1023) << 52;
+	double d;
+
+	memcpy(&d, &bits, sizeof(d));
+	return d;
+}
+
+/*
+ * m * 10^e for 0 < m < 2^64 and |e| <= 27, beyond Clinger's fast path
+ * (17-digit numbers such as Python writes are the common case).  The
+ * value is m * 5^e * 2^e, and the 5^e part is done exactly in 128-bit
+ * integers: a product for e >= 0, else a quotient of at least 65 bits
+ * whose last bit records a non-zero remainder.  The one rounding is the
+ * conversion of that integer to double (round to nearest even, the bit
+ * for the remainder breaking ties correctly); scaling by a power of two
+ * is exact, as the results stay far from overflow and subnormals.
+ */
+static double
+wide_double(uint64_t m, long e)
+{
+	u128 num, q;
+	int c;
+
+	if (e >= 0) {
+		q = (u128)m * pow5[e];
+		return (double)q * pow2((int)e);
+	}
+	c = __builtin_clzll(m);
+	num = (u128)(m << c) << 64;
+	q = num / pow5[-e];
+	if (num % pow5[-e] != 0)
+		q |= 1;
+	return (double)q * pow2((int)(e - 64 - c));
+}
+#endif
+
+/*
+ * The slow path: strtod on a NUL-terminated copy.  strtod depends on
+ * LC_NUMERIC; mfm never calls setlocale(), so it runs in the "C" locale
+ * and '.' is the decimal point.  glibc's strtod is correctly rounded.
+ */
+static int
+slow_double(const char *s, size_t n, double *out)
+{
+	char small[64], *copy = n < sizeof(small) ? small : mfm_xmalloc(n + 1);
+	double d;
+
+	memcpy(copy, s, n);
+	copy[n] = '\0';
+	errno = 0;
+	d = strtod(copy, NULL);
+	if (copy != small)
+		free(copy);
+	if (isinf(d))
+		return -1;
+	*out = d;	/* underflow gives 0 or a subnormal: fine */
+	return 0;
+}
+
+int
+mfm_json_double(const struct mfm_json *j, int t, double *out)
+{
+	const struct mfm_json_tok *k;
+	const unsigned char *s, *e;
+	uint64_t m = 0;
+	int neg = 0, ndig = 0, esign = 1;
+	long exp10 = 0, ex = 0;
+	double d;
+
+	if (t < 0 || (size_t)t >= j->ntok ||
+	    j->tok[t].type != MFM_JSON_NUMBER)
+		return -1;
+	k = &j->tok[t];
+	s = (const unsigned char *)j->buf + k->start;
+	e = s + k->len;
+	/*
+	 * Clinger's fast path: up to 19 significant digits that fit in a
+	 * uint64 and stay <= 2^53, and a power of ten <= 1e22, are exact
+	 * doubles, so one multiply or divide rounds correctly.
+	 */
+	if (*s == '-') {
+		neg = 1;
+		s++;
+	}
+	while (s < e && *s == '0')
+		s++;
+	for (; s < e && is_digit(*s); s++) {
+		if (++ndig > 19)
+			goto slow;
+		m = m * 10 + (*s - '0');
+	}
+	if (s < e && *s == '.') {
+		s++;
+		if (m == 0)
+			while (s < e && *s == '0') {
+				s++;
+				exp10--;
+			}
+		for (; s < e && is_digit(*s); s++) {
+			if (++ndig > 19)
+				goto slow;
+			m = m * 10 + (*s - '0');
+			exp10--;
+		}
+	}
+	if (s < e) {
+		s++;		/* 'e' or 'E' */
+		if (*s == '-' || *s == '+')
+			esign = *s++ == '-' ? -1 : 1;
+		for (; s < e; s++)
+			if (ex < 100000)
+				ex = ex * 10 + (*s - '0');
+		exp10 += esign * ex;
+	}
+	if (m == 0) {
+		*out = neg ? -0.0 : 0.0;
+		return 0;
+	}
+	if (m <= (UINT64_C(1) << 53) && exp10 >= -22 && exp10 <= 22) {
+		d = (double)m;
+		d = exp10 < 0 ? d / pow10_exact[-exp10] :
+		    d * pow10_exact[exp10];
+		*out = neg ? -d : d;
+		return 0;
+	}
+#ifdef __SIZEOF_INT128__
+	if (exp10 >= -27 && exp10 <= 27) {
+		d = wide_double(m, exp10);
+		*out = neg ? -d : d;
+		return 0;
+	}
+#endif
+slow:
+	return slow_double(j->buf + k->start, k->len, out);
+}
+
+int
+mfm_json_int64(const struct mfm_json *j, int t, int64_t *out)
+{
+	const struct mfm_json_tok *k;
+	const char *s, *e;
+	uint64_t m = 0, limit;
+	int neg = 0;
+	unsigned d;
+
+	if (t < 0 || (size_t)t >= j->ntok ||
+	    j->tok[t].type != MFM_JSON_NUMBER ||
+	    !(j->tok[t].flags & MFM_JSON_F_INTEGER))
+		return -1;
+	k = &j->tok[t];
+	s = j->buf + k->start;
+	e = s + k->len;
+	if (*s == '-') {
+		neg = 1;
+		s++;
+	}
+	limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	for (; s < e; s++) {
+		d = (unsigned)(*s - '0');
+		if (m > (limit - d) / 10)
+			return -1;
+		m = m * 10 + d;
+	}
+	if (neg)
+		*out = m == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)m;
+	else
+		*out = (int64_t)m;
+	return 0;
+}
+
+/* Strings. */
+
+static inline size_t
+put_utf8(unsigned char *o, unsigned long cp)
+{
+	if (cp < 0x80) {
+		o[0] = (unsigned char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (unsigned char)(0xC0 | cp >> 6);
+		o[1] = (unsigned char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (unsigned char)(0xE0 | cp >> 12);
+		o[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+		o[2] = (unsigned char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	o[0] = (unsigned char)(0xF0 | cp >> 18);
+	o[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3F));
+	o[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+	o[3] = (unsigned char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+/*
+ * Decode the escape at *sp (a backslash, already validated by the
+ * tokenizer) into o; advance *sp past it and return the bytes written.
+ */
+static size_t
+unescape1(const unsigned char **sp, unsigned char *o)
+{
+	const unsigned char *s = *sp;
+	unsigned long cp;
+
+	*sp = s + 2;
+	switch (s[1]) {
+	case 'b': o[0] = '\b'; return 1;
+	case 'f': o[0] = '\f'; return 1;
+	case 'n': o[0] = '\n'; return 1;
+	case 'r': o[0] = '\r'; return 1;
+	case 't': o[0] = '\t'; return 1;
+	case 'u':
+		cp = (unsigned long)hex4(s + 2);
+		*sp = s + 6;
+		if (cp >= 0xD800 && cp <= 0xDBFF) {
+			cp = 0x10000 + ((cp - 0xD800) << 10) +
+			    ((unsigned long)hex4(s + 8) - 0xDC00);
+			*sp = s + 12;
+		}
+		return put_utf8(o, cp);
+	default:
+		o[0] = s[1];
+		return 1;
+	}
+}
+
+const char *
+mfm_json_str(const struct mfm_json *j, int t, size_t *lenp,
+    struct mfm_buf *scratch)
+{
+	const struct mfm_json_tok *k;
+	const unsigned char *s, *e, *run;
+	unsigned char *o;
+
+	if (t < 0 || (size_t)t >= j->ntok ||
+	    j->tok[t].type != MFM_JSON_STRING)
+		return NULL;
+	k = &j->tok[t];
+	s = (const unsigned char *)j->buf + k->start + 1;
+	e = s + k->len - 2;
+	if (!(k->flags & MFM_JSON_F_ESCAPED)) {
+		*lenp = k->len - 2;
+		return (const char *)s;
+	}
+	/* Decoding never makes a string longer than its escaped form. */
+	mfm_buf_clear(scratch);
+	mfm_buf_grow(scratch, k->len);
+	o = (unsigned char *)scratch->p;
+	while (s < e) {
+		run = s;
+		while (s < e && *s != '\\')
+			s++;
+		memcpy(o, run, (size_t)(s - run));
+		o += s - run;
+		if (s < e)
+			o += unescape1(&s, o);
+	}
+	scratch->len = (size_t)(o - (unsigned char *)scratch->p);
+	scratch->p[scratch->len] = '\0';
+	*lenp = scratch->len;
+	return scratch->p;
+}
+
+int
+mfm_json_str_eq(const struct mfm_json *j, int t, const char *str, size_t n)
+{
+	const struct mfm_json_tok *k;
+	const unsigned char *s, *e, *want = (const unsigned char *)str;
+	const unsigned char *wend = want + n;
+	unsigned char tmp[4];
+	size_t m;
+
+	if (t < 0 || (size_t)t >= j->ntok ||
+	    j->tok[t].type != MFM_JSON_STRING)
+		return 0;
+	k = &j->tok[t];
+	s = (const unsigned char *)j->buf + k->start + 1;
+	e = s + k->len - 2;
+	if (!(k->flags & MFM_JSON_F_ESCAPED))
+		return k->len - 2 == n && memcmp(s, str, n) == 0;
+	while (s < e) {
+		if (*s != '\\') {
+			if (want == wend || *want != *s)
+				return 0;
+			want++;
+			s++;
+			continue;
+		}
+		m = unescape1(&s, tmp);
+		if ((size_t)(wend - want) < m || memcmp(want, tmp, m) != 0)
+			return 0;
+		want += m;
+	}
+	return want == wend;
+}
+
+/* Writer. */
+
+/* Bytes put_str copies as they are: printable ASCII but '"' and '\\'. */
+static inline int
+plain_out(unsigned c)
+{
+	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+void
+mfm_json_put_str(struct mfm_buf *b, const char *str, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)str, *e = s + n, *run;
+	char esc[6];
+	int k;
+
+	mfm_buf_grow(b, n + 2);
+	b->p[b->len++] = '"';
+	while (s < e) {
+		run = s;
+		while (s < e && plain_out(*s))
+			s++;
+		if (s > run)
+			mfm_buf_add(b, run, (size_t)(s - run));
+		if (s == e)
+			break;
+		if (*s >= 0x80) {
+			k = utf8_seq(s, (size_t)(e - s));
+			if (k > 0) {
+				mfm_buf_add(b, s, (size_t)k);
+				s += k;
+			} else {
+				/* Not UTF-8: U+FFFD for this byte. */
+				mfm_buf_add(b, "\xEF\xBF\xBD", 3);
+				s++;
+			}
+			continue;
+		}
+		esc[0] = '\\';
+		switch (*s) {
+		case '"': esc[1] = '"'; k = 2; break;
+		case '\\': esc[1] = '\\'; k = 2; break;
+		case '\b': esc[1] = 'b'; k = 2; break;
+		case '\f': esc[1] = 'f'; k = 2; break;
+		case '\n': esc[1] = 'n'; k = 2; break;
+		case '\r': esc[1] = 'r'; k = 2; break;
+		case '\t': esc[1] = 't'; k = 2; break;
+		default:
+			esc[1] = 'u';
+			esc[2] = '0';
+			esc[3] = '0';
+			esc[4] = hex[*s >> 4];
+			esc[5] = hex[*s & 0xF];
+			k = 6;
+			break;
+		}
+		mfm_buf_add(b, esc, (size_t)k);
+		s++;
+	}
+	mfm_buf_addc(b, '"');
+}
+
+void
+mfm_json_put_int64(struct mfm_buf *b, int64_t v)
+{
+	char tmp[24];
+	int n;
+
+	n = snprintf(tmp, sizeof(tmp), "%" PRId64, v);
+	mfm_buf_add(b, tmp, (size_t)n);
+}
+
+void
+mfm_json_put_double(struct mfm_buf *b, double v)
+{
+	char tmp[40];
+	int prec, n = 0;
+
+	if (isnan(v) || isinf(v)) {
+		mfm_buf_add(b, "null", 4);
+		return;
+	}
+	if (v == 0) {
+		mfm_buf_addc(b, '0');	/* -0 too: JSON readers differ on it */
+		return;
+	}
+	if (fabs(v) < 1e15 && v == (double)(int64_t)v) {
+		mfm_json_put_int64(b, (int64_t)v);
+		return;
+	}
+	/*
+	 * %.15g gives the shortest form for every normal double whose
+	 * shortest form has at most 15 digits; otherwise 16 or 17 digits.
+	 * Subnormals have less precision, so they start from 1 digit.
+	 * Like strtod, %g uses the "C" locale's '.' since mfm never calls
+	 * setlocale().
+	 */
+	prec = fabs(v) < DBL_MIN ? 1 : 15;
+	for (; prec <= 17; prec++) {
+		n = snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
+		if (strtod(tmp, NULL) == v)
+			break;
+	}
+	mfm_buf_add(b, tmp, (size_t)n);
+}
+
+int
+mfm_json_put_open_object(struct mfm_buf *b, const struct mfm_json *j,
+    int obj)
+{
+	const struct mfm_json_tok *k;
+	const char *raw;
+	size_t n;
+
+	if (obj < 0 || (size_t)obj >= j->ntok ||
+	    j->tok[obj].type != MFM_JSON_OBJECT)
+		return -1;
+	k = &j->tok[obj];
+	if (k->count == 0) {
+		mfm_buf_addc(b, '{');
+		return 0;
+	}
+	raw = j->buf + k->start;
+	n = k->len - 1;		/* without the closing brace */
+	while (n > 1 && is_ws((unsigned char)raw[n - 1]))
+		n--;
+	mfm_buf_add(b, raw, n);
+	return 1;
+}
