@@ -224,10 +224,6 @@ mfm_cli_config_die(const struct mfm_err *err)
 const struct mfm_cfg_node *
 mfm_cli_config(const char *section, const char *const *known)
 {
-	static const char *const sections[] = {
-		"join", "window", "metric", "threshold", "alert", "drift",
-		"slice", NULL
-	};
 	const struct mfm_cfg_node *n;
 	struct mfm_err err;
 
@@ -237,24 +233,10 @@ mfm_cli_config(const char *section, const char *const *known)
 	if (mfm_cli.cfg.path == NULL &&
 	    mfm_cfg_load(&mfm_cli.cfg, mfm_cli.config_path, &err) != 0)
 		mfm_cli_config_die(&err);
-	if (mfm_cli.cfg.root == NULL)
-		return NULL;
-	if (mfm_cli.cfg.root->type != MFM_CFG_MAP) {
-		mfm_cfg_err(mfm_cli.cfg.root, &err,
-		    "expected a mapping of tool sections");
+	if (mfm_cfg_section(&mfm_cli.cfg, section, &n, &err) != 0)
 		mfm_cli_config_die(&err);
-	}
-	if (mfm_cfg_check_keys(mfm_cli.cfg.root, sections, &err) != 0)
-		mfm_cli_config_die(&err);
-	n = mfm_cfg_get(mfm_cli.cfg.root, section);
-	if (n == NULL)
-		return NULL;
-	if (n->type != MFM_CFG_MAP) {
-		mfm_cfg_err(n, &err, "section '%s' must be a mapping",
-		    section);
-		mfm_cli_config_die(&err);
-	}
-	if (known != NULL && mfm_cfg_check_keys(n, known, &err) != 0)
+	if (n != NULL && known != NULL &&
+	    mfm_cfg_check_keys(n, known, &err) != 0)
 		mfm_cli_config_die(&err);
 	return n;
 }

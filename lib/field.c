@@ -15,7 +15,6 @@ mfm_field_time(const struct mfm_json *j, const struct mfm_json_path *p,
 	struct mfm_err e;
 	const char *s;
 	size_t n;
-	double v;
 	int rc;
 
 	switch (mfm_json_type_of(j, t)) {
@@ -28,11 +27,9 @@ mfm_field_time(const struct mfm_json *j, const struct mfm_json_path *p,
 		mfm_buf_release(&tmp);
 		break;
 	case MFM_JSON_NUMBER:
-		rc = -1;
-		if (mfm_json_double(j, t, &v) == 0)
-			rc = mfm_tm_from_epoch(v, unit, us, &e);
-		else
-			mfm_err_set(&e, MFM_ERR_DATA, "number out of range");
+		/* From the text, exactly: a double would round nanoseconds. */
+		s = mfm_json_raw(j, t, &n);
+		rc = mfm_tm_parse_epoch(s, n, unit, us, &e);
 		break;
 	default:
 		return mfm_err_set(err, MFM_ERR_DATA,
