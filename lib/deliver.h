@@ -1,0 +1,195 @@
+/*
+ * Delivery of alert events (mfm-alert(1)): reading an event record,
+ * the receivers that take it, and the webhook transport over libcurl.
+ *
+ * A run holds one struct mfm_deliver with a list of receivers, built
+ * from the configuration (mfm_deliver_config) and the command line
+ * (mfm_deliver_add, mfm_deliver_url_env/_file), checked and readied by
+ * mfm_deliver_start, then fed one event at a time through
+ * mfm_deliver_send.  Receivers that write to the terminal (the stdout
+ * receiver, and every receiver in a dry run) append their text to a
+ * caller's buffer: the library never prints.
+ *
+ * A webhook URL is a secret (it usually embeds a token).  It is read
+ * from the environment or from a file only, kept in one place
+ * (recv->url), and never copied into a message: messages name the
+ * receiver and the redacted form scheme://host[:port]/…, and libcurl's
+ * own error text is scrubbed of the URL's parts before it is shown.
+ */
+#ifndef MFM_DELIVER_H
+#define MFM_DELIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/buf.h"
+#include "lib/cfg.h"
+#include "lib/err.h"
+#include "lib/json.h"
+
+struct curl_slist;
+
+#define MFM_DELIVER_MAX_RECEIVERS 64
+#define MFM_DELIVER_MAX_URL 8192		/* bytes, also of a url_file */
+#define MFM_DELIVER_MAX_RESPONSE (1u << 20)	/* body bytes read, then cut */
+#define MFM_DELIVER_TIMEOUT (10 * INT64_C(1000000))	/* per attempt */
+#define MFM_DELIVER_RETRIES 2			/* after the first attempt */
+#define MFM_DELIVER_RETRIES_MAX 10
+#define MFM_DELIVER_BACKOFF (500 * INT64_C(1000))	/* first wait */
+#define MFM_DELIVER_MAX_BACKOFF (30 * INT64_C(1000000))	/* any one wait */
+
+enum mfm_deliver_type {
+	MFM_DELIVER_STDOUT = 1,	/* one readable line per event */
+	MFM_DELIVER_WEBHOOK	/* HTTP(S) POST of the event JSON */
+};
+
+/* A string read from an event: p is not NUL-terminated. */
+struct mfm_deliver_str {
+	const char *p;
+	size_t len;
+};
+
+/*
+ * One alert event, as mfm-threshold(1) writes it.  The strings point
+ * into the record's line or into the event's own scratch buffers; they
+ * are valid until the next mfm_deliver_event_read on the same event or
+ * until the line changes.
+ */
+struct mfm_deliver_event {
+	int firing;			/* 1 firing, 0 resolved */
+	struct mfm_deliver_str rule;
+	struct mfm_deliver_str severity;	/* len 0 when absent */
+	struct mfm_deliver_str fingerprint;
+	struct mfm_deliver_str summary;
+	struct mfm_deliver_str body;	/* the whole record, raw JSON */
+	struct mfm_buf scratch[4];
+};
+
+struct mfm_deliver_recv {
+	enum mfm_deliver_type type;
+	char *name;			/* for messages: "webhook ops: ..." */
+	/* Webhook only. */
+	char *url;			/* the secret: never in a message */
+	char *shown;			/* scheme://host[:port]/… */
+	char *host;			/* the Host header curl sends */
+	char **secrets;			/* parts of url scrubbed from messages */
+	size_t nsecrets;
+	int userinfo;			/* url carries user[:password]@ */
+	char *ca_file;			/* NULL: the system's CA store */
+	int64_t timeout;		/* us, per attempt */
+	int64_t backoff;		/* us, first wait; doubles */
+	int64_t max_backoff;		/* us, cap on any one wait */
+	unsigned retries;		/* attempts after the first */
+};
+
+struct mfm_deliver {
+	struct mfm_deliver_recv *recv;
+	size_t n;
+	int dry_run;			/* show what would be sent, send nothing */
+	/* Waits between attempts; tests replace it.  Default: nanosleep. */
+	void (*sleep)(int64_t us);
+	const char *user_agent;		/* default "mfm-alert/VERSION" */
+	/* Counts, for -v. */
+	uint64_t nsent;
+	uint64_t nfailed;
+	/* libcurl state: one easy handle, reused so connections are too. */
+	int curl_global;
+	void *curl;
+	struct curl_slist *headers;
+	size_t got;			/* response bytes of the attempt */
+	int cut;			/* the response went past the cap */
+};
+
+void mfm_deliver_init(struct mfm_deliver *d);
+void mfm_deliver_release(struct mfm_deliver *d);
+
+/*
+ * Read the receivers of the alert section of the configuration (its
+ * "receivers" list; the section's own keys are checked by the caller).
+ * Errors carry the line and column of the offending node.  A section
+ * without receivers adds none.
+ */
+int mfm_deliver_config(struct mfm_deliver *d,
+    const struct mfm_cfg_node *section, struct mfm_err *err);
+
+/*
+ * Add a receiver with the defaults of its type; name is copied.  Returns
+ * NULL with err set past MFM_DELIVER_MAX_RECEIVERS.  The pointer is valid
+ * until the next add.
+ */
+struct mfm_deliver_recv *mfm_deliver_add(struct mfm_deliver *d,
+    enum mfm_deliver_type type, const char *name, struct mfm_err *err);
+
+/*
+ * Set a webhook's URL from the environment variable var, or from the
+ * first line of the file path.  Surrounding white space is dropped; the
+ * URL must be http or https with a host, and no message ever quotes it.
+ */
+int mfm_deliver_url_env(struct mfm_deliver_recv *r, const char *var,
+    struct mfm_err *err);
+int mfm_deliver_url_file(struct mfm_deliver_recv *r, const char *path,
+    struct mfm_err *err);
+/* The same from a string, for the two above and for tests. */
+int mfm_deliver_url_set(struct mfm_deliver_recv *r, const char *url,
+    size_t len, const char *from, struct mfm_err *err);
+
+/*
+ * Check every receiver (a webhook has a URL, its ca_file is readable)
+ * and, unless dry_run, set libcurl up.  Call once, after the receivers
+ * are complete and before the first send.
+ */
+int mfm_deliver_start(struct mfm_deliver *d, struct mfm_err *err);
+
+/*
+ * Read an event from a parsed record.  Returns 0 for an event, 1 for a
+ * control record (one with the reserved top-level member "_mfm"), which
+ * the caller skips, and -1 with a MFM_ERR_DATA error for a bad event:
+ * "event has no 'fingerprint'".  Required: status ("firing" or
+ * "resolved"), rule, fingerprint and summary, all strings; severity is
+ * optional, a string when present.
+ */
+void mfm_deliver_event_init(struct mfm_deliver_event *ev);
+void mfm_deliver_event_release(struct mfm_deliver_event *ev);
+int mfm_deliver_event_read(struct mfm_deliver_event *ev,
+    const struct mfm_json *j, struct mfm_err *err);
+
+/*
+ * Deliver ev to receiver r.  Text for the terminal (the stdout receiver's
+ * line, a dry run's request) is appended to out without a final newline;
+ * out is left alone otherwise.  A webhook is POSTed, retried as
+ * mfm_deliver_retryable and mfm_deliver_wait say, and a failure after the
+ * last attempt returns -1 with "webhook ops: HTTP 500 from
+ * https://host/… after 3 attempts".
+ */
+int mfm_deliver_send(struct mfm_deliver *d, struct mfm_deliver_recv *r,
+    const struct mfm_deliver_event *ev, struct mfm_buf *out,
+    struct mfm_err *err);
+
+/*
+ * The stdout receiver's line:
+ *   FIRING    critical  auc_low  auc 0.6123 < 0.7 for ...
+ * Control characters from the event (which could move a terminal's
+ * cursor or end the line) are shown as '?'.
+ */
+void mfm_deliver_format_line(struct mfm_buf *out,
+    const struct mfm_deliver_event *ev);
+/* A dry run's text: the request r would send, URL redacted. */
+void mfm_deliver_format_request(struct mfm_buf *out,
+    const struct mfm_deliver *d, const struct mfm_deliver_recv *r,
+    const struct mfm_deliver_event *ev);
+
+/*
+ * Retry policy, public for tests.  mfm_deliver_retryable says whether an
+ * attempt that ended with libcurl code `code` (CURLcode) and, when code
+ * is 0, HTTP status `http`, is worth another try: connection errors,
+ * timeouts, 429 and 5xx are; a TLS verification failure, a 2xx, 3xx or
+ * another 4xx is not.  mfm_deliver_wait is the wait in microseconds
+ * after attempt number `attempt` (1-based): backoff doubled per attempt,
+ * or the server's Retry-After (seconds, 0 when absent) on 429 and 503,
+ * either capped at max_backoff.
+ */
+int mfm_deliver_retryable(int code, long http);
+int64_t mfm_deliver_wait(const struct mfm_deliver_recv *r, unsigned attempt,
+    long http, int64_t retry_after);
+
+#endif
