@@ -1,0 +1,243 @@
+/*
+ * Records grouped by window and field values; see group.h.
+ *
+ * A record's key is built into a scratch buffer, hashed, and looked up
+ * in an open-addressing index over the entry array; only a new key is
+ * copied.  The window's start time is parsed once, when its entry is
+ * created, so that sorting for output compares integers.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/group.h"
+#include "lib/tm.h"
+#include "lib/banned.h"
+
+void
+mfm_group_init(struct mfm_group *g, size_t valsize, size_t max)
+{
+	memset(g, 0, sizeof(*g));
+	g->valsize = valsize;
+	g->max = max ? max : MFM_GROUP_MAX_DEFAULT;
+	mfm_buf_init(&g->key);
+	mfm_buf_init(&g->str);
+}
+
+void
+mfm_group_release(struct mfm_group *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->n; i++) {
+		free(g->ent[i].key);
+		free(g->ent[i].val);
+	}
+	free(g->ent);
+	free(g->slot);
+	mfm_buf_release(&g->key);
+	mfm_buf_release(&g->str);
+	mfm_group_init(g, g->valsize, g->max);
+}
+
+/* FNV-1a, 64 bits: keys are short, and this needs no alignment. */
+static size_t
+hash_bytes(const char *p, size_t n)
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+
+	while (n-- > 0) {
+		h ^= (unsigned char)*p++;
+		h *= UINT64_C(0x100000001b3);
+	}
+	return (size_t)(h ^ (h >> 32));
+}
+
+/* Append value t of j (or null when t < 0) in its canonical form. */
+static void
+put_value(struct mfm_group *g, const struct mfm_json *j, int t)
+{
+	const char *s;
+	size_t n;
+
+	if (t < 0) {
+		mfm_buf_add(&g->key, "null", 4);
+		return;
+	}
+	if (j->tok[t].type == MFM_JSON_STRING &&
+	    (j->tok[t].flags & MFM_JSON_F_ESCAPED)) {
+		s = mfm_json_str(j, t, &n, &g->str);
+		mfm_json_put_str(&g->key, s, n);
+		return;
+	}
+	s = mfm_json_raw(j, t, &n);
+	mfm_buf_add(&g->key, s, n);
+}
+
+/* Rebuild the index over the entries, with cap slots. */
+static void
+index_build(struct mfm_group *g, size_t cap)
+{
+	size_t i, h, mask;
+
+	free(g->slot);
+	g->cap = cap;
+	g->slot = mfm_xcalloc(g->cap, sizeof(*g->slot));
+	mask = g->cap - 1;
+	for (i = 0; i < g->n; i++) {
+		for (h = g->ent[i].hash & mask; g->slot[h] != 0;
+		    h = (h + 1) & mask)
+			;
+		g->slot[h] = i + 1;
+	}
+}
+
+/* Sort class and start time of a new entry's window. */
+static void
+window_start(struct mfm_group *g, struct mfm_group_entry *e,
+    const struct mfm_json *j, int w)
+{
+	struct mfm_err err;
+	const char *s;
+	size_t n;
+	int t;
+
+	e->wclass = 2;
+	t = mfm_json_member(j, w, "start", 5);
+	if (mfm_json_type_of(j, t) != MFM_JSON_STRING)
+		return;
+	s = mfm_json_str(j, t, &n, &g->str);
+	if (mfm_tm_parse_rfc3339(s, n, &e->start, &err) == 0)
+		e->wclass = 1;
+}
+
+void *
+mfm_group_get(struct mfm_group *g, const struct mfm_json *j,
+    const struct mfm_json_path *window, const struct mfm_json_path *by,
+    size_t nby, int *created, struct mfm_err *err)
+{
+	struct mfm_group_entry *e;
+	size_t i, h, mask, wlen, hash;
+	int w;
+
+	*created = 0;
+	if (g->sorted) {
+		/* Sorting moved the entries under the index. */
+		index_build(g, g->cap);
+		g->sorted = 0;
+	}
+	w = mfm_json_get(j, 0, window);
+	switch (mfm_json_type_of(j, w)) {
+	case MFM_JSON_NONE:
+	case MFM_JSON_NULL:
+		w = -1;
+		break;
+	case MFM_JSON_OBJECT:
+		break;
+	default:
+		mfm_err_set(err, MFM_ERR_DATA, "field '%s' is not an object",
+		    window->text);
+		return NULL;
+	}
+	mfm_buf_clear(&g->key);
+	put_value(g, j, w);
+	wlen = g->key.len;
+	mfm_buf_addc(&g->key, '{');
+	for (i = 0; i < nby; i++) {
+		if (i > 0)
+			mfm_buf_addc(&g->key, ',');
+		mfm_json_put_str(&g->key, by[i].text, strlen(by[i].text));
+		mfm_buf_addc(&g->key, ':');
+		put_value(g, j, mfm_json_get(j, 0, &by[i]));
+	}
+	mfm_buf_addc(&g->key, '}');
+
+	hash = hash_bytes(g->key.p, g->key.len);
+	if (g->cap > 0) {
+		mask = g->cap - 1;
+		for (h = hash & mask; g->slot[h] != 0; h = (h + 1) & mask) {
+			e = &g->ent[g->slot[h] - 1];
+			if (e->hash == hash && e->len == g->key.len &&
+			    e->wlen == wlen &&
+			    memcmp(e->key, g->key.p, e->len) == 0)
+				return e->val;
+		}
+	}
+	if (g->n >= g->max) {
+		mfm_err_set(err, MFM_ERR_LIMIT,
+		    "more than %zu windows and groups open", g->max);
+		return NULL;
+	}
+	if (g->n == g->alloc) {
+		g->alloc = g->alloc ? g->alloc * 2 : 16;
+		g->ent = mfm_xreallocarray(g->ent, g->alloc, sizeof(*g->ent));
+	}
+	e = &g->ent[g->n++];
+	memset(e, 0, sizeof(*e));
+	e->key = mfm_xmemdup(g->key.p, g->key.len);
+	e->len = g->key.len;
+	e->wlen = wlen;
+	e->hash = hash;
+	e->val = mfm_xcalloc(1, g->valsize ? g->valsize : 1);
+	if (w >= 0)
+		window_start(g, e, j, w);
+	/* Keep the index at most half full. */
+	if (g->n * 2 > g->cap)
+		index_build(g, g->cap ? g->cap * 2 : 64);
+	else {
+		mask = g->cap - 1;
+		for (h = hash & mask; g->slot[h] != 0; h = (h + 1) & mask)
+			;
+		g->slot[h] = g->n;
+	}
+	*created = 1;
+	return e->val;
+}
+
+static int
+cmp_bytes(const char *a, size_t an, const char *b, size_t bn)
+{
+	int c = memcmp(a, b, an < bn ? an : bn);
+
+	if (c != 0)
+		return c;
+	return (an > bn) - (an < bn);
+}
+
+static int
+cmp_entry(const void *pa, const void *pb)
+{
+	const struct mfm_group_entry *a = pa, *b = pb;
+	int c;
+
+	if (a->wclass != b->wclass)
+		return a->wclass - b->wclass;
+	if (a->wclass == 1 && a->start != b->start)
+		return a->start < b->start ? -1 : 1;
+	c = cmp_bytes(a->key, a->wlen, b->key, b->wlen);
+	if (c != 0)
+		return c;
+	return cmp_bytes(a->key + a->wlen, a->len - a->wlen,
+	    b->key + b->wlen, b->len - b->wlen);
+}
+
+void
+mfm_group_sort(struct mfm_group *g)
+{
+	if (g->n > 1)
+		qsort(g->ent, g->n, sizeof(*g->ent), cmp_entry);
+	g->sorted = 1;
+}
+
+const char *
+mfm_group_window(const struct mfm_group *g, size_t i, size_t *lenp)
+{
+	*lenp = g->ent[i].wlen;
+	return g->ent[i].key;
+}
+
+const char *
+mfm_group_text(const struct mfm_group *g, size_t i, size_t *lenp)
+{
+	*lenp = g->ent[i].len - g->ent[i].wlen;
+	return g->ent[i].key + g->ent[i].wlen;
+}

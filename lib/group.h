@@ -1,0 +1,87 @@
+/*
+ * Records grouped by window and by the values of some fields: the table
+ * that mfm-metric keeps one accumulator per entry of.
+ *
+ * The key of a record is its window value (the raw bytes of the window
+ * object, or null when the record has none) and its group, a JSON object
+ * built from the --by paths as written and the raw values of those
+ * fields (null when missing).  Strings written with escapes are decoded
+ * and written back in mfm's own form, so "caf\u00e9" and "café" are one
+ * group; other values are compared as written.
+ *
+ * Each entry carries a caller-sized value block, zeroed when the entry
+ * is created; the table never looks inside it.  The number of entries
+ * is capped, since every one of them grows with the input.
+ */
+#ifndef MFM_GROUP_H
+#define MFM_GROUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/buf.h"
+#include "lib/err.h"
+#include "lib/json.h"
+
+#define MFM_GROUP_MAX_DEFAULT 100000
+
+struct mfm_group_entry {
+	char *key;		/* window bytes, then group text; owned */
+	size_t wlen;		/* bytes of the window part */
+	size_t len;		/* bytes of the whole key */
+	size_t hash;
+	int wclass;		/* 0 no window, 1 start is a time, 2 other */
+	int64_t start;		/* wclass 1: the start, microseconds */
+	void *val;		/* valsize bytes, owned */
+};
+
+struct mfm_group {
+	size_t valsize;
+	size_t max;		/* entries at most */
+	struct mfm_group_entry *ent;
+	size_t n, alloc;
+	size_t *slot;		/* hash index: entry number + 1, 0 empty */
+	size_t cap;		/* slots, a power of two, or 0 */
+	int sorted;		/* entries reordered: rebuild the index */
+	struct mfm_buf key;	/* the key being looked up */
+	struct mfm_buf str;	/* scratch for decoding strings */
+};
+
+/* max 0 means MFM_GROUP_MAX_DEFAULT. */
+void mfm_group_init(struct mfm_group *g, size_t valsize, size_t max);
+/* Frees the entries and their value blocks; release what they hold first. */
+void mfm_group_release(struct mfm_group *g);
+
+/*
+ * The value block of record j's entry, created (zeroed, *created set to
+ * 1) if new.  window is the path of the window object; by[0..nby) the
+ * group paths.  NULL with MFM_ERR_DATA when the window field is neither
+ * an object nor null, or MFM_ERR_LIMIT ("more than N windows and groups
+ * open") when a new entry would pass the cap.  The pointer stays valid
+ * until mfm_group_release.
+ */
+void *mfm_group_get(struct mfm_group *g, const struct mfm_json *j,
+    const struct mfm_json_path *window, const struct mfm_json_path *by,
+    size_t nby, int *created, struct mfm_err *err);
+
+/*
+ * Order the entries for output: by window start (no window first, then
+ * windows whose "start" is an RFC 3339 time, by that time, then any
+ * other window), then by the window's bytes, then by the group's JSON
+ * text in byte order.  Entry numbers change; value blocks stay put.
+ */
+void mfm_group_sort(struct mfm_group *g);
+
+/* Entry i's window JSON ("null" when none) and group JSON object. */
+const char *mfm_group_window(const struct mfm_group *g, size_t i,
+    size_t *lenp);
+const char *mfm_group_text(const struct mfm_group *g, size_t i,
+    size_t *lenp);
+
+static inline void *
+mfm_group_val(const struct mfm_group *g, size_t i)
+{
+	return g->ent[i].val;
+}
+
+#endif
