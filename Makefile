@@ -39,7 +39,7 @@ CURL_LIBS := $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null || echo -lcurl)
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck)
 
-TOOLS = join window metric threshold alert
+TOOLS = $(patsubst cmd/mfm-%.c,%,$(wildcard cmd/mfm-*.c))
 BINS = $(TOOLS:%=$(BUILD)/mfm-%)
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -47,12 +47,12 @@ UNIT_SRC = $(wildcard tests/unit/check_*.c)
 UNIT_OBJ = $(UNIT_SRC:%.c=$(BUILD)/%.o)
 MANS = $(wildcard man/*.1 man/*.5 man/*.7)
 
-# What each tool links beyond libmfm.a: only what it uses.
+# What each tool links beyond libmfm.a: only what it uses.  A tool not
+# named here links libyaml (every tool reads -c) and libm.
+LIBS_default = $(YAML_LIBS) -lm
 LIBS_join = $(YAML_LIBS)
 LIBS_window = $(YAML_LIBS)
-LIBS_metric = $(YAML_LIBS) -lm
-LIBS_threshold = $(YAML_LIBS) -lm
-LIBS_alert = $(YAML_LIBS) $(CURL_LIBS)
+LIBS_alert = $(YAML_LIBS) $(CURL_LIBS) -lm
 
 ALL_CFLAGS = $(MFM_CFLAGS) $(YAML_CFLAGS) $(CURL_CFLAGS) $(CFLAGS)
 
@@ -70,7 +70,8 @@ $(BUILD)/libmfm.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/mfm-%: $(BUILD)/cmd/mfm-%.o $(BUILD)/libmfm.a
-	$(CC) $(MFM_LDFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libmfm.a $(LIBS_$*)
+	$(CC) $(MFM_LDFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libmfm.a \
+		$(if $(filter undefined,$(origin LIBS_$*)),$(LIBS_default),$(LIBS_$*))
 
 # Unit tests: every tests/unit/check_<module>.c defines
 # `Suite *suite_<module>(void)`; the list is generated.
@@ -95,10 +96,10 @@ deps:
 	@scripts/install-deps --if-missing
 
 unit: deps $(BUILD)/unit-tests
-	cd tests/unit && MFM_TESTDATA=../data ../../$(BUILD)/unit-tests
+	cd tests/unit && MFM_TESTDATA=../data $(abspath $(BUILD))/unit-tests
 
 cli: deps $(BINS)
-	MFM_BIN=$(CURDIR)/$(BUILD) tests/cli/run
+	MFM_BIN=$(abspath $(BUILD)) tests/cli/run
 
 check: deps
 	@$(MAKE) --no-print-directory unit
@@ -106,7 +107,7 @@ check: deps
 
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@MFM_BIN=$(CURDIR)/$(BUILD) scripts/demo
+	@MFM_BIN=$(abspath $(BUILD)) scripts/demo
 
 # Fuzzing the tokenizer with libFuzzer (clang); bounded by FUZZ_SECONDS.
 $(BUILD)/fuzz/fuzz-json: tests/fuzz/fuzz_json.c lib/json.c lib/buf.c lib/err.c
