@@ -58,6 +58,7 @@ ALL_CFLAGS = $(MFM_CFLAGS) $(YAML_CFLAGS) $(CURL_CFLAGS) $(CFLAGS)
 
 .PHONY: all check unit cli demo deps install uninstall clean fuzz bench
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 all: $(BINS)
 
