@@ -115,8 +115,7 @@ configure(struct opts *o)
 
 /* Read every outcome into the join table. */
 static void
-load_outcomes(struct mfm_join *jn, const char *path, struct counts *c,
-    FILE *orphans)
+load_outcomes(struct mfm_join *jn, const char *path, struct counts *c)
 {
 	struct mfm_reader r;
 	struct mfm_json j;
@@ -125,7 +124,6 @@ load_outcomes(struct mfm_join *jn, const char *path, struct counts *c,
 	int64_t t;
 	int has_t, k;
 
-	(void)orphans;
 	mfm_json_init(&j);
 	mfm_cli_open(&r, path);
 	while (mfm_cli_next(&r, &j)) {
@@ -305,7 +303,7 @@ main(int argc, char **argv)
 	configure(&o);
 
 	mfm_join_init(&jn, o.max_pending);
-	load_outcomes(&jn, argv[1], &c, NULL);
+	load_outcomes(&jn, argv[1], &c);
 	join_predictions(&jn, argv[0], &c);
 	write_orphans(&jn, o.orphans, &c);
 	if (mfm_cli.verbose)
