@@ -291,9 +291,13 @@ mfm_track_eval(struct mfm_track *t, size_t ri,
 	if (r->significance) {
 		if (mfm_rule_ci(r, rec, &lo, &hi) != 0) {
 			snprintf(res->reason, sizeof(res->reason),
-			    "no confidence interval for %.64s", r->metric);
+			    "no valid confidence interval for %.64s",
+			    r->metric);
 			return insufficient(r, res);
 		}
+		res->has_ci = 1;
+		res->lo = lo;
+		res->hi = hi;
 		/* The whole interval must lie beyond the threshold. */
 		breach = mfm_rule_test(r->op, r->op == MFM_RULE_LT ||
 		    r->op == MFM_RULE_LE ? hi : lo, res->threshold);
@@ -372,6 +376,14 @@ phrase(struct mfm_buf *b, const struct mfm_rule *r,
 	mfm_buf_addf(b, " %s%s ", holds ? "" : "not ",
 	    mfm_rule_op_name(r->op));
 	mfm_json_put_double(b, thr);
+	if (res->has_ci) {
+		mfm_buf_adds(b, holds && !res->breach ? ", not significant: "
+		    "interval [" : ", interval [");
+		mfm_json_put_double(b, res->lo);
+		mfm_buf_adds(b, ", ");
+		mfm_json_put_double(b, res->hi);
+		mfm_buf_addc(b, ']');
+	}
 }
 
 static void
@@ -442,6 +454,13 @@ mfm_track_event(struct mfm_buf *b, const struct mfm_rule *r,
 	}
 	if (r->for_n > 1)
 		mfm_buf_addf(b, ",\"for\":%u", r->for_n);
+	if (res->has_ci) {
+		mfm_buf_adds(b, ",\"ci\":[");
+		mfm_json_put_double(b, res->lo);
+		mfm_buf_addc(b, ',');
+		mfm_json_put_double(b, res->hi);
+		mfm_buf_addc(b, ']');
+	}
 	if ((res->status == MFM_TRACK_FIRING ||
 	    res->status == MFM_TRACK_RESOLVED) && res->since != NULL) {
 		mfm_buf_adds(b, ",\"since\":");

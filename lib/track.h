@@ -48,6 +48,8 @@ struct mfm_track_result {
 	int has_base;
 	double base;
 	int breach;		/* the verdict the state machine used */
+	int has_ci;		/* significance: the interval used */
+	double lo, hi;
 	unsigned count;		/* PENDING: windows so far; FIRING kept: clear windows so far */
 	const char *since;	/* FIRING, RESOLVED: first firing window */
 	char reason[160];	/* INSUFFICIENT, NODATA */
