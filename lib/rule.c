@@ -351,9 +351,9 @@ mfm_rule_check_conditions(const struct mfm_rule *r, struct mfm_err *err)
 		    r->clear < r->threshold : r->clear > r->threshold)
 			return mfm_err_set(err, MFM_ERR_USAGE,
 			    "'clear' must be on the safe side of the "
-			    "threshold (%s %s)",
+			    "threshold: %s the rule's %.15g",
 			    r->op == MFM_RULE_LT || r->op == MFM_RULE_LE ?
-			    ">=" : "<=", r->name);
+			    ">=" : "<=", r->threshold);
 	}
 	if (r->significance && (r->op == MFM_RULE_EQ || r->op == MFM_RULE_NE))
 		return mfm_err_set(err, MFM_ERR_USAGE,
