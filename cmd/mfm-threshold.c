@@ -192,53 +192,6 @@ load_baselines(struct mfm_rule_set *rules, struct mfm_rule_rec *rec)
 }
 
 /*
- * One line per rule, then the totals: alerts (series that began firing),
- * flaps (of those, series that had resolved before in the replay),
- * resolved, and notifications (alerts plus resolved notices: what a
- * receiver that sends resolved notices and no repeats would get).
- */
-static void
-backtest_report(const struct mfm_track *t)
-{
-	const struct mfm_rule_set *rules = t->rules;
-	uint64_t tot[6] = { 0 }, v[6];
-	size_t i, k, f;
-
-	for (i = 0; i <= rules->n; i++) {
-		if (i < rules->n) {
-			const struct mfm_rule *r = &rules->rule[i];
-
-			for (f = 0, k = 0; k < t->n; k++)
-				if (t->s[k].rule == i && t->s[k].state == 2)
-					f++;
-			v[0] = r->nwindows;
-			v[1] = r->nalerts;
-			v[2] = r->nflaps;
-			v[3] = r->nresolved;
-			v[4] = f;
-			v[5] = r->ninsufficient;
-			for (k = 0; k < 6; k++)
-				tot[k] += v[k];
-			mfm_buf_adds(&mfm_cli.out, "{\"backtest\":{\"rule\":");
-			mfm_json_put_str(&mfm_cli.out, r->name,
-			    strlen(r->name));
-		} else {
-			memcpy(v, tot, sizeof(v));
-			mfm_buf_addf(&mfm_cli.out, "{\"backtest\":{\"rules\":"
-			    "%zu", rules->n);
-		}
-		mfm_buf_addf(&mfm_cli.out, ",\"windows\":%" PRIu64
-		    ",\"alerts\":%" PRIu64 ",\"flaps\":%" PRIu64
-		    ",\"resolved\":%" PRIu64 ",\"notifications\":%" PRIu64
-		    ",\"firing_at_end\":%" PRIu64
-		    ",\"insufficient_data\":%" PRIu64 "}}", v[0], v[1], v[2],
-		    v[3], v[1] + v[3], v[4], v[5]);
-		mfm_cli_emit();
-	}
-	nfiring = tot[1];
-}
-
-/*
  * A rule whose metric is in none of the records is most likely a typo,
  * and a typo'd rule would answer "nothing breached" forever.
  */
@@ -398,8 +351,12 @@ main(int argc, char **argv)
 		threshold_file("-", &track, &rec);
 	for (i = 0; i < (size_t)argc; i++)
 		threshold_file(argv[i], &track, &rec);
-	if (backtest)
-		backtest_report(&track);
+	if (backtest) {
+		for (i = 0; i <= rules.n; i++) {
+			nfiring = mfm_track_backtest(&track, i, &mfm_cli.out);
+			mfm_cli_emit();
+		}
+	}
 	if (state_path != NULL) {
 		mfm_buf_clear(&body);
 		mfm_track_dump(&track, &body);

@@ -8,6 +8,7 @@
  * with or without a baseline, and events show a threshold a person can
  * hold the value against.
  */
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -473,6 +474,52 @@ mfm_track_event(struct mfm_buf *b, const struct mfm_rule *r,
 	}
 	mfm_buf_addc(b, '}');
 	mfm_buf_release(&text);
+}
+
+/* Rule i's windows, alerts, flaps, resolved, firing, insufficient. */
+static void
+backtest_counts(const struct mfm_track *t, size_t i, uint64_t v[6])
+{
+	const struct mfm_rule *r = &t->rules->rule[i];
+	size_t k;
+
+	v[0] = r->nwindows;
+	v[1] = r->nalerts;
+	v[2] = r->nflaps;
+	v[3] = r->nresolved;
+	v[4] = 0;
+	for (k = 0; k < t->n; k++)
+		if (t->s[k].rule == i && t->s[k].state == ST_FIRING)
+			v[4]++;
+	v[5] = r->ninsufficient;
+}
+
+uint64_t
+mfm_track_backtest(const struct mfm_track *t, size_t i, struct mfm_buf *out)
+{
+	const struct mfm_rule_set *rules = t->rules;
+	uint64_t v[6] = { 0 }, w[6];
+	size_t k, m;
+
+	if (i < rules->n) {
+		backtest_counts(t, i, v);
+		mfm_buf_adds(out, "{\"backtest\":{\"rule\":");
+		mfm_json_put_str(out, rules->rule[i].name,
+		    strlen(rules->rule[i].name));
+	} else {
+		for (k = 0; k < rules->n; k++) {
+			backtest_counts(t, k, w);
+			for (m = 0; m < 6; m++)
+				v[m] += w[m];
+		}
+		mfm_buf_addf(out, "{\"backtest\":{\"rules\":%zu", rules->n);
+	}
+	mfm_buf_addf(out, ",\"windows\":%" PRIu64 ",\"alerts\":%" PRIu64
+	    ",\"flaps\":%" PRIu64 ",\"resolved\":%" PRIu64
+	    ",\"notifications\":%" PRIu64 ",\"firing_at_end\":%" PRIu64
+	    ",\"insufficient_data\":%" PRIu64 "}}", v[0], v[1], v[2], v[3],
+	    v[1] + v[3], v[4], v[5]);
+	return v[1];
 }
 
 static void

@@ -50,7 +50,8 @@ struct mfm_track_result {
 	int breach;		/* the verdict the state machine used */
 	int has_ci;		/* significance: the interval used */
 	double lo, hi;
-	unsigned count;		/* PENDING: windows so far; FIRING kept: clear windows so far */
+	unsigned count;		/* PENDING: breaching windows so far;
+				   FIRING kept: clear windows so far */
 	const char *since;	/* FIRING, RESOLVED: first firing window */
 	char reason[160];	/* INSUFFICIENT, NODATA */
 };
@@ -98,6 +99,15 @@ const char *mfm_track_status_name(enum mfm_track_status s);
 /* Append the event (compact JSON, no newline) for res. */
 void mfm_track_event(struct mfm_buf *b, const struct mfm_rule *r,
     const struct mfm_rule_rec *rec, const struct mfm_track_result *res);
+/*
+ * Append backtest line i (no newline): for rule i, or for all rules when
+ * i is the number of rules.  Returns the line's count of alerts.
+ * Alerts are series that began firing, flaps those of them that had
+ * resolved before, notifications alerts plus resolved notices (what a
+ * receiver that sends resolved notices and no repeats would get).
+ */
+uint64_t mfm_track_backtest(const struct mfm_track *t, size_t i,
+    struct mfm_buf *out);
 /* Append every series, one JSON object a line, for a state file. */
 void mfm_track_dump(const struct mfm_track *t, struct mfm_buf *out);
 /*
