@@ -582,6 +582,8 @@ load_str(const struct mfm_json *j, int t, char **out, struct mfm_buf *sc)
 	if (mfm_json_type_of(j, t) != MFM_JSON_STRING)
 		return -1;
 	s = mfm_json_str(j, t, &n, sc);
+	/* A series given twice: the later line wins. */
+	free(*out);
 	*out = mfm_xmemdup(s, n);
 	return 0;
 }
