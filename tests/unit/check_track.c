@@ -178,6 +178,9 @@ START_TEST(test_dump_load)
 	ck_assert_int_eq(mfm_track_load(&g.t, a.p, a.len, &err), 0);
 	mfm_track_dump(&g.t, &b);
 	ck_assert_str_eq(a.p, b.p);
+	/* The same series again: the later line wins, nothing is added. */
+	ck_assert_int_eq(mfm_track_load(&g.t, a.p, a.len, &err), 0);
+	ck_assert_uint_eq(g.t.n, 2);
 	/* The loaded series goes on where it stopped: third window fires. */
 	ck_assert_int_eq(step(&g, 3, "a", 0.6, &res), MFM_TRACK_FIRING);
 	ck_assert_int_eq(step(&g, 1, "b\\\"q", 0.6, &res), MFM_TRACK_SKIP);
