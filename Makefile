@@ -5,6 +5,7 @@
 #   make demo          the whole pipeline on examples/
 #   make install       PREFIX=/usr/local DESTDIR=
 #   make fuzz          fuzz the JSON tokenizer for FUZZ_SECONDS (libFuzzer)
+#   make crash         kill -9 mfm-threshold CRASH_ROUNDS times mid-update
 #   SANITIZE=1         build with ASan and UBSan (into build/san)
 #   DEVELOPER=1        add -Werror
 
@@ -13,6 +14,7 @@ PREFIX ?= /usr/local
 BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man
 FUZZ_SECONDS ?= 60
+CRASH_ROUNDS ?= 1000
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
@@ -56,7 +58,7 @@ LIBS_alert = $(YAML_LIBS) $(CURL_LIBS) -lm
 
 ALL_CFLAGS = $(MFM_CFLAGS) $(YAML_CFLAGS) $(CURL_CFLAGS) $(CFLAGS)
 
-.PHONY: all check unit cli demo deps install uninstall clean fuzz bench
+.PHONY: all check unit cli demo deps install uninstall clean fuzz bench crash
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -128,6 +130,10 @@ $(BUILD)/bench-json: tests/bench/bench_json.c $(BUILD)/libmfm.a
 
 bench: $(BINS) $(BUILD)/bench-json
 	scripts/bench
+
+# The state file against kill -9 at random points (make check runs 20).
+crash: $(BINS)
+	MFM_BIN=$(abspath $(BUILD)) scripts/threshold-crash $(CRASH_ROUNDS)
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \

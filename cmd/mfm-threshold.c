@@ -1,10 +1,16 @@
 /*
- * mfm-threshold: test metric records against rules and emit an alert
- * event for every rule a record breaches.
+ * mfm-threshold: test metric records against rules and emit alert
+ * events: "firing" while a rule's alert fires, "resolved" when it stops,
+ * and with --all every other state too (pending, inactive,
+ * insufficient_data, no_data).
  *
  * Rules come from the configuration's threshold section and from -e
  * expressions, in that order.  Each metric record (as mfm-metric writes
- * it) is tested against every rule; a breach writes one "firing" event.
+ * it) steps the alert series (rule and group) it concerns, in input
+ * order; lib/track.c holds the state machine.  With --state the series
+ * outlive the run, in a locked, crash-safe state file (lib/state.c).
+ * With --backtest nothing is emitted per record: the run ends with how
+ * many alerts, flaps and notifications the rules would have produced.
  * Control records (reserved member "_mfm") are passed over; any other
  * record without a "metrics" object is a bad record.  The exit status
  * answers the question: 0 when something fired, 1 when nothing did, 2 on
@@ -14,49 +20,113 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "lib/cli.h"
 #include "lib/rule.h"
+#include "lib/state.h"
+#include "lib/track.h"
 #include "lib/banned.h"
+
+#define STATE_VERSION	1
 
 static const char usage[] =
 "usage: mfm-threshold [-huVv] [-c FILE] [-e EXPR] [--severity LEVEL]\n"
+"                     [--for N] [--keep-firing-for N] [--clear NUMBER]\n"
+"                     [--min-count N] [--min-positives N]\n"
+"                     [--missing POLICY] [--match KEY=VALUE] [--all]\n"
+"                     [--state FILE] [--backtest] [--max-series N]\n"
 "                     [--rejects FILE] [--max-line SIZE] [FILE ...]\n"
 "\n"
-"Emit an alert event for every rule a metric record breaches.\n"
+"Emit alert events when metric records breach rules.\n"
 "Exit 0 if any rule fired, 1 if none did, 2 on error.\n"
 "\n"
 "  -e, --rule EXPR       rule METRIC OP NUMBER, OP one of < <= > >= == !=;\n"
 "                        repeatable, e.g. -e 'auc < 0.7'\n"
-"      --severity LEVEL  severity of -e rules: info, warning, critical\n"
-"                        (warning)\n"
+"The next options apply to the rules of -e:\n"
+"      --severity LEVEL  info, warning or critical (warning)\n"
+"      --for N           fire after N breaching windows in a row (1)\n"
+"      --keep-firing-for N  resolve after N + 1 clear windows (0)\n"
+"      --clear NUMBER    hysteresis: resolve only once past NUMBER\n"
+"      --min-count N     fewer than N records: insufficient data\n"
+"      --min-positives N fewer than N positives: insufficient data\n"
+"      --missing POLICY  a null or absent metric: ignore, breaching,\n"
+"                        not_breaching (ignore)\n"
+"      --match KEY=VALUE only groups whose KEY is VALUE; repeatable\n"
+"Output and state:\n"
+"      --all             emit every state, not only firing and resolved\n"
+"      --state FILE      keep alert states in FILE between runs\n"
+"      --backtest        emit no events; count alerts, flaps and\n"
+"                        notifications per rule at the end\n"
+"      --max-series N    alert series (rules times groups) at most\n"
+"                        (100000)\n"
 MFM_CLI_HELP;
 
 enum {
-	OPT_SEVERITY = MFM_OPT_TOOL
+	OPT_SEVERITY = MFM_OPT_TOOL,
+	OPT_FOR,
+	OPT_KEEP,
+	OPT_CLEAR,
+	OPT_MIN_COUNT,
+	OPT_MIN_POSITIVES,
+	OPT_MISSING,
+	OPT_MATCH,
+	OPT_ALL,
+	OPT_STATE,
+	OPT_BACKTEST,
+	OPT_MAX_SERIES
 };
 
 static const struct option longopts[] = {
 	{ "rule", required_argument, NULL, 'e' },
 	{ "severity", required_argument, NULL, OPT_SEVERITY },
+	{ "for", required_argument, NULL, OPT_FOR },
+	{ "keep-firing-for", required_argument, NULL, OPT_KEEP },
+	{ "clear", required_argument, NULL, OPT_CLEAR },
+	{ "min-count", required_argument, NULL, OPT_MIN_COUNT },
+	{ "min-positives", required_argument, NULL, OPT_MIN_POSITIVES },
+	{ "missing", required_argument, NULL, OPT_MISSING },
+	{ "match", required_argument, NULL, OPT_MATCH },
+	{ "all", no_argument, NULL, OPT_ALL },
+	{ "state", required_argument, NULL, OPT_STATE },
+	{ "backtest", no_argument, NULL, OPT_BACKTEST },
+	{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
 	MFM_CLI_LONG,
 	{ NULL, 0, NULL, 0 }
 };
 
 static const char *const config_keys[] = { "rules", NULL };
 
+static int all, backtest;
 static uint64_t nrecords;	/* metric records tested */
-static uint64_t nfiring;	/* events written */
+static uint64_t nfiring;	/* firing events (or alerts in a backtest) */
+
+/* A count option: a decimal integer from lo to hi. */
+static unsigned long
+count_opt(const char *opt, const char *arg, unsigned long lo,
+    unsigned long hi)
+{
+	char *end;
+	unsigned long v;
+
+	if (arg[0] < '0' || arg[0] > '9')
+		mfm_usage_error("%s: invalid count '%s'", opt, arg);
+	v = strtoul(arg, &end, 10);
+	if (*end != '\0' || v < lo || v > hi)
+		mfm_usage_error("%s: invalid count '%s' (%lu to %lu)", opt,
+		    arg, lo, hi);
+	return v;
+}
 
 static void
-threshold_file(const char *path, struct mfm_rule_set *rules,
+threshold_file(const char *path, struct mfm_track *t,
     struct mfm_rule_rec *rec)
 {
 	struct mfm_reader r;
 	struct mfm_json j;
 	struct mfm_err err;
+	struct mfm_track_result res;
 	struct mfm_rule *rule;
-	double v;
 	size_t i;
 
 	mfm_json_init(&j);
@@ -70,18 +140,54 @@ threshold_file(const char *path, struct mfm_rule_set *rules,
 			continue;
 		}
 		nrecords++;
-		for (i = 0; i < rules->n; i++) {
-			rule = &rules->rule[i];
-			/* Null and absent metrics never fire, yet. */
-			if (mfm_rule_check(rule, rec, &v) != MFM_RULE_BREACH)
+		for (i = 0; i < t->rules->n; i++) {
+			rule = &t->rules->rule[i];
+			if (mfm_track_eval(t, i, rec, &res, &err) != 0) {
+				mfm_cli_bad(&r, "%s", err.msg);
+				break;
+			}
+			if (res.status == MFM_TRACK_SKIP || backtest)
 				continue;
-			mfm_rule_event(&mfm_cli.out, rule, rec, "firing", v);
+			if (!all && res.status != MFM_TRACK_FIRING &&
+			    res.status != MFM_TRACK_RESOLVED)
+				continue;
+			if (res.status == MFM_TRACK_FIRING)
+				nfiring++;
+			mfm_track_event(&mfm_cli.out, rule, rec, &res);
 			mfm_cli_emit();
-			nfiring++;
 		}
 	}
 	if (mfm_reader_close(&r, &err) != 0)
 		mfm_die_err(&err);
+	mfm_json_release(&j);
+}
+
+/* Read the reference records of every rule with a baseline file. */
+static void
+load_baselines(struct mfm_rule_set *rules, struct mfm_rule_rec *rec)
+{
+	struct mfm_reader r;
+	struct mfm_json j;
+	struct mfm_err err;
+	size_t i;
+
+	mfm_json_init(&j);
+	for (i = 0; i < rules->n; i++) {
+		if (rules->rule[i].base != MFM_RULE_BASE_FILE)
+			continue;
+		mfm_cli_open(&r, rules->rule[i].base_file);
+		while (mfm_cli_next(&r, &j))
+			switch (mfm_rule_rec_load(rec, &j, &err)) {
+			case -1:
+				mfm_cli_bad(&r, "%s", err.msg);
+				break;
+			case 1:
+				mfm_rule_base_add(&rules->rule[i], rec);
+				break;
+			}
+		if (mfm_reader_close(&r, &err) != 0)
+			mfm_die_err(&err);
+	}
 	mfm_json_release(&j);
 }
 
@@ -108,15 +214,23 @@ main(int argc, char **argv)
 {
 	struct mfm_rule_set rules, cli_rules;
 	struct mfm_rule_rec rec;
-	struct mfm_rule r;
+	struct mfm_rule r, opts;
+	struct mfm_track track;
+	struct mfm_state st;
+	struct mfm_buf body = MFM_BUF_INIT;
 	struct mfm_err err;
-	enum mfm_rule_severity sev = MFM_RULE_WARNING;
-	size_t i;
-	int ch;
+	const char *state_path = NULL, *eq;
+	size_t i, k, max_series = 100000;
+	int ch, found;
 
 	mfm_cli_init("mfm-threshold", usage);
 	mfm_rule_set_init(&rules);
 	mfm_rule_set_init(&cli_rules);
+	mfm_state_init(&st);
+	/* The conditions the options give every -e rule. */
+	memset(&opts, 0, sizeof(opts));
+	opts.severity = MFM_RULE_WARNING;
+	opts.for_n = 1;
 	while ((ch = getopt_long(argc, argv, MFM_CLI_SHORT "e:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -126,9 +240,56 @@ main(int argc, char **argv)
 				mfm_usage_error("-e: %s", err.msg);
 			break;
 		case OPT_SEVERITY:
-			if (mfm_rule_severity_parse(optarg, &sev) != 0)
+			if (mfm_rule_severity_parse(optarg, &opts.severity))
 				mfm_usage_error("--severity: invalid severity "
 				    "'%s' (info, warning or critical)", optarg);
+			break;
+		case OPT_FOR:
+			opts.for_n = count_opt("--for", optarg, 1,
+			    MFM_RULE_MAX_WINDOWS);
+			break;
+		case OPT_KEEP:
+			opts.keep_firing = count_opt("--keep-firing-for",
+			    optarg, 0, MFM_RULE_MAX_WINDOWS);
+			break;
+		case OPT_CLEAR:
+			opts.clear = mfm_cli_double("--clear", optarg);
+			opts.has_clear = 1;
+			break;
+		case OPT_MIN_COUNT:
+			opts.min_count = count_opt("--min-count", optarg, 0,
+			    (unsigned long)-1);
+			break;
+		case OPT_MIN_POSITIVES:
+			opts.min_positives = count_opt("--min-positives",
+			    optarg, 0, (unsigned long)-1);
+			break;
+		case OPT_MISSING:
+			if (mfm_rule_missing_parse(optarg, &opts.missing))
+				mfm_usage_error("--missing: invalid policy "
+				    "'%s' (ignore, breaching or not_breaching)",
+				    optarg);
+			break;
+		case OPT_MATCH:
+			eq = strchr(optarg, '=');
+			if (eq == NULL || eq == optarg)
+				mfm_usage_error("--match: expected KEY=VALUE, "
+				    "not '%s'", optarg);
+			mfm_rule_add_match(&opts, optarg,
+			    (size_t)(eq - optarg), eq + 1);
+			break;
+		case OPT_ALL:
+			all = 1;
+			break;
+		case OPT_STATE:
+			state_path = optarg;
+			break;
+		case OPT_BACKTEST:
+			backtest = 1;
+			break;
+		case OPT_MAX_SERIES:
+			max_series = count_opt("--max-series", optarg, 1,
+			    (unsigned long)-1);
 			break;
 		default:
 			mfm_cli_option(ch, optarg);
@@ -136,6 +297,9 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	if (backtest && state_path != NULL)
+		mfm_usage_error("--backtest replays history from a clean "
+		    "state: it takes no --state");
 
 	mfm_err_clear(&err);
 	if (mfm_rule_set_add_cfg(&rules, mfm_cfg_get(mfm_cli_config(
@@ -143,26 +307,72 @@ main(int argc, char **argv)
 		mfm_cli_config_die(&err);
 	/* Command-line rules come after the configuration's. */
 	for (i = 0; i < cli_rules.n; i++) {
-		cli_rules.rule[i].severity = sev;
-		if (mfm_rule_set_take(&rules, &cli_rules.rule[i], &err) != 0)
+		struct mfm_rule *c = &cli_rules.rule[i];
+
+		c->severity = opts.severity;
+		c->for_n = opts.for_n;
+		c->keep_firing = opts.keep_firing;
+		c->has_clear = opts.has_clear;
+		c->clear = opts.clear;
+		c->min_count = opts.min_count;
+		c->min_positives = opts.min_positives;
+		c->missing = opts.missing;
+		for (k = 0; k < opts.nmatch; k++)
+			mfm_rule_add_match(c, opts.match[k].key,
+			    strlen(opts.match[k].key), opts.match[k].value);
+		if (mfm_rule_check_conditions(c, &err) != 0)
+			mfm_usage_error("-e '%s': %s", c->name, err.msg);
+		if (mfm_rule_set_take(&rules, c, &err) != 0)
 			mfm_usage_error("-e: %s", err.msg);
 	}
 	cli_rules.n = 0;
 	mfm_rule_set_release(&cli_rules);
+	mfm_rule_release(&opts);
 	if (rules.n == 0)
 		mfm_usage_error("no rules: give -e EXPR or a threshold "
 		    "'rules' list in the configuration");
 
 	mfm_rule_rec_init(&rec);
+	mfm_track_init(&track, &rules, max_series);
+	load_baselines(&rules, &rec);
+	if (state_path != NULL) {
+		if (mfm_state_open(&st, state_path, "mfm-threshold",
+		    STATE_VERSION, &body, &found, &err) != 0)
+			mfm_die("%s: %s", state_path, err.msg);
+		if (found && mfm_track_load(&track, body.p, body.len,
+		    &err) != 0)
+			mfm_die("%s: state line %zu: %s", state_path,
+			    err.line, err.msg);
+		if (track.ndropped > 0 && mfm_cli.verbose)
+			mfm_warn("%s: %" PRIu64 " series of rules no longer "
+			    "given were dropped", state_path, track.ndropped);
+	}
 	if (argc == 0)
-		threshold_file("-", &rules, &rec);
+		threshold_file("-", &track, &rec);
 	for (i = 0; i < (size_t)argc; i++)
-		threshold_file(argv[i], &rules, &rec);
+		threshold_file(argv[i], &track, &rec);
+	if (backtest) {
+		for (i = 0; i <= rules.n; i++) {
+			nfiring = mfm_track_backtest(&track, i, &mfm_cli.out);
+			mfm_cli_emit();
+		}
+	}
+	if (state_path != NULL) {
+		mfm_buf_clear(&body);
+		mfm_track_dump(&track, &body);
+		if (mfm_state_save(&st, body.p ? body.p : "", body.len,
+		    &err) != 0)
+			mfm_die("%s: %s", state_path, err.msg);
+		mfm_state_close(&st);
+	}
 	check_unseen(&rules);
 	if (mfm_cli.verbose)
 		fprintf(stderr, "mfm-threshold: %" PRIu64 " records, %zu "
-		    "rules, %" PRIu64 " firing, %" PRIu64 " bad\n",
-		    mfm_cli.nread, rules.n, nfiring, mfm_cli.nbad);
+		    "rules, %" PRIu64 " firing, %" PRIu64 " stale, %" PRIu64
+		    " bad\n", mfm_cli.nread, rules.n, nfiring, track.nstale,
+		    mfm_cli.nbad);
+	mfm_buf_release(&body);
+	mfm_track_release(&track);
 	mfm_rule_rec_release(&rec);
 	mfm_rule_set_release(&rules);
 	return mfm_cli_finish(nfiring > 0 ? 0 : 1);

@@ -193,6 +193,7 @@ rule_set(struct mfm_rule *r, const char *metric, size_t mlen,
 	r->op = op;
 	r->threshold = threshold;
 	r->severity = MFM_RULE_WARNING;
+	r->for_n = 1;
 	mfm_buf_add(&b, metric, mlen);
 	mfm_buf_addf(&b, " %s ", op_names[op]);
 	mfm_json_put_double(&b, threshold);
@@ -259,10 +260,22 @@ mfm_rule_parse(struct mfm_rule *r, const char *expr, struct mfm_err *err)
 void
 mfm_rule_release(struct mfm_rule *r)
 {
+	size_t i;
+
 	if (r == NULL)
 		return;
+
 	free(r->name);
 	free(r->metric);
+	for (i = 0; i < r->nmatch; i++) {
+		free(r->match[i].key);
+		free(r->match[i].value);
+	}
+	free(r->match);
+	free(r->base_window);
+	free(r->base_file);
+	mfm_keymap_release(&r->base_ref);
+	free(r->base_val);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -290,11 +303,205 @@ cfg_string(const struct mfm_cfg_node *n, const char **out,
 }
 
 int
+mfm_rule_missing_parse(const char *s, enum mfm_rule_missing *m)
+{
+	if (strcmp(s, "ignore") == 0)
+		*m = MFM_RULE_MISSING_IGNORE;
+	else if (strcmp(s, "breaching") == 0)
+		*m = MFM_RULE_MISSING_BREACHING;
+	else if (strcmp(s, "not_breaching") == 0)
+		*m = MFM_RULE_MISSING_OK;
+	else
+		return -1;
+	return 0;
+}
+
+int
+mfm_rule_add_match(struct mfm_rule *r, const char *key, size_t klen,
+    const char *value)
+{
+	if (klen == 0)
+		return -1;
+	r->match = mfm_xreallocarray(r->match, r->nmatch + 1,
+	    sizeof(*r->match));
+	r->match[r->nmatch].key = mfm_xmemdup(key, klen);
+	r->match[r->nmatch].value = mfm_xstrdup(value);
+	r->nmatch++;
+	return 0;
+}
+
+/* A count from the configuration: an integer from lo to hi. */
+static int
+cfg_count(const struct mfm_cfg_node *n, long long lo, long long hi,
+    long long *out, struct mfm_err *err)
+{
+	if (n == NULL)
+		return 0;
+	return mfm_cfg_int(n, lo, hi, out, err);
+}
+
+int
+mfm_rule_check_conditions(const struct mfm_rule *r, struct mfm_err *err)
+{
+	if (r->has_clear) {
+		if (r->op == MFM_RULE_EQ || r->op == MFM_RULE_NE)
+			return mfm_err_set(err, MFM_ERR_USAGE,
+			    "'clear' needs an operator < <= > or >=");
+		if ((r->op == MFM_RULE_LT || r->op == MFM_RULE_LE) ?
+		    r->clear < r->threshold : r->clear > r->threshold)
+			return mfm_err_set(err, MFM_ERR_USAGE,
+			    "'clear' must be on the safe side of the "
+			    "threshold: %s the rule's %.15g",
+			    r->op == MFM_RULE_LT || r->op == MFM_RULE_LE ?
+			    ">=" : "<=", r->threshold);
+	}
+	if (r->significance && (r->op == MFM_RULE_EQ || r->op == MFM_RULE_NE))
+		return mfm_err_set(err, MFM_ERR_USAGE,
+		    "'significance' needs an operator < <= > or >=");
+	if (r->cmp != MFM_RULE_CMP_VALUE && r->base == MFM_RULE_BASE_NONE)
+		return mfm_err_set(err, MFM_ERR_USAGE,
+		    "'compare' needs a 'baseline'");
+	if (r->cmp == MFM_RULE_CMP_SIGMA && r->base != MFM_RULE_BASE_LAST)
+		return mfm_err_set(err, MFM_ERR_USAGE,
+		    "'compare: sigma' needs a 'baseline' of 'last' windows");
+	if (r->cmp == MFM_RULE_CMP_SIGMA && r->base_last < 2)
+		return mfm_err_set(err, MFM_ERR_USAGE,
+		    "'compare: sigma' needs at least 2 'last' windows");
+	return 0;
+}
+
+static int
+cfg_baseline(struct mfm_rule *r, const struct mfm_cfg_node *b,
+    struct mfm_err *err)
+{
+	static const char *const known[] = { "window", "file", "last", NULL };
+	const struct mfm_cfg_node *w, *f, *l;
+	const char *s = NULL;
+	long long k = 0;
+
+	if (b->type != MFM_CFG_MAP || b->n != 1)
+		return mfm_cfg_err(b, err, "expected one of 'window', 'file' "
+		    "or 'last' in 'baseline'");
+	if (mfm_cfg_check_keys(b, known, err) != 0)
+		return -1;
+	w = mfm_cfg_get(b, "window");
+	f = mfm_cfg_get(b, "file");
+	l = mfm_cfg_get(b, "last");
+	if (w != NULL) {
+		if (cfg_string(w, &s, err) != 0)
+			return -1;
+		if (*s == '\0')
+			return mfm_cfg_err(w, err, "empty window start");
+		r->base = MFM_RULE_BASE_WINDOW;
+		r->base_window = mfm_xstrdup(s);
+	} else if (f != NULL) {
+		if (cfg_string(f, &s, err) != 0)
+			return -1;
+		if (*s == '\0')
+			return mfm_cfg_err(f, err, "empty file name");
+		r->base = MFM_RULE_BASE_FILE;
+		r->base_file = mfm_xstrdup(s);
+	} else {
+		if (cfg_count(l, 1, MFM_RULE_MAX_LAST, &k, err) != 0)
+			return -1;
+		r->base = MFM_RULE_BASE_LAST;
+		r->base_last = (unsigned)k;
+	}
+	return 0;
+}
+
+/* The keys beyond the comparison: matchers, support, timing, baseline. */
+static int
+cfg_conditions(struct mfm_rule *r, const struct mfm_cfg_node *n,
+    struct mfm_err *err)
+{
+	const struct mfm_cfg_node *m, *v;
+	const char *s;
+	long long k;
+	int b;
+	size_t i;
+
+	if ((m = mfm_cfg_get(n, "match")) != NULL) {
+		if (m->type != MFM_CFG_MAP)
+			return mfm_cfg_err(m, err, "expected a mapping of "
+			    "group members to values");
+		for (i = 0; i < m->n; i++) {
+			if (cfg_string(m->items[i], &s, err) != 0)
+				return -1;
+			mfm_rule_add_match(r, m->keys[i], strlen(m->keys[i]),
+			    s);
+		}
+	}
+	k = 0;
+	if (cfg_count(mfm_cfg_get(n, "min_count"), 0, INT64_MAX, &k, err))
+		return -1;
+	r->min_count = (double)k;
+	k = 0;
+	if (cfg_count(mfm_cfg_get(n, "min_positives"), 0, INT64_MAX, &k,
+	    err))
+		return -1;
+	r->min_positives = (double)k;
+	k = 1;
+	if (cfg_count(mfm_cfg_get(n, "for"), 1, MFM_RULE_MAX_WINDOWS, &k,
+	    err))
+		return -1;
+	r->for_n = (unsigned)k;
+	k = 0;
+	if (cfg_count(mfm_cfg_get(n, "keep_firing_for"), 0,
+	    MFM_RULE_MAX_WINDOWS, &k, err))
+		return -1;
+	r->keep_firing = (unsigned)k;
+	if ((v = mfm_cfg_get(n, "clear")) != NULL) {
+		if (mfm_cfg_double(v, &r->clear, err) != 0)
+			return -1;
+		r->has_clear = 1;
+	}
+	if ((v = mfm_cfg_get(n, "missing")) != NULL) {
+		if (cfg_string(v, &s, err) != 0)
+			return -1;
+		if (mfm_rule_missing_parse(s, &r->missing) != 0)
+			return mfm_cfg_err(v, err, "invalid missing policy "
+			    "'%.*s' (ignore, breaching or not_breaching)",
+			    QUOTE_MAX, s);
+	}
+	if ((v = mfm_cfg_get(n, "significance")) != NULL) {
+		if (mfm_cfg_bool(v, &b, err) != 0)
+			return -1;
+		r->significance = b;
+	}
+	if ((v = mfm_cfg_get(n, "baseline")) != NULL &&
+	    cfg_baseline(r, v, err) != 0)
+		return -1;
+	if ((v = mfm_cfg_get(n, "compare")) != NULL) {
+		if (cfg_string(v, &s, err) != 0)
+			return -1;
+		if (strcmp(s, "value") == 0)
+			r->cmp = MFM_RULE_CMP_VALUE;
+		else if (strcmp(s, "change") == 0)
+			r->cmp = MFM_RULE_CMP_CHANGE;
+		else if (strcmp(s, "percent") == 0)
+			r->cmp = MFM_RULE_CMP_PERCENT;
+		else if (strcmp(s, "sigma") == 0)
+			r->cmp = MFM_RULE_CMP_SIGMA;
+		else
+			return mfm_cfg_err(v, err, "invalid comparison "
+			    "'%.*s' (value, change, percent or sigma)",
+			    QUOTE_MAX, s);
+	}
+	if (mfm_rule_check_conditions(r, err) != 0)
+		return cfg_at(n, err);
+	return 0;
+}
+
+int
 mfm_rule_from_cfg(struct mfm_rule *r, const struct mfm_cfg_node *n,
     struct mfm_err *err)
 {
 	static const char *const known[] = {
-		"name", "expr", "metric", "op", "value", "severity", NULL
+		"name", "expr", "metric", "op", "value", "severity", "match",
+		"min_count", "min_positives", "for", "keep_firing_for",
+		"clear", "missing", "significance", "baseline", "compare",
+		NULL
 	};
 	const struct mfm_cfg_node *nname, *nexpr, *nmetric, *nop, *nvalue;
 	const struct mfm_cfg_node *nsev;
@@ -366,7 +573,7 @@ mfm_rule_from_cfg(struct mfm_rule *r, const struct mfm_cfg_node *n,
 		free(r->name);
 		r->name = mfm_xstrdup(name);
 	}
-	return 0;
+	return cfg_conditions(r, n, err);
 }
 
 /* Rule sets. */
@@ -445,7 +652,7 @@ mfm_rule_rec_init(struct mfm_rule_rec *rec)
 {
 	memset(rec, 0, sizeof(*rec));
 	rec->window = rec->group = rec->metrics = -1;
-	rec->n = rec->labelled = -1;
+	rec->n = rec->labelled = rec->ci = rec->positives = -1;
 	mfm_buf_init(&rec->canon);
 	mfm_buf_init(&rec->scratch);
 }
@@ -598,7 +805,7 @@ mfm_rule_rec_load(struct mfm_rule_rec *rec, const struct mfm_json *j,
 
 	rec->j = j;
 	rec->window = rec->group = rec->metrics = -1;
-	rec->n = rec->labelled = -1;
+	rec->n = rec->labelled = rec->ci = rec->positives = -1;
 	mfm_buf_clear(&rec->canon);
 	if (mfm_json_member(j, 0, "_mfm", 4) >= 0)
 		return 0;
@@ -620,7 +827,11 @@ mfm_rule_rec_load(struct mfm_rule_rec *rec, const struct mfm_json *j,
 	rec->group = mfm_json_member(j, 0, "group", 5);
 	rec->n = mfm_json_member(j, 0, "n", 1);
 	rec->labelled = mfm_json_member(j, 0, "labelled", 8);
+	rec->ci = mfm_json_member(j, 0, "ci", 2);
+	rec->positives = mfm_json_member(j, 0, "positives", 9);
 	if (object_or_absent(j, rec->window, "window", err) != 0 ||
+	    object_or_absent(j, rec->ci, "ci", err) != 0 ||
+	    count_or_absent(j, rec->positives, "positives", err) != 0 ||
 	    object_or_absent(j, rec->group, "group", err) != 0 ||
 	    count_or_absent(j, rec->n, "n", err) != 0 ||
 	    count_or_absent(j, rec->labelled, "labelled", err) != 0)
@@ -659,20 +870,140 @@ mfm_rule_check(struct mfm_rule *r, const struct mfm_rule_rec *rec,
 }
 
 uint64_t
-mfm_rule_fingerprint(const struct mfm_rule *r, const struct mfm_rule_rec *rec)
+mfm_rule_fingerprint_of(const char *name, const char *canon, size_t len)
 {
 	const unsigned char *p;
 	uint64_t h = FNV_OFFSET;
 	size_t i, n;
 
-	p = (const unsigned char *)r->name;
-	n = strlen(r->name) + 1;	/* the 0 byte ends the name */
+	p = (const unsigned char *)name;
+	n = strlen(name) + 1;	/* the 0 byte ends the name */
 	for (i = 0; i < n; i++)
 		h = (h ^ p[i]) * FNV_PRIME;
-	p = (const unsigned char *)rec->canon.p;
-	for (i = 0; i < rec->canon.len; i++)
+	p = (const unsigned char *)canon;
+	for (i = 0; i < len; i++)
 		h = (h ^ p[i]) * FNV_PRIME;
 	return h;
+}
+
+uint64_t
+mfm_rule_fingerprint(const struct mfm_rule *r, const struct mfm_rule_rec *rec)
+{
+	return mfm_rule_fingerprint_of(r->name, rec->canon.p, rec->canon.len);
+}
+
+int
+mfm_rule_matches(const struct mfm_rule *r, const struct mfm_rule_rec *rec)
+{
+	struct mfm_buf scratch = MFM_BUF_INIT;
+	const char *s;
+	size_t i, n;
+	int t, ok = 1;
+
+	for (i = 0; i < r->nmatch && ok; i++) {
+		t = mfm_json_member(rec->j, rec->group, r->match[i].key,
+		    strlen(r->match[i].key));
+		if (t < 0) {
+			ok = 0;
+			break;
+		}
+		if (mfm_json_type_of(rec->j, t) == MFM_JSON_STRING)
+			s = mfm_json_str(rec->j, t, &n, &scratch);
+		else
+			s = mfm_json_raw(rec->j, t, &n);
+		ok = n == strlen(r->match[i].value) &&
+		    memcmp(s, r->match[i].value, n) == 0;
+	}
+	mfm_buf_release(&scratch);
+	return ok;
+}
+
+int
+mfm_rule_ci(const struct mfm_rule *r, const struct mfm_rule_rec *rec,
+    double *lo, double *hi)
+{
+	const struct mfm_json *j = rec->j;
+	int t, a, b;
+
+	t = mfm_json_member(j, rec->ci, r->metric, r->metric_len);
+	if (mfm_json_type_of(j, t) != MFM_JSON_ARRAY || j->tok[t].count != 2)
+		return -1;
+	a = mfm_json_first(j, t);
+	b = mfm_json_next(j, t, a);
+	if (mfm_json_double(j, a, lo) != 0 || mfm_json_double(j, b, hi) != 0 ||
+	    *lo != *lo || *hi != *hi || *lo > *hi)
+		return -1;
+	return 0;
+}
+
+int
+mfm_rule_positives(const struct mfm_rule_rec *rec, double *out)
+{
+	double tp, fn;
+	int a, b;
+
+	if (rec->positives >= 0)
+		return mfm_json_double(rec->j, rec->positives, out);
+	a = mfm_json_member(rec->j, rec->metrics, "tp", 2);
+	b = mfm_json_member(rec->j, rec->metrics, "fn", 2);
+	if (mfm_json_double(rec->j, a, &tp) != 0 ||
+	    mfm_json_double(rec->j, b, &fn) != 0)
+		return -1;
+	*out = tp + fn;
+	return 0;
+}
+
+const char *
+mfm_rule_window_start(const struct mfm_rule_rec *rec, size_t *n)
+{
+	int t = mfm_json_member(rec->j, rec->window, "start", 5);
+	const char *raw;
+
+	if (mfm_json_type_of(rec->j, t) != MFM_JSON_STRING)
+		return NULL;
+	/* Window starts are plain ASCII times: no escapes to decode. */
+	raw = mfm_json_raw(rec->j, t, n);
+	if (memchr(raw, '\\', *n) != NULL)
+		return NULL;
+	*n -= 2;
+	return raw + 1;
+}
+
+void
+mfm_rule_base_add(struct mfm_rule *r, const struct mfm_rule_rec *rec)
+{
+	size_t *slot;
+	double v;
+	int t, isnew;
+
+	t = mfm_json_member(rec->j, rec->metrics, r->metric, r->metric_len);
+	if (t < 0 || mfm_json_type_of(rec->j, t) != MFM_JSON_NUMBER ||
+	    mfm_json_double(rec->j, t, &v) != 0)
+		return;
+	slot = mfm_keymap_put(&r->base_ref, rec->canon.p, rec->canon.len,
+	    &isnew);
+	if (isnew) {
+		if (r->nbase_val == r->base_cap) {
+			r->base_cap = r->base_cap ? 2 * r->base_cap : 16;
+			r->base_val = mfm_xreallocarray(r->base_val,
+			    r->base_cap, sizeof(*r->base_val));
+		}
+		*slot = r->nbase_val++;
+	}
+	r->base_val[*slot] = v;
+}
+
+int
+mfm_rule_base_find(const struct mfm_rule *r, const struct mfm_rule_rec *rec,
+    double *out)
+{
+	size_t *slot;
+
+	slot = mfm_keymap_find(&r->base_ref, rec->canon.p, rec->canon.len);
+	if (slot == NULL)
+		return -1;
+	*out = r->base_val[*slot];
+	return 0;
 }
 
 /* Append a value for the summary: a string's text, else its JSON. */
@@ -695,8 +1026,9 @@ summary_value(struct mfm_buf *b, const struct mfm_json *j, int t,
  * group's members in input order, "all traffic" for an empty group; the
  * window part only when it has string start and end.
  */
-static void
-summary_number(struct mfm_buf *b, const struct mfm_rule *r, double value)
+void
+mfm_rule_put_number(struct mfm_buf *b, enum mfm_rule_op op, double value,
+    double threshold)
 {
 	char text[40];
 	int prec;
@@ -708,8 +1040,8 @@ summary_number(struct mfm_buf *b, const struct mfm_rule *r, double value)
 	 */
 	for (prec = 4; prec < 17; prec++) {
 		snprintf(text, sizeof(text), "%.*g", prec, value);
-		if (mfm_rule_test(r->op, strtod(text, NULL), r->threshold) ==
-		    mfm_rule_test(r->op, value, r->threshold))
+		if (mfm_rule_test(op, strtod(text, NULL), threshold) ==
+		    mfm_rule_test(op, value, threshold))
 			break;
 	}
 	if (prec == 17) {
@@ -723,15 +1055,21 @@ static void
 summary(struct mfm_buf *b, const struct mfm_rule *r,
     const struct mfm_rule_rec *rec, double value)
 {
+	mfm_buf_add(b, r->metric, r->metric_len);
+	mfm_buf_addc(b, ' ');
+	mfm_rule_put_number(b, r->op, value, r->threshold);
+	mfm_buf_addf(b, " %s ", op_names[r->op]);
+	mfm_json_put_double(b, r->threshold);
+	mfm_rule_put_where(b, rec);
+}
+
+void
+mfm_rule_put_where(struct mfm_buf *b, const struct mfm_rule_rec *rec)
+{
 	const struct mfm_json *j = rec->j;
 	struct mfm_buf scratch = MFM_BUF_INIT;
 	int k, start, end;
 
-	mfm_buf_add(b, r->metric, r->metric_len);
-	mfm_buf_addc(b, ' ');
-	summary_number(b, r, value);
-	mfm_buf_addf(b, " %s ", op_names[r->op]);
-	mfm_json_put_double(b, r->threshold);
 	mfm_buf_adds(b, " for ");
 	k = mfm_json_first(j, rec->group);
 	if (k < 0)
@@ -794,6 +1132,19 @@ mfm_rule_event(struct mfm_buf *b, const struct mfm_rule *r,
 {
 	struct mfm_buf text = MFM_BUF_INIT;
 
+	mfm_rule_event_head(b, r, rec, status, 1, value, r->threshold);
+	mfm_buf_adds(b, ",\"summary\":");
+	summary(&text, r, rec, value);
+	mfm_json_put_str(b, text.p, text.len);
+	mfm_buf_addc(b, '}');
+	mfm_buf_release(&text);
+}
+
+void
+mfm_rule_event_head(struct mfm_buf *b, const struct mfm_rule *r,
+    const struct mfm_rule_rec *rec, const char *status, int has_value,
+    double value, double threshold)
+{
 	mfm_buf_adds(b, "{\"status\":");
 	mfm_json_put_str(b, status, strlen(status));
 	mfm_buf_adds(b, ",\"rule\":");
@@ -802,9 +1153,12 @@ mfm_rule_event(struct mfm_buf *b, const struct mfm_rule *r,
 	    sev_names[r->severity]);
 	mfm_json_put_str(b, r->metric, r->metric_len);
 	mfm_buf_adds(b, ",\"value\":");
-	mfm_json_put_double(b, value);
+	if (has_value)
+		mfm_json_put_double(b, value);
+	else
+		mfm_buf_add(b, "null", 4);
 	mfm_buf_addf(b, ",\"op\":\"%s\",\"threshold\":", op_names[r->op]);
-	mfm_json_put_double(b, r->threshold);
+	mfm_json_put_double(b, threshold);
 	mfm_buf_adds(b, ",\"window\":");
 	put_raw(b, rec->j, rec->window);
 	mfm_buf_adds(b, ",\"group\":");
@@ -816,10 +1170,6 @@ mfm_rule_event(struct mfm_buf *b, const struct mfm_rule *r,
 	put_raw(b, rec->j, rec->n);
 	mfm_buf_adds(b, ",\"labelled\":");
 	put_raw(b, rec->j, rec->labelled);
-	mfm_buf_addf(b, ",\"fingerprint\":\"%016" PRIx64 "\",\"summary\":",
+	mfm_buf_addf(b, ",\"fingerprint\":\"%016" PRIx64 "\"",
 	    mfm_rule_fingerprint(r, rec));
-	summary(&text, r, rec, value);
-	mfm_json_put_str(b, text.p, text.len);
-	mfm_buf_addc(b, '}');
-	mfm_buf_release(&text);
 }

@@ -27,6 +27,11 @@
 #include "lib/cfg.h"
 #include "lib/err.h"
 #include "lib/json.h"
+#include "lib/keymap.h"
+
+/* Caps on window counts in a rule: for, keep_firing_for, last. */
+#define MFM_RULE_MAX_WINDOWS	1000000
+#define MFM_RULE_MAX_LAST	10000
 
 enum mfm_rule_op {
 	MFM_RULE_LT = 0,
@@ -51,6 +56,41 @@ enum mfm_rule_verdict {
 	MFM_RULE_BREACH		/* a value, and value OP threshold */
 };
 
+/* What a null or absent metric counts as (the rule's "missing"). */
+enum mfm_rule_missing {
+	MFM_RULE_MISSING_IGNORE = 0,	/* no verdict: state unchanged */
+	MFM_RULE_MISSING_BREACHING,	/* a breach */
+	MFM_RULE_MISSING_OK		/* within bounds */
+};
+
+/* Where the rule's reference value comes from (its "baseline"). */
+enum mfm_rule_base {
+	MFM_RULE_BASE_NONE = 0,
+	MFM_RULE_BASE_WINDOW,	/* the group's value in one window */
+	MFM_RULE_BASE_FILE,	/* the group's value in a reference file */
+	MFM_RULE_BASE_LAST	/* mean and deviation of the last K windows */
+};
+
+/*
+ * How the threshold reads against the baseline ("compare"): the value
+ * itself, the change from the baseline, the change in percent of the
+ * baseline, or the change in standard deviations of the last K windows.
+ * Each turns into a threshold on the metric's own scale, so the
+ * comparison is always "value OP effective threshold".
+ */
+enum mfm_rule_compare {
+	MFM_RULE_CMP_VALUE = 0,
+	MFM_RULE_CMP_CHANGE,
+	MFM_RULE_CMP_PERCENT,
+	MFM_RULE_CMP_SIGMA
+};
+
+/* One group matcher: the group's member key must have this value. */
+struct mfm_rule_match {
+	char *key;		/* owned */
+	char *value;		/* owned; a string's text, else its JSON */
+};
+
 struct mfm_rule {
 	char *name;		/* owned; by default the normalized expr */
 	char *metric;		/* owned; "n" and "labelled": the counts */
@@ -58,9 +98,33 @@ struct mfm_rule {
 	enum mfm_rule_op op;
 	double threshold;	/* finite */
 	enum mfm_rule_severity severity;
-	/* Run counters, kept by mfm_rule_check. */
+	/* Conditions; zero values mean "not set". */
+	struct mfm_rule_match *match;	/* owned, nmatch of them, all hold */
+	size_t nmatch;
+	double min_count;	/* n below it: insufficient data; 0: none */
+	double min_positives;	/* positives below it: likewise */
+	unsigned for_n;		/* breaching windows before firing (>= 1) */
+	unsigned keep_firing;	/* clear windows before resolving */
+	int has_clear;		/* hysteresis: resolve only past clear */
+	double clear;
+	enum mfm_rule_missing missing;
+	int significance;	/* breach only when the whole CI does */
+	enum mfm_rule_base base;
+	char *base_window;	/* owned; BASE_WINDOW: the window's start */
+	char *base_file;	/* owned; BASE_FILE: the path */
+	unsigned base_last;	/* BASE_LAST: K */
+	enum mfm_rule_compare cmp;
+	struct mfm_keymap base_ref;	/* BASE_FILE: group -> base_val[] */
+	double *base_val;
+	size_t nbase_val, base_cap;
+	/* Run counters, kept by mfm_rule_check and the tracker. */
 	uint64_t nseen;		/* records with the metric, even null */
 	uint64_t nbreach;	/* records the rule breached */
+	uint64_t nwindows;	/* evaluations that changed or kept state */
+	uint64_t nalerts;	/* transitions into firing */
+	uint64_t nresolved;	/* transitions out of firing */
+	uint64_t nflaps;	/* alerts of a series that had resolved */
+	uint64_t ninsufficient;	/* insufficient_data verdicts */
 };
 
 /* The rules of a run, in order; names are unique. */
@@ -75,7 +139,7 @@ struct mfm_rule_set {
  */
 struct mfm_rule_rec {
 	const struct mfm_json *j;
-	int window, group, metrics, n, labelled;
+	int window, group, metrics, n, labelled, ci, positives;
 	struct mfm_buf canon;	/* the group's canonical text */
 	struct mfm_buf scratch;
 };
@@ -98,6 +162,16 @@ int mfm_rule_parse(struct mfm_rule *r, const char *expr, struct mfm_err *err);
 int mfm_rule_from_cfg(struct mfm_rule *r, const struct mfm_cfg_node *n,
     struct mfm_err *err);
 void mfm_rule_release(struct mfm_rule *r);
+/*
+ * Check the combination of r's conditions (a clear threshold on the safe
+ * side, compare with a baseline...); MFM_ERR_USAGE when wrong.
+ */
+int mfm_rule_check_conditions(const struct mfm_rule *r, struct mfm_err *err);
+/* Add a group matcher key=value; -1 for an empty key. */
+int mfm_rule_add_match(struct mfm_rule *r, const char *key, size_t klen,
+    const char *value);
+/* "ignore", "breaching", "not_breaching"; -1 for anything else. */
+int mfm_rule_missing_parse(const char *s, enum mfm_rule_missing *m);
 
 /* Text to enum and back; the parsers return -1 on an unknown name. */
 int mfm_rule_op_parse(const char *s, size_t n, enum mfm_rule_op *op);
@@ -139,6 +213,37 @@ int mfm_rule_rec_load(struct mfm_rule_rec *rec, const struct mfm_json *j,
 /* Verdict of r on rec; the metric's value in *value for OK and BREACH. */
 enum mfm_rule_verdict mfm_rule_check(struct mfm_rule *r,
     const struct mfm_rule_rec *rec, double *value);
+/*
+ * Does rec's group satisfy r's matchers?  A member that is absent fails;
+ * a string member compares by its text, any other by its JSON text.
+ */
+int mfm_rule_matches(const struct mfm_rule *r, const struct mfm_rule_rec *rec);
+/*
+ * The confidence interval of r's metric in rec ("ci":{"auc":[lo,hi]}):
+ * 0 with *lo and *hi, -1 when the record has none for it.
+ */
+int mfm_rule_ci(const struct mfm_rule *r, const struct mfm_rule_rec *rec,
+    double *lo, double *hi);
+/*
+ * The count of actual positives in rec: its top-level "positives", else
+ * the sum of its metrics "tp" and "fn"; -1 when it has neither.
+ */
+int mfm_rule_positives(const struct mfm_rule_rec *rec, double *out);
+/* The start of rec's window as text, or NULL (*n its length). */
+const char *mfm_rule_window_start(const struct mfm_rule_rec *rec,
+    size_t *n);
+/*
+ * Record a reference value for BASE_FILE rule r from rec (a record of
+ * the reference file): the last value for a group wins.  Null and
+ * absent values are passed over.
+ */
+void mfm_rule_base_add(struct mfm_rule *r, const struct mfm_rule_rec *rec);
+/* The reference value of rec's group for BASE_FILE rule r: 0, or -1. */
+int mfm_rule_base_find(const struct mfm_rule *r,
+    const struct mfm_rule_rec *rec, double *out);
+/* The fingerprint of a rule name on a group's canonical text. */
+uint64_t mfm_rule_fingerprint_of(const char *name, const char *canon,
+    size_t len);
 /* The fingerprint of r on rec's group (see the top of this file). */
 uint64_t mfm_rule_fingerprint(const struct mfm_rule *r,
     const struct mfm_rule_rec *rec);
@@ -149,5 +254,25 @@ uint64_t mfm_rule_fingerprint(const struct mfm_rule *r,
  */
 void mfm_rule_event(struct mfm_buf *b, const struct mfm_rule *r,
     const struct mfm_rule_rec *rec, const char *status, double value);
+/*
+ * The same event's members up to "fingerprint" (no summary, no closing
+ * brace), with value null when has_value is 0 and the given threshold,
+ * for events that append members of their own.
+ */
+void mfm_rule_event_head(struct mfm_buf *b, const struct mfm_rule *r,
+    const struct mfm_rule_rec *rec, const char *status, int has_value,
+    double value, double threshold);
+/*
+ * Append value for a sentence about "value OP threshold": four
+ * significant digits, more when four would make the sentence false.
+ */
+void mfm_rule_put_number(struct mfm_buf *b, enum mfm_rule_op op,
+    double value, double threshold);
+/*
+ * Append " for GROUP in window START/END" as the summary ends: the
+ * group's members in input order, "all traffic" for an empty group; the
+ * window part only when it has string start and end.
+ */
+void mfm_rule_put_where(struct mfm_buf *b, const struct mfm_rule_rec *rec);
 
 #endif

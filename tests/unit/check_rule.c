@@ -511,6 +511,76 @@ START_TEST(test_cfg)
 }
 END_TEST
 
+START_TEST(test_cfg_conditions)
+{
+	struct mfm_cfg cfg;
+	struct mfm_rule_set s;
+	struct mfm_rule_rec rec;
+	struct mfm_json j;
+	struct mfm_err err;
+	double lo, hi, p;
+
+	memset(&cfg, 0, sizeof(cfg));
+	mfm_rule_set_init(&s);
+	mfm_err_clear(&err);
+	ck_assert_int_eq(mfm_rule_set_add_cfg(&s, rules_of(&cfg,
+	    "threshold:\n"
+	    "  rules:\n"
+	    "    - expr: auc < 0.7\n"
+	    "      match: {model_version: 1.4.0}\n"
+	    "      min_count: 100\n"
+	    "      min_positives: 10\n"
+	    "      for: 3\n"
+	    "      keep_firing_for: 2\n"
+	    "      clear: 0.73\n"
+	    "      missing: breaching\n"
+	    "      significance: true\n"
+	    "    - expr: auc < -3\n"
+	    "      baseline: {last: 7}\n"
+	    "      compare: sigma\n"), &err), 0);
+	ck_assert_uint_eq(s.n, 2);
+	ck_assert_uint_eq(s.rule[0].nmatch, 1);
+	ck_assert_str_eq(s.rule[0].match[0].key, "model_version");
+	ck_assert_str_eq(s.rule[0].match[0].value, "1.4.0");
+	ck_assert(s.rule[0].min_count == 100);
+	ck_assert(s.rule[0].min_positives == 10);
+	ck_assert_uint_eq(s.rule[0].for_n, 3);
+	ck_assert_uint_eq(s.rule[0].keep_firing, 2);
+	ck_assert(s.rule[0].has_clear && s.rule[0].clear == 0.73);
+	ck_assert_int_eq(s.rule[0].missing, MFM_RULE_MISSING_BREACHING);
+	ck_assert(s.rule[0].significance);
+	ck_assert_int_eq(s.rule[1].base, MFM_RULE_BASE_LAST);
+	ck_assert_uint_eq(s.rule[1].base_last, 7);
+	ck_assert_int_eq(s.rule[1].cmp, MFM_RULE_CMP_SIGMA);
+	ck_assert_uint_eq(s.rule[1].for_n, 1);
+
+	mfm_json_init(&j);
+	mfm_rule_rec_init(&rec);
+	ck_assert_int_eq(load(&j, &rec, "{\"group\":{\"model_version\":"
+	    "\"1.4.0\"},\"metrics\":{\"auc\":0.6,\"tp\":3,\"fn\":4},"
+	    "\"ci\":{\"auc\":[0.5,0.65]}}", &err), 1);
+	ck_assert(mfm_rule_matches(&s.rule[0], &rec));
+	ck_assert_int_eq(mfm_rule_ci(&s.rule[0], &rec, &lo, &hi), 0);
+	ck_assert(lo == 0.5 && hi == 0.65);
+	ck_assert_int_eq(mfm_rule_positives(&rec, &p), 0);
+	ck_assert(p == 7);
+	ck_assert_int_eq(load(&j, &rec, "{\"group\":{\"model_version\":"
+	    "\"1.5.0\"},\"positives\":9,\"metrics\":{\"auc\":0.6},"
+	    "\"ci\":{\"auc\":[0.7]}}", &err), 1);
+	ck_assert(!mfm_rule_matches(&s.rule[0], &rec));
+	ck_assert_int_eq(mfm_rule_ci(&s.rule[0], &rec, &lo, &hi), -1);
+	ck_assert_int_eq(mfm_rule_positives(&rec, &p), 0);
+	ck_assert(p == 9);
+	ck_assert_int_eq(load(&j, &rec, "{\"metrics\":{\"auc\":0.6},"
+	    "\"ci\":[1,2]}", &err), -1);
+	ck_assert_str_eq(err.msg, "'ci' is not an object");
+	mfm_rule_rec_release(&rec);
+	mfm_json_release(&j);
+	mfm_rule_set_release(&s);
+	mfm_cfg_release(&cfg);
+}
+END_TEST
+
 START_TEST(test_cfg_errors)
 {
 	static const struct {
@@ -619,6 +689,7 @@ suite_rule(void)
 	tcase_add_test(tc, test_fingerprint);
 	tcase_add_test(tc, test_canon);
 	tcase_add_test(tc, test_cfg);
+	tcase_add_test(tc, test_cfg_conditions);
 	tcase_add_test(tc, test_cfg_errors);
 	tcase_add_test(tc, test_set_take);
 	suite_add_tcase(s, tc);

@@ -1,0 +1,72 @@
+/*
+ * State files: what a tool must carry from one cron run to the next
+ * (alert states, pending joins, open windows), kept so that a crash at
+ * any instant leaves either the old or the new state, whole, and two
+ * overlapping runs cannot interleave.
+ *
+ * A run opens the state (which takes the lock and reads the current
+ * contents), works, saves once or more, and closes.  Saving writes a
+ * temporary file beside the state file, fsyncs it, renames it over the
+ * state file and fsyncs the directory, so the name always points at a
+ * complete file.  The lock is flock(2) on a separate FILE.lock (the
+ * state file itself is replaced by each save, so a lock on it would not
+ * survive the first one); it is taken without waiting: a second run
+ * fails at once with a clear error rather than queueing behind a hung
+ * one.
+ *
+ * The file is versioned and checked: a first line
+ * "mfm-state 1 TOOL VERSION", the tool's body, and a last line
+ * "mfm-state-end LENGTH CHECKSUM" (the body's length in bytes and its
+ * 64-bit FNV-1a in hex).  A file that is not a state file, belongs to
+ * another tool, has another format version, is truncated or was altered
+ * is an error naming what is wrong; it is never taken for an empty state.
+ */
+#ifndef MFM_STATE_H
+#define MFM_STATE_H
+
+#include <stddef.h>
+
+#include "lib/buf.h"
+#include "lib/err.h"
+
+/* Largest state file read, in bytes. */
+#define MFM_STATE_MAX_SIZE (256u << 20)
+
+struct mfm_state {
+	char *path;		/* owned copy of the state file's path */
+	char *tool;		/* owned; e.g. "mfm-threshold" */
+	unsigned version;	/* the tool's body format version */
+	int lockfd;		/* -1 when not open */
+};
+
+/* An st that is closed, so that mfm_state_close is harmless. */
+void mfm_state_init(struct mfm_state *st);
+/*
+ * Lock path (through path.lock, created mode 0600 if need be) and read
+ * it.  *found is 0 when path does not exist yet (body left empty), 1
+ * when its body was read into body (appended).  Errors (st is left
+ * closed): MFM_ERR_SYS for a failed system call, "locked by another
+ * process" when the lock is held, MFM_ERR_LIMIT over
+ * MFM_STATE_MAX_SIZE, MFM_ERR_DATA for a file that is not a valid state
+ * file of this tool and version.  Messages do not repeat the path.
+ */
+int mfm_state_open(struct mfm_state *st, const char *path, const char *tool,
+    unsigned version, struct mfm_buf *body, int *found, struct mfm_err *err);
+/* Replace the state file with body, durably; the lock stays held. */
+int mfm_state_save(struct mfm_state *st, const void *body, size_t len,
+    struct mfm_err *err);
+/* Release the lock and free st; harmless on a closed st. */
+void mfm_state_close(struct mfm_state *st);
+
+/*
+ * Check a state file's text (header, trailer, checksum) and find its
+ * body; used by mfm_state_open and by tests.  Returns 0 with *off and
+ * *len giving the body within text.
+ */
+int mfm_state_parse(const char *text, size_t n, const char *tool,
+    unsigned version, size_t *off, size_t *len, struct mfm_err *err);
+/* Append the complete file text for body to out. */
+void mfm_state_format(struct mfm_buf *out, const char *tool,
+    unsigned version, const void *body, size_t len);
+
+#endif
