@@ -20,7 +20,7 @@
 
 #define US MFM_TM_US_PER_S
 /* Transition times are clamped here so that microseconds fit in int64. */
-#define SEC_LIMIT INT64_C(10000000000000)
+#define SEC_LIMIT INT64_C(4000000000000)
 /* RFC 8536: UT offsets lie in [-89999, 93599] seconds. */
 #define OFF_MIN (-89999)
 #define OFF_MAX 93599
@@ -289,7 +289,7 @@ rule_offset(const struct mfm_tz *tz, int64_t us, int64_t *until)
 			o = off[i];
 			continue;
 		}
-		*until = at[i] * US;
+		*until = at[i] > SEC_LIMIT ? INT64_MAX : at[i] * US;
 		break;
 	}
 	return o;
