@@ -30,8 +30,7 @@
 #include "lib/tm.h"
 #include "lib/tz.h"
 
-/* Default cap on windows held at once (open, and closed ones kept for
- * revisions). */
+/* Default cap on windows held at once: open, and kept for revisions. */
 #define MFM_WINDOW_MAX_DEFAULT 100000
 /* The longest window size: 100 years of 366 days. */
 #define MFM_WINDOW_MAX_SIZE (INT64_C(36600) * 86400 * MFM_TM_US_PER_S)
@@ -51,7 +50,7 @@ struct mfm_window_tag {
 	 * record otherwise.  Closed windows: the revision being closed.
 	 */
 	int revision;
-	int pending;		/* kept closed windows: revision N not yet closed */
+	int pending;		/* kept windows: revision not yet closed */
 };
 
 struct mfm_window {
@@ -59,7 +58,7 @@ struct mfm_window {
 	struct mfm_window_spec *spec;	/* owned, see mfm_window_add */
 	size_t nspec;
 	const struct mfm_tz *tz;	/* borrowed; NULL for UTC/epoch */
-	int64_t lateness;		/* allowed lateness, >= 0; INT64_MAX: none */
+	int64_t lateness;		/* >= 0; INT64_MAX: no watermark */
 	int revise;
 	size_t max_windows;		/* cap on open + kept windows */
 
@@ -75,7 +74,7 @@ struct mfm_window {
 	/* Results, valid until the next call. */
 	struct mfm_window_tag *tag;	/* the windows of the last record */
 	size_t ntag, captag;
-	struct mfm_window_tag *closed;	/* windows just closed, by (end, start) */
+	struct mfm_window_tag *closed;	/* just closed, by (end, start) */
 	size_t nclosed, capclosed;
 	uint64_t nlate;			/* records late for some window */
 };

@@ -7,6 +7,7 @@
 #include <check.h>
 
 #include "lib/field.h"
+#include "lib/tz.h"
 #include "lib/window.h"
 
 #define S MFM_TM_US_PER_S
@@ -225,6 +226,64 @@ START_TEST(test_range)
 }
 END_TEST
 
+/*
+ * In a zone, tumbling windows tile the time line across both switches:
+ * every minute of the switch days is in exactly one window, and each
+ * window starts where the previous one ended.
+ */
+START_TEST(test_tz_tiling)
+{
+	static const char *const zones[] = {
+		"Europe/Paris", "Australia/Lord_Howe", "America/Havana"
+	};
+	static const int64_t sizes[] = { 1800 * S, 3600 * S, 86400 * S };
+	struct mfm_window w;
+	struct mfm_tz tz;
+	struct mfm_err err;
+	int64_t t, start, end, prev_start = 0, prev_end, from;
+	size_t z, k;
+	int days;
+
+	for (z = 0; z < 3; z++) {
+		mfm_tz_init(&tz);
+		ck_assert_int_eq(mfm_tz_load(&tz, NULL, zones[z], &err), 0);
+		for (k = 0; k < 3; k++) {
+			setup1(&w, sizes[k], sizes[k], 0);
+			w.tz = &tz;
+			/* The year 2026, a minute at a time near switches. */
+			prev_end = INT64_MIN;
+			for (days = 0; days < 365; days++) {
+				from = (INT64_C(20454) + days) * 86400 * S;
+				if (mfm_tz_offset(&tz, from, NULL) ==
+				    mfm_tz_offset(&tz, from + 86400 * S, NULL)) {
+					prev_end = INT64_MIN;
+					continue;
+				}
+				for (t = from - 86400 * S; t < from + 2 * 86400 * S;
+				    t += 60 * S) {
+					ck_assert_int_eq(mfm_window_assign(&w, t,
+					    &err), 0);
+					ck_assert_int_eq(w.ntag, 1);
+					start = w.tag[0].start;
+					end = w.tag[0].end;
+					ck_assert(start <= t && t < end);
+					if (prev_end != INT64_MIN &&
+					    start == prev_start)
+						ck_assert_int_eq(end, prev_end);
+					else if (prev_end != INT64_MIN)
+						ck_assert_int_eq(start, prev_end);
+					prev_start = start;
+					prev_end = end;
+				}
+				prev_end = INT64_MIN;
+			}
+			mfm_window_release(&w);
+		}
+		mfm_tz_release(&tz);
+	}
+}
+END_TEST
+
 START_TEST(test_put)
 {
 	struct mfm_buf b = MFM_BUF_INIT;
@@ -313,6 +372,7 @@ suite_window(void)
 	tcase_add_test(tc, test_revise);
 	tcase_add_test(tc, test_cap);
 	tcase_add_test(tc, test_range);
+	tcase_add_test(tc, test_tz_tiling);
 	tcase_add_test(tc, test_put);
 	tcase_add_test(tc, test_field_time);
 	tcase_add_test(tc, test_field_unit);
