@@ -237,6 +237,7 @@ main(int argc, char **argv)
 	int64_t *size = NULL, *step = NULL, *offset = NULL, lateness = 0;
 	size_t nsize, nstep, noffset, i, maxw = 0;
 	int ch, revise = -1, have_lateness = 0;
+	long long v;
 	struct mfm_tz tz;
 	struct mfm_err err;
 	struct run run;
@@ -321,8 +322,6 @@ main(int argc, char **argv)
 	    mfm_cfg_bool(mfm_cfg_get(sec, "revise"), &revise, &err) != 0)
 		mfm_cli_config_die(&err);
 	if (maxw == 0 && mfm_cfg_get(sec, "max_windows") != NULL) {
-		long long v;
-
 		if (mfm_cfg_int(mfm_cfg_get(sec, "max_windows"), 1,
 		    1000000000, &v, &err) != 0)
 			mfm_cli_config_die(&err);
