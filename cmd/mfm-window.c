@@ -1,120 +1,288 @@
 /*
- * mfm-window: tag each record with the event-time window it falls in.
+ * mfm-window: tag each record with the event-time windows it falls in,
+ * and tell downstream tools when a window is complete.
  *
- * Tumbling windows of --size, aligned to the Unix epoch (shifted by
- * --offset), over the time at --time.  Each record is written unchanged
- * with "window":{"start":"...","end":"..."} appended.  A record whose time
- * is missing or not a time is a bad record: reported, counted, kept in
- * --rejects, and the run goes on.
+ * Windows of one or more --size values, tumbling or sliding (--step),
+ * aligned to the Unix epoch (shifted by --offset) or to local time in
+ * the --tz zone.  A record is written once per window holding it, with
+ * "window":{"start":"...","end":"..."} appended.  The watermark (latest
+ * event time minus --allowed-lateness) closes windows: each closed
+ * window is announced once with a window_closed control record, and a
+ * record for a closed window is late (see the man page).  The engine
+ * is lib/window.c; this file holds options and the record loop.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/cli.h"
 #include "lib/field.h"
+#include "lib/tz.h"
 #include "lib/window.h"
 #include "lib/banned.h"
 
 static const char usage[] =
-"usage: mfm-window [-huVv] [-c FILE] [-s DURATION] [-t PATH]\n"
-"                  [--offset DURATION] [--time-unit UNIT] [--rejects FILE]\n"
-"                  [--max-line SIZE] [FILE ...]\n"
+"usage: mfm-window [-huVv] [-c FILE] [-s SIZES] [-t PATH] [-z ZONE]\n"
+"                  [-l DURATION] [--step STEPS] [--offset OFFSETS]\n"
+"                  [--late FILE] [--revise] [--max-windows N]\n"
+"                  [--time-unit UNIT] [--rejects FILE] [--max-line SIZE]\n"
+"                  [FILE ...]\n"
 "\n"
-"Tag each record with the tumbling event-time window it falls in.\n"
+"Tag each record with the event-time windows it falls in.\n"
 "\n"
-"  -s, --size DURATION     window size: 90s, 15m, 1h, 1d, 7d (1h)\n"
+"  -s, --size SIZES        window sizes, comma-separated: 1h, 1d, 1h,1d (1h)\n"
+"      --step STEPS        sliding windows: a new one every STEP (= size)\n"
+"      --offset OFFSETS    shift window starts from the epoch (0)\n"
+"  -z, --tz ZONE           align windows to local time in an IANA zone\n"
 "  -t, --time PATH         event time field (timestamp)\n"
-"      --offset DURATION   shift window starts from the epoch (0)\n"
 "      --time-unit UNIT    unit of epoch-number times: auto, s, ms, us, ns\n"
+"  -l, --allowed-lateness DURATION\n"
+"                          watermark = latest event time - DURATION\n"
+"                          (none: windows close at end of input)\n"
+"      --late FILE         append late records to FILE\n"
+"      --revise            write late records as revisions of their window\n"
+"      --max-windows N     windows held at once at most (100000)\n"
 MFM_CLI_HELP;
 
 enum {
-	OPT_OFFSET = MFM_OPT_TOOL,
-	OPT_TIME_UNIT
+	OPT_STEP = MFM_OPT_TOOL,
+	OPT_OFFSET,
+	OPT_TIME_UNIT,
+	OPT_LATE,
+	OPT_REVISE,
+	OPT_MAX_WINDOWS
 };
 
 static const struct option longopts[] = {
 	{ "size", required_argument, NULL, 's' },
-	{ "time", required_argument, NULL, 't' },
+	{ "step", required_argument, NULL, OPT_STEP },
 	{ "offset", required_argument, NULL, OPT_OFFSET },
+	{ "tz", required_argument, NULL, 'z' },
+	{ "time", required_argument, NULL, 't' },
 	{ "time-unit", required_argument, NULL, OPT_TIME_UNIT },
+	{ "allowed-lateness", required_argument, NULL, 'l' },
+	{ "late", required_argument, NULL, OPT_LATE },
+	{ "revise", no_argument, NULL, OPT_REVISE },
+	{ "max-windows", required_argument, NULL, OPT_MAX_WINDOWS },
 	MFM_CLI_LONG,
 	{ NULL, 0, NULL, 0 }
 };
 
 static const char *const config_keys[] = {
-	"size", "time", "offset", "time_unit", NULL
+	"size", "step", "offset", "tz", "time", "time_unit",
+	"allowed_lateness", "late", "revise", "max_windows", NULL
 };
 
+struct run {
+	struct mfm_window w;
+	struct mfm_json_path time;
+	enum mfm_tm_unit unit;
+	const char *late_path;
+	FILE *late;
+	uint64_t nrec, nclosed;
+};
+
+/*
+ * A comma-separated list of durations into *v (allocated), *n items.
+ * A bad item is an error at the option, or at the config node when the
+ * list came from the config file (node not NULL).
+ */
 static void
-window_file(const char *path, const struct mfm_window *w,
-    const struct mfm_json_path *time_p, enum mfm_tm_unit unit,
-    uint64_t *nrec)
+duration_list(const char *opt, const char *arg,
+    const struct mfm_cfg_node *node, int allow_zero, int64_t **v, size_t *n)
+{
+	char *s = mfm_xstrdup(arg), *p = s, *comma;
+	struct mfm_err err, cerr;
+
+	*v = NULL;
+	*n = 0;
+	for (;;) {
+		comma = strchr(p, ',');
+		if (comma != NULL)
+			*comma = '\0';
+		*v = mfm_xreallocarray(*v, *n + 1, sizeof(**v));
+		if (mfm_tm_parse_duration(p, &(*v)[*n], allow_zero,
+		    &err) != 0) {
+			if (node == NULL)
+				mfm_usage_error("%s: %s", opt, err.msg);
+			mfm_cfg_err(node, &cerr, "%s", err.msg);
+			mfm_cli_config_die(&cerr);
+		}
+		(*n)++;
+		if (comma == NULL)
+			break;
+		p = comma + 1;
+	}
+	free(s);
+}
+
+/* Write the records' closed windows as control records. */
+static void
+emit_closed(struct run *run)
+{
+	size_t i;
+
+	for (i = 0; i < run->w.nclosed; i++) {
+		mfm_window_put_closed(&mfm_cli.out, &run->w.closed[i],
+		    run->w.watermark);
+		mfm_cli_emit();
+		run->nclosed++;
+	}
+}
+
+static void
+late_write(struct run *run)
 {
 	struct mfm_buf *b = &mfm_cli.out;
+
+	mfm_buf_addc(b, '\n');
+	if (fwrite(b->p, 1, b->len, run->late) != b->len ||
+	    (mfm_cli.unbuffered && fflush(run->late) != 0))
+		mfm_die("%s: %s", run->late_path, strerror(errno));
+	mfm_buf_clear(b);
+}
+
+/* A line whose object has the single member "_mfm" is a control record. */
+static int
+is_control(const struct mfm_json *j)
+{
+	int k = mfm_json_first(j, 0);
+
+	return mfm_json_at(j, 0)->count == 1 && k >= 0 &&
+	    mfm_json_str_eq(j, k, "_mfm", 4);
+}
+
+static void
+window_file(struct run *run, const char *path)
+{
+	struct mfm_buf *b = &mfm_cli.out;
+	struct mfm_window_tag *tg;
 	struct mfm_reader r;
 	struct mfm_json j;
 	struct mfm_err err;
-	int64_t t, start;
+	const char *raw;
+	size_t i, n;
+	int64_t t;
 	int rc;
 
 	mfm_json_init(&j);
 	mfm_cli_open(&r, path);
 	while (mfm_cli_next(&r, &j)) {
-		rc = mfm_field_time(&j, time_p, unit, &t, &err);
+		if (is_control(&j)) {
+			raw = mfm_json_raw(&j, 0, &n);
+			mfm_buf_add(b, raw, n);
+			mfm_cli_emit();
+			continue;
+		}
+		rc = mfm_field_time(&j, &run->time, run->unit, &t, &err);
 		if (rc == 0) {
-			mfm_cli_bad(&r, "field '%s' missing", time_p->text);
+			mfm_cli_bad(&r, "field '%s' missing", run->time.text);
 			continue;
 		}
 		if (rc < 0) {
 			mfm_cli_bad(&r, "%s", err.msg);
 			continue;
 		}
-		start = mfm_window_start(w, t);
-		if (mfm_json_put_open_object(b, &j, 0))
-			mfm_buf_addc(b, ',');
-		mfm_buf_adds(b, "\"window\":");
-		mfm_window_put(b, start, start + w->size);
-		mfm_buf_addc(b, '}');
-		mfm_cli_emit();
-		(*nrec)++;
+		if (mfm_window_assign(&run->w, t, &err) != 0) {
+			if (err.kind == MFM_ERR_LIMIT)
+				mfm_die("%s:%zu: %s (--max-windows)", r.name,
+				    r.lineno, err.msg);
+			mfm_cli_bad(&r, "%s", err.msg);
+			continue;
+		}
+		run->nrec++;
+		for (i = 0; i < run->w.ntag; i++) {
+			tg = &run->w.tag[i];
+			if (tg->revision < 0 && run->late == NULL)
+				continue;
+			if (mfm_json_put_open_object(b, &j, 0))
+				mfm_buf_addc(b, ',');
+			mfm_buf_adds(b, "\"window\":");
+			mfm_window_put(b, tg->start, tg->end, tg->revision);
+			mfm_buf_addc(b, '}');
+			if (tg->revision < 0)
+				late_write(run);
+			else
+				mfm_cli_emit();
+		}
+		mfm_window_advance(&run->w, t);
+		emit_closed(run);
 	}
 	if (mfm_reader_close(&r, &err) != 0)
 		mfm_die_err(&err);
 	mfm_json_release(&j);
 }
 
+/* A list option: one value for every size, or one per size. */
+static int64_t
+nth(const int64_t *v, size_t n, size_t i, const char *opt, size_t nsize)
+{
+	if (n != 1 && n != nsize)
+		mfm_usage_error("%s: give one value or one per size (%zu)",
+		    opt, nsize);
+	return v[n == 1 ? 0 : i];
+}
+
 int
 main(int argc, char **argv)
 {
-	const struct mfm_cfg_node *sec;
-	const char *size_s = NULL, *offset_s = NULL, *time_s = NULL;
-	const char *unit_s = NULL;
-	struct mfm_window w = { 0, 0 };
-	struct mfm_json_path time_p;
-	enum mfm_tm_unit unit;
-	uint64_t nrec = 0;
-	int ch, i;
+	const struct mfm_cfg_node *sec, *size_n = NULL, *step_n = NULL;
+	const struct mfm_cfg_node *offset_n = NULL;
+	const char *size_s = NULL, *step_s = NULL, *offset_s = NULL;
+	const char *time_s = NULL, *unit_s = NULL, *tz_s = NULL;
+	const char *late_s = NULL;
+	int64_t *size = NULL, *step = NULL, *offset = NULL, lateness = 0;
+	size_t nsize, nstep, noffset, i, maxw = 0;
+	int ch, revise = -1, have_lateness = 0;
+	long long v;
+	struct mfm_tz tz;
+	struct mfm_err err;
+	struct run run;
 
+	memset(&run, 0, sizeof(run));
+	mfm_window_init(&run.w);
+	mfm_tz_init(&tz);
 	mfm_cli_init("mfm-window", usage);
-	while ((ch = getopt_long(argc, argv, MFM_CLI_SHORT "s:t:", longopts,
-	    NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, MFM_CLI_SHORT "s:t:z:l:",
+	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			size_s = optarg;
-			w.size = mfm_cli_duration("--size", optarg);
+			break;
+		case OPT_STEP:
+			step_s = optarg;
+			break;
+		case OPT_OFFSET:
+			offset_s = optarg;
+			break;
+		case 'z':
+			tz_s = optarg;
 			break;
 		case 't':
 			time_s = optarg;
 			break;
-		case OPT_OFFSET:
-			offset_s = optarg;
-			w.offset = mfm_cli_duration0("--offset", optarg);
-			break;
 		case OPT_TIME_UNIT:
 			unit_s = optarg;
+			break;
+		case 'l':
+			lateness = mfm_cli_duration0("--allowed-lateness",
+			    optarg);
+			have_lateness = 1;
+			break;
+		case OPT_LATE:
+			late_s = optarg;
+			break;
+		case OPT_REVISE:
+			revise = 1;
+			break;
+		case OPT_MAX_WINDOWS:
+			maxw = mfm_cli_size("--max-windows", optarg);
+			if (maxw == 0)
+				mfm_usage_error("--max-windows: must be at "
+				    "least 1");
 			break;
 		default:
 			mfm_cli_option(ch, optarg);
@@ -124,29 +292,97 @@ main(int argc, char **argv)
 	argv += optind;
 
 	sec = mfm_cli_config("window", config_keys);
-	if (size_s == NULL)
-		w.size = mfm_cli_cfg_duration(mfm_cfg_get(sec, "size"),
-		    3600 * MFM_TM_US_PER_S, 0);
-	if (offset_s == NULL)
-		w.offset = mfm_cli_cfg_duration(mfm_cfg_get(sec, "offset"), 0,
-		    1);
+	if (size_s == NULL) {
+		size_n = mfm_cfg_get(sec, "size");
+		size_s = mfm_cli_cfg_str(size_n, "1h");
+	}
+	if (step_s == NULL) {
+		step_n = mfm_cfg_get(sec, "step");
+		step_s = mfm_cli_cfg_str(step_n, NULL);
+	}
+	if (offset_s == NULL) {
+		offset_n = mfm_cfg_get(sec, "offset");
+		offset_s = mfm_cli_cfg_str(offset_n, "0");
+	}
+	if (tz_s == NULL)
+		tz_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "tz"), NULL);
 	if (time_s == NULL)
 		time_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "time"),
 		    "timestamp");
 	if (unit_s == NULL)
 		unit_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "time_unit"),
 		    "auto");
-	mfm_cli_path("--time", time_s, &time_p);
-	if (mfm_field_unit(unit_s, &unit) != 0)
+	/* Without a lateness nothing is late: windows close at the end. */
+	if (!have_lateness)
+		lateness = mfm_cli_cfg_duration(mfm_cfg_get(sec,
+		    "allowed_lateness"), INT64_MAX, 1);
+	if (late_s == NULL)
+		late_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "late"), NULL);
+	if (revise < 0 && mfm_cfg_get(sec, "revise") != NULL &&
+	    mfm_cfg_bool(mfm_cfg_get(sec, "revise"), &revise, &err) != 0)
+		mfm_cli_config_die(&err);
+	if (maxw == 0 && mfm_cfg_get(sec, "max_windows") != NULL) {
+		if (mfm_cfg_int(mfm_cfg_get(sec, "max_windows"), 1,
+		    1000000000, &v, &err) != 0)
+			mfm_cli_config_die(&err);
+		maxw = (size_t)v;
+	}
+
+	mfm_cli_path("--time", time_s, &run.time);
+	if (mfm_field_unit(unit_s, &run.unit) != 0)
 		mfm_usage_error("--time-unit: invalid unit '%s'", unit_s);
+	if (tz_s != NULL) {
+		if (mfm_tz_load(&tz, NULL, tz_s, &err) != 0) {
+			if (err.kind == MFM_ERR_USAGE)
+				mfm_usage_error("--tz: %s", err.msg);
+			mfm_die_err(&err);
+		}
+		run.w.tz = &tz;
+	}
+	run.w.lateness = lateness;
+	run.w.revise = revise > 0;
+	if (maxw != 0)
+		run.w.max_windows = maxw;
+	duration_list("--size", size_s, size_n, 0, &size, &nsize);
+	if (step_s != NULL)
+		duration_list("--step", step_s, step_n, 0, &step, &nstep);
+	duration_list("--offset", offset_s, offset_n, 1, &offset, &noffset);
+	for (i = 0; i < nsize; i++) {
+		if (mfm_window_add(&run.w, size[i], step_s == NULL ? size[i] :
+		    nth(step, nstep, i, "--step", nsize),
+		    nth(offset, noffset, i, "--offset", nsize), &err) != 0)
+			mfm_usage_error("--size: %s", err.msg);
+	}
+	free(size);
+	free(step);
+	free(offset);
+	if (late_s != NULL) {
+		run.late_path = late_s;
+		run.late = fopen(late_s, "a");
+		if (run.late == NULL)
+			mfm_die("%s: %s", late_s, strerror(errno));
+	}
 
 	if (argc == 0)
-		window_file("-", &w, &time_p, unit, &nrec);
-	for (i = 0; i < argc; i++)
-		window_file(argv[i], &w, &time_p, unit, &nrec);
+		window_file(&run, "-");
+	for (i = 0; i < (size_t)argc; i++)
+		window_file(&run, argv[i]);
+	mfm_window_finish(&run.w);
+	emit_closed(&run);
+
+	if (run.late != NULL && fclose(run.late) != 0)
+		mfm_die("%s: %s", late_s, strerror(errno));
 	if (mfm_cli.verbose)
 		fprintf(stderr, "mfm-window: %" PRIu64 " records windowed, %"
-		    PRIu64 " bad\n", nrec, mfm_cli.nbad);
-	mfm_json_path_release(&time_p);
+		    PRIu64 " late, %" PRIu64 " windows closed, %" PRIu64
+		    " bad\n", run.nrec, run.w.nlate, run.nclosed,
+		    mfm_cli.nbad);
+	else if (run.w.nlate > 0 && run.late == NULL && !run.w.revise)
+		/* A note, not trouble: the exit status stays 0. */
+		fprintf(stderr, "mfm-window: %" PRIu64 " late records dropped "
+		    "(see --late and --revise)\n", run.w.nlate);
+	mfm_json_path_release(&run.time);
+	mfm_window_release(&run.w);
+	mfm_tz_release(&tz);
 	return mfm_cli_finish(0);
 }

@@ -1,18 +1,312 @@
 /*
- * Event-time windows; see window.h.
+ * Event-time windows with a watermark; see window.h.
+ *
+ * Open windows are kept in an array sorted by (end, start): the
+ * watermark closes a prefix of it, and a record's windows are found by
+ * binary search.  Records mostly arrive near the latest time, so new
+ * windows go near the end and the insertion moves little.  With revise
+ * on, closed windows are kept in a second array of the same order, to
+ * number their revisions.
  */
+#include <stdlib.h>
+#include <string.h>
+
 #include "lib/tm.h"
 #include "lib/window.h"
 #include "lib/banned.h"
 
-int64_t
-mfm_window_start(const struct mfm_window *w, int64_t t)
+void
+mfm_window_init(struct mfm_window *w)
 {
-	return mfm_tm_floor(t, w->size, w->offset);
+	memset(w, 0, sizeof(*w));
+	w->max_windows = MFM_WINDOW_MAX_DEFAULT;
+	w->watermark = INT64_MIN;
 }
 
 void
-mfm_window_put(struct mfm_buf *b, int64_t start, int64_t end)
+mfm_window_release(struct mfm_window *w)
+{
+	free(w->spec);
+	free(w->open);
+	free(w->kept);
+	free(w->tag);
+	free(w->closed);
+	mfm_window_init(w);
+}
+
+int
+mfm_window_add(struct mfm_window *w, int64_t size, int64_t step,
+    int64_t offset, struct mfm_err *err)
+{
+	char s[32];
+	size_t i;
+
+	if (size <= 0 || size > MFM_WINDOW_MAX_SIZE)
+		return mfm_err_set(err, MFM_ERR_USAGE,
+		    "window size must be above 0 and at most 36600d");
+	if (step <= 0 || step > size)
+		return mfm_err_set(err, MFM_ERR_USAGE,
+		    "the step must be above 0 and at most the size");
+	mfm_tm_format_duration(size, s);
+	for (i = 0; i < w->nspec; i++)
+		if (w->spec[i].size == size)
+			return mfm_err_set(err, MFM_ERR_USAGE,
+			    "size %s given twice", s);
+	/* size / step windows hold each instant; one more at a DST fold. */
+	if ((uint64_t)(size / step) + 1 > w->max_windows)
+		return mfm_err_set(err, MFM_ERR_USAGE,
+		    "size %s over its step gives more than %zu windows per "
+		    "record", s, w->max_windows);
+	w->spec = mfm_xreallocarray(w->spec, w->nspec + 1, sizeof(*w->spec));
+	w->spec[w->nspec].size = size;
+	w->spec[w->nspec].step = step;
+	w->spec[w->nspec].offset = offset;
+	w->nspec++;
+	return 0;
+}
+
+/* The first instant of local time l (the identity without a zone). */
+static int64_t
+bound(const struct mfm_window *w, int64_t l)
+{
+	return w->tz ? mfm_tz_utc(w->tz, l) : l;
+}
+
+static int
+tag_cmp(const struct mfm_window_tag *a, int64_t start, int64_t end)
+{
+	if (a->end != end)
+		return a->end < end ? -1 : 1;
+	if (a->start != start)
+		return a->start < start ? -1 : 1;
+	return 0;
+}
+
+/* Binary search by (end, start): 1 when found; *pos the place. */
+static int
+find(const struct mfm_window_tag *a, size_t n, int64_t start, int64_t end,
+    size_t *pos)
+{
+	size_t lo = 0, hi = n, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = tag_cmp(&a[mid], start, end);
+		if (c == 0) {
+			*pos = mid;
+			return 1;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*pos = lo;
+	return 0;
+}
+
+static struct mfm_window_tag *
+insert(struct mfm_window_tag **a, size_t *n, size_t *cap, size_t pos)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		*a = mfm_xreallocarray(*a, *cap, sizeof(**a));
+	}
+	memmove(*a + pos + 1, *a + pos, (*n - pos) * sizeof(**a));
+	(*n)++;
+	memset(*a + pos, 0, sizeof(**a));
+	return *a + pos;
+}
+
+static void
+push(struct mfm_window_tag **a, size_t *n, size_t *cap,
+    const struct mfm_window_tag *t)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		*a = mfm_xreallocarray(*a, *cap, sizeof(**a));
+	}
+	(*a)[(*n)++] = *t;
+}
+
+/* The windows of spec sp holding t, appended to w->tag, starts ascending. */
+static int
+spec_windows(struct mfm_window *w, const struct mfm_window_spec *sp,
+    int64_t t, struct mfm_err *err)
+{
+	struct mfm_window_tag tg;
+	int64_t local, l, e;
+	size_t first = w->ntag, i, j;
+
+	local = t;
+	if (w->tz != NULL)
+		local += (int64_t)mfm_tz_offset(w->tz, t, NULL) *
+		    MFM_TM_US_PER_S;
+	l = mfm_tm_floor(local, sp->step, sp->offset);
+	/* Where clocks were set back, t may already be in a later one. */
+	while (bound(w, l + sp->step) <= t)
+		l += sp->step;
+	memset(&tg, 0, sizeof(tg));
+	while ((e = bound(w, l + sp->size)) > t) {
+		tg.start = bound(w, l);
+		tg.end = e;
+		if (tg.start < MFM_TM_MIN || tg.end > MFM_TM_MAX)
+			return mfm_err_set(err, MFM_ERR_DATA,
+			    "its window lies outside the years 0000-9999");
+		push(&w->tag, &w->ntag, &w->captag, &tg);
+		l -= sp->step;
+	}
+	for (i = first, j = w->ntag; j > 0 && i < j - 1; i++, j--) {
+		tg = w->tag[i];
+		w->tag[i] = w->tag[j - 1];
+		w->tag[j - 1] = tg;
+	}
+	return 0;
+}
+
+int
+mfm_window_assign(struct mfm_window *w, int64_t t, struct mfm_err *err)
+{
+	struct mfm_window_tag *tg, *k;
+	size_t i, pos, need = 0;
+	int late = 0;
+
+	w->ntag = 0;
+	for (i = 0; i < w->nspec; i++)
+		if (spec_windows(w, &w->spec[i], t, err) != 0) {
+			w->ntag = 0;
+			return -1;
+		}
+	/* Check the cap before anything changes. */
+	for (i = 0; i < w->ntag; i++) {
+		tg = &w->tag[i];
+		if (tg->end > w->watermark) {
+			if (!find(w->open, w->nopen, tg->start, tg->end, &pos))
+				need++;
+		} else if (w->revise &&
+		    !find(w->kept, w->nkept, tg->start, tg->end, &pos))
+			need++;
+	}
+	if (w->nopen + w->nkept + need > w->max_windows) {
+		w->ntag = 0;
+		return mfm_err_set(err, MFM_ERR_LIMIT,
+		    "more than %zu windows open", w->max_windows);
+	}
+	for (i = 0; i < w->ntag; i++) {
+		tg = &w->tag[i];
+		if (tg->end > w->watermark) {
+			if (!find(w->open, w->nopen, tg->start, tg->end, &pos))
+				*insert(&w->open, &w->nopen, &w->capopen,
+				    pos) = *tg;
+			tg->revision = 0;
+			continue;
+		}
+		late = 1;
+		if (!w->revise) {
+			tg->revision = -1;
+			continue;
+		}
+		if (!find(w->kept, w->nkept, tg->start, tg->end, &pos)) {
+			k = insert(&w->kept, &w->nkept, &w->capkept, pos);
+			k->start = tg->start;
+			k->end = tg->end;
+		}
+		k = &w->kept[pos];
+		if (!k->pending) {
+			k->revision++;
+			k->pending = 1;
+			w->npending++;
+		}
+		tg->revision = k->revision;
+	}
+	if (late)
+		w->nlate++;
+	return 0;
+}
+
+/*
+ * Put the first nclose open windows and every pending revision into
+ * w->closed, merged by (end, start).
+ */
+static void
+close_windows(struct mfm_window *w, size_t nclose)
+{
+	struct mfm_window_tag c;
+	size_t i = 0, j = 0, pos;
+
+	w->nclosed = 0;
+	for (;;) {
+		if (w->npending == 0)
+			j = w->nkept;
+		while (j < w->nkept && !w->kept[j].pending)
+			j++;
+		if (i >= nclose && j >= w->nkept)
+			break;
+		if (i < nclose && (j >= w->nkept ||
+		    tag_cmp(&w->kept[j], w->open[i].start,
+		    w->open[i].end) > 0)) {
+			c = w->open[i++];
+			c.revision = 0;
+		} else {
+			c = w->kept[j];
+			w->kept[j].pending = 0;
+			w->npending--;
+			j++;
+		}
+		c.pending = 0;
+		push(&w->closed, &w->nclosed, &w->capclosed, &c);
+	}
+	/* With revise, closed windows are kept to number revisions. */
+	for (i = 0; w->revise && i < nclose; i++) {
+		if (!find(w->kept, w->nkept, w->open[i].start, w->open[i].end,
+		    &pos)) {
+			c = w->open[i];
+			c.revision = 0;
+			c.pending = 0;
+			*insert(&w->kept, &w->nkept, &w->capkept, pos) = c;
+		}
+	}
+	memmove(w->open, w->open + nclose, (w->nopen - nclose) *
+	    sizeof(*w->open));
+	w->nopen -= nclose;
+}
+
+void
+mfm_window_advance(struct mfm_window *w, int64_t t)
+{
+	int64_t wm;
+	size_t n;
+
+	w->nclosed = 0;
+	if (w->have_time && t <= w->max_time)
+		return;
+	w->have_time = 1;
+	w->max_time = t;
+	/* Never below year 0, so that the watermark can be written. */
+	if (w->lateness > t - MFM_TM_MIN)
+		wm = MFM_TM_MIN;
+	else
+		wm = t - w->lateness;
+	if (wm <= w->watermark)
+		return;
+	w->watermark = wm;
+	for (n = 0; n < w->nopen && w->open[n].end <= wm; n++)
+		;
+	close_windows(w, n);
+}
+
+void
+mfm_window_finish(struct mfm_window *w)
+{
+	/* All input is in: the watermark catches up with the latest time. */
+	if (w->have_time && w->max_time > w->watermark)
+		w->watermark = w->max_time;
+	close_windows(w, w->nopen);
+}
+
+void
+mfm_window_put(struct mfm_buf *b, int64_t start, int64_t end, int revision)
 {
 	char s[MFM_TM_RFC3339_LEN + 1], e[MFM_TM_RFC3339_LEN + 1];
 	size_t ns = mfm_tm_format_rfc3339(start, s);
@@ -23,5 +317,22 @@ mfm_window_put(struct mfm_buf *b, int64_t start, int64_t end)
 	mfm_buf_add(b, s, ns);
 	mfm_buf_add(b, "\",\"end\":\"", 9);
 	mfm_buf_add(b, e, ne);
-	mfm_buf_add(b, "\"}", 2);
+	mfm_buf_addc(b, '"');
+	if (revision > 0)
+		mfm_buf_addf(b, ",\"revision\":%d", revision);
+	mfm_buf_addc(b, '}');
+}
+
+void
+mfm_window_put_closed(struct mfm_buf *b, const struct mfm_window_tag *c,
+    int64_t watermark)
+{
+	char m[MFM_TM_RFC3339_LEN + 1];
+	size_t nm = mfm_tm_format_rfc3339(watermark, m);
+
+	mfm_buf_adds(b, "{\"_mfm\":{\"type\":\"window_closed\",\"window\":");
+	mfm_window_put(b, c->start, c->end, c->revision);
+	mfm_buf_adds(b, ",\"watermark\":\"");
+	mfm_buf_add(b, m, nm);
+	mfm_buf_addf(b, "\",\"revision\":%d}}", c->revision);
 }
