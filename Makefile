@@ -99,7 +99,8 @@ deps:
 	@scripts/install-deps --if-missing
 
 unit: deps $(BUILD)/unit-tests
-	cd tests/unit && MFM_TESTDATA=../data $(abspath $(BUILD))/unit-tests
+	cd tests/unit && MFM_TESTDATA=../data CK_DEFAULT_TIMEOUT=$${CK_DEFAULT_TIMEOUT:-300} \
+		$(abspath $(BUILD))/unit-tests
 
 cli: deps $(BINS)
 	MFM_BIN=$(abspath $(BUILD)) tests/cli/run
