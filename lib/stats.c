@@ -6,7 +6,7 @@
  * continued fraction for Q(a, x) elsewhere, evaluated with the modified
  * Lentz method, both to double precision.  The exact KS p-value walks
  * the lattice of the two samples column by column, holding each cell as
- * a probability (paths through it divided by all paths to it) rather
+ * a probability (the share of paths to it that left the band) rather
  * than a count, so nothing overflows and no large binomial coefficient
  * is ever divided out.
  */
@@ -167,12 +167,15 @@ gcd64(uint64_t a, uint64_t b)
 }
 
 /*
- * P(D >= h / lcm) for samples of m >= n values: 1 minus the share of
- * lattice paths from (0, 0) to (m, n) that stay strictly inside the band
+ * P(D >= h / lcm) for samples of m >= n values: the share of lattice
+ * paths from (0, 0) to (m, n) that touch or leave the band
  * |i ng - j mg| < h (ng = n / g, mg = m / g).  col[j] holds, for the
- * current column i, paths through (i, j) over all paths to (i, j); a
- * cell is entered from the left with weight i / (i + j) and from below
- * with weight j / (i + j).
+ * current column i, the probability that a random path to (i, j) has
+ * left the band on the way: 1 outside the band, and inside it the mean
+ * of the cell to the left (weight i / (i + j)) and the one below
+ * (weight j / (i + j)).  Computing the outside share directly, rather
+ * than 1 minus the inside share, keeps p-values far below the machine
+ * epsilon accurate.
  */
 static double
 ks_exact(uint64_t m, uint64_t n, uint64_t h)
@@ -181,13 +184,15 @@ ks_exact(uint64_t m, uint64_t n, uint64_t h)
 	int64_t lo, hi, plo = 0, phi;
 	double *col, p;
 
-	col = mfm_xcalloc(n + 1, sizeof(*col));
-	/* Column 0: rows with j mg < h. */
+	col = mfm_xreallocarray(NULL, n + 1, sizeof(*col));
+	for (j = 0; j <= n; j++)
+		col[j] = 1;
+	/* Column 0: rows with j mg < h are inside. */
 	phi = (int64_t)((h + mg - 1) / mg) - 1;
 	if (phi > (int64_t)n)
 		phi = (int64_t)n;
 	for (j = 0; (int64_t)j <= phi; j++)
-		col[j] = 1;
+		col[j] = 0;
 	for (i = 1; i <= m; i++) {
 		/* Rows with |i ng - j mg| < h. */
 		int64_t c = (int64_t)(i * ng), hh = (int64_t)h;
@@ -201,7 +206,7 @@ ks_exact(uint64_t m, uint64_t n, uint64_t h)
 			return 1;
 		}
 		for (j = (uint64_t)plo; (int64_t)j < lo; j++)
-			col[j] = 0;
+			col[j] = 1;
 		for (j = (uint64_t)lo; (int64_t)j <= hi; j++) {
 			double left = col[j], below = j > 0 ? col[j - 1] : 0;
 
@@ -209,9 +214,8 @@ ks_exact(uint64_t m, uint64_t n, uint64_t h)
 			    (double)(i + j);
 		}
 		plo = lo;
-		phi = hi;
 	}
-	p = 1 - col[n];
+	p = col[n];
 	free(col);
 	return p < 0 ? 0 : p > 1 ? 1 : p;
 }
