@@ -30,10 +30,11 @@ static const char usage[] =
 "usage: mfm-drift [-huVv] [-c FILE] [--features PATHS] [--score PATH]\n"
 "                 [--label PATH] [--by PATHS] [--window PATH]\n"
 "                 [--reference FILE | --reference-range START/END |\n"
-"                 --previous] [--save-reference FILE] [--context]\n"
-"                 [--bins N] [--top N] [--ks-exact-max N]\n"
-"                 [--max-values N] [--max-categories N] [--max-groups N]\n"
-"                 [--rejects FILE] [--max-line SIZE] [FILE ...]\n"
+"                 --previous] [--save-reference FILE]\n"
+"                 [--context | --feature-group] [--bins N] [--top N]\n"
+"                 [--ks-exact-max N] [--max-values N] [--max-categories N]\n"
+"                 [--max-groups N] [--rejects FILE] [--max-line SIZE]\n"
+"                 [FILE ...]\n"
 "\n"
 "Compare each feature's distribution per window and group with a\n"
 "reference, at end of input.\n"
@@ -50,6 +51,7 @@ static const char usage[] =
 "      --previous          each window against the group's previous window\n"
 "      --save-reference FILE  write the reference sketches to FILE\n"
 "      --context           one record per window and group: top drifts\n"
+"      --feature-group     name the feature in \"group\" too (mfm-threshold)\n"
 "      --bins N            quantile bins for numeric features (10)\n"
 "      --top N             largest changes listed per feature (3)\n"
 "      --ks-exact-max N    exact KS p-value up to N values a side (10000)\n"
@@ -69,6 +71,7 @@ enum {
 	OPT_PREVIOUS,
 	OPT_SAVE,
 	OPT_CONTEXT,
+	OPT_FEATURE_GROUP,
 	OPT_BINS,
 	OPT_TOP,
 	OPT_KS_EXACT_MAX,
@@ -88,6 +91,7 @@ static const struct option longopts[] = {
 	{ "previous", no_argument, NULL, OPT_PREVIOUS },
 	{ "save-reference", required_argument, NULL, OPT_SAVE },
 	{ "context", no_argument, NULL, OPT_CONTEXT },
+	{ "feature-group", no_argument, NULL, OPT_FEATURE_GROUP },
 	{ "bins", required_argument, NULL, OPT_BINS },
 	{ "top", required_argument, NULL, OPT_TOP },
 	{ "ks-exact-max", required_argument, NULL, OPT_KS_EXACT_MAX },
@@ -115,7 +119,7 @@ struct run {
 	size_t nref;
 	int has_range;
 	int64_t from, to;
-	int previous, context;
+	int previous, context, feature_group;
 	int trouble;
 };
 
@@ -310,8 +314,14 @@ cmp_rank(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
+/*
+ * The window and the group; with a feature name (--feature-group) the
+ * group also holds "feature", so that mfm-threshold, which keys alerts
+ * by window and group, keeps one alert per feature.
+ */
 static void
-put_head(struct mfm_buf *b, struct mfm_group *g, size_t i)
+put_head(struct mfm_buf *b, struct mfm_group *g, size_t i,
+    const char *feature)
 {
 	const char *s;
 	size_t n;
@@ -321,7 +331,14 @@ put_head(struct mfm_buf *b, struct mfm_group *g, size_t i)
 	mfm_buf_add(b, s, n);
 	mfm_buf_adds(b, ",\"group\":");
 	s = mfm_group_text(g, i, &n);
-	mfm_buf_add(b, s, n);
+	if (feature == NULL) {
+		mfm_buf_add(b, s, n);
+		return;
+	}
+	mfm_buf_add(b, s, n - 1);
+	mfm_buf_adds(b, n > 2 ? ",\"feature\":" : "\"feature\":");
+	mfm_json_put_str(b, feature, strlen(feature));
+	mfm_buf_addc(b, '}');
 }
 
 static const char *const kind_name[] = { "empty", "numeric", "categorical" };
@@ -334,7 +351,7 @@ emit_feature(struct run *run, struct mfm_group *g, size_t i,
 	struct mfm_buf *b = &mfm_cli.out;
 	int m, first = 1;
 
-	put_head(b, g, i);
+	put_head(b, g, i, run->feature_group ? run->d.name[id] : NULL);
 	mfm_buf_adds(b, ",\"feature\":");
 	mfm_json_put_str(b, run->d.name[id], strlen(run->d.name[id]));
 	mfm_buf_adds(b, ",\"kind\":\"");
@@ -390,7 +407,7 @@ emit_context(struct run *run, struct mfm_group *g, size_t i,
 	struct mfm_drift_result *r;
 	size_t k, n = nord < run->d.top ? nord : run->d.top;
 
-	put_head(b, g, i);
+	put_head(b, g, i, NULL);
 	mfm_buf_adds(b, ",\"context\":{\"top_drift\":[");
 	for (k = 0; k < n; k++) {
 		r = &cmp_res[order[k]];
@@ -427,6 +444,8 @@ emit_window(struct run *run, struct mfm_group *g, size_t i,
 	cmp_res = mfm_xcalloc(nf ? nf : 1, sizeof(*cmp_res));
 	order = mfm_xcalloc(nf ? nf : 1, sizeof(*order));
 	for (k = 0; k < nf; k++) {
+		if (!mfm_drift_wanted(&run->d, k))
+			continue;
 		mfm_drift_compare(&run->d, ref, cur, k, &cmp_res[k]);
 		if (cmp_res[k].kind != MFM_DRIFT_EMPTY)
 			order[n++] = k;
@@ -563,6 +582,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_CONTEXT:
 			run.context = 1;
+			break;
+		case OPT_FEATURE_GROUP:
+			run.feature_group = 1;
 			break;
 		case OPT_BINS:
 			run.d.bins = count_arg("--bins", optarg);

@@ -51,6 +51,7 @@ mfm_drift_release(struct mfm_drift *d)
 	for (i = 0; i < d->nname; i++)
 		free(d->name[i]);
 	free(d->name);
+	free(d->wanted);
 	free(d->hit);
 	mfm_keymap_release(&d->names);
 	mfm_buf_release(&d->str);
@@ -68,9 +69,28 @@ mfm_drift_set_release(struct mfm_drift *d, struct mfm_drift_set *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* Does a feature name match a declared path or a PATH.* of the settings? */
+static int
+matches(const struct mfm_drift *d, const char *name, size_t n)
+{
+	size_t i, len;
+
+	for (i = 0; i < d->nspec; i++) {
+		len = strlen(d->spec[i].text);
+		if (!d->wild[i] && len == n &&
+		    memcmp(name, d->spec[i].text, n) == 0)
+			return 1;
+		if (d->wild[i] && n > len + 1 && name[len] == '.' &&
+		    memcmp(name, d->spec[i].text, len) == 0 &&
+		    memchr(name + len + 1, '.', n - len - 1) == NULL)
+			return 1;
+	}
+	return 0;
+}
+
 /* The number of feature name[0..n), registered if new. */
 static size_t
-feature_id(struct mfm_drift *d, const char *name, size_t n)
+feature_id(struct mfm_drift *d, const char *name, size_t n, int loaded)
 {
 	size_t *v;
 	int isnew;
@@ -81,11 +101,20 @@ feature_id(struct mfm_drift *d, const char *name, size_t n)
 			d->namecap = d->namecap ? d->namecap * 2 : 16;
 			d->name = mfm_xreallocarray(d->name, d->namecap,
 			    sizeof(*d->name));
+			d->wanted = mfm_xreallocarray(d->wanted, d->namecap,
+			    sizeof(*d->wanted));
 		}
 		d->name[d->nname] = mfm_xmemdup(name, n);
+		d->wanted[d->nname] = !loaded || matches(d, name, n);
 		*v = d->nname++;
 	}
 	return *v;
+}
+
+int
+mfm_drift_wanted(const struct mfm_drift *d, size_t id)
+{
+	return id < d->nname && d->wanted[id];
 }
 
 static void
@@ -175,7 +204,7 @@ mfm_drift_add(struct mfm_drift *d, struct mfm_drift_set *s,
 			if (check_value(j, t, d->spec[i].text, err) != 0)
 				return -1;
 			hit_add(d, feature_id(d, d->spec[i].text,
-			    strlen(d->spec[i].text)), t);
+			    strlen(d->spec[i].text), 0), t);
 			continue;
 		}
 		if (mfm_json_type_of(j, t) != MFM_JSON_OBJECT)
@@ -189,7 +218,8 @@ mfm_drift_add(struct mfm_drift *d, struct mfm_drift_set *s,
 			mfm_buf_add(&d->key, k, n);
 			if (check_value(j, m + 1, d->key.p, err) != 0)
 				return -1;
-			hit_add(d, feature_id(d, d->key.p, d->key.len), m + 1);
+			hit_add(d, feature_id(d, d->key.p, d->key.len, 0),
+			    m + 1);
 		}
 	}
 	if (d->label != NULL) {
@@ -601,7 +631,7 @@ mfm_drift_load(struct mfm_drift *d, struct mfm_drift_set *s,
 	if (k == NULL)
 		return mfm_err_set(err, MFM_ERR_DATA,
 		    "reference 'feature' is not a string");
-	id = feature_id(d, k, n);
+	id = feature_id(d, k, n, 1);
 	set_grow(s, d->nname);
 	sk = &s->f[id];
 	t = mfm_json_member(j, 0, "numbers", 7);

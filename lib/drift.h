@@ -79,6 +79,7 @@ struct mfm_drift {
 	/* Features seen, numbered in order of appearance. */
 	struct mfm_keymap names;
 	char **name;
+	unsigned char *wanted;	/* named by the settings, not only loaded */
 	size_t nname, namecap;
 	struct mfm_drift_hit {
 		size_t id;
@@ -98,6 +99,12 @@ struct mfm_drift_result {
 };
 
 const char *mfm_drift_metric_name(enum mfm_drift_metric m);
+
+/*
+ * Whether feature id is one the settings name.  A saved reference may
+ * hold other features too; they are not compared.
+ */
+int mfm_drift_wanted(const struct mfm_drift *d, size_t id);
 
 void mfm_drift_init(struct mfm_drift *d);
 void mfm_drift_release(struct mfm_drift *d);
