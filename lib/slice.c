@@ -483,59 +483,66 @@ mfm_slice_compare(struct mfm_slice *s, const struct mfm_slice_rows *ref,
 	rep->change = rep->m1 - rep->m0;
 	if (rc == 0) {
 		rep->res = res = mfm_xcalloc(nslot ? nslot : 1, sizeof(*res));
-		rep->nres = nslot;
+		rep->nres = 0;
 		pv = mfm_xcalloc(nslot ? nslot : 1, sizeof(*pv));
 		qv = mfm_xcalloc(nslot ? nslot : 1, sizeof(*qv));
 	}
 	for (i = 0; rc == 0 && i < nslot; i++) {
 		struct slot *sl = &slot[i];
+		struct mfm_slice_result *r = &res[rep->nres];
 		double m0;
 
-		res[i].group = (size_t)sl->fa * (nf + 1) +
+		/* All of the traffic on both sides is no slice at all. */
+		if (sl->acc[0].labelled == all[0].labelled &&
+		    sl->acc[1].labelled == all[1].labelled)
+			continue;
+		rep->nres++;
+
+		r->group = (size_t)sl->fa * (nf + 1) +
 		    (sl->fb == UINT32_MAX ? nf : sl->fb);
-		mfm_buf_addc(&res[i].key, '{');
-		mfm_json_put_str(&res[i].key, s->name[sl->fa],
+		mfm_buf_addc(&r->key, '{');
+		mfm_json_put_str(&r->key, s->name[sl->fa],
 		    strlen(s->name[sl->fa]));
-		mfm_buf_addc(&res[i].key, ':');
-		put_value(s, &res[i].key, f, sl->fa, sl->ca);
+		mfm_buf_addc(&r->key, ':');
+		put_value(s, &r->key, f, sl->fa, sl->ca);
 		if (sl->fb != UINT32_MAX) {
-			mfm_buf_addc(&res[i].key, ',');
-			mfm_json_put_str(&res[i].key, s->name[sl->fb],
+			mfm_buf_addc(&r->key, ',');
+			mfm_json_put_str(&r->key, s->name[sl->fb],
 			    strlen(s->name[sl->fb]));
-			mfm_buf_addc(&res[i].key, ':');
-			put_value(s, &res[i].key, f, sl->fb, sl->cb);
+			mfm_buf_addc(&r->key, ':');
+			put_value(s, &r->key, f, sl->fb, sl->cb);
 		}
-		mfm_buf_addc(&res[i].key, '}');
-		res[i].n0 = (double)sl->acc[0].labelled;
-		res[i].n1 = (double)sl->acc[1].labelled;
-		res[i].w0 = rep->n0 > 0 ? res[i].n0 / rep->n0 : 0;
-		res[i].w1 = rep->n1 > 0 ? res[i].n1 / rep->n1 : 0;
-		res[i].m0 = metric_of(s, &sl->acc[0], &scratch);
-		res[i].m1 = metric_of(s, &sl->acc[1], &scratch);
+		mfm_buf_addc(&r->key, '}');
+		r->n0 = (double)sl->acc[0].labelled;
+		r->n1 = (double)sl->acc[1].labelled;
+		r->w0 = rep->n0 > 0 ? r->n0 / rep->n0 : 0;
+		r->w1 = rep->n1 > 0 ? r->n1 / rep->n1 : 0;
+		r->m0 = metric_of(s, &sl->acc[0], &scratch);
+		r->m1 = metric_of(s, &sl->acc[1], &scratch);
 		/* A slice new to the window performs "like the whole". */
-		m0 = isnan(res[i].m0) ? rep->m0 : res[i].m0;
-		res[i].mix = (res[i].w1 - res[i].w0) * (m0 - rep->m0);
-		res[i].within = res[i].w1 > 0 && !isnan(res[i].m1) ?
-		    res[i].w1 * (res[i].m1 - m0) : 0;
-		res[i].contribution = res[i].mix + res[i].within;
-		res[i].p = res[i].q = NAN;
-		if (res[i].n0 >= s->min_support && res[i].n1 >= s->min_support &&
-		    res[i].n0 > 0 && res[i].n1 > 0) {
+		m0 = isnan(r->m0) ? rep->m0 : r->m0;
+		r->mix = (r->w1 - r->w0) * (m0 - rep->m0);
+		r->within = r->w1 > 0 && !isnan(r->m1) ?
+		    r->w1 * (r->m1 - m0) : 0;
+		r->contribution = r->mix + r->within;
+		r->p = r->q = NAN;
+		if (r->n0 >= s->min_support && r->n1 >= s->min_support &&
+		    r->n0 > 0 && r->n1 > 0) {
 			/* Two-proportion z-test of accuracy, pooled. */
 			c0 = sl->acc[0].tp + sl->acc[0].tn;
 			c1 = sl->acc[1].tp + sl->acc[1].tn;
-			pool = (c0 + c1) / (res[i].n0 + res[i].n1);
-			z = pool > 0 && pool < 1 ? (c1 / res[i].n1 -
-			    c0 / res[i].n0) / sqrt(pool * (1 - pool) *
-			    (1 / res[i].n0 + 1 / res[i].n1)) : 0;
-			res[i].p = 2 * mfm_stats_norm_sf(fabs(z));
-			pv[ntest++] = res[i].p;
+			pool = (c0 + c1) / (r->n0 + r->n1);
+			z = pool > 0 && pool < 1 ? (c1 / r->n1 -
+			    c0 / r->n0) / sqrt(pool * (1 - pool) *
+			    (1 / r->n0 + 1 / r->n1)) : 0;
+			r->p = 2 * mfm_stats_norm_sf(fabs(z));
+			pv[ntest++] = r->p;
 		}
 	}
 	if (rc == 0) {
 		/* Benjamini-Hochberg over the tested slices, in order. */
 		mfm_stats_bh(pv, qv, ntest);
-		for (k = 0, i = 0; i < nslot; i++)
+		for (k = 0, i = 0; i < rep->nres; i++)
 			if (!isnan(res[i].p))
 				res[i].q = qv[k++];
 		/* Sums per feature or pair. */
@@ -544,11 +551,11 @@ mfm_slice_compare(struct mfm_slice *s, const struct mfm_slice_rows *ref,
 			double *gm = mfm_xcalloc(ngroup, sizeof(*gm));
 			double *gw = mfm_xcalloc(ngroup, sizeof(*gw));
 
-			for (i = 0; i < nslot; i++) {
+			for (i = 0; i < rep->nres; i++) {
 				gm[res[i].group] += res[i].mix;
 				gw[res[i].group] += res[i].within;
 			}
-			for (i = 0; i < nslot; i++) {
+			for (i = 0; i < rep->nres; i++) {
 				res[i].fmix = gm[res[i].group];
 				res[i].fwithin = gw[res[i].group];
 				res[i].fresidual = rep->change -
@@ -557,7 +564,7 @@ mfm_slice_compare(struct mfm_slice *s, const struct mfm_slice_rows *ref,
 			free(gm);
 			free(gw);
 		}
-		qsort(res, nslot, sizeof(*res), cmp_result);
+		qsort(res, rep->nres, sizeof(*res), cmp_result);
 	}
 	free(pv);
 	free(qv);
