@@ -497,7 +497,8 @@ finish(struct run *run)
 			/* The first window of a group is only a reference. */
 			v = mfm_keymap_put(&last, txt, n, &isnew);
 			if (!isnew)
-				emit_window(run, g, i, mfm_group_val(g, *v - 1));
+				emit_window(run, g, i,
+				    mfm_group_val(g, *v - 1));
 			*v = i + 1;
 			continue;
 		}

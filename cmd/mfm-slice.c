@@ -419,7 +419,8 @@ finish(struct run *run)
 		if (run->previous) {
 			v = mfm_keymap_put(&last, txt, n, &isnew);
 			if (!isnew)
-				emit_window(run, g, i, mfm_group_val(g, *v - 1));
+				emit_window(run, g, i,
+				    mfm_group_val(g, *v - 1));
 			*v = i + 1;
 			continue;
 		}

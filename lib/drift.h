@@ -67,7 +67,7 @@ struct mfm_drift_set {
 struct mfm_drift {
 	/* Settings: fill after mfm_drift_init, before the first record. */
 	struct mfm_json_path *spec;	/* feature paths, borrowed */
-	const int *wild;		/* spec[i] names an object: all members */
+	const int *wild;		/* spec[i] means all its members */
 	size_t nspec;
 	const struct mfm_json_path *label;	/* or NULL */
 	size_t bins;

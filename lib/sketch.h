@@ -40,7 +40,7 @@ struct mfm_sketch_cat {
 
 struct mfm_sketch {
 	double present;		/* non-null values seen */
-	struct mfm_stats_vc *num;	/* numbers; sorted when nsorted == nnum */
+	struct mfm_stats_vc *num;	/* sorted when nsorted == nnum */
 	size_t nnum, numcap, nsorted;
 	double numc;		/* numbers counted, ties included */
 	struct mfm_keymap catmap;	/* category -> index in cat[] */

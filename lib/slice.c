@@ -351,6 +351,39 @@ put_value(struct mfm_slice *s, struct mfm_buf *b, const struct feat *f,
 	mfm_buf_addc(b, ']');
 }
 
+/* The slice of key, created if new; NULL past max_slices. */
+static struct slot *
+slot_get(struct mfm_slice *s, struct mfm_keymap *map, struct slot **slot,
+    size_t *nslot, size_t *cap, const uint64_t key[4], struct mfm_err *err)
+{
+	struct slot *sl;
+	size_t *v;
+	int isnew;
+
+	v = mfm_keymap_put(map, key, 4 * sizeof(*key), &isnew);
+	if (!isnew)
+		return &(*slot)[*v];
+	if (*nslot >= s->max_slices) {
+		mfm_err_set(err, MFM_ERR_LIMIT, "more than %zu slices",
+		    s->max_slices);
+		return NULL;
+	}
+	if (*nslot == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		*slot = mfm_xreallocarray(*slot, *cap, sizeof(**slot));
+	}
+	sl = &(*slot)[*nslot];
+	memset(sl, 0, sizeof(*sl));
+	sl->fa = (uint32_t)key[0];
+	sl->ca = key[1];
+	sl->fb = (uint32_t)key[2];
+	sl->cb = key[3];
+	mfm_metric_acc_init(&sl->acc[0], s->threshold);
+	mfm_metric_acc_init(&sl->acc[1], s->threshold);
+	*v = (*nslot)++;
+	return sl;
+}
+
 static int
 cmp_result(const void *x, const void *y)
 {
@@ -374,14 +407,14 @@ mfm_slice_compare(struct mfm_slice *s, const struct mfm_slice_rows *ref,
 	struct mfm_metric_acc all[2];
 	struct mfm_buf scratch = MFM_BUF_INIT;
 	struct mfm_keymap map;
-	struct slot *slot = NULL;
+	struct slot *slot = NULL, *sl;
 	struct mfm_slice_result *res;
 	struct feat *f;
 	size_t nslot = 0, slotcap = 0, nf = s->nname, i, k, a, b, ngroup;
 	uint64_t *code = NULL, key[4];
 	double *vals = NULL, *pv = NULL, *qv = NULL, c0, c1, pool, z;
-	size_t nv, ntest = 0, *v;
-	int side_i, isnew, rc = 0;
+	size_t nv, ntest = 0;
+	int side_i, rc = 0;
 
 	memset(rep, 0, sizeof(*rep));
 	f = mfm_xcalloc(nf ? nf : 1, sizeof(*f));
@@ -432,41 +465,14 @@ mfm_slice_compare(struct mfm_slice *s, const struct mfm_slice_rows *ref,
 					key[1] = code[a];
 					key[2] = b == a ? UINT32_MAX : b;
 					key[3] = b == a ? 0 : code[b];
-					v = mfm_keymap_put(&map, key,
-					    sizeof(key), &isnew);
-					if (isnew) {
-						if (nslot >= s->max_slices) {
-							rc = mfm_err_set(err,
-							    MFM_ERR_LIMIT,
-							    "more than %zu "
-							    "slices",
-							    s->max_slices);
-							break;
-						}
-						if (nslot == slotcap) {
-							slotcap = slotcap ?
-							    slotcap * 2 : 64;
-							slot = mfm_xreallocarray(
-							    slot, slotcap,
-							    sizeof(*slot));
-						}
-						memset(&slot[nslot], 0,
-						    sizeof(*slot));
-						slot[nslot].fa = (uint32_t)a;
-						slot[nslot].ca = code[a];
-						slot[nslot].fb =
-						    (uint32_t)key[2];
-						slot[nslot].cb = key[3];
-						mfm_metric_acc_init(
-						    &slot[nslot].acc[0],
-						    s->threshold);
-						mfm_metric_acc_init(
-						    &slot[nslot].acc[1],
-						    s->threshold);
-						*v = nslot++;
+					sl = slot_get(s, &map, &slot, &nslot,
+					    &slotcap, key, err);
+					if (sl == NULL) {
+						rc = -1;
+						break;
 					}
 					(void)mfm_metric_acc_add(
-					    &slot[*v].acc[side_i], row->score,
+					    &sl->acc[side_i], row->score,
 					    row->label, NULL);
 					if (!s->pairs)
 						break;
@@ -488,37 +494,37 @@ mfm_slice_compare(struct mfm_slice *s, const struct mfm_slice_rows *ref,
 		qv = mfm_xcalloc(nslot ? nslot : 1, sizeof(*qv));
 	}
 	for (i = 0; rc == 0 && i < nslot; i++) {
-		struct slot *sl = &slot[i];
+		struct slot *st = &slot[i];
 		struct mfm_slice_result *r = &res[rep->nres];
 		double m0;
 
 		/* All of the traffic on both sides is no slice at all. */
-		if (sl->acc[0].labelled == all[0].labelled &&
-		    sl->acc[1].labelled == all[1].labelled)
+		if (st->acc[0].labelled == all[0].labelled &&
+		    st->acc[1].labelled == all[1].labelled)
 			continue;
 		rep->nres++;
 
-		r->group = (size_t)sl->fa * (nf + 1) +
-		    (sl->fb == UINT32_MAX ? nf : sl->fb);
+		r->group = (size_t)st->fa * (nf + 1) +
+		    (st->fb == UINT32_MAX ? nf : st->fb);
 		mfm_buf_addc(&r->key, '{');
-		mfm_json_put_str(&r->key, s->name[sl->fa],
-		    strlen(s->name[sl->fa]));
+		mfm_json_put_str(&r->key, s->name[st->fa],
+		    strlen(s->name[st->fa]));
 		mfm_buf_addc(&r->key, ':');
-		put_value(s, &r->key, f, sl->fa, sl->ca);
-		if (sl->fb != UINT32_MAX) {
+		put_value(s, &r->key, f, st->fa, st->ca);
+		if (st->fb != UINT32_MAX) {
 			mfm_buf_addc(&r->key, ',');
-			mfm_json_put_str(&r->key, s->name[sl->fb],
-			    strlen(s->name[sl->fb]));
+			mfm_json_put_str(&r->key, s->name[st->fb],
+			    strlen(s->name[st->fb]));
 			mfm_buf_addc(&r->key, ':');
-			put_value(s, &r->key, f, sl->fb, sl->cb);
+			put_value(s, &r->key, f, st->fb, st->cb);
 		}
 		mfm_buf_addc(&r->key, '}');
-		r->n0 = (double)sl->acc[0].labelled;
-		r->n1 = (double)sl->acc[1].labelled;
+		r->n0 = (double)st->acc[0].labelled;
+		r->n1 = (double)st->acc[1].labelled;
 		r->w0 = rep->n0 > 0 ? r->n0 / rep->n0 : 0;
 		r->w1 = rep->n1 > 0 ? r->n1 / rep->n1 : 0;
-		r->m0 = metric_of(s, &sl->acc[0], &scratch);
-		r->m1 = metric_of(s, &sl->acc[1], &scratch);
+		r->m0 = metric_of(s, &st->acc[0], &scratch);
+		r->m1 = metric_of(s, &st->acc[1], &scratch);
 		/* A slice new to the window performs "like the whole". */
 		m0 = isnan(r->m0) ? rep->m0 : r->m0;
 		r->mix = (r->w1 - r->w0) * (m0 - rep->m0);
@@ -529,8 +535,8 @@ mfm_slice_compare(struct mfm_slice *s, const struct mfm_slice_rows *ref,
 		if (r->n0 >= s->min_support && r->n1 >= s->min_support &&
 		    r->n0 > 0 && r->n1 > 0) {
 			/* Two-proportion z-test of accuracy, pooled. */
-			c0 = sl->acc[0].tp + sl->acc[0].tn;
-			c1 = sl->acc[1].tp + sl->acc[1].tn;
+			c0 = st->acc[0].tp + st->acc[0].tn;
+			c1 = st->acc[1].tp + st->acc[1].tn;
 			pool = (c0 + c1) / (r->n0 + r->n1);
 			z = pool > 0 && pool < 1 ? (c1 / r->n1 -
 			    c0 / r->n0) / sqrt(pool * (1 - pool) *

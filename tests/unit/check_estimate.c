@@ -145,7 +145,7 @@ START_TEST(calibrated_coverage)
 	double npos, nneg, ppos;
 
 	for (w = 0; w < WINDOWS; w++) {
-		/* Scores skewed low, as churn scores are; some windows riskier. */
+		/* Scores skewed low, as churn scores are; windows vary. */
 		double shape = 1 + 2 * uniform();
 
 		mfm_metric_acc_init(&acc, 0.5);
