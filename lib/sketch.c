@@ -61,6 +61,22 @@ mfm_sketch_compact(struct mfm_sketch *s, struct mfm_sketch_budget *b)
 	s->nnum = s->nsorted = k;
 }
 
+/* Binary search of a compacted sketch's numbers. */
+static struct mfm_stats_vc *
+find_value(struct mfm_sketch *s, double v)
+{
+	size_t lo = 0, hi = s->nnum, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (s->num[mid].v < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->nnum && s->num[lo].v == v ? &s->num[lo] : NULL;
+}
+
 int
 mfm_sketch_add_num(struct mfm_sketch *s, double v, double c,
     struct mfm_sketch_budget *b, struct mfm_err *err)
@@ -76,11 +92,20 @@ mfm_sketch_add_num(struct mfm_sketch *s, double v, double c,
 		}
 	}
 	if (b->used >= b->max_values) {
+		/* At the cap a value already kept can still be counted. */
 		mfm_sketch_compact(s, b);
-		if (b->used >= b->max_values)
-			return mfm_err_set(err, MFM_ERR_LIMIT,
-			    "more than %zu distinct values kept",
-			    b->max_values);
+		if (b->used >= b->max_values) {
+			struct mfm_stats_vc *hit = find_value(s, v);
+
+			if (hit == NULL)
+				return mfm_err_set(err, MFM_ERR_LIMIT,
+				    "more than %zu distinct values kept",
+				    b->max_values);
+			hit->c += c;
+			s->numc += c;
+			s->present += c;
+			return 0;
+		}
 	}
 	s->num[s->nnum].v = v;
 	s->num[s->nnum++].c = c;
