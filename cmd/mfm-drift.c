@@ -1,0 +1,722 @@
+/*
+ * mfm-drift: how far each feature's distribution moved, per window and
+ * group, against a reference.
+ *
+ * Reads windowed records (the output of mfm-window, usually after
+ * mfm-join), keeps an exact sketch of every feature per window and
+ * group, and at end of input compares each window with its reference:
+ * saved reference sketches (--reference, merged when given several
+ * times), the windows that start in a time range (--reference-range),
+ * or the previous window of the same group (--previous).  Writes one
+ * record per window, group and feature, the features of a window ranked
+ * by PSI, or with --context one compact record per window and group
+ * naming the top drifted features, for an alert to carry.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/cli.h"
+#include "lib/drift.h"
+#include "lib/group.h"
+#include "lib/tm.h"
+#include "lib/banned.h"
+
+static const char usage[] =
+"usage: mfm-drift [-huVv] [-c FILE] [--features PATHS] [--score PATH]\n"
+"                 [--label PATH] [--by PATHS] [--window PATH]\n"
+"                 [--reference FILE | --reference-range START/END |\n"
+"                 --previous] [--save-reference FILE]\n"
+"                 [--context | --feature-group] [--bins N] [--top N]\n"
+"                 [--ks-exact-max N] [--max-values N] [--max-categories N]\n"
+"                 [--max-groups N] [--rejects FILE] [--max-line SIZE]\n"
+"                 [FILE ...]\n"
+"\n"
+"Compare each feature's distribution per window and group with a\n"
+"reference, at end of input.\n"
+"\n"
+"      --features PATHS    comma-separated feature paths; PATH.* is every\n"
+"                          member of the object PATH (inputs.*)\n"
+"      --score PATH        the score, compared as a numeric feature\n"
+"      --label PATH        the label, compared as a feature; counts labelled\n"
+"      --by PATHS          comma-separated group fields (none)\n"
+"      --window PATH       window object field (window)\n"
+"      --reference FILE    reference sketches or records (repeatable)\n"
+"      --reference-range START/END\n"
+"                          windows starting in [START, END) are the reference\n"
+"      --previous          each window against the group's previous window\n"
+"      --save-reference FILE  write the reference sketches to FILE\n"
+"      --context           one record per window and group: top drifts\n"
+"      --feature-group     name the feature in \"group\" too (mfm-threshold)\n"
+"      --bins N            quantile bins for numeric features (10)\n"
+"      --top N             largest changes listed per feature (3)\n"
+"      --ks-exact-max N    exact KS p-value up to N values a side (10000)\n"
+"      --max-values N      distinct numbers kept in all sketches (10000000)\n"
+"      --max-categories N  categories of one feature (10000)\n"
+"      --max-groups N      windows x groups open at most (100000)\n"
+MFM_CLI_HELP;
+
+enum {
+	OPT_FEATURES = MFM_OPT_TOOL,
+	OPT_SCORE,
+	OPT_LABEL,
+	OPT_BY,
+	OPT_WINDOW,
+	OPT_REFERENCE,
+	OPT_RANGE,
+	OPT_PREVIOUS,
+	OPT_SAVE,
+	OPT_CONTEXT,
+	OPT_FEATURE_GROUP,
+	OPT_BINS,
+	OPT_TOP,
+	OPT_KS_EXACT_MAX,
+	OPT_MAX_VALUES,
+	OPT_MAX_CATEGORIES,
+	OPT_MAX_GROUPS
+};
+
+static const struct option longopts[] = {
+	{ "features", required_argument, NULL, OPT_FEATURES },
+	{ "score", required_argument, NULL, OPT_SCORE },
+	{ "label", required_argument, NULL, OPT_LABEL },
+	{ "by", required_argument, NULL, OPT_BY },
+	{ "window", required_argument, NULL, OPT_WINDOW },
+	{ "reference", required_argument, NULL, OPT_REFERENCE },
+	{ "reference-range", required_argument, NULL, OPT_RANGE },
+	{ "previous", no_argument, NULL, OPT_PREVIOUS },
+	{ "save-reference", required_argument, NULL, OPT_SAVE },
+	{ "context", no_argument, NULL, OPT_CONTEXT },
+	{ "feature-group", no_argument, NULL, OPT_FEATURE_GROUP },
+	{ "bins", required_argument, NULL, OPT_BINS },
+	{ "top", required_argument, NULL, OPT_TOP },
+	{ "ks-exact-max", required_argument, NULL, OPT_KS_EXACT_MAX },
+	{ "max-values", required_argument, NULL, OPT_MAX_VALUES },
+	{ "max-categories", required_argument, NULL, OPT_MAX_CATEGORIES },
+	{ "max-groups", required_argument, NULL, OPT_MAX_GROUPS },
+	MFM_CLI_LONG,
+	{ NULL, 0, NULL, 0 }
+};
+
+static const char *const config_keys[] = {
+	"features", "score", "label", "by", "window", "bins", "top", NULL
+};
+
+struct run {
+	struct mfm_drift d;
+	struct mfm_json_path window, score, label;
+	struct mfm_json_path *by, *feat, *spec;
+	size_t nby, nfeat;
+	int *wild;
+	struct mfm_group groups;	/* window x group -> drift set */
+	/* References by group text. */
+	struct mfm_keymap refmap;
+	struct mfm_drift_set *ref;
+	size_t nref;
+	int has_range;
+	int64_t from, to;
+	int previous, context, feature_group;
+	int trouble;
+};
+
+static size_t
+count_arg(const char *opt, const char *arg)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (*arg < '0' || *arg > '9' || *end != '\0' || errno == ERANGE ||
+	    v == 0 || v > SIZE_MAX / 16)
+		mfm_usage_error("%s: invalid count '%s'", opt, arg);
+	return (size_t)v;
+}
+
+static void
+range_arg(const char *arg, struct run *run)
+{
+	const char *slash = strchr(arg, '/');
+	struct mfm_err err;
+
+	if (slash == NULL ||
+	    mfm_tm_parse_rfc3339(arg, (size_t)(slash - arg), &run->from,
+	    &err) != 0 ||
+	    mfm_tm_parse_rfc3339(slash + 1, strlen(slash + 1), &run->to,
+	    &err) != 0 || run->to <= run->from)
+		mfm_usage_error("--reference-range: invalid time range '%s'",
+		    arg);
+	run->has_range = 1;
+}
+
+/* The reference set of a group (its JSON text), created if new. */
+static struct mfm_drift_set *
+ref_of(struct run *run, const char *g, size_t n, int create)
+{
+	size_t *v;
+	int isnew;
+
+	if (!create) {
+		v = mfm_keymap_find(&run->refmap, g, n);
+		return v == NULL ? NULL : &run->ref[*v];
+	}
+	v = mfm_keymap_put(&run->refmap, g, n, &isnew);
+	if (isnew) {
+		run->ref = mfm_xreallocarray(run->ref, run->nref + 1,
+		    sizeof(*run->ref));
+		memset(&run->ref[run->nref], 0, sizeof(*run->ref));
+		*v = run->nref++;
+	}
+	return &run->ref[*v];
+}
+
+static void
+read_input(const char *path, struct run *run, struct mfm_group *g)
+{
+	struct mfm_drift_set *s;
+	struct mfm_reader r;
+	struct mfm_json j;
+	struct mfm_err err;
+	int created;
+
+	mfm_json_init(&j);
+	mfm_cli_open(&r, path);
+	while (mfm_cli_next(&r, &j)) {
+		if (mfm_json_member(&j, 0, "_mfm", 4) >= 0)
+			continue;
+		s = mfm_group_get(g, &j, &run->window, run->by, run->nby,
+		    &created, &err);
+		if (s == NULL) {
+			if (err.kind == MFM_ERR_LIMIT)
+				mfm_die("%s (--max-groups)", err.msg);
+			mfm_cli_bad(&r, "%s", err.msg);
+			continue;
+		}
+		if (mfm_drift_add(&run->d, s, &j, &err) != 0) {
+			if (err.kind == MFM_ERR_LIMIT)
+				mfm_die("%s: %s", path, err.msg);
+			mfm_cli_bad(&r, "%s", err.msg);
+		}
+	}
+	if (mfm_reader_close(&r, &err) != 0)
+		mfm_die_err(&err);
+	mfm_json_release(&j);
+}
+
+/*
+ * A reference file: saved sketch lines ("_mfm": "reference") are merged
+ * as they are; any other record is counted like input, by group.  A bad
+ * line here is fatal, since a reference with holes would skew every
+ * comparison made against it.
+ */
+static void
+read_reference(const char *path, struct run *run)
+{
+	struct mfm_group g;
+	struct mfm_reader r;
+	struct mfm_json j;
+	struct mfm_err err;
+	struct mfm_drift_set *s, *ref;
+	const char *txt;
+	size_t i, n;
+	int t, created;
+
+	mfm_group_init(&g, sizeof(struct mfm_drift_set), 0);
+	mfm_json_init(&j);
+	mfm_cli_open(&r, path);
+	while (mfm_cli_next(&r, &j)) {
+		t = mfm_json_member(&j, 0, "_mfm", 4);
+		if (t >= 0) {
+			if (!mfm_json_str_eq(&j, t, "reference", 9))
+				continue;
+			t = mfm_json_member(&j, 0, "group", 5);
+			if (mfm_json_type_of(&j, t) != MFM_JSON_OBJECT)
+				mfm_die("%s:%zu: reference line without a "
+				    "group", path, r.lineno);
+			txt = mfm_json_raw(&j, t, &n);
+			if (mfm_drift_load(&run->d, ref_of(run, txt, n, 1), &j,
+			    &err) != 0)
+				mfm_die("%s:%zu: %s", path, r.lineno, err.msg);
+			continue;
+		}
+		s = mfm_group_get(&g, &j, &run->window, run->by, run->nby,
+		    &created, &err);
+		if (s == NULL || mfm_drift_add(&run->d, s, &j, &err) != 0)
+			mfm_die("%s:%zu: %s", path, r.lineno, err.msg);
+	}
+	if (mfm_reader_close(&r, &err) != 0)
+		mfm_die_err(&err);
+	if (mfm_cli.nbad > 0)
+		mfm_die("%s: bad reference records", path);
+	for (i = 0; i < g.n; i++) {
+		txt = mfm_group_text(&g, i, &n);
+		ref = ref_of(run, txt, n, 1);
+		s = mfm_group_val(&g, i);
+		if (mfm_drift_merge(&run->d, ref, s, &err) != 0)
+			mfm_die("%s: %s", path, err.msg);
+		mfm_drift_set_release(&run->d, s);
+	}
+	mfm_group_release(&g);
+	mfm_json_release(&j);
+}
+
+static int
+in_range(const struct run *run, const struct mfm_group *g, size_t i)
+{
+	return run->has_range && g->ent[i].wclass == 1 &&
+	    g->ent[i].start >= run->from && g->ent[i].start < run->to;
+}
+
+static void
+save_reference(const char *path, struct run *run)
+{
+	struct mfm_buf b = MFM_BUF_INIT;
+	const char *g;
+	size_t i, n, *v;
+	FILE *f;
+
+	f = fopen(path, "w");
+	if (f == NULL)
+		mfm_die("%s: %s", path, strerror(errno));
+	for (i = 0; i < run->refmap.nslot; i++) {
+		if (!run->refmap.slot[i].used)
+			continue;
+		v = &run->refmap.slot[i].value;
+		g = mfm_keymap_key(&run->refmap, v, &n);
+		mfm_buf_clear(&b);
+		mfm_drift_save(&run->d, &run->ref[*v], g, n, &b);
+		if (b.len > 0 && fwrite(b.p, 1, b.len, f) != b.len)
+			break;
+	}
+	mfm_buf_release(&b);
+	if (ferror(f) | (fclose(f) != 0))
+		mfm_die("%s: write error", path);
+}
+
+static struct mfm_drift_result *cmp_res;
+
+/* Largest PSI first; undefined last; then by feature number. */
+static int
+cmp_rank(const void *x, const void *y)
+{
+	size_t a = *(const size_t *)x, b = *(const size_t *)y;
+	double pa = cmp_res[a].m[MFM_DRIFT_PSI];
+	double pb = cmp_res[b].m[MFM_DRIFT_PSI];
+
+	if (isnan(pa) != isnan(pb))
+		return isnan(pa) ? 1 : -1;
+	if (!isnan(pa) && pa != pb)
+		return pa > pb ? -1 : 1;
+	return a < b ? -1 : a > b;
+}
+
+/*
+ * The window and the group; with a feature name (--feature-group) the
+ * group also holds "feature", so that mfm-threshold, which keys alerts
+ * by window and group, keeps one alert per feature.
+ */
+static void
+put_head(struct mfm_buf *b, struct mfm_group *g, size_t i,
+    const char *feature)
+{
+	const char *s;
+	size_t n;
+
+	mfm_buf_adds(b, "{\"window\":");
+	s = mfm_group_window(g, i, &n);
+	mfm_buf_add(b, s, n);
+	mfm_buf_adds(b, ",\"group\":");
+	s = mfm_group_text(g, i, &n);
+	if (feature == NULL) {
+		mfm_buf_add(b, s, n);
+		return;
+	}
+	mfm_buf_add(b, s, n - 1);
+	mfm_buf_adds(b, n > 2 ? ",\"feature\":" : "\"feature\":");
+	mfm_json_put_str(b, feature, strlen(feature));
+	mfm_buf_addc(b, '}');
+}
+
+static const char *const kind_name[] = { "empty", "numeric", "categorical" };
+
+static void
+emit_feature(struct run *run, struct mfm_group *g, size_t i,
+    struct mfm_drift_set *ref, struct mfm_drift_set *cur, size_t id,
+    struct mfm_drift_result *r, size_t rank)
+{
+	struct mfm_buf *b = &mfm_cli.out;
+	int m, first = 1;
+
+	put_head(b, g, i, run->feature_group ? run->d.name[id] : NULL);
+	mfm_buf_adds(b, ",\"feature\":");
+	mfm_json_put_str(b, run->d.name[id], strlen(run->d.name[id]));
+	mfm_buf_adds(b, ",\"kind\":\"");
+	mfm_buf_adds(b, kind_name[r->kind]);
+	mfm_buf_adds(b, "\",\"rank\":");
+	mfm_json_put_int64(b, (int64_t)rank);
+	mfm_buf_adds(b, ",\"n\":");
+	mfm_json_put_double(b, cur->nrec);
+	mfm_buf_adds(b, ",\"labelled\":");
+	mfm_json_put_double(b, cur->nlab);
+	mfm_buf_adds(b, ",\"present\":");
+	mfm_json_put_double(b, r->cur_present);
+	mfm_buf_adds(b, ",\"reference\":{\"n\":");
+	mfm_json_put_double(b, ref->nrec);
+	mfm_buf_adds(b, ",\"present\":");
+	mfm_json_put_double(b, r->ref_present);
+	mfm_buf_adds(b, "},\"metrics\":{");
+	for (m = 0; m < MFM_DRIFT_NMETRIC; m++) {
+		/* Only the metrics of the feature's kind. */
+		if (r->kind != MFM_DRIFT_NUMERIC && (m == MFM_DRIFT_KS ||
+		    m == MFM_DRIFT_KS_P || m == MFM_DRIFT_WASSERSTEIN ||
+		    m == MFM_DRIFT_WASSERSTEIN_NORM))
+			continue;
+		if (r->kind != MFM_DRIFT_CATEGORICAL &&
+		    (m == MFM_DRIFT_UNSEEN || m == MFM_DRIFT_UNSEEN_SHARE))
+			continue;
+		if (!first)
+			mfm_buf_addc(b, ',');
+		first = 0;
+		mfm_buf_addc(b, '"');
+		mfm_buf_adds(b, mfm_drift_metric_name(m));
+		mfm_buf_adds(b, "\":");
+		mfm_json_put_double(b, r->m[m]);
+	}
+	mfm_buf_addc(b, '}');
+	if (r->kind == MFM_DRIFT_NUMERIC && !isnan(r->m[MFM_DRIFT_KS_P])) {
+		mfm_buf_adds(b, ",\"ks_p_method\":");
+		mfm_buf_adds(b, r->ks_exact ? "\"exact\"" : "\"asymptotic\"");
+	}
+	if (r->top.len > 0) {
+		mfm_buf_adds(b, ",\"top_changes\":");
+		mfm_buf_add(b, r->top.p, r->top.len);
+	}
+	mfm_buf_addc(b, '}');
+	mfm_cli_emit();
+}
+
+static void
+emit_context(struct run *run, struct mfm_group *g, size_t i,
+    const size_t *order, size_t nord)
+{
+	struct mfm_buf *b = &mfm_cli.out;
+	struct mfm_drift_result *r;
+	size_t k, n = nord < run->d.top ? nord : run->d.top;
+
+	put_head(b, g, i, NULL);
+	mfm_buf_adds(b, ",\"context\":{\"top_drift\":[");
+	for (k = 0; k < n; k++) {
+		r = &cmp_res[order[k]];
+		if (k > 0)
+			mfm_buf_addc(b, ',');
+		mfm_buf_adds(b, "{\"feature\":");
+		mfm_json_put_str(b, run->d.name[order[k]],
+		    strlen(run->d.name[order[k]]));
+		mfm_buf_adds(b, ",\"psi\":");
+		mfm_json_put_double(b, r->m[MFM_DRIFT_PSI]);
+		mfm_buf_adds(b, ",\"js\":");
+		mfm_json_put_double(b, r->m[MFM_DRIFT_JS]);
+		if (r->top.len > 2) {
+			/* The largest change alone: the first element. */
+			const char *p = r->top.p + 1, *e = strchr(p, '}');
+
+			mfm_buf_adds(b, ",\"change\":");
+			mfm_buf_add(b, p, (size_t)(e - p) + 1);
+		}
+		mfm_buf_addc(b, '}');
+	}
+	mfm_buf_adds(b, "]}}");
+	mfm_cli_emit();
+}
+
+/* Compare window i with ref and write its records. */
+static void
+emit_window(struct run *run, struct mfm_group *g, size_t i,
+    struct mfm_drift_set *ref)
+{
+	struct mfm_drift_set *cur = mfm_group_val(g, i);
+	size_t nf = run->d.nname, k, n = 0, *order;
+
+	cmp_res = mfm_xcalloc(nf ? nf : 1, sizeof(*cmp_res));
+	order = mfm_xcalloc(nf ? nf : 1, sizeof(*order));
+	for (k = 0; k < nf; k++) {
+		if (!mfm_drift_wanted(&run->d, k))
+			continue;
+		mfm_drift_compare(&run->d, ref, cur, k, &cmp_res[k]);
+		if (cmp_res[k].kind != MFM_DRIFT_EMPTY)
+			order[n++] = k;
+	}
+	qsort(order, n, sizeof(*order), cmp_rank);
+	if (run->context)
+		emit_context(run, g, i, order, n);
+	else
+		for (k = 0; k < n; k++)
+			emit_feature(run, g, i, ref, cur, order[k],
+			    &cmp_res[order[k]], k + 1);
+	for (k = 0; k < nf; k++)
+		mfm_buf_release(&cmp_res[k].top);
+	free(cmp_res);
+	cmp_res = NULL;
+	free(order);
+}
+
+static void
+finish(struct run *run)
+{
+	struct mfm_group *g = &run->groups;
+	struct mfm_keymap last;
+	struct mfm_drift_set *ref;
+	struct mfm_err err;
+	const char *txt;
+	size_t i, n, *v;
+	int isnew;
+
+	mfm_group_sort(g);
+	for (i = 0; i < g->n; i++) {
+		if (!in_range(run, g, i))
+			continue;
+		txt = mfm_group_text(g, i, &n);
+		if (mfm_drift_merge(&run->d, ref_of(run, txt, n, 1),
+		    mfm_group_val(g, i), &err) != 0)
+			mfm_die("%s", err.msg);
+	}
+	if (run->has_range && run->nref == 0) {
+		mfm_warn("--reference-range: no window starts in the range");
+		run->trouble = 1;
+	}
+	mfm_keymap_init(&last);
+	for (i = 0; i < g->n; i++) {
+		if (in_range(run, g, i))
+			continue;
+		txt = mfm_group_text(g, i, &n);
+		if (run->previous) {
+			/* The first window of a group is only a reference. */
+			v = mfm_keymap_put(&last, txt, n, &isnew);
+			if (!isnew)
+				emit_window(run, g, i,
+				    mfm_group_val(g, *v - 1));
+			*v = i + 1;
+			continue;
+		}
+		ref = ref_of(run, txt, n, 0);
+		if (ref == NULL) {
+			mfm_warn("no reference for group %.*s", (int)n, txt);
+			run->trouble = 1;
+			continue;
+		}
+		emit_window(run, g, i, ref);
+	}
+	mfm_keymap_release(&last);
+}
+
+/* "PATH.*" stands for every member of the object at PATH. */
+static void
+split_wild(struct run *run)
+{
+	struct mfm_json_path *p;
+	size_t i, n;
+
+	run->wild = mfm_xcalloc(run->nfeat + 2, sizeof(*run->wild));
+	for (i = 0; i < run->nfeat; i++) {
+		p = &run->feat[i];
+		n = strlen(p->text);
+		if (p->nseg > 1 && p->seg[p->nseg - 1].len == 1 &&
+		    p->seg[p->nseg - 1].name[0] == '*' && n > 2 &&
+		    strcmp(p->text + n - 2, ".*") == 0) {
+			free(p->seg[p->nseg - 1].name);
+			p->nseg--;
+			p->text[n - 2] = '\0';
+			run->wild[i] = 1;
+		}
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct mfm_cfg_node *sec;
+	const char *feat_s = NULL, *score_s = NULL, *label_s = NULL;
+	const char *window_s = NULL, *by_s = NULL, *save = NULL;
+	const char **refs = NULL;
+	size_t nrefs = 0, max_groups = MFM_GROUP_MAX_DEFAULT, i, nspec;
+	int bins_set = 0, top_set = 0, nmodes, ch;
+	struct run run;
+
+	memset(&run, 0, sizeof(run));
+	mfm_cli_init("mfm-drift", usage);
+	mfm_drift_init(&run.d);
+	while ((ch = getopt_long(argc, argv, MFM_CLI_SHORT, longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case OPT_FEATURES:
+			feat_s = optarg;
+			break;
+		case OPT_SCORE:
+			score_s = optarg;
+			break;
+		case OPT_LABEL:
+			label_s = optarg;
+			break;
+		case OPT_BY:
+			by_s = optarg;
+			break;
+		case OPT_WINDOW:
+			window_s = optarg;
+			break;
+		case OPT_REFERENCE:
+			refs = mfm_xreallocarray(refs, nrefs + 1,
+			    sizeof(*refs));
+			refs[nrefs++] = optarg;
+			break;
+		case OPT_RANGE:
+			range_arg(optarg, &run);
+			break;
+		case OPT_PREVIOUS:
+			run.previous = 1;
+			break;
+		case OPT_SAVE:
+			save = optarg;
+			break;
+		case OPT_CONTEXT:
+			run.context = 1;
+			break;
+		case OPT_FEATURE_GROUP:
+			run.feature_group = 1;
+			break;
+		case OPT_BINS:
+			run.d.bins = count_arg("--bins", optarg);
+			if (run.d.bins < 2)
+				mfm_usage_error("--bins: need at least 2");
+			bins_set = 1;
+			break;
+		case OPT_TOP:
+			run.d.top = count_arg("--top", optarg);
+			top_set = 1;
+			break;
+		case OPT_KS_EXACT_MAX:
+			run.d.ks_exact_max = count_arg("--ks-exact-max",
+			    optarg);
+			break;
+		case OPT_MAX_VALUES:
+			run.d.budget.max_values = count_arg("--max-values",
+			    optarg);
+			break;
+		case OPT_MAX_CATEGORIES:
+			run.d.budget.max_categories =
+			    count_arg("--max-categories", optarg);
+			break;
+		case OPT_MAX_GROUPS:
+			max_groups = count_arg("--max-groups", optarg);
+			break;
+		default:
+			mfm_cli_option(ch, optarg);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	nmodes = (nrefs > 0) + run.has_range + run.previous;
+	if (nmodes == 0)
+		mfm_usage_error("a reference is needed: --reference, "
+		    "--reference-range or --previous");
+	if (nmodes > 1)
+		mfm_usage_error("--reference, --reference-range and "
+		    "--previous exclude each other");
+	if (save != NULL && run.previous)
+		mfm_usage_error("--save-reference needs --reference or "
+		    "--reference-range");
+
+	/* Command-line options win over the configuration file. */
+	sec = mfm_cli_config("drift", config_keys);
+	if (window_s == NULL)
+		window_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "window"),
+		    "window");
+	if (score_s == NULL)
+		score_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "score"), NULL);
+	if (label_s == NULL)
+		label_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "label"), NULL);
+	if (!bins_set && mfm_cfg_get(sec, "bins") != NULL) {
+		double v = mfm_cli_cfg_double(mfm_cfg_get(sec, "bins"), 10);
+
+		if (v < 2 || v > 100000 || v != floor(v))
+			mfm_die("bins: invalid count");
+		run.d.bins = (size_t)v;
+	}
+	if (!top_set && mfm_cfg_get(sec, "top") != NULL) {
+		double v = mfm_cli_cfg_double(mfm_cfg_get(sec, "top"), 3);
+
+		if (v < 1 || v > 100000 || v != floor(v))
+			mfm_die("top: invalid count");
+		run.d.top = (size_t)v;
+	}
+	mfm_cli_path("--window", window_s, &run.window);
+	if (feat_s != NULL)
+		mfm_cli_paths("--features", feat_s, &run.feat, &run.nfeat);
+	else if (mfm_cfg_get(sec, "features") != NULL)
+		mfm_cli_cfg_paths(mfm_cfg_get(sec, "features"), &run.feat,
+		    &run.nfeat);
+	else
+		mfm_cli_paths("--features", "inputs.*", &run.feat,
+		    &run.nfeat);
+	split_wild(&run);
+	/* The score and the label are features too, declared last. */
+	nspec = run.nfeat;
+	run.feat = mfm_xreallocarray(run.feat, nspec + 2, sizeof(*run.feat));
+	if (score_s != NULL)
+		mfm_cli_path("--score", score_s, &run.feat[nspec++]);
+	if (label_s != NULL) {
+		mfm_cli_path("--label", label_s, &run.label);
+		mfm_cli_path("--label", label_s, &run.feat[nspec++]);
+		run.d.label = &run.label;
+	}
+	if (by_s != NULL)
+		mfm_cli_paths("--by", by_s, &run.by, &run.nby);
+	else
+		mfm_cli_cfg_paths(mfm_cfg_get(sec, "by"), &run.by, &run.nby);
+	run.d.spec = run.feat;
+	run.d.wild = run.wild;
+	run.d.nspec = nspec;
+	mfm_group_init(&run.groups, sizeof(struct mfm_drift_set),
+	    max_groups);
+	mfm_keymap_init(&run.refmap);
+
+	for (i = 0; i < nrefs; i++)
+		read_reference(refs[i], &run);
+	if (argc == 0)
+		read_input("-", &run, &run.groups);
+	for (i = 0; i < (size_t)argc; i++)
+		read_input(argv[i], &run, &run.groups);
+	finish(&run);
+	if (save != NULL)
+		save_reference(save, &run);
+	if (mfm_cli.verbose)
+		fprintf(stderr, "mfm-drift: %" PRIu64 " records, %zu features,"
+		    " %zu windows x groups, %" PRIu64 " bad\n", mfm_cli.nread,
+		    run.d.nname, run.groups.n, mfm_cli.nbad);
+
+	for (i = 0; i < run.groups.n; i++)
+		mfm_drift_set_release(&run.d, mfm_group_val(&run.groups, i));
+	mfm_group_release(&run.groups);
+	for (i = 0; i < run.nref; i++)
+		mfm_drift_set_release(&run.d, &run.ref[i]);
+	free(run.ref);
+	mfm_keymap_release(&run.refmap);
+	for (i = 0; i < nspec; i++)
+		mfm_json_path_release(&run.feat[i]);
+	free(run.feat);
+	free(run.wild);
+	for (i = 0; i < run.nby; i++)
+		mfm_json_path_release(&run.by[i]);
+	free(run.by);
+	free(refs);
+	mfm_json_path_release(&run.window);
+	if (run.d.label != NULL)
+		mfm_json_path_release(&run.label);
+	mfm_drift_release(&run.d);
+	if (run.trouble)
+		(void)mfm_cli_finish(0), exit(2);
+	return mfm_cli_finish(0);
+}

@@ -1,0 +1,672 @@
+/*
+ * mfm-slice: which slices of traffic a metric change comes from.
+ *
+ * Reads joined, windowed records (score, label and features), keeps
+ * them per window and group, and at end of input compares each window
+ * with its reference (--reference-range, --reference FILE or
+ * --previous): the metric per slice (a category, a quantile bin of a
+ * numeric feature, or with --pairs a pair of them), each slice's
+ * contribution to the overall change split into mix shift and
+ * within-slice change, and a test per slice with Benjamini-Hochberg
+ * control.  Writes the slices ranked by contribution, worst first, or
+ * with --context one compact record per window and group.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/cli.h"
+#include "lib/group.h"
+#include "lib/slice.h"
+#include "lib/tm.h"
+#include "lib/banned.h"
+
+static const char usage[] =
+"usage: mfm-slice [-huVv] [-c FILE] [--score PATH] [--label PATH]\n"
+"                 [--positive VALUE] [--threshold X] [--metric NAME]\n"
+"                 [--features PATHS] [--pairs] [--bins N] [--by PATHS]\n"
+"                 [--window PATH] [--reference FILE |\n"
+"                 --reference-range START/END | --previous]\n"
+"                 [--min-support N] [--fdr Q] [--top N] [--context]\n"
+"                 [--max-records N] [--max-slices N] [--max-groups N]\n"
+"                 [--rejects FILE] [--max-line SIZE] [FILE ...]\n"
+"\n"
+"Rank slices of traffic by their contribution to a metric's change\n"
+"against a reference, at end of input.\n"
+"\n"
+"      --score PATH        score field, a number (score)\n"
+"      --label PATH        label field: 0/1 or false/true (label)\n"
+"      --positive VALUE    the label value that means positive\n"
+"      --threshold X       predicted positive iff score >= X (0.5)\n"
+"      --metric NAME       accuracy or auc (accuracy)\n"
+"      --features PATHS    comma-separated slice features; PATH.* is every\n"
+"                          member of the object PATH (inputs.*)\n"
+"      --pairs             slices of pairs of features too\n"
+"      --bins N            quantile bins of numeric features (10)\n"
+"      --by PATHS          comma-separated group fields (none)\n"
+"      --window PATH       window object field (window)\n"
+"      --reference FILE    reference records (repeatable)\n"
+"      --reference-range START/END\n"
+"                          windows starting in [START, END) are the reference\n"
+"      --previous          each window against the group's previous window\n"
+"      --min-support N     labelled records a side to test a slice (30)\n"
+"      --fdr Q             Benjamini-Hochberg false discovery rate (0.05)\n"
+"      --top N             slices written per window and group (10)\n"
+"      --context           one record per window and group: worst slices\n"
+"      --max-records N     records kept in all windows (10000000)\n"
+"      --max-slices N      slices of one comparison (100000)\n"
+"      --max-groups N      windows x groups open at most (100000)\n"
+MFM_CLI_HELP;
+
+enum {
+	OPT_SCORE = MFM_OPT_TOOL,
+	OPT_LABEL,
+	OPT_POSITIVE,
+	OPT_THRESHOLD,
+	OPT_METRIC,
+	OPT_FEATURES,
+	OPT_PAIRS,
+	OPT_BINS,
+	OPT_BY,
+	OPT_WINDOW,
+	OPT_REFERENCE,
+	OPT_RANGE,
+	OPT_PREVIOUS,
+	OPT_MIN_SUPPORT,
+	OPT_FDR,
+	OPT_TOP,
+	OPT_CONTEXT,
+	OPT_MAX_RECORDS,
+	OPT_MAX_SLICES,
+	OPT_MAX_GROUPS
+};
+
+static const struct option longopts[] = {
+	{ "score", required_argument, NULL, OPT_SCORE },
+	{ "label", required_argument, NULL, OPT_LABEL },
+	{ "positive", required_argument, NULL, OPT_POSITIVE },
+	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
+	{ "metric", required_argument, NULL, OPT_METRIC },
+	{ "features", required_argument, NULL, OPT_FEATURES },
+	{ "pairs", no_argument, NULL, OPT_PAIRS },
+	{ "bins", required_argument, NULL, OPT_BINS },
+	{ "by", required_argument, NULL, OPT_BY },
+	{ "window", required_argument, NULL, OPT_WINDOW },
+	{ "reference", required_argument, NULL, OPT_REFERENCE },
+	{ "reference-range", required_argument, NULL, OPT_RANGE },
+	{ "previous", no_argument, NULL, OPT_PREVIOUS },
+	{ "min-support", required_argument, NULL, OPT_MIN_SUPPORT },
+	{ "fdr", required_argument, NULL, OPT_FDR },
+	{ "top", required_argument, NULL, OPT_TOP },
+	{ "context", no_argument, NULL, OPT_CONTEXT },
+	{ "max-records", required_argument, NULL, OPT_MAX_RECORDS },
+	{ "max-slices", required_argument, NULL, OPT_MAX_SLICES },
+	{ "max-groups", required_argument, NULL, OPT_MAX_GROUPS },
+	MFM_CLI_LONG,
+	{ NULL, 0, NULL, 0 }
+};
+
+static const char *const config_keys[] = {
+	"score", "label", "positive", "threshold", "metric", "features",
+	"by", "window", "bins", "min_support", "fdr", "top", NULL
+};
+
+struct run {
+	struct mfm_slice s;
+	struct mfm_json_path window, score, label;
+	struct mfm_json_path *by, *feat;
+	size_t nby, nfeat;
+	int *wild;
+	struct mfm_metric_labels labels;
+	struct mfm_group groups;
+	struct mfm_keymap refmap;	/* group text -> ref[] */
+	struct mfm_slice_rows *ref;
+	size_t nref;
+	int has_range;
+	int64_t from, to;
+	int previous, context;
+	double fdr;
+	size_t top;
+	int trouble;
+};
+
+static size_t
+count_arg(const char *opt, const char *arg)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (*arg < '0' || *arg > '9' || *end != '\0' || errno == ERANGE ||
+	    v == 0 || v > SIZE_MAX / 16)
+		mfm_usage_error("%s: invalid count '%s'", opt, arg);
+	return (size_t)v;
+}
+
+static void
+range_arg(const char *arg, struct run *run)
+{
+	const char *slash = strchr(arg, '/');
+	struct mfm_err err;
+
+	if (slash == NULL ||
+	    mfm_tm_parse_rfc3339(arg, (size_t)(slash - arg), &run->from,
+	    &err) != 0 ||
+	    mfm_tm_parse_rfc3339(slash + 1, strlen(slash + 1), &run->to,
+	    &err) != 0 || run->to <= run->from)
+		mfm_usage_error("--reference-range: invalid time range '%s'",
+		    arg);
+	run->has_range = 1;
+}
+
+static struct mfm_slice_rows *
+ref_of(struct run *run, const char *g, size_t n, int create)
+{
+	size_t *v;
+	int isnew;
+
+	if (!create) {
+		v = mfm_keymap_find(&run->refmap, g, n);
+		return v == NULL ? NULL : &run->ref[*v];
+	}
+	v = mfm_keymap_put(&run->refmap, g, n, &isnew);
+	if (isnew) {
+		run->ref = mfm_xreallocarray(run->ref, run->nref + 1,
+		    sizeof(*run->ref));
+		memset(&run->ref[run->nref], 0, sizeof(*run->ref));
+		*v = run->nref++;
+	}
+	return &run->ref[*v];
+}
+
+/* Read records into g; bad ones are reported, or fatal when fatal. */
+static void
+read_file(const char *path, struct run *run, struct mfm_group *g,
+    int fatal)
+{
+	struct mfm_slice_rows *rows;
+	struct mfm_reader r;
+	struct mfm_json j;
+	struct mfm_err err;
+	int created;
+
+	mfm_json_init(&j);
+	mfm_cli_open(&r, path);
+	while (mfm_cli_next(&r, &j)) {
+		if (mfm_json_member(&j, 0, "_mfm", 4) >= 0)
+			continue;
+		rows = mfm_group_get(g, &j, &run->window, run->by, run->nby,
+		    &created, &err);
+		if (rows != NULL && mfm_slice_add(&run->s, rows, &j,
+		    &err) == 0)
+			continue;
+		if (err.kind == MFM_ERR_LIMIT)
+			mfm_die("%s: %s", path, err.msg);
+		if (fatal)
+			mfm_die("%s:%zu: %s", path, r.lineno, err.msg);
+		mfm_cli_bad(&r, "%s", err.msg);
+	}
+	if (mfm_reader_close(&r, &err) != 0)
+		mfm_die_err(&err);
+	if (fatal && mfm_cli.nbad > 0)
+		mfm_die("%s: bad reference records", path);
+	mfm_json_release(&j);
+}
+
+static void
+read_reference(const char *path, struct run *run)
+{
+	struct mfm_group g;
+	struct mfm_err err;
+	const char *txt;
+	size_t i, n;
+
+	mfm_group_init(&g, sizeof(struct mfm_slice_rows), 0);
+	read_file(path, run, &g, 1);
+	for (i = 0; i < g.n; i++) {
+		txt = mfm_group_text(&g, i, &n);
+		if (mfm_slice_rows_merge(&run->s, ref_of(run, txt, n, 1),
+		    mfm_group_val(&g, i), &err) != 0)
+			mfm_die("%s: %s", path, err.msg);
+		mfm_slice_rows_release(mfm_group_val(&g, i));
+	}
+	mfm_group_release(&g);
+}
+
+static int
+in_range(const struct run *run, const struct mfm_group *g, size_t i)
+{
+	return run->has_range && g->ent[i].wclass == 1 &&
+	    g->ent[i].start >= run->from && g->ent[i].start < run->to;
+}
+
+static void
+put_num(struct mfm_buf *b, const char *name, double v)
+{
+	mfm_buf_addc(b, '"');
+	mfm_buf_adds(b, name);
+	mfm_buf_add(b, "\":", 2);
+	mfm_json_put_double(b, v);
+}
+
+static void
+put_head(struct mfm_buf *b, struct mfm_group *g, size_t i)
+{
+	const char *s;
+	size_t n;
+
+	mfm_buf_adds(b, "{\"window\":");
+	s = mfm_group_window(g, i, &n);
+	mfm_buf_add(b, s, n);
+	mfm_buf_adds(b, ",\"group\":");
+	s = mfm_group_text(g, i, &n);
+	mfm_buf_add(b, s, n);
+}
+
+static void
+emit_slice(struct run *run, struct mfm_group *g, size_t i,
+    const struct mfm_slice_report *rep, const struct mfm_slice_result *r,
+    size_t rank)
+{
+	struct mfm_buf *b = &mfm_cli.out;
+	const char *m = run->s.metric == MFM_SLICE_AUC ? "auc" : "accuracy";
+
+	put_head(b, g, i);
+	mfm_buf_adds(b, ",\"slice\":");
+	mfm_buf_add(b, r->key.p, r->key.len);
+	mfm_buf_adds(b, ",\"rank\":");
+	mfm_json_put_int64(b, (int64_t)rank);
+	mfm_buf_addc(b, ',');
+	put_num(b, "n", r->n1);
+	mfm_buf_addc(b, ',');
+	put_num(b, "labelled", r->n1);
+	mfm_buf_adds(b, ",\"reference\":{");
+	put_num(b, "labelled", r->n0);
+	mfm_buf_addc(b, ',');
+	put_num(b, m, r->m0);
+	mfm_buf_addc(b, ',');
+	put_num(b, "weight", r->w0);
+	mfm_buf_adds(b, "},\"metrics\":{");
+	put_num(b, m, r->m1);
+	mfm_buf_addc(b, ',');
+	put_num(b, "weight", r->w1);
+	mfm_buf_addc(b, ',');
+	put_num(b, "contribution", r->contribution);
+	mfm_buf_addc(b, ',');
+	put_num(b, "mix", r->mix);
+	mfm_buf_addc(b, ',');
+	put_num(b, "within", r->within);
+	mfm_buf_addc(b, ',');
+	put_num(b, "p", r->p);
+	mfm_buf_addc(b, ',');
+	put_num(b, "q", r->q);
+	mfm_buf_adds(b, "},\"significant\":");
+	mfm_buf_adds(b, !isnan(r->q) && r->q <= run->fdr ? "true" : "false");
+	mfm_buf_adds(b, ",\"overall\":{");
+	put_num(b, "reference", rep->m0);
+	mfm_buf_addc(b, ',');
+	put_num(b, "window", rep->m1);
+	mfm_buf_addc(b, ',');
+	put_num(b, "change", rep->change);
+	mfm_buf_addc(b, ',');
+	put_num(b, "mix", r->fmix);
+	mfm_buf_addc(b, ',');
+	put_num(b, "within", r->fwithin);
+	if (run->s.metric == MFM_SLICE_AUC) {
+		mfm_buf_addc(b, ',');
+		put_num(b, "residual", r->fresidual);
+	}
+	mfm_buf_adds(b, "}}");
+	mfm_cli_emit();
+}
+
+static void
+emit_context(struct run *run, struct mfm_group *g, size_t i,
+    const struct mfm_slice_report *rep)
+{
+	struct mfm_buf *b = &mfm_cli.out;
+	const char *m = run->s.metric == MFM_SLICE_AUC ? "auc" : "accuracy";
+	size_t k, n = rep->nres < run->top ? rep->nres : run->top;
+
+	put_head(b, g, i);
+	mfm_buf_adds(b, ",\"context\":{\"metric\":\"");
+	mfm_buf_adds(b, m);
+	mfm_buf_adds(b, "\",");
+	put_num(b, "reference", rep->m0);
+	mfm_buf_addc(b, ',');
+	put_num(b, "window", rep->m1);
+	mfm_buf_adds(b, ",\"worst_slices\":[");
+	for (k = 0; k < n; k++) {
+		const struct mfm_slice_result *r = &rep->res[k];
+
+		mfm_buf_adds(b, k ? ",{\"slice\":" : "{\"slice\":");
+		mfm_buf_add(b, r->key.p, r->key.len);
+		mfm_buf_addc(b, ',');
+		put_num(b, "contribution", r->contribution);
+		mfm_buf_addc(b, ',');
+		put_num(b, "mix", r->mix);
+		mfm_buf_addc(b, ',');
+		put_num(b, "within", r->within);
+		mfm_buf_addc(b, ',');
+		put_num(b, "weight", r->w1);
+		mfm_buf_addc(b, ',');
+		put_num(b, "reference_weight", r->w0);
+		mfm_buf_addc(b, ',');
+		put_num(b, m, r->m1);
+		mfm_buf_addc(b, ',');
+		put_num(b, "reference_metric", r->m0);
+		mfm_buf_addc(b, ',');
+		put_num(b, "q", r->q);
+		mfm_buf_addc(b, '}');
+	}
+	mfm_buf_adds(b, "]}}");
+	mfm_cli_emit();
+}
+
+static void
+emit_window(struct run *run, struct mfm_group *g, size_t i,
+    const struct mfm_slice_rows *ref)
+{
+	struct mfm_slice_report rep;
+	struct mfm_err err;
+	size_t k;
+
+	if (mfm_slice_compare(&run->s, ref, mfm_group_val(g, i), &rep,
+	    &err) != 0)
+		mfm_die("%s (--max-slices)", err.msg);
+	if (run->context)
+		emit_context(run, g, i, &rep);
+	else
+		for (k = 0; k < rep.nres && k < run->top; k++)
+			emit_slice(run, g, i, &rep, &rep.res[k], k + 1);
+	mfm_slice_report_release(&rep);
+}
+
+static void
+finish(struct run *run)
+{
+	struct mfm_group *g = &run->groups;
+	struct mfm_slice_rows *ref;
+	struct mfm_keymap last;
+	struct mfm_err err;
+	const char *txt;
+	size_t i, n, *v;
+	int isnew;
+
+	mfm_group_sort(g);
+	for (i = 0; i < g->n; i++) {
+		if (!in_range(run, g, i))
+			continue;
+		txt = mfm_group_text(g, i, &n);
+		if (mfm_slice_rows_merge(&run->s, ref_of(run, txt, n, 1),
+		    mfm_group_val(g, i), &err) != 0)
+			mfm_die("%s", err.msg);
+	}
+	if (run->has_range && run->nref == 0) {
+		mfm_warn("--reference-range: no window starts in the range");
+		run->trouble = 1;
+	}
+	mfm_keymap_init(&last);
+	for (i = 0; i < g->n; i++) {
+		if (in_range(run, g, i))
+			continue;
+		txt = mfm_group_text(g, i, &n);
+		if (run->previous) {
+			v = mfm_keymap_put(&last, txt, n, &isnew);
+			if (!isnew)
+				emit_window(run, g, i,
+				    mfm_group_val(g, *v - 1));
+			*v = i + 1;
+			continue;
+		}
+		ref = ref_of(run, txt, n, 0);
+		if (ref == NULL) {
+			mfm_warn("no reference for group %.*s", (int)n, txt);
+			run->trouble = 1;
+			continue;
+		}
+		emit_window(run, g, i, ref);
+	}
+	mfm_keymap_release(&last);
+}
+
+static void
+split_wild(struct run *run)
+{
+	struct mfm_json_path *p;
+	size_t i, n;
+
+	run->wild = mfm_xcalloc(run->nfeat + 1, sizeof(*run->wild));
+	for (i = 0; i < run->nfeat; i++) {
+		p = &run->feat[i];
+		n = strlen(p->text);
+		if (p->nseg > 1 && p->seg[p->nseg - 1].len == 1 &&
+		    p->seg[p->nseg - 1].name[0] == '*' && n > 2 &&
+		    strcmp(p->text + n - 2, ".*") == 0) {
+			free(p->seg[p->nseg - 1].name);
+			p->nseg--;
+			p->text[n - 2] = '\0';
+			run->wild[i] = 1;
+		}
+	}
+}
+
+static size_t
+cfg_count(const struct mfm_cfg_node *n, const char *key, size_t dflt)
+{
+	double v = mfm_cli_cfg_double(n, (double)dflt);
+
+	if (v < 1 || v > 1e9 || v != floor(v))
+		mfm_die("%s: invalid count", key);
+	return (size_t)v;
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct mfm_cfg_node *sec;
+	const char *score_s = NULL, *label_s = NULL, *window_s = NULL;
+	const char *by_s = NULL, *feat_s = NULL, *positive = NULL;
+	const char *metric_s = NULL, **refs = NULL;
+	size_t nrefs = 0, max_groups = MFM_GROUP_MAX_DEFAULT, i;
+	int threshold_set = 0, bins_set = 0, min_set = 0, fdr_set = 0;
+	int top_set = 0, nmodes, ch;
+	struct run run;
+
+	memset(&run, 0, sizeof(run));
+	mfm_cli_init("mfm-slice", usage);
+	mfm_slice_init(&run.s);
+	run.fdr = MFM_SLICE_FDR;
+	run.top = 10;
+	while ((ch = getopt_long(argc, argv, MFM_CLI_SHORT, longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case OPT_SCORE:
+			score_s = optarg;
+			break;
+		case OPT_LABEL:
+			label_s = optarg;
+			break;
+		case OPT_POSITIVE:
+			positive = optarg;
+			break;
+		case OPT_THRESHOLD:
+			run.s.threshold = mfm_cli_double("--threshold", optarg);
+			threshold_set = 1;
+			break;
+		case OPT_METRIC:
+			metric_s = optarg;
+			break;
+		case OPT_FEATURES:
+			feat_s = optarg;
+			break;
+		case OPT_PAIRS:
+			run.s.pairs = 1;
+			break;
+		case OPT_BINS:
+			run.s.bins = count_arg("--bins", optarg);
+			if (run.s.bins < 2)
+				mfm_usage_error("--bins: need at least 2");
+			bins_set = 1;
+			break;
+		case OPT_BY:
+			by_s = optarg;
+			break;
+		case OPT_WINDOW:
+			window_s = optarg;
+			break;
+		case OPT_REFERENCE:
+			refs = mfm_xreallocarray(refs, nrefs + 1,
+			    sizeof(*refs));
+			refs[nrefs++] = optarg;
+			break;
+		case OPT_RANGE:
+			range_arg(optarg, &run);
+			break;
+		case OPT_PREVIOUS:
+			run.previous = 1;
+			break;
+		case OPT_MIN_SUPPORT:
+			run.s.min_support = (double)count_arg("--min-support",
+			    optarg);
+			min_set = 1;
+			break;
+		case OPT_FDR:
+			run.fdr = mfm_cli_double("--fdr", optarg);
+			if (!(run.fdr > 0 && run.fdr < 1))
+				mfm_usage_error("--fdr: invalid rate '%s'",
+				    optarg);
+			fdr_set = 1;
+			break;
+		case OPT_TOP:
+			run.top = count_arg("--top", optarg);
+			top_set = 1;
+			break;
+		case OPT_CONTEXT:
+			run.context = 1;
+			break;
+		case OPT_MAX_RECORDS:
+			run.s.max_rows = count_arg("--max-records", optarg);
+			break;
+		case OPT_MAX_SLICES:
+			run.s.max_slices = count_arg("--max-slices", optarg);
+			break;
+		case OPT_MAX_GROUPS:
+			max_groups = count_arg("--max-groups", optarg);
+			break;
+		default:
+			mfm_cli_option(ch, optarg);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	nmodes = (nrefs > 0) + run.has_range + run.previous;
+	if (nmodes == 0)
+		mfm_usage_error("a reference is needed: --reference, "
+		    "--reference-range or --previous");
+	if (nmodes > 1)
+		mfm_usage_error("--reference, --reference-range and "
+		    "--previous exclude each other");
+
+	/* Command-line options win over the configuration file. */
+	sec = mfm_cli_config("slice", config_keys);
+	if (score_s == NULL)
+		score_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "score"), "score");
+	if (label_s == NULL)
+		label_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "label"), "label");
+	if (window_s == NULL)
+		window_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "window"),
+		    "window");
+	if (positive == NULL)
+		positive = mfm_cli_cfg_str(mfm_cfg_get(sec, "positive"),
+		    NULL);
+	if (metric_s == NULL)
+		metric_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "metric"),
+		    "accuracy");
+	if (!threshold_set)
+		run.s.threshold = mfm_cli_cfg_double(mfm_cfg_get(sec,
+		    "threshold"), 0.5);
+	if (!bins_set && mfm_cfg_get(sec, "bins") != NULL)
+		run.s.bins = cfg_count(mfm_cfg_get(sec, "bins"), "bins", 10);
+	if (!min_set && mfm_cfg_get(sec, "min_support") != NULL)
+		run.s.min_support = (double)cfg_count(mfm_cfg_get(sec,
+		    "min_support"), "min_support", 30);
+	if (!top_set && mfm_cfg_get(sec, "top") != NULL)
+		run.top = cfg_count(mfm_cfg_get(sec, "top"), "top", 10);
+	if (!fdr_set && mfm_cfg_get(sec, "fdr") != NULL)
+		run.fdr = mfm_cli_cfg_double(mfm_cfg_get(sec, "fdr"), 0.05);
+	if (strcmp(metric_s, "accuracy") == 0)
+		run.s.metric = MFM_SLICE_ACCURACY;
+	else if (strcmp(metric_s, "auc") == 0)
+		run.s.metric = MFM_SLICE_AUC;
+	else
+		mfm_usage_error("--metric: unknown metric '%s'", metric_s);
+	mfm_cli_path("--score", score_s, &run.score);
+	mfm_cli_path("--label", label_s, &run.label);
+	mfm_cli_path("--window", window_s, &run.window);
+	if (feat_s != NULL)
+		mfm_cli_paths("--features", feat_s, &run.feat, &run.nfeat);
+	else if (mfm_cfg_get(sec, "features") != NULL)
+		mfm_cli_cfg_paths(mfm_cfg_get(sec, "features"), &run.feat,
+		    &run.nfeat);
+	else
+		mfm_cli_paths("--features", "inputs.*", &run.feat,
+		    &run.nfeat);
+	split_wild(&run);
+	if (by_s != NULL)
+		mfm_cli_paths("--by", by_s, &run.by, &run.nby);
+	else
+		mfm_cli_cfg_paths(mfm_cfg_get(sec, "by"), &run.by, &run.nby);
+	if (positive != NULL && *positive == '\0')
+		mfm_usage_error("--positive: empty value");
+	mfm_metric_labels_init(&run.labels, positive);
+	run.s.score = &run.score;
+	run.s.label = &run.label;
+	run.s.labels = &run.labels;
+	run.s.spec = run.feat;
+	run.s.wild = run.wild;
+	run.s.nspec = run.nfeat;
+	mfm_group_init(&run.groups, sizeof(struct mfm_slice_rows),
+	    max_groups);
+	mfm_keymap_init(&run.refmap);
+
+	for (i = 0; i < nrefs; i++)
+		read_reference(refs[i], &run);
+	if (argc == 0)
+		read_file("-", &run, &run.groups, 0);
+	for (i = 0; i < (size_t)argc; i++)
+		read_file(argv[i], &run, &run.groups, 0);
+	finish(&run);
+	if (mfm_cli.verbose)
+		fprintf(stderr, "mfm-slice: %" PRIu64 " records, %zu features,"
+		    " %zu windows x groups, %" PRIu64 " bad\n", mfm_cli.nread,
+		    run.s.nname, run.groups.n, mfm_cli.nbad);
+
+	for (i = 0; i < run.groups.n; i++)
+		mfm_slice_rows_release(mfm_group_val(&run.groups, i));
+	mfm_group_release(&run.groups);
+	for (i = 0; i < run.nref; i++)
+		mfm_slice_rows_release(&run.ref[i]);
+	free(run.ref);
+	mfm_keymap_release(&run.refmap);
+	for (i = 0; i < run.nfeat; i++)
+		mfm_json_path_release(&run.feat[i]);
+	free(run.feat);
+	free(run.wild);
+	for (i = 0; i < run.nby; i++)
+		mfm_json_path_release(&run.by[i]);
+	free(run.by);
+	free(refs);
+	mfm_json_path_release(&run.score);
+	mfm_json_path_release(&run.label);
+	mfm_json_path_release(&run.window);
+	mfm_slice_release(&run.s);
+	if (run.trouble)
+		(void)mfm_cli_finish(0), exit(2);
+	return mfm_cli_finish(0);
+}

@@ -1,0 +1,666 @@
+/*
+ * The drift engine; see drift.h.
+ *
+ * A record is checked whole before anything is counted: its features
+ * are first collected (feature number and token), and only when every
+ * one has a usable type are they added, so a bad record leaves no trace
+ * in the sketches.  Missing values are not stored: a feature's missing
+ * count is the set's records minus the feature's present values, which
+ * also covers features that only some records carry.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/drift.h"
+#include "lib/stats.h"
+#include "lib/banned.h"
+
+#define NUMBER_CAT	"(number)"
+
+static const char *const metric_names[MFM_DRIFT_NMETRIC] = {
+	"psi", "js", "ks", "ks_p", "wasserstein", "wasserstein_norm",
+	"chi2", "chi2_p", "cramers_v", "linf", "missing_rate_change",
+	"unseen", "unseen_share"
+};
+
+const char *
+mfm_drift_metric_name(enum mfm_drift_metric m)
+{
+	return (unsigned)m < MFM_DRIFT_NMETRIC ? metric_names[m] : NULL;
+}
+
+void
+mfm_drift_init(struct mfm_drift *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->bins = MFM_DRIFT_BINS;
+	d->eps = MFM_DRIFT_EPS;
+	d->ks_exact_max = MFM_STATS_KS_EXACT_MAX;
+	d->top = MFM_DRIFT_TOP;
+	d->budget.max_values = MFM_SKETCH_MAX_VALUES;
+	d->budget.max_categories = MFM_SKETCH_MAX_CATEGORIES;
+	mfm_keymap_init(&d->names);
+}
+
+void
+mfm_drift_release(struct mfm_drift *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nname; i++)
+		free(d->name[i]);
+	free(d->name);
+	free(d->wanted);
+	free(d->hit);
+	mfm_keymap_release(&d->names);
+	mfm_buf_release(&d->str);
+	mfm_buf_release(&d->key);
+}
+
+void
+mfm_drift_set_release(struct mfm_drift *d, struct mfm_drift_set *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nf; i++)
+		mfm_sketch_release(&s->f[i], &d->budget);
+	free(s->f);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Does a feature name match a declared path or a PATH.* of the settings? */
+static int
+matches(const struct mfm_drift *d, const char *name, size_t n)
+{
+	size_t i, len;
+
+	for (i = 0; i < d->nspec; i++) {
+		len = strlen(d->spec[i].text);
+		if (!d->wild[i] && len == n &&
+		    memcmp(name, d->spec[i].text, n) == 0)
+			return 1;
+		if (d->wild[i] && n > len + 1 && name[len] == '.' &&
+		    memcmp(name, d->spec[i].text, len) == 0 &&
+		    memchr(name + len + 1, '.', n - len - 1) == NULL)
+			return 1;
+	}
+	return 0;
+}
+
+/* The number of feature name[0..n), registered if new. */
+static size_t
+feature_id(struct mfm_drift *d, const char *name, size_t n, int loaded)
+{
+	size_t *v;
+	int isnew;
+
+	v = mfm_keymap_put(&d->names, name, n, &isnew);
+	if (isnew) {
+		if (d->nname == d->namecap) {
+			d->namecap = d->namecap ? d->namecap * 2 : 16;
+			d->name = mfm_xreallocarray(d->name, d->namecap,
+			    sizeof(*d->name));
+			d->wanted = mfm_xreallocarray(d->wanted, d->namecap,
+			    sizeof(*d->wanted));
+		}
+		d->name[d->nname] = mfm_xmemdup(name, n);
+		d->wanted[d->nname] = !loaded || matches(d, name, n);
+		*v = d->nname++;
+	}
+	return *v;
+}
+
+int
+mfm_drift_wanted(const struct mfm_drift *d, size_t id)
+{
+	return id < d->nname && d->wanted[id];
+}
+
+static void
+set_grow(struct mfm_drift_set *s, size_t nf)
+{
+	size_t i;
+
+	if (nf <= s->nf)
+		return;
+	s->f = mfm_xreallocarray(s->f, nf, sizeof(*s->f));
+	for (i = s->nf; i < nf; i++)
+		mfm_sketch_init(&s->f[i]);
+	s->nf = nf;
+}
+
+static void
+hit_add(struct mfm_drift *d, size_t id, int t)
+{
+	if (d->nhit == d->hitcap) {
+		d->hitcap = d->hitcap ? d->hitcap * 2 : 32;
+		d->hit = mfm_xreallocarray(d->hit, d->hitcap, sizeof(*d->hit));
+	}
+	d->hit[d->nhit].id = id;
+	d->hit[d->nhit++].t = t;
+}
+
+/* Check the type of the value at t; 0 for a usable or missing one. */
+static int
+check_value(const struct mfm_json *j, int t, const char *name,
+    struct mfm_err *err)
+{
+	switch (mfm_json_type_of(j, t)) {
+	case MFM_JSON_OBJECT:
+	case MFM_JSON_ARRAY:
+		return mfm_err_set(err, MFM_ERR_DATA,
+		    "field '%s' is not a number, string or boolean", name);
+	case MFM_JSON_NUMBER:
+		{
+			double v;
+
+			if (mfm_json_double(j, t, &v) != 0)
+				return mfm_err_set(err, MFM_ERR_DATA,
+				    "field '%s' is out of range", name);
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static int
+add_value(struct mfm_drift *d, struct mfm_sketch *sk,
+    const struct mfm_json *j, int t, struct mfm_err *err)
+{
+	const char *s;
+	size_t n;
+	double v;
+
+	switch (mfm_json_type_of(j, t)) {
+	case MFM_JSON_NUMBER:
+		(void)mfm_json_double(j, t, &v);
+		return mfm_sketch_add_num(sk, v, 1, &d->budget, err);
+	case MFM_JSON_STRING:
+		s = mfm_json_str(j, t, &n, &d->str);
+		return mfm_sketch_add_cat(sk, s, n, 1, &d->budget, err);
+	case MFM_JSON_TRUE:
+		return mfm_sketch_add_cat(sk, "true", 4, 1, &d->budget, err);
+	case MFM_JSON_FALSE:
+		return mfm_sketch_add_cat(sk, "false", 5, 1, &d->budget, err);
+	default:
+		return 0;
+	}
+}
+
+int
+mfm_drift_add(struct mfm_drift *d, struct mfm_drift_set *s,
+    const struct mfm_json *j, struct mfm_err *err)
+{
+	size_t i, n;
+	const char *k;
+	int t, m, labelled = 0;
+
+	d->nhit = 0;
+	for (i = 0; i < d->nspec; i++) {
+		t = mfm_json_get(j, 0, &d->spec[i]);
+		if (!d->wild[i]) {
+			if (check_value(j, t, d->spec[i].text, err) != 0)
+				return -1;
+			hit_add(d, feature_id(d, d->spec[i].text,
+			    strlen(d->spec[i].text), 0), t);
+			continue;
+		}
+		if (mfm_json_type_of(j, t) != MFM_JSON_OBJECT)
+			continue;	/* every member is missing */
+		for (m = mfm_json_first(j, t); m >= 0;
+		    m = mfm_json_next(j, t, m)) {
+			mfm_buf_clear(&d->key);
+			mfm_buf_adds(&d->key, d->spec[i].text);
+			mfm_buf_addc(&d->key, '.');
+			k = mfm_json_str(j, m, &n, &d->str);
+			mfm_buf_add(&d->key, k, n);
+			if (check_value(j, m + 1, d->key.p, err) != 0)
+				return -1;
+			hit_add(d, feature_id(d, d->key.p, d->key.len, 0),
+			    m + 1);
+		}
+	}
+	if (d->label != NULL) {
+		t = mfm_json_get(j, 0, d->label);
+		labelled = t >= 0 && mfm_json_type_of(j, t) != MFM_JSON_NULL;
+	}
+	set_grow(s, d->nname);
+	for (i = 0; i < d->nhit; i++)
+		if (add_value(d, &s->f[d->hit[i].id], j, d->hit[i].t,
+		    err) != 0)
+			return -1;
+	s->nrec++;
+	s->nlab += labelled;
+	return 0;
+}
+
+int
+mfm_drift_merge(struct mfm_drift *d, struct mfm_drift_set *dst,
+    const struct mfm_drift_set *src, struct mfm_err *err)
+{
+	size_t i;
+
+	set_grow(dst, src->nf);
+	for (i = 0; i < src->nf; i++)
+		if (mfm_sketch_merge(&dst->f[i], &src->f[i], &d->budget,
+		    err) != 0)
+			return -1;
+	dst->nrec += src->nrec;
+	dst->nlab += src->nlab;
+	return 0;
+}
+
+/* Bin edges at the reference's quantiles k / bins, distinct, above min. */
+static size_t
+edges_of(const struct mfm_sketch *ref, size_t bins, double *e)
+{
+	double cum = 0, target;
+	size_t i = 0, k, ne = 0;
+
+	for (k = 1; k < bins; k++) {
+		target = ref->numc * (double)k / (double)bins;
+		while (i < ref->nnum && cum + ref->num[i].c <= target)
+			cum += ref->num[i++].c;
+		if (i >= ref->nnum)
+			break;
+		/* num[i] is the first value whose cumulative count passes. */
+		if (ref->num[i].v == ref->num[0].v)
+			continue;
+		if (ne > 0 && e[ne - 1] == ref->num[i].v)
+			continue;
+		e[ne++] = ref->num[i].v;
+	}
+	return ne;
+}
+
+/* Count a sketch's numbers into the bins cut at e[0..ne). */
+static void
+bin_counts(const struct mfm_sketch *s, const double *e, size_t ne,
+    double *c)
+{
+	size_t i, b = 0;
+
+	memset(c, 0, (ne + 1) * sizeof(*c));
+	for (i = 0; i < s->nnum; i++) {
+		while (b < ne && s->num[i].v >= e[b])
+			b++;
+		c[b] += s->num[i].c;
+	}
+}
+
+static double
+stddev(const struct mfm_sketch *s)
+{
+	double mean = 0, ss = 0, x;
+	size_t i;
+
+	for (i = 0; i < s->nnum; i++)
+		mean += s->num[i].v * s->num[i].c;
+	mean /= s->numc;
+	for (i = 0; i < s->nnum; i++) {
+		x = s->num[i].v - mean;
+		ss += x * x * s->num[i].c;
+	}
+	return sqrt(ss / s->numc);
+}
+
+/* The binned metrics over k columns p (reference) and q (window). */
+static void
+binned(struct mfm_drift *d, const double *p, const double *q, size_t k,
+    struct mfm_drift_result *r)
+{
+	double stat, dof, n = 0;
+	size_t i;
+
+	for (i = 0; i < k; i++)
+		n += p[i] + q[i];
+	r->m[MFM_DRIFT_PSI] = mfm_stats_psi(p, q, k, d->eps);
+	r->m[MFM_DRIFT_JS] = mfm_stats_js(p, q, k);
+	r->m[MFM_DRIFT_CHI2_P] = mfm_stats_chi2(p, q, k, &stat, &dof);
+	r->m[MFM_DRIFT_CHI2] = stat;
+	/* Cramer's V of a 2 x k table: sqrt(chi2 / (n (min(2, k) - 1))). */
+	r->m[MFM_DRIFT_CRAMERS_V] = n > 0 ? sqrt(stat / n) : NAN;
+	r->m[MFM_DRIFT_LINF] = mfm_stats_linf(p, q, k);
+}
+
+static size_t *top_ix;
+static const double *top_p, *top_q;
+static double top_sp, top_sq;
+
+static int
+cmp_change(const void *x, const void *y)
+{
+	size_t a = *(const size_t *)x, b = *(const size_t *)y;
+	double ca = fabs(top_q[a] / top_sq - top_p[a] / top_sp);
+	double cb = fabs(top_q[b] / top_sq - top_p[b] / top_sp);
+
+	if (ca != cb)
+		return ca > cb ? -1 : 1;
+	return a < b ? -1 : a > b;
+}
+
+/*
+ * The largest changes of share, as JSON objects; label(i) writes the
+ * member that names column i.
+ */
+static void
+top_changes(struct mfm_drift *d, const double *p, const double *q,
+    size_t k, struct mfm_buf *b,
+    void (*label)(struct mfm_buf *, size_t, const void *), const void *arg)
+{
+	size_t i, n;
+	double sp = 0, sq = 0;
+
+	for (i = 0; i < k; i++) {
+		sp += p[i];
+		sq += q[i];
+	}
+	top_ix = mfm_xreallocarray(NULL, k ? k : 1, sizeof(*top_ix));
+	for (i = 0; i < k; i++)
+		top_ix[i] = i;
+	top_p = p;
+	top_q = q;
+	top_sp = sp;
+	top_sq = sq;
+	qsort(top_ix, k, sizeof(*top_ix), cmp_change);
+	n = k < d->top ? k : d->top;
+	mfm_buf_addc(b, '[');
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			mfm_buf_addc(b, ',');
+		mfm_buf_addc(b, '{');
+		label(b, top_ix[i], arg);
+		mfm_buf_adds(b, ",\"ref\":");
+		mfm_json_put_double(b, p[top_ix[i]] / sp);
+		mfm_buf_adds(b, ",\"cur\":");
+		mfm_json_put_double(b, q[top_ix[i]] / sq);
+		mfm_buf_adds(b, ",\"change\":");
+		mfm_json_put_double(b, q[top_ix[i]] / sq - p[top_ix[i]] / sp);
+		mfm_buf_addc(b, '}');
+	}
+	mfm_buf_addc(b, ']');
+	free(top_ix);
+	top_ix = NULL;
+}
+
+struct edges {
+	const double *e;
+	size_t ne;
+};
+
+static void
+label_bin(struct mfm_buf *b, size_t i, const void *arg)
+{
+	const struct edges *ed = arg;
+
+	mfm_buf_adds(b, "\"bin\":[");
+	mfm_json_put_double(b, i == 0 ? NAN : ed->e[i - 1]);
+	mfm_buf_addc(b, ',');
+	mfm_json_put_double(b, i == ed->ne ? NAN : ed->e[i]);
+	mfm_buf_addc(b, ']');
+}
+
+struct cats {
+	const struct mfm_sketch *ref, *cur;
+	size_t nref;		/* columns from the reference first */
+	const size_t *curix;	/* then these categories of cur */
+	size_t ncur;
+	int number;		/* last column: "(number)" */
+};
+
+static void
+label_cat(struct mfm_buf *b, size_t i, const void *arg)
+{
+	const struct cats *c = arg;
+	const char *k;
+	size_t n;
+
+	mfm_buf_adds(b, "\"value\":");
+	if (i < c->nref)
+		k = mfm_sketch_cat_key(c->ref, i, &n);
+	else if (i < c->nref + c->ncur)
+		k = mfm_sketch_cat_key(c->cur, c->curix[i - c->nref], &n);
+	else {
+		k = NUMBER_CAT;
+		n = strlen(k);
+	}
+	mfm_json_put_str(b, k, n);
+}
+
+static void
+compare_numeric(struct mfm_drift *d, struct mfm_sketch *ref,
+    struct mfm_sketch *cur, struct mfm_drift_result *r)
+{
+	double *e, *p, *q, sd;
+	struct edges ed;
+	size_t ne;
+
+	r->m[MFM_DRIFT_KS] = mfm_stats_ks(ref->num, ref->nnum, ref->numc,
+	    cur->num, cur->nnum, cur->numc);
+	r->m[MFM_DRIFT_KS_P] = mfm_stats_ks_p(r->m[MFM_DRIFT_KS],
+	    (size_t)ref->numc, (size_t)cur->numc, d->ks_exact_max,
+	    &r->ks_exact);
+	r->m[MFM_DRIFT_WASSERSTEIN] = mfm_stats_wasserstein(ref->num,
+	    ref->nnum, ref->numc, cur->num, cur->nnum, cur->numc);
+	sd = stddev(ref);
+	r->m[MFM_DRIFT_WASSERSTEIN_NORM] = sd > 0 ?
+	    r->m[MFM_DRIFT_WASSERSTEIN] / sd : NAN;
+	e = mfm_xcalloc(d->bins, sizeof(*e));
+	p = mfm_xcalloc(d->bins + 1, sizeof(*p));
+	q = mfm_xcalloc(d->bins + 1, sizeof(*q));
+	ne = edges_of(ref, d->bins, e);
+	bin_counts(ref, e, ne, p);
+	bin_counts(cur, e, ne, q);
+	binned(d, p, q, ne + 1, r);
+	ed.e = e;
+	ed.ne = ne;
+	top_changes(d, p, q, ne + 1, &r->top, label_bin, &ed);
+	free(e);
+	free(p);
+	free(q);
+}
+
+static void
+compare_categorical(struct mfm_drift *d, struct mfm_sketch *ref,
+    struct mfm_sketch *cur, struct mfm_drift_result *r)
+{
+	size_t i, k, ncur = 0, *curix;
+	double *p, *q, unseen = 0, unseen_n = 0;
+	const char *key;
+	struct cats c;
+	size_t n;
+	int number = ref->numc > 0 || cur->numc > 0;
+
+	curix = mfm_xcalloc(cur->ncat + 1, sizeof(*curix));
+	for (i = 0; i < cur->ncat; i++) {
+		key = mfm_sketch_cat_key(cur, i, &n);
+		if (mfm_sketch_cat_count(ref, key, n) == 0 &&
+		    mfm_keymap_find(&ref->catmap, key, n) == NULL)
+			curix[ncur++] = i;
+	}
+	k = ref->ncat + ncur + (number ? 1 : 0);
+	p = mfm_xcalloc(k + 1, sizeof(*p));
+	q = mfm_xcalloc(k + 1, sizeof(*q));
+	for (i = 0; i < ref->ncat; i++) {
+		p[i] = ref->cat[i].c;
+		key = mfm_sketch_cat_key(ref, i, &n);
+		q[i] = mfm_sketch_cat_count(cur, key, n);
+	}
+	for (i = 0; i < ncur; i++) {
+		q[ref->ncat + i] = cur->cat[curix[i]].c;
+		unseen++;
+		unseen_n += cur->cat[curix[i]].c;
+	}
+	if (number) {
+		p[k - 1] = ref->numc;
+		q[k - 1] = cur->numc;
+		if (ref->numc == 0 && cur->numc > 0) {
+			unseen++;
+			unseen_n += cur->numc;
+		}
+	}
+	binned(d, p, q, k, r);
+	r->m[MFM_DRIFT_UNSEEN] = unseen;
+	r->m[MFM_DRIFT_UNSEEN_SHARE] = unseen_n / cur->present;
+	c.ref = ref;
+	c.cur = cur;
+	c.nref = ref->ncat;
+	c.curix = curix;
+	c.ncur = ncur;
+	c.number = number;
+	top_changes(d, p, q, k, &r->top, label_cat, &c);
+	free(curix);
+	free(p);
+	free(q);
+}
+
+void
+mfm_drift_compare(struct mfm_drift *d, struct mfm_drift_set *rs,
+    struct mfm_drift_set *cs, size_t id, struct mfm_drift_result *r)
+{
+	struct mfm_sketch *ref, *cur;
+	size_t i;
+
+	for (i = 0; i < MFM_DRIFT_NMETRIC; i++)
+		r->m[i] = NAN;
+	r->ks_exact = 0;
+	mfm_buf_clear(&r->top);
+	set_grow(rs, d->nname);
+	set_grow(cs, d->nname);
+	ref = &rs->f[id];
+	cur = &cs->f[id];
+	mfm_sketch_compact(ref, &d->budget);
+	mfm_sketch_compact(cur, &d->budget);
+	r->ref_present = ref->present;
+	r->cur_present = cur->present;
+	if (ref->ncat > 0 || cur->ncat > 0)
+		r->kind = MFM_DRIFT_CATEGORICAL;
+	else if (ref->nnum > 0 || cur->nnum > 0)
+		r->kind = MFM_DRIFT_NUMERIC;
+	else
+		r->kind = MFM_DRIFT_EMPTY;
+	if (rs->nrec > 0 && cs->nrec > 0)
+		r->m[MFM_DRIFT_MISSING_RATE_CHANGE] =
+		    (cs->nrec - cur->present) / cs->nrec -
+		    (rs->nrec - ref->present) / rs->nrec;
+	if (ref->present == 0 || cur->present == 0)
+		return;
+	if (r->kind == MFM_DRIFT_NUMERIC)
+		compare_numeric(d, ref, cur, r);
+	else
+		compare_categorical(d, ref, cur, r);
+}
+
+void
+mfm_drift_save(struct mfm_drift *d, struct mfm_drift_set *s,
+    const char *group, size_t glen, struct mfm_buf *b)
+{
+	struct mfm_sketch *sk;
+	const char *k;
+	size_t i, c, n;
+
+	mfm_buf_adds(b, "{\"_mfm\":\"reference\",\"group\":");
+	mfm_buf_add(b, group, glen);
+	mfm_buf_adds(b, ",\"records\":");
+	mfm_json_put_double(b, s->nrec);
+	mfm_buf_adds(b, ",\"labelled\":");
+	mfm_json_put_double(b, s->nlab);
+	mfm_buf_adds(b, "}\n");
+	for (i = 0; i < s->nf && i < d->nname; i++) {
+		sk = &s->f[i];
+		if (sk->present == 0)
+			continue;
+		mfm_sketch_compact(sk, &d->budget);
+		mfm_buf_adds(b, "{\"_mfm\":\"reference\",\"group\":");
+		mfm_buf_add(b, group, glen);
+		mfm_buf_adds(b, ",\"feature\":");
+		mfm_json_put_str(b, d->name[i], strlen(d->name[i]));
+		mfm_buf_adds(b, ",\"numbers\":[");
+		for (c = 0; c < sk->nnum; c++) {
+			mfm_buf_adds(b, c ? ",[" : "[");
+			mfm_json_put_double(b, sk->num[c].v);
+			mfm_buf_addc(b, ',');
+			mfm_json_put_double(b, sk->num[c].c);
+			mfm_buf_addc(b, ']');
+		}
+		mfm_buf_adds(b, "],\"categories\":{");
+		for (c = 0; c < sk->ncat; c++) {
+			if (c > 0)
+				mfm_buf_addc(b, ',');
+			k = mfm_sketch_cat_key(sk, c, &n);
+			mfm_json_put_str(b, k, n);
+			mfm_buf_addc(b, ':');
+			mfm_json_put_double(b, sk->cat[c].c);
+		}
+		mfm_buf_adds(b, "}}\n");
+	}
+}
+
+/* A count in a sketch line: a non-negative number. */
+static int
+count_of(const struct mfm_json *j, int t, double *c)
+{
+	return mfm_json_type_of(j, t) == MFM_JSON_NUMBER &&
+	    mfm_json_double(j, t, c) == 0 && *c >= 0 ? 0 : -1;
+}
+
+int
+mfm_drift_load(struct mfm_drift *d, struct mfm_drift_set *s,
+    const struct mfm_json *j, struct mfm_err *err)
+{
+	struct mfm_sketch *sk;
+	int t, u, e;
+	double v, c, nrec, nlab;
+	const char *k;
+	size_t n, id;
+
+	t = mfm_json_member(j, 0, "feature", 7);
+	if (t < 0) {
+		if (count_of(j, mfm_json_member(j, 0, "records", 7),
+		    &nrec) != 0 || count_of(j, mfm_json_member(j, 0,
+		    "labelled", 8), &nlab) != 0)
+			return mfm_err_set(err, MFM_ERR_DATA,
+			    "reference line without counts");
+		s->nrec += nrec;
+		s->nlab += nlab;
+		return 0;
+	}
+	k = mfm_json_str(j, t, &n, &d->str);
+	if (k == NULL)
+		return mfm_err_set(err, MFM_ERR_DATA,
+		    "reference 'feature' is not a string");
+	id = feature_id(d, k, n, 1);
+	set_grow(s, d->nname);
+	sk = &s->f[id];
+	t = mfm_json_member(j, 0, "numbers", 7);
+	if (mfm_json_type_of(j, t) != MFM_JSON_ARRAY)
+		return mfm_err_set(err, MFM_ERR_DATA,
+		    "reference 'numbers' is not an array");
+	for (u = mfm_json_first(j, t); u >= 0; u = mfm_json_next(j, t, u)) {
+		e = mfm_json_first(j, u);
+		if (mfm_json_type_of(j, u) != MFM_JSON_ARRAY ||
+		    mfm_json_at(j, u)->count != 2 ||
+		    mfm_json_type_of(j, e) != MFM_JSON_NUMBER ||
+		    mfm_json_double(j, e, &v) != 0 ||
+		    count_of(j, mfm_json_next(j, u, e), &c) != 0)
+			return mfm_err_set(err, MFM_ERR_DATA,
+			    "reference 'numbers' holds a bad [value, count]");
+		if (mfm_sketch_add_num(sk, v, c, &d->budget, err) != 0)
+			return -1;
+	}
+	t = mfm_json_member(j, 0, "categories", 10);
+	if (mfm_json_type_of(j, t) != MFM_JSON_OBJECT)
+		return mfm_err_set(err, MFM_ERR_DATA,
+		    "reference 'categories' is not an object");
+	for (u = mfm_json_first(j, t); u >= 0; u = mfm_json_next(j, t, u)) {
+		if (count_of(j, u + 1, &c) != 0)
+			return mfm_err_set(err, MFM_ERR_DATA,
+			    "reference 'categories' holds a bad count");
+		k = mfm_json_str(j, u, &n, &d->str);
+		if (mfm_sketch_add_cat(sk, k, n, c, &d->budget, err) != 0)
+			return -1;
+	}
+	return 0;
+}
