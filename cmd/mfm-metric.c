@@ -34,7 +34,8 @@ static const char usage[] =
 "                  [--label PATH] [--weight PATH] [--delay PATH]\n"
 "                  [--metrics LIST] [--threshold X] [--beta X]\n"
 "                  [--positive VALUE] [--by PATHS] [--window PATH]\n"
-"                  [--min-support N] [--ci] [--partial | --merge]\n"
+"                  [--min-support N] [--ci] [--bootstrap N]\n"
+"                  [--partial | --merge]\n"
 "                  [--keep-closed N] [--max-groups N] [--max-classes N]\n"
 "                  [--rejects FILE] [--max-line SIZE] [FILE ...]\n"
 "\n"
@@ -53,6 +54,7 @@ static const char usage[] =
 "      --window PATH       window object field (window)\n"
 "      --min-support N     fewer labelled records: metrics null (1)\n"
 "      --ci                95% intervals (Wilson, DeLong for auc)\n"
+"      --bootstrap N       binary: 95% intervals from N resamples\n"
 "      --partial           write mergeable state, not metrics\n"
 "      --merge             read --partial state records and merge them\n"
 "      --keep-closed N     closed windows kept for revisions (16)\n"
@@ -78,7 +80,8 @@ enum {
 	OPT_PARTIAL,
 	OPT_MERGE,
 	OPT_KEEP_CLOSED,
-	OPT_MAX_CLASSES
+	OPT_MAX_CLASSES,
+	OPT_BOOTSTRAP
 };
 
 static const struct option longopts[] = {
@@ -100,6 +103,7 @@ static const struct option longopts[] = {
 	{ "merge", no_argument, NULL, OPT_MERGE },
 	{ "keep-closed", required_argument, NULL, OPT_KEEP_CLOSED },
 	{ "max-classes", required_argument, NULL, OPT_MAX_CLASSES },
+	{ "bootstrap", required_argument, NULL, OPT_BOOTSTRAP },
 	MFM_CLI_LONG,
 	{ NULL, 0, NULL, 0 }
 };
@@ -660,6 +664,19 @@ emit_all(struct run *run)
 	}
 }
 
+static void
+min_support_cfg(struct run *run, const struct mfm_cfg_node *n)
+{
+	struct mfm_err err;
+	double v = mfm_cli_cfg_double(n, 0);
+
+	if (!(v >= 0 && v <= 1e15 && v == floor(v))) {
+		mfm_cfg_err(n, &err, "min_support: not a count");
+		mfm_cli_config_die(&err);
+	}
+	run->conf.min_support = (uint64_t)v;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -734,6 +751,15 @@ main(int argc, char **argv)
 			break;
 		case OPT_KEEP_CLOSED:
 			run.keep_closed = count_arg("--keep-closed", optarg, 1);
+			if (run.keep_closed > 1000000)
+				mfm_usage_error("--keep-closed: at most 1000000");
+			break;
+		case OPT_BOOTSTRAP:
+			i = count_arg("--bootstrap", optarg, 0);
+			if (i > 100000)
+				mfm_usage_error("--bootstrap: at most 100000");
+			run.conf.bootstrap = (unsigned)i;
+			run.conf.ci = 1;
 			break;
 		case OPT_MAX_CLASSES:
 			run.conf.max_classes = count_arg("--max-classes",
@@ -775,15 +801,14 @@ main(int argc, char **argv)
 		run.conf.beta = mfm_cli_cfg_double(mfm_cfg_get(sec, "beta"),
 		    1);
 	if (!support_set)
-		run.conf.min_support = (uint64_t)mfm_cli_cfg_double(
-		    mfm_cfg_get(sec, "min_support"), 0);
+		min_support_cfg(&run, mfm_cfg_get(sec, "min_support"));
 	if (!(run.conf.beta > 0) || !isfinite(run.conf.beta))
 		mfm_usage_error("--beta: must be a positive number");
 	if ((task = mfm_metric_task_lookup(task_s)) < 0)
 		mfm_usage_error("--task: unknown task '%s'", task_s);
 	run.conf.task = task;
-	if (run.partial && run.merge)
-		run.partial = 2;	/* merge states into states */
+	if (run.conf.bootstrap > 0 && task != MFM_METRIC_BINARY)
+		mfm_usage_error("--bootstrap: only for --task binary");
 	metrics_arg(&run, metrics_s != NULL ? metrics_s :
 	    default_metrics[task]);
 	mfm_cli_path("--score", score_s, &run.score);

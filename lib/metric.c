@@ -322,7 +322,7 @@ mfm_metric_label(const struct mfm_metric_labels *l, const struct mfm_json *j,
 }
 
 static const struct mfm_metric_conf default_conf = {
-	MFM_METRIC_BINARY, 0.5, 1, 0, 0, 256
+	MFM_METRIC_BINARY, 0.5, 1, 0, 0, 0, 256
 };
 
 void
@@ -957,16 +957,14 @@ fbeta(struct mfm_metric_result *r, enum mfm_metric_id id, double beta,
 	    "no positives");
 }
 
+/* The binary metrics of the sorted table v[0..n). */
 static void
-compute_binary(const struct mfm_metric_acc *a, struct mfm_metric_result *r,
-    struct mfm_buf *scratch)
+binary_of(const struct mfm_metric_acc *a, const struct mfm_metric_score *v,
+    size_t n, struct mfm_metric_result *r)
 {
-	struct mfm_metric_score *v;
 	struct bin b;
 	double all, den, h;
-	size_t n;
 
-	v = tab_sorted(&a->scores, scratch, &n);
 	bin_sums(a, v, n, &b);
 	all = b.pos + b.neg;
 	prop(a, r, MFM_METRIC_POSITIVE_RATE, b.predpos, all + b.unl,
@@ -1024,6 +1022,113 @@ compute_binary(const struct mfm_metric_acc *a, struct mfm_metric_result *r,
 	setv(r, MFM_METRIC_TN, b.tn);
 	setv(r, MFM_METRIC_FN, b.fn);
 	prop(a, r, MFM_METRIC_PREVALENCE, b.pos, all, "no labels");
+}
+
+
+/* splitmix64: a small, fast generator; the same seed, the same stream. */
+static uint64_t
+rng_next(uint64_t *state)
+{
+	*state += UINT64_C(0x9e3779b97f4a7c15);
+	return hash64(*state);
+}
+
+static double
+rng_unit(uint64_t *state)
+{
+	return (double)(rng_next(state) >> 11) * 0x1p-53;
+}
+
+/*
+ * A Poisson variate of mean lambda: Knuth's product of uniforms, in
+ * steps of mean 16 at most, so that exp(-step) stays far from 0.
+ */
+static double
+poisson(uint64_t *state, double lambda)
+{
+	double k = 0, step, limit, p;
+
+	while (lambda > 0) {
+		step = lambda > 16 ? 16 : lambda;
+		lambda -= step;
+		limit = exp(-step);
+		for (p = rng_unit(state); p > limit; p *= rng_unit(state))
+			k++;
+	}
+	return k;
+}
+
+static int
+cmp_double(const void *pa, const void *pb)
+{
+	double a = *(const double *)pa, b = *(const double *)pb;
+
+	return (a > b) - (a < b);
+}
+
+/*
+ * Percentile bootstrap: resample the table as a Poisson bootstrap does
+ * (each record drawn a Poisson(1) number of times, so a count c becomes
+ * a Poisson(c) draw), compute every metric per resample, and take the
+ * 2.5th and 97.5th percentiles (nearest rank) of the defined values.  A
+ * metric undefined in more than half of the resamples gets no interval.
+ * The seed is fixed, so equal states give equal intervals.
+ */
+static void
+bootstrap(const struct mfm_metric_acc *a, const struct mfm_metric_score *v,
+    size_t n, struct mfm_metric_result *r)
+{
+	unsigned nb = a->conf->bootstrap, b;
+	struct mfm_metric_score *w;
+	struct mfm_metric_result rb;
+	uint64_t state = UINT64_C(0x6d666d2d6d657472);
+	double *vals;
+	size_t i, k, *nv;
+	int m;
+
+	w = mfm_xreallocarray(NULL, n ? n : 1, sizeof(*w));
+	vals = mfm_xreallocarray(NULL, (size_t)nb * MFM_METRIC_COUNT,
+	    sizeof(*vals));
+	nv = mfm_xcalloc(MFM_METRIC_COUNT, sizeof(*nv));
+	for (b = 0; b < nb; b++) {
+		for (i = 0; i < n; i++) {
+			w[i].key = v[i].key;
+			w[i].pos = poisson(&state, v[i].pos);
+			w[i].neg = poisson(&state, v[i].neg);
+			w[i].unl = poisson(&state, v[i].unl);
+		}
+		binary_of(a, w, n, &rb);
+		for (m = 0; m <= MFM_METRIC_POSITIVE_RATE; m++)
+			if (rb.m[m].undefined == NULL)
+				vals[(size_t)m * nb + nv[m]++] = rb.m[m].v;
+	}
+	for (m = 0; m <= MFM_METRIC_POSITIVE_RATE; m++) {
+		r->m[m].lo = r->m[m].hi = NAN;
+		k = nv[m];
+		if (k == 0 || k * 2 < nb || r->m[m].undefined != NULL)
+			continue;
+		qsort(vals + (size_t)m * nb, k, sizeof(*vals), cmp_double);
+		i = (size_t)ceil(0.025 * (double)k);
+		r->m[m].lo = vals[(size_t)m * nb + (i ? i - 1 : 0)];
+		i = (size_t)ceil(0.975 * (double)k);
+		r->m[m].hi = vals[(size_t)m * nb + (i ? i - 1 : 0)];
+	}
+	free(w);
+	free(vals);
+	free(nv);
+}
+
+static void
+compute_binary(const struct mfm_metric_acc *a, struct mfm_metric_result *r,
+    struct mfm_buf *scratch)
+{
+	struct mfm_metric_score *v;
+	size_t n;
+
+	v = tab_sorted(&a->scores, scratch, &n);
+	binary_of(a, v, n, r);
+	if (a->conf->bootstrap > 0)
+		bootstrap(a, v, n, r);
 }
 
 static void

@@ -137,6 +137,7 @@ struct mfm_metric_conf {
 	double beta;		/* for fbeta */
 	uint64_t min_support;	/* fewer labelled records: null */
 	int ci;			/* compute 95 % intervals */
+	unsigned bootstrap;	/* binary: that many resamples, or 0 */
 	size_t max_classes;	/* multiclass: classes per accumulator */
 };
 

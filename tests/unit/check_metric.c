@@ -752,6 +752,47 @@ START_TEST(test_state)
 }
 END_TEST
 
+START_TEST(test_bootstrap)
+{
+	struct mfm_metric_conf conf;
+	struct mfm_metric_acc a;
+	struct mfm_metric_result r, r2;
+	struct mfm_buf scratch = MFM_BUF_INIT;
+	struct mfm_err err;
+	double dlo, dhi, s;
+	uint64_t x = 12345;
+	int i, y;
+
+	/* DeLong first, then a 1000-resample bootstrap of the same data. */
+	mfm_metric_conf_init(&conf);
+	conf.ci = 1;
+	mfm_metric_acc_init_conf(&a, &conf);
+	for (i = 0; i < 2000; i++) {
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		y = (x >> 33) % 10 < 4;
+		s = (double)((x >> 20) % 1000) / 1000 + (y ? 0.3 : 0);
+		mfm_metric_acc_add(&a, s / 1.3, y, &err);
+	}
+	mfm_metric_acc_compute(&a, &r, &scratch);
+	dlo = r.m[MFM_METRIC_AUC].lo;
+	dhi = r.m[MFM_METRIC_AUC].hi;
+	ck_assert(dlo < r.m[MFM_METRIC_AUC].v && r.m[MFM_METRIC_AUC].v < dhi);
+	conf.bootstrap = 1000;
+	mfm_metric_acc_compute(&a, &r, &scratch);
+	ck_assert_double_eq_tol(r.m[MFM_METRIC_AUC].lo, dlo, 0.01);
+	ck_assert_double_eq_tol(r.m[MFM_METRIC_AUC].hi, dhi, 0.01);
+	/* Every binary metric gets one, deterministic, around the value. */
+	ck_assert(r.m[MFM_METRIC_MCC].lo < r.m[MFM_METRIC_MCC].v);
+	ck_assert(r.m[MFM_METRIC_MCC].v < r.m[MFM_METRIC_MCC].hi);
+	ck_assert(r.m[MFM_METRIC_LOG_LOSS].lo < r.m[MFM_METRIC_LOG_LOSS].hi);
+	mfm_metric_acc_compute(&a, &r2, &scratch);
+	ck_assert_mem_eq(&r.m[MFM_METRIC_F1].lo, &r2.m[MFM_METRIC_F1].lo,
+	    sizeof(double));
+	mfm_metric_acc_release(&a);
+	mfm_buf_release(&scratch);
+}
+END_TEST
+
 Suite *suite_metric(void);
 
 Suite *
@@ -783,6 +824,7 @@ suite_metric(void)
 	tcase_add_test(tc, test_multiclass);
 	tcase_add_test(tc, test_delays);
 	tcase_add_test(tc, test_state);
+	tcase_add_test(tc, test_bootstrap);
 	suite_add_tcase(s, tc);
 	return s;
 }
