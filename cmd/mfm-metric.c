@@ -179,7 +179,8 @@ metrics_arg(struct run *run, const char *list)
 		m = mfm_metric_lookup(p, (size_t)(e - p));
 		k = (int)(e - p);
 		if (m < 0)
-			mfm_usage_error("--metrics: unknown metric '%.*s'", k, p);
+			mfm_usage_error("--metrics: unknown metric '%.*s'",
+			    k, p);
 		if (!mfm_metric_applies(run->conf.task, m))
 			mfm_usage_error("--metrics: '%.*s' is not a %s metric",
 			    k, p, mfm_metric_task_name(run->conf.task));
@@ -382,7 +383,7 @@ close_window(struct run *run, const char *w, size_t wlen, int64_t revision)
 		    memcmp(run->closed[i], w, wlen) == 0)
 			return;
 	if (run->nclosed == run->keep_closed) {
-		/* The oldest closed window goes; its revisions no longer can. */
+		/* The oldest closed window goes, and its revisions with it. */
 		drop_window(run, run->closed[0], strlen(run->closed[0]));
 		free(run->closed[0]);
 		memmove(run->closed, run->closed + 1,
@@ -435,12 +436,14 @@ record_revision(const struct run *run, const struct mfm_json *j,
 }
 
 /*
- * The cell of record j, made if new; NULL (reported) when the record's
- * window is a revision of a window whose state was dropped.
+ * The cell c of a record whose window has revision rev, set up if
+ * created; NULL (reported, and the new entry removed) when the record
+ * revises a window whose state was dropped.  A record for a closed
+ * window makes it due to be written again.
  */
 static struct cell *
-cell_of(struct run *run, const struct mfm_reader *r,
-    const struct mfm_json *j, int64_t rev, struct cell *c, int created)
+cell_of(struct run *run, const struct mfm_reader *r, int64_t rev,
+    struct cell *c, int created)
 {
 	size_t i;
 
@@ -455,7 +458,6 @@ cell_of(struct run *run, const struct mfm_reader *r,
 		}
 		mfm_metric_acc_init_conf(&c->acc, &run->conf);
 	}
-	(void)j;
 	if (c->closed)
 		c->dirty = 1;
 	if (rev > c->revision)
@@ -562,7 +564,7 @@ count(struct run *run, const struct mfm_reader *r, const struct mfm_json *j)
 		group_error(r, &err);
 		return;
 	}
-	if ((c = cell_of(run, r, j, rev, c, created)) == NULL)
+	if ((c = cell_of(run, r, rev, c, created)) == NULL)
 		return;
 	switch (task) {
 	case MFM_METRIC_BINARY:
@@ -621,7 +623,7 @@ merge_state(struct run *run, const struct mfm_reader *r,
 		group_error(r, &err);
 		return;
 	}
-	c = cell_of(run, r, j, rev, c, created);
+	c = cell_of(run, r, rev, c, created);
 	t = mfm_json_member(j, 0, "state", 5);
 	if (mfm_metric_acc_read_state(&c->acc, j, t, &err) != 0)
 		mfm_cli_bad(r, "%s", err.msg);
@@ -752,7 +754,8 @@ main(int argc, char **argv)
 		case OPT_KEEP_CLOSED:
 			run.keep_closed = count_arg("--keep-closed", optarg, 1);
 			if (run.keep_closed > 1000000)
-				mfm_usage_error("--keep-closed: at most 1000000");
+				mfm_usage_error(
+				    "--keep-closed: at most 1000000");
 			break;
 		case OPT_BOOTSTRAP:
 			i = count_arg("--bootstrap", optarg, 0);

@@ -201,7 +201,7 @@ value_bits(double v)
 	uint64_t k;
 
 	if (v == 0)
-		v = 0;		/* -0 == +0: one score, as scikit-learn sees it */
+		v = 0;	/* -0 == +0: one score, as scikit-learn sees it */
 	memcpy(&k, &v, sizeof(k));
 	return k;
 }
@@ -795,7 +795,7 @@ tab_sorted(const struct mfm_metric_tab *t, struct mfm_buf *scratch,
 struct bin {
 	double pos, neg, unl;		/* class weights */
 	double tp, fp, tn, fn;		/* at the threshold */
-	double predpos;			/* predicted positive, labelled or not */
+	double predpos;		/* predicted positive, labelled or not */
 	double auc, ap, ll, se, auc_var;
 	int outside;			/* a labelled score outside [0, 1] */
 };
