@@ -332,6 +332,19 @@ drop_window(struct run *run, const char *w, size_t wlen)
 			drop(run, i);
 }
 
+/* Whether window w is one of the closed windows whose state is kept. */
+static int
+kept(const struct run *run, const char *w, size_t wlen)
+{
+	size_t i;
+
+	for (i = 0; i < run->nclosed; i++)
+		if (strlen(run->closed[i]) == wlen &&
+		    memcmp(run->closed[i], w, wlen) == 0)
+			return 1;
+	return 0;
+}
+
 static const struct mfm_group *cmp_groups;
 
 static int
@@ -378,10 +391,8 @@ close_window(struct run *run, const char *w, size_t wlen, int64_t revision)
 		drop_window(run, w, wlen);
 		return;
 	}
-	for (i = 0; i < run->nclosed; i++)
-		if (strlen(run->closed[i]) == wlen &&
-		    memcmp(run->closed[i], w, wlen) == 0)
-			return;
+	if (kept(run, w, wlen))
+		return;
 	if (run->nclosed == run->keep_closed) {
 		/* The oldest closed window goes, and its revisions with it. */
 		drop_window(run, run->closed[0], strlen(run->closed[0]));
@@ -445,19 +456,29 @@ static struct cell *
 cell_of(struct run *run, const struct mfm_reader *r, int64_t rev,
     struct cell *c, int created)
 {
-	size_t i;
+	const char *w;
+	size_t i, n;
 
-	if (created) {
-		if (rev > 0 && !run->merge) {
-			for (i = run->groups.n; i-- > 0;)
-				if (mfm_group_val(&run->groups, i) == c)
-					mfm_group_remove(&run->groups, i);
+	if (created && rev > 0 && !run->merge) {
+		/*
+		 * A group new to a revised window: fine if the window's state
+		 * is kept (the group is written at its next close), an error
+		 * if it was dropped, since the revision cannot be computed.
+		 */
+		for (i = run->groups.n; i-- > 0;)
+			if (mfm_group_val(&run->groups, i) == c)
+				break;
+		w = mfm_group_window(&run->groups, i, &n);
+		if (!kept(run, w, n)) {
+			mfm_group_remove(&run->groups, i);
 			mfm_cli_bad(r, "revision %" PRId64 " of a window no "
 			    "longer kept (--keep-closed)", rev);
 			return NULL;
 		}
-		mfm_metric_acc_init_conf(&c->acc, &run->conf);
+		c->closed = 1;
 	}
+	if (created)
+		mfm_metric_acc_init_conf(&c->acc, &run->conf);
 	if (c->closed)
 		c->dirty = 1;
 	if (rev > c->revision)
