@@ -12,6 +12,10 @@
  * the trapezoidal ROC curve that scikit-learn's roc_auc_score computes.
  * Average precision walks the same scores from the top, one step per
  * distinct score, as scikit-learn's average_precision_score does.
+ * Intervals: Wilson's for proportions, DeLong's for the AUC (its
+ * structural components are constant within a distinct score, so one
+ * pass over the table suffices), or a percentile bootstrap that
+ * resamples the table itself with Poisson weights.
  */
 #include <float.h>
 #include <math.h>
