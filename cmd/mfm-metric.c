@@ -1,17 +1,25 @@
 /*
- * mfm-metric: classification metrics per window and group.
+ * mfm-metric: model metrics per window and group.
  *
  * Reads joined, windowed records (the output of mfm-join and
- * mfm-window), takes each record's score and label, and counts them per
- * window and per group of --by fields.  At end of input it writes one
- * metric record per window and group, sorted by window start and group.
- * A record whose score or label is unusable is a bad record: reported,
- * counted, kept in --rejects, and the run goes on.  Control records
- * (with a top-level "_mfm" member) are skipped.
+ * mfm-window), takes each record's score (or prediction) and label, and
+ * counts them per window and per group of --by fields, for a binary
+ * classifier, a regressor or a multiclass classifier (--task).  A
+ * window's metric records are written when a window_closed control
+ * record says the window can no longer change, and every window still
+ * open at end of input then, sorted by window start and group; so a file
+ * and the same records through a slow pipe give the same records.  Late
+ * records for a closed window whose state is kept (--keep-closed) make
+ * it be written again with the revision number of its next
+ * window_closed.  --partial writes the state instead of the metrics and
+ * --merge reads such states back, so sharded runs merge into exactly the
+ * single run's answer.  A record whose score or label is unusable is a
+ * bad record: reported, counted, kept in --rejects, and the run goes on.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,20 +30,36 @@
 #include "lib/banned.h"
 
 static const char usage[] =
-"usage: mfm-metric [-huVv] [-c FILE] [--score PATH] [--label PATH]\n"
-"                  [--threshold X] [--by PATHS] [--window PATH]\n"
-"                  [--positive VALUE] [--max-groups N] [--rejects FILE]\n"
-"                  [--max-line SIZE] [FILE ...]\n"
+"usage: mfm-metric [-huVv] [-c FILE] [--task TASK] [--score PATH]\n"
+"                  [--label PATH] [--weight PATH] [--delay PATH]\n"
+"                  [--metrics LIST] [--threshold X] [--beta X]\n"
+"                  [--positive VALUE] [--by PATHS] [--window PATH]\n"
+"                  [--min-support N] [--ci] [--bootstrap N]\n"
+"                  [--partial | --merge]\n"
+"                  [--keep-closed N] [--max-groups N] [--max-classes N]\n"
+"                  [--rejects FILE] [--max-line SIZE] [FILE ...]\n"
 "\n"
-"Compute classification metrics per window and group at end of input.\n"
+"Compute model metrics per window and group.\n"
 "\n"
-"      --score PATH        score field, a number (score)\n"
-"      --label PATH        label field: 0/1 or false/true (label)\n"
+"      --task TASK         binary, regression or multiclass (binary)\n"
+"      --score PATH        score or predicted class field (score)\n"
+"      --label PATH        label field (label)\n"
+"      --weight PATH       sample weight field (none: weight 1)\n"
+"      --delay PATH        label delay field, seconds (label_delay_s)\n"
+"      --metrics LIST      comma-separated metric names, or all\n"
 "      --threshold X       predicted positive iff score >= X (0.5)\n"
+"      --beta X            the beta of fbeta (1)\n"
+"      --positive VALUE    the label value that means positive\n"
 "      --by PATHS          comma-separated group fields (none)\n"
 "      --window PATH       window object field (window)\n"
-"      --positive VALUE    the label value that means positive\n"
+"      --min-support N     fewer labelled records: metrics null (1)\n"
+"      --ci                95% intervals (Wilson, DeLong for auc)\n"
+"      --bootstrap N       binary: 95% intervals from N resamples\n"
+"      --partial           write mergeable state, not metrics\n"
+"      --merge             read --partial state records and merge them\n"
+"      --keep-closed N     closed windows kept for revisions (16)\n"
 "      --max-groups N      windows x groups open at most (100000)\n"
+"      --max-classes N     multiclass: classes at most (256)\n"
 MFM_CLI_HELP;
 
 enum {
@@ -45,7 +69,19 @@ enum {
 	OPT_BY,
 	OPT_WINDOW,
 	OPT_POSITIVE,
-	OPT_MAX_GROUPS
+	OPT_MAX_GROUPS,
+	OPT_TASK,
+	OPT_WEIGHT,
+	OPT_DELAY,
+	OPT_METRICS,
+	OPT_BETA,
+	OPT_MIN_SUPPORT,
+	OPT_CI,
+	OPT_PARTIAL,
+	OPT_MERGE,
+	OPT_KEEP_CLOSED,
+	OPT_MAX_CLASSES,
+	OPT_BOOTSTRAP
 };
 
 static const struct option longopts[] = {
@@ -56,26 +92,55 @@ static const struct option longopts[] = {
 	{ "window", required_argument, NULL, OPT_WINDOW },
 	{ "positive", required_argument, NULL, OPT_POSITIVE },
 	{ "max-groups", required_argument, NULL, OPT_MAX_GROUPS },
+	{ "task", required_argument, NULL, OPT_TASK },
+	{ "weight", required_argument, NULL, OPT_WEIGHT },
+	{ "delay", required_argument, NULL, OPT_DELAY },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
+	{ "beta", required_argument, NULL, OPT_BETA },
+	{ "min-support", required_argument, NULL, OPT_MIN_SUPPORT },
+	{ "ci", no_argument, NULL, OPT_CI },
+	{ "partial", no_argument, NULL, OPT_PARTIAL },
+	{ "merge", no_argument, NULL, OPT_MERGE },
+	{ "keep-closed", required_argument, NULL, OPT_KEEP_CLOSED },
+	{ "max-classes", required_argument, NULL, OPT_MAX_CLASSES },
+	{ "bootstrap", required_argument, NULL, OPT_BOOTSTRAP },
 	MFM_CLI_LONG,
 	{ NULL, 0, NULL, 0 }
 };
 
 static const char *const config_keys[] = {
-	"score", "label", "threshold", "by", "window", "positive", NULL
+	"score", "label", "threshold", "by", "window", "positive", "task",
+	"weight", "delay", "metrics", "beta", "min_support", NULL
+};
+
+/* What the group table holds per window and group. */
+struct cell {
+	struct mfm_metric_acc acc;
+	int closed;		/* written at its window_closed */
+	int dirty;		/* records came after that */
+	int64_t revision;
 };
 
 struct run {
-	struct mfm_json_path score, label, window;
+	struct mfm_json_path score, label, window, weight, delay;
+	int has_weight;
 	struct mfm_json_path *by;
 	size_t nby;
 	struct mfm_metric_labels labels;
-	double threshold;
+	struct mfm_metric_conf conf;
+	int metrics[MFM_METRIC_COUNT];
+	size_t nmetrics;
+	int partial, merge;
+	size_t keep_closed;
 	struct mfm_group groups;
+	char **closed;		/* kept closed windows, oldest first */
+	size_t nclosed;
+	struct mfm_buf wkey, scratch, ptext, ytext, str;
 	uint64_t nlabelled;
 };
 
 static size_t
-count_arg(const char *opt, const char *arg)
+count_arg(const char *opt, const char *arg, int zero_ok)
 {
 	unsigned long long v;
 	char *end;
@@ -83,64 +148,67 @@ count_arg(const char *opt, const char *arg)
 	errno = 0;
 	v = strtoull(arg, &end, 10);
 	if (*arg < '0' || *arg > '9' || *end != '\0' || errno == ERANGE ||
-	    v == 0 || v > SIZE_MAX / 2)
+	    (v == 0 && !zero_ok) || v > SIZE_MAX / 2)
 		mfm_usage_error("%s: invalid count '%s'", opt, arg);
 	return (size_t)v;
 }
 
-static void
-metric_file(const char *path, struct run *run)
-{
-	struct mfm_metric_acc *acc;
-	struct mfm_reader r;
-	struct mfm_json j;
-	struct mfm_err err;
-	double score;
-	int t, label, created;
+static const char *const default_metrics[] = {
+	"auc,precision,recall,f1,accuracy,mse",
+	"mse,rmse,mae,r2",
+	"accuracy,precision_macro,recall_macro,f1_macro"
+};
 
-	mfm_json_init(&j);
-	mfm_cli_open(&r, path);
-	while (mfm_cli_next(&r, &j)) {
-		if (mfm_json_member(&j, 0, "_mfm", 4) >= 0)
-			continue;
-		t = mfm_json_get(&j, 0, &run->score);
-		if (mfm_json_type_of(&j, t) != MFM_JSON_NUMBER) {
-			mfm_cli_bad(&r, "field '%s' is not a number",
-			    run->score.text);
-			continue;
-		}
-		if (mfm_json_double(&j, t, &score) != 0) {
-			mfm_cli_bad(&r, "field '%s' is out of range",
-			    run->score.text);
-			continue;
-		}
-		t = mfm_json_get(&j, 0, &run->label);
-		if (mfm_metric_label(&run->labels, &j, t, run->label.text,
-		    &label, &err) != 0) {
-			mfm_cli_bad(&r, "%s", err.msg);
-			continue;
-		}
-		acc = mfm_group_get(&run->groups, &j, &run->window, run->by,
-		    run->nby, &created, &err);
-		if (acc == NULL) {
-			if (err.kind == MFM_ERR_LIMIT)
-				mfm_die("%s (--max-groups)", err.msg);
-			mfm_cli_bad(&r, "%s", err.msg);
-			continue;
-		}
-		if (created)
-			mfm_metric_acc_init(acc, run->threshold);
-		if (mfm_metric_acc_add(acc, score, label, &err) != 0) {
-			mfm_cli_bad(&r, "field '%s': %s", run->score.text,
-			    err.msg);
-			continue;
-		}
-		if (label != MFM_METRIC_UNLABELLED)
-			run->nlabelled++;
+static void
+metrics_arg(struct run *run, const char *list)
+{
+	const char *p = list, *e;
+	int m, k, seen[MFM_METRIC_COUNT] = { 0 };
+
+	run->nmetrics = 0;
+	if (strcmp(list, "all") == 0) {
+		for (m = 0; m < MFM_METRIC_COUNT; m++)
+			if (mfm_metric_applies(run->conf.task, m))
+				run->metrics[run->nmetrics++] = m;
+		return;
 	}
-	if (mfm_reader_close(&r, &err) != 0)
-		mfm_die_err(&err);
-	mfm_json_release(&j);
+	for (;;) {
+		e = strchr(p, ',');
+		if (e == NULL)
+			e = p + strlen(p);
+		m = mfm_metric_lookup(p, (size_t)(e - p));
+		k = (int)(e - p);
+		if (m < 0)
+			mfm_usage_error("--metrics: unknown metric '%.*s'",
+			    k, p);
+		if (!mfm_metric_applies(run->conf.task, m))
+			mfm_usage_error("--metrics: '%.*s' is not a %s metric",
+			    k, p, mfm_metric_task_name(run->conf.task));
+		if (seen[m]++)
+			mfm_usage_error("--metrics: '%.*s' named twice", k, p);
+		run->metrics[run->nmetrics++] = m;
+		if (*e == '\0')
+			break;
+		p = e + 1;
+	}
+}
+
+/* Append value t of j in canonical form: strings decoded and re-encoded. */
+static void
+put_class(struct run *run, struct mfm_buf *b, const struct mfm_json *j,
+    int t)
+{
+	const char *s;
+	size_t n;
+
+	mfm_buf_clear(b);
+	if (j->tok[t].type == MFM_JSON_STRING) {
+		s = mfm_json_str(j, t, &n, &run->str);
+		mfm_json_put_str(b, s, n);
+		return;
+	}
+	s = mfm_json_raw(j, t, &n);
+	mfm_buf_add(b, s, n);
 }
 
 /* Append "name": (after a comma unless first); names need no escapes. */
@@ -154,53 +222,482 @@ put_key(struct mfm_buf *b, const char *name, int comma)
 	mfm_buf_add(b, "\":", 2);
 }
 
-/* One metric record per window and group, in order. */
+/* Write the metric (or state) record of entry i. */
+static void
+emit(struct run *run, size_t i, int64_t revision)
+{
+	struct mfm_buf *b = &mfm_cli.out;
+	struct mfm_metric_result res;
+	struct cell *c = mfm_group_val(&run->groups, i);
+	const struct mfm_metric_value *v;
+	const char *s;
+	size_t n, k;
+	int m, nundef, nci;
+
+	mfm_buf_adds(b, "{\"window\":");
+	s = mfm_group_window(&run->groups, i, &n);
+	mfm_buf_add(b, s, n);
+	if (revision > 0) {
+		mfm_buf_adds(b, ",\"revision\":");
+		mfm_json_put_int64(b, revision);
+	}
+	mfm_buf_adds(b, ",\"group\":");
+	s = mfm_group_text(&run->groups, i, &n);
+	mfm_buf_add(b, s, n);
+	if (run->partial) {
+		mfm_buf_adds(b, ",\"state\":");
+		mfm_metric_acc_write_state(&c->acc, b, &run->scratch);
+		mfm_buf_addc(b, '}');
+		mfm_cli_emit();
+		return;
+	}
+	mfm_metric_acc_compute(&c->acc, &res, &run->scratch);
+	mfm_buf_adds(b, ",\"n\":");
+	mfm_json_put_int64(b, (int64_t)c->acc.n);
+	mfm_buf_adds(b, ",\"labelled\":");
+	mfm_json_put_int64(b, (int64_t)c->acc.labelled);
+	mfm_buf_adds(b, ",\"labels\":{\"coverage\":");
+	mfm_json_put_double(b, res.m[MFM_METRIC_LABEL_COVERAGE].v);
+	mfm_buf_adds(b, ",\"delay_p50\":");
+	mfm_json_put_double(b, res.m[MFM_METRIC_LABEL_DELAY_P50].v);
+	mfm_buf_adds(b, ",\"delay_p95\":");
+	mfm_json_put_double(b, res.m[MFM_METRIC_LABEL_DELAY_P95].v);
+	mfm_buf_adds(b, ",\"delay_max\":");
+	mfm_json_put_double(b, res.m[MFM_METRIC_LABEL_DELAY_MAX].v);
+	mfm_buf_adds(b, "},\"metrics\":{");
+	for (nundef = 0, nci = 0, k = 0; k < run->nmetrics; k++) {
+		v = &res.m[run->metrics[k]];
+		put_key(b, mfm_metric_name(run->metrics[k]), k > 0);
+		mfm_json_put_double(b, v->v);
+		nundef += v->undefined != NULL;
+		nci += !isnan(v->lo) && v->undefined == NULL;
+	}
+	mfm_buf_addc(b, '}');
+	if (nundef > 0) {
+		mfm_buf_adds(b, ",\"undefined\":{");
+		for (nundef = 0, k = 0; k < run->nmetrics; k++) {
+			m = run->metrics[k];
+			if (res.m[m].undefined == NULL)
+				continue;
+			put_key(b, mfm_metric_name(m), nundef++ > 0);
+			mfm_json_put_str(b, res.m[m].undefined,
+			    strlen(res.m[m].undefined));
+		}
+		mfm_buf_addc(b, '}');
+	}
+	if (nci > 0) {
+		mfm_buf_adds(b, ",\"ci\":{");
+		for (nci = 0, k = 0; k < run->nmetrics; k++) {
+			v = &res.m[run->metrics[k]];
+			if (isnan(v->lo) || v->undefined != NULL)
+				continue;
+			put_key(b, mfm_metric_name(run->metrics[k]), nci++ > 0);
+			mfm_buf_addc(b, '[');
+			mfm_json_put_double(b, v->lo);
+			mfm_buf_addc(b, ',');
+			mfm_json_put_double(b, v->hi);
+			mfm_buf_addc(b, ']');
+		}
+		mfm_buf_addc(b, '}');
+	}
+	mfm_buf_addc(b, '}');
+	mfm_cli_emit();
+}
+
+static void
+drop(struct run *run, size_t i)
+{
+	mfm_metric_acc_release(mfm_group_val(&run->groups, i));
+	mfm_group_remove(&run->groups, i);
+}
+
+static int
+window_is(const struct run *run, size_t i, const char *w, size_t wlen)
+{
+	const char *s;
+	size_t n;
+
+	s = mfm_group_window(&run->groups, i, &n);
+	return n == wlen && memcmp(s, w, n) == 0;
+}
+
+/* Drop every entry of window w; indices from the top, as removal moves. */
+static void
+drop_window(struct run *run, const char *w, size_t wlen)
+{
+	size_t i;
+
+	for (i = run->groups.n; i-- > 0;)
+		if (window_is(run, i, w, wlen))
+			drop(run, i);
+}
+
+/* Whether window w is one of the closed windows whose state is kept. */
+static int
+kept(const struct run *run, const char *w, size_t wlen)
+{
+	size_t i;
+
+	for (i = 0; i < run->nclosed; i++)
+		if (strlen(run->closed[i]) == wlen &&
+		    memcmp(run->closed[i], w, wlen) == 0)
+			return 1;
+	return 0;
+}
+
+static const struct mfm_group *cmp_groups;
+
+static int
+cmp_group_text(const void *pa, const void *pb)
+{
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb, an, bn;
+	const char *as = mfm_group_text(cmp_groups, a, &an);
+	const char *bs = mfm_group_text(cmp_groups, b, &bn);
+	int c = memcmp(as, bs, an < bn ? an : bn);
+
+	return c != 0 ? c : (an > bn) - (an < bn);
+}
+
+/*
+ * A window_closed control record for window w: write its groups in
+ * group order (unless written already and unchanged), then keep or
+ * drop its state.
+ */
+static void
+close_window(struct run *run, const char *w, size_t wlen, int64_t revision)
+{
+	struct cell *c;
+	size_t *idx, n = 0, i, k;
+
+	idx = mfm_xreallocarray(NULL, run->groups.n + 1, sizeof(*idx));
+	for (i = 0; i < run->groups.n; i++)
+		if (window_is(run, i, w, wlen))
+			idx[n++] = i;
+	cmp_groups = &run->groups;
+	qsort(idx, n, sizeof(*idx), cmp_group_text);
+	for (k = 0; k < n; k++) {
+		c = mfm_group_val(&run->groups, idx[k]);
+		if (revision > c->revision)
+			c->revision = revision;
+		if (!c->closed || c->dirty)
+			emit(run, idx[k], c->revision);
+		c->closed = 1;
+		c->dirty = 0;
+	}
+	free(idx);
+	if (n == 0)
+		return;
+	if (run->keep_closed == 0) {
+		drop_window(run, w, wlen);
+		return;
+	}
+	if (kept(run, w, wlen))
+		return;
+	if (run->nclosed == run->keep_closed) {
+		/* The oldest closed window goes, and its revisions with it. */
+		drop_window(run, run->closed[0], strlen(run->closed[0]));
+		free(run->closed[0]);
+		memmove(run->closed, run->closed + 1,
+		    (run->nclosed - 1) * sizeof(*run->closed));
+		run->nclosed--;
+	}
+	run->closed[run->nclosed++] = mfm_xmemdup(w, wlen);
+}
+
+/* A control record: act on window_closed, ignore any other. */
+static void
+control(struct run *run, const struct mfm_reader *r, const struct mfm_json *j)
+{
+	int c, t, w;
+	int64_t rev = 0;
+
+	c = mfm_json_member(j, 0, "_mfm", 4);
+	t = mfm_json_member(j, c, "type", 4);
+	if (mfm_json_type_of(j, t) != MFM_JSON_STRING ||
+	    !mfm_json_str_eq(j, t, "window_closed", 13))
+		return;
+	w = mfm_json_member(j, c, "window", 6);
+	if (mfm_json_type_of(j, w) != MFM_JSON_OBJECT) {
+		mfm_cli_bad(r, "window_closed without a window object");
+		return;
+	}
+	t = mfm_json_member(j, c, "revision", 8);
+	if (t >= 0 && (mfm_json_int64(j, t, &rev) != 0 || rev < 0)) {
+		mfm_cli_bad(r, "window_closed revision is not a count");
+		return;
+	}
+	mfm_buf_clear(&run->wkey);
+	mfm_group_put_window(&run->wkey, j, w);
+	close_window(run, run->wkey.p, run->wkey.len, rev);
+}
+
+/* The revision member of the record's window; 0 when none. */
+static int
+record_revision(const struct run *run, const struct mfm_json *j,
+    int64_t *rev)
+{
+	int t;
+
+	*rev = 0;
+	t = mfm_json_member(j, mfm_json_get(j, 0, &run->window),
+	    "revision", 8);
+	if (t < 0)
+		return 0;
+	return mfm_json_int64(j, t, rev) != 0 || *rev < 0 ? -1 : 0;
+}
+
+/*
+ * The cell c of a record whose window has revision rev, set up if
+ * created; NULL (reported, and the new entry removed) when the record
+ * revises a window whose state was dropped.  A record for a closed
+ * window makes it due to be written again.
+ */
+static struct cell *
+cell_of(struct run *run, const struct mfm_reader *r, int64_t rev,
+    struct cell *c, int created)
+{
+	const char *w;
+	size_t i, n;
+
+	if (created && rev > 0 && !run->merge) {
+		/*
+		 * A group new to a revised window: fine if the window's state
+		 * is kept (the group is written at its next close), an error
+		 * if it was dropped, since the revision cannot be computed.
+		 */
+		for (i = run->groups.n; i-- > 0;)
+			if (mfm_group_val(&run->groups, i) == c)
+				break;
+		w = mfm_group_window(&run->groups, i, &n);
+		if (!kept(run, w, n)) {
+			mfm_group_remove(&run->groups, i);
+			mfm_cli_bad(r, "revision %" PRId64 " of a window no "
+			    "longer kept (--keep-closed)", rev);
+			return NULL;
+		}
+		c->closed = 1;
+	}
+	if (created)
+		mfm_metric_acc_init_conf(&c->acc, &run->conf);
+	if (c->closed)
+		c->dirty = 1;
+	if (rev > c->revision)
+		c->revision = rev;
+	return c;
+}
+
+static void
+group_error(const struct mfm_reader *r, const struct mfm_err *err)
+{
+	if (err->kind == MFM_ERR_LIMIT)
+		mfm_die("%s (--max-groups)", err->msg);
+	mfm_cli_bad(r, "%s", err->msg);
+}
+
+/* Read the record's values and count it; bad values are reported. */
+static void
+count(struct run *run, const struct mfm_reader *r, const struct mfm_json *j)
+{
+	struct mfm_err err;
+	struct cell *c;
+	double score = 0, y = 0, w = 1, delay = 0;
+	int t, label = MFM_METRIC_UNLABELLED, has_y, has_delay = 0, created;
+	int64_t rev;
+	enum mfm_metric_task task = run->conf.task;
+
+	t = mfm_json_get(j, 0, &run->score);
+	if (task == MFM_METRIC_MULTICLASS) {
+		switch (mfm_json_type_of(j, t)) {
+		case MFM_JSON_STRING:
+		case MFM_JSON_NUMBER:
+		case MFM_JSON_TRUE:
+		case MFM_JSON_FALSE:
+			put_class(run, &run->ptext, j, t);
+			break;
+		default:
+			mfm_cli_bad(r, "field '%s' is not a class",
+			    run->score.text);
+			return;
+		}
+	} else if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER) {
+		mfm_cli_bad(r, "field '%s' is not a number", run->score.text);
+		return;
+	} else if (mfm_json_double(j, t, &score) != 0) {
+		mfm_cli_bad(r, "field '%s' is out of range", run->score.text);
+		return;
+	}
+	t = mfm_json_get(j, 0, &run->label);
+	has_y = t >= 0 && mfm_json_type_of(j, t) != MFM_JSON_NULL;
+	if (task == MFM_METRIC_BINARY) {
+		if (mfm_metric_label(&run->labels, j, t, run->label.text,
+		    &label, &err) != 0) {
+			mfm_cli_bad(r, "%s", err.msg);
+			return;
+		}
+	} else if (has_y && task == MFM_METRIC_REGRESSION) {
+		if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER ||
+		    mfm_json_double(j, t, &y) != 0) {
+			mfm_cli_bad(r, "field '%s' is not a number",
+			    run->label.text);
+			return;
+		}
+	} else if (has_y) {
+		switch (mfm_json_type_of(j, t)) {
+		case MFM_JSON_STRING:
+		case MFM_JSON_NUMBER:
+		case MFM_JSON_TRUE:
+		case MFM_JSON_FALSE:
+			put_class(run, &run->ytext, j, t);
+			break;
+		default:
+			mfm_cli_bad(r, "field '%s' is not a class",
+			    run->label.text);
+			return;
+		}
+	}
+	if (run->has_weight) {
+		t = mfm_json_get(j, 0, &run->weight);
+		if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER ||
+		    mfm_json_double(j, t, &w) != 0 || !(w >= 0)) {
+			mfm_cli_bad(r, "field '%s' is not a number >= 0",
+			    run->weight.text);
+			return;
+		}
+	}
+	t = mfm_json_get(j, 0, &run->delay);
+	if (has_y && t >= 0 && mfm_json_type_of(j, t) != MFM_JSON_NULL) {
+		if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER ||
+		    mfm_json_double(j, t, &delay) != 0) {
+			mfm_cli_bad(r, "field '%s' is not a number",
+			    run->delay.text);
+			return;
+		}
+		has_delay = 1;
+	}
+	if (record_revision(run, j, &rev) != 0) {
+		mfm_cli_bad(r, "field '%s.revision' is not a count",
+		    run->window.text);
+		return;
+	}
+	c = mfm_group_get(&run->groups, j, &run->window, run->by, run->nby,
+	    &created, &err);
+	if (c == NULL) {
+		group_error(r, &err);
+		return;
+	}
+	if ((c = cell_of(run, r, rev, c, created)) == NULL)
+		return;
+	switch (task) {
+	case MFM_METRIC_BINARY:
+		t = mfm_metric_acc_addw(&c->acc, score, label, w, &err);
+		break;
+	case MFM_METRIC_REGRESSION:
+		t = mfm_metric_acc_add_reg(&c->acc, score, y, has_y, w, &err);
+		break;
+	default:
+		t = mfm_metric_acc_add_mc(&c->acc, run->ptext.p,
+		    run->ptext.len, has_y ? run->ytext.p : NULL,
+		    run->ytext.len, w, &err);
+	}
+	if (t != 0) {
+		if (err.kind == MFM_ERR_LIMIT)
+			mfm_die("%s (--max-classes)", err.msg);
+		mfm_cli_bad(r, "field '%s': %s", run->score.text, err.msg);
+		return;
+	}
+	if (has_y) {
+		run->nlabelled++;
+		if (has_delay)
+			mfm_metric_acc_add_delay(&c->acc, delay);
+	}
+}
+
+/* A --partial state record: merge it into its window and group. */
+static void
+merge_state(struct run *run, const struct mfm_reader *r,
+    const struct mfm_json *j)
+{
+	struct mfm_err err;
+	struct cell *c;
+	const char *g;
+	size_t glen;
+	int64_t rev = 0;
+	int t, created;
+
+	t = mfm_json_member(j, 0, "group", 5);
+	if (mfm_json_type_of(j, t) != MFM_JSON_OBJECT) {
+		mfm_cli_bad(r, "state record without a group object");
+		return;
+	}
+	g = mfm_json_raw(j, t, &glen);
+	t = mfm_json_member(j, 0, "revision", 8);
+	if (t >= 0 && (mfm_json_int64(j, t, &rev) != 0 || rev < 0)) {
+		mfm_cli_bad(r, "field 'revision' is not a count");
+		return;
+	}
+	t = mfm_json_member(j, 0, "window", 6);
+	mfm_buf_clear(&run->wkey);
+	mfm_group_put_window(&run->wkey, j, t);
+	c = mfm_group_get_key(&run->groups, run->wkey.p, run->wkey.len, g,
+	    glen, &created, &err);
+	if (c == NULL) {
+		group_error(r, &err);
+		return;
+	}
+	c = cell_of(run, r, rev, c, created);
+	t = mfm_json_member(j, 0, "state", 5);
+	if (mfm_metric_acc_read_state(&c->acc, j, t, &err) != 0)
+		mfm_cli_bad(r, "%s", err.msg);
+}
+
+static void
+metric_file(const char *path, struct run *run)
+{
+	struct mfm_reader r;
+	struct mfm_json j;
+	struct mfm_err err;
+
+	mfm_json_init(&j);
+	mfm_cli_open(&r, path);
+	while (mfm_cli_next(&r, &j)) {
+		if (mfm_json_member(&j, 0, "_mfm", 4) >= 0)
+			control(run, &r, &j);
+		else if (run->merge)
+			merge_state(run, &r, &j);
+		else
+			count(run, &r, &j);
+	}
+	if (mfm_reader_close(&r, &err) != 0)
+		mfm_die_err(&err);
+	mfm_json_release(&j);
+}
+
+/* End of input: every window not yet written, or changed since. */
 static void
 emit_all(struct run *run)
 {
-	struct mfm_buf *b = &mfm_cli.out, scratch = MFM_BUF_INIT;
-	struct mfm_metric_result res;
-	struct mfm_metric_acc *acc;
-	const char *s;
-	size_t i, n;
-	int m, nundef;
+	struct cell *c;
+	size_t i;
 
 	mfm_group_sort(&run->groups);
 	for (i = 0; i < run->groups.n; i++) {
-		acc = mfm_group_val(&run->groups, i);
-		mfm_metric_acc_compute(acc, &res, &scratch);
-		mfm_buf_adds(b, "{\"window\":");
-		s = mfm_group_window(&run->groups, i, &n);
-		mfm_buf_add(b, s, n);
-		mfm_buf_adds(b, ",\"group\":");
-		s = mfm_group_text(&run->groups, i, &n);
-		mfm_buf_add(b, s, n);
-		mfm_buf_adds(b, ",\"n\":");
-		mfm_json_put_int64(b, (int64_t)acc->n);
-		mfm_buf_adds(b, ",\"labelled\":");
-		mfm_json_put_int64(b, (int64_t)acc->labelled);
-		mfm_buf_adds(b, ",\"metrics\":{");
-		for (nundef = 0, m = 0; m < MFM_METRIC_COUNT; m++) {
-			put_key(b, mfm_metric_name(m), m > 0);
-			mfm_json_put_double(b, res.m[m].v);
-			nundef += res.m[m].undefined != NULL;
-		}
-		mfm_buf_addc(b, '}');
-		if (nundef > 0) {
-			mfm_buf_adds(b, ",\"undefined\":{");
-			for (nundef = 0, m = 0; m < MFM_METRIC_COUNT; m++) {
-				if (res.m[m].undefined == NULL)
-					continue;
-				put_key(b, mfm_metric_name(m), nundef++ > 0);
-				mfm_json_put_str(b, res.m[m].undefined,
-				    strlen(res.m[m].undefined));
-			}
-			mfm_buf_addc(b, '}');
-		}
-		mfm_buf_addc(b, '}');
-		mfm_cli_emit();
+		c = mfm_group_val(&run->groups, i);
+		if (!c->closed || c->dirty)
+			emit(run, i, c->revision);
 	}
-	mfm_buf_release(&scratch);
+}
+
+static void
+min_support_cfg(struct run *run, const struct mfm_cfg_node *n)
+{
+	struct mfm_err err;
+	double v = mfm_cli_cfg_double(n, 0);
+
+	if (!(v >= 0 && v <= 1e15 && v == floor(v))) {
+		mfm_cfg_err(n, &err, "min_support: not a count");
+		mfm_cli_config_die(&err);
+	}
+	run->conf.min_support = (uint64_t)v;
 }
 
 int
@@ -208,13 +705,16 @@ main(int argc, char **argv)
 {
 	const struct mfm_cfg_node *sec;
 	const char *score_s = NULL, *label_s = NULL, *window_s = NULL;
-	const char *by_s = NULL, *positive = NULL;
-	int threshold_set = 0;
+	const char *by_s = NULL, *positive = NULL, *task_s = NULL;
+	const char *weight_s = NULL, *delay_s = NULL, *metrics_s = NULL;
+	int threshold_set = 0, beta_set = 0, support_set = 0, task;
 	size_t max_groups = MFM_GROUP_MAX_DEFAULT, i;
 	struct run run;
 	int ch;
 
 	memset(&run, 0, sizeof(run));
+	mfm_metric_conf_init(&run.conf);
+	run.keep_closed = 16;
 	mfm_cli_init("mfm-metric", usage);
 	while ((ch = getopt_long(argc, argv, MFM_CLI_SHORT, longopts,
 	    NULL)) != -1) {
@@ -226,7 +726,8 @@ main(int argc, char **argv)
 			label_s = optarg;
 			break;
 		case OPT_THRESHOLD:
-			run.threshold = mfm_cli_double("--threshold", optarg);
+			run.conf.threshold = mfm_cli_double("--threshold",
+			    optarg);
 			threshold_set = 1;
 			break;
 		case OPT_BY:
@@ -239,7 +740,54 @@ main(int argc, char **argv)
 			positive = optarg;
 			break;
 		case OPT_MAX_GROUPS:
-			max_groups = count_arg("--max-groups", optarg);
+			max_groups = count_arg("--max-groups", optarg, 0);
+			break;
+		case OPT_TASK:
+			task_s = optarg;
+			break;
+		case OPT_WEIGHT:
+			weight_s = optarg;
+			break;
+		case OPT_DELAY:
+			delay_s = optarg;
+			break;
+		case OPT_METRICS:
+			metrics_s = optarg;
+			break;
+		case OPT_BETA:
+			run.conf.beta = mfm_cli_double("--beta", optarg);
+			beta_set = 1;
+			break;
+		case OPT_MIN_SUPPORT:
+			run.conf.min_support = count_arg("--min-support",
+			    optarg, 1);
+			support_set = 1;
+			break;
+		case OPT_CI:
+			run.conf.ci = 1;
+			break;
+		case OPT_PARTIAL:
+			run.partial = 1;
+			break;
+		case OPT_MERGE:
+			run.merge = 1;
+			break;
+		case OPT_KEEP_CLOSED:
+			run.keep_closed = count_arg("--keep-closed", optarg, 1);
+			if (run.keep_closed > 1000000)
+				mfm_usage_error(
+				    "--keep-closed: at most 1000000");
+			break;
+		case OPT_BOOTSTRAP:
+			i = count_arg("--bootstrap", optarg, 0);
+			if (i > 100000)
+				mfm_usage_error("--bootstrap: at most 100000");
+			run.conf.bootstrap = (unsigned)i;
+			run.conf.ci = 1;
+			break;
+		case OPT_MAX_CLASSES:
+			run.conf.max_classes = count_arg("--max-classes",
+			    optarg, 0);
 			break;
 		default:
 			mfm_cli_option(ch, optarg);
@@ -260,21 +808,53 @@ main(int argc, char **argv)
 	if (positive == NULL)
 		positive = mfm_cli_cfg_str(mfm_cfg_get(sec, "positive"),
 		    NULL);
+	if (task_s == NULL)
+		task_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "task"), "binary");
+	if (weight_s == NULL)
+		weight_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "weight"), NULL);
+	if (delay_s == NULL)
+		delay_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "delay"),
+		    "label_delay_s");
+	if (metrics_s == NULL)
+		metrics_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "metrics"),
+		    NULL);
 	if (!threshold_set)
-		run.threshold = mfm_cli_cfg_double(mfm_cfg_get(sec,
+		run.conf.threshold = mfm_cli_cfg_double(mfm_cfg_get(sec,
 		    "threshold"), 0.5);
+	if (!beta_set)
+		run.conf.beta = mfm_cli_cfg_double(mfm_cfg_get(sec, "beta"),
+		    1);
+	if (!support_set)
+		min_support_cfg(&run, mfm_cfg_get(sec, "min_support"));
+	if (!(run.conf.beta > 0) || !isfinite(run.conf.beta))
+		mfm_usage_error("--beta: must be a positive number");
+	if ((task = mfm_metric_task_lookup(task_s)) < 0)
+		mfm_usage_error("--task: unknown task '%s'", task_s);
+	run.conf.task = task;
+	if (run.conf.bootstrap > 0 && task != MFM_METRIC_BINARY)
+		mfm_usage_error("--bootstrap: only for --task binary");
+	metrics_arg(&run, metrics_s != NULL ? metrics_s :
+	    default_metrics[task]);
 	mfm_cli_path("--score", score_s, &run.score);
 	mfm_cli_path("--label", label_s, &run.label);
 	mfm_cli_path("--window", window_s, &run.window);
+	mfm_cli_path("--delay", delay_s, &run.delay);
+	if (weight_s != NULL) {
+		mfm_cli_path("--weight", weight_s, &run.weight);
+		run.has_weight = 1;
+	}
 	if (by_s != NULL)
 		mfm_cli_paths("--by", by_s, &run.by, &run.nby);
 	else
 		mfm_cli_cfg_paths(mfm_cfg_get(sec, "by"), &run.by, &run.nby);
 	if (positive != NULL && *positive == '\0')
 		mfm_usage_error("--positive: empty value");
+	if (positive != NULL && task != MFM_METRIC_BINARY)
+		mfm_usage_error("--positive: only for --task binary");
 	mfm_metric_labels_init(&run.labels, positive);
-	mfm_group_init(&run.groups, sizeof(struct mfm_metric_acc),
-	    max_groups);
+	mfm_group_init(&run.groups, sizeof(struct cell), max_groups);
+	run.closed = mfm_xreallocarray(NULL, run.keep_closed + 1,
+	    sizeof(*run.closed));
 
 	if (argc == 0)
 		metric_file("-", &run);
@@ -289,11 +869,22 @@ main(int argc, char **argv)
 	for (i = 0; i < run.groups.n; i++)
 		mfm_metric_acc_release(mfm_group_val(&run.groups, i));
 	mfm_group_release(&run.groups);
+	for (i = 0; i < run.nclosed; i++)
+		free(run.closed[i]);
+	free(run.closed);
 	for (i = 0; i < run.nby; i++)
 		mfm_json_path_release(&run.by[i]);
 	free(run.by);
+	mfm_buf_release(&run.wkey);
+	mfm_buf_release(&run.scratch);
+	mfm_buf_release(&run.ptext);
+	mfm_buf_release(&run.ytext);
+	mfm_buf_release(&run.str);
 	mfm_json_path_release(&run.score);
 	mfm_json_path_release(&run.label);
 	mfm_json_path_release(&run.window);
+	mfm_json_path_release(&run.delay);
+	if (run.has_weight)
+		mfm_json_path_release(&run.weight);
 	return mfm_cli_finish(0);
 }

@@ -91,66 +91,77 @@ index_build(struct mfm_group *g, size_t cap)
 	}
 }
 
-/* Sort class and start time of a new entry's window. */
+/* Sort class and start time of a new entry's window, from its key. */
 static void
-window_start(struct mfm_group *g, struct mfm_group_entry *e,
-    const struct mfm_json *j, int w)
+window_start(struct mfm_group *g, struct mfm_group_entry *e)
 {
 	struct mfm_err err;
+	struct mfm_json j;
 	const char *s;
 	size_t n;
 	int t;
 
-	e->wclass = 2;
-	t = mfm_json_member(j, w, "start", 5);
-	if (mfm_json_type_of(j, t) != MFM_JSON_STRING)
+	e->wclass = 0;
+	if (e->wlen == 4 && memcmp(e->key, "null", 4) == 0)
 		return;
-	s = mfm_json_str(j, t, &n, &g->str);
-	if (mfm_tm_parse_rfc3339(s, n, &e->start, &err) == 0)
-		e->wclass = 1;
+	e->wclass = 2;
+	mfm_json_init(&j);
+	if (mfm_json_parse(&j, e->key, e->wlen, &err) == 0 &&
+	    mfm_json_type_of(&j, 0) == MFM_JSON_OBJECT) {
+		t = mfm_json_member(&j, 0, "start", 5);
+		if (mfm_json_type_of(&j, t) == MFM_JSON_STRING) {
+			s = mfm_json_str(&j, t, &n, &g->str);
+			if (mfm_tm_parse_rfc3339(s, n, &e->start, &err) == 0)
+				e->wclass = 1;
+		}
+	}
+	mfm_json_release(&j);
 }
 
-void *
-mfm_group_get(struct mfm_group *g, const struct mfm_json *j,
-    const struct mfm_json_path *window, const struct mfm_json_path *by,
-    size_t nby, int *created, struct mfm_err *err)
+void
+mfm_group_put_window(struct mfm_buf *b, const struct mfm_json *j, int t)
+{
+	const char *s;
+	size_t n;
+	int k, first = 1;
+
+	if (mfm_json_type_of(j, t) != MFM_JSON_OBJECT) {
+		mfm_buf_add(b, "null", 4);
+		return;
+	}
+	/*
+	 * Rebuilt member by member, so that a revised window
+	 * ({"start":..,"end":..,"revision":2}) is the same window.
+	 */
+	mfm_buf_addc(b, '{');
+	for (k = mfm_json_first(j, t); k >= 0; k = mfm_json_next(j, t, k)) {
+		if (mfm_json_str_eq(j, k, "revision", 8))
+			continue;
+		if (!first)
+			mfm_buf_addc(b, ',');
+		first = 0;
+		s = mfm_json_raw(j, k, &n);
+		mfm_buf_add(b, s, n);
+		mfm_buf_addc(b, ':');
+		s = mfm_json_raw(j, k + 1, &n);
+		mfm_buf_add(b, s, n);
+	}
+	mfm_buf_addc(b, '}');
+}
+
+/* The entry keyed by g->key (window part wlen bytes), made if new. */
+static void *
+lookup(struct mfm_group *g, size_t wlen, int *created, struct mfm_err *err)
 {
 	struct mfm_group_entry *e;
-	size_t i, h, mask, wlen, hash;
-	int w;
+	size_t h, mask, hash;
 
 	*created = 0;
 	if (g->sorted) {
-		/* Sorting moved the entries under the index. */
-		index_build(g, g->cap);
+		/* Sorting or removing moved the entries under the index. */
+		index_build(g, g->cap ? g->cap : 64);
 		g->sorted = 0;
 	}
-	w = mfm_json_get(j, 0, window);
-	switch (mfm_json_type_of(j, w)) {
-	case MFM_JSON_NONE:
-	case MFM_JSON_NULL:
-		w = -1;
-		break;
-	case MFM_JSON_OBJECT:
-		break;
-	default:
-		mfm_err_set(err, MFM_ERR_DATA, "field '%s' is not an object",
-		    window->text);
-		return NULL;
-	}
-	mfm_buf_clear(&g->key);
-	put_value(g, j, w);
-	wlen = g->key.len;
-	mfm_buf_addc(&g->key, '{');
-	for (i = 0; i < nby; i++) {
-		if (i > 0)
-			mfm_buf_addc(&g->key, ',');
-		mfm_json_put_str(&g->key, by[i].text, strlen(by[i].text));
-		mfm_buf_addc(&g->key, ':');
-		put_value(g, j, mfm_json_get(j, 0, &by[i]));
-	}
-	mfm_buf_addc(&g->key, '}');
-
 	hash = hash_bytes(g->key.p, g->key.len);
 	if (g->cap > 0) {
 		mask = g->cap - 1;
@@ -178,8 +189,7 @@ mfm_group_get(struct mfm_group *g, const struct mfm_json *j,
 	e->wlen = wlen;
 	e->hash = hash;
 	e->val = mfm_xcalloc(1, g->valsize ? g->valsize : 1);
-	if (w >= 0)
-		window_start(g, e, j, w);
+	window_start(g, e);
 	/* Keep the index at most half full. */
 	if (g->n * 2 > g->cap)
 		index_build(g, g->cap ? g->cap * 2 : 64);
@@ -191,6 +201,62 @@ mfm_group_get(struct mfm_group *g, const struct mfm_json *j,
 	}
 	*created = 1;
 	return e->val;
+}
+
+void *
+mfm_group_get_key(struct mfm_group *g, const char *window, size_t wlen,
+    const char *group, size_t glen, int *created, struct mfm_err *err)
+{
+	mfm_buf_clear(&g->key);
+	mfm_buf_add(&g->key, window, wlen);
+	mfm_buf_add(&g->key, group, glen);
+	return lookup(g, wlen, created, err);
+}
+
+void
+mfm_group_remove(struct mfm_group *g, size_t i)
+{
+	free(g->ent[i].key);
+	free(g->ent[i].val);
+	g->ent[i] = g->ent[--g->n];
+	g->sorted = 1;
+}
+
+void *
+mfm_group_get(struct mfm_group *g, const struct mfm_json *j,
+    const struct mfm_json_path *window, const struct mfm_json_path *by,
+    size_t nby, int *created, struct mfm_err *err)
+{
+	size_t i, wlen;
+	int w;
+
+	*created = 0;
+	w = mfm_json_get(j, 0, window);
+	switch (mfm_json_type_of(j, w)) {
+	case MFM_JSON_NONE:
+	case MFM_JSON_NULL:
+		w = -1;
+		break;
+	case MFM_JSON_OBJECT:
+		break;
+	default:
+		mfm_err_set(err, MFM_ERR_DATA, "field '%s' is not an object",
+		    window->text);
+		return NULL;
+	}
+	mfm_buf_clear(&g->key);
+	mfm_group_put_window(&g->key, j, w);
+	wlen = g->key.len;
+	mfm_buf_addc(&g->key, '{');
+	for (i = 0; i < nby; i++) {
+		if (i > 0)
+			mfm_buf_addc(&g->key, ',');
+		mfm_json_put_str(&g->key, by[i].text, strlen(by[i].text));
+		mfm_buf_addc(&g->key, ':');
+		put_value(g, j, mfm_json_get(j, 0, &by[i]));
+	}
+	mfm_buf_addc(&g->key, '}');
+	return lookup(g, wlen, created, err);
 }
 
 static int

@@ -2,8 +2,9 @@
  * Records grouped by window and by the values of some fields: the table
  * that mfm-metric keeps one accumulator per entry of.
  *
- * The key of a record is its window value (the raw bytes of the window
- * object, or null when the record has none) and its group, a JSON object
+ * The key of a record is its window value (the window object's members
+ * as written, less a "revision" member, or null when the record has
+ * none) and its group, a JSON object
  * built from the --by paths as written and the raw values of those
  * fields (null when missing).  Strings written with escapes are decoded
  * and written back in mfm's own form, so "caf\u00e9" and "café" are one
@@ -63,6 +64,29 @@ void mfm_group_release(struct mfm_group *g);
 void *mfm_group_get(struct mfm_group *g, const struct mfm_json *j,
     const struct mfm_json_path *window, const struct mfm_json_path *by,
     size_t nby, int *created, struct mfm_err *err);
+
+/*
+ * The same for a key given as bytes: a window as mfm_group_put_window
+ * writes it, and a group object's JSON text.
+ */
+void *mfm_group_get_key(struct mfm_group *g, const char *window,
+    size_t wlen, const char *group, size_t glen, int *created,
+    struct mfm_err *err);
+
+/*
+ * Append the window object at token t of j (t < 0 or not an object:
+ * "null") as entries are keyed by it: its members as written, without
+ * white space between them and without a "revision" member, so a revised
+ * window is the same window.
+ */
+void mfm_group_put_window(struct mfm_buf *b, const struct mfm_json *j,
+    int t);
+
+/*
+ * Remove entry i, freeing its key and value block (release what the
+ * block holds first).  The last entry takes its number.
+ */
+void mfm_group_remove(struct mfm_group *g, size_t i);
 
 /*
  * Order the entries for output: by window start (no window first, then

@@ -207,6 +207,48 @@ START_TEST(test_many)
 }
 END_TEST
 
+START_TEST(test_revision)
+{
+	struct fixture f;
+	int *v, *w, created;
+	size_t i;
+
+	setup(&f, 0);
+	/* A revised window is the same window; spacing does not matter. */
+	v = get(&f, "{\"window\":{\"start\":\"a\",\"end\":\"b\"}}", 0,
+	    &created);
+	ck_assert_int_eq(created, 1);
+	*v = 7;
+	w = get(&f, "{\"window\":{ \"start\" : \"a\",\"revision\":3,"
+	    "\"end\":\"b\" }}", 0, &created);
+	ck_assert_int_eq(created, 0);
+	ck_assert_ptr_eq(v, w);
+	ck_entry(&f, 0, "{\"start\":\"a\",\"end\":\"b\"}", "{}");
+	/* The same entry by its key bytes. */
+	w = mfm_group_get_key(&f.g, "{\"start\":\"a\",\"end\":\"b\"}", 23,
+	    "{}", 2, &created, &f.err);
+	ck_assert_ptr_eq(v, w);
+	ck_assert_int_eq(created, 0);
+	/* Removal: the entry goes, the others stay findable. */
+	get(&f, "{\"window\":{\"start\":\"c\"}}", 0, &created);
+	get(&f, "{\"window\":null}", 0, &created);
+	ck_assert_uint_eq(f.g.n, 3);
+	for (i = 0; i < f.g.n; i++)
+		if (mfm_group_val(&f.g, i) == v)
+			mfm_group_remove(&f.g, i);
+	ck_assert_uint_eq(f.g.n, 2);
+	get(&f, "{\"window\":{\"start\":\"c\"}}", 0, &created);
+	ck_assert_int_eq(created, 0);
+	get(&f, "{}", 0, &created);
+	ck_assert_int_eq(created, 0);
+	v = get(&f, "{\"window\":{\"start\":\"a\",\"end\":\"b\"}}", 0,
+	    &created);
+	ck_assert_int_eq(created, 1);
+	ck_assert_int_eq(*v, 0);
+	teardown(&f);
+}
+END_TEST
+
 Suite *suite_group(void);
 
 Suite *
@@ -220,6 +262,7 @@ suite_group(void)
 	tcase_add_test(tc, test_cap);
 	tcase_add_test(tc, test_sort);
 	tcase_add_test(tc, test_many);
+	tcase_add_test(tc, test_revision);
 	suite_add_tcase(s, tc);
 	return s;
 }

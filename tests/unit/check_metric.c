@@ -110,7 +110,7 @@ START_TEST(test_auc_zero_sign)
 	ck_assert_double_eq_tol(auc_of(s, y, 2), 0.5, 1e-15);
 	mfm_metric_acc_init(&a, 0.5);
 	fill(&a, s, y, 2);
-	ck_assert_uint_eq(a.used, 1);
+	ck_assert_uint_eq(a.scores.used, 1);
 	mfm_metric_acc_release(&a);
 }
 END_TEST
@@ -180,9 +180,9 @@ START_TEST(test_table_growth)
 	for (i = 0; i < n; i++)
 		ck_assert_int_eq(mfm_metric_acc_add(&a, (double)i / n,
 		    (int)(i % 2), &err), 0);
-	ck_assert_uint_eq(a.used, n);
-	ck_assert_uint_ge(a.cap, n);
-	ck_assert_uint_eq(a.cap & (a.cap - 1), 0);
+	ck_assert_uint_eq(a.scores.used, n);
+	ck_assert_uint_ge(a.scores.cap, n);
+	ck_assert_uint_eq(a.scores.cap & (a.scores.cap - 1), 0);
 	ck_assert_uint_eq(a.n, 2 * n);
 	ck_assert_double_eq_tol(mfm_metric_acc_auc(&a, &scratch),
 	    (double)(m + 1) / (2.0 * m), 1e-15);
@@ -227,7 +227,7 @@ START_TEST(test_nonfinite)
 	ck_assert_int_eq(mfm_metric_acc_add(&a, INFINITY, 0, &err), -1);
 	ck_assert_int_eq(mfm_metric_acc_add(&a, -INFINITY, -1, &err), -1);
 	ck_assert_uint_eq(a.n, 0);
-	ck_assert_uint_eq(a.used, 0);
+	ck_assert_uint_eq(a.scores.used, 0);
 	mfm_metric_acc_release(&a);
 }
 END_TEST
@@ -300,10 +300,10 @@ START_TEST(test_undefined)
 
 	/* No labels: one reason for everything. */
 	compute(s, none, 3, 0.5, &r);
-	for (m = 0; m < MFM_METRIC_COUNT; m++)
+	for (m = 0; m <= MFM_METRIC_PREVALENCE; m++)
 		ck_undefined(&r, m, "no labels");
 	compute(s, none, 0, 0.5, &r);
-	for (m = 0; m < MFM_METRIC_COUNT; m++)
+	for (m = 0; m <= MFM_METRIC_PREVALENCE; m++)
 		ck_undefined(&r, m, "no labels");
 }
 END_TEST
@@ -353,11 +353,12 @@ START_TEST(test_merge)
 	ck_assert_int_eq(mfm_metric_acc_merge(&part[0], &part[2], &err), 0);
 	ck_assert_uint_eq(part[0].n, all.n);
 	ck_assert_uint_eq(part[0].labelled, all.labelled);
-	ck_assert_uint_eq(part[0].used, all.used);
+	ck_assert_uint_eq(part[0].scores.used, all.scores.used);
 	mfm_metric_acc_compute(&all, &ra, &scratch);
 	mfm_metric_acc_compute(&part[0], &rm, &scratch);
+	/* From the same sorted table: equal bit for bit, nulls included. */
 	for (m = 0; m < MFM_METRIC_COUNT; m++)
-		ck_assert_double_eq_tol(rm.m[m].v, ra.m[m].v, 1e-15);
+		ck_assert_mem_eq(&rm.m[m].v, &ra.m[m].v, sizeof(double));
 
 	/* Counts at different thresholds do not add up. */
 	mfm_metric_acc_init(&other, 0.5);
@@ -366,7 +367,7 @@ START_TEST(test_merge)
 
 	mfm_metric_acc_clear(&all);
 	ck_assert_uint_eq(all.n, 0);
-	ck_assert_uint_eq(all.used, 0);
+	ck_assert_uint_eq(all.scores.used, 0);
 	mfm_metric_acc_add(&all, 0.3, 1, &err);
 	mfm_metric_acc_add(&all, 0.2, 0, &err);
 	ck_assert_double_eq(mfm_metric_acc_auc(&all, &scratch), 1);
@@ -465,6 +466,333 @@ START_TEST(test_labels_positive)
 }
 END_TEST
 
+START_TEST(test_lookup)
+{
+	ck_assert_int_eq(mfm_metric_lookup("pr_auc", 6), MFM_METRIC_PR_AUC);
+	ck_assert_int_eq(mfm_metric_lookup("f1_macro", 8),
+	    MFM_METRIC_F1_MACRO);
+	ck_assert_int_eq(mfm_metric_lookup("f1x", 2), MFM_METRIC_F1);
+	ck_assert_int_eq(mfm_metric_lookup("nope", 4), -1);
+	ck_assert(mfm_metric_applies(MFM_METRIC_BINARY, MFM_METRIC_MCC));
+	ck_assert(!mfm_metric_applies(MFM_METRIC_BINARY, MFM_METRIC_RMSE));
+	ck_assert(mfm_metric_applies(MFM_METRIC_REGRESSION, MFM_METRIC_MSE));
+	ck_assert(!mfm_metric_applies(MFM_METRIC_REGRESSION,
+	    MFM_METRIC_ACCURACY));
+	ck_assert(mfm_metric_applies(MFM_METRIC_MULTICLASS,
+	    MFM_METRIC_ACCURACY));
+	ck_assert(mfm_metric_applies(MFM_METRIC_MULTICLASS,
+	    MFM_METRIC_LABEL_DELAY_P95));
+	ck_assert_int_eq(mfm_metric_task_lookup("regression"),
+	    MFM_METRIC_REGRESSION);
+	ck_assert_int_eq(mfm_metric_task_lookup("ranking"), -1);
+}
+END_TEST
+
+START_TEST(test_xsum)
+{
+	static const double v[] = { 1e100, 1, -1e100, 0.1, 1e-30, -0.1,
+	    3.5, 1e16, -1e16, 2 };
+	struct mfm_metric_xsum a, b, c;
+	double x, y;
+	int i;
+
+	/* Exact whatever the order: forwards, backwards, interleaved. */
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	memset(&c, 0, sizeof(c));
+	for (i = 0; i < 10; i++) {
+		mfm_metric_xsum_add(&a, v[i]);
+		mfm_metric_xsum_add(&b, v[9 - i]);
+		mfm_metric_xsum_add(&c, v[(i * 3) % 10]);
+	}
+	x = mfm_metric_xsum_value(&a);
+	ck_assert_double_eq(x, 6.5 + 1e-30);
+	y = mfm_metric_xsum_value(&b);
+	ck_assert_mem_eq(&x, &y, sizeof(x));
+	y = mfm_metric_xsum_value(&c);
+	ck_assert_mem_eq(&x, &y, sizeof(x));
+	/* Correctly rounded, as math.fsum: ten times 0.1 is 1. */
+	memset(&a, 0, sizeof(a));
+	for (i = 0; i < 10; i++)
+		mfm_metric_xsum_add(&a, 0.1);
+	ck_assert_double_eq(mfm_metric_xsum_value(&a), 1.0);
+	memset(&a, 0, sizeof(a));
+	ck_assert_double_eq(mfm_metric_xsum_value(&a), 0);
+}
+END_TEST
+
+START_TEST(test_wilson)
+{
+	double lo, hi;
+
+	/* 8 of 10: the textbook Wilson interval. */
+	mfm_metric_wilson(8, 10, &lo, &hi);
+	ck_assert_double_eq_tol(lo, 0.4901624715366418, 1e-15);
+	ck_assert_double_eq_tol(hi, 0.9433178485456248, 1e-15);
+	mfm_metric_wilson(0, 5, &lo, &hi);
+	ck_assert_double_eq(lo, 0);
+	ck_assert(hi > 0 && hi < 1);
+	mfm_metric_wilson(5, 5, &lo, &hi);
+	ck_assert_double_eq(hi, 1);
+}
+END_TEST
+
+START_TEST(test_pr_auc_log_loss)
+{
+	/* sklearn: average_precision_score, log_loss. */
+	static const double s[] = { 0.1, 0.4, 0.35, 0.8 };
+	static const int y[] = { 0, 0, 1, 1 };
+	static const double s2[] = { 0.9, 0.1, 0.2, 0.65 };
+	static const int y2[] = { 1, 0, 0, 1 };
+	struct mfm_metric_result r;
+
+	compute(s, y, 4, 0.5, &r);
+	ck_defined(&r, MFM_METRIC_PR_AUC, 0.8333333333333333);
+	compute(s2, y2, 4, 0.5, &r);
+	ck_defined(&r, MFM_METRIC_LOG_LOSS, 0.21616187468057912);
+	ck_defined(&r, MFM_METRIC_SPECIFICITY, 1);
+	ck_defined(&r, MFM_METRIC_MCC, 1);
+	ck_defined(&r, MFM_METRIC_POSITIVE_RATE, 0.5);
+	/* A score outside [0, 1]: no log loss, no Brier score. */
+	compute((const double[]){ 1.5, 0.2 }, (const int[]){ 1, 0 }, 2, 0.5,
+	    &r);
+	ck_undefined(&r, MFM_METRIC_LOG_LOSS, "scores outside [0, 1]");
+	ck_undefined(&r, MFM_METRIC_BRIER, "scores outside [0, 1]");
+	ck_defined(&r, MFM_METRIC_MSE, 0.25 / 2 + 0.04 / 2);
+}
+END_TEST
+
+START_TEST(test_regression)
+{
+	struct mfm_metric_conf conf;
+	struct mfm_metric_acc a;
+	struct mfm_metric_result r;
+	struct mfm_buf scratch = MFM_BUF_INIT;
+	struct mfm_err err;
+	static const double y[] = { 3, -0.5, 2, 7 }, p[] = { 2.5, 0, 2, 8 };
+	int i;
+
+	mfm_metric_conf_init(&conf);
+	conf.task = MFM_METRIC_REGRESSION;
+	mfm_metric_acc_init_conf(&a, &conf);
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(mfm_metric_acc_add_reg(&a, p[i], y[i], 1, 1,
+		    &err), 0);
+	ck_assert_int_eq(mfm_metric_acc_add_reg(&a, 1, 0, 0, 1, &err), 0);
+	ck_assert_int_eq(mfm_metric_acc_add_reg(&a, 1e200, 0, 1, 1, &err),
+	    -1);
+	ck_assert_int_eq(mfm_metric_acc_add_reg(&a, NAN, 0, 1, 1, &err), -1);
+	ck_assert_uint_eq(a.n, 5);
+	ck_assert_uint_eq(a.labelled, 4);
+	mfm_metric_acc_compute(&a, &r, &scratch);
+	/* sklearn: r2_score, mean_absolute_percentage_error. */
+	ck_defined(&r, MFM_METRIC_R2, 0.9486081370449679);
+	ck_defined(&r, MFM_METRIC_MAPE, 0.3273809523809524);
+	ck_defined(&r, MFM_METRIC_MSE, 0.375);
+	ck_defined(&r, MFM_METRIC_MAX_ERROR, 1);
+	ck_defined(&r, MFM_METRIC_MEAN_ERROR, 0.25);
+	ck_undefined(&r, MFM_METRIC_MSLE, "negative values");
+	ck_undefined(&r, MFM_METRIC_AUC, "not computed");
+	mfm_metric_acc_release(&a);
+
+	/* Constant labels, one label: no r2. */
+	mfm_metric_acc_init_conf(&a, &conf);
+	mfm_metric_acc_add_reg(&a, 1, 4, 1, 1, &err);
+	mfm_metric_acc_compute(&a, &r, &scratch);
+	ck_undefined(&r, MFM_METRIC_R2, "fewer than two labels");
+	mfm_metric_acc_add_reg(&a, 2, 4, 1, 1, &err);
+	mfm_metric_acc_compute(&a, &r, &scratch);
+	ck_undefined(&r, MFM_METRIC_R2, "constant labels");
+	ck_defined(&r, MFM_METRIC_MSLE,
+	    (pow(log1p(1.0) - log1p(4.0), 2) + pow(log1p(2.0) - log1p(4.0), 2))
+	    / 2);
+	mfm_metric_acc_release(&a);
+	mfm_buf_release(&scratch);
+}
+END_TEST
+
+START_TEST(test_multiclass)
+{
+	static const char *const y[] = { "a", "b", "c", "a", "b", "c", "a" };
+	static const char *const p[] = { "a", "b", "b", "a", "c", "c", "c" };
+	struct mfm_metric_conf conf;
+	struct mfm_metric_acc a, b;
+	struct mfm_metric_result r;
+	struct mfm_buf scratch = MFM_BUF_INIT;
+	struct mfm_err err;
+	int i;
+
+	mfm_metric_conf_init(&conf);
+	conf.task = MFM_METRIC_MULTICLASS;
+	conf.max_classes = 3;
+	mfm_metric_acc_init_conf(&a, &conf);
+	mfm_metric_acc_init_conf(&b, &conf);
+	for (i = 0; i < 7; i++)
+		ck_assert_int_eq(mfm_metric_acc_add_mc(i < 3 ? &a : &b, p[i], 1,
+		    y[i], 1, 1, &err), 0);
+	ck_assert_int_eq(mfm_metric_acc_add_mc(&a, "z", 1, NULL, 0, 1, &err),
+	    0);
+	ck_assert_int_eq(mfm_metric_acc_merge(&a, &b, &err), 0);
+	ck_assert_uint_eq(a.n, 8);
+	mfm_metric_acc_compute(&a, &r, &scratch);
+	/* sklearn: f1_score, precision_score, recall_score. */
+	ck_defined(&r, MFM_METRIC_ACCURACY, 4.0 / 7);
+	ck_defined(&r, MFM_METRIC_F1_MACRO, 0.5666666666666668);
+	ck_defined(&r, MFM_METRIC_PRECISION_WEIGHTED, 0.6666666666666667);
+	ck_defined(&r, MFM_METRIC_RECALL_MACRO, 0.5555555555555555);
+	ck_defined(&r, MFM_METRIC_F1_MICRO, 4.0 / 7);
+	/* A fourth class passes the cap. */
+	ck_assert_int_eq(mfm_metric_acc_add_mc(&a, "d", 1, "a", 1, 1, &err),
+	    -1);
+	ck_assert_int_eq(err.kind, MFM_ERR_LIMIT);
+	mfm_metric_acc_release(&a);
+	mfm_metric_acc_release(&b);
+	mfm_buf_release(&scratch);
+}
+END_TEST
+
+START_TEST(test_delays)
+{
+	struct mfm_metric_acc a;
+	struct mfm_metric_result r;
+	struct mfm_buf scratch = MFM_BUF_INIT;
+	int i;
+
+	/* Nearest rank: p50 of 1..20 is the 10th, p95 the 19th. */
+	mfm_metric_acc_init(&a, 0.5);
+	mfm_metric_acc_compute(&a, &r, &scratch);
+	ck_undefined(&r, MFM_METRIC_LABEL_DELAY_P50, "no label delays");
+	for (i = 20; i >= 1; i--)
+		mfm_metric_acc_add_delay(&a, i);
+	mfm_metric_acc_compute(&a, &r, &scratch);
+	ck_defined(&r, MFM_METRIC_LABEL_DELAY_P50, 10);
+	ck_defined(&r, MFM_METRIC_LABEL_DELAY_P95, 19);
+	ck_defined(&r, MFM_METRIC_LABEL_DELAY_MAX, 20);
+	mfm_metric_acc_release(&a);
+	mfm_buf_release(&scratch);
+}
+END_TEST
+
+/* Write a's state, read it into a fresh b: equal results, bit for bit. */
+static void
+roundtrip(struct mfm_metric_acc *a, struct mfm_metric_acc *b)
+{
+	struct mfm_buf text = MFM_BUF_INIT, scratch = MFM_BUF_INIT;
+	struct mfm_metric_result ra, rb;
+	struct mfm_json j;
+	struct mfm_err err;
+	int m;
+
+	mfm_metric_acc_write_state(a, &text, &scratch);
+	mfm_json_init(&j);
+	ck_assert_int_eq(mfm_json_parse(&j, text.p, text.len, &err), 0);
+	ck_assert_int_eq(mfm_metric_acc_read_state(b, &j, 0, &err), 0);
+	mfm_metric_acc_compute(a, &ra, &scratch);
+	mfm_metric_acc_compute(b, &rb, &scratch);
+	for (m = 0; m < MFM_METRIC_COUNT; m++)
+		ck_assert_mem_eq(&ra.m[m].v, &rb.m[m].v, sizeof(double));
+	ck_assert_uint_eq(a->n, b->n);
+	mfm_json_release(&j);
+	mfm_buf_release(&text);
+	mfm_buf_release(&scratch);
+}
+
+START_TEST(test_state)
+{
+	struct mfm_metric_conf conf;
+	struct mfm_metric_acc a, b;
+	struct mfm_json j;
+	struct mfm_err err;
+	static const char bad[] = "{\"task\":\"binary\",\"threshold\":0.5,"
+	    "\"n\":1,\"labelled\":2,\"delays\":[],\"scores\":[]}";
+	int i;
+
+	mfm_metric_conf_init(&conf);
+	conf.ci = 1;
+	mfm_metric_acc_init_conf(&a, &conf);
+	mfm_metric_acc_init_conf(&b, &conf);
+	for (i = 0; i < 500; i++) {
+		mfm_metric_acc_addw(&a, (i * 37 % 101) / 100.0,
+		    i % 7 == 0 ? MFM_METRIC_UNLABELLED : i % 3 == 0,
+		    1 + i % 4 * 0.25, &err);
+		mfm_metric_acc_add_delay(&a, i % 13 * 60);
+	}
+	roundtrip(&a, &b);
+	mfm_metric_acc_release(&a);
+	mfm_metric_acc_release(&b);
+
+	conf.task = MFM_METRIC_REGRESSION;
+	mfm_metric_acc_init_conf(&a, &conf);
+	mfm_metric_acc_init_conf(&b, &conf);
+	for (i = 0; i < 100; i++)
+		mfm_metric_acc_add_reg(&a, i * 0.1, i * 0.11 + 1e-9 * i,
+		    i % 9 != 0, 1, &err);
+	roundtrip(&a, &b);
+	mfm_metric_acc_release(&a);
+	mfm_metric_acc_release(&b);
+
+	conf.task = MFM_METRIC_MULTICLASS;
+	mfm_metric_acc_init_conf(&a, &conf);
+	mfm_metric_acc_init_conf(&b, &conf);
+	for (i = 0; i < 100; i++)
+		mfm_metric_acc_add_mc(&a, i % 3 ? "\"x\"" : "\"y\"", 3,
+		    i % 5 ? "\"x\"" : "2", i % 5 ? 3 : 1, 1, &err);
+	roundtrip(&a, &b);
+	/* A state of another task, or inconsistent counts, is refused. */
+	mfm_json_init(&j);
+	ck_assert_int_eq(mfm_json_parse(&j, bad, strlen(bad), &err), 0);
+	ck_assert_int_eq(mfm_metric_acc_read_state(&a, &j, 0, &err), -1);
+	mfm_metric_acc_release(&a);
+	mfm_metric_acc_init(&a, 0.5);
+	ck_assert_int_eq(mfm_metric_acc_read_state(&a, &j, 0, &err), -1);
+	ck_assert_str_eq(err.msg, "bad state: threshold, n or labelled");
+	mfm_json_release(&j);
+	mfm_metric_acc_release(&a);
+	mfm_metric_acc_release(&b);
+}
+END_TEST
+
+START_TEST(test_bootstrap)
+{
+	struct mfm_metric_conf conf;
+	struct mfm_metric_acc a;
+	struct mfm_metric_result r, r2;
+	struct mfm_buf scratch = MFM_BUF_INIT;
+	struct mfm_err err;
+	double dlo, dhi, s;
+	uint64_t x = 12345;
+	int i, y;
+
+	/* DeLong first, then a 1000-resample bootstrap of the same data. */
+	mfm_metric_conf_init(&conf);
+	conf.ci = 1;
+	mfm_metric_acc_init_conf(&a, &conf);
+	for (i = 0; i < 2000; i++) {
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		y = (x >> 33) % 10 < 4;
+		s = (double)((x >> 20) % 1000) / 1000 + (y ? 0.3 : 0);
+		mfm_metric_acc_add(&a, s / 1.3, y, &err);
+	}
+	mfm_metric_acc_compute(&a, &r, &scratch);
+	dlo = r.m[MFM_METRIC_AUC].lo;
+	dhi = r.m[MFM_METRIC_AUC].hi;
+	ck_assert(dlo < r.m[MFM_METRIC_AUC].v && r.m[MFM_METRIC_AUC].v < dhi);
+	conf.bootstrap = 1000;
+	mfm_metric_acc_compute(&a, &r, &scratch);
+	ck_assert_double_eq_tol(r.m[MFM_METRIC_AUC].lo, dlo, 0.01);
+	ck_assert_double_eq_tol(r.m[MFM_METRIC_AUC].hi, dhi, 0.01);
+	/* Every binary metric gets one, deterministic, around the value. */
+	ck_assert(r.m[MFM_METRIC_MCC].lo < r.m[MFM_METRIC_MCC].v);
+	ck_assert(r.m[MFM_METRIC_MCC].v < r.m[MFM_METRIC_MCC].hi);
+	ck_assert(r.m[MFM_METRIC_LOG_LOSS].lo < r.m[MFM_METRIC_LOG_LOSS].hi);
+	mfm_metric_acc_compute(&a, &r2, &scratch);
+	ck_assert_mem_eq(&r.m[MFM_METRIC_F1].lo, &r2.m[MFM_METRIC_F1].lo,
+	    sizeof(double));
+	mfm_metric_acc_release(&a);
+	mfm_buf_release(&scratch);
+}
+END_TEST
+
 Suite *suite_metric(void);
 
 Suite *
@@ -488,6 +816,15 @@ suite_metric(void)
 	tcase_add_test(tc, test_merge);
 	tcase_add_test(tc, test_labels_default);
 	tcase_add_test(tc, test_labels_positive);
+	tcase_add_test(tc, test_lookup);
+	tcase_add_test(tc, test_xsum);
+	tcase_add_test(tc, test_wilson);
+	tcase_add_test(tc, test_pr_auc_log_loss);
+	tcase_add_test(tc, test_regression);
+	tcase_add_test(tc, test_multiclass);
+	tcase_add_test(tc, test_delays);
+	tcase_add_test(tc, test_state);
+	tcase_add_test(tc, test_bootstrap);
 	suite_add_tcase(s, tc);
 	return s;
 }
