@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "lib/cli.h"
+#include "lib/context.h"
 #include "lib/rule.h"
 #include "lib/state.h"
 #include "lib/track.h"
@@ -36,6 +37,7 @@ static const char usage[] =
 "                     [--min-count N] [--min-positives N]\n"
 "                     [--missing POLICY] [--match KEY=VALUE] [--all]\n"
 "                     [--state FILE] [--backtest] [--max-series N]\n"
+"                     [--context FILE] [--max-context N]\n"
 "                     [--rejects FILE] [--max-line SIZE] [FILE ...]\n"
 "\n"
 "Emit alert events when metric records breach rules.\n"
@@ -60,6 +62,11 @@ static const char usage[] =
 "                        notifications per rule at the end\n"
 "      --max-series N    alert series (rules times groups) at most\n"
 "                        (100000)\n"
+"Context:\n"
+"      --context FILE    join the context records of FILE (mfm-drift,\n"
+"                        mfm-slice --context) to firing events by window\n"
+"                        and group; repeatable\n"
+"      --max-context N   windows and groups of context at most (100000)\n"
 MFM_CLI_HELP;
 
 enum {
@@ -74,7 +81,9 @@ enum {
 	OPT_ALL,
 	OPT_STATE,
 	OPT_BACKTEST,
-	OPT_MAX_SERIES
+	OPT_MAX_SERIES,
+	OPT_CONTEXT,
+	OPT_MAX_CONTEXT
 };
 
 static const struct option longopts[] = {
@@ -91,13 +100,16 @@ static const struct option longopts[] = {
 	{ "state", required_argument, NULL, OPT_STATE },
 	{ "backtest", no_argument, NULL, OPT_BACKTEST },
 	{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
+	{ "context", required_argument, NULL, OPT_CONTEXT },
+	{ "max-context", required_argument, NULL, OPT_MAX_CONTEXT },
 	MFM_CLI_LONG,
 	{ NULL, 0, NULL, 0 }
 };
 
-static const char *const config_keys[] = { "rules", NULL };
+static const char *const config_keys[] = { "rules", "context", NULL };
 
 static int all, backtest;
+static struct mfm_context context;	/* the answers to "why" */
 static uint64_t nrecords;	/* metric records tested */
 static uint64_t nfiring;	/* firing events (or alerts in a backtest) */
 
@@ -126,6 +138,7 @@ threshold_file(const char *path, struct mfm_track *t,
 	struct mfm_json j;
 	struct mfm_err err;
 	struct mfm_track_result res;
+	const struct mfm_context_entry *ctx;
 	struct mfm_rule *rule;
 	size_t i;
 
@@ -151,11 +164,39 @@ threshold_file(const char *path, struct mfm_track *t,
 			if (!all && res.status != MFM_TRACK_FIRING &&
 			    res.status != MFM_TRACK_RESOLVED)
 				continue;
-			if (res.status == MFM_TRACK_FIRING)
+			ctx = NULL;
+			if (res.status == MFM_TRACK_FIRING) {
 				nfiring++;
-			mfm_track_event(&mfm_cli.out, rule, rec, &res);
+				ctx = mfm_context_find(&context, &j,
+				    rec->window, rec->canon.p, rec->canon.len);
+			}
+			mfm_track_event(&mfm_cli.out, rule, rec, &res, ctx);
 			mfm_cli_emit();
 		}
+	}
+	if (mfm_reader_close(&r, &err) != 0)
+		mfm_die_err(&err);
+	mfm_json_release(&j);
+}
+
+/* Keep the context records of path. */
+static void
+load_context(const char *path)
+{
+	struct mfm_reader r;
+	struct mfm_json j;
+	struct mfm_err err;
+
+	mfm_json_init(&j);
+	mfm_cli_open(&r, path);
+	while (mfm_cli_next(&r, &j)) {
+		if (mfm_json_member(&j, 0, "_mfm", 4) >= 0)
+			continue;
+		if (mfm_context_add(&context, &j, &err) == 0)
+			continue;
+		if (err.kind == MFM_ERR_LIMIT)
+			mfm_die("%s:%zu: %s", r.name, r.lineno, err.msg);
+		mfm_cli_bad(&r, "%s", err.msg);
 	}
 	if (mfm_reader_close(&r, &err) != 0)
 		mfm_die_err(&err);
@@ -219,8 +260,10 @@ main(int argc, char **argv)
 	struct mfm_state st;
 	struct mfm_buf body = MFM_BUF_INIT;
 	struct mfm_err err;
+	const struct mfm_cfg_node *sec, *cn;
 	const char *state_path = NULL, *eq;
-	size_t i, k, max_series = 100000;
+	const char **ctx_files = NULL;
+	size_t i, k, max_series = 100000, nctx = 0, max_context = 0;
 	int ch, found;
 
 	mfm_cli_init("mfm-threshold", usage);
@@ -291,6 +334,15 @@ main(int argc, char **argv)
 			max_series = count_opt("--max-series", optarg, 1,
 			    (unsigned long)-1);
 			break;
+		case OPT_CONTEXT:
+			ctx_files = mfm_xreallocarray(ctx_files, nctx + 1,
+			    sizeof(*ctx_files));
+			ctx_files[nctx++] = optarg;
+			break;
+		case OPT_MAX_CONTEXT:
+			max_context = count_opt("--max-context", optarg, 1,
+			    (unsigned long)-1);
+			break;
 		default:
 			mfm_cli_option(ch, optarg);
 		}
@@ -302,9 +354,25 @@ main(int argc, char **argv)
 		    "state: it takes no --state");
 
 	mfm_err_clear(&err);
-	if (mfm_rule_set_add_cfg(&rules, mfm_cfg_get(mfm_cli_config(
-	    "threshold", config_keys), "rules"), &err) != 0)
+	sec = mfm_cli_config("threshold", config_keys);
+	if (mfm_rule_set_add_cfg(&rules, mfm_cfg_get(sec, "rules"),
+	    &err) != 0)
 		mfm_cli_config_die(&err);
+	/* Context files: the command line's, else the configuration's. */
+	cn = mfm_cfg_get(sec, "context");
+	if (nctx == 0 && cn != NULL && cn->type == MFM_CFG_SCALAR) {
+		ctx_files = mfm_xreallocarray(NULL, 1, sizeof(*ctx_files));
+		ctx_files[nctx++] = mfm_cli_cfg_str(cn, NULL);
+	} else if (nctx == 0 && cn != NULL && cn->type == MFM_CFG_SEQ) {
+		ctx_files = mfm_xreallocarray(NULL, cn->n ? cn->n : 1,
+		    sizeof(*ctx_files));
+		for (i = 0; i < cn->n; i++)
+			ctx_files[nctx++] = mfm_cli_cfg_str(cn->items[i],
+			    NULL);
+	} else if (nctx == 0 && cn != NULL) {
+		mfm_cfg_err(cn, &err, "expected a file or a list of files");
+		mfm_cli_config_die(&err);
+	}
 	/* Command-line rules come after the configuration's. */
 	for (i = 0; i < cli_rules.n; i++) {
 		struct mfm_rule *c = &cli_rules.rule[i];
@@ -332,6 +400,10 @@ main(int argc, char **argv)
 		mfm_usage_error("no rules: give -e EXPR or a threshold "
 		    "'rules' list in the configuration");
 
+	mfm_context_init(&context, max_context);
+	for (i = 0; i < nctx; i++)
+		load_context(ctx_files[i]);
+	free(ctx_files);
 	mfm_rule_rec_init(&rec);
 	mfm_track_init(&track, &rules, max_series);
 	load_baselines(&rules, &rec);
@@ -375,5 +447,6 @@ main(int argc, char **argv)
 	mfm_track_release(&track);
 	mfm_rule_rec_release(&rec);
 	mfm_rule_set_release(&rules);
+	mfm_context_release(&context);
 	return mfm_cli_finish(nfiring > 0 ? 0 : 1);
 }

@@ -773,6 +773,15 @@ canon(struct mfm_buf *b, const struct mfm_json *j, int t,
 	}
 }
 
+void
+mfm_rule_canon(struct mfm_buf *b, const struct mfm_json *j, int t)
+{
+	struct mfm_buf scratch = MFM_BUF_INIT;
+
+	canon(b, j, t, &scratch);
+	mfm_buf_release(&scratch);
+}
+
 static int
 object_or_absent(const struct mfm_json *j, int t, const char *name,
     struct mfm_err *err)

@@ -241,6 +241,12 @@ void mfm_rule_base_add(struct mfm_rule *r, const struct mfm_rule_rec *rec);
 /* The reference value of rec's group for BASE_FILE rule r: 0, or -1. */
 int mfm_rule_base_find(const struct mfm_rule *r,
     const struct mfm_rule_rec *rec, double *out);
+/*
+ * Append the canonical text of value t of j: objects with their members
+ * sorted by decoded key, strings re-encoded by the writer, the rest as
+ * written.  Groups are compared in this form.
+ */
+void mfm_rule_canon(struct mfm_buf *b, const struct mfm_json *j, int t);
 /* The fingerprint of a rule name on a group's canonical text. */
 uint64_t mfm_rule_fingerprint_of(const char *name, const char *canon,
     size_t len);

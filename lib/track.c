@@ -436,7 +436,8 @@ summary(struct mfm_buf *b, const struct mfm_rule *r,
 
 void
 mfm_track_event(struct mfm_buf *b, const struct mfm_rule *r,
-    const struct mfm_rule_rec *rec, const struct mfm_track_result *res)
+    const struct mfm_rule_rec *rec, const struct mfm_track_result *res,
+    const struct mfm_context_entry *ctx)
 {
 	struct mfm_buf text = MFM_BUF_INIT;
 
@@ -444,6 +445,10 @@ mfm_track_event(struct mfm_buf *b, const struct mfm_rule *r,
 	    res->has_value, res->value, res->threshold);
 	mfm_buf_adds(b, ",\"summary\":");
 	summary(&text, r, rec, res);
+	if (ctx != NULL && ctx->why.len > 0) {
+		mfm_buf_adds(&text, "; ");
+		mfm_buf_add(&text, ctx->why.p, ctx->why.len);
+	}
 	mfm_json_put_str(b, text.p, text.len);
 	if (res->has_clear) {
 		mfm_buf_adds(b, ",\"clear_threshold\":");
@@ -471,6 +476,11 @@ mfm_track_event(struct mfm_buf *b, const struct mfm_rule *r,
 	    res->status == MFM_TRACK_NODATA) {
 		mfm_buf_adds(b, ",\"reason\":");
 		mfm_json_put_str(b, res->reason, strlen(res->reason));
+	}
+	if (ctx != NULL) {
+		mfm_buf_adds(b, ",\"context\":{");
+		mfm_buf_add(b, ctx->members.p, ctx->members.len);
+		mfm_buf_addc(b, '}');
 	}
 	mfm_buf_addc(b, '}');
 	mfm_buf_release(&text);

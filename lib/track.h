@@ -23,6 +23,7 @@
 #include "lib/buf.h"
 #include "lib/err.h"
 #include "lib/keymap.h"
+#include "lib/context.h"
 #include "lib/rule.h"
 
 enum mfm_track_status {
@@ -96,9 +97,14 @@ int mfm_track_eval(struct mfm_track *t, size_t ri,
     struct mfm_err *err);
 /* "firing", "resolved", "pending", "inactive", "insufficient_data"... */
 const char *mfm_track_status_name(enum mfm_track_status s);
-/* Append the event (compact JSON, no newline) for res. */
+/*
+ * Append the event (compact JSON, no newline) for res.  With a context
+ * entry (see lib/context.h), its sentence ends the summary and its
+ * members go in a "context" member.
+ */
 void mfm_track_event(struct mfm_buf *b, const struct mfm_rule *r,
-    const struct mfm_rule_rec *rec, const struct mfm_track_result *res);
+    const struct mfm_rule_rec *rec, const struct mfm_track_result *res,
+    const struct mfm_context_entry *ctx);
 /*
  * Append backtest line i (no newline): for rule i, or for all rules when
  * i is the number of rules.  Returns the line's count of alerts.
