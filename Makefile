@@ -56,7 +56,8 @@ LIBS_alert = $(YAML_LIBS) $(CURL_LIBS) -lm
 
 ALL_CFLAGS = $(MFM_CFLAGS) $(YAML_CFLAGS) $(CURL_CFLAGS) $(CFLAGS)
 
-.PHONY: all check unit cli demo deps install uninstall clean fuzz bench
+.PHONY: all check unit cli demo deps install uninstall clean fuzz bench \
+	bench-peers
 .DELETE_ON_ERROR:
 
 all: $(BINS)
@@ -125,8 +126,15 @@ $(BUILD)/bench-json: tests/bench/bench_json.c $(BUILD)/libmfm.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -O2 -o $@ $^
 
-bench: $(BINS) $(BUILD)/bench-json
+$(BUILD)/bench-gen: tests/bench/gen_logs.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -O2 -o $@ $^ -lm
+
+bench: $(BINS) $(BUILD)/bench-json $(BUILD)/bench-gen
 	scripts/bench
+
+bench-peers: $(BINS) $(BUILD)/bench-json $(BUILD)/bench-gen
+	scripts/bench --peers
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
