@@ -17,7 +17,7 @@
  *     2026-11-01T00:00:00Z (1M predictions span about 30 days), with an
  *     id, a model version (1.4.0, or 1.5.0-canary for 20 %), nested
  *     inputs (an object in an object, an array, now and then a string
- *     with escapes or non-ASCII text) and outputs, about 276 bytes a line;
+ *     with escapes or non-ASCII text) and outputs, about 279 bytes a line;
  *   - 0.5 % of the predictions logged twice: the same line again, as a
  *     client retry does (mfm-join gives the copy a null outcome; a peer
  *     that counts distinct ids gets the same labelled count because the
