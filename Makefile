@@ -58,7 +58,8 @@ LIBS_alert = $(YAML_LIBS) $(CURL_LIBS) -lm
 
 ALL_CFLAGS = $(MFM_CFLAGS) $(YAML_CFLAGS) $(CURL_CFLAGS) $(CFLAGS)
 
-.PHONY: all check unit cli demo deps install uninstall clean fuzz bench crash
+.PHONY: all check unit cli demo deps install uninstall clean fuzz bench \
+	bench-peers crash
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -129,8 +130,19 @@ $(BUILD)/bench-json: tests/bench/bench_json.c $(BUILD)/libmfm.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -O2 -o $@ $^
 
-bench: $(BINS) $(BUILD)/bench-json
+$(BUILD)/bench-metric: tests/bench/bench_metric.c $(BUILD)/libmfm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -O2 -o $@ $^ -lm
+
+$(BUILD)/bench-gen: tests/bench/gen_logs.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -O2 -o $@ $^ -lm
+
+bench: $(BINS) $(BUILD)/bench-json $(BUILD)/bench-gen
 	scripts/bench
+
+bench-peers: $(BINS) $(BUILD)/bench-json $(BUILD)/bench-gen
+	scripts/bench --peers
 
 # The state file against kill -9 at random points (make check runs 20).
 crash: $(BINS)

@@ -16,7 +16,7 @@
  * Figures are MB/s of input (10^6 bytes), lines included with their
  * newline.  Time is wall-clock time, or with -c the CPU time of the
  * thread, which is steadier on a machine busy with other work.
- * Generate input with scripts/gen-bench-log.
+ * Generate input with build/bench-gen (tests/bench/gen_logs.c).
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -767,6 +767,69 @@ START_TEST(test_put_double)
 }
 END_TEST
 
+/* The shortest round-trip form the slow way: %.Ng for N = 15, 16, 17. */
+static const char *
+shortest_ref(char *tmp, size_t size, double v)
+{
+	int prec;
+
+	for (prec = fabs(v) < DBL_MIN ? 1 : 15; prec <= 17; prec++) {
+		snprintf(tmp, size, "%.*g", prec, v);
+		if (strtod(tmp, NULL) == v)
+			break;
+	}
+	return tmp;
+}
+
+/*
+ * The fast path for short decimals must print what the general path
+ * prints, byte for byte: decimals of every length and scale, both signs,
+ * the edges of its range (1e-4, 1e15), and neighbours one ulp away, which
+ * need 16 or 17 digits and so fall back.
+ */
+START_TEST(test_put_double_short)
+{
+	struct mfm_buf b = MFM_BUF_INIT;
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	char ref[64];
+	double v, p;
+	int i, k;
+
+	static const double edge[] = { 1e-4, 1e15, 999999999999999.0,
+	    999999999999999.9, 0.00010000000000000001, 0.5, 2500.79,
+	    30215.044, 0.0485, 123456.789012, 1e-4 * 3, 0.3, 0.7, 0.9999 };
+
+	for (i = 0; i < (int)(sizeof(edge) / sizeof(edge[0])); i++) {
+		for (k = -1; k <= 1; k++) {
+			v = edge[i];
+			if (k != 0)
+				v = nextafter(v, k * INFINITY);
+			shortest_ref(ref, sizeof(ref), v);
+			ck_assert_str_eq(put_double(&b, v), ref);
+			shortest_ref(ref, sizeof(ref), -v);
+			ck_assert_str_eq(put_double(&b, -v), ref);
+		}
+	}
+	for (i = 0; i < 200000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		/* k / 10^d: up to 15 digits, d from 0 to 20. */
+		p = pow(10, (double)(x % 21));
+		v = (double)((x >> 8) % 1000000000000000ULL) / p;
+		if (i % 3 == 1)
+			v = (double)((x >> 8) % 100000) / p;
+		else if (i % 3 == 2)
+			v = nextafter(v, INFINITY);
+		if (v == 0 || v == (double)(int64_t)v)
+			continue;
+		shortest_ref(ref, sizeof(ref), v);
+		ck_assert_str_eq(put_double(&b, v), ref);
+	}
+	mfm_buf_release(&b);
+}
+END_TEST
+
 START_TEST(test_put_int64)
 {
 	struct mfm_buf b = MFM_BUF_INIT;
@@ -844,6 +907,7 @@ suite_json(void)
 	tcase_add_test(tc, test_no_sentinel);
 	tcase_add_test(tc, test_put_str);
 	tcase_add_test(tc, test_put_double);
+	tcase_add_test(tc, test_put_double_short);
 	tcase_add_test(tc, test_put_int64);
 	tcase_add_test(tc, test_put_open_object);
 	suite_add_tcase(s, tc);
