@@ -36,6 +36,9 @@ YAML_CFLAGS := $(shell $(PKG_CONFIG) --cflags yaml-0.1 2>/dev/null)
 YAML_LIBS := $(shell $(PKG_CONFIG) --libs yaml-0.1 2>/dev/null || echo -lyaml)
 CURL_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcurl 2>/dev/null)
 CURL_LIBS := $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null || echo -lcurl)
+# HMAC-SHA256 and SHA-256 for mfm-alert: libcrypto, which libcurl on
+# Debian already links (libcurl4-openssl-dev), so no second TLS stack.
+CRYPTO_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck)
 
@@ -52,7 +55,7 @@ MANS = $(wildcard man/*.1 man/*.5 man/*.7)
 LIBS_default = $(YAML_LIBS) -lm
 LIBS_join = $(YAML_LIBS)
 LIBS_window = $(YAML_LIBS)
-LIBS_alert = $(YAML_LIBS) $(CURL_LIBS) -lm
+LIBS_alert = $(YAML_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) -lm
 
 ALL_CFLAGS = $(MFM_CFLAGS) $(YAML_CFLAGS) $(CURL_CFLAGS) $(CFLAGS)
 
@@ -90,7 +93,7 @@ $(BUILD)/tests/unit/check_%.o: tests/unit/check_%.c
 
 $(BUILD)/unit-tests: $(BUILD)/tests/unit/main.o $(UNIT_OBJ) $(BUILD)/libmfm.a
 	$(CC) $(MFM_LDFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(YAML_LIBS) \
-		$(CURL_LIBS) -lm
+		$(CURL_LIBS) $(CRYPTO_LIBS) -lm
 
 deps:
 	@scripts/install-deps --if-missing

@@ -1,67 +1,102 @@
 /*
  * mfm-alert: deliver the alert events mfm-threshold writes to the
- * receivers the user configured: a readable line on stdout, or a
- * webhook that gets each event's JSON in a POST.
+ * receivers the user configured: a readable line on stdout, webhooks
+ * (Alertmanager's format or the event as it is), Slack, PagerDuty,
+ * e-mail and local commands.
  *
- * Each event goes to every receiver in turn; a receiver that fails
- * (after its retries) is reported and the run goes on, so one dead
- * endpoint does not hold the others' alerts back.  The exit status then
- * says that something was not delivered.  The receivers themselves live
- * in lib/deliver.c; this file reads the options and runs the loop.
+ * Each event goes to every receiver whose matchers it meets, unless a
+ * silence or a firing critical alert of its group mutes it.  With
+ * --state DIR every notification is first written to the durable outbox
+ * (lib/outbox.c) and settled only when delivered or dead, so a crash
+ * loses nothing and the next run resends what is pending, first.  A
+ * receiver that fails (after its retries) is reported and the run goes
+ * on, so one dead endpoint does not hold the others' alerts back; the
+ * exit status then says that something was not delivered.  The
+ * receivers live in lib/deliver.c; this file reads the options and runs
+ * the loop.
  */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lib/cli.h"
 #include "lib/deliver.h"
+#include "lib/outbox.h"
+#include "lib/tm.h"
 #include "lib/banned.h"
 
 static const char usage[] =
-"usage: mfm-alert [-hnuVv] [-c FILE] [--webhook-env VAR]\n"
-"                 [--webhook-file PATH] [--ca-file PATH]\n"
-"                 [--timeout DURATION] [--rejects FILE] [--max-line SIZE]\n"
-"                 [FILE ...]\n"
+"usage: mfm-alert [-hnuVv] [-c FILE] [--state DIR] [--receipts]\n"
+"                 [--webhook-env VAR] [--webhook-file PATH]\n"
+"                 [--webhook-format FORMAT] [--ca-file PATH]\n"
+"                 [--timeout DURATION] [--now TIME] [--rejects FILE]\n"
+"                 [--max-line SIZE] [FILE ...]\n"
 "\n"
 "Deliver alert events (from mfm-threshold) to receivers: a summary line\n"
-"on stdout by default, or a webhook.  FILE '-' or none reads stdin.\n"
+"on stdout by default, or those of the configuration.  FILE '-' or none\n"
+"reads stdin.\n"
 "\n"
+"      --state DIR          durable outbox: queue, resume, dead letters\n"
+"      --receipts           one NDJSON receipt per notification on stdout\n"
 "      --webhook-env VAR    POST each event to the URL in variable VAR\n"
 "      --webhook-file PATH  POST each event to the URL in file PATH\n"
-"      --ca-file PATH       verify webhook TLS with the CAs in PATH\n"
-"      --timeout DURATION   time allowed for one webhook attempt (10s)\n"
+"      --webhook-format F   alertmanager (default) or mfm (the event)\n"
+"      --ca-file PATH       verify TLS with the CAs in PATH\n"
+"      --timeout DURATION   time allowed for one attempt (10s)\n"
+"      --now TIME           the time for silences (RFC 3339)\n"
 "  -n, --dry-run            print the requests instead of sending them\n"
 MFM_CLI_HELP;
 
 enum {
 	OPT_WEBHOOK_ENV = MFM_OPT_TOOL,
 	OPT_WEBHOOK_FILE,
+	OPT_WEBHOOK_FORMAT,
 	OPT_CA_FILE,
-	OPT_TIMEOUT
+	OPT_TIMEOUT,
+	OPT_STATE,
+	OPT_RECEIPTS,
+	OPT_NOW
 };
 
 static const struct option longopts[] = {
 	{ "webhook-env", required_argument, NULL, OPT_WEBHOOK_ENV },
 	{ "webhook-file", required_argument, NULL, OPT_WEBHOOK_FILE },
+	{ "webhook-format", required_argument, NULL, OPT_WEBHOOK_FORMAT },
 	{ "ca-file", required_argument, NULL, OPT_CA_FILE },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "state", required_argument, NULL, OPT_STATE },
+	{ "receipts", no_argument, NULL, OPT_RECEIPTS },
+	{ "now", required_argument, NULL, OPT_NOW },
 	{ "dry-run", no_argument, NULL, 'n' },
 	MFM_CLI_LONG,
 	{ NULL, 0, NULL, 0 }
 };
 
-static const char *const config_keys[] = { "receivers", NULL };
+static const char *const config_keys[] = { "receivers", "silences",
+    "inhibit", NULL };
 
 struct opts {
-	const char *webhook_env, *webhook_file, *ca_file;
+	const char *webhook_env, *webhook_file, *ca_file, *state;
+	int format;
 	int64_t timeout;
-	int dry_run;
+	int64_t now;
+	int dry_run, receipts;
 };
 
 struct counts {
-	uint64_t events, control;
+	uint64_t events, control, muted, queued, dead;
+};
+
+struct run {
+	struct mfm_deliver d;
+	struct mfm_outbox o;
+	int state;
+	int receipts;
+	int64_t now;
+	struct counts c;
 };
 
 /* Receivers from -c, then the command line's webhook; stdout if none. */
@@ -83,6 +118,7 @@ configure(struct mfm_deliver *d, const struct opts *o)
 		if ((r = mfm_deliver_add(d, MFM_DELIVER_WEBHOOK, src,
 		    &err)) == NULL)
 			mfm_die_err(&err);
+		r->format = (enum mfm_deliver_format)o->format;
 		if (o->webhook_env != NULL &&
 		    mfm_deliver_url_env(r, o->webhook_env, &err) != 0)
 			mfm_die("--webhook-env: %s", err.msg);
@@ -90,34 +126,190 @@ configure(struct mfm_deliver *d, const struct opts *o)
 		    mfm_deliver_url_file(r, o->webhook_file, &err) != 0)
 			mfm_die("--webhook-file: %s", err.msg);
 	}
-	if (d->n == 0 &&
+	if (d->n == 0 && !o->receipts &&
 	    mfm_deliver_add(d, MFM_DELIVER_STDOUT, "stdout", &err) == NULL)
 		mfm_die_err(&err);
-	/* The command line overrides the configuration, for every webhook. */
+	/* The command line overrides the configuration, for every receiver. */
 	for (i = 0; i < d->n; i++) {
 		r = &d->recv[i];
-		if (r->type != MFM_DELIVER_WEBHOOK)
+		if (r->type == MFM_DELIVER_STDOUT) {
+			if (o->receipts)
+				mfm_usage_error("--receipts: stdout carries "
+				    "the receipts; remove the stdout receiver "
+				    "%s", r->name);
 			continue;
+		}
 		if (o->timeout > 0)
 			r->timeout = o->timeout;
-		if (o->ca_file != NULL) {
+		if (o->ca_file != NULL && r->type != MFM_DELIVER_COMMAND) {
 			free(r->ca_file);
 			r->ca_file = mfm_xstrdup(o->ca_file);
 		}
 	}
 	d->dry_run = o->dry_run;
+	d->now = o->now;
 	if (mfm_deliver_start(d, &err) != 0)
 		mfm_die_err(&err);
 }
 
+/*
+ * A receipt: {"receiver":"ops","type":"webhook","status":"firing",
+ * "fingerprint":"…","result":"delivered","attempts":1,"code":200,
+ * "key":"…"}; with --state also "id".
+ */
 static void
-deliver(struct mfm_deliver *d, const char *path, struct counts *c)
+receipt(struct run *run, const struct mfm_deliver_recv *r,
+    const struct mfm_deliver_event *ev, const char *result, uint64_t id,
+    const char *why)
+{
+	struct mfm_buf *b = &mfm_cli.out;
+	char key[33];
+
+	if (!run->receipts)
+		return;
+	mfm_buf_adds(b, "{\"receiver\":");
+	mfm_json_put_str(b, r->name, strlen(r->name));
+	mfm_buf_addf(b, ",\"type\":\"%s\",\"status\":",
+	    mfm_deliver_type_name(r->type));
+	mfm_json_put_str(b, ev->status.p, ev->status.len);
+	mfm_buf_adds(b, ",\"fingerprint\":");
+	mfm_json_put_str(b, ev->fingerprint.p, ev->fingerprint.len);
+	mfm_buf_addf(b, ",\"result\":\"%s\"", result);
+	if (strcmp(result, "silenced") != 0 &&
+	    strcmp(result, "inhibited") != 0)
+		mfm_buf_addf(b, ",\"attempts\":%u,\"code\":%ld",
+		    run->d.last.attempts, run->d.last.code);
+	mfm_deliver_key(r, ev, key);
+	mfm_buf_addf(b, ",\"key\":\"%s\"", key);
+	if (id > 0)
+		mfm_buf_addf(b, ",\"id\":%" PRIu64, id);
+	if (why != NULL) {
+		mfm_buf_adds(b, ",\"error\":");
+		mfm_json_put_str(b, why, strlen(why));
+	}
+	mfm_buf_addc(b, '}');
+	mfm_cli_emit();
+}
+
+/* Send entry idx of the outbox (or, with idx -1, without one). */
+static void
+send_one(struct run *run, struct mfm_deliver_recv *r,
+    const struct mfm_deliver_event *ev, size_t idx)
+{
+	struct mfm_outbox_entry *e = idx != (size_t)-1 ? &run->o.e[idx] :
+	    NULL;
+	struct mfm_err err, e2;
+	uint64_t id = e != NULL ? e->id : 0;
+
+	mfm_err_clear(&err);
+	mfm_err_clear(&e2);
+	if (e != NULL && mfm_outbox_is_dead(&run->o, idx)) {
+		/* A crash came after the dead letter, before its done. */
+		if (mfm_outbox_done(&run->o, idx, &e2) != 0)
+			mfm_die_err(&e2);
+		return;
+	}
+	if (mfm_deliver_send(&run->d, r, ev, &mfm_cli.out, &err) == 0) {
+		if (mfm_cli.out.len > 0)
+			mfm_cli_emit();
+		if (e != NULL && mfm_outbox_done(&run->o, idx, &e2) != 0)
+			mfm_die_err(&e2);
+		receipt(run, r, ev, "delivered", id, NULL);
+		return;
+	}
+	mfm_warn("%s", err.msg);
+	if (e == NULL) {
+		receipt(run, r, ev, "failed", id, err.msg);
+		return;
+	}
+	if (run->d.last.permanent || run->now - e->queued >= r->deadline) {
+		if (mfm_outbox_dead(&run->o, idx, err.msg, run->now, &e2) != 0)
+			mfm_die_err(&e2);
+		run->c.dead++;
+		receipt(run, r, ev, "dead", id, err.msg);
+		return;
+	}
+	run->c.queued++;
+	receipt(run, r, ev, "queued", id, err.msg);
+}
+
+static void
+route(struct run *run, const struct mfm_deliver_event *ev)
+{
+	struct mfm_deliver_recv *r;
+	struct mfm_err err;
+	int silenced, inhibited;
+	size_t i, idx;
+
+	silenced = mfm_deliver_silenced(&run->d, ev, run->now);
+	inhibited = mfm_deliver_inhibited(&run->d, ev);
+	for (i = 0; i < run->d.n; i++) {
+		r = &run->d.recv[i];
+		if (!mfm_deliver_routes(r, ev))
+			continue;
+		memset(&run->d.last, 0, sizeof(run->d.last));
+		if (silenced || inhibited) {
+			run->c.muted++;
+			receipt(run, r, ev, silenced ? "silenced" :
+			    "inhibited", 0, NULL);
+			continue;
+		}
+		if (!run->state || run->d.dry_run ||
+		    r->type == MFM_DELIVER_STDOUT) {
+			send_one(run, r, ev, (size_t)-1);
+			continue;
+		}
+		mfm_err_clear(&err);
+		if (mfm_outbox_put(&run->o, r->name, ev->body.p, ev->body.len,
+		    run->now, &idx, &err) != 0)
+			mfm_die_err(&err);
+		send_one(run, r, ev, idx);
+	}
+}
+
+/* What an earlier run queued and did not settle, first and in order. */
+static void
+resume(struct run *run)
+{
+	struct mfm_deliver_event ev;
+	struct mfm_deliver_recv *r;
+	struct mfm_json j;
+	struct mfm_err err;
+	size_t i, n = run->o.n;
+
+	mfm_json_init(&j);
+	mfm_deliver_event_init(&ev);
+	for (i = 0; i < n; i++) {
+		struct mfm_outbox_entry *e = &run->o.e[i];
+
+		mfm_err_clear(&err);
+		r = mfm_deliver_find(&run->d, e->receiver,
+		    strlen(e->receiver));
+		if (r == NULL || mfm_json_parse(&j, e->event, e->event_len,
+		    &err) != 0 || mfm_deliver_event_read(&ev, &j, &err) != 0) {
+			/* Only a dead letter can keep it now. */
+			mfm_warn("%s: receiver %s is not configured any more",
+			    run->o.dir, e->receiver);
+			if (mfm_outbox_dead(&run->o, i, "receiver not "
+			    "configured", run->now, &err) != 0)
+				mfm_die_err(&err);
+			run->c.dead++;
+			continue;
+		}
+		memset(&run->d.last, 0, sizeof(run->d.last));
+		send_one(run, r, &ev, i);
+	}
+	mfm_deliver_event_release(&ev);
+	mfm_json_release(&j);
+}
+
+static void
+deliver(struct run *run, const char *path)
 {
 	struct mfm_deliver_event ev;
 	struct mfm_reader r;
 	struct mfm_json j;
 	struct mfm_err err;
-	size_t i;
 
 	mfm_json_init(&j);
 	mfm_deliver_event_init(&ev);
@@ -126,20 +318,14 @@ deliver(struct mfm_deliver *d, const char *path, struct counts *c)
 		mfm_err_clear(&err);
 		switch (mfm_deliver_event_read(&ev, &j, &err)) {
 		case 1:
-			c->control++;
+			run->c.control++;
 			continue;
 		case -1:
 			mfm_cli_bad(&r, "%s", err.msg);
 			continue;
 		}
-		c->events++;
-		for (i = 0; i < d->n; i++) {
-			if (mfm_deliver_send(d, &d->recv[i], &ev, &mfm_cli.out,
-			    &err) != 0)
-				mfm_warn("%s", err.msg);
-			if (mfm_cli.out.len > 0)
-				mfm_cli_emit();
-		}
+		run->c.events++;
+		route(run, &ev);
 	}
 	if (mfm_reader_close(&r, &err) != 0)
 		mfm_die_err(&err);
@@ -151,8 +337,8 @@ int
 main(int argc, char **argv)
 {
 	struct opts o = { 0 };
-	struct counts c = { 0 };
-	struct mfm_deliver d;
+	struct mfm_err err;
+	static struct run run;
 	int ch, i;
 
 	mfm_cli_init("mfm-alert", usage);
@@ -165,11 +351,32 @@ main(int argc, char **argv)
 		case OPT_WEBHOOK_FILE:
 			o.webhook_file = optarg;
 			break;
+		case OPT_WEBHOOK_FORMAT:
+			if (strcmp(optarg, "alertmanager") == 0)
+				o.format = MFM_DELIVER_FMT_ALERTMANAGER;
+			else if (strcmp(optarg, "mfm") == 0)
+				o.format = MFM_DELIVER_FMT_MFM;
+			else
+				mfm_usage_error("--webhook-format: expected "
+				    "alertmanager or mfm");
+			break;
 		case OPT_CA_FILE:
 			o.ca_file = optarg;
 			break;
 		case OPT_TIMEOUT:
 			o.timeout = mfm_cli_duration("--timeout", optarg);
+			break;
+		case OPT_STATE:
+			o.state = optarg;
+			break;
+		case OPT_RECEIPTS:
+			o.receipts = 1;
+			break;
+		case OPT_NOW:
+			mfm_err_clear(&err);
+			if (mfm_tm_parse_rfc3339(optarg, strlen(optarg),
+			    &o.now, &err) != 0)
+				mfm_usage_error("--now: %s", err.msg);
 			break;
 		case 'n':
 			o.dry_run = 1;
@@ -183,18 +390,36 @@ main(int argc, char **argv)
 	if (o.webhook_env != NULL && o.webhook_file != NULL)
 		mfm_usage_error("give --webhook-env or --webhook-file, "
 		    "not both");
+	if (o.dry_run && o.receipts)
+		mfm_usage_error("give -n or --receipts, not both");
+	if (o.dry_run && o.state != NULL)
+		mfm_usage_error("a dry run does not use --state");
 
-	mfm_deliver_init(&d);
-	configure(&d, &o);
+	mfm_deliver_init(&run.d);
+	mfm_outbox_init(&run.o);
+	configure(&run.d, &o);
+	run.receipts = o.receipts;
+	run.now = o.now != 0 ? o.now : (int64_t)time(NULL) * 1000000;
+	mfm_err_clear(&err);
+	if (o.state != NULL) {
+		if (mfm_outbox_open(&run.o, o.state, &err) != 0)
+			mfm_die_err(&err);
+		run.state = 1;
+		resume(&run);
+	}
 	if (argc == 0)
-		deliver(&d, "-", &c);
+		deliver(&run, "-");
 	for (i = 0; i < argc; i++)
-		deliver(&d, argv[i], &c);
+		deliver(&run, argv[i]);
+	if (run.state && mfm_outbox_close(&run.o, &err) != 0)
+		mfm_die_err(&err);
 	if (mfm_cli.verbose)
 		fprintf(stderr, "mfm-alert: events %" PRIu64
 		    "; deliveries %" PRIu64 ", failed %" PRIu64
+		    " (queued %" PRIu64 ", dead %" PRIu64 "), muted %" PRIu64
 		    "; control records %" PRIu64 "; bad %" PRIu64 "\n",
-		    c.events, d.nsent, d.nfailed, c.control, mfm_cli.nbad);
-	mfm_deliver_release(&d);
+		    run.c.events, run.d.nsent, run.d.nfailed, run.c.queued,
+		    run.c.dead, run.c.muted, run.c.control, mfm_cli.nbad);
+	mfm_deliver_release(&run.d);
 	return mfm_cli_finish(0);
 }

@@ -108,12 +108,12 @@ START_TEST(test_event_bad)
 		    "event has no 'fingerprint'" },
 		{ "{\"status\":\"firing\",\"rule\":\"r\",\"fingerprint\":\"f\"}",
 		    "event has no 'summary'" },
-		{ "{\"status\":\"pending\",\"rule\":\"r\",\"fingerprint\":\"f\","
-		    "\"summary\":\"s\"}",
-		    "event status is neither 'firing' nor 'resolved'" },
+		{ "{\"status\":\"pendin\",\"rule\":\"r\",\"fingerprint\":\"f\","
+		    "\"summary\":\"s\"}", "event status is not firing, "
+		    "resolved, pending, inactive or insufficient_data" },
 		{ "{\"status\":1,\"rule\":\"r\",\"fingerprint\":\"f\","
 		    "\"summary\":\"s\"}",
-		    "event status is neither 'firing' nor 'resolved'" },
+		    "event member 'status' is not a string" },
 		{ "{\"status\":\"firing\",\"rule\":7,\"fingerprint\":\"f\","
 		    "\"summary\":\"s\"}", "event member 'rule' is not a string" },
 		{ "{\"status\":\"firing\",\"rule\":\"r\",\"fingerprint\":\"\","
@@ -367,13 +367,15 @@ START_TEST(test_format_request)
 	struct mfm_deliver_recv *r;
 	struct mfm_err err;
 	struct fixture f;
-	char want[1024];
+	char want[1024], key[33];
 
 	read_event(&f, event_line);
 	mfm_deliver_init(&d);
 	d.dry_run = 1;
 	r = webhook(&d, "https://bob:" SECRET "@127.0.0.1:8443/h/" SECRET,
 	    &err);
+	r->format = MFM_DELIVER_FMT_MFM;
+	mfm_deliver_key(r, &f.ev, key);
 	ck_assert_int_eq(mfm_deliver_start(&d, &err), 0);
 	ck_assert_int_eq(mfm_deliver_send(&d, r, &f.ev, &b, &err), 0);
 	snprintf(want, sizeof(want), "# webhook ops\n"
@@ -382,7 +384,9 @@ START_TEST(test_format_request)
 	    "Authorization: Basic \xe2\x80\xa6\n"
 	    "User-Agent: mfm-alert/" MFM_VERSION "\n"
 	    "Content-Type: application/json\n"
-	    "Content-Length: %zu\n\n%s\n", strlen(event_line), event_line);
+	    "Idempotency-Key: %s\n"
+	    "Content-Length: %zu\n\n%s\n", key, strlen(event_line),
+	    event_line);
 	ck_assert_str_eq(b.p, want);
 	ck_assert_ptr_null(strstr(b.p, SECRET));
 	mfm_buf_release(&b);
@@ -493,6 +497,7 @@ START_TEST(test_send_refused)
 	read_event(&f, event_line);
 	mfm_deliver_init(&d);
 	d.sleep = record_wait;
+	d.jitter = NULL;
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/hook/" SECRET, port);
 	r = webhook(&d, url, &err);
 	r->timeout = 2000000;
@@ -586,8 +591,8 @@ START_TEST(test_config_errors)
 		    "expected a receiver: a mapping with a type", 3, 7 },
 		{ "alert:\n  receivers:\n    - name: x\n",
 		    "receiver has no type", 3, 7 },
-		{ "alert:\n  receivers:\n    - type: slack\n",
-		    "unknown receiver type 'slack'", 3, 13 },
+		{ "alert:\n  receivers:\n    - type: sms\n",
+		    "unknown receiver type 'sms'", 3, 13 },
 		{ "alert:\n  receivers:\n    - type: stdout\n      url: x\n",
 		    "unknown key 'url'", 4, 7 },
 		{ "alert:\n  receivers:\n    - type: webhook\n"
@@ -598,7 +603,7 @@ START_TEST(test_config_errors)
 		    "      url_env: MFM_TEST_HOOK\n      timout: 3s\n",
 		    "unknown key 'timout'", 5, 7 },
 		{ "alert:\n  receivers:\n    - type: webhook\n      name: a\n",
-		    "a webhook needs url_env or url_file", 3, 7 },
+		    "a webhook receiver needs url_env or url_file", 3, 7 },
 		{ "alert:\n  receivers:\n    - type: webhook\n"
 		    "      url_env: MFM_TEST_HOOK\n      url_file: f\n",
 		    "give url_env or url_file, not both", 5, 17 },
