@@ -184,7 +184,8 @@ receipt(struct run *run, const struct mfm_deliver_recv *r,
 	if (id > 0)
 		mfm_buf_addf(b, ",\"id\":%" PRIu64, id);
 	if (why != NULL) {
-		mfm_buf_adds(b, ",\"error\":");
+		mfm_buf_addf(b, ",\"permanent\":%s,\"error\":",
+		    run->d.last.permanent ? "true" : "false");
 		mfm_json_put_str(b, why, strlen(why));
 	}
 	mfm_buf_addc(b, '}');
