@@ -6,9 +6,11 @@
  *
  * Each event goes to every receiver whose matchers it meets, unless a
  * silence or a firing critical alert of its group mutes it.  With
- * --state DIR every notification is first written to the durable outbox
- * (lib/outbox.c) and settled only when delivered or dead, so a crash
- * loses nothing and the next run resends what is pending, first.  A
+ * --state DIR every notification of the input is first written to the
+ * durable outbox (lib/outbox.c), then the outbox is sent, oldest first,
+ * and each entry settled only when delivered or dead: a crash loses
+ * nothing that was read, and the next run resends what is pending.
+ * Without --state each event is sent as it is read, for streams.  A
  * receiver that fails (after its retries) is reported and the run goes
  * on, so one dead endpoint does not hold the others' alerts back; the
  * exit status then says that something was not delivered.  The
@@ -260,17 +262,20 @@ route(struct run *run, const struct mfm_deliver_event *ev)
 			send_one(run, r, ev, (size_t)-1);
 			continue;
 		}
+		/* Queued now, sent by flush once the input is all queued. */
 		mfm_err_clear(&err);
 		if (mfm_outbox_put(&run->o, r->name, ev->body.p, ev->body.len,
 		    run->now, &idx, &err) != 0)
 			mfm_die_err(&err);
-		send_one(run, r, ev, idx);
 	}
 }
 
-/* What an earlier run queued and did not settle, first and in order. */
+/*
+ * Send what is queued and not settled, in order: first what an earlier
+ * run left, then this run's input.
+ */
 static void
-resume(struct run *run)
+flush(struct run *run)
 {
 	struct mfm_deliver_event ev;
 	struct mfm_deliver_recv *r;
@@ -283,6 +288,8 @@ resume(struct run *run)
 	for (i = 0; i < n; i++) {
 		struct mfm_outbox_entry *e = &run->o.e[i];
 
+		if (e->settled)
+			continue;
 		mfm_err_clear(&err);
 		r = mfm_deliver_find(&run->d, e->receiver,
 		    strlen(e->receiver));
@@ -406,14 +413,16 @@ main(int argc, char **argv)
 		if (mfm_outbox_open(&run.o, o.state, &err) != 0)
 			mfm_die_err(&err);
 		run.state = 1;
-		resume(&run);
 	}
 	if (argc == 0)
 		deliver(&run, "-");
 	for (i = 0; i < argc; i++)
 		deliver(&run, argv[i]);
-	if (run.state && mfm_outbox_close(&run.o, &err) != 0)
-		mfm_die_err(&err);
+	if (run.state) {
+		flush(&run);
+		if (mfm_outbox_close(&run.o, &err) != 0)
+			mfm_die_err(&err);
+	}
 	if (mfm_cli.verbose)
 		fprintf(stderr, "mfm-alert: events %" PRIu64
 		    "; deliveries %" PRIu64 ", failed %" PRIu64
