@@ -2155,6 +2155,8 @@ run_once(const struct mfm_deliver_recv *r, const struct mfm_deliver_event *ev,
 		return mfm_err_sys(err, "command %s: fork", r->name), -2;
 	}
 	if (pid == 0) {
+		/* Its own process group: the timeout kills its children too. */
+		setpgid(0, 0);
 		dup2(in[0], 0);
 		dup2(2, 1);
 		close(in[0]);
@@ -2192,6 +2194,7 @@ run_once(const struct mfm_deliver_recv *r, const struct mfm_deliver_event *ev,
 			return mfm_err_sys(err, "command %s: waitpid",
 			    r->name), -2;
 		if (mono_us() >= end) {
+			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
 			while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
 				continue;
