@@ -1370,7 +1370,8 @@ static void
 body_slack(struct mfm_buf *b, const struct mfm_deliver_event *ev)
 {
 	struct mfm_buf t = MFM_BUF_INIT;
-	const char *icon = ev->firing ? ":rotating_light:" : ":white_check_mark:";
+	const char *icon = ev->firing ? ":rotating_light:" :
+	    ":white_check_mark:";
 
 	mfm_buf_addf(&t, "%s [%s] ", icon, ev->firing ? "FIRING" :
 	    "RESOLVED");
@@ -1862,40 +1863,54 @@ put_date(struct mfm_buf *b, int64_t us)
 	    (int)(s / 3600), (int)(s / 60 % 60), (int)(s % 60));
 }
 
-/* A header value: printable ASCII as is, else RFC 2047 base64 words. */
+/*
+ * A header value: printable ASCII as is, else RFC 2047 base64 words.
+ * Control characters become spaces first: an event's text must never
+ * end the header line and start another.
+ */
 static void
-put_header_text(struct mfm_buf *b, const char *s, size_t n)
+put_header_text(struct mfm_buf *b, const char *src, size_t n)
 {
 	static const char b64[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	struct mfm_buf c = MFM_BUF_INIT;
+	const unsigned char *s;
 	size_t i, k, chunk;
 	int plain = 1;
 	unsigned v;
 
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+	if (n > 900)
+		n = 900;
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)src[i] < 0x20 || src[i] == 0x7f)
+			mfm_buf_addc(&c, ' ');
+		else
+			mfm_buf_addc(&c, src[i]);
+		if ((unsigned char)src[i] < 0x20 ||
+		    (unsigned char)src[i] > 0x7e)
 			plain = 0;
-	if (plain && n < 900) {
-		mfm_buf_add(b, s, n);
+	}
+	s = (const unsigned char *)c.p;
+	if (plain) {
+		mfm_buf_add(b, c.p, n);
+		mfm_buf_release(&c);
 		return;
 	}
-	/* 45 bytes per word (60 characters), split on UTF-8 boundaries;
-	 * control characters never reach a header line. */
-	for (i = 0; i < n && i < 900; i += chunk) {
+	/* 45 bytes per word (60 characters), split on UTF-8 boundaries. */
+	for (i = 0; i < n; i += chunk) {
 		chunk = n - i < 45 ? n - i : 45;
 		while (i + chunk < n && chunk > 1 &&
-		    ((unsigned char)s[i + chunk] & 0xc0) == 0x80)
+		    (s[i + chunk] & 0xc0) == 0x80)
 			chunk--;
 		if (i > 0)
 			mfm_buf_adds(b, "\r\n ");
 		mfm_buf_adds(b, "=?UTF-8?B?");
 		for (k = 0; k < chunk; k += 3) {
-			v = (unsigned char)(s[i + k] < 0x20 && s[i + k] >= 0 ?
-			    ' ' : s[i + k]) << 16;
+			v = (unsigned)s[i + k] << 16;
 			if (k + 1 < chunk)
-				v |= (unsigned char)s[i + k + 1] << 8;
+				v |= (unsigned)s[i + k + 1] << 8;
 			if (k + 2 < chunk)
-				v |= (unsigned char)s[i + k + 2];
+				v |= s[i + k + 2];
 			mfm_buf_addc(b, b64[v >> 18 & 63]);
 			mfm_buf_addc(b, b64[v >> 12 & 63]);
 			mfm_buf_addc(b, k + 1 < chunk ? b64[v >> 6 & 63] : '=');
@@ -1903,6 +1918,7 @@ put_header_text(struct mfm_buf *b, const char *s, size_t n)
 		}
 		mfm_buf_adds(b, "?=");
 	}
+	mfm_buf_release(&c);
 }
 
 /* Quoted-printable (RFC 2045 6.7), lines of at most 76 characters. */

@@ -111,7 +111,7 @@ struct mfm_deliver_recv {
 	int64_t backoff;		/* us, first wait; doubles */
 	int64_t max_backoff;		/* us, cap on any one wait */
 	unsigned retries;		/* attempts after the first */
-	int64_t deadline;		/* us after queueing: then dead-letter */
+	int64_t deadline;		/* us after queueing, then dead */
 	/* Routing. */
 	struct mfm_deliver_match match[MFM_DELIVER_MAX_MATCH];
 	size_t nmatch;
@@ -135,7 +135,7 @@ struct mfm_deliver_recv {
 /* What one delivery came to, for the receipt. */
 struct mfm_deliver_result {
 	unsigned attempts;
-	long code;			/* HTTP status, SMTP code, exit status */
+	long code;			/* HTTP, SMTP or exit status */
 	int permanent;			/* failed, and retrying will not help */
 };
 
