@@ -216,11 +216,15 @@ add_secret(struct mfm_deliver_recv *r, const char *s)
 static void
 forget_url(struct mfm_deliver_recv *r)
 {
-	struct mfm_deliver_recv keep = *r;
+	size_t i;
 
-	keep.name = NULL;
-	keep.ca_file = NULL;
-	recv_release(&keep);
+	/* Only what the URL set: matchers and other secrets stay. */
+	wipe_free(r->url);
+	free(r->shown);
+	free(r->host);
+	for (i = 0; i < r->nsecrets; i++)
+		wipe_free(r->secrets[i]);
+	free(r->secrets);
 	r->url = r->shown = r->host = NULL;
 	r->secrets = NULL;
 	r->nsecrets = 0;
