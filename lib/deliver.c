@@ -116,6 +116,15 @@ recv_release(struct mfm_deliver_recv *r)
 		free(r->to[i]);
 	for (i = 0; i < r->argc; i++)
 		free(r->argv[i]);
+	for (i = 0; i < r->nsecret_env; i++)
+		free(r->secret_env[i]);
+}
+
+static void
+note_env(struct mfm_deliver_recv *r, const char *var)
+{
+	if (r->nsecret_env < sizeof(r->secret_env) / sizeof(r->secret_env[0]))
+		r->secret_env[r->nsecret_env++] = mfm_xstrdup(var);
 }
 
 void
@@ -361,6 +370,7 @@ mfm_deliver_secret(struct mfm_deliver_recv *r, const char *env,
 		if ((v = getenv(env)) == NULL)
 			return mfm_err_set(err, MFM_ERR_USAGE,
 			    "environment variable %s is not set", env);
+		note_env(r, env);
 		n = strlen(v);
 		if (n > MFM_DELIVER_MAX_SECRET)
 			return mfm_err_set(err, MFM_ERR_LIMIT,
@@ -413,6 +423,7 @@ mfm_deliver_url_env(struct mfm_deliver_recv *r, const char *var,
 		    "empty environment variable name");
 	if ((v = getenv(var)) == NULL)
 		return mfm_err_set(err, MFM_ERR_USAGE, "%s is not set", from);
+	note_env(r, var);
 	return mfm_deliver_url_set(r, v, strlen(v), from, err);
 }
 
@@ -2148,9 +2159,24 @@ mono_us(void)
  * timeout.  Returns the exit status, 128 + signal, or -1 on timeout;
  * -2 with err set when it could not be started.
  */
+/* Is the NAME=value entry e one of the receivers' secret variables? */
 static int
-run_once(const struct mfm_deliver_recv *r, const struct mfm_deliver_event *ev,
-    struct mfm_err *err)
+secret_var(const struct mfm_deliver *d, const char *e)
+{
+	const char *eq = strchr(e, '=');
+	size_t i, k, n = eq != NULL ? (size_t)(eq - e) : strlen(e);
+
+	for (i = 0; i < d->n; i++)
+		for (k = 0; k < d->recv[i].nsecret_env; k++)
+			if (strlen(d->recv[i].secret_env[k]) == n &&
+			    memcmp(d->recv[i].secret_env[k], e, n) == 0)
+				return 1;
+	return 0;
+}
+
+static int
+run_once(const struct mfm_deliver *d, const struct mfm_deliver_recv *r,
+    const struct mfm_deliver_event *ev, struct mfm_err *err)
 {
 	struct sigaction old;
 	struct pollfd pfd;
@@ -2160,10 +2186,20 @@ run_once(const struct mfm_deliver_recv *r, const struct mfm_deliver_event *ev,
 	struct mfm_buf b = MFM_BUF_INIT;
 	ssize_t w;
 	pid_t pid, got;
+	char **envp;
+	size_t ne, k;
 
+	for (ne = 0; environ[ne] != NULL; ne++)
+		continue;
+	envp = mfm_xreallocarray(NULL, ne + 1, sizeof(*envp));
+	for (ne = k = 0; environ[k] != NULL; k++)
+		if (!secret_var(d, environ[k]))
+			envp[ne++] = environ[k];
+	envp[ne] = NULL;
 	mfm_buf_add(&b, ev->body.p, ev->body.len);
 	mfm_buf_addc(&b, '\n');
 	if (pipe(in) != 0) {
+		free(envp);
 		mfm_buf_release(&b);
 		return mfm_err_sys(err, "command %s: pipe", r->name), -2;
 	}
@@ -2171,6 +2207,7 @@ run_once(const struct mfm_deliver_recv *r, const struct mfm_deliver_event *ev,
 	if ((pid = fork()) == -1) {
 		close(in[0]);
 		close(in[1]);
+		free(envp);
 		mfm_buf_release(&b);
 		return mfm_err_sys(err, "command %s: fork", r->name), -2;
 	}
@@ -2181,12 +2218,13 @@ run_once(const struct mfm_deliver_recv *r, const struct mfm_deliver_event *ev,
 		dup2(2, 1);
 		close(in[0]);
 		close(in[1]);
-		execve(r->argv[0], r->argv, environ);
+		execve(r->argv[0], r->argv, envp);
 		fprintf(stderr, "mfm-alert: command %s: %s: %s\n", r->name,
 		    r->argv[0], strerror(errno));
 		_exit(127);
 	}
 	close(in[0]);
+	free(envp);
 	fl = fcntl(in[1], F_GETFL);
 	fcntl(in[1], F_SETFL, fl | O_NONBLOCK);
 	fcntl(in[1], F_SETFD, FD_CLOEXEC);
@@ -2237,7 +2275,7 @@ command_run(struct mfm_deliver *d, const struct mfm_deliver_recv *r,
 	int st = 0;
 
 	for (attempt = 1;; attempt++) {
-		st = run_once(r, ev, err);
+		st = run_once(d, r, ev, err);
 		res->attempts = attempt;
 		res->code = st;
 		if (st == -2) {

@@ -130,6 +130,10 @@ struct mfm_deliver_recv {
 	/* Command. */
 	char *argv[MFM_DELIVER_MAX_ARGS + 1];
 	size_t argc;
+	/* Environment variables that hold this receiver's secrets: a
+	 * command receiver's program does not inherit them. */
+	char *secret_env[4];
+	size_t nsecret_env;
 };
 
 /* What one delivery came to, for the receipt. */
