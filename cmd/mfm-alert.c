@@ -192,6 +192,9 @@ receipt(struct run *run, const struct mfm_deliver_recv *r,
 	}
 	mfm_buf_addc(b, '}');
 	mfm_cli_emit();
+	/* A receipt is a record of delivery: out before the next send, so
+	 * that a crash does not take the receipts of what was sent. */
+	fflush(stdout);
 }
 
 /* Send entry idx of the outbox (or, with idx -1, without one). */
