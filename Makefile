@@ -5,6 +5,7 @@
 #   make demo          the whole pipeline on examples/
 #   make install       PREFIX=/usr/local DESTDIR=
 #   make fuzz          fuzz the JSON tokenizer for FUZZ_SECONDS (libFuzzer)
+#   make crash-test    kill -9 mfm-alert --state at random, CRASH_ROUNDS times
 #   SANITIZE=1         build with ASan and UBSan (into build/san)
 #   DEVELOPER=1        add -Werror
 
@@ -13,6 +14,7 @@ PREFIX ?= /usr/local
 BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man
 FUZZ_SECONDS ?= 60
+CRASH_ROUNDS ?= 100
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
@@ -59,7 +61,8 @@ LIBS_alert = $(YAML_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) -lm
 
 ALL_CFLAGS = $(MFM_CFLAGS) $(YAML_CFLAGS) $(CURL_CFLAGS) $(CFLAGS)
 
-.PHONY: all check unit cli demo deps install uninstall clean fuzz bench
+.PHONY: all check unit cli demo deps install uninstall clean fuzz bench \
+	crash-test
 .DELETE_ON_ERROR:
 
 all: $(BINS)
@@ -130,6 +133,10 @@ $(BUILD)/bench-json: tests/bench/bench_json.c $(BUILD)/libmfm.a
 
 bench: $(BINS) $(BUILD)/bench-json
 	scripts/bench
+
+# The outbox under kill -9 at random points; a small version is in check.
+crash-test: deps $(BINS)
+	MFM_BIN=$(abspath $(BUILD)) scripts/alert-crash-test $(CRASH_ROUNDS)
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
