@@ -178,7 +178,8 @@ receipt(struct run *run, const struct mfm_deliver_recv *r,
 	mfm_json_put_str(b, ev->fingerprint.p, ev->fingerprint.len);
 	mfm_buf_addf(b, ",\"result\":\"%s\"", result);
 	if (strcmp(result, "silenced") != 0 &&
-	    strcmp(result, "inhibited") != 0)
+	    strcmp(result, "inhibited") != 0 &&
+	    strcmp(result, "repeat") != 0)
 		mfm_buf_addf(b, ",\"attempts\":%u,\"code\":%ld",
 		    run->d.last.attempts, run->d.last.code);
 	mfm_deliver_key(r, ev, key);
@@ -239,6 +240,35 @@ send_one(struct run *run, struct mfm_deliver_recv *r,
 	receipt(run, r, ev, "queued", id, err.msg);
 }
 
+/*
+ * repeat_interval: a firing event already notified as firing less than
+ * the interval ago, or a resolution already notified, is a repeat.
+ * Otherwise the notification is remembered (in the outbox's memory,
+ * kept in the state directory with --state).
+ */
+static int
+repeat(struct run *run, const struct mfm_deliver_recv *r,
+    const struct mfm_deliver_event *ev)
+{
+	int64_t at;
+	int firing, known, resolved;
+
+	resolved = ev->status.len == 8 &&
+	    memcmp(ev->status.p, "resolved", 8) == 0;
+	if (r->repeat_interval <= 0 || (!ev->firing && !resolved))
+		return 0;
+	known = mfm_outbox_last(&run->o, r->name, ev->fingerprint.p,
+	    ev->fingerprint.len, &at, &firing);
+	if (known && ev->firing && firing && run->now - at <
+	    r->repeat_interval)
+		return 1;
+	if (known && resolved && !firing)
+		return 1;
+	mfm_outbox_note(&run->o, r->name, ev->fingerprint.p,
+	    ev->fingerprint.len, run->now, ev->firing);
+	return 0;
+}
+
 static void
 route(struct run *run, const struct mfm_deliver_event *ev)
 {
@@ -258,6 +288,11 @@ route(struct run *run, const struct mfm_deliver_event *ev)
 			run->c.muted++;
 			receipt(run, r, ev, silenced ? "silenced" :
 			    "inhibited", 0, NULL);
+			continue;
+		}
+		if (repeat(run, r, ev)) {
+			run->c.muted++;
+			receipt(run, r, ev, "repeat", 0, NULL);
 			continue;
 		}
 		if (!run->state || run->d.dry_run ||

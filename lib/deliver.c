@@ -792,7 +792,7 @@ int
 mfm_deliver_config(struct mfm_deliver *d, const struct mfm_cfg_node *section,
     struct mfm_err *err)
 {
-#define COMMON "type", "name", "match", "send_resolved"
+#define COMMON "type", "name", "match", "send_resolved", "repeat_interval"
 #define SENDING "timeout", "retries", "backoff", "max_backoff", "deadline", \
 	"ca_file"
 	static const char *const stdout_keys[] = { COMMON, NULL };
@@ -879,7 +879,9 @@ mfm_deliver_config(struct mfm_deliver *d, const struct mfm_cfg_node *section,
 			return at_node(m, err);
 		sr = 1;
 		if (mfm_cfg_bool(mfm_cfg_get(m, "send_resolved"), &sr,
-		    err) != 0 || cfg_match(r, m, err) != 0)
+		    err) != 0 || cfg_match(r, m, err) != 0 ||
+		    mfm_cfg_duration(mfm_cfg_get(m, "repeat_interval"), 1,
+		    &r->repeat_interval, err) != 0)
 			return -1;
 		r->send_resolved = sr;
 		if (types[k].type == MFM_DELIVER_SLACK) {

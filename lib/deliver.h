@@ -116,6 +116,7 @@ struct mfm_deliver_recv {
 	struct mfm_deliver_match match[MFM_DELIVER_MAX_MATCH];
 	size_t nmatch;
 	int send_resolved;		/* default 1 */
+	int64_t repeat_interval;	/* us; 0: every event is sent */
 	/* Webhook. */
 	enum mfm_deliver_format format;
 	char *hmac;			/* secret, NULL: no signature */

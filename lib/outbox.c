@@ -27,6 +27,7 @@ mfm_outbox_init(struct mfm_outbox *o)
 	memset(o, 0, sizeof(*o));
 	o->lockfd = o->fd = -1;
 	o->next_id = 1;
+	mfm_keymap_init(&o->seen);
 }
 
 static char *
@@ -119,6 +120,140 @@ fail:
 	close(fd);
 	mfm_buf_release(&b);
 	return -1;
+}
+
+static size_t *
+seen_slot(const struct mfm_outbox *o, const char *receiver, const char *fp,
+    size_t fplen, struct mfm_buf *k)
+{
+	mfm_buf_clear(k);
+	mfm_buf_add(k, receiver, strlen(receiver) + 1);
+	mfm_buf_add(k, fp, fplen);
+	return mfm_keymap_find(&o->seen, k->p, k->len);
+}
+
+int
+mfm_outbox_last(const struct mfm_outbox *o, const char *receiver,
+    const char *fp, size_t fplen, int64_t *at, int *firing)
+{
+	struct mfm_buf k = MFM_BUF_INIT;
+	size_t *v = seen_slot(o, receiver, fp, fplen, &k);
+
+	mfm_buf_release(&k);
+	if (v == NULL)
+		return 0;
+	*at = o->last[*v].at;
+	*firing = o->last[*v].firing;
+	return 1;
+}
+
+void
+mfm_outbox_note(struct mfm_outbox *o, const char *receiver, const char *fp,
+    size_t fplen, int64_t at, int firing)
+{
+	struct mfm_buf k = MFM_BUF_INIT;
+	size_t *v;
+	int isnew;
+
+	mfm_buf_add(&k, receiver, strlen(receiver) + 1);
+	mfm_buf_add(&k, fp, fplen);
+	v = mfm_keymap_put(&o->seen, k.p, k.len, &isnew);
+	if (isnew) {
+		o->last = mfm_xreallocarray(o->last, o->nlast + 1,
+		    sizeof(*o->last));
+		*v = o->nlast++;
+	}
+	o->last[*v].at = at;
+	o->last[*v].firing = firing;
+	mfm_buf_release(&k);
+}
+
+/* sent.ndjson: {"receiver":"ops","fingerprint":"...","at":T,"firing":1} */
+static int
+load_seen(struct mfm_outbox *o, struct mfm_json *j, struct mfm_err *err)
+{
+	struct mfm_buf s1 = MFM_BUF_INIT, s2 = MFM_BUF_INIT;
+	char *path = path_of(o, "sent.ndjson"), *p, *nl, *line, *rcv;
+	const char *r, *f;
+	size_t n, rn, fn;
+	int64_t at, fi;
+	int tr, tf, ta, ti;
+
+	if (slurp(path, &p, &n, err) != 0) {
+		free(path);
+		return -1;
+	}
+	for (line = p; p != NULL && (nl = strchr(line, '\n')) != NULL;
+	    line = nl + 1) {
+		/* A line that does not read is forgotten: a repeat at worst. */
+		if (mfm_json_parse(j, line, (size_t)(nl - line), err) != 0 ||
+		    (tr = mfm_json_member(j, 0, "receiver", 8)) < 0 ||
+		    (tf = mfm_json_member(j, 0, "fingerprint", 11)) < 0 ||
+		    (ta = mfm_json_member(j, 0, "at", 2)) < 0 ||
+		    (ti = mfm_json_member(j, 0, "firing", 6)) < 0 ||
+		    (r = mfm_json_str(j, tr, &rn, &s1)) == NULL ||
+		    (f = mfm_json_str(j, tf, &fn, &s2)) == NULL ||
+		    mfm_json_int64(j, ta, &at) != 0 ||
+		    mfm_json_int64(j, ti, &fi) != 0)
+			continue;
+		rcv = mfm_xmemdup(r, rn);
+		mfm_outbox_note(o, rcv, f, fn, at, fi != 0);
+		free(rcv);
+	}
+	mfm_err_clear(err);
+	mfm_buf_release(&s1);
+	mfm_buf_release(&s2);
+	free(p);
+	free(path);
+	return 0;
+}
+
+static int
+save_seen(struct mfm_outbox *o, struct mfm_err *err)
+{
+	struct mfm_buf b = MFM_BUF_INIT;
+	char *tmp = path_of(o, "sent.ndjson.tmp");
+	char *path = path_of(o, "sent.ndjson");
+	const struct mfm_keymap_slot *sl;
+	const char *k, *nul;
+	size_t i;
+	int fd, rc = -1;
+
+	for (i = 0; i < o->seen.nslot; i++) {
+		sl = &o->seen.slot[i];
+		if (!sl->used)
+			continue;
+		k = o->seen.arena + sl->off;
+		nul = memchr(k, '\0', sl->len);
+		mfm_buf_adds(&b, "{\"receiver\":");
+		mfm_json_put_str(&b, k, (size_t)(nul - k));
+		mfm_buf_adds(&b, ",\"fingerprint\":");
+		mfm_json_put_str(&b, nul + 1, sl->len - (size_t)(nul - k) - 1);
+		mfm_buf_addf(&b, ",\"at\":%" PRId64 ",\"firing\":%d}\n",
+		    o->last[sl->value].at, o->last[sl->value].firing);
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		mfm_err_sys(err, "%s", tmp);
+		goto out;
+	}
+	if (write_line(fd, &b, tmp, err) != 0) {
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	close(fd);
+	if (rename(tmp, path) != 0) {
+		mfm_err_sys(err, "%s", path);
+		unlink(tmp);
+		goto out;
+	}
+	rc = 0;
+out:
+	mfm_buf_release(&b);
+	free(tmp);
+	free(path);
+	return rc;
 }
 
 static int
@@ -285,7 +420,7 @@ mfm_outbox_open(struct mfm_outbox *o, const char *dir, struct mfm_err *err)
 			goto out;
 	}
 	pack(o);
-	if (load_dead(o, &j, err) != 0)
+	if (load_dead(o, &j, err) != 0 || load_seen(o, &j, err) != 0)
 		goto out;
 	o->fd = open(jpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (o->fd < 0 || (o->dropped > 0 && ftruncate(o->fd, (off_t)n) != 0)) {
@@ -450,7 +585,10 @@ mfm_outbox_close(struct mfm_outbox *o, struct mfm_err *err)
 	int rc = 0;
 
 	if (o->fd >= 0) {
-		rc = compact(o, err);
+		/* The seen file first: compact syncs the directory. */
+		rc = save_seen(o, err);
+		if (rc == 0)
+			rc = compact(o, err);
 		close(o->fd);
 	}
 	if (o->lockfd >= 0)
@@ -460,6 +598,8 @@ mfm_outbox_close(struct mfm_outbox *o, struct mfm_err *err)
 	free(o->e);
 	free(o->dead);
 	free(o->dir);
+	free(o->last);
+	mfm_keymap_release(&o->seen);
 	mfm_outbox_init(o);
 	return rc;
 }

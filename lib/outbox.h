@@ -17,6 +17,11 @@
  * Closing rewrites the journal with only the pending notifications (a
  * new file, fsync, rename, fsync of the directory), so it stays small.
  *
+ * A fourth file, sent.ndjson, remembers per receiver and fingerprint the
+ * last status notified and when, for repeat_interval; it is rewritten at
+ * close (new file, rename), and a crash that loses its last changes only
+ * lets a repeat through, never suppresses a change.
+ *
  * Entries name their receiver, never hold its secrets: the receiver's
  * URL, key or password is read from the environment or its file again
  * by the run that sends.
@@ -28,6 +33,7 @@
 #include <stdint.h>
 
 #include "lib/err.h"
+#include "lib/keymap.h"
 
 #define MFM_OUTBOX_MAX_FILE (256u << 20)	/* bytes of the journal */
 #define MFM_OUTBOX_MAX_PENDING 1000000
@@ -51,6 +57,13 @@ struct mfm_outbox {
 	uint64_t *dead;			/* ids in dead.ndjson */
 	size_t ndead;
 	size_t dropped;			/* torn lines dropped at open */
+	/* receiver NUL fingerprint -> index in last[] */
+	struct mfm_keymap seen;
+	struct mfm_outbox_last {
+		int64_t at;		/* us since the epoch */
+		int firing;
+	} *last;
+	size_t nlast;
 };
 
 void mfm_outbox_init(struct mfm_outbox *o);
@@ -71,6 +84,15 @@ int mfm_outbox_dead(struct mfm_outbox *o, size_t idx, const char *reason,
     int64_t now, struct mfm_err *err);
 /* Whether entry idx is already a dead letter (a crash came between). */
 int mfm_outbox_is_dead(const struct mfm_outbox *o, size_t idx);
+/*
+ * What was last notified to receiver for fingerprint fp: returns 1 and
+ * fills *at and *firing, or 0 when nothing was.  mfm_outbox_note records
+ * a notification.  Both work without mfm_outbox_open (in memory only).
+ */
+int mfm_outbox_last(const struct mfm_outbox *o, const char *receiver,
+    const char *fp, size_t fplen, int64_t *at, int *firing);
+void mfm_outbox_note(struct mfm_outbox *o, const char *receiver,
+    const char *fp, size_t fplen, int64_t at, int firing);
 /* Compact the journal, unlock, free.  Safe after a failed open. */
 int mfm_outbox_close(struct mfm_outbox *o, struct mfm_err *err);
 
