@@ -185,6 +185,41 @@ START_TEST(test_corrupt)
 }
 END_TEST
 
+START_TEST(test_seen)
+{
+	struct mfm_outbox o;
+	struct mfm_err err;
+	int64_t at;
+	int firing;
+
+	mfm_outbox_init(&o);
+	/* In memory, without a directory. */
+	ck_assert_int_eq(mfm_outbox_last(&o, "ops", "ab", 2, &at, &firing),
+	    0);
+	mfm_outbox_note(&o, "ops", "ab", 2, 7, 1);
+	ck_assert_int_eq(mfm_outbox_close(&o, &err), 0);
+
+	ck_assert_int_eq(mfm_outbox_open(&o, dir, &err), 0);
+	mfm_outbox_note(&o, "ops", "ab", 2, 10, 1);
+	mfm_outbox_note(&o, "ops", "ab", 2, 11, 0);
+	/* The receiver and fingerprint are one key, not their bytes run
+	 * together. */
+	mfm_outbox_note(&o, "op", "sab", 3, 12, 1);
+	ck_assert_int_eq(mfm_outbox_close(&o, &err), 0);
+	ck_assert_int_eq(mfm_outbox_open(&o, dir, &err), 0);
+	ck_assert_int_eq(mfm_outbox_last(&o, "ops", "ab", 2, &at, &firing),
+	    1);
+	ck_assert_int_eq(at, 11);
+	ck_assert_int_eq(firing, 0);
+	ck_assert_int_eq(mfm_outbox_last(&o, "op", "sab", 3, &at, &firing),
+	    1);
+	ck_assert_int_eq(at, 12);
+	ck_assert_int_eq(mfm_outbox_last(&o, "ops", "x", 1, &at, &firing),
+	    0);
+	ck_assert_int_eq(mfm_outbox_close(&o, &err), 0);
+}
+END_TEST
+
 Suite *suite_outbox(void);
 
 Suite *
@@ -199,6 +234,7 @@ suite_outbox(void)
 	tcase_add_test(tc, test_dead_once);
 	tcase_add_test(tc, test_locked);
 	tcase_add_test(tc, test_corrupt);
+	tcase_add_test(tc, test_seen);
 	suite_add_tcase(s, tc);
 	return s;
 }
