@@ -734,12 +734,34 @@ cfg_pagerduty(struct mfm_deliver_recv *r, const struct mfm_cfg_node *m,
 	return cfg_secret(r, m, "routing_key", 1, &r->routing_key, err);
 }
 
+/*
+ * local@domain, printable ASCII without space, <, > or a second @: the
+ * address goes into SMTP commands and headers, where a line end or a
+ * bracket from the configuration would start something else.
+ */
+static int
+plain_address(const char *a)
+{
+	const char *at = strchr(a, '@');
+	const char *p;
+
+	if (at == NULL || at == a || at[1] == '\0' || strchr(at + 1, '@') ||
+	    strlen(a) > 254)
+		return 0;
+	for (p = a; *p != '\0'; p++)
+		if (*p <= ' ' || *p >= 0x7f || *p == '<' || *p == '>' ||
+		    *p == ',' || *p == '"')
+			return 0;
+	return 1;
+}
+
 static int
 cfg_email(struct mfm_deliver_recv *r, const struct mfm_cfg_node *m,
     struct mfm_err *err)
 {
 	const struct mfm_cfg_node *u = mfm_cfg_get(m, "url");
 	const char *s = NULL;
+	size_t i;
 	int tls = 1;
 
 	if (u == NULL)
@@ -767,6 +789,14 @@ cfg_email(struct mfm_deliver_recv *r, const struct mfm_cfg_node *m,
 		return mfm_cfg_err(m, err, "an email receiver needs from");
 	if (r->nto == 0)
 		return mfm_cfg_err(m, err, "an email receiver needs to");
+	if (!plain_address(r->from))
+		return mfm_cfg_err(mfm_cfg_get(m, "from"), err,
+		    "from: expected an address such as alerts@example.com");
+	for (i = 0; i < r->nto; i++)
+		if (!plain_address(r->to[i]))
+			return mfm_cfg_err(mfm_cfg_get(m, "to"), err,
+			    "to: address %zu is not one such as "
+			    "oncall@example.com", i + 1);
 	return 0;
 }
 
@@ -832,10 +862,12 @@ mfm_deliver_config(struct mfm_deliver *d, const struct mfm_cfg_node *section,
 		{ "email", MFM_DELIVER_EMAIL, email_keys, cfg_email },
 		{ "command", MFM_DELIVER_COMMAND, command_keys, cfg_command },
 	};
+	static const char *const secret_keys[] = { "routing_key",
+	    "password", "hmac_secret", "username" };
 	const struct mfm_cfg_node *list, *m, *t, *url;
 	struct mfm_deliver_recv *r;
 	const char *type, *name;
-	size_t i, k;
+	size_t i, k, sk;
 	int sr;
 
 	if (mfm_cfg_bool(mfm_cfg_get(section, "inhibit"), &d->inhibit,
@@ -870,6 +902,13 @@ mfm_deliver_config(struct mfm_deliver *d, const struct mfm_cfg_node *section,
 			return mfm_cfg_err(url, err,
 			    "a %s URL is a secret: give url_env or url_file, "
 			    "not url", type);
+		for (sk = 0; sk < sizeof(secret_keys) / sizeof(secret_keys[0]);
+		    sk++)
+			if ((url = mfm_cfg_get(m, secret_keys[sk])) != NULL)
+				return mfm_cfg_err(url, err, "%s is a secret: "
+				    "give %s_env or %s_file, not %s",
+				    secret_keys[sk], secret_keys[sk],
+				    secret_keys[sk], secret_keys[sk]);
 		if (mfm_cfg_check_keys(m, types[k].keys, err) != 0)
 			return -1;
 		if (mfm_deliver_find(d, name, strlen(name)) != NULL)
