@@ -198,46 +198,70 @@ receipt(struct run *run, const struct mfm_deliver_recv *r,
 	fflush(stdout);
 }
 
-/* Send entry idx of the outbox (or, with idx -1, without one). */
+/*
+ * Send ev[0..n) to r as one notification; idx[k] is ev[k]'s outbox
+ * entry, or (size_t)-1 when it has none (no --state, n is 1).  Every
+ * entry is settled alike: done, dead or left queued.
+ */
+static void
+send_set(struct run *run, struct mfm_deliver_recv *r,
+    const struct mfm_deliver_event *const *ev, const size_t *idx, size_t n)
+{
+	struct mfm_outbox_entry *e;
+	struct mfm_err err, e2;
+	const char *result;
+	size_t k;
+	int rc, dead = 0;
+
+	mfm_err_clear(&err);
+	mfm_err_clear(&e2);
+	memset(&run->d.last, 0, sizeof(run->d.last));
+	if (n == 1 && idx[0] != (size_t)-1 && run->state &&
+	    mfm_outbox_is_dead(&run->o, idx[0])) {
+		/* A crash came after the dead letter, before its done. */
+		if (mfm_outbox_done(&run->o, idx[0], &e2) != 0)
+			mfm_die_err(&e2);
+		return;
+	}
+	rc = mfm_deliver_send_group(&run->d, r, ev, n, &mfm_cli.out, &err);
+	if (rc == 0 && mfm_cli.out.len > 0)
+		mfm_cli_emit();
+	if (rc != 0)
+		mfm_warn("%s", err.msg);
+	if (rc != 0 && run->state && idx[0] != (size_t)-1) {
+		e = &run->o.e[idx[0]];
+		dead = run->d.last.permanent ||
+		    run->now - e->queued >= r->deadline;
+	}
+	for (k = 0; k < n; k++) {
+		e = idx[k] != (size_t)-1 ? &run->o.e[idx[k]] : NULL;
+		if (rc == 0)
+			result = "delivered";
+		else if (!run->state || e == NULL)
+			result = "failed";
+		else
+			result = dead ? "dead" : "queued";
+		if (e != NULL && (rc == 0 || !run->state)) {
+			/* Settled; in memory only without --state. */
+			if (mfm_outbox_done(&run->o, idx[k], &e2) != 0)
+				mfm_die_err(&e2);
+		} else if (e != NULL && dead) {
+			if (mfm_outbox_dead(&run->o, idx[k], err.msg,
+			    run->now, &e2) != 0)
+				mfm_die_err(&e2);
+			run->c.dead++;
+		} else if (e != NULL)
+			run->c.queued++;
+		receipt(run, r, ev[k], result, e != NULL && run->state ?
+		    e->id : 0, rc == 0 ? NULL : err.msg);
+	}
+}
+
 static void
 send_one(struct run *run, struct mfm_deliver_recv *r,
     const struct mfm_deliver_event *ev, size_t idx)
 {
-	struct mfm_outbox_entry *e = idx != (size_t)-1 ? &run->o.e[idx] :
-	    NULL;
-	struct mfm_err err, e2;
-	uint64_t id = e != NULL ? e->id : 0;
-
-	mfm_err_clear(&err);
-	mfm_err_clear(&e2);
-	if (e != NULL && mfm_outbox_is_dead(&run->o, idx)) {
-		/* A crash came after the dead letter, before its done. */
-		if (mfm_outbox_done(&run->o, idx, &e2) != 0)
-			mfm_die_err(&e2);
-		return;
-	}
-	if (mfm_deliver_send(&run->d, r, ev, &mfm_cli.out, &err) == 0) {
-		if (mfm_cli.out.len > 0)
-			mfm_cli_emit();
-		if (e != NULL && mfm_outbox_done(&run->o, idx, &e2) != 0)
-			mfm_die_err(&e2);
-		receipt(run, r, ev, "delivered", id, NULL);
-		return;
-	}
-	mfm_warn("%s", err.msg);
-	if (e == NULL) {
-		receipt(run, r, ev, "failed", id, err.msg);
-		return;
-	}
-	if (run->d.last.permanent || run->now - e->queued >= r->deadline) {
-		if (mfm_outbox_dead(&run->o, idx, err.msg, run->now, &e2) != 0)
-			mfm_die_err(&e2);
-		run->c.dead++;
-		receipt(run, r, ev, "dead", id, err.msg);
-		return;
-	}
-	run->c.queued++;
-	receipt(run, r, ev, "queued", id, err.msg);
+	send_set(run, r, &ev, &idx, 1);
 }
 
 /*
@@ -295,12 +319,15 @@ route(struct run *run, const struct mfm_deliver_event *ev)
 			receipt(run, r, ev, "repeat", 0, NULL);
 			continue;
 		}
-		if (!run->state || run->d.dry_run ||
+		if ((!run->state && r->ngroup_by == 0) ||
 		    r->type == MFM_DELIVER_STDOUT) {
 			send_one(run, r, ev, (size_t)-1);
 			continue;
 		}
-		/* Queued now, sent by flush once the input is all queued. */
+		/*
+		 * Queued now, sent by flush once the input is all queued;
+		 * without --state in memory only, for group_by.
+		 */
 		mfm_err_clear(&err);
 		if (mfm_outbox_put(&run->o, r->name, ev->body.p, ev->body.len,
 		    run->now, &idx, &err) != 0)
@@ -315,38 +342,92 @@ route(struct run *run, const struct mfm_deliver_event *ev)
 static void
 flush(struct run *run)
 {
-	struct mfm_deliver_event ev;
+	struct mfm_buf key = MFM_BUF_INIT, k2 = MFM_BUF_INIT;
+	struct mfm_deliver_event *ev = NULL;
+	const struct mfm_deliver_event **evp = NULL;
 	struct mfm_deliver_recv *r;
-	struct mfm_json j;
+	struct mfm_json *j = NULL;
 	struct mfm_err err;
-	size_t i, n = run->o.n;
+	size_t *idx = NULL, i, k, m, n = run->o.n;
+	int *bad = NULL;
 
-	mfm_json_init(&j);
-	mfm_deliver_event_init(&ev);
+	/* Every entry parsed once: a group needs its events side by side. */
+	j = mfm_xcalloc(n + 1, sizeof(*j));
+	ev = mfm_xcalloc(n + 1, sizeof(*ev));
+	evp = mfm_xcalloc(n + 1, sizeof(*evp));
+	idx = mfm_xcalloc(n + 1, sizeof(*idx));
+	bad = mfm_xcalloc(n + 1, sizeof(*bad));
 	for (i = 0; i < n; i++) {
 		struct mfm_outbox_entry *e = &run->o.e[i];
 
+		mfm_json_init(&j[i]);
+		mfm_deliver_event_init(&ev[i]);
 		if (e->settled)
 			continue;
 		mfm_err_clear(&err);
 		r = mfm_deliver_find(&run->d, e->receiver,
 		    strlen(e->receiver));
-		if (r == NULL || mfm_json_parse(&j, e->event, e->event_len,
-		    &err) != 0 || mfm_deliver_event_read(&ev, &j, &err) != 0) {
+		if (r == NULL || mfm_json_parse(&j[i], e->event, e->event_len,
+		    &err) != 0 || mfm_deliver_event_read(&ev[i], &j[i],
+		    &err) != 0)
+			bad[i] = 1;
+	}
+	for (i = 0; i < n; i++) {
+		struct mfm_outbox_entry *e = &run->o.e[i];
+
+		if (e->settled)
+			continue;
+		if (bad[i]) {
 			/* Only a dead letter can keep it now. */
 			mfm_warn("%s: receiver %s is not configured any more",
 			    run->o.dir, e->receiver);
+			mfm_err_clear(&err);
 			if (mfm_outbox_dead(&run->o, i, "receiver not "
 			    "configured", run->now, &err) != 0)
 				mfm_die_err(&err);
 			run->c.dead++;
 			continue;
 		}
-		memset(&run->d.last, 0, sizeof(run->d.last));
-		send_one(run, r, &ev, i);
+		r = mfm_deliver_find(&run->d, e->receiver,
+		    strlen(e->receiver));
+		evp[0] = &ev[i];
+		idx[0] = i;
+		m = 1;
+		if (r->ngroup_by > 0) {
+			mfm_buf_clear(&key);
+			mfm_deliver_group_key(r, &ev[i], &key);
+			for (k = i + 1; k < n; k++) {
+				if (run->o.e[k].settled || bad[k] ||
+				    strcmp(run->o.e[k].receiver, r->name) != 0)
+					continue;
+				mfm_buf_clear(&k2);
+				mfm_deliver_group_key(r, &ev[k], &k2);
+				if (k2.len != key.len ||
+				    memcmp(k2.p, key.p, key.len) != 0)
+					continue;
+				evp[m] = &ev[k];
+				idx[m++] = k;
+			}
+		}
+		send_set(run, r, evp, idx, m);
+		/* Left queued: not again in this run (2 until the end). */
+		for (k = 0; k < m; k++)
+			if (!run->o.e[idx[k]].settled)
+				run->o.e[idx[k]].settled = 2;
 	}
-	mfm_deliver_event_release(&ev);
-	mfm_json_release(&j);
+	for (i = 0; i < n; i++) {
+		if (run->o.e[i].settled == 2)
+			run->o.e[i].settled = 0;
+		mfm_deliver_event_release(&ev[i]);
+		mfm_json_release(&j[i]);
+	}
+	free(j);
+	free(ev);
+	free(evp);
+	free(idx);
+	free(bad);
+	mfm_buf_release(&key);
+	mfm_buf_release(&k2);
 }
 
 static void
@@ -456,11 +537,9 @@ main(int argc, char **argv)
 		deliver(&run, "-");
 	for (i = 0; i < argc; i++)
 		deliver(&run, argv[i]);
-	if (run.state) {
-		flush(&run);
-		if (mfm_outbox_close(&run.o, &err) != 0)
-			mfm_die_err(&err);
-	}
+	flush(&run);
+	if (mfm_outbox_close(&run.o, &err) != 0)
+		mfm_die_err(&err);
 	if (mfm_cli.verbose)
 		fprintf(stderr, "mfm-alert: events %" PRIu64
 		    "; deliveries %" PRIu64 ", failed %" PRIu64

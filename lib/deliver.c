@@ -118,6 +118,8 @@ recv_release(struct mfm_deliver_recv *r)
 		free(r->argv[i]);
 	for (i = 0; i < r->nsecret_env; i++)
 		free(r->secret_env[i]);
+	for (i = 0; i < r->ngroup_by; i++)
+		free(r->group_by[i]);
 }
 
 static void
@@ -822,7 +824,8 @@ int
 mfm_deliver_config(struct mfm_deliver *d, const struct mfm_cfg_node *section,
     struct mfm_err *err)
 {
-#define COMMON "type", "name", "match", "send_resolved", "repeat_interval"
+#define COMMON "type", "name", "match", "send_resolved", \
+	"repeat_interval", "group_by"
 #define SENDING "timeout", "retries", "backoff", "max_backoff", "deadline", \
 	"ca_file"
 	static const char *const stdout_keys[] = { COMMON, NULL };
@@ -923,6 +926,14 @@ mfm_deliver_config(struct mfm_deliver *d, const struct mfm_cfg_node *section,
 		    &r->repeat_interval, err) != 0)
 			return -1;
 		r->send_resolved = sr;
+		if (cfg_strings(mfm_cfg_get(m, "group_by"), r->group_by,
+		    &r->ngroup_by, MFM_DELIVER_MAX_MATCH, err) != 0)
+			return -1;
+		/* PagerDuty deduplicates per alert; stdout is per line. */
+		if (r->ngroup_by > 0 && (r->type == MFM_DELIVER_PAGERDUTY ||
+		    r->type == MFM_DELIVER_STDOUT))
+			return mfm_cfg_err(mfm_cfg_get(m, "group_by"), err,
+			    "a %s receiver takes no group_by", type);
 		if (types[k].type == MFM_DELIVER_SLACK) {
 			if (cfg_url(r, m, err) != 0 ||
 			    cfg_common(r, m, err) != 0)
@@ -1093,6 +1104,49 @@ mfm_deliver_event_read(struct mfm_deliver_event *ev, const struct mfm_json *j,
 	return 0;
 }
 
+/* The value of label name for ev: a member of the event or its group. */
+static void
+label_of(const struct mfm_deliver_event *ev, const char *name,
+    struct mfm_deliver_str *v, struct mfm_buf *tmp)
+{
+	int t;
+
+	v->p = "";
+	v->len = 0;
+	if (strcmp(name, "status") == 0)
+		*v = ev->status;
+	else if (strcmp(name, "severity") == 0)
+		*v = ev->severity;
+	else if (strcmp(name, "rule") == 0)
+		*v = ev->rule;
+	else if (strcmp(name, "metric") == 0)
+		*v = ev->metric;
+	else if (ev->gtok >= 0 && (t = mfm_json_member(ev->j, ev->gtok,
+	    name, strlen(name))) >= 0) {
+		if (mfm_json_type_of(ev->j, t) == MFM_JSON_STRING)
+			v->p = mfm_json_str(ev->j, t, &v->len, tmp);
+		else
+			v->p = mfm_json_raw(ev->j, t, &v->len);
+	}
+}
+
+void
+mfm_deliver_group_key(const struct mfm_deliver_recv *r,
+    const struct mfm_deliver_event *ev, struct mfm_buf *out)
+{
+	struct mfm_buf tmp = MFM_BUF_INIT;
+	struct mfm_deliver_str v;
+	size_t g;
+
+	mfm_buf_add(out, ev->status.p, ev->status.len);
+	for (g = 0; g < r->ngroup_by; g++) {
+		label_of(ev, r->group_by[g], &v, &tmp);
+		mfm_buf_addc(out, '\0');
+		mfm_buf_add(out, v.p, v.len);
+	}
+	mfm_buf_release(&tmp);
+}
+
 /* Every matcher equal; *status_named when one of them is "status". */
 static int
 matches(const struct mfm_deliver_match *match, size_t nmatch,
@@ -1101,30 +1155,15 @@ matches(const struct mfm_deliver_match *match, size_t nmatch,
 	struct mfm_buf tmp = MFM_BUF_INIT;
 	const struct mfm_deliver_match *m;
 	struct mfm_deliver_str v;
-	int ok = 1, t;
+	int ok = 1;
 	size_t i;
 
 	*status_named = 0;
 	for (i = 0; i < nmatch && ok; i++) {
 		m = &match[i];
-		v.p = "";
-		v.len = 0;
-		if (strcmp(m->name, "status") == 0) {
-			v = ev->status;
+		if (strcmp(m->name, "status") == 0)
 			*status_named = 1;
-		} else if (strcmp(m->name, "severity") == 0)
-			v = ev->severity;
-		else if (strcmp(m->name, "rule") == 0)
-			v = ev->rule;
-		else if (strcmp(m->name, "metric") == 0)
-			v = ev->metric;
-		else if (ev->gtok >= 0 && (t = mfm_json_member(ev->j,
-		    ev->gtok, m->name, strlen(m->name))) >= 0) {
-			if (mfm_json_type_of(ev->j, t) == MFM_JSON_STRING)
-				v.p = mfm_json_str(ev->j, t, &v.len, &tmp);
-			else
-				v.p = mfm_json_raw(ev->j, t, &v.len);
-		}
+		label_of(ev, m->name, &v, &tmp);
 		ok = v.len == strlen(m->value) &&
 		    memcmp(v.p, m->value, v.len) == 0;
 	}
@@ -1281,6 +1320,39 @@ mfm_deliver_key(const struct mfm_deliver_recv *r,
 	out[32] = '\0';
 }
 
+/* The key of a notification: of ev alone, or of the whole group. */
+static void
+note_key(const struct mfm_deliver *d, const struct mfm_deliver_recv *r,
+    const struct mfm_deliver_event *ev, char out[33])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0, i;
+	EVP_MD_CTX *c;
+	char k[33];
+	size_t g;
+
+	if (d->nmore == 0) {
+		mfm_deliver_key(r, ev, out);
+		return;
+	}
+	/* The hash of the events' keys, in order. */
+	c = EVP_MD_CTX_new();
+	if (c == NULL || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1)
+		memset(md, 0, sizeof(md));
+	mfm_deliver_key(r, ev, k);
+	EVP_DigestUpdate(c, k, 32);
+	for (g = 0; g < d->nmore; g++) {
+		mfm_deliver_key(r, d->more[g], k);
+		EVP_DigestUpdate(c, k, 32);
+	}
+	if (EVP_DigestFinal_ex(c, md, &n) != 1)
+		memset(md, 0, sizeof(md));
+	EVP_MD_CTX_free(c);
+	for (i = 0; i < 16; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	out[32] = '\0';
+}
+
 static void
 put_s(struct mfm_buf *b, struct mfm_deliver_str s)
 {
@@ -1345,31 +1417,9 @@ put_time(struct mfm_buf *b, struct mfm_deliver_str s)
 }
 
 static void
-body_alertmanager(struct mfm_buf *b, const struct mfm_deliver_recv *r,
-    const struct mfm_deliver_event *ev)
+put_alert(struct mfm_buf *b, const struct mfm_deliver_event *ev)
 {
-	int resolved = !ev->firing;
-
-	struct mfm_buf gk = MFM_BUF_INIT;
-
-	/* The receiver and the fingerprint: one alert per group. */
-	mfm_buf_addf(&gk, "%s:{fingerprint=\"", r->name);
-	mfm_buf_add(&gk, ev->fingerprint.p, ev->fingerprint.len);
-	mfm_buf_adds(&gk, "\"}");
-	mfm_buf_adds(b, "{\"version\":\"4\",\"groupKey\":");
-	mfm_json_put_str(b, gk.p, gk.len);
-	mfm_buf_release(&gk);
-	mfm_buf_adds(b, ",\"truncatedAlerts\":0,\"status\":");
-	put_s(b, ev->status);
-	mfm_buf_adds(b, ",\"receiver\":");
-	mfm_json_put_str(b, r->name, strlen(r->name));
-	mfm_buf_adds(b, ",\"groupLabels\":{\"alertname\":");
-	put_s(b, ev->rule);
-	mfm_buf_adds(b, "},\"commonLabels\":");
-	put_labels(b, ev);
-	mfm_buf_adds(b, ",\"commonAnnotations\":{\"summary\":");
-	put_s(b, ev->summary);
-	mfm_buf_adds(b, "},\"externalURL\":\"\",\"alerts\":[{\"status\":");
+	mfm_buf_adds(b, "{\"status\":");
 	put_s(b, ev->status);
 	mfm_buf_adds(b, ",\"labels\":");
 	put_labels(b, ev);
@@ -1386,15 +1436,102 @@ body_alertmanager(struct mfm_buf *b, const struct mfm_deliver_recv *r,
 	mfm_buf_adds(b, "},\"startsAt\":");
 	put_time(b, ev->wstart);
 	mfm_buf_adds(b, ",\"endsAt\":");
-	if (resolved)
+	if (!ev->firing)
 		put_time(b, ev->wend);
 	else
 		put_time(b, (struct mfm_deliver_str){ "", 0 });
 	mfm_buf_adds(b, ",\"generatorURL\":\"\",\"fingerprint\":");
 	put_s(b, ev->fingerprint);
-	mfm_buf_adds(b, "}],\"mfm\":");
-	mfm_buf_add(b, ev->body.p, ev->body.len);
 	mfm_buf_addc(b, '}');
+}
+
+static void
+put_group_labels(struct mfm_buf *b, const struct mfm_deliver_recv *r,
+    const struct mfm_deliver_event *ev, struct mfm_buf *tmp)
+{
+	struct mfm_deliver_str v;
+	size_t g;
+
+	mfm_buf_addc(b, '{');
+	for (g = 0; g < r->ngroup_by; g++) {
+		label_of(ev, r->group_by[g], &v, tmp);
+		if (g > 0)
+			mfm_buf_addc(b, ',');
+		mfm_json_put_str(b, r->group_by[g], strlen(r->group_by[g]));
+		mfm_buf_addc(b, ':');
+		put_s(b, v);
+	}
+	mfm_buf_addc(b, '}');
+}
+
+static void
+body_alertmanager(struct mfm_buf *b, const struct mfm_deliver *d,
+    const struct mfm_deliver_recv *r, const struct mfm_deliver_event *ev)
+{
+	struct mfm_buf gk = MFM_BUF_INIT, tmp = MFM_BUF_INIT;
+	struct mfm_deliver_str v;
+	size_t g;
+
+	mfm_buf_adds(b, "{\"version\":\"4\",\"groupKey\":");
+	if (r->ngroup_by == 0) {
+		/* The receiver and the fingerprint: one alert per group. */
+		mfm_buf_addf(&gk, "%s:{fingerprint=\"", r->name);
+		mfm_buf_add(&gk, ev->fingerprint.p, ev->fingerprint.len);
+		mfm_buf_adds(&gk, "\"}");
+	} else {
+		mfm_buf_addf(&gk, "%s:{", r->name);
+		for (g = 0; g < r->ngroup_by; g++) {
+			label_of(ev, r->group_by[g], &v, &tmp);
+			mfm_buf_addf(&gk, "%s%s=\"", g > 0 ? "," : "",
+			    r->group_by[g]);
+			mfm_buf_add(&gk, v.p, v.len);
+			mfm_buf_addc(&gk, '"');
+		}
+		mfm_buf_addc(&gk, '}');
+	}
+	mfm_json_put_str(b, gk.p, gk.len);
+	mfm_buf_release(&gk);
+	mfm_buf_addf(b, ",\"truncatedAlerts\":0,\"status\":");
+	put_s(b, ev->status);
+	mfm_buf_adds(b, ",\"receiver\":");
+	mfm_json_put_str(b, r->name, strlen(r->name));
+	if (r->ngroup_by == 0) {
+		mfm_buf_adds(b, ",\"groupLabels\":{\"alertname\":");
+		put_s(b, ev->rule);
+		mfm_buf_adds(b, "},\"commonLabels\":");
+		put_labels(b, ev);
+		mfm_buf_adds(b, ",\"commonAnnotations\":{\"summary\":");
+		put_s(b, ev->summary);
+		mfm_buf_addc(b, '}');
+	} else {
+		/* The group's labels are the ones its alerts share. */
+		mfm_buf_adds(b, ",\"groupLabels\":");
+		put_group_labels(b, r, ev, &tmp);
+		mfm_buf_adds(b, ",\"commonLabels\":");
+		put_group_labels(b, r, ev, &tmp);
+		mfm_buf_adds(b, ",\"commonAnnotations\":{}");
+	}
+	mfm_buf_adds(b, ",\"externalURL\":\"\",\"alerts\":[");
+	put_alert(b, ev);
+	for (g = 0; g < d->nmore; g++) {
+		mfm_buf_addc(b, ',');
+		put_alert(b, d->more[g]);
+	}
+	mfm_buf_adds(b, "],\"mfm\":");
+	if (r->ngroup_by == 0)
+		mfm_buf_add(b, ev->body.p, ev->body.len);
+	else {
+		mfm_buf_addc(b, '[');
+		mfm_buf_add(b, ev->body.p, ev->body.len);
+		for (g = 0; g < d->nmore; g++) {
+			mfm_buf_addc(b, ',');
+			mfm_buf_add(b, d->more[g]->body.p,
+			    d->more[g]->body.len);
+		}
+		mfm_buf_addc(b, ']');
+	}
+	mfm_buf_addc(b, '}');
+	mfm_buf_release(&tmp);
 }
 
 /* Slack's three: the rest of mrkdwn is left as written. */
@@ -1422,10 +1559,15 @@ slack_escape(struct mfm_buf *out, const char *s, size_t n, size_t max)
 		mfm_buf_adds(out, ELLIPSIS);
 }
 
+static void slack_alert(struct mfm_buf *b, const struct mfm_deliver_event *ev,
+    struct mfm_buf *tp);
+
 static void
-body_slack(struct mfm_buf *b, const struct mfm_deliver_event *ev)
+body_slack(struct mfm_buf *b, const struct mfm_deliver *d,
+    const struct mfm_deliver_event *ev)
 {
 	struct mfm_buf t = MFM_BUF_INIT;
+	size_t g;
 	const char *icon = ev->firing ? ":rotating_light:" :
 	    ":white_check_mark:";
 
@@ -1443,10 +1585,39 @@ body_slack(struct mfm_buf *b, const struct mfm_deliver_event *ev)
 	while (t.len > 0 && ev->rule.len > 100 &&
 	    (t.p[t.len - 1] & 0xc0) == 0x80)
 		t.len--;
+	if (d->nmore > 0) {
+		mfm_buf_clear(&t);
+		mfm_buf_addf(&t, "%s %zu alerts", ev->firing ? "FIRING" :
+		    "RESOLVED", d->nmore + 1);
+	}
 	mfm_buf_adds(b, ",\"blocks\":[{\"type\":\"header\",\"text\":"
 	    "{\"type\":\"plain_text\",\"text\":");
 	mfm_json_put_str(b, t.p, t.len);
-	mfm_buf_adds(b, "}},{\"type\":\"section\",\"text\":"
+	mfm_buf_adds(b, "}}");
+	slack_alert(b, ev, &t);
+	/* Slack takes 50 blocks: a header and two per alert. */
+	for (g = 0; g < d->nmore && g < 23; g++)
+		slack_alert(b, d->more[g], &t);
+	if (g < d->nmore) {
+		mfm_buf_clear(&t);
+		mfm_buf_addf(&t, "and %zu more", d->nmore - g);
+		mfm_buf_adds(b, ",{\"type\":\"section\",\"text\":"
+		    "{\"type\":\"mrkdwn\",\"text\":");
+		mfm_json_put_str(b, t.p, t.len);
+		mfm_buf_adds(b, "}}");
+	}
+	mfm_buf_adds(b, "]}");
+	mfm_buf_release(&t);
+}
+
+/* An alert's two blocks: the summary with fields, the fingerprint. */
+static void
+slack_alert(struct mfm_buf *b, const struct mfm_deliver_event *ev,
+    struct mfm_buf *tp)
+{
+	struct mfm_buf t = *tp;
+
+	mfm_buf_adds(b, ",{\"type\":\"section\",\"text\":"
 	    "{\"type\":\"mrkdwn\",\"text\":");
 	mfm_buf_clear(&t);
 	slack_escape(&t, ev->summary.p, ev->summary.len, 2900);
@@ -1470,8 +1641,8 @@ body_slack(struct mfm_buf *b, const struct mfm_deliver_event *ev)
 	mfm_buf_adds(&t, "fingerprint ");
 	slack_escape(&t, ev->fingerprint.p, ev->fingerprint.len, 64);
 	mfm_json_put_str(b, t.p, t.len);
-	mfm_buf_adds(b, "}]}]}");
-	mfm_buf_release(&t);
+	mfm_buf_adds(b, "}]}");
+	*tp = t;
 }
 
 static const char *
@@ -1532,16 +1703,27 @@ mfm_deliver_format_body(struct mfm_buf *out, const struct mfm_deliver *d,
     const struct mfm_deliver_recv *r, const struct mfm_deliver_event *ev,
     int redact)
 {
-	(void)d;
+	size_t g;
+
 	switch (r->type) {
 	case MFM_DELIVER_WEBHOOK:
-		if (r->format == MFM_DELIVER_FMT_MFM)
+		if (r->format == MFM_DELIVER_FMT_MFM && d->nmore == 0)
 			mfm_buf_add(out, ev->body.p, ev->body.len);
-		else
-			body_alertmanager(out, r, ev);
+		else if (r->format == MFM_DELIVER_FMT_MFM) {
+			/* A group: the events in an array. */
+			mfm_buf_addc(out, '[');
+			mfm_buf_add(out, ev->body.p, ev->body.len);
+			for (g = 0; g < d->nmore; g++) {
+				mfm_buf_addc(out, ',');
+				mfm_buf_add(out, d->more[g]->body.p,
+				    d->more[g]->body.len);
+			}
+			mfm_buf_addc(out, ']');
+		} else
+			body_alertmanager(out, d, r, ev);
 		break;
 	case MFM_DELIVER_SLACK:
-		body_slack(out, ev);
+		body_slack(out, d, ev);
 		break;
 	case MFM_DELIVER_PAGERDUTY:
 		body_pagerduty(out, r, ev, redact);
@@ -1551,20 +1733,27 @@ mfm_deliver_format_body(struct mfm_buf *out, const struct mfm_deliver *d,
 		break;
 	case MFM_DELIVER_EMAIL:
 	case MFM_DELIVER_COMMAND:
+		/* One event per line, as on the command's input. */
 		mfm_buf_add(out, ev->body.p, ev->body.len);
+		for (g = 0; g < d->nmore; g++) {
+			mfm_buf_addc(out, '\n');
+			mfm_buf_add(out, d->more[g]->body.p,
+			    d->more[g]->body.len);
+		}
 		break;
 	}
 }
 
 /* The headers of an HTTP receiver, one per line, beyond curl's own. */
 static void
-http_headers(struct mfm_buf *h, const struct mfm_deliver_recv *r,
-    const struct mfm_deliver_event *ev, const struct mfm_buf *body)
+http_headers(struct mfm_buf *h, const struct mfm_deliver *d,
+    const struct mfm_deliver_recv *r, const struct mfm_deliver_event *ev,
+    const struct mfm_buf *body)
 {
 	char key[33], sig[65];
 
 	mfm_buf_adds(h, "Content-Type: application/json\n");
-	mfm_deliver_key(r, ev, key);
+	note_key(d, r, ev, key);
 	mfm_buf_addf(h, "Idempotency-Key: %s\n", key);
 	if (r->hmac != NULL) {
 		mfm_deliver_hmac(r->hmac, strlen(r->hmac), body->p, body->len,
@@ -1573,7 +1762,7 @@ http_headers(struct mfm_buf *h, const struct mfm_deliver_recv *r,
 	}
 }
 
-static void email_message(struct mfm_buf *out,
+static void email_message(struct mfm_buf *out, const struct mfm_deliver *d,
     const struct mfm_deliver_recv *r, const struct mfm_deliver_event *ev,
     int64_t now);
 
@@ -1595,7 +1784,7 @@ mfm_deliver_format_request(struct mfm_buf *out, const struct mfm_deliver *d,
 			put_clean(out, r->argv[i], strlen(r->argv[i]));
 		}
 		mfm_buf_adds(out, "\n\n");
-		mfm_buf_add(out, ev->body.p, ev->body.len);
+		mfm_deliver_format_body(out, d, r, ev, 1);
 		mfm_buf_addc(out, '\n');
 		return;
 	}
@@ -1614,13 +1803,13 @@ mfm_deliver_format_request(struct mfm_buf *out, const struct mfm_deliver *d,
 			mfm_buf_adds(out, ">\n");
 		}
 		mfm_buf_adds(out, "\n");
-		email_message(out, r, ev, d->now);
+		email_message(out, d, r, ev, d->now);
 		return;
 	}
 	mfm_deliver_format_body(&body, d, r, ev, 1);
 	/* The signature is of what would really be sent. */
 	mfm_deliver_format_body(&real, d, r, ev, 0);
-	http_headers(&h, r, ev, &real);
+	http_headers(&h, d, r, ev, &real);
 	mfm_buf_addf(out, "POST %s\n", r->shown);
 	mfm_buf_addf(out, "Host: %s\n", r->host);
 	if (r->userinfo)
@@ -1849,7 +2038,7 @@ http_post(struct mfm_deliver *d, const struct mfm_deliver_recv *r,
 	int ok = 0;
 
 	mfm_deliver_format_body(&body, d, r, ev, 0);
-	http_headers(&h, r, ev, &body);
+	http_headers(&h, d, r, ev, &body);
 	if ((hdr = to_slist(&h)) == NULL) {
 		mfm_buf_release(&h);
 		memset(body.p, 0, body.len);
@@ -2007,17 +2196,19 @@ put_qp(struct mfm_buf *b, const char *s, size_t n)
 }
 
 static void
-email_message(struct mfm_buf *out, const struct mfm_deliver_recv *r,
-    const struct mfm_deliver_event *ev, int64_t now)
+email_message(struct mfm_buf *out, const struct mfm_deliver *d,
+    const struct mfm_deliver_recv *r, const struct mfm_deliver_event *ev,
+    int64_t now)
 {
 	struct mfm_buf t = MFM_BUF_INIT;
+	const struct mfm_deliver_event *e;
 	const char *at = strrchr(r->from, '@');
 	char key[33];
 	size_t i;
 
 	if (now == 0)
 		now = (int64_t)time(NULL) * 1000000;
-	mfm_deliver_key(r, ev, key);
+	note_key(d, r, ev, key);
 	mfm_buf_adds(out, "Date: ");
 	put_date(out, now);
 	/* Stable across retries and restarts: a server that has seen it
@@ -2033,8 +2224,11 @@ email_message(struct mfm_buf *out, const struct mfm_deliver_recv *r,
 		put_header_text(out, r->to[i], strlen(r->to[i]));
 	}
 	mfm_buf_addf(out, "\r\nSubject: ");
-	mfm_buf_addf(&t, "[%s] ", ev->firing ? "FIRING" : ev->status.len ==
+	mfm_buf_addf(&t, "[%s", ev->firing ? "FIRING" : ev->status.len ==
 	    8 ? "RESOLVED" : "STATUS");
+	if (d->nmore > 0)
+		mfm_buf_addf(&t, ":%zu", d->nmore + 1);
+	mfm_buf_adds(&t, "] ");
 	mfm_buf_add(&t, ev->rule.p, ev->rule.len);
 	mfm_buf_adds(&t, ": ");
 	mfm_buf_add(&t, ev->summary.p, ev->summary.len);
@@ -2044,19 +2238,24 @@ email_message(struct mfm_buf *out, const struct mfm_deliver_recv *r,
 	    "Content-Transfer-Encoding: quoted-printable\r\n"
 	    "Auto-Submitted: auto-generated\r\n\r\n");
 	mfm_buf_clear(&t);
-	mfm_buf_add(&t, ev->summary.p, ev->summary.len);
-	mfm_buf_adds(&t, "\n\nstatus: ");
-	mfm_buf_add(&t, ev->status.p, ev->status.len);
-	mfm_buf_adds(&t, "\nrule: ");
-	mfm_buf_add(&t, ev->rule.p, ev->rule.len);
-	mfm_buf_adds(&t, "\nseverity: ");
-	mfm_buf_add(&t, ev->severity.p, ev->severity.len);
-	mfm_buf_adds(&t, "\ngroup: ");
-	mfm_buf_add(&t, ev->group.p, ev->group.len);
-	mfm_buf_adds(&t, "\nfingerprint: ");
-	mfm_buf_add(&t, ev->fingerprint.p, ev->fingerprint.len);
-	mfm_buf_adds(&t, "\n\nevent:\n");
-	mfm_buf_add(&t, ev->body.p, ev->body.len);
+	for (i = 0; i <= d->nmore; i++) {
+		e = i == 0 ? ev : d->more[i - 1];
+		if (i > 0)
+			mfm_buf_adds(&t, "\n\n----\n\n");
+		mfm_buf_add(&t, e->summary.p, e->summary.len);
+		mfm_buf_adds(&t, "\n\nstatus: ");
+		mfm_buf_add(&t, e->status.p, e->status.len);
+		mfm_buf_adds(&t, "\nrule: ");
+		mfm_buf_add(&t, e->rule.p, e->rule.len);
+		mfm_buf_adds(&t, "\nseverity: ");
+		mfm_buf_add(&t, e->severity.p, e->severity.len);
+		mfm_buf_adds(&t, "\ngroup: ");
+		mfm_buf_add(&t, e->group.p, e->group.len);
+		mfm_buf_adds(&t, "\nfingerprint: ");
+		mfm_buf_add(&t, e->fingerprint.p, e->fingerprint.len);
+		mfm_buf_adds(&t, "\n\nevent:\n");
+		mfm_buf_add(&t, e->body.p, e->body.len);
+	}
 	put_qp(out, t.p, t.len);
 	mfm_buf_release(&t);
 }
@@ -2114,7 +2313,7 @@ smtp_send(struct mfm_deliver *d, const struct mfm_deliver_recv *r,
 	CURL *h = d->curl;
 	size_t i;
 
-	email_message(&msg, r, ev, d->now);
+	email_message(&msg, d, r, ev, d->now);
 	for (i = 0; i < r->nto; i++) {
 		if ((n = curl_slist_append(rcpt, r->to[i])) == NULL) {
 			curl_slist_free_all(rcpt);
@@ -2237,7 +2436,7 @@ run_once(const struct mfm_deliver *d, const struct mfm_deliver_recv *r,
 		if (!secret_var(d, environ[k]))
 			envp[ne++] = environ[k];
 	envp[ne] = NULL;
-	mfm_buf_add(&b, ev->body.p, ev->body.len);
+	mfm_deliver_format_body(&b, d, r, ev, 0);
 	mfm_buf_addc(&b, '\n');
 	if (pipe(in) != 0) {
 		free(envp);
@@ -2345,6 +2544,21 @@ command_run(struct mfm_deliver *d, const struct mfm_deliver_recv *r,
 	return mfm_err_set(err, MFM_ERR_SYS, "command %s: exit status %d "
 	    "after %u attempt%s", r->name, st, attempt, attempt == 1 ? "" :
 	    "s");
+}
+
+int
+mfm_deliver_send_group(struct mfm_deliver *d, struct mfm_deliver_recv *r,
+    const struct mfm_deliver_event *const *ev, size_t n, struct mfm_buf *out,
+    struct mfm_err *err)
+{
+	int rc;
+
+	d->more = ev + 1;
+	d->nmore = n - 1;
+	rc = mfm_deliver_send(d, r, ev[0], out, err);
+	d->more = NULL;
+	d->nmore = 0;
+	return rc;
 }
 
 int

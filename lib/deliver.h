@@ -131,6 +131,9 @@ struct mfm_deliver_recv {
 	/* Command. */
 	char *argv[MFM_DELIVER_MAX_ARGS + 1];
 	size_t argc;
+	/* Labels whose values make a group (see mfm_deliver_send_group). */
+	char *group_by[MFM_DELIVER_MAX_MATCH];
+	size_t ngroup_by;
 	/* Environment variables that hold this receiver's secrets: a
 	 * command receiver's program does not inherit them. */
 	char *secret_env[4];
@@ -166,6 +169,9 @@ struct mfm_deliver {
 	/* Spreads a backoff wait; NULL for none (tests).  Default: w/2..w. */
 	int64_t (*jitter)(int64_t us);
 	struct mfm_deliver_result last;	/* of the last mfm_deliver_send */
+	/* Events sent along with the one given, in a group send. */
+	const struct mfm_deliver_event *const *more;
+	size_t nmore;
 	const char *user_agent;		/* default "mfm-alert/VERSION" */
 	int64_t now;			/* us since the epoch; 0: the clock */
 	/* Counts, for -v. */
@@ -250,6 +256,19 @@ int mfm_deliver_event_read(struct mfm_deliver_event *ev,
  */
 int mfm_deliver_send(struct mfm_deliver *d, struct mfm_deliver_recv *r,
     const struct mfm_deliver_event *ev, struct mfm_buf *out,
+    struct mfm_err *err);
+
+/*
+ * Grouping.  mfm_deliver_group_key appends to out the key of ev's group
+ * for r: its status and the values of r's group_by labels.
+ * mfm_deliver_send_group delivers ev[0..n) to r as one notification: one
+ * Alertmanager message with n alerts, one Slack message, one e-mail, the
+ * n events on one command's input.  Its key covers every event.
+ */
+void mfm_deliver_group_key(const struct mfm_deliver_recv *r,
+    const struct mfm_deliver_event *ev, struct mfm_buf *out);
+int mfm_deliver_send_group(struct mfm_deliver *d, struct mfm_deliver_recv *r,
+    const struct mfm_deliver_event *const *ev, size_t n, struct mfm_buf *out,
     struct mfm_err *err);
 
 /* The name of a receiver type, "webhook"; NULL for none. */
