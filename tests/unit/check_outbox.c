@@ -141,7 +141,8 @@ START_TEST(test_dead_once)
 	    &err), 0);
 	ck_assert_int_eq(mfm_outbox_close(&o, &err), 0);
 	/* A crash after the dead letter, before its done. */
-	append("dead.ndjson", "{\"id\":1,\"receiver\":\"pd\",\"reason\":\"x\"}\n");
+	append("dead.ndjson",
+	    "{\"id\":1,\"receiver\":\"pd\",\"reason\":\"x\"}\n");
 	ck_assert_int_eq(mfm_outbox_open(&o, dir, &err), 0);
 	ck_assert_uint_eq(o.n, 1);
 	ck_assert_int_eq(mfm_outbox_is_dead(&o, 0), 1);
