@@ -89,7 +89,7 @@ struct opts {
 };
 
 struct counts {
-	uint64_t events, control, muted, queued, dead;
+	uint64_t events, control, muted, queued, dead, held;
 };
 
 struct run {
@@ -179,7 +179,8 @@ receipt(struct run *run, const struct mfm_deliver_recv *r,
 	mfm_buf_addf(b, ",\"result\":\"%s\"", result);
 	if (strcmp(result, "silenced") != 0 &&
 	    strcmp(result, "inhibited") != 0 &&
-	    strcmp(result, "repeat") != 0)
+	    strcmp(result, "repeat") != 0 &&
+	    strcmp(result, "held") != 0)
 		mfm_buf_addf(b, ",\"attempts\":%u,\"code\":%ld",
 		    run->d.last.attempts, run->d.last.code);
 	mfm_deliver_key(r, ev, key);
@@ -339,6 +340,34 @@ route(struct run *run, const struct mfm_deliver_event *ev)
  * Send what is queued and not settled, in order: first what an earlier
  * run left, then this run's input.
  */
+/*
+ * group_wait and group_interval, with --state: a group never notified
+ * waits until group_wait after its oldest notification was queued; a
+ * group notified less than group_interval ago waits for the rest of it.
+ * Held notifications stay in the outbox for a later run.  The group's
+ * last message is remembered under receiver and "\1" + its key.
+ */
+static int
+held(struct run *run, const struct mfm_deliver_recv *r,
+    const struct mfm_buf *key, int64_t queued)
+{
+	struct mfm_buf k = MFM_BUF_INIT;
+	int64_t at;
+	int firing, known, hold;
+
+	if (!run->state || r->ngroup_by == 0)
+		return 0;
+	mfm_buf_addc(&k, '\1');
+	mfm_buf_add(&k, key->p, key->len);
+	known = mfm_outbox_last(&run->o, r->name, k.p, k.len, &at, &firing);
+	hold = known ? run->now - at < r->group_interval :
+	    run->now - queued < r->group_wait;
+	if (!hold)
+		mfm_outbox_note(&run->o, r->name, k.p, k.len, run->now, 1);
+	mfm_buf_release(&k);
+	return hold;
+}
+
 static void
 flush(struct run *run)
 {
@@ -409,7 +438,13 @@ flush(struct run *run)
 				idx[m++] = k;
 			}
 		}
-		send_set(run, r, evp, idx, m);
+		if (held(run, r, &key, run->o.e[i].queued)) {
+			for (k = 0; k < m; k++)
+				receipt(run, r, evp[k], "held",
+				    run->o.e[idx[k]].id, NULL);
+			run->c.held += m;
+		} else
+			send_set(run, r, evp, idx, m);
 		/* Left queued: not again in this run (2 until the end). */
 		for (k = 0; k < m; k++)
 			if (!run->o.e[idx[k]].settled)

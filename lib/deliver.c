@@ -825,7 +825,7 @@ mfm_deliver_config(struct mfm_deliver *d, const struct mfm_cfg_node *section,
     struct mfm_err *err)
 {
 #define COMMON "type", "name", "match", "send_resolved", \
-	"repeat_interval", "group_by"
+	"repeat_interval", "group_by", "group_wait", "group_interval"
 #define SENDING "timeout", "retries", "backoff", "max_backoff", "deadline", \
 	"ca_file"
 	static const char *const stdout_keys[] = { COMMON, NULL };
@@ -927,8 +927,16 @@ mfm_deliver_config(struct mfm_deliver *d, const struct mfm_cfg_node *section,
 			return -1;
 		r->send_resolved = sr;
 		if (cfg_strings(mfm_cfg_get(m, "group_by"), r->group_by,
-		    &r->ngroup_by, MFM_DELIVER_MAX_MATCH, err) != 0)
+		    &r->ngroup_by, MFM_DELIVER_MAX_MATCH, err) != 0 ||
+		    mfm_cfg_duration(mfm_cfg_get(m, "group_wait"), 1,
+		    &r->group_wait, err) != 0 ||
+		    mfm_cfg_duration(mfm_cfg_get(m, "group_interval"), 1,
+		    &r->group_interval, err) != 0)
 			return -1;
+		if (r->ngroup_by == 0 && (r->group_wait > 0 ||
+		    r->group_interval > 0))
+			return mfm_cfg_err(m, err, "group_wait and "
+			    "group_interval need group_by");
 		/* PagerDuty deduplicates per alert; stdout is per line. */
 		if (r->ngroup_by > 0 && (r->type == MFM_DELIVER_PAGERDUTY ||
 		    r->type == MFM_DELIVER_STDOUT))

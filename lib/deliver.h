@@ -134,6 +134,8 @@ struct mfm_deliver_recv {
 	/* Labels whose values make a group (see mfm_deliver_send_group). */
 	char *group_by[MFM_DELIVER_MAX_MATCH];
 	size_t ngroup_by;
+	int64_t group_wait;		/* us a new group is held, --state */
+	int64_t group_interval;		/* us between a group's messages */
 	/* Environment variables that hold this receiver's secrets: a
 	 * command receiver's program does not inherit them. */
 	char *secret_env[4];
