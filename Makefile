@@ -6,6 +6,7 @@
 #   make install       PREFIX=/usr/local DESTDIR=
 #   make fuzz          fuzz the JSON tokenizer for FUZZ_SECONDS (libFuzzer)
 #   make crash         kill -9 mfm-threshold CRASH_ROUNDS times mid-update
+#   make crash-test    kill -9 mfm-alert --state at random, ALERT_CRASH_ROUNDS times
 #   SANITIZE=1         build with ASan and UBSan (into build/san)
 #   DEVELOPER=1        add -Werror
 
@@ -15,6 +16,7 @@ BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man
 FUZZ_SECONDS ?= 60
 CRASH_ROUNDS ?= 1000
+ALERT_CRASH_ROUNDS ?= 100
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
@@ -38,6 +40,9 @@ YAML_CFLAGS := $(shell $(PKG_CONFIG) --cflags yaml-0.1 2>/dev/null)
 YAML_LIBS := $(shell $(PKG_CONFIG) --libs yaml-0.1 2>/dev/null || echo -lyaml)
 CURL_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcurl 2>/dev/null)
 CURL_LIBS := $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null || echo -lcurl)
+# HMAC-SHA256 and SHA-256 for mfm-alert: libcrypto, which libcurl on
+# Debian already links (libcurl4-openssl-dev), so no second TLS stack.
+CRYPTO_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck)
 
@@ -54,12 +59,12 @@ MANS = $(wildcard man/*.1 man/*.5 man/*.7)
 LIBS_default = $(YAML_LIBS) -lm
 LIBS_join = $(YAML_LIBS)
 LIBS_window = $(YAML_LIBS)
-LIBS_alert = $(YAML_LIBS) $(CURL_LIBS) -lm
+LIBS_alert = $(YAML_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) -lm
 
 ALL_CFLAGS = $(MFM_CFLAGS) $(YAML_CFLAGS) $(CURL_CFLAGS) $(CFLAGS)
 
 .PHONY: all check unit cli demo deps install uninstall clean fuzz bench \
-	bench-peers crash
+	bench-peers crash crash-test
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -94,7 +99,7 @@ $(BUILD)/tests/unit/check_%.o: tests/unit/check_%.c
 
 $(BUILD)/unit-tests: $(BUILD)/tests/unit/main.o $(UNIT_OBJ) $(BUILD)/libmfm.a
 	$(CC) $(MFM_LDFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(YAML_LIBS) \
-		$(CURL_LIBS) -lm
+		$(CURL_LIBS) $(CRYPTO_LIBS) -lm
 
 deps:
 	@scripts/install-deps --if-missing
@@ -147,6 +152,10 @@ bench-peers: $(BINS) $(BUILD)/bench-json $(BUILD)/bench-gen
 # The state file against kill -9 at random points (make check runs 20).
 crash: $(BINS)
 	MFM_BIN=$(abspath $(BUILD)) scripts/threshold-crash $(CRASH_ROUNDS)
+
+# The outbox under kill -9 at random points; a small version is in check.
+crash-test: deps $(BINS)
+	MFM_BIN=$(abspath $(BUILD)) scripts/alert-crash-test $(ALERT_CRASH_ROUNDS)
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \

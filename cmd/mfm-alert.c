@@ -1,67 +1,104 @@
 /*
  * mfm-alert: deliver the alert events mfm-threshold writes to the
- * receivers the user configured: a readable line on stdout, or a
- * webhook that gets each event's JSON in a POST.
+ * receivers the user configured: a readable line on stdout, webhooks
+ * (Alertmanager's format or the event as it is), Slack, PagerDuty,
+ * e-mail and local commands.
  *
- * Each event goes to every receiver in turn; a receiver that fails
- * (after its retries) is reported and the run goes on, so one dead
- * endpoint does not hold the others' alerts back.  The exit status then
- * says that something was not delivered.  The receivers themselves live
- * in lib/deliver.c; this file reads the options and runs the loop.
+ * Each event goes to every receiver whose matchers it meets, unless a
+ * silence or a firing critical alert of its group mutes it.  With
+ * --state DIR every notification of the input is first written to the
+ * durable outbox (lib/outbox.c), then the outbox is sent, oldest first,
+ * and each entry settled only when delivered or dead: a crash loses
+ * nothing that was read, and the next run resends what is pending.
+ * Without --state each event is sent as it is read, for streams.  A
+ * receiver that fails (after its retries) is reported and the run goes
+ * on, so one dead endpoint does not hold the others' alerts back; the
+ * exit status then says that something was not delivered.  The
+ * receivers live in lib/deliver.c; this file reads the options and runs
+ * the loop.
  */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lib/cli.h"
 #include "lib/deliver.h"
+#include "lib/outbox.h"
+#include "lib/tm.h"
 #include "lib/banned.h"
 
 static const char usage[] =
-"usage: mfm-alert [-hnuVv] [-c FILE] [--webhook-env VAR]\n"
-"                 [--webhook-file PATH] [--ca-file PATH]\n"
-"                 [--timeout DURATION] [--rejects FILE] [--max-line SIZE]\n"
-"                 [FILE ...]\n"
+"usage: mfm-alert [-hnuVv] [-c FILE] [--state DIR] [--receipts]\n"
+"                 [--webhook-env VAR] [--webhook-file PATH]\n"
+"                 [--webhook-format FORMAT] [--ca-file PATH]\n"
+"                 [--timeout DURATION] [--now TIME] [--rejects FILE]\n"
+"                 [--max-line SIZE] [FILE ...]\n"
 "\n"
 "Deliver alert events (from mfm-threshold) to receivers: a summary line\n"
-"on stdout by default, or a webhook.  FILE '-' or none reads stdin.\n"
+"on stdout by default, or those of the configuration.  FILE '-' or none\n"
+"reads stdin.\n"
 "\n"
+"      --state DIR          durable outbox: queue, resume, dead letters\n"
+"      --receipts           one NDJSON receipt per notification on stdout\n"
 "      --webhook-env VAR    POST each event to the URL in variable VAR\n"
 "      --webhook-file PATH  POST each event to the URL in file PATH\n"
-"      --ca-file PATH       verify webhook TLS with the CAs in PATH\n"
-"      --timeout DURATION   time allowed for one webhook attempt (10s)\n"
+"      --webhook-format F   alertmanager (default) or mfm (the event)\n"
+"      --ca-file PATH       verify TLS with the CAs in PATH\n"
+"      --timeout DURATION   time allowed for one attempt (10s)\n"
+"      --now TIME           the time for silences (RFC 3339)\n"
 "  -n, --dry-run            print the requests instead of sending them\n"
 MFM_CLI_HELP;
 
 enum {
 	OPT_WEBHOOK_ENV = MFM_OPT_TOOL,
 	OPT_WEBHOOK_FILE,
+	OPT_WEBHOOK_FORMAT,
 	OPT_CA_FILE,
-	OPT_TIMEOUT
+	OPT_TIMEOUT,
+	OPT_STATE,
+	OPT_RECEIPTS,
+	OPT_NOW
 };
 
 static const struct option longopts[] = {
 	{ "webhook-env", required_argument, NULL, OPT_WEBHOOK_ENV },
 	{ "webhook-file", required_argument, NULL, OPT_WEBHOOK_FILE },
+	{ "webhook-format", required_argument, NULL, OPT_WEBHOOK_FORMAT },
 	{ "ca-file", required_argument, NULL, OPT_CA_FILE },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "state", required_argument, NULL, OPT_STATE },
+	{ "receipts", no_argument, NULL, OPT_RECEIPTS },
+	{ "now", required_argument, NULL, OPT_NOW },
 	{ "dry-run", no_argument, NULL, 'n' },
 	MFM_CLI_LONG,
 	{ NULL, 0, NULL, 0 }
 };
 
-static const char *const config_keys[] = { "receivers", NULL };
+static const char *const config_keys[] = { "receivers", "silences",
+    "inhibit", NULL };
 
 struct opts {
-	const char *webhook_env, *webhook_file, *ca_file;
+	const char *webhook_env, *webhook_file, *ca_file, *state;
+	int format;
 	int64_t timeout;
-	int dry_run;
+	int64_t now;
+	int dry_run, receipts;
 };
 
 struct counts {
-	uint64_t events, control;
+	uint64_t events, control, muted, queued, dead, held;
+};
+
+struct run {
+	struct mfm_deliver d;
+	struct mfm_outbox o;
+	int state;
+	int receipts;
+	int64_t now;
+	struct counts c;
 };
 
 /* Receivers from -c, then the command line's webhook; stdout if none. */
@@ -83,6 +120,7 @@ configure(struct mfm_deliver *d, const struct opts *o)
 		if ((r = mfm_deliver_add(d, MFM_DELIVER_WEBHOOK, src,
 		    &err)) == NULL)
 			mfm_die_err(&err);
+		r->format = (enum mfm_deliver_format)o->format;
 		if (o->webhook_env != NULL &&
 		    mfm_deliver_url_env(r, o->webhook_env, &err) != 0)
 			mfm_die("--webhook-env: %s", err.msg);
@@ -90,34 +128,350 @@ configure(struct mfm_deliver *d, const struct opts *o)
 		    mfm_deliver_url_file(r, o->webhook_file, &err) != 0)
 			mfm_die("--webhook-file: %s", err.msg);
 	}
-	if (d->n == 0 &&
+	if (d->n == 0 && !o->receipts &&
 	    mfm_deliver_add(d, MFM_DELIVER_STDOUT, "stdout", &err) == NULL)
 		mfm_die_err(&err);
-	/* The command line overrides the configuration, for every webhook. */
+	/* The command line overrides the configuration, for every receiver. */
 	for (i = 0; i < d->n; i++) {
 		r = &d->recv[i];
-		if (r->type != MFM_DELIVER_WEBHOOK)
+		if (r->type == MFM_DELIVER_STDOUT) {
+			if (o->receipts)
+				mfm_usage_error("--receipts: stdout carries "
+				    "the receipts; remove the stdout receiver "
+				    "%s", r->name);
 			continue;
+		}
 		if (o->timeout > 0)
 			r->timeout = o->timeout;
-		if (o->ca_file != NULL) {
+		if (o->ca_file != NULL && r->type != MFM_DELIVER_COMMAND) {
 			free(r->ca_file);
 			r->ca_file = mfm_xstrdup(o->ca_file);
 		}
 	}
 	d->dry_run = o->dry_run;
+	d->now = o->now;
 	if (mfm_deliver_start(d, &err) != 0)
 		mfm_die_err(&err);
 }
 
+/*
+ * A receipt: {"receiver":"ops","type":"webhook","status":"firing",
+ * "fingerprint":"…","result":"delivered","attempts":1,"code":200,
+ * "key":"…"}; with --state also "id".
+ */
 static void
-deliver(struct mfm_deliver *d, const char *path, struct counts *c)
+receipt(struct run *run, const struct mfm_deliver_recv *r,
+    const struct mfm_deliver_event *ev, const char *result, uint64_t id,
+    const char *why)
+{
+	struct mfm_buf *b = &mfm_cli.out;
+	char key[33];
+
+	if (!run->receipts)
+		return;
+	mfm_buf_adds(b, "{\"receiver\":");
+	mfm_json_put_str(b, r->name, strlen(r->name));
+	mfm_buf_addf(b, ",\"type\":\"%s\",\"status\":",
+	    mfm_deliver_type_name(r->type));
+	mfm_json_put_str(b, ev->status.p, ev->status.len);
+	mfm_buf_adds(b, ",\"fingerprint\":");
+	mfm_json_put_str(b, ev->fingerprint.p, ev->fingerprint.len);
+	mfm_buf_addf(b, ",\"result\":\"%s\"", result);
+	if (strcmp(result, "silenced") != 0 &&
+	    strcmp(result, "inhibited") != 0 &&
+	    strcmp(result, "repeat") != 0 &&
+	    strcmp(result, "held") != 0)
+		mfm_buf_addf(b, ",\"attempts\":%u,\"code\":%ld",
+		    run->d.last.attempts, run->d.last.code);
+	mfm_deliver_key(r, ev, key);
+	mfm_buf_addf(b, ",\"key\":\"%s\"", key);
+	if (id > 0)
+		mfm_buf_addf(b, ",\"id\":%" PRIu64, id);
+	if (why != NULL) {
+		mfm_buf_addf(b, ",\"permanent\":%s,\"error\":",
+		    run->d.last.permanent ? "true" : "false");
+		mfm_json_put_str(b, why, strlen(why));
+	}
+	mfm_buf_addc(b, '}');
+	mfm_cli_emit();
+	/* A receipt is a record of delivery: out before the next send, so
+	 * that a crash does not take the receipts of what was sent. */
+	fflush(stdout);
+}
+
+/*
+ * Send ev[0..n) to r as one notification; idx[k] is ev[k]'s outbox
+ * entry, or (size_t)-1 when it has none (no --state, n is 1).  Every
+ * entry is settled alike: done, dead or left queued.
+ */
+static void
+send_set(struct run *run, struct mfm_deliver_recv *r,
+    const struct mfm_deliver_event *const *ev, const size_t *idx, size_t n)
+{
+	struct mfm_outbox_entry *e;
+	struct mfm_err err, e2;
+	const char *result;
+	size_t k;
+	int rc, dead = 0;
+
+	mfm_err_clear(&err);
+	mfm_err_clear(&e2);
+	memset(&run->d.last, 0, sizeof(run->d.last));
+	if (n == 1 && idx[0] != (size_t)-1 && run->state &&
+	    mfm_outbox_is_dead(&run->o, idx[0])) {
+		/* A crash came after the dead letter, before its done. */
+		if (mfm_outbox_done(&run->o, idx[0], &e2) != 0)
+			mfm_die_err(&e2);
+		return;
+	}
+	rc = mfm_deliver_send_group(&run->d, r, ev, n, &mfm_cli.out, &err);
+	if (rc == 0 && mfm_cli.out.len > 0)
+		mfm_cli_emit();
+	if (rc != 0)
+		mfm_warn("%s", err.msg);
+	if (rc != 0 && run->state && idx[0] != (size_t)-1) {
+		e = &run->o.e[idx[0]];
+		dead = run->d.last.permanent ||
+		    run->now - e->queued >= r->deadline;
+	}
+	for (k = 0; k < n; k++) {
+		e = idx[k] != (size_t)-1 ? &run->o.e[idx[k]] : NULL;
+		if (rc == 0)
+			result = "delivered";
+		else if (!run->state || e == NULL)
+			result = "failed";
+		else
+			result = dead ? "dead" : "queued";
+		if (e != NULL && (rc == 0 || !run->state)) {
+			/* Settled; in memory only without --state. */
+			if (mfm_outbox_done(&run->o, idx[k], &e2) != 0)
+				mfm_die_err(&e2);
+		} else if (e != NULL && dead) {
+			if (mfm_outbox_dead(&run->o, idx[k], err.msg,
+			    run->now, &e2) != 0)
+				mfm_die_err(&e2);
+			run->c.dead++;
+		} else if (e != NULL)
+			run->c.queued++;
+		receipt(run, r, ev[k], result, e != NULL && run->state ?
+		    e->id : 0, rc == 0 ? NULL : err.msg);
+	}
+}
+
+static void
+send_one(struct run *run, struct mfm_deliver_recv *r,
+    const struct mfm_deliver_event *ev, size_t idx)
+{
+	send_set(run, r, &ev, &idx, 1);
+}
+
+/*
+ * repeat_interval: a firing event already notified as firing less than
+ * the interval ago, or a resolution already notified, is a repeat.
+ * Otherwise the notification is remembered (in the outbox's memory,
+ * kept in the state directory with --state).
+ */
+static int
+repeat(struct run *run, const struct mfm_deliver_recv *r,
+    const struct mfm_deliver_event *ev)
+{
+	int64_t at;
+	int firing, known, resolved;
+
+	resolved = ev->status.len == 8 &&
+	    memcmp(ev->status.p, "resolved", 8) == 0;
+	if (r->repeat_interval <= 0 || (!ev->firing && !resolved))
+		return 0;
+	known = mfm_outbox_last(&run->o, r->name, ev->fingerprint.p,
+	    ev->fingerprint.len, &at, &firing);
+	if (known && ev->firing && firing && run->now - at <
+	    r->repeat_interval)
+		return 1;
+	if (known && resolved && !firing)
+		return 1;
+	mfm_outbox_note(&run->o, r->name, ev->fingerprint.p,
+	    ev->fingerprint.len, run->now, ev->firing);
+	return 0;
+}
+
+static void
+route(struct run *run, const struct mfm_deliver_event *ev)
+{
+	struct mfm_deliver_recv *r;
+	struct mfm_err err;
+	int silenced, inhibited;
+	size_t i, idx;
+
+	silenced = mfm_deliver_silenced(&run->d, ev, run->now);
+	inhibited = mfm_deliver_inhibited(&run->d, ev);
+	for (i = 0; i < run->d.n; i++) {
+		r = &run->d.recv[i];
+		if (!mfm_deliver_routes(r, ev))
+			continue;
+		memset(&run->d.last, 0, sizeof(run->d.last));
+		if (silenced || inhibited) {
+			run->c.muted++;
+			receipt(run, r, ev, silenced ? "silenced" :
+			    "inhibited", 0, NULL);
+			continue;
+		}
+		if (repeat(run, r, ev)) {
+			run->c.muted++;
+			receipt(run, r, ev, "repeat", 0, NULL);
+			continue;
+		}
+		if ((!run->state && r->ngroup_by == 0) ||
+		    r->type == MFM_DELIVER_STDOUT) {
+			send_one(run, r, ev, (size_t)-1);
+			continue;
+		}
+		/*
+		 * Queued now, sent by flush once the input is all queued;
+		 * without --state in memory only, for group_by.
+		 */
+		mfm_err_clear(&err);
+		if (mfm_outbox_put(&run->o, r->name, ev->body.p, ev->body.len,
+		    run->now, &idx, &err) != 0)
+			mfm_die_err(&err);
+	}
+}
+
+/*
+ * Send what is queued and not settled, in order: first what an earlier
+ * run left, then this run's input.
+ */
+/*
+ * group_wait and group_interval, with --state: a group never notified
+ * waits until group_wait after its oldest notification was queued; a
+ * group notified less than group_interval ago waits for the rest of it.
+ * Held notifications stay in the outbox for a later run.  The group's
+ * last message is remembered under receiver and "\1" + its key.
+ */
+static int
+held(struct run *run, const struct mfm_deliver_recv *r,
+    const struct mfm_buf *key, int64_t queued)
+{
+	struct mfm_buf k = MFM_BUF_INIT;
+	int64_t at;
+	int firing, known, hold;
+
+	if (!run->state || r->ngroup_by == 0)
+		return 0;
+	mfm_buf_addc(&k, '\1');
+	mfm_buf_add(&k, key->p, key->len);
+	known = mfm_outbox_last(&run->o, r->name, k.p, k.len, &at, &firing);
+	hold = known ? run->now - at < r->group_interval :
+	    run->now - queued < r->group_wait;
+	if (!hold)
+		mfm_outbox_note(&run->o, r->name, k.p, k.len, run->now, 1);
+	mfm_buf_release(&k);
+	return hold;
+}
+
+static void
+flush(struct run *run)
+{
+	struct mfm_buf key = MFM_BUF_INIT, k2 = MFM_BUF_INIT;
+	struct mfm_deliver_event *ev = NULL;
+	const struct mfm_deliver_event **evp = NULL;
+	struct mfm_deliver_recv *r;
+	struct mfm_json *j = NULL;
+	struct mfm_err err;
+	size_t *idx = NULL, i, k, m, n = run->o.n;
+	int *bad = NULL;
+
+	/* Every entry parsed once: a group needs its events side by side. */
+	j = mfm_xcalloc(n + 1, sizeof(*j));
+	ev = mfm_xcalloc(n + 1, sizeof(*ev));
+	evp = mfm_xcalloc(n + 1, sizeof(*evp));
+	idx = mfm_xcalloc(n + 1, sizeof(*idx));
+	bad = mfm_xcalloc(n + 1, sizeof(*bad));
+	for (i = 0; i < n; i++) {
+		struct mfm_outbox_entry *e = &run->o.e[i];
+
+		mfm_json_init(&j[i]);
+		mfm_deliver_event_init(&ev[i]);
+		if (e->settled)
+			continue;
+		mfm_err_clear(&err);
+		r = mfm_deliver_find(&run->d, e->receiver,
+		    strlen(e->receiver));
+		if (r == NULL || mfm_json_parse(&j[i], e->event, e->event_len,
+		    &err) != 0 || mfm_deliver_event_read(&ev[i], &j[i],
+		    &err) != 0)
+			bad[i] = 1;
+	}
+	for (i = 0; i < n; i++) {
+		struct mfm_outbox_entry *e = &run->o.e[i];
+
+		if (e->settled)
+			continue;
+		if (bad[i]) {
+			/* Only a dead letter can keep it now. */
+			mfm_warn("%s: receiver %s is not configured any more",
+			    run->o.dir, e->receiver);
+			mfm_err_clear(&err);
+			if (mfm_outbox_dead(&run->o, i, "receiver not "
+			    "configured", run->now, &err) != 0)
+				mfm_die_err(&err);
+			run->c.dead++;
+			continue;
+		}
+		r = mfm_deliver_find(&run->d, e->receiver,
+		    strlen(e->receiver));
+		evp[0] = &ev[i];
+		idx[0] = i;
+		m = 1;
+		if (r->ngroup_by > 0) {
+			mfm_buf_clear(&key);
+			mfm_deliver_group_key(r, &ev[i], &key);
+			for (k = i + 1; k < n; k++) {
+				if (run->o.e[k].settled || bad[k] ||
+				    strcmp(run->o.e[k].receiver, r->name) != 0)
+					continue;
+				mfm_buf_clear(&k2);
+				mfm_deliver_group_key(r, &ev[k], &k2);
+				if (k2.len != key.len ||
+				    memcmp(k2.p, key.p, key.len) != 0)
+					continue;
+				evp[m] = &ev[k];
+				idx[m++] = k;
+			}
+		}
+		if (held(run, r, &key, run->o.e[i].queued)) {
+			for (k = 0; k < m; k++)
+				receipt(run, r, evp[k], "held",
+				    run->o.e[idx[k]].id, NULL);
+			run->c.held += m;
+		} else
+			send_set(run, r, evp, idx, m);
+		/* Left queued: not again in this run (2 until the end). */
+		for (k = 0; k < m; k++)
+			if (!run->o.e[idx[k]].settled)
+				run->o.e[idx[k]].settled = 2;
+	}
+	for (i = 0; i < n; i++) {
+		if (run->o.e[i].settled == 2)
+			run->o.e[i].settled = 0;
+		mfm_deliver_event_release(&ev[i]);
+		mfm_json_release(&j[i]);
+	}
+	free(j);
+	free(ev);
+	free(evp);
+	free(idx);
+	free(bad);
+	mfm_buf_release(&key);
+	mfm_buf_release(&k2);
+}
+
+static void
+deliver(struct run *run, const char *path)
 {
 	struct mfm_deliver_event ev;
 	struct mfm_reader r;
 	struct mfm_json j;
 	struct mfm_err err;
-	size_t i;
 
 	mfm_json_init(&j);
 	mfm_deliver_event_init(&ev);
@@ -126,20 +480,14 @@ deliver(struct mfm_deliver *d, const char *path, struct counts *c)
 		mfm_err_clear(&err);
 		switch (mfm_deliver_event_read(&ev, &j, &err)) {
 		case 1:
-			c->control++;
+			run->c.control++;
 			continue;
 		case -1:
 			mfm_cli_bad(&r, "%s", err.msg);
 			continue;
 		}
-		c->events++;
-		for (i = 0; i < d->n; i++) {
-			if (mfm_deliver_send(d, &d->recv[i], &ev, &mfm_cli.out,
-			    &err) != 0)
-				mfm_warn("%s", err.msg);
-			if (mfm_cli.out.len > 0)
-				mfm_cli_emit();
-		}
+		run->c.events++;
+		route(run, &ev);
 	}
 	if (mfm_reader_close(&r, &err) != 0)
 		mfm_die_err(&err);
@@ -151,8 +499,8 @@ int
 main(int argc, char **argv)
 {
 	struct opts o = { 0 };
-	struct counts c = { 0 };
-	struct mfm_deliver d;
+	struct mfm_err err;
+	static struct run run;
 	int ch, i;
 
 	mfm_cli_init("mfm-alert", usage);
@@ -165,11 +513,32 @@ main(int argc, char **argv)
 		case OPT_WEBHOOK_FILE:
 			o.webhook_file = optarg;
 			break;
+		case OPT_WEBHOOK_FORMAT:
+			if (strcmp(optarg, "alertmanager") == 0)
+				o.format = MFM_DELIVER_FMT_ALERTMANAGER;
+			else if (strcmp(optarg, "mfm") == 0)
+				o.format = MFM_DELIVER_FMT_MFM;
+			else
+				mfm_usage_error("--webhook-format: expected "
+				    "alertmanager or mfm");
+			break;
 		case OPT_CA_FILE:
 			o.ca_file = optarg;
 			break;
 		case OPT_TIMEOUT:
 			o.timeout = mfm_cli_duration("--timeout", optarg);
+			break;
+		case OPT_STATE:
+			o.state = optarg;
+			break;
+		case OPT_RECEIPTS:
+			o.receipts = 1;
+			break;
+		case OPT_NOW:
+			mfm_err_clear(&err);
+			if (mfm_tm_parse_rfc3339(optarg, strlen(optarg),
+			    &o.now, &err) != 0)
+				mfm_usage_error("--now: %s", err.msg);
 			break;
 		case 'n':
 			o.dry_run = 1;
@@ -183,18 +552,36 @@ main(int argc, char **argv)
 	if (o.webhook_env != NULL && o.webhook_file != NULL)
 		mfm_usage_error("give --webhook-env or --webhook-file, "
 		    "not both");
+	if (o.dry_run && o.receipts)
+		mfm_usage_error("give -n or --receipts, not both");
+	if (o.dry_run && o.state != NULL)
+		mfm_usage_error("a dry run does not use --state");
 
-	mfm_deliver_init(&d);
-	configure(&d, &o);
+	mfm_deliver_init(&run.d);
+	mfm_outbox_init(&run.o);
+	configure(&run.d, &o);
+	run.receipts = o.receipts;
+	run.now = o.now != 0 ? o.now : (int64_t)time(NULL) * 1000000;
+	mfm_err_clear(&err);
+	if (o.state != NULL) {
+		if (mfm_outbox_open(&run.o, o.state, &err) != 0)
+			mfm_die_err(&err);
+		run.state = 1;
+	}
 	if (argc == 0)
-		deliver(&d, "-", &c);
+		deliver(&run, "-");
 	for (i = 0; i < argc; i++)
-		deliver(&d, argv[i], &c);
+		deliver(&run, argv[i]);
+	flush(&run);
+	if (mfm_outbox_close(&run.o, &err) != 0)
+		mfm_die_err(&err);
 	if (mfm_cli.verbose)
 		fprintf(stderr, "mfm-alert: events %" PRIu64
 		    "; deliveries %" PRIu64 ", failed %" PRIu64
+		    " (queued %" PRIu64 ", dead %" PRIu64 "), muted %" PRIu64
 		    "; control records %" PRIu64 "; bad %" PRIu64 "\n",
-		    c.events, d.nsent, d.nfailed, c.control, mfm_cli.nbad);
-	mfm_deliver_release(&d);
+		    run.c.events, run.d.nsent, run.d.nfailed, run.c.queued,
+		    run.c.dead, run.c.muted, run.c.control, mfm_cli.nbad);
+	mfm_deliver_release(&run.d);
 	return mfm_cli_finish(0);
 }

@@ -26,6 +26,7 @@
 #include "lib/cfg.h"
 #include "lib/err.h"
 #include "lib/json.h"
+#include "lib/keymap.h"
 
 struct curl_slist;
 
@@ -38,9 +39,30 @@ struct curl_slist;
 #define MFM_DELIVER_BACKOFF (500 * INT64_C(1000))	/* first wait */
 #define MFM_DELIVER_MAX_BACKOFF (30 * INT64_C(1000000))	/* any one wait */
 
+#define MFM_DELIVER_MAX_SECRET 4096	/* bytes of a key, password, ... */
+#define MFM_DELIVER_MAX_ARGS 64		/* argv of a command receiver */
+#define MFM_DELIVER_MAX_TO 32		/* recipients of an email receiver */
+#define MFM_DELIVER_MAX_MATCH 16	/* matchers of a receiver */
+#define MFM_DELIVER_PAGERDUTY_URL "https://events.pagerduty.com/v2/enqueue"
+
 enum mfm_deliver_type {
 	MFM_DELIVER_STDOUT = 1,	/* one readable line per event */
-	MFM_DELIVER_WEBHOOK	/* HTTP(S) POST of the event JSON */
+	MFM_DELIVER_WEBHOOK,	/* HTTP(S) POST: Alertmanager v4 or the event */
+	MFM_DELIVER_SLACK,	/* Slack incoming webhook, Block Kit */
+	MFM_DELIVER_PAGERDUTY,	/* PagerDuty Events API v2 */
+	MFM_DELIVER_EMAIL,	/* SMTP through libcurl */
+	MFM_DELIVER_COMMAND	/* a local program, the event on stdin */
+};
+
+enum mfm_deliver_format {
+	MFM_DELIVER_FMT_ALERTMANAGER = 0,	/* webhook format version 4 */
+	MFM_DELIVER_FMT_MFM			/* the event, byte for byte */
+};
+
+/* A label matcher: name = value, both copied. */
+struct mfm_deliver_match {
+	char *name;
+	char *value;
 };
 
 /* A string read from an event: p is not NUL-terminated. */
@@ -61,8 +83,17 @@ struct mfm_deliver_event {
 	struct mfm_deliver_str severity;	/* len 0 when absent */
 	struct mfm_deliver_str fingerprint;
 	struct mfm_deliver_str summary;
+	struct mfm_deliver_str status;	/* as written: firing, resolved, ... */
+	struct mfm_deliver_str metric;	/* len 0 when absent */
+	struct mfm_deliver_str wstart;	/* window.start, len 0 when absent */
+	struct mfm_deliver_str wend;	/* window.end */
+	struct mfm_deliver_str group;	/* raw JSON object, "{}" when absent */
+	struct mfm_deliver_str value;	/* raw JSON, len 0 when absent */
+	struct mfm_deliver_str threshold;	/* raw JSON */
 	struct mfm_deliver_str body;	/* the whole record, raw JSON */
-	struct mfm_buf scratch[4];
+	const struct mfm_json *j;	/* the parsed record, for labels */
+	int gtok;			/* its group token, -1 when absent */
+	struct mfm_buf scratch[8];
 };
 
 struct mfm_deliver_recv {
@@ -80,15 +111,71 @@ struct mfm_deliver_recv {
 	int64_t backoff;		/* us, first wait; doubles */
 	int64_t max_backoff;		/* us, cap on any one wait */
 	unsigned retries;		/* attempts after the first */
+	int64_t deadline;		/* us after queueing, then dead */
+	/* Routing. */
+	struct mfm_deliver_match match[MFM_DELIVER_MAX_MATCH];
+	size_t nmatch;
+	int send_resolved;		/* default 1 */
+	int64_t repeat_interval;	/* us; 0: every event is sent */
+	/* Webhook. */
+	enum mfm_deliver_format format;
+	char *hmac;			/* secret, NULL: no signature */
+	/* PagerDuty: the routing key is a secret, the URL is not. */
+	char *routing_key;
+	/* Email. */
+	char *from;
+	char *to[MFM_DELIVER_MAX_TO];
+	size_t nto;
+	char *username, *password;	/* secrets, NULL: no login */
+	int starttls;			/* 1: required (default) */
+	/* Command. */
+	char *argv[MFM_DELIVER_MAX_ARGS + 1];
+	size_t argc;
+	/* Labels whose values make a group (see mfm_deliver_send_group). */
+	char *group_by[MFM_DELIVER_MAX_MATCH];
+	size_t ngroup_by;
+	int64_t group_wait;		/* us a new group is held, --state */
+	int64_t group_interval;		/* us between a group's messages */
+	/* Environment variables that hold this receiver's secrets: a
+	 * command receiver's program does not inherit them. */
+	char *secret_env[4];
+	size_t nsecret_env;
 };
+
+/* What one delivery came to, for the receipt. */
+struct mfm_deliver_result {
+	unsigned attempts;
+	long code;			/* HTTP, SMTP or exit status */
+	int permanent;			/* failed, and retrying will not help */
+};
+
+/* A silence: events matching every matcher are muted from start to end. */
+struct mfm_deliver_silence {
+	struct mfm_deliver_match match[MFM_DELIVER_MAX_MATCH];
+	size_t nmatch;
+	int64_t start, end;		/* us since the epoch, [start, end) */
+};
+
+#define MFM_DELIVER_MAX_SILENCES 256
 
 struct mfm_deliver {
 	struct mfm_deliver_recv *recv;
 	size_t n;
+	struct mfm_deliver_silence *silence;
+	size_t nsilence;
+	int inhibit;			/* critical mutes the rest: default 1 */
+	struct mfm_keymap critical;	/* group JSON -> 1 while firing */
 	int dry_run;			/* show what would be sent, send nothing */
 	/* Waits between attempts; tests replace it.  Default: nanosleep. */
 	void (*sleep)(int64_t us);
+	/* Spreads a backoff wait; NULL for none (tests).  Default: w/2..w. */
+	int64_t (*jitter)(int64_t us);
+	struct mfm_deliver_result last;	/* of the last mfm_deliver_send */
+	/* Events sent along with the one given, in a group send. */
+	const struct mfm_deliver_event *const *more;
+	size_t nmore;
 	const char *user_agent;		/* default "mfm-alert/VERSION" */
+	int64_t now;			/* us since the epoch; 0: the clock */
 	/* Counts, for -v. */
 	uint64_t nsent;
 	uint64_t nfailed;
@@ -129,6 +216,14 @@ int mfm_deliver_url_env(struct mfm_deliver_recv *r, const char *var,
     struct mfm_err *err);
 int mfm_deliver_url_file(struct mfm_deliver_recv *r, const char *path,
     struct mfm_err *err);
+/*
+ * Read a secret (routing key, password, HMAC key) from the environment
+ * variable env or from the file path (its first line), whichever is not
+ * NULL; *out is a new string the caller frees (after wiping it).  The
+ * secret is also remembered in r so that messages are scrubbed of it.
+ */
+int mfm_deliver_secret(struct mfm_deliver_recv *r, const char *env,
+    const char *path, char **out, struct mfm_err *err);
 /* The same from a string, for the two above and for tests. */
 int mfm_deliver_url_set(struct mfm_deliver_recv *r, const char *url,
     size_t len, const char *from, struct mfm_err *err);
@@ -164,6 +259,64 @@ int mfm_deliver_event_read(struct mfm_deliver_event *ev,
 int mfm_deliver_send(struct mfm_deliver *d, struct mfm_deliver_recv *r,
     const struct mfm_deliver_event *ev, struct mfm_buf *out,
     struct mfm_err *err);
+
+/*
+ * Grouping.  mfm_deliver_group_key appends to out the key of ev's group
+ * for r: its status and the values of r's group_by labels.
+ * mfm_deliver_send_group delivers ev[0..n) to r as one notification: one
+ * Alertmanager message with n alerts, one Slack message, one e-mail, the
+ * n events on one command's input.  Its key covers every event.
+ */
+void mfm_deliver_group_key(const struct mfm_deliver_recv *r,
+    const struct mfm_deliver_event *ev, struct mfm_buf *out);
+int mfm_deliver_send_group(struct mfm_deliver *d, struct mfm_deliver_recv *r,
+    const struct mfm_deliver_event *const *ev, size_t n, struct mfm_buf *out,
+    struct mfm_err *err);
+
+/* The name of a receiver type, "webhook"; NULL for none. */
+const char *mfm_deliver_type_name(enum mfm_deliver_type t);
+
+/*
+ * Whether receiver r takes event ev: its matchers (severity, rule,
+ * status, metric, or a member of the event's group) all equal, resolved
+ * events only with send_resolved, and statuses other than firing and
+ * resolved only when a matcher names that status.
+ */
+int mfm_deliver_routes(const struct mfm_deliver_recv *r,
+    const struct mfm_deliver_event *ev);
+
+/*
+ * Muting.  mfm_deliver_silenced: ev matches a silence active at now (us
+ * since the epoch).  mfm_deliver_inhibited: ev is a firing non-critical
+ * event of a group whose critical alert is firing (as seen by earlier
+ * calls: a firing critical event sets its group, a resolved one clears
+ * it); always 0 when d->inhibit is off.  Call it once per event.
+ */
+int mfm_deliver_silenced(const struct mfm_deliver *d,
+    const struct mfm_deliver_event *ev, int64_t now);
+int mfm_deliver_inhibited(struct mfm_deliver *d,
+    const struct mfm_deliver_event *ev);
+
+/* Find a receiver by name; NULL when none. */
+struct mfm_deliver_recv *mfm_deliver_find(struct mfm_deliver *d,
+    const char *name, size_t len);
+
+/*
+ * The Idempotency-Key of (receiver, event): 32 hex digits of SHA-256
+ * over the receiver's name and the event record.  The same event to the
+ * same receiver always has the same key, across retries and restarts.
+ */
+void mfm_deliver_key(const struct mfm_deliver_recv *r,
+    const struct mfm_deliver_event *ev, char out[33]);
+
+/* The body r sends for ev; secrets shown as an ellipsis when redact. */
+void mfm_deliver_format_body(struct mfm_buf *out,
+    const struct mfm_deliver *d, const struct mfm_deliver_recv *r,
+    const struct mfm_deliver_event *ev, int redact);
+
+/* HMAC-SHA256 of msg under key, as 64 lowercase hex digits. */
+void mfm_deliver_hmac(const char *key, size_t klen, const char *msg,
+    size_t mlen, char out[65]);
 
 /*
  * The stdout receiver's line:

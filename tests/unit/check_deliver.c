@@ -108,12 +108,12 @@ START_TEST(test_event_bad)
 		    "event has no 'fingerprint'" },
 		{ "{\"status\":\"firing\",\"rule\":\"r\",\"fingerprint\":\"f\"}",
 		    "event has no 'summary'" },
-		{ "{\"status\":\"pending\",\"rule\":\"r\",\"fingerprint\":\"f\","
-		    "\"summary\":\"s\"}",
-		    "event status is neither 'firing' nor 'resolved'" },
+		{ "{\"status\":\"pendin\",\"rule\":\"r\",\"fingerprint\":\"f\","
+		    "\"summary\":\"s\"}", "event status is not firing, "
+		    "resolved, pending, inactive or insufficient_data" },
 		{ "{\"status\":1,\"rule\":\"r\",\"fingerprint\":\"f\","
 		    "\"summary\":\"s\"}",
-		    "event status is neither 'firing' nor 'resolved'" },
+		    "event member 'status' is not a string" },
 		{ "{\"status\":\"firing\",\"rule\":7,\"fingerprint\":\"f\","
 		    "\"summary\":\"s\"}", "event member 'rule' is not a string" },
 		{ "{\"status\":\"firing\",\"rule\":\"r\",\"fingerprint\":\"\","
@@ -367,13 +367,15 @@ START_TEST(test_format_request)
 	struct mfm_deliver_recv *r;
 	struct mfm_err err;
 	struct fixture f;
-	char want[1024];
+	char want[1024], key[33];
 
 	read_event(&f, event_line);
 	mfm_deliver_init(&d);
 	d.dry_run = 1;
 	r = webhook(&d, "https://bob:" SECRET "@127.0.0.1:8443/h/" SECRET,
 	    &err);
+	r->format = MFM_DELIVER_FMT_MFM;
+	mfm_deliver_key(r, &f.ev, key);
 	ck_assert_int_eq(mfm_deliver_start(&d, &err), 0);
 	ck_assert_int_eq(mfm_deliver_send(&d, r, &f.ev, &b, &err), 0);
 	snprintf(want, sizeof(want), "# webhook ops\n"
@@ -382,7 +384,9 @@ START_TEST(test_format_request)
 	    "Authorization: Basic \xe2\x80\xa6\n"
 	    "User-Agent: mfm-alert/" MFM_VERSION "\n"
 	    "Content-Type: application/json\n"
-	    "Content-Length: %zu\n\n%s\n", strlen(event_line), event_line);
+	    "Idempotency-Key: %s\n"
+	    "Content-Length: %zu\n\n%s\n", key, strlen(event_line),
+	    event_line);
 	ck_assert_str_eq(b.p, want);
 	ck_assert_ptr_null(strstr(b.p, SECRET));
 	mfm_buf_release(&b);
@@ -493,6 +497,7 @@ START_TEST(test_send_refused)
 	read_event(&f, event_line);
 	mfm_deliver_init(&d);
 	d.sleep = record_wait;
+	d.jitter = NULL;
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/hook/" SECRET, port);
 	r = webhook(&d, url, &err);
 	r->timeout = 2000000;
@@ -586,8 +591,8 @@ START_TEST(test_config_errors)
 		    "expected a receiver: a mapping with a type", 3, 7 },
 		{ "alert:\n  receivers:\n    - name: x\n",
 		    "receiver has no type", 3, 7 },
-		{ "alert:\n  receivers:\n    - type: slack\n",
-		    "unknown receiver type 'slack'", 3, 13 },
+		{ "alert:\n  receivers:\n    - type: sms\n",
+		    "unknown receiver type 'sms'", 3, 13 },
 		{ "alert:\n  receivers:\n    - type: stdout\n      url: x\n",
 		    "unknown key 'url'", 4, 7 },
 		{ "alert:\n  receivers:\n    - type: webhook\n"
@@ -598,7 +603,7 @@ START_TEST(test_config_errors)
 		    "      url_env: MFM_TEST_HOOK\n      timout: 3s\n",
 		    "unknown key 'timout'", 5, 7 },
 		{ "alert:\n  receivers:\n    - type: webhook\n      name: a\n",
-		    "a webhook needs url_env or url_file", 3, 7 },
+		    "a webhook receiver needs url_env or url_file", 3, 7 },
 		{ "alert:\n  receivers:\n    - type: webhook\n"
 		    "      url_env: MFM_TEST_HOOK\n      url_file: f\n",
 		    "give url_env or url_file, not both", 5, 17 },
@@ -634,6 +639,159 @@ START_TEST(test_config_errors)
 }
 END_TEST
 
+START_TEST(test_hmac_vectors)
+{
+	char out[65];
+	char key[20];
+
+	/* RFC 4231 test cases 1 and 2. */
+	memset(key, 0x0b, sizeof(key));
+	mfm_deliver_hmac(key, sizeof(key), "Hi There", 8, out);
+	ck_assert_str_eq(out, "b0344c61d8db38535ca8afceaf0bf12b"
+	    "881dc200c9833da726e9376c2e32cff7");
+	mfm_deliver_hmac("Jefe", 4, "what do ya want for nothing?", 28, out);
+	ck_assert_str_eq(out, "5bdcc146bf60754e6a042426089575c7"
+	    "5a003f089d2739839dec58b964ec3843");
+}
+END_TEST
+
+START_TEST(test_key_stable)
+{
+	struct mfm_deliver d;
+	struct mfm_deliver_recv *a, *b;
+	struct mfm_err err;
+	struct fixture f;
+	char k1[33], k2[33], k3[33];
+
+	read_event(&f, event_line);
+	mfm_deliver_init(&d);
+	a = mfm_deliver_add(&d, MFM_DELIVER_WEBHOOK, "a", &err);
+	mfm_deliver_key(a, &f.ev, k1);
+	mfm_deliver_key(a, &f.ev, k2);
+	b = mfm_deliver_add(&d, MFM_DELIVER_WEBHOOK, "b", &err);
+	mfm_deliver_key(b, &f.ev, k3);
+	ck_assert_str_eq(k1, k2);
+	ck_assert_str_ne(k1, k3);
+	ck_assert_uint_eq(strlen(k1), 32);
+	mfm_deliver_release(&d);
+	fixture_release(&f);
+}
+END_TEST
+
+START_TEST(test_body_slack_pagerduty)
+{
+	struct mfm_buf b = MFM_BUF_INIT;
+	struct mfm_deliver d;
+	struct mfm_deliver_recv *r;
+	struct mfm_err err;
+	struct fixture f;
+
+	read_event(&f, "{\"status\":\"firing\",\"rule\":\"r<1>\","
+	    "\"severity\":\"sev-9\",\"fingerprint\":\"ab\","
+	    "\"summary\":\"a & <b>\"}");
+	ck_assert_int_eq(f.rc, 0);
+	mfm_deliver_init(&d);
+	r = mfm_deliver_add(&d, MFM_DELIVER_SLACK, "s", &err);
+	mfm_deliver_format_body(&b, &d, r, &f.ev, 0);
+	ck_assert_ptr_nonnull(strstr(b.p, "\"text\":\":rotating_light: "
+	    "[FIRING] r&lt;1&gt;: a &amp; &lt;b&gt;\""));
+	ck_assert_ptr_null(strstr(b.p, "<b>"));
+	mfm_buf_clear(&b);
+	r = mfm_deliver_add(&d, MFM_DELIVER_PAGERDUTY, "p", &err);
+	r->routing_key = mfm_xstrdup(SECRET);
+	mfm_deliver_format_body(&b, &d, r, &f.ev, 1);
+	/* An unknown severity is an error to PagerDuty; redacted key. */
+	ck_assert_ptr_nonnull(strstr(b.p, "\"severity\":\"error\""));
+	ck_assert_ptr_nonnull(strstr(b.p, "\"dedup_key\":\"ab\""));
+	ck_assert_ptr_null(strstr(b.p, SECRET));
+	mfm_buf_clear(&b);
+	mfm_deliver_format_body(&b, &d, r, &f.ev, 0);
+	ck_assert_ptr_nonnull(strstr(b.p, "\"routing_key\":\"" SECRET "\""));
+	mfm_buf_release(&b);
+	mfm_deliver_release(&d);
+	fixture_release(&f);
+}
+END_TEST
+
+START_TEST(test_email_message)
+{
+	struct mfm_buf b = MFM_BUF_INIT;
+	struct mfm_deliver d;
+	struct mfm_deliver_recv *r;
+	struct mfm_err err;
+	struct fixture f;
+	const char *body;
+	char *line, *save = NULL;
+
+	/* A summary in UTF-8 with a CR LF that must not end the header. */
+	read_event(&f, "{\"status\":\"firing\",\"rule\":\"r\","
+	    "\"fingerprint\":\"ab\",\"summary\":\"caf\\u00e9 = "
+	    "\\r\\nBcc: x@evil\"}");
+	mfm_deliver_init(&d);
+	d.dry_run = 1;
+	d.now = INT64_C(1764158400) * 1000000;	/* 2025-11-26T12:00:00Z */
+	r = mfm_deliver_add(&d, MFM_DELIVER_EMAIL, "mail", &err);
+	r->url = mfm_xstrdup("smtp://127.0.0.1:25");
+	r->shown = mfm_xstrdup(r->url);
+	r->from = mfm_xstrdup("a@example.com");
+	r->to[r->nto++] = mfm_xstrdup("b@example.com");
+	ck_assert_int_eq(mfm_deliver_send(&d, r, &f.ev, &b, &err), 0);
+	ck_assert_ptr_nonnull(strstr(b.p,
+	    "Date: Wed, 26 Nov 2025 12:00:00 +0000\r\n"));
+	ck_assert_ptr_nonnull(strstr(b.p, "SMTP smtp://127.0.0.1:25 "
+	    "STARTTLS\n"));
+	/* "[FIRING] r: café = ", a space each for CR and LF. */
+	ck_assert_msg(strstr(b.p, "Subject: =?UTF-8?B?"
+	    "W0ZJUklOR10gcjogY2Fmw6kgPSAgIEJjYzogeEBldmls?=\r\n") != NULL,
+	    "%s", b.p);
+	ck_assert_ptr_nonnull(strstr(b.p, "Message-ID: <"));
+	body = strstr(b.p, "\r\n\r\n");
+	ck_assert_ptr_nonnull(body);
+	/* The header block holds no line of the event's own. */
+	*(char *)body = '\0';
+	ck_assert_ptr_null(strstr(b.p, "\nBcc:"));
+	*(char *)body = '\r';
+	ck_assert_ptr_nonnull(strstr(body, "caf=C3=A9 =3D =0D\r\n"));
+	/* No line of the quoted-printable body is longer than 76 + CR. */
+	for (line = strtok_r((char *)body, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		ck_assert_uint_le(strlen(line), 77);
+	mfm_buf_release(&b);
+	mfm_deliver_release(&d);
+	fixture_release(&f);
+}
+END_TEST
+
+START_TEST(test_routes)
+{
+	struct mfm_deliver d;
+	struct mfm_deliver_recv *r;
+	struct mfm_err err;
+	struct fixture f;
+
+	read_event(&f, "{\"status\":\"resolved\",\"rule\":\"r\","
+	    "\"severity\":\"warning\",\"group\":{\"v\":\"1\",\"n\":2},"
+	    "\"fingerprint\":\"ab\",\"summary\":\"s\"}");
+	mfm_deliver_init(&d);
+	r = mfm_deliver_add(&d, MFM_DELIVER_WEBHOOK, "w", &err);
+	ck_assert_int_eq(mfm_deliver_routes(r, &f.ev), 1);
+	r->send_resolved = 0;
+	ck_assert_int_eq(mfm_deliver_routes(r, &f.ev), 0);
+	r->send_resolved = 1;
+	r->match[0].name = mfm_xstrdup("v");
+	r->match[0].value = mfm_xstrdup("1");
+	r->match[1].name = mfm_xstrdup("n");
+	r->match[1].value = mfm_xstrdup("2");
+	r->nmatch = 2;
+	ck_assert_int_eq(mfm_deliver_routes(r, &f.ev), 1);
+	free(r->match[1].value);
+	r->match[1].value = mfm_xstrdup("3");
+	ck_assert_int_eq(mfm_deliver_routes(r, &f.ev), 0);
+	mfm_deliver_release(&d);
+	fixture_release(&f);
+}
+END_TEST
+
 Suite *suite_deliver(void);
 
 Suite *
@@ -658,6 +816,11 @@ suite_deliver(void)
 	tcase_add_test(tc, test_send_refused);
 	tcase_add_test(tc, test_config);
 	tcase_add_test(tc, test_config_errors);
+	tcase_add_test(tc, test_hmac_vectors);
+	tcase_add_test(tc, test_key_stable);
+	tcase_add_test(tc, test_body_slack_pagerduty);
+	tcase_add_test(tc, test_email_message);
+	tcase_add_test(tc, test_routes);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -62,3 +62,32 @@ kill_server() {
 		wait "$server_pid"
 	} 2>/dev/null
 }
+
+# start_smtpd [smtpd.py flags]: the SMTP server, recording messages in
+# $work/mail; sets $port and $server_pid like start_server.
+start_smtpd() {
+	rm -f "$work/port"
+	/usr/bin/python3 "$MFM_TOP/tests/servers/smtpd.py" "$work/port" \
+		--record "$work/mail" "$@" 2>>"$work/server.err" &
+	server_pid=$!
+	i=0
+	while [ ! -s "$work/port" ]; do
+		i=$((i + 1))
+		if [ $i -gt 200 ]; then
+			echo "test: the SMTP server did not start" >&2
+			cat "$work/server.err" >&2
+			exit 99
+		fi
+		sleep 0.05
+	done
+	port=$(cat "$work/port")
+}
+
+# json_py EXPR FILE: print EXPR for each JSON line r of FILE.
+json_py() {
+	/usr/bin/python3 -c '
+import json, sys
+for line in open(sys.argv[2], encoding="utf-8"):
+    r = json.loads(line)
+    print(eval(sys.argv[1]))' "$1" "$2"
+}

@@ -1,0 +1,99 @@
+/*
+ * The durable outbox of mfm-alert(1): a state directory where every
+ * notification is written, and forced to disk, before it is sent, so
+ * that a crash at any point loses nothing and a restart resumes.
+ *
+ * The directory holds three files:
+ *   lock           held with flock(2) for the whole run: one sender
+ *   outbox.ndjson  a journal: {"put":ID,...} when a notification is
+ *                  queued, {"done":ID} when it is settled (sent, or moved
+ *                  to the dead letters); a put without its done is
+ *                  pending
+ *   dead.ndjson    the dead letters: notifications that failed for good
+ *                  or past their deadline, with the reason
+ * A line is written whole with one write(2) and fsync(2)ed before the
+ * caller goes on.  A crash can leave a last line without its newline; it
+ * was never acted on (the fsync had not returned), so loading drops it.
+ * Closing rewrites the journal with only the pending notifications (a
+ * new file, fsync, rename, fsync of the directory), so it stays small.
+ *
+ * A fourth file, sent.ndjson, remembers per receiver and fingerprint the
+ * last status notified and when, for repeat_interval; it is rewritten at
+ * close (new file, rename), and a crash that loses its last changes only
+ * lets a repeat through, never suppresses a change.
+ *
+ * Entries name their receiver, never hold its secrets: the receiver's
+ * URL, key or password is read from the environment or its file again
+ * by the run that sends.
+ */
+#ifndef MFM_OUTBOX_H
+#define MFM_OUTBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/err.h"
+#include "lib/keymap.h"
+
+#define MFM_OUTBOX_MAX_FILE (256u << 20)	/* bytes of the journal */
+#define MFM_OUTBOX_MAX_PENDING 1000000
+
+struct mfm_outbox_entry {
+	uint64_t id;
+	char *receiver;
+	int64_t queued;			/* us since the epoch */
+	char *event;			/* the event record, JSON */
+	size_t event_len;
+	int settled;
+};
+
+struct mfm_outbox {
+	char *dir;
+	int lockfd;
+	int fd;				/* the journal, O_APPEND */
+	uint64_t next_id;
+	struct mfm_outbox_entry *e;	/* pending at open, then queued */
+	size_t n;
+	uint64_t *dead;			/* ids in dead.ndjson */
+	size_t ndead;
+	size_t dropped;			/* torn lines dropped at open */
+	/* receiver NUL fingerprint -> index in last[] */
+	struct mfm_keymap seen;
+	struct mfm_outbox_last {
+		int64_t at;		/* us since the epoch */
+		int firing;
+	} *last;
+	size_t nlast;
+};
+
+void mfm_outbox_init(struct mfm_outbox *o);
+/*
+ * Create dir (mode 0700) if missing, lock it (an error if another run
+ * holds it), load the journal.  Pending entries are o->e[0..n).
+ */
+int mfm_outbox_open(struct mfm_outbox *o, const char *dir,
+    struct mfm_err *err);
+/* Queue a notification; written and synced on return.  *idx: its entry. */
+int mfm_outbox_put(struct mfm_outbox *o, const char *receiver,
+    const char *event, size_t len, int64_t now, size_t *idx,
+    struct mfm_err *err);
+/* Entry idx was delivered. */
+int mfm_outbox_done(struct mfm_outbox *o, size_t idx, struct mfm_err *err);
+/* Entry idx failed for good: to dead.ndjson with reason, then done. */
+int mfm_outbox_dead(struct mfm_outbox *o, size_t idx, const char *reason,
+    int64_t now, struct mfm_err *err);
+/* Whether entry idx is already a dead letter (a crash came between). */
+int mfm_outbox_is_dead(const struct mfm_outbox *o, size_t idx);
+/*
+ * What was last notified to receiver for fingerprint fp: returns 1 and
+ * fills *at and *firing, or 0 when nothing was.  mfm_outbox_note records
+ * a notification.  Both work without mfm_outbox_open (in memory only).
+ */
+int mfm_outbox_last(const struct mfm_outbox *o, const char *receiver,
+    const char *fp, size_t fplen, int64_t *at, int *firing);
+void mfm_outbox_note(struct mfm_outbox *o, const char *receiver,
+    const char *fp, size_t fplen, int64_t at, int firing);
+/* Compact the journal, unlock, free.  Safe after a failed open. */
+int mfm_outbox_close(struct mfm_outbox *o, struct mfm_err *err);
+
+#endif
