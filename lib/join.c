@@ -309,11 +309,16 @@ static struct mfm_join_ent *
 ent_new(struct mfm_join *jn, size_t *v, size_t nslot_before)
 {
 	struct mfm_join_ent *e;
+	uint32_t gen;
 	size_t i;
 
-	if (jn->nfree > 0)
+	if (jn->nfree > 0) {
+		/* A reused entry starts clean; only its generation goes on. */
 		i = jn->freelist[--jn->nfree];
-	else {
+		gen = jn->ent[i].gen;
+		memset(&jn->ent[i], 0, sizeof(jn->ent[i]));
+		jn->ent[i].gen = gen;
+	} else {
 		if (jn->nent == jn->capent) {
 			jn->capent = jn->capent ? jn->capent * 2 : 1024;
 			jn->ent = mfm_xreallocarray(jn->ent, jn->capent,
