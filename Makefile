@@ -5,6 +5,7 @@
 #   make demo          the whole pipeline on examples/
 #   make install       PREFIX=/usr/local DESTDIR=
 #   make fuzz          fuzz the JSON tokenizer for FUZZ_SECONDS (libFuzzer)
+#   make join-long     mfm-join: 1M-prediction counts, kill -9 during --state
 #   SANITIZE=1         build with ASan and UBSan (into build/san)
 #   DEVELOPER=1        add -Werror
 
@@ -56,7 +57,7 @@ LIBS_alert = $(YAML_LIBS) $(CURL_LIBS) -lm
 
 ALL_CFLAGS = $(MFM_CFLAGS) $(YAML_CFLAGS) $(CURL_CFLAGS) $(CFLAGS)
 
-.PHONY: all check unit cli demo deps install uninstall clean fuzz bench
+.PHONY: all check unit cli demo deps install uninstall clean fuzz bench join-long
 .DELETE_ON_ERROR:
 
 all: $(BINS)
@@ -127,6 +128,12 @@ $(BUILD)/bench-json: tests/bench/bench_json.c $(BUILD)/libmfm.a
 
 bench: $(BINS) $(BUILD)/bench-json
 	scripts/bench
+
+# mfm-join's long checks: 1M predictions whose -v counts must add up, and
+# kill -9 at random points of --state runs (small versions run in check).
+join-long: $(BINS)
+	MFM_BIN=$(abspath $(BUILD)) scripts/join-count 1000000
+	MFM_BIN=$(abspath $(BUILD)) scripts/join-kill 5 200000 60
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \

@@ -1030,7 +1030,11 @@ mfm_join_save(const struct mfm_join *jn, const char *path,
 		memcpy(items, jn->heap, jn->nheap * sizeof(*items));
 	qsort(items, jn->nheap, sizeof(*items), item_cmp);
 
-	mfm_buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid());
+	/*
+	 * One fixed name: the caller holds the lock, and a temporary file
+	 * left by a killed run is simply overwritten.
+	 */
+	mfm_buf_addf(&tmp, "%s.tmp", path);
 	fd = open(tmp.p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	if (fd < 0) {
 		mfm_err_sys(err, "%s", tmp.p);

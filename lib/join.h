@@ -167,8 +167,8 @@ void mfm_join_drain(struct mfm_join *jn);
  * State between runs.  Save writes everything pending, the latest event
  * time and the fingerprint of the options that shape keys (so that a
  * state is never read under other options) to path, crash-safe: a
- * temporary file in the same directory, fsync, rename, fsync of the
- * directory.  Load reads it back before the first record; a missing file
+ * temporary file in the same directory (path.tmp: the caller holds a
+ * lock), fsync, rename, fsync of the directory.  Load reads it back before the first record; a missing file
  * is an empty state; a corrupt, foreign or newer file is an error
  * naming the file and line.
  */
