@@ -29,7 +29,7 @@
 
 static const char usage[] =
 "usage: mfm-join [-huVv] [-c FILE] [-m MODE] [-k PATHS] [--outcome-key PATHS]\n"
-"                [-b PATHS] [--outcome-by PATHS] [-t PATH] [--outcome-time PATH]\n"
+"                [--key-fallback PATH] [-b PATHS] [--outcome-by PATHS] [-t PATH] [--outcome-time PATH]\n"
 "                [--time-unit UNIT] [-d DIR] [--tolerance DUR] [--no-exact]\n"
 "                [--ttl DUR] [--lateness DUR] [--keep first|last|error]\n"
 "                [-l PATH] [--orphans FILE] [--duplicates FILE]\n"
@@ -44,6 +44,7 @@ static const char usage[] =
 "  -m, --mode MODE         id, asof or hybrid (id)\n"
 "  -k, --key PATHS         id fields of a prediction, comma-separated (id)\n"
 "      --outcome-key PATHS the id fields in outcomes, if different\n"
+"      --key-fallback PATH a prediction's id when its --key field is absent\n"
 "  -b, --by PATHS          as-of entity fields (none: one entity)\n"
 "      --outcome-by PATHS  the entity fields in outcomes, if different\n"
 "  -t, --time PATH         prediction time (timestamp)\n"
@@ -66,6 +67,7 @@ MFM_CLI_HELP;
 
 enum {
 	OPT_OUTCOME_KEY = MFM_OPT_TOOL,
+	OPT_KEY_FALLBACK,
 	OPT_OUTCOME_BY,
 	OPT_OUTCOME_TIME,
 	OPT_TIME_UNIT,
@@ -86,6 +88,7 @@ static const struct option longopts[] = {
 	{ "mode", required_argument, NULL, 'm' },
 	{ "key", required_argument, NULL, 'k' },
 	{ "outcome-key", required_argument, NULL, OPT_OUTCOME_KEY },
+	{ "key-fallback", required_argument, NULL, OPT_KEY_FALLBACK },
 	{ "by", required_argument, NULL, 'b' },
 	{ "outcome-by", required_argument, NULL, OPT_OUTCOME_BY },
 	{ "time", required_argument, NULL, 't' },
@@ -109,7 +112,7 @@ static const struct option longopts[] = {
 };
 
 static const char *const config_keys[] = {
-	"mode", "key", "outcome_key", "by", "outcome_by", "time",
+	"mode", "key", "outcome_key", "key_fallback", "by", "outcome_by", "time",
 	"outcome_time", "time_unit", "direction", "tolerance", "exact", "ttl",
 	"lateness", "keep", "label", "state", "max_pending", NULL
 };
@@ -117,7 +120,7 @@ static const char *const config_keys[] = {
 enum mode { MODE_ID, MODE_ASOF, MODE_HYBRID };
 
 struct opts {
-	const char *mode, *key, *okey, *by, *oby, *time, *otime, *unit;
+	const char *mode, *key, *okey, *kfb, *by, *oby, *time, *otime, *unit;
 	const char *dir, *keep, *label, *state;
 	const char *orphans, *duplicates, *conflicts;
 	const char *tolerance, *ttl, *lateness;
@@ -127,8 +130,9 @@ struct opts {
 
 /* The paths of one side (predictions or outcomes). */
 struct side {
-	struct mfm_json_path *key, *by, time;
+	struct mfm_json_path *key, *by, time, fallback;
 	size_t nkey, nby;
+	int has_fallback;
 };
 
 /* One input and the record read ahead from it. */
@@ -171,6 +175,7 @@ configure(struct opts *o)
 	o->mode = cfg_str(sec, "mode", o->mode);
 	o->key = cfg_str(sec, "key", o->key);
 	o->okey = cfg_str(sec, "outcome_key", o->okey);
+	o->kfb = cfg_str(sec, "key_fallback", o->kfb);
 	o->by = cfg_str(sec, "by", o->by);
 	o->oby = cfg_str(sec, "outcome_by", o->oby);
 	o->time = cfg_str(sec, "time", o->time);
@@ -210,6 +215,13 @@ configure(struct opts *o)
 	if (os.nkey != ps.nkey)
 		mfm_usage_error("--outcome-key: %zu fields, --key has %zu",
 		    os.nkey, ps.nkey);
+	if (o->kfb != NULL) {
+		if (ps.nkey != 1)
+			mfm_usage_error("--key-fallback: --key must name one "
+			    "field");
+		mfm_cli_path("--key-fallback", o->kfb, &ps.fallback);
+		ps.has_fallback = 1;
+	}
 	if (o->by != NULL)
 		mfm_cli_paths("--by", o->by, &ps.by, &ps.nby);
 	if (o->oby != NULL || o->by != NULL)
@@ -256,11 +268,11 @@ configure(struct opts *o)
 		mfm_usage_error("--drain needs --state");
 
 	/* What shapes keys: a state is only read back under the same. */
-	mfm_buf_addf(&fingerprint, "mode=%s key=%s outcome-key=%s by=%s "
-	    "outcome-by=%s", mode == MODE_ID ? "id" : mode == MODE_ASOF ?
-	    "asof" : "hybrid", o->key ? o->key : "id", o->okey ? o->okey :
-	    o->key ? o->key : "id", o->by ? o->by : "", o->oby ? o->oby :
-	    o->by ? o->by : "");
+	mfm_buf_addf(&fingerprint, "mode=%s key=%s outcome-key=%s "
+	    "key-fallback=%s by=%s outcome-by=%s", mode == MODE_ID ? "id" :
+	    mode == MODE_ASOF ? "asof" : "hybrid", o->key ? o->key : "id",
+	    o->okey ? o->okey : o->key ? o->key : "id", o->kfb ? o->kfb : "",
+	    o->by ? o->by : "", o->oby ? o->oby : o->by ? o->by : "");
 }
 
 static FILE *
@@ -364,6 +376,9 @@ take(struct stream *s)
 	if (mode != MODE_ASOF) {
 		if (get_key(&s->j, sd->key, sd->nkey, &s->key, &bad,
 		    &missing) == 0)
+			has_key = 1;
+		else if (missing && sd->has_fallback && get_key(&s->j,
+		    &sd->fallback, 1, &s->key, &bad, &missing) == 0)
 			has_key = 1;
 		else if (mode == MODE_ID || !missing) {
 			mfm_cli_bad(&s->r, missing ? "field '%s' missing" :
@@ -588,6 +603,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_OUTCOME_KEY:
 			o.okey = optarg;
+			break;
+		case OPT_KEY_FALLBACK:
+			o.kfb = optarg;
 			break;
 		case 'b':
 			o.by = optarg;
