@@ -848,26 +848,22 @@ int
 mfm_join_prediction(struct mfm_join *jn, const struct mfm_join_rec *r,
     struct mfm_err *err)
 {
-	int rc;
-
-	rc = r->key != NULL ? id_prediction(jn, r, err) :
+	/*
+	 * The watermark moves first: an outcome later than its
+	 * prediction's time plus the TTL finds the prediction expired.
+	 */
+	tick(jn, r);
+	return r->key != NULL ? id_prediction(jn, r, err) :
 	    asof_prediction(jn, r, err);
-	if (rc == 0)
-		tick(jn, r);
-	return rc;
 }
 
 int
 mfm_join_outcome(struct mfm_join *jn, const struct mfm_join_rec *r,
     struct mfm_err *err)
 {
-	int rc;
-
-	rc = r->key != NULL ? id_outcome(jn, r, err) :
+	tick(jn, r);
+	return r->key != NULL ? id_outcome(jn, r, err) :
 	    asof_outcome(jn, r, err);
-	if (rc == 0)
-		tick(jn, r);
-	return rc;
 }
 
 void
