@@ -29,7 +29,8 @@
 
 static const char usage[] =
 "usage: mfm-join [-huVv] [-c FILE] [-m MODE] [-k PATHS] [--outcome-key PATHS]\n"
-"                [--key-fallback PATH] [-b PATHS] [--outcome-by PATHS] [-t PATH] [--outcome-time PATH]\n"
+"                [--key-fallback PATH] [-b PATHS] [--outcome-by PATHS]\n"
+"                [-t PATH] [--outcome-time PATH]\n"
 "                [--time-unit UNIT] [-d DIR] [--tolerance DUR] [--no-exact]\n"
 "                [--ttl DUR] [--lateness DUR] [--keep first|last|error]\n"
 "                [-l PATH] [--orphans FILE] [--duplicates FILE]\n"
@@ -55,10 +56,10 @@ static const char usage[] =
 "      --no-exact          as-of: an outcome at the same time does not match\n"
 "      --ttl DUR           expire predictions and orphan outcomes after DUR\n"
 "      --lateness DUR      allowed lateness behind the latest time (0)\n"
-"      --keep WHICH        outcome kept for an id: first, last, error (first)\n"
-"  -l, --label PATH        outcome label, for conflicts and mixed input (label)\n"
+"      --keep WHICH        outcome an id keeps: first, last, error (first)\n"
+"  -l, --label PATH        outcome label: conflicts, mixed input (label)\n"
 "      --orphans FILE      write outcomes no prediction took to FILE\n"
-"      --duplicates FILE   write repeated outcomes with the same label to FILE\n"
+"      --duplicates FILE   write repeated outcomes, same label, to FILE\n"
 "      --conflicts FILE    write repeated outcomes with another label to FILE\n"
 "      --state FILE        keep pending records in FILE between runs\n"
 "      --drain             with --state: decide everything at the end\n"

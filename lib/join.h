@@ -168,9 +168,9 @@ void mfm_join_drain(struct mfm_join *jn);
  * time and the fingerprint of the options that shape keys (so that a
  * state is never read under other options) to path, crash-safe: a
  * temporary file in the same directory (path.tmp: the caller holds a
- * lock), fsync, rename, fsync of the directory.  Load reads it back before the first record; a missing file
- * is an empty state; a corrupt, foreign or newer file is an error
- * naming the file and line.
+ * lock), fsync, rename, fsync of the directory.  Load reads it back
+ * before the first record; a missing file is an empty state; a corrupt,
+ * foreign or newer file is an error naming the file and line.
  */
 int mfm_join_save(const struct mfm_join *jn, const char *path,
     const char *fingerprint, struct mfm_err *err);
