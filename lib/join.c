@@ -43,8 +43,9 @@ struct mfm_join_ent {
 	size_t plen, olen, llen;
 	int64_t pt, ot;
 	size_t slot;		/* keymap slot of the key */
+	int64_t when;		/* deadline of the live item, if queued */
 	uint32_t gen;
-	uint8_t st, has_pt, has_ot, has_label;
+	uint8_t st, has_pt, has_ot, has_label, queued;
 };
 
 struct mfm_join_heap {
@@ -127,6 +128,7 @@ mfm_join_release(struct mfm_join *jn)
 	free(jn->ent);
 	free(jn->freelist);
 	free(jn->heap);
+	free(jn->q);
 	mfm_keymap_release(&jn->keys);
 	mfm_keymap_release(&jn->ents);
 	for (i = 0; i < jn->nasof; i++)
@@ -184,6 +186,11 @@ item_less(const struct mfm_join_heap *a, const struct mfm_join_heap *b)
 	return a->seq < b->seq;
 }
 
+/*
+ * Deadlines mostly come in order (records arrive roughly by time), so an
+ * item not earlier than the last queued one goes to a FIFO queue in O(1);
+ * only the others pay for the heap.  The next item is the smaller head.
+ */
 static void
 heap_push(struct mfm_join *jn, int64_t when, uint8_t type, size_t idx,
     uint32_t gen)
@@ -191,16 +198,32 @@ heap_push(struct mfm_join *jn, int64_t when, uint8_t type, size_t idx,
 	struct mfm_join_heap it, *h;
 	size_t i, p;
 
-	if (jn->nheap == jn->capheap) {
-		jn->capheap = jn->capheap ? jn->capheap * 2 : 1024;
-		jn->heap = mfm_xreallocarray(jn->heap, jn->capheap,
-		    sizeof(*jn->heap));
-	}
 	it.when = when;
 	it.type = type;
 	it.idx = idx;
 	it.gen = gen;
 	it.seq = jn->seq++;
+	if (jn->qlen == 0 ||
+	    !item_less(&it, &jn->q[jn->qhead + jn->qlen - 1])) {
+		if (jn->qhead + jn->qlen == jn->capq) {
+			if (jn->qhead > jn->capq / 2) {
+				memmove(jn->q, jn->q + jn->qhead,
+				    jn->qlen * sizeof(*jn->q));
+				jn->qhead = 0;
+			} else {
+				jn->capq = jn->capq ? jn->capq * 2 : 1024;
+				jn->q = mfm_xreallocarray(jn->q, jn->capq,
+				    sizeof(*jn->q));
+			}
+		}
+		jn->q[jn->qhead + jn->qlen++] = it;
+		return;
+	}
+	if (jn->nheap == jn->capheap) {
+		jn->capheap = jn->capheap ? jn->capheap * 2 : 1024;
+		jn->heap = mfm_xreallocarray(jn->heap, jn->capheap,
+		    sizeof(*jn->heap));
+	}
 	h = jn->heap;
 	for (i = jn->nheap++; i > 0; i = p) {
 		p = (i - 1) / 2;
@@ -211,12 +234,33 @@ heap_push(struct mfm_join *jn, int64_t when, uint8_t type, size_t idx,
 	h[i] = it;
 }
 
+/* The next item due, or NULL when none is left. */
+static const struct mfm_join_heap *
+heap_top(const struct mfm_join *jn)
+{
+	const struct mfm_join_heap *q = jn->qlen ? &jn->q[jn->qhead] : NULL;
+
+	if (jn->nheap == 0)
+		return q;
+	if (q == NULL || item_less(&jn->heap[0], q))
+		return &jn->heap[0];
+	return q;
+}
+
 static struct mfm_join_heap
 heap_pop(struct mfm_join *jn)
 {
-	struct mfm_join_heap top = jn->heap[0], last, *h = jn->heap;
+	struct mfm_join_heap top, last, *h = jn->heap;
 	size_t i, c, n;
 
+	if (jn->qlen > 0 && (jn->nheap == 0 ||
+	    !item_less(&jn->heap[0], &jn->q[jn->qhead]))) {
+		top = jn->q[jn->qhead++];
+		if (--jn->qlen == 0)
+			jn->qhead = 0;
+		return top;
+	}
+	top = h[0];
 	last = h[--jn->nheap];
 	n = jn->nheap;
 	for (i = 0; (c = 2 * i + 1) < n; i = c) {
@@ -345,6 +389,7 @@ ent_kill(struct mfm_join *jn, struct mfm_join_ent *e)
 	ent_free(e);
 	e->st = ST_FREE;
 	e->gen++;
+	e->queued = 0;
 	jn->keys.slot[e->slot].value = 0;
 	jn->ndead++;
 	jn->pending--;
@@ -359,7 +404,11 @@ ent_kill(struct mfm_join *jn, struct mfm_join_ent *e)
 static void
 ent_schedule(struct mfm_join *jn, struct mfm_join_ent *e, int64_t when)
 {
+	if (e->queued && e->when == when)
+		return;		/* the live item stands */
 	e->gen++;
+	e->when = when;
+	e->queued = 1;
 	heap_push(jn, when, IT_ID, (size_t)(e - jn->ent), e->gen);
 }
 
@@ -384,12 +433,25 @@ keep_label(struct mfm_join_ent *e, const char *l, size_t n)
 	}
 }
 
-/* Emit the match of e's prediction and outcome; e becomes DONE. */
+/*
+ * Emit the match of e's prediction and outcome, one of them given as the
+ * record r that just arrived (not copied); e becomes DONE.
+ */
 static void
-ent_match(struct mfm_join *jn, struct mfm_join_ent *e)
+ent_match(struct mfm_join *jn, struct mfm_join_ent *e,
+    const struct mfm_join_rec *r, int r_is_out)
 {
-	emit(jn, MFM_JOIN_MATCHED, e->pred, e->plen, e->has_pt, e->pt,
-	    e->out, e->olen, e->has_ot, e->ot);
+	if (r_is_out) {
+		keep_label(e, r->label, r->llen);
+		emit(jn, MFM_JOIN_MATCHED, e->pred, e->plen, e->has_pt,
+		    e->pt, r->raw, r->len, r->has_time, r->time);
+	} else
+		emit(jn, MFM_JOIN_MATCHED, r->raw, r->len, r->has_time,
+		    r->time, e->out, e->olen, e->has_ot, e->ot);
+	if (!r_is_out) {
+		e->has_pt = r->has_time != 0;
+		e->pt = r->time;
+	}
 	jn->nused++;
 	free(e->pred);
 	free(e->out);
@@ -462,31 +524,32 @@ id_prediction(struct mfm_join *jn, const struct mfm_join_rec *r,
 	size_t *v, nslot;
 	int isnew;
 
-	v = mfm_keymap_find(&jn->keys, r->key, r->klen);
-	if (v != NULL && *v != 0) {
+	v = key_slot(jn, r, &isnew, &nslot);
+	if (*v != 0) {
 		e = &jn->ent[*v - 1];
+		jn->npred++;
 		if (e->st != ST_OUT) {
-			jn->npred++;
 			emit(jn, MFM_JOIN_DUPLICATE_ID, r->raw, r->len,
 			    r->has_time, r->time, NULL, 0, 0, 0);
 			return 0;
 		}
-		jn->npred++;
+		if (jn->o.keep != MFM_JOIN_KEEP_LAST) {
+			ent_match(jn, e, r, 0);
+			return 0;
+		}
 		e->pred = mfm_xmemdup(r->raw, r->len);
 		e->plen = r->len;
 		e->has_pt = r->has_time != 0;
 		e->pt = r->time;
-		if (jn->o.keep == MFM_JOIN_KEEP_LAST) {
-			e->st = ST_HELD;
-			ent_schedule(jn, e, ttl_deadline(jn, e->has_pt, e->pt));
-		} else
-			ent_match(jn, e);
+		e->st = ST_HELD;
+		ent_schedule(jn, e, ttl_deadline(jn, e->has_pt, e->pt));
 		return 0;
 	}
-	if (full(jn, err))
+	if (full(jn, err)) {
+		jn->ndead++;	/* the key just put stays dead */
 		return -1;
+	}
 	jn->npred++;
-	v = key_slot(jn, r, &isnew, &nslot);
 	e = ent_new(jn, v, nslot);
 	e->st = ST_PRED;
 	e->pred = mfm_xmemdup(r->raw, r->len);
@@ -505,28 +568,29 @@ id_outcome(struct mfm_join *jn, const struct mfm_join_rec *r,
 	size_t *v, nslot;
 	int isnew;
 
-	v = mfm_keymap_find(&jn->keys, r->key, r->klen);
-	if (v != NULL && *v != 0) {
+	v = key_slot(jn, r, &isnew, &nslot);
+	if (*v != 0) {
 		e = &jn->ent[*v - 1];
 		if (e->st != ST_PRED)
 			return extra_outcome(jn, e, r, err);
 		jn->nout++;
+		if (jn->o.keep != MFM_JOIN_KEEP_LAST) {
+			ent_match(jn, e, r, 1);
+			return 0;
+		}
 		e->out = mfm_xmemdup(r->raw, r->len);
 		e->olen = r->len;
 		e->has_ot = r->has_time != 0;
 		e->ot = r->time;
 		keep_label(e, r->label, r->llen);
-		if (jn->o.keep == MFM_JOIN_KEEP_LAST) {
-			e->st = ST_HELD;
-			return 0;	/* the prediction's deadline stands */
-		}
-		ent_match(jn, e);
-		return 0;
+		e->st = ST_HELD;
+		return 0;	/* the prediction's deadline stands */
 	}
-	if (full(jn, err))
+	if (full(jn, err)) {
+		jn->ndead++;	/* the key just put stays dead */
 		return -1;
+	}
 	jn->nout++;
-	v = key_slot(jn, r, &isnew, &nslot);
 	e = ent_new(jn, v, nslot);
 	e->st = ST_OUT;
 	e->out = mfm_xmemdup(r->raw, r->len);
@@ -808,7 +872,9 @@ advance(struct mfm_join *jn, int64_t wm, int final)
 	struct mfm_join_arecs *a = arecs_of(jn);
 	struct mfm_join_heap it;
 
-	while (jn->nheap > 0 && (final || jn->heap[0].when < wm)) {
+	const struct mfm_join_heap *top;
+
+	while ((top = heap_top(jn)) != NULL && (final || top->when < wm)) {
 		it = heap_pop(jn);
 		switch (it.type) {
 		case IT_ID:
@@ -1007,7 +1073,7 @@ mfm_join_save(const struct mfm_join *jn, const char *path,
 	struct mfm_buf b = MFM_BUF_INIT, tmp = MFM_BUF_INIT;
 	struct mfm_join_heap *items;
 	struct ekeys ek;
-	size_t i;
+	size_t i, nitems;
 	int fd, rc = -1;
 	FILE *f;
 
@@ -1021,10 +1087,14 @@ mfm_join_save(const struct mfm_join *jn, const char *path,
 			ek.n[v] = jn->ents.slot[i].len;
 		}
 	/* Heap order, so that a reload decides in the same order. */
-	items = mfm_xreallocarray(NULL, jn->nheap + 1, sizeof(*items));
+	nitems = jn->nheap + jn->qlen;
+	items = mfm_xreallocarray(NULL, nitems + 1, sizeof(*items));
 	if (jn->nheap > 0)
 		memcpy(items, jn->heap, jn->nheap * sizeof(*items));
-	qsort(items, jn->nheap, sizeof(*items), item_cmp);
+	if (jn->qlen > 0)
+		memcpy(items + jn->nheap, jn->q + jn->qhead,
+		    jn->qlen * sizeof(*items));
+	qsort(items, nitems, sizeof(*items), item_cmp);
 
 	/*
 	 * One fixed name: the caller holds the lock, and a temporary file
@@ -1046,7 +1116,7 @@ mfm_join_save(const struct mfm_join *jn, const char *path,
 	mfm_json_put_str(&b, fingerprint, strlen(fingerprint));
 	put_time(&b, "max_time", jn->has_max, jn->max_time);
 	mfm_buf_adds(&b, "}\n");
-	for (i = 0; i < jn->nheap; i++) {
+	for (i = 0; i < nitems; i++) {
 		state_line(jn, &items[i], &ek, &b);
 		if (b.len >= (1u << 16)) {
 			fwrite(b.p, 1, b.len, f);

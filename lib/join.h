@@ -111,8 +111,10 @@ struct mfm_join {
 	struct mfm_join_ent *ent;
 	size_t nent, capent, nfree, *freelist, capfree;
 	size_t ndead;			/* dead keys in the keymap */
-	struct mfm_join_heap *heap;	/* deadlines */
+	struct mfm_join_heap *heap;	/* deadlines out of order */
 	size_t nheap, capheap;
+	struct mfm_join_heap *q;	/* deadlines in order: a queue */
+	size_t qhead, qlen, capq;
 	/* as-of */
 	struct mfm_keymap ents;		/* entity -> index into asof + 1 */
 	struct mfm_join_asof *asof;	/* per entity: outcomes by time */
