@@ -174,6 +174,47 @@ mfm_join_key(const struct mfm_json *j, int t, struct mfm_buf *key)
 	return 0;
 }
 
+/*
+ * Seconds from microseconds, as mfm_json_put_double would write us / 1e6
+ * (shortest round trip), without printf: below 2^51 us (71 years) the
+ * exact decimal with at most six fraction digits is that shortest form,
+ * since doubles there are closer together than 1e-6 / 2.
+ */
+void
+mfm_join_put_delay(struct mfm_buf *b, int64_t us)
+{
+	char tmp[32];
+	uint64_t u, sec, frac;
+	size_t n = sizeof(tmp);
+	int i;
+
+	if (us <= -(INT64_C(1) << 51) || us >= (INT64_C(1) << 51) ||
+	    (us > -100 && us < 100 && us != 0)) {
+		/* beyond 71 years, or below 1e-4 s (an exponent then) */
+		mfm_json_put_double(b, (double)us / 1e6);
+		return;
+	}
+	u = us < 0 ? (uint64_t)-us : (uint64_t)us;
+	sec = u / 1000000;
+	frac = u % 1000000;
+	if (frac != 0) {
+		for (i = 6; frac % 10 == 0; i--)
+			frac /= 10;
+		for (; i > 0; i--) {
+			tmp[--n] = (char)('0' + frac % 10);
+			frac /= 10;
+		}
+		tmp[--n] = '.';
+	}
+	do {
+		tmp[--n] = (char)('0' + sec % 10);
+		sec /= 10;
+	} while (sec != 0);
+	if (us < 0)
+		tmp[--n] = '-';
+	mfm_buf_add(b, tmp + n, sizeof(tmp) - n);
+}
+
 /* --- heap of deadlines --- */
 
 static int

@@ -162,6 +162,12 @@ int mfm_join_outcome(struct mfm_join *jn, const struct mfm_join_rec *r,
 void mfm_join_pending(const struct mfm_join *jn, uint64_t *npred,
     uint64_t *nout);
 
+/*
+ * Append a label delay of us microseconds in seconds, exactly as
+ * mfm_json_put_double(b, us / 1e6) writes it, but faster.
+ */
+void mfm_join_put_delay(struct mfm_buf *b, int64_t us);
+
 /* End of input: decide everything still pending (no state kept). */
 void mfm_join_drain(struct mfm_join *jn);
 

@@ -475,6 +475,46 @@ START_TEST(test_state_bad_files)
 }
 END_TEST
 
+/* The fast delay writer equals the general double writer. */
+START_TEST(test_put_delay)
+{
+	static const int64_t fixed[] = {
+		0, 1, -1, 10, 999999, 1000000, 1500000, -1500000, 86400500000,
+		123456789012, INT64_C(2251799813685247),
+		-INT64_C(2251799813685247), INT64_C(2251799813685248),
+		INT64_MAX, INT64_MIN + 1
+	};
+	struct mfm_buf a = MFM_BUF_INIT, b = MFM_BUF_INIT;
+	uint64_t x = 88172645463325252ULL;
+	int64_t us;
+	size_t i;
+
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]) + 200000; i++) {
+		if (i < sizeof(fixed) / sizeof(fixed[0]))
+			us = fixed[i];
+		else {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			/* every magnitude, both signs */
+			us = (int64_t)(x >> (x % 60 + 3));
+			if (x & 4)
+				us = -us;
+		}
+		mfm_buf_clear(&a);
+		mfm_buf_clear(&b);
+		mfm_join_put_delay(&a, us);
+		mfm_json_put_double(&b, (double)us / 1e6);
+		mfm_buf_addc(&a, '\0');
+		mfm_buf_addc(&b, '\0');
+		ck_assert_msg(strcmp(a.p, b.p) == 0, "%lld: %s != %s",
+		    (long long)us, a.p, b.p);
+	}
+	mfm_buf_release(&a);
+	mfm_buf_release(&b);
+}
+END_TEST
+
 Suite *suite_join(void);
 
 Suite *
@@ -494,6 +534,7 @@ suite_join(void)
 	tcase_add_test(tc, test_memory_follows_pending);
 	tcase_add_test(tc, test_state_round_trip);
 	tcase_add_test(tc, test_state_bad_files);
+	tcase_add_test(tc, test_put_delay);
 	suite_add_tcase(s, tc);
 	return s;
 }
