@@ -506,11 +506,19 @@ run(struct mfm_join *jn, struct stream *st, size_t n)
 			    before(&st[i], pick)))
 				pick = &st[i];
 		}
+		/*
+		 * Live streams never wait for each other; but a file is not
+		 * read ahead of a live stream, or its later times would move
+		 * the watermark past records the stream has yet to bring.
+		 */
+		for (i = 0; pick != NULL && !pick->live && i < n; i++)
+			if (st[i].live && !st[i].eof && !st[i].head)
+				pick = NULL;
 		if (pick != NULL) {
 			process(jn, pick);
 			continue;
 		}
-		for (i = 0; i < n && st[i].eof; i++)
+		for (i = 0; i < n && st[i].eof && !st[i].head; i++)
 			;
 		if (i == n)
 			return;
