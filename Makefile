@@ -7,6 +7,7 @@
 #   make fuzz          fuzz the JSON tokenizer for FUZZ_SECONDS (libFuzzer)
 #   make crash         kill -9 mfm-threshold CRASH_ROUNDS times mid-update
 #   make crash-test    kill -9 mfm-alert --state at random, ALERT_CRASH_ROUNDS times
+#   make join-long     mfm-join: 1M-prediction counts, kill -9 during --state
 #   SANITIZE=1         build with ASan and UBSan (into build/san)
 #   DEVELOPER=1        add -Werror
 
@@ -64,7 +65,7 @@ LIBS_alert = $(YAML_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) -lm
 ALL_CFLAGS = $(MFM_CFLAGS) $(YAML_CFLAGS) $(CURL_CFLAGS) $(CFLAGS)
 
 .PHONY: all check unit cli demo deps install uninstall clean fuzz bench \
-	bench-peers crash crash-test
+	bench-peers crash crash-test join-long
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -156,6 +157,12 @@ crash: $(BINS)
 # The outbox under kill -9 at random points; a small version is in check.
 crash-test: deps $(BINS)
 	MFM_BIN=$(abspath $(BUILD)) scripts/alert-crash-test $(ALERT_CRASH_ROUNDS)
+
+# mfm-join's long checks: 1M predictions whose -v counts must add up, and
+# kill -9 at random points of --state runs (small versions run in check).
+join-long: $(BINS)
+	MFM_BIN=$(abspath $(BUILD)) scripts/join-count 1000000
+	MFM_BIN=$(abspath $(BUILD)) scripts/join-kill 5 200000 60
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \

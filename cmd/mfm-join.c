@@ -1,19 +1,26 @@
 /*
- * mfm-join: pair each prediction with its outcome by an id field.
+ * mfm-join: pair each prediction with its outcome, which arrives later.
  *
- * The outcomes are read first and held by key (the first outcome for a
- * key wins; later ones are counted as duplicates).  Then the predictions
- * stream through in their own order: each is written with its outcome
- * appended, or, once the outcome input has ended without one, with a null
- * outcome.  Outcomes no prediction asked for are orphans: counted, and
- * written to --orphans FILE when asked.
+ * Both inputs are read at once: regular files merged by event time (so a
+ * replay decides as the live run did), pipes and FIFOs as their lines
+ * arrive, through poll(2), so that two live streams (tail -F) join while
+ * they are open.  One operand alone is a mixed stream: a record with the
+ * label field is an outcome.  The engine (lib/join.c) decides; this file
+ * reads records, writes joined predictions on stdout and outcomes that
+ * join nothing to their side files, and keeps the state between runs.
  */
+#include <sys/file.h>
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/cli.h"
 #include "lib/field.h"
@@ -21,271 +28,650 @@
 #include "lib/banned.h"
 
 static const char usage[] =
-"usage: mfm-join [-huVv] [-c FILE] [-k PATH] [-t PATH] [--outcome-key PATH]\n"
-"                [--outcome-time PATH] [--time-unit UNIT] [--orphans FILE]\n"
+"usage: mfm-join [-huVv] [-c FILE] [-m MODE] [-k PATHS] [--outcome-key PATHS]\n"
+"                [--key-fallback PATH] [-b PATHS] [--outcome-by PATHS]\n"
+"                [-t PATH] [--outcome-time PATH]\n"
+"                [--time-unit UNIT] [-d DIR] [--tolerance DUR] [--no-exact]\n"
+"                [--ttl DUR] [--lateness DUR] [--keep first|last|error]\n"
+"                [-l PATH] [--orphans FILE] [--duplicates FILE]\n"
+"                [--conflicts FILE] [--state FILE] [--drain]\n"
 "                [--max-pending N] [--rejects FILE] [--max-line SIZE]\n"
-"                PREDICTIONS OUTCOMES\n"
+"                PREDICTIONS [OUTCOMES]\n"
 "\n"
-"Pair predictions with the outcomes that arrive later, by an id field.\n"
-"Either operand may be '-' for stdin (not both).\n"
+"Pair predictions with the outcomes that arrive later: by id, as-of by\n"
+"entity and time, or id first with as-of as the fallback.  Either operand\n"
+"may be '-' for stdin (not both); one operand is a mixed stream.\n"
 "\n"
-"  -k, --key PATH          field pairing a prediction with its outcome (id)\n"
-"      --outcome-key PATH  the key's path in outcomes, if different\n"
-"  -t, --time PATH         prediction time, for the label delay (timestamp)\n"
+"  -m, --mode MODE         id, asof or hybrid (id)\n"
+"  -k, --key PATHS         id fields of a prediction, comma-separated (id)\n"
+"      --outcome-key PATHS the id fields in outcomes, if different\n"
+"      --key-fallback PATH a prediction's id when its --key field is absent\n"
+"  -b, --by PATHS          as-of entity fields (none: one entity)\n"
+"      --outcome-by PATHS  the entity fields in outcomes, if different\n"
+"  -t, --time PATH         prediction time (timestamp)\n"
 "      --outcome-time PATH outcome time, if different from --time\n"
 "      --time-unit UNIT    unit of epoch-number times: auto, s, ms, us, ns\n"
-"      --orphans FILE      write outcomes no prediction matched to FILE\n"
-"      --max-pending N     most outcomes held at once (10000000)\n"
+"  -d, --direction DIR     as-of: backward, forward or nearest (backward)\n"
+"      --tolerance DUR     as-of: farthest outcome time from the prediction\n"
+"      --no-exact          as-of: an outcome at the same time does not match\n"
+"      --ttl DUR           expire predictions and orphan outcomes after DUR\n"
+"      --lateness DUR      allowed lateness behind the latest time (0)\n"
+"      --keep WHICH        outcome an id keeps: first, last, error (first)\n"
+"  -l, --label PATH        outcome label: conflicts, mixed input (label)\n"
+"      --orphans FILE      write outcomes no prediction took to FILE\n"
+"      --duplicates FILE   write repeated outcomes, same label, to FILE\n"
+"      --conflicts FILE    write repeated outcomes with another label to FILE\n"
+"      --state FILE        keep pending records in FILE between runs\n"
+"      --drain             with --state: decide everything at the end\n"
+"      --max-pending N     most records held at once (10000000)\n"
 MFM_CLI_HELP;
 
 enum {
 	OPT_OUTCOME_KEY = MFM_OPT_TOOL,
+	OPT_KEY_FALLBACK,
+	OPT_OUTCOME_BY,
 	OPT_OUTCOME_TIME,
 	OPT_TIME_UNIT,
+	OPT_TOLERANCE,
+	OPT_NO_EXACT,
+	OPT_TTL,
+	OPT_LATENESS,
+	OPT_KEEP,
 	OPT_ORPHANS,
+	OPT_DUPLICATES,
+	OPT_CONFLICTS,
+	OPT_STATE,
+	OPT_DRAIN,
 	OPT_MAX_PENDING
 };
 
 static const struct option longopts[] = {
+	{ "mode", required_argument, NULL, 'm' },
 	{ "key", required_argument, NULL, 'k' },
 	{ "outcome-key", required_argument, NULL, OPT_OUTCOME_KEY },
+	{ "key-fallback", required_argument, NULL, OPT_KEY_FALLBACK },
+	{ "by", required_argument, NULL, 'b' },
+	{ "outcome-by", required_argument, NULL, OPT_OUTCOME_BY },
 	{ "time", required_argument, NULL, 't' },
 	{ "outcome-time", required_argument, NULL, OPT_OUTCOME_TIME },
 	{ "time-unit", required_argument, NULL, OPT_TIME_UNIT },
+	{ "direction", required_argument, NULL, 'd' },
+	{ "tolerance", required_argument, NULL, OPT_TOLERANCE },
+	{ "no-exact", no_argument, NULL, OPT_NO_EXACT },
+	{ "ttl", required_argument, NULL, OPT_TTL },
+	{ "lateness", required_argument, NULL, OPT_LATENESS },
+	{ "keep", required_argument, NULL, OPT_KEEP },
+	{ "label", required_argument, NULL, 'l' },
 	{ "orphans", required_argument, NULL, OPT_ORPHANS },
+	{ "duplicates", required_argument, NULL, OPT_DUPLICATES },
+	{ "conflicts", required_argument, NULL, OPT_CONFLICTS },
+	{ "state", required_argument, NULL, OPT_STATE },
+	{ "drain", no_argument, NULL, OPT_DRAIN },
 	{ "max-pending", required_argument, NULL, OPT_MAX_PENDING },
 	MFM_CLI_LONG,
 	{ NULL, 0, NULL, 0 }
 };
 
 static const char *const config_keys[] = {
-	"key", "outcome_key", "time", "outcome_time", "time_unit",
-	"max_pending", NULL
+	"mode", "key", "outcome_key", "key_fallback", "by", "outcome_by", "time",
+	"outcome_time", "time_unit", "direction", "tolerance", "exact", "ttl",
+	"lateness", "keep", "label", "state", "max_pending", NULL
 };
 
+enum mode { MODE_ID, MODE_ASOF, MODE_HYBRID };
+
 struct opts {
-	const char *key, *outcome_key, *time, *outcome_time, *unit;
-	const char *orphans;
+	const char *mode, *key, *okey, *kfb, *by, *oby, *time, *otime, *unit;
+	const char *dir, *keep, *label, *state;
+	const char *orphans, *duplicates, *conflicts;
+	const char *tolerance, *ttl, *lateness;
+	int no_exact, drain;
 	size_t max_pending;
 };
 
-struct counts {
-	uint64_t preds, matched, unmatched, taken;
-	uint64_t outcomes, held, orphans;
+/* The paths of one side (predictions or outcomes). */
+struct side {
+	struct mfm_json_path *key, *by, time, fallback;
+	size_t nkey, nby;
+	int has_fallback;
 };
 
-static struct mfm_json_path key_p, okey_p, time_p, otime_p;
+/* One input and the record read ahead from it. */
+struct stream {
+	struct mfm_reader r;
+	struct mfm_json j;
+	int kind;		/* 0 predictions, 1 outcomes, -1 mixed */
+	int live;		/* a pipe, FIFO or terminal: polled */
+	int eof;
+	int head;		/* a record is waiting in j and rec */
+	int head_out;
+	struct mfm_join_rec rec;
+	struct mfm_buf key, ent;
+};
+
+static enum mode mode;
+static struct side ps, os;
+static struct mfm_json_path label_p;
 static enum mfm_tm_unit unit;
+static struct mfm_join_opts jo;
+static FILE *side[MFM_JOIN_NKIND];
+static const char *side_path[MFM_JOIN_NKIND];
+static struct mfm_buf fingerprint = MFM_BUF_INIT;
+
+static const char *
+cfg_str(const struct mfm_cfg_node *sec, const char *key, const char *cur)
+{
+	if (cur != NULL || sec == NULL)
+		return cur;
+	return mfm_cli_cfg_str(mfm_cfg_get(sec, key), NULL);
+}
 
 static void
 configure(struct opts *o)
 {
 	const struct mfm_cfg_node *sec = mfm_cli_config("join", config_keys);
+	const struct mfm_cfg_node *n;
 	const char *s;
 
-	if (sec != NULL) {
-		if (o->key == NULL)
-			o->key = mfm_cli_cfg_str(mfm_cfg_get(sec, "key"), NULL);
-		if (o->outcome_key == NULL)
-			o->outcome_key = mfm_cli_cfg_str(
-			    mfm_cfg_get(sec, "outcome_key"), NULL);
-		if (o->time == NULL)
-			o->time = mfm_cli_cfg_str(mfm_cfg_get(sec, "time"),
-			    NULL);
-		if (o->outcome_time == NULL)
-			o->outcome_time = mfm_cli_cfg_str(
-			    mfm_cfg_get(sec, "outcome_time"), NULL);
-		if (o->unit == NULL)
-			o->unit = mfm_cli_cfg_str(mfm_cfg_get(sec,
-			    "time_unit"), NULL);
-		if (o->max_pending == 0 &&
-		    (s = mfm_cli_cfg_str(mfm_cfg_get(sec, "max_pending"),
-		    NULL)) != NULL)
-			o->max_pending = mfm_cli_size("max_pending", s);
+	o->mode = cfg_str(sec, "mode", o->mode);
+	o->key = cfg_str(sec, "key", o->key);
+	o->okey = cfg_str(sec, "outcome_key", o->okey);
+	o->kfb = cfg_str(sec, "key_fallback", o->kfb);
+	o->by = cfg_str(sec, "by", o->by);
+	o->oby = cfg_str(sec, "outcome_by", o->oby);
+	o->time = cfg_str(sec, "time", o->time);
+	o->otime = cfg_str(sec, "outcome_time", o->otime);
+	o->unit = cfg_str(sec, "time_unit", o->unit);
+	o->dir = cfg_str(sec, "direction", o->dir);
+	o->tolerance = cfg_str(sec, "tolerance", o->tolerance);
+	o->ttl = cfg_str(sec, "ttl", o->ttl);
+	o->lateness = cfg_str(sec, "lateness", o->lateness);
+	o->keep = cfg_str(sec, "keep", o->keep);
+	o->label = cfg_str(sec, "label", o->label);
+	o->state = cfg_str(sec, "state", o->state);
+	if (sec != NULL && !o->no_exact &&
+	    (n = mfm_cfg_get(sec, "exact")) != NULL) {
+		s = mfm_cli_cfg_str(n, NULL);
+		if (strcmp(s, "false") == 0)
+			o->no_exact = 1;
+		else if (strcmp(s, "true") != 0)
+			mfm_usage_error("exact: expected true or false, not "
+			    "'%s'", s);
 	}
-	mfm_cli_path("--key", o->key ? o->key : "id", &key_p);
-	mfm_cli_path("--outcome-key", o->outcome_key ? o->outcome_key :
-	    key_p.text, &okey_p);
-	mfm_cli_path("--time", o->time ? o->time : "timestamp", &time_p);
-	mfm_cli_path("--outcome-time", o->outcome_time ? o->outcome_time :
-	    time_p.text, &otime_p);
+	if (o->max_pending == 0 && (s = cfg_str(sec, "max_pending", NULL)))
+		o->max_pending = mfm_cli_size("max_pending", s);
+
+	s = o->mode ? o->mode : "id";
+	if (strcmp(s, "id") == 0)
+		mode = MODE_ID;
+	else if (strcmp(s, "asof") == 0 || strcmp(s, "as-of") == 0)
+		mode = MODE_ASOF;
+	else if (strcmp(s, "hybrid") == 0)
+		mode = MODE_HYBRID;
+	else
+		mfm_usage_error("--mode: invalid mode '%s'", s);
+	mfm_cli_paths("--key", o->key ? o->key : "id", &ps.key, &ps.nkey);
+	mfm_cli_paths("--outcome-key", o->okey ? o->okey : o->key ? o->key :
+	    "id", &os.key, &os.nkey);
+	if (os.nkey != ps.nkey)
+		mfm_usage_error("--outcome-key: %zu fields, --key has %zu",
+		    os.nkey, ps.nkey);
+	if (o->kfb != NULL) {
+		if (ps.nkey != 1)
+			mfm_usage_error("--key-fallback: --key must name one "
+			    "field");
+		mfm_cli_path("--key-fallback", o->kfb, &ps.fallback);
+		ps.has_fallback = 1;
+	}
+	if (o->by != NULL)
+		mfm_cli_paths("--by", o->by, &ps.by, &ps.nby);
+	if (o->oby != NULL || o->by != NULL)
+		mfm_cli_paths("--outcome-by", o->oby ? o->oby : o->by, &os.by,
+		    &os.nby);
+	if (os.nby != ps.nby)
+		mfm_usage_error("--outcome-by: %zu fields, --by has %zu",
+		    os.nby, ps.nby);
+	mfm_cli_path("--time", o->time ? o->time : "timestamp", &ps.time);
+	mfm_cli_path("--outcome-time", o->otime ? o->otime : ps.time.text,
+	    &os.time);
+	mfm_cli_path("--label", o->label ? o->label : "label", &label_p);
 	if (mfm_field_unit(o->unit ? o->unit : "auto", &unit) != 0)
 		mfm_usage_error("--time-unit: invalid unit '%s'", o->unit);
+
+	mfm_join_opts_init(&jo);
+	s = o->dir ? o->dir : "backward";
+	if (strcmp(s, "backward") == 0)
+		jo.dir = MFM_JOIN_BACKWARD;
+	else if (strcmp(s, "forward") == 0)
+		jo.dir = MFM_JOIN_FORWARD;
+	else if (strcmp(s, "nearest") == 0)
+		jo.dir = MFM_JOIN_NEAREST;
+	else
+		mfm_usage_error("--direction: invalid direction '%s'", s);
+	s = o->keep ? o->keep : "first";
+	if (strcmp(s, "first") == 0)
+		jo.keep = MFM_JOIN_KEEP_FIRST;
+	else if (strcmp(s, "last") == 0)
+		jo.keep = MFM_JOIN_KEEP_LAST;
+	else if (strcmp(s, "error") == 0)
+		jo.keep = MFM_JOIN_KEEP_ERROR;
+	else
+		mfm_usage_error("--keep: invalid choice '%s'", s);
+	if (o->tolerance != NULL)
+		jo.tolerance = mfm_cli_duration0("--tolerance", o->tolerance);
+	if (o->ttl != NULL)
+		jo.ttl = mfm_cli_duration("--ttl", o->ttl);
+	if (o->lateness != NULL)
+		jo.lateness = mfm_cli_duration0("--lateness", o->lateness);
+	jo.exact = !o->no_exact;
+	jo.max_pending = o->max_pending;
+	if (o->drain && o->state == NULL)
+		mfm_usage_error("--drain needs --state");
+
+	/* What shapes keys: a state is only read back under the same. */
+	mfm_buf_addf(&fingerprint, "mode=%s key=%s outcome-key=%s "
+	    "key-fallback=%s by=%s outcome-by=%s", mode == MODE_ID ? "id" :
+	    mode == MODE_ASOF ? "asof" : "hybrid", o->key ? o->key : "id",
+	    o->okey ? o->okey : o->key ? o->key : "id", o->kfb ? o->kfb : "",
+	    o->by ? o->by : "", o->oby ? o->oby : o->by ? o->by : "");
 }
 
-/* Read every outcome into the join table. */
-static void
-load_outcomes(struct mfm_join *jn, const char *path, struct counts *c)
+static FILE *
+open_side(const char *path)
 {
-	struct mfm_reader r;
-	struct mfm_json j;
-	struct mfm_buf key = MFM_BUF_INIT;
-	struct mfm_err err;
-	int64_t t;
-	int has_t, k;
+	FILE *f;
 
-	mfm_json_init(&j);
-	mfm_cli_open(&r, path);
-	while (mfm_cli_next(&r, &j)) {
-		k = mfm_json_get(&j, 0, &okey_p);
-		if (k < 0) {
-			mfm_cli_bad(&r, "field '%s' missing", okey_p.text);
-			continue;
-		}
-		if (mfm_join_key(&j, k, &key) != 0) {
-			mfm_cli_bad(&r, "field '%s' is not a string or number",
-			    okey_p.text);
-			continue;
-		}
-		has_t = mfm_field_time(&j, &otime_p, unit, &t, &err);
-		if (has_t < 0) {
-			mfm_cli_bad(&r, "%s", err.msg);
-			continue;
-		}
-		c->outcomes++;
-		switch (mfm_join_add(jn, key.p, key.len, j.buf + j.tok[0].start,
-		    j.tok[0].len, has_t, t, &err)) {
-		case -1:
-			mfm_die("%s:%zu: %s", r.name, r.lineno, err.msg);
-		case 1:
-			c->held++;
-			break;
-		}
-	}
-	if (mfm_reader_close(&r, &err) != 0)
-		mfm_die_err(&err);
-	mfm_json_release(&j);
-	mfm_buf_release(&key);
+	if (path == NULL)
+		return NULL;
+	if ((f = fopen(path, "w")) == NULL)
+		mfm_die("%s: %s", path, strerror(errno));
+	return f;
 }
 
 static void
-emit_joined(const struct mfm_join *jn, const struct mfm_json *j,
-    const struct mfm_join_outcome *o, int has_t, int64_t t, const char *how)
+close_sides(void)
 {
+	int k;
+
+	for (k = 0; k < MFM_JOIN_NKIND; k++)
+		if (side[k] != NULL && (ferror(side[k]) | fclose(side[k])))
+			mfm_die("%s: write error", side_path[k]);
+}
+
+static void
+on_event(void *arg, const struct mfm_join_event *ev)
+{
+	static const char *const names[] = {
+		"matched", "expired", "unmatched", "duplicate_id"
+	};
 	struct mfm_buf *b = &mfm_cli.out;
+	size_t n;
 
-	if (mfm_json_put_open_object(b, j, 0))
+	(void)arg;
+	if (ev->pred == NULL) {
+		if (side[ev->kind] != NULL) {
+			fwrite(ev->out, 1, ev->olen, side[ev->kind]);
+			fputc('\n', side[ev->kind]);
+		}
+		return;
+	}
+	/*
+	 * The held bytes are one JSON object, as the tokenizer delimited
+	 * it: drop its closing brace (and white space before it) and
+	 * append, with no second parse.
+	 */
+	n = ev->plen - 1;
+	while (n > 1 && (ev->pred[n - 1] == ' ' || ev->pred[n - 1] == '\t' ||
+	    ev->pred[n - 1] == '\r' || ev->pred[n - 1] == '\n'))
+		n--;
+	mfm_buf_add(b, ev->pred, n);
+	if (ev->pred[n - 1] != '{')
 		mfm_buf_addc(b, ',');
 	mfm_buf_adds(b, "\"outcome\":");
-	if (o != NULL)
-		mfm_buf_add(b, mfm_join_raw(jn, o), o->len);
+	if (ev->out != NULL)
+		mfm_buf_add(b, ev->out, ev->olen);
 	else
 		mfm_buf_adds(b, "null");
 	mfm_buf_adds(b, ",\"label_delay_s\":");
-	if (o != NULL && has_t && o->has_time)
-		mfm_json_put_double(b, (double)(o->time_us - t) / 1e6);
+	if (ev->out != NULL && ev->has_pt && ev->has_ot)
+		mfm_join_put_delay(b, ev->ot - ev->pt);
 	else
 		mfm_buf_adds(b, "null");
 	mfm_buf_adds(b, ",\"join\":\"");
-	mfm_buf_adds(b, how);
+	mfm_buf_adds(b, names[ev->kind]);
 	mfm_buf_adds(b, "\"}");
 	mfm_cli_emit();
 }
 
-static void
-join_predictions(struct mfm_join *jn, const char *path, struct counts *c)
+/* Canonical key bytes of paths ps[0..n) into b; -1 with *bad set. */
+static int
+get_key(const struct mfm_json *j, const struct mfm_json_path *p, size_t n,
+    struct mfm_buf *b, const char **bad, int *missing)
 {
-	const struct mfm_join_outcome *o;
-	struct mfm_reader r;
-	struct mfm_json j;
-	struct mfm_buf key = MFM_BUF_INIT;
-	struct mfm_err err;
-	int64_t t;
-	int has_t, k;
+	size_t i;
+	int t;
 
-	mfm_json_init(&j);
-	mfm_cli_open(&r, path);
-	while (mfm_cli_next(&r, &j)) {
-		k = mfm_json_get(&j, 0, &key_p);
-		if (k < 0) {
-			mfm_cli_bad(&r, "field '%s' missing", key_p.text);
-			continue;
-		}
-		if (mfm_join_key(&j, k, &key) != 0) {
-			mfm_cli_bad(&r, "field '%s' is not a string or number",
-			    key_p.text);
-			continue;
-		}
-		has_t = mfm_field_time(&j, &time_p, unit, &t, &err);
-		if (has_t < 0) {
-			mfm_cli_bad(&r, "%s", err.msg);
-			continue;
-		}
-		c->preds++;
-		switch (mfm_join_match(jn, key.p, key.len, &o)) {
-		case MFM_JOIN_MATCHED:
-			c->matched++;
-			emit_joined(jn, &j, o, has_t, t, "matched");
-			break;
-		case MFM_JOIN_TAKEN:
-			/* A repeated prediction id: the outcome went to the first. */
-			c->taken++;
-			emit_joined(jn, &j, NULL, 0, 0, "duplicate_id");
-			break;
-		case MFM_JOIN_NONE:
-			c->unmatched++;
-			emit_joined(jn, &j, NULL, 0, 0, "unmatched");
-			break;
+	mfm_buf_clear(b);
+	for (i = 0; i < n; i++) {
+		t = mfm_json_get(j, 0, &p[i]);
+		*bad = p[i].text;
+		*missing = t < 0 || mfm_json_type_of(j, t) == MFM_JSON_NULL;
+		if (*missing || mfm_join_key(j, t, b) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Read the record in s->j into s->rec; 0 when good, else reported. */
+static int
+take(struct stream *s)
+{
+	struct mfm_join_rec *r = &s->rec;
+	const struct side *sd;
+	const char *bad;
+	struct mfm_err err;
+	int t, missing, has_key;
+
+	t = mfm_json_get(&s->j, 0, &label_p);
+	s->head_out = s->kind >= 0 ? s->kind : t >= 0;
+	sd = s->head_out ? &os : &ps;
+	memset(r, 0, sizeof(*r));
+	r->raw = s->j.buf + s->j.tok[0].start;
+	r->len = s->j.tok[0].len;
+	if (t >= 0)
+		r->label = mfm_json_raw(&s->j, t, &r->llen);
+	has_key = 0;
+	if (mode != MODE_ASOF) {
+		if (get_key(&s->j, sd->key, sd->nkey, &s->key, &bad,
+		    &missing) == 0)
+			has_key = 1;
+		else if (missing && sd->has_fallback && get_key(&s->j,
+		    &sd->fallback, 1, &s->key, &bad, &missing) == 0)
+			has_key = 1;
+		else if (mode == MODE_ID || !missing) {
+			mfm_cli_bad(&s->r, missing ? "field '%s' missing" :
+			    "field '%s' is not a string or number", bad);
+			return -1;
 		}
 	}
-	if (mfm_reader_close(&r, &err) != 0)
-		mfm_die_err(&err);
-	mfm_json_release(&j);
-	mfm_buf_release(&key);
+	if (has_key) {
+		r->key = s->key.p;
+		r->klen = s->key.len;
+	} else {
+		if (get_key(&s->j, sd->by, sd->nby, &s->ent, &bad,
+		    &missing) != 0) {
+			mfm_cli_bad(&s->r, missing ? "field '%s' missing" :
+			    "field '%s' is not a string or number", bad);
+			return -1;
+		}
+		r->ent = s->ent.p ? s->ent.p : "";
+		r->elen = s->ent.len;
+	}
+	r->has_time = mfm_field_time(&s->j, &sd->time, unit, &r->time, &err);
+	if (r->has_time < 0) {
+		mfm_cli_bad(&s->r, "%s", err.msg);
+		return -1;
+	}
+	if (!has_key && !r->has_time) {
+		mfm_cli_bad(&s->r, "field '%s' missing (an as-of join needs "
+		    "a time)", sd->time.text);
+		return -1;
+	}
+	return 0;
+}
+
+/* Read ahead until s has a record, ends, or (live) would block. */
+static void
+fill_head(struct stream *s)
+{
+	int rc;
+
+	while (!s->eof && !s->head && (!s->live || mfm_reader_ready(&s->r))) {
+		rc = mfm_cli_step(&s->r, &s->j);
+		if (rc < 0)
+			s->eof = 1;
+		else if (rc == 1 && take(s) == 0)
+			s->head = 1;
+	}
 }
 
 static void
-write_orphans(const struct mfm_join *jn, const char *path, struct counts *c)
+process(struct mfm_join *jn, struct stream *s)
 {
-	FILE *f = NULL;
+	struct mfm_err err;
+	int rc;
+
+	mfm_err_clear(&err);
+	rc = s->head_out ? mfm_join_outcome(jn, &s->rec, &err) :
+	    mfm_join_prediction(jn, &s->rec, &err);
+	s->head = 0;
+	if (rc == 0)
+		return;
+	if (err.kind == MFM_ERR_LIMIT)
+		mfm_die("%s:%zu: %s", s->r.name, s->r.lineno, err.msg);
+	mfm_cli_bad(&s->r, "%s", err.msg);
+}
+
+/* Earlier event time first; no time counts as earliest; outcomes on ties. */
+static int
+before(const struct stream *a, const struct stream *b)
+{
+	if (!a->rec.has_time || !b->rec.has_time) {
+		if (a->rec.has_time != b->rec.has_time)
+			return !a->rec.has_time;
+	} else if (a->rec.time != b->rec.time)
+		return a->rec.time < b->rec.time;
+	return a->head_out >= b->head_out;
+}
+
+static void
+wait_input(struct stream *st, size_t n)
+{
+	struct pollfd pfd[2];
+	struct mfm_err err;
+	size_t i, np = 0, map[2];
+	long rc;
+
+	/* Whatever is joined so far goes out before we sleep. */
+	if (fflush(stdout) != 0)
+		mfm_die("write error: %s", strerror(errno));
+	for (i = 0; i < n; i++)
+		if (!st[i].eof && !st[i].head) {
+			pfd[np].fd = st[i].r.fd;
+			pfd[np].events = POLLIN;
+			map[np++] = i;
+		}
+	while (poll(pfd, np, -1) < 0)
+		if (errno != EINTR)
+			mfm_die("poll: %s", strerror(errno));
+	for (i = 0; i < np; i++)
+		if (pfd[i].revents != 0) {
+			rc = mfm_reader_fill(&st[map[i]].r, &err);
+			if (rc == -1)
+				mfm_die_err(&err);
+		}
+}
+
+static void
+run(struct mfm_join *jn, struct stream *st, size_t n)
+{
+	struct stream *pick;
 	size_t i;
 
-	if (path != NULL && (f = fopen(path, "w")) == NULL)
-		mfm_die("%s: %s", path, strerror(errno));
-	for (i = 0; i < jn->nout; i++) {
-		const struct mfm_join_outcome *o = &jn->out[i];
-
-		if (o->used)
-			continue;
-		c->orphans++;
-		if (f != NULL) {
-			fwrite(mfm_join_raw(jn, o), 1, o->len, f);
-			fputc('\n', f);
+	for (;;) {
+		pick = NULL;
+		for (i = 0; i < n; i++) {
+			fill_head(&st[i]);
+			if (st[i].head && (pick == NULL ||
+			    before(&st[i], pick)))
+				pick = &st[i];
 		}
+		/*
+		 * Live streams never wait for each other; but a file is not
+		 * read ahead of a live stream, or its later times would move
+		 * the watermark past records the stream has yet to bring.
+		 */
+		for (i = 0; pick != NULL && !pick->live && i < n; i++)
+			if (st[i].live && !st[i].eof && !st[i].head)
+				pick = NULL;
+		if (pick != NULL) {
+			process(jn, pick);
+			continue;
+		}
+		for (i = 0; i < n && st[i].eof && !st[i].head; i++)
+			;
+		if (i == n)
+			return;
+		wait_input(st, n);
 	}
-	if (f != NULL && (ferror(f) | fclose(f)) != 0)
-		mfm_die("%s: write error", path);
+}
+
+static void
+open_stream(struct stream *s, const char *path, int kind)
+{
+	struct stat sb;
+
+	memset(s, 0, sizeof(*s));
+	mfm_cli_open(&s->r, path);
+	mfm_json_init(&s->j);
+	s->kind = kind;
+	s->live = fstat(s->r.fd, &sb) == 0 && !S_ISREG(sb.st_mode);
+}
+
+static void
+close_stream(struct stream *s)
+{
+	struct mfm_err err;
+
+	if (mfm_reader_close(&s->r, &err) != 0)
+		mfm_die_err(&err);
+	mfm_json_release(&s->j);
+	mfm_buf_release(&s->key);
+	mfm_buf_release(&s->ent);
+}
+
+/*
+ * Hold FILE.lock for the whole run, so that two overlapping runs (cron)
+ * never read and write one state.  The lock file stays; the state file
+ * itself is replaced by rename and so cannot carry the lock.
+ */
+static int
+lock_state(const char *path)
+{
+	struct mfm_buf b = MFM_BUF_INIT;
+	int fd;
+
+	mfm_buf_addf(&b, "%s.lock", path);
+	fd = open(b.p, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+	if (fd < 0)
+		mfm_die("%s: %s", b.p, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno == EWOULDBLOCK)
+			mfm_die("%s: in use by another mfm-join run", path);
+		mfm_die("%s: %s", b.p, strerror(errno));
+	}
+	mfm_buf_release(&b);
+	return fd;
+}
+
+static void
+report(const struct mfm_join *jn)
+{
+	uint64_t pp, po;
+
+	mfm_join_pending(jn, &pp, &po);
+	fprintf(stderr, "mfm-join: predictions %" PRIu64 " (matched %" PRIu64
+	    ", expired %" PRIu64 ", unmatched %" PRIu64 ", duplicate id %"
+	    PRIu64 ", pending %" PRIu64 "); outcomes %" PRIu64 " (matched %"
+	    PRIu64 ", duplicate %" PRIu64 ", conflicting %" PRIu64
+	    ", orphan %" PRIu64 ", pending %" PRIu64 "); rejected %" PRIu64
+	    "\n", jn->npred, jn->n[MFM_JOIN_MATCHED], jn->n[MFM_JOIN_EXPIRED],
+	    jn->n[MFM_JOIN_UNMATCHED], jn->n[MFM_JOIN_DUPLICATE_ID], pp,
+	    jn->nout, jn->nused, jn->n[MFM_JOIN_DUPLICATE],
+	    jn->n[MFM_JOIN_CONFLICT], jn->n[MFM_JOIN_ORPHAN], po,
+	    mfm_cli.nbad);
+	if (jn->nload_pred || jn->nload_out)
+		fprintf(stderr, "mfm-join: from state: predictions %" PRIu64
+		    ", outcomes %" PRIu64 "\n", jn->nload_pred,
+		    jn->nload_out);
 }
 
 int
 main(int argc, char **argv)
 {
 	struct opts o = { 0 };
-	struct counts c = { 0 };
+	struct stream st[2];
 	struct mfm_join jn;
-	int ch;
+	struct mfm_err err;
+	size_t i, n;
+	int ch, lockfd = -1;
 
 	mfm_cli_init("mfm-join", usage);
-	while ((ch = getopt_long(argc, argv, MFM_CLI_SHORT "k:t:", longopts,
-	    NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, MFM_CLI_SHORT "m:k:b:t:d:l:",
+	    longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'm':
+			o.mode = optarg;
+			break;
 		case 'k':
 			o.key = optarg;
 			break;
 		case OPT_OUTCOME_KEY:
-			o.outcome_key = optarg;
+			o.okey = optarg;
+			break;
+		case OPT_KEY_FALLBACK:
+			o.kfb = optarg;
+			break;
+		case 'b':
+			o.by = optarg;
+			break;
+		case OPT_OUTCOME_BY:
+			o.oby = optarg;
 			break;
 		case 't':
 			o.time = optarg;
 			break;
 		case OPT_OUTCOME_TIME:
-			o.outcome_time = optarg;
+			o.otime = optarg;
 			break;
 		case OPT_TIME_UNIT:
 			o.unit = optarg;
 			break;
+		case 'd':
+			o.dir = optarg;
+			break;
+		case OPT_TOLERANCE:
+			o.tolerance = optarg;
+			break;
+		case OPT_NO_EXACT:
+			o.no_exact = 1;
+			break;
+		case OPT_TTL:
+			o.ttl = optarg;
+			break;
+		case OPT_LATENESS:
+			o.lateness = optarg;
+			break;
+		case OPT_KEEP:
+			o.keep = optarg;
+			break;
+		case 'l':
+			o.label = optarg;
+			break;
 		case OPT_ORPHANS:
 			o.orphans = optarg;
+			break;
+		case OPT_DUPLICATES:
+			o.duplicates = optarg;
+			break;
+		case OPT_CONFLICTS:
+			o.conflicts = optarg;
+			break;
+		case OPT_STATE:
+			o.state = optarg;
+			break;
+		case OPT_DRAIN:
+			o.drain = 1;
 			break;
 		case OPT_MAX_PENDING:
 			o.max_pending = mfm_cli_size("--max-pending", optarg);
@@ -296,24 +682,50 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 2)
-		mfm_usage_error("expected two operands: PREDICTIONS OUTCOMES");
-	if (strcmp(argv[0], "-") == 0 && strcmp(argv[1], "-") == 0)
+	if (argc != 1 && argc != 2)
+		mfm_usage_error("expected PREDICTIONS and OUTCOMES, or one "
+		    "mixed stream");
+	if (argc == 2 && strcmp(argv[0], "-") == 0 &&
+	    strcmp(argv[1], "-") == 0)
 		mfm_usage_error("only one operand can be '-'");
 	configure(&o);
 
-	mfm_join_init(&jn, o.max_pending);
-	load_outcomes(&jn, argv[1], &c);
-	join_predictions(&jn, argv[0], &c);
-	write_orphans(&jn, o.orphans, &c);
+	mfm_join_init(&jn, &jo, on_event, NULL);
+	if (o.state != NULL) {
+		lockfd = lock_state(o.state);
+		if (mfm_join_load(&jn, o.state, fingerprint.p,
+		    3 * (mfm_cli.max_line ? mfm_cli.max_line :
+		    MFM_IO_MAX_LINE_DEFAULT) + 4096, &err) != 0)
+			mfm_die_err(&err);
+	}
+	side_path[MFM_JOIN_ORPHAN] = o.orphans;
+	side_path[MFM_JOIN_DUPLICATE] = o.duplicates;
+	side_path[MFM_JOIN_CONFLICT] = o.conflicts;
+	for (i = 0; i < MFM_JOIN_NKIND; i++)
+		side[i] = open_side(side_path[i]);
+
+	n = (size_t)argc;
+	for (i = 0; i < n; i++)
+		open_stream(&st[i], argv[i], n == 1 ? -1 : (int)i);
+	run(&jn, st, n);
+	for (i = 0; i < n; i++)
+		close_stream(&st[i]);
+
+	if (o.state == NULL || o.drain)
+		mfm_join_drain(&jn);
+	if (o.state != NULL) {
+		/* Output first: a crash before the save repeats, never loses. */
+		if (fflush(stdout) != 0)
+			mfm_die("write error: %s", strerror(errno));
+		if (mfm_join_save(&jn, o.state, fingerprint.p, &err) != 0)
+			mfm_die_err(&err);
+	}
+	close_sides();
 	if (mfm_cli.verbose)
-		fprintf(stderr, "mfm-join: predictions %" PRIu64 " (matched %"
-		    PRIu64 ", unmatched %" PRIu64 ", duplicate id %" PRIu64
-		    "); outcomes %" PRIu64 " (matched %" PRIu64
-		    ", duplicate %" PRIu64 ", orphan %" PRIu64 "); bad %"
-		    PRIu64 "\n", c.preds, c.matched, c.unmatched, c.taken,
-		    c.outcomes, c.matched, jn.nduplicate, c.orphans,
-		    mfm_cli.nbad);
+		report(&jn);
 	mfm_join_release(&jn);
+	if (lockfd >= 0)
+		close(lockfd);
+	mfm_buf_release(&fingerprint);
 	return mfm_cli_finish(0);
 }

@@ -425,6 +425,42 @@ mfm_cli_next(struct mfm_reader *r, struct mfm_json *j)
 	}
 }
 
+int
+mfm_cli_step(struct mfm_reader *r, struct mfm_json *j)
+{
+	struct mfm_err err;
+
+	if (mfm_cli.rejects_path != NULL && r->spill == NULL) {
+		open_rejects();
+		r->spill = mfm_cli.rejects;
+	}
+	mfm_err_clear(&err);
+	switch (mfm_reader_next(r, &err)) {
+	case MFM_IO_EOF:
+		return -1;
+	case MFM_IO_ERROR:
+		mfm_die_err(&err);
+	case MFM_IO_BAD:
+		mfm_cli.nread++;
+		bad_at(r, 0, "%s", err.msg);
+		return 0;
+	case MFM_IO_LINE:
+		break;
+	}
+	if (mfm_io_blank(r->line, r->len))
+		return 0;
+	mfm_cli.nread++;
+	if (mfm_json_parse(j, r->line, r->len, &err) != 0) {
+		bad_at(r, err.col, "%s", err.msg);
+		return 0;
+	}
+	if (j->tok[0].type != MFM_JSON_OBJECT) {
+		bad_at(r, 0, "record is not a JSON object");
+		return 0;
+	}
+	return 1;
+}
+
 void
 mfm_cli_emit(void)
 {

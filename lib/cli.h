@@ -128,6 +128,13 @@ void mfm_cli_open(struct mfm_reader *r, const char *path);
  */
 int mfm_cli_next(struct mfm_reader *r, struct mfm_json *j);
 
+/*
+ * One line of r, for readers polled together: like mfm_cli_next but
+ * never reads past one line.  Returns 1 with j holding a record, 0 when
+ * the line was blank or bad (reported), -1 at end of input.
+ */
+int mfm_cli_step(struct mfm_reader *r, struct mfm_json *j);
+
 /* Report a bad record at the reader's current line and count it. */
 void mfm_cli_bad(const struct mfm_reader *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -186,6 +186,21 @@ mfm_reader_close(struct mfm_reader *r, struct mfm_err *err)
 }
 
 int
+mfm_reader_ready(const struct mfm_reader *r)
+{
+	if (r->eof || memchr(r->buf + r->start, '\n', r->end - r->start))
+		return 1;
+	return r->start == 0 && r->end + 1 >= r->cap &&
+	    r->cap >= r->max_line + 2;
+}
+
+long
+mfm_reader_fill(struct mfm_reader *r, struct mfm_err *err)
+{
+	return (long)fill(r, err);
+}
+
+int
 mfm_io_blank(const char *p, size_t n)
 {
 	size_t i;

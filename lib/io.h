@@ -53,6 +53,21 @@ void mfm_reader_fdopen(struct mfm_reader *r, int fd, const char *name,
 enum mfm_io_status mfm_reader_next(struct mfm_reader *r, struct mfm_err *err);
 int mfm_reader_close(struct mfm_reader *r, struct mfm_err *err);
 
+/*
+ * For readers of live streams polled together (mfm-join): is
+ * mfm_reader_next sure to return without reading, because a whole line
+ * is buffered, the input has ended, or the buffer is full with an
+ * overlong line (whose rest is then read and skipped)?
+ */
+int mfm_reader_ready(const struct mfm_reader *r);
+/*
+ * One read(2) into the buffer, after poll(2) said the descriptor is
+ * readable.  Returns the bytes read, 0 at end of input, -1 on a read
+ * error (err filled), -2 when the buffer is full (mfm_reader_ready is
+ * then true).
+ */
+long mfm_reader_fill(struct mfm_reader *r, struct mfm_err *err);
+
 /* Is the line empty or JSON white space only? */
 int mfm_io_blank(const char *p, size_t n);
 

@@ -1,14 +1,34 @@
 /*
- * The join engine of mfm-join: outcomes held by key, predictions matched
- * against them.  No I/O here: the command reads the records, this module
- * keeps the outcomes (their raw JSON bytes, stored once) and answers which
- * outcome a prediction gets.
+ * The join engine of mfm-join: predictions and outcomes arrive in any
+ * order, on two streams, and this module decides, in event time, what
+ * becomes of each.  No I/O here: the command reads records, extracts
+ * their key, entity and time, and hands them in; the engine holds what
+ * must wait (each record's raw bytes, owned, freed as soon as it is
+ * decided; each key stored once) and reports every decision through a
+ * callback, so that every record handed in comes out exactly once as a
+ * matched, expired, unmatched, duplicate-id, duplicate, conflicting or
+ * orphan record, or stays pending (and goes to the state file).
+ *
+ * Two kinds of join live side by side:
+ *  - by id: one outcome per key; the first (or last) outcome wins, later
+ *    ones are duplicates, or conflicts when their label differs;
+ *  - as-of: by entity and time, as pandas merge_asof (backward, forward,
+ *    nearest; tolerance; exact matches or not); an outcome may serve
+ *    several predictions.
+ * Hybrid joins route each record: with an id to the first, without to the
+ * second.
+ *
+ * Time: the watermark is the latest event time seen minus the allowed
+ * lateness.  A pending prediction expires when the watermark passes its
+ * time plus the TTL; an outcome waiting for its prediction becomes an
+ * orphan likewise.  Replays therefore give the live answer.
  */
 #ifndef MFM_JOIN_H
 #define MFM_JOIN_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "lib/buf.h"
 #include "lib/err.h"
@@ -16,57 +36,153 @@
 #include "lib/keymap.h"
 
 #define MFM_JOIN_MAX_PENDING_DEFAULT 10000000
+#define MFM_JOIN_STATE_VERSION 1
 
-struct mfm_join_outcome {
-	size_t off, len;	/* raw JSON object in the store */
-	int64_t time_us;
-	uint8_t has_time;
-	uint8_t used;		/* given to a prediction */
+enum mfm_join_kind {
+	MFM_JOIN_MATCHED = 0,	/* a prediction with its outcome */
+	MFM_JOIN_EXPIRED,	/* TTL passed in event time, no outcome */
+	MFM_JOIN_UNMATCHED,	/* input ended (or as-of: nothing fits) */
+	MFM_JOIN_DUPLICATE_ID,	/* a repeated prediction id */
+	MFM_JOIN_DUPLICATE,	/* another outcome, same label */
+	MFM_JOIN_CONFLICT,	/* another outcome, different label */
+	MFM_JOIN_ORPHAN,	/* an outcome no prediction took */
+	MFM_JOIN_NKIND
 };
+
+/* Which outcome a prediction keeps when several arrive for its id. */
+enum mfm_join_keep {
+	MFM_JOIN_KEEP_FIRST = 0,	/* emitted at once */
+	MFM_JOIN_KEEP_LAST,		/* emitted when its TTL passes */
+	MFM_JOIN_KEEP_ERROR		/* a second outcome is a bad record */
+};
+
+enum mfm_join_dir {
+	MFM_JOIN_BACKWARD = 0,
+	MFM_JOIN_FORWARD,
+	MFM_JOIN_NEAREST
+};
+
+/* One decision; the pointers are valid during the callback only. */
+struct mfm_join_event {
+	enum mfm_join_kind kind;
+	const char *pred;	/* NULL for outcome kinds */
+	size_t plen;
+	const char *out;	/* NULL when there is no outcome */
+	size_t olen;
+	int has_pt, has_ot;
+	int64_t pt, ot;		/* event times, microseconds */
+};
+
+/* A record handed in. */
+struct mfm_join_rec {
+	const char *raw;	/* the whole JSON object */
+	size_t len;
+	const char *key;	/* id key (mfm_join_key bytes), or NULL */
+	size_t klen;
+	const char *ent;	/* as-of entity key, or NULL */
+	size_t elen;
+	const char *label;	/* outcome label's raw JSON, or NULL */
+	size_t llen;
+	int has_time;
+	int64_t time;
+};
+
+struct mfm_join_opts {
+	int64_t ttl;		/* 0: none */
+	int64_t lateness;
+	int64_t tolerance;	/* as-of; -1: none */
+	enum mfm_join_keep keep;
+	enum mfm_join_dir dir;
+	int exact;		/* as-of: equal times match */
+	size_t max_pending;	/* 0: the default */
+};
+
+struct mfm_join_ent;
+struct mfm_join_heap;
+struct mfm_join_asof;
+struct mfm_join_arecs;
 
 struct mfm_join {
-	struct mfm_keymap keys;		/* key -> index into out */
-	struct mfm_join_outcome *out;	/* in arrival order */
-	size_t nout, capout;
-	struct mfm_buf store;
-	size_t max_pending;
-	uint64_t nduplicate;		/* later outcomes for a held key */
+	struct mfm_join_opts o;
+	void (*emit)(void *arg, const struct mfm_join_event *ev);
+	void *arg;
+	/* by id */
+	struct mfm_keymap keys;		/* key -> entry index + 1, 0 dead */
+	struct mfm_join_ent *ent;
+	size_t nent, capent, nfree, *freelist, capfree;
+	size_t ndead;			/* dead keys in the keymap */
+	struct mfm_join_heap *heap;	/* deadlines out of order */
+	size_t nheap, capheap;
+	struct mfm_join_heap *q;	/* deadlines in order: a queue */
+	size_t qhead, qlen, capq;
+	/* as-of */
+	struct mfm_keymap ents;		/* entity -> index into asof + 1 */
+	struct mfm_join_asof *asof;	/* per entity: outcomes by time */
+	size_t nasof, capasof;
+	struct mfm_join_arecs *arecs;	/* held as-of records */
+	uint64_t seq;			/* arrival order, for ties */
+	/* time */
+	int has_max;
+	int64_t max_time;		/* latest event time seen */
+	size_t pending;			/* records held */
+	/* decisions, by kind; predictions and outcomes taken in */
+	uint64_t n[MFM_JOIN_NKIND];
+	uint64_t npred, nout, nused;	/* nused: outcomes matched */
+	uint64_t nload_pred, nload_out;	/* records read from the state */
 };
 
-enum mfm_join_match {
-	MFM_JOIN_NONE = 0,	/* no outcome with this key */
-	MFM_JOIN_MATCHED,	/* an outcome, now used */
-	MFM_JOIN_TAKEN		/* its outcome went to an earlier prediction */
-};
+/* Set o to the defaults: no TTL, backward, exact matches, keep first. */
+void mfm_join_opts_init(struct mfm_join_opts *o);
 
-void mfm_join_init(struct mfm_join *jn, size_t max_pending);
+void mfm_join_init(struct mfm_join *jn, const struct mfm_join_opts *o,
+    void (*emit)(void *, const struct mfm_join_event *), void *arg);
 void mfm_join_release(struct mfm_join *jn);
 
 /*
- * The canonical bytes of a key value: a string's unescaped text or a
- * number's JSON text, tagged with its type so that "1" and 1 differ.
+ * The canonical bytes of a key value, appended to key: a string's
+ * unescaped text or a number's JSON text, tagged with its type and
+ * length so that "1" and 1 differ and multi-field keys cannot collide.
  * Returns -1 when the token is not a string or a number.
  */
 int mfm_join_key(const struct mfm_json *j, int t, struct mfm_buf *key);
 
 /*
- * Hold an outcome.  The first outcome for a key wins: a later one is
- * counted as a duplicate and 0 is returned; 1 when held; -1 with err at
- * the max_pending cap.
+ * Hand in a prediction or an outcome.  Decisions are reported through the
+ * callback, possibly several (expiries the record's time caused).
+ * Returns -1 with err: MFM_ERR_LIMIT at max_pending, MFM_ERR_DATA for a
+ * second outcome under MFM_JOIN_KEEP_ERROR or an as-of record without a
+ * time (the record is then not taken in: the caller counts it as bad).
  */
-int mfm_join_add(struct mfm_join *jn, const char *key, size_t klen,
-    const char *raw, size_t rawlen, int has_time, int64_t time_us,
+int mfm_join_prediction(struct mfm_join *jn, const struct mfm_join_rec *r,
+    struct mfm_err *err);
+int mfm_join_outcome(struct mfm_join *jn, const struct mfm_join_rec *r,
     struct mfm_err *err);
 
-/* Match a prediction's key; *o is the outcome for MFM_JOIN_MATCHED. */
-enum mfm_join_match mfm_join_match(struct mfm_join *jn, const char *key,
-    size_t klen, const struct mfm_join_outcome **o);
+/* Records held now: predictions (held ones included) and outcomes. */
+void mfm_join_pending(const struct mfm_join *jn, uint64_t *npred,
+    uint64_t *nout);
 
-/* Raw bytes of a held outcome. */
-static inline const char *
-mfm_join_raw(const struct mfm_join *jn, const struct mfm_join_outcome *o)
-{
-	return jn->store.p + o->off;
-}
+/*
+ * Append a label delay of us microseconds in seconds, exactly as
+ * mfm_json_put_double(b, us / 1e6) writes it, but faster.
+ */
+void mfm_join_put_delay(struct mfm_buf *b, int64_t us);
+
+/* End of input: decide everything still pending (no state kept). */
+void mfm_join_drain(struct mfm_join *jn);
+
+/*
+ * State between runs.  Save writes everything pending, the latest event
+ * time and the fingerprint of the options that shape keys (so that a
+ * state is never read under other options) to path, crash-safe: a
+ * temporary file in the same directory (path.tmp: the caller holds a
+ * lock), fsync, rename, fsync of the directory.  Load reads it back
+ * before the first record; a missing file is an empty state; a corrupt,
+ * foreign or newer file is an error naming the file and line.
+ */
+int mfm_join_save(const struct mfm_join *jn, const char *path,
+    const char *fingerprint, struct mfm_err *err);
+int mfm_join_load(struct mfm_join *jn, const char *path,
+    const char *fingerprint, size_t max_line, struct mfm_err *err);
 
 #endif

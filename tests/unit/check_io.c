@@ -163,6 +163,47 @@ START_TEST(test_blank)
 }
 END_TEST
 
+/*
+ * mfm_reader_ready and mfm_reader_fill, as mfm-join polls two pipes: a
+ * partial line is not ready, one read completes it, end of input is
+ * ready, and an overlong line at the cap is ready (next skips it).
+ */
+START_TEST(test_ready_fill)
+{
+	struct mfm_reader r;
+	struct mfm_err err;
+	int fd[2];
+
+	ck_assert_int_eq(pipe(fd), 0);
+	mfm_reader_fdopen(&r, fd[0], "pipe", 8);
+	ck_assert_int_eq(mfm_reader_ready(&r), 0);
+	ck_assert_int_eq(write(fd[1], "ab", 2), 2);
+	ck_assert_int_eq(mfm_reader_fill(&r, &err), 2);
+	ck_assert_int_eq(mfm_reader_ready(&r), 0);
+	ck_assert_int_eq(write(fd[1], "c\nd", 3), 3);
+	ck_assert_int_eq(mfm_reader_fill(&r, &err), 3);
+	ck_assert_int_eq(mfm_reader_ready(&r), 1);
+	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_LINE);
+	ck_assert_str_eq(r.line, "abc");
+	ck_assert_int_eq(mfm_reader_ready(&r), 0);
+	/* "d" and nine more bytes: past the cap of 8, so full and ready */
+	ck_assert_int_eq(write(fd[1], "123456789\nok\n", 13), 13);
+	while (!mfm_reader_ready(&r))
+		ck_assert_int_ge(mfm_reader_fill(&r, &err), 0);
+	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_BAD);
+	ck_assert_int_eq(mfm_reader_ready(&r), 1);
+	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_LINE);
+	ck_assert_str_eq(r.line, "ok");
+	close(fd[1]);
+	ck_assert_int_eq(mfm_reader_ready(&r), 0);
+	ck_assert_int_eq(mfm_reader_fill(&r, &err), 0);
+	ck_assert_int_eq(mfm_reader_ready(&r), 1);
+	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_EOF);
+	mfm_reader_close(&r, &err);
+	close(fd[0]);
+}
+END_TEST
+
 Suite *suite_io(void);
 
 Suite *
@@ -177,6 +218,7 @@ suite_io(void)
 	tcase_add_test(tc, test_blocks);
 	tcase_add_test(tc, test_open_missing);
 	tcase_add_test(tc, test_blank);
+	tcase_add_test(tc, test_ready_fill);
 	suite_add_tcase(s, tc);
 	return s;
 }
