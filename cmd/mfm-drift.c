@@ -23,7 +23,6 @@
 #include "lib/cli.h"
 #include "lib/drift.h"
 #include "lib/group.h"
-#include "lib/tm.h"
 #include "lib/banned.h"
 
 static const char usage[] =
@@ -122,36 +121,6 @@ struct run {
 	int previous, context, feature_group;
 	int trouble;
 };
-
-static size_t
-count_arg(const char *opt, const char *arg)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(arg, &end, 10);
-	if (*arg < '0' || *arg > '9' || *end != '\0' || errno == ERANGE ||
-	    v == 0 || v > SIZE_MAX / 16)
-		mfm_usage_error("%s: invalid count '%s'", opt, arg);
-	return (size_t)v;
-}
-
-static void
-range_arg(const char *arg, struct run *run)
-{
-	const char *slash = strchr(arg, '/');
-	struct mfm_err err;
-
-	if (slash == NULL ||
-	    mfm_tm_parse_rfc3339(arg, (size_t)(slash - arg), &run->from,
-	    &err) != 0 ||
-	    mfm_tm_parse_rfc3339(slash + 1, strlen(slash + 1), &run->to,
-	    &err) != 0 || run->to <= run->from)
-		mfm_usage_error("--reference-range: invalid time range '%s'",
-		    arg);
-	run->has_range = 1;
-}
 
 /* The reference set of a group (its JSON text), created if new. */
 static struct mfm_drift_set *
@@ -573,7 +542,9 @@ main(int argc, char **argv)
 			refs[nrefs++] = optarg;
 			break;
 		case OPT_RANGE:
-			range_arg(optarg, &run);
+			mfm_cli_range("--reference-range", optarg,
+			    &run.from, &run.to);
+			run.has_range = 1;
 			break;
 		case OPT_PREVIOUS:
 			run.previous = 1;
@@ -588,29 +559,33 @@ main(int argc, char **argv)
 			run.feature_group = 1;
 			break;
 		case OPT_BINS:
-			run.d.bins = count_arg("--bins", optarg);
+			run.d.bins = mfm_cli_count("--bins", optarg, 1,
+			    MFM_CLI_COUNT_MAX);
 			if (run.d.bins < 2)
 				mfm_usage_error("--bins: need at least 2");
 			bins_set = 1;
 			break;
 		case OPT_TOP:
-			run.d.top = count_arg("--top", optarg);
+			run.d.top = mfm_cli_count("--top", optarg, 1,
+			    MFM_CLI_COUNT_MAX);
 			top_set = 1;
 			break;
 		case OPT_KS_EXACT_MAX:
-			run.d.ks_exact_max = count_arg("--ks-exact-max",
-			    optarg);
+			run.d.ks_exact_max = mfm_cli_count("--ks-exact-max",
+			    optarg, 1, MFM_CLI_COUNT_MAX);
 			break;
 		case OPT_MAX_VALUES:
-			run.d.budget.max_values = count_arg("--max-values",
-			    optarg);
+			run.d.budget.max_values = mfm_cli_count("--max-values",
+			    optarg, 1, MFM_CLI_COUNT_MAX);
 			break;
 		case OPT_MAX_CATEGORIES:
 			run.d.budget.max_categories =
-			    count_arg("--max-categories", optarg);
+			mfm_cli_count("--max-categories", optarg, 1,
+			    MFM_CLI_COUNT_MAX);
 			break;
 		case OPT_MAX_GROUPS:
-			max_groups = count_arg("--max-groups", optarg);
+			max_groups = mfm_cli_count("--max-groups", optarg, 1,
+			    MFM_CLI_COUNT_MAX);
 			break;
 		default:
 			mfm_cli_option(ch, optarg);

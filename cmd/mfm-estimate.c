@@ -9,7 +9,6 @@
  * shows before the outcomes arrive; with --label, records that already
  * have one are counted, or left out (--unlabelled-only).
  */
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -77,20 +76,6 @@ struct run {
 	struct mfm_sketch_budget budget;
 	struct mfm_group groups;
 };
-
-static size_t
-count_arg(const char *opt, const char *arg)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(arg, &end, 10);
-	if (*arg < '0' || *arg > '9' || *end != '\0' || errno == ERANGE ||
-	    v == 0 || v > SIZE_MAX / 16)
-		mfm_usage_error("%s: invalid count '%s'", opt, arg);
-	return (size_t)v;
-}
 
 static void
 estimate_file(const char *path, struct run *run)
@@ -220,11 +205,12 @@ main(int argc, char **argv)
 			window_s = optarg;
 			break;
 		case OPT_MAX_VALUES:
-			run.budget.max_values = count_arg("--max-values",
-			    optarg);
+			run.budget.max_values = mfm_cli_count("--max-values",
+			    optarg, 1, MFM_CLI_COUNT_MAX);
 			break;
 		case OPT_MAX_GROUPS:
-			max_groups = count_arg("--max-groups", optarg);
+			max_groups = mfm_cli_count("--max-groups", optarg, 1,
+			    MFM_CLI_COUNT_MAX);
 			break;
 		default:
 			mfm_cli_option(ch, optarg);

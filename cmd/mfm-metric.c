@@ -139,20 +139,6 @@ struct run {
 	uint64_t nlabelled;
 };
 
-static size_t
-count_arg(const char *opt, const char *arg, int zero_ok)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(arg, &end, 10);
-	if (*arg < '0' || *arg > '9' || *end != '\0' || errno == ERANGE ||
-	    (v == 0 && !zero_ok) || v > SIZE_MAX / 2)
-		mfm_usage_error("%s: invalid count '%s'", opt, arg);
-	return (size_t)v;
-}
-
 static const char *const default_metrics[] = {
 	"auc,precision,recall,f1,accuracy,mse",
 	"mse,rmse,mae,r2",
@@ -740,7 +726,8 @@ main(int argc, char **argv)
 			positive = optarg;
 			break;
 		case OPT_MAX_GROUPS:
-			max_groups = count_arg("--max-groups", optarg, 0);
+			max_groups = mfm_cli_count("--max-groups", optarg, 1,
+			    SIZE_MAX / 2);
 			break;
 		case OPT_TASK:
 			task_s = optarg;
@@ -759,8 +746,8 @@ main(int argc, char **argv)
 			beta_set = 1;
 			break;
 		case OPT_MIN_SUPPORT:
-			run.conf.min_support = count_arg("--min-support",
-			    optarg, 1);
+			run.conf.min_support = mfm_cli_count("--min-support",
+			    optarg, 0, SIZE_MAX / 2);
 			support_set = 1;
 			break;
 		case OPT_CI:
@@ -773,21 +760,23 @@ main(int argc, char **argv)
 			run.merge = 1;
 			break;
 		case OPT_KEEP_CLOSED:
-			run.keep_closed = count_arg("--keep-closed", optarg, 1);
+			run.keep_closed = mfm_cli_count("--keep-closed", optarg,
+			    0, SIZE_MAX / 2);
 			if (run.keep_closed > 1000000)
 				mfm_usage_error(
 				    "--keep-closed: at most 1000000");
 			break;
 		case OPT_BOOTSTRAP:
-			i = count_arg("--bootstrap", optarg, 0);
+			i = mfm_cli_count("--bootstrap", optarg, 1,
+			    SIZE_MAX / 2);
 			if (i > 100000)
 				mfm_usage_error("--bootstrap: at most 100000");
 			run.conf.bootstrap = (unsigned)i;
 			run.conf.ci = 1;
 			break;
 		case OPT_MAX_CLASSES:
-			run.conf.max_classes = count_arg("--max-classes",
-			    optarg, 0);
+			run.conf.max_classes = mfm_cli_count("--max-classes",
+			    optarg, 1, SIZE_MAX / 2);
 			break;
 		default:
 			mfm_cli_option(ch, optarg);

@@ -11,7 +11,6 @@
  * control.  Writes the slices ranked by contribution, worst first, or
  * with --context one compact record per window and group.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
@@ -22,7 +21,6 @@
 #include "lib/cli.h"
 #include "lib/group.h"
 #include "lib/slice.h"
-#include "lib/tm.h"
 #include "lib/banned.h"
 
 static const char usage[] =
@@ -133,36 +131,6 @@ struct run {
 	size_t top;
 	int trouble;
 };
-
-static size_t
-count_arg(const char *opt, const char *arg)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(arg, &end, 10);
-	if (*arg < '0' || *arg > '9' || *end != '\0' || errno == ERANGE ||
-	    v == 0 || v > SIZE_MAX / 16)
-		mfm_usage_error("%s: invalid count '%s'", opt, arg);
-	return (size_t)v;
-}
-
-static void
-range_arg(const char *arg, struct run *run)
-{
-	const char *slash = strchr(arg, '/');
-	struct mfm_err err;
-
-	if (slash == NULL ||
-	    mfm_tm_parse_rfc3339(arg, (size_t)(slash - arg), &run->from,
-	    &err) != 0 ||
-	    mfm_tm_parse_rfc3339(slash + 1, strlen(slash + 1), &run->to,
-	    &err) != 0 || run->to <= run->from)
-		mfm_usage_error("--reference-range: invalid time range '%s'",
-		    arg);
-	run->has_range = 1;
-}
 
 static struct mfm_slice_rows *
 ref_of(struct run *run, const char *g, size_t n, int create)
@@ -509,7 +477,8 @@ main(int argc, char **argv)
 			run.s.pairs = 1;
 			break;
 		case OPT_BINS:
-			run.s.bins = count_arg("--bins", optarg);
+			run.s.bins = mfm_cli_count("--bins", optarg, 1,
+			    MFM_CLI_COUNT_MAX);
 			if (run.s.bins < 2)
 				mfm_usage_error("--bins: need at least 2");
 			bins_set = 1;
@@ -526,14 +495,17 @@ main(int argc, char **argv)
 			refs[nrefs++] = optarg;
 			break;
 		case OPT_RANGE:
-			range_arg(optarg, &run);
+			mfm_cli_range("--reference-range", optarg,
+			    &run.from, &run.to);
+			run.has_range = 1;
 			break;
 		case OPT_PREVIOUS:
 			run.previous = 1;
 			break;
 		case OPT_MIN_SUPPORT:
-			run.s.min_support = (double)count_arg("--min-support",
-			    optarg);
+			run.s.min_support =
+			    (double)mfm_cli_count("--min-support", optarg, 1,
+			    MFM_CLI_COUNT_MAX);
 			min_set = 1;
 			break;
 		case OPT_FDR:
@@ -544,20 +516,24 @@ main(int argc, char **argv)
 			fdr_set = 1;
 			break;
 		case OPT_TOP:
-			run.top = count_arg("--top", optarg);
+			run.top = mfm_cli_count("--top", optarg, 1,
+			    MFM_CLI_COUNT_MAX);
 			top_set = 1;
 			break;
 		case OPT_CONTEXT:
 			run.context = 1;
 			break;
 		case OPT_MAX_RECORDS:
-			run.s.max_rows = count_arg("--max-records", optarg);
+			run.s.max_rows = mfm_cli_count("--max-records", optarg,
+			    1, MFM_CLI_COUNT_MAX);
 			break;
 		case OPT_MAX_SLICES:
-			run.s.max_slices = count_arg("--max-slices", optarg);
+			run.s.max_slices = mfm_cli_count("--max-slices", optarg,
+			    1, MFM_CLI_COUNT_MAX);
 			break;
 		case OPT_MAX_GROUPS:
-			max_groups = count_arg("--max-groups", optarg);
+			max_groups = mfm_cli_count("--max-groups", optarg, 1,
+			    MFM_CLI_COUNT_MAX);
 			break;
 		default:
 			mfm_cli_option(ch, optarg);

@@ -172,6 +172,50 @@ mfm_cli_size(const char *opt, const char *arg)
 	return (size_t)(v << shift);
 }
 
+size_t
+mfm_cli_count(const char *opt, const char *arg, size_t lo, size_t hi)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (*arg < '0' || *arg > '9' || *end != '\0' || errno == ERANGE ||
+	    v < lo || v > hi)
+		mfm_usage_error("%s: invalid count '%s'", opt, arg);
+	return (size_t)v;
+}
+
+unsigned long long
+mfm_cli_count_in(const char *opt, const char *arg, unsigned long long lo,
+    unsigned long long hi)
+{
+	unsigned long long v;
+	char *end;
+
+	if (arg[0] < '0' || arg[0] > '9')
+		mfm_usage_error("%s: invalid count '%s'", opt, arg);
+	v = strtoull(arg, &end, 10);
+	if (*end != '\0' || v < lo || v > hi)
+		mfm_usage_error("%s: invalid count '%s' (%llu to %llu)", opt,
+		    arg, lo, hi);
+	return v;
+}
+
+void
+mfm_cli_range(const char *opt, const char *arg, int64_t *from, int64_t *to)
+{
+	const char *slash = strchr(arg, '/');
+	struct mfm_err err;
+
+	if (slash == NULL ||
+	    mfm_tm_parse_rfc3339(arg, (size_t)(slash - arg), from,
+	    &err) != 0 ||
+	    mfm_tm_parse_rfc3339(slash + 1, strlen(slash + 1), to,
+	    &err) != 0 || *to <= *from)
+		mfm_usage_error("%s: invalid time range '%s'", opt, arg);
+}
+
 void
 mfm_cli_path(const char *opt, const char *arg, struct mfm_json_path *p)
 {

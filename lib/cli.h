@@ -91,6 +91,22 @@ int64_t mfm_cli_duration0(const char *opt, const char *arg);
 double mfm_cli_double(const char *opt, const char *arg);
 /* Sizes: an integer with an optional k, M or G suffix (powers of 1024). */
 size_t mfm_cli_size(const char *opt, const char *arg);
+/*
+ * Counts: a decimal integer from lo to hi; anything else, an overflow
+ * included, is "invalid count".  MFM_CLI_COUNT_MAX leaves room to
+ * multiply a count by an element size.
+ */
+#define MFM_CLI_COUNT_MAX (SIZE_MAX / 16)
+size_t mfm_cli_count(const char *opt, const char *arg, size_t lo, size_t hi);
+/*
+ * A count whose out-of-range message names the range, "(lo to hi)"; an
+ * overflow reads as the largest value, so hi ULLONG_MAX takes it.
+ */
+unsigned long long mfm_cli_count_in(const char *opt, const char *arg,
+    unsigned long long lo, unsigned long long hi);
+/* A time range START/END of two RFC 3339 times, START before END. */
+void mfm_cli_range(const char *opt, const char *arg, int64_t *from,
+    int64_t *to);
 void mfm_cli_path(const char *opt, const char *arg, struct mfm_json_path *p);
 /* A comma-separated list of paths; *n paths are allocated in *ps. */
 void mfm_cli_paths(const char *opt, const char *arg,
