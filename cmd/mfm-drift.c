@@ -23,6 +23,7 @@
 #include "lib/cli.h"
 #include "lib/drift.h"
 #include "lib/group.h"
+#include "lib/refrun.h"
 #include "lib/banned.h"
 
 static const char usage[] =
@@ -111,37 +112,9 @@ struct run {
 	struct mfm_json_path *by, *feat, *spec;
 	size_t nby, nfeat;
 	int *wild;
-	struct mfm_group groups;	/* window x group -> drift set */
-	/* References by group text. */
-	struct mfm_keymap refmap;
-	struct mfm_drift_set *ref;
-	size_t nref;
-	int has_range;
-	int64_t from, to;
-	int previous, context, feature_group;
-	int trouble;
+	struct mfm_refrun rr;		/* window x group -> drift set */
+	int context, feature_group;
 };
-
-/* The reference set of a group (its JSON text), created if new. */
-static struct mfm_drift_set *
-ref_of(struct run *run, const char *g, size_t n, int create)
-{
-	size_t *v;
-	int isnew;
-
-	if (!create) {
-		v = mfm_keymap_find(&run->refmap, g, n);
-		return v == NULL ? NULL : &run->ref[*v];
-	}
-	v = mfm_keymap_put(&run->refmap, g, n, &isnew);
-	if (isnew) {
-		run->ref = mfm_xreallocarray(run->ref, run->nref + 1,
-		    sizeof(*run->ref));
-		memset(&run->ref[run->nref], 0, sizeof(*run->ref));
-		*v = run->nref++;
-	}
-	return &run->ref[*v];
-}
 
 static void
 read_input(const char *path, struct run *run, struct mfm_group *g)
@@ -189,9 +162,9 @@ read_reference(const char *path, struct run *run)
 	struct mfm_reader r;
 	struct mfm_json j;
 	struct mfm_err err;
-	struct mfm_drift_set *s, *ref;
+	struct mfm_drift_set *s;
 	const char *txt;
-	size_t i, n;
+	size_t n;
 	int t, created;
 
 	mfm_group_init(&g, sizeof(struct mfm_drift_set), 0);
@@ -207,8 +180,8 @@ read_reference(const char *path, struct run *run)
 				mfm_die("%s:%zu: reference line without a "
 				    "group", path, r.lineno);
 			txt = mfm_json_raw(&j, t, &n);
-			if (mfm_drift_load(&run->d, ref_of(run, txt, n, 1), &j,
-			    &err) != 0)
+			if (mfm_drift_load(&run->d,
+			    mfm_refrun_ref(&run->rr, txt, n, 1), &j, &err) != 0)
 				mfm_die("%s:%zu: %s", path, r.lineno, err.msg);
 			continue;
 		}
@@ -221,23 +194,10 @@ read_reference(const char *path, struct run *run)
 		mfm_die_err(&err);
 	if (mfm_cli.nbad > 0)
 		mfm_die("%s: bad reference records", path);
-	for (i = 0; i < g.n; i++) {
-		txt = mfm_group_text(&g, i, &n);
-		ref = ref_of(run, txt, n, 1);
-		s = mfm_group_val(&g, i);
-		if (mfm_drift_merge(&run->d, ref, s, &err) != 0)
-			mfm_die("%s: %s", path, err.msg);
-		mfm_drift_set_release(&run->d, s);
-	}
+	if (mfm_refrun_take(&run->rr, &g, &err) != 0)
+		mfm_die("%s: %s", path, err.msg);
 	mfm_group_release(&g);
 	mfm_json_release(&j);
-}
-
-static int
-in_range(const struct run *run, const struct mfm_group *g, size_t i)
-{
-	return run->has_range && g->ent[i].wclass == 1 &&
-	    g->ent[i].start >= run->from && g->ent[i].start < run->to;
 }
 
 static void
@@ -251,13 +211,14 @@ save_reference(const char *path, struct run *run)
 	f = fopen(path, "w");
 	if (f == NULL)
 		mfm_die("%s: %s", path, strerror(errno));
-	for (i = 0; i < run->refmap.nslot; i++) {
-		if (!run->refmap.slot[i].used)
+	for (i = 0; i < run->rr.refmap.nslot; i++) {
+		if (!run->rr.refmap.slot[i].used)
 			continue;
-		v = &run->refmap.slot[i].value;
-		g = mfm_keymap_key(&run->refmap, v, &n);
+		v = &run->rr.refmap.slot[i].value;
+		g = mfm_keymap_key(&run->rr.refmap, v, &n);
 		mfm_buf_clear(&b);
-		mfm_drift_save(&run->d, &run->ref[*v], g, n, &b);
+		mfm_drift_save(&run->d, mfm_refrun_ref(&run->rr, g, n, 0), g, n,
+		    &b);
 		if (b.len > 0 && fwrite(b.p, 1, b.len, f) != b.len)
 			break;
 	}
@@ -404,9 +365,9 @@ emit_context(struct run *run, struct mfm_group *g, size_t i,
 
 /* Compare window i with ref and write its records. */
 static void
-emit_window(struct run *run, struct mfm_group *g, size_t i,
-    struct mfm_drift_set *ref)
+emit_window(void *ctx, struct mfm_group *g, size_t i, void *ref)
 {
+	struct run *run = ctx;
 	struct mfm_drift_set *cur = mfm_group_val(g, i);
 	size_t nf = run->d.nname, k, n = 0, *order;
 
@@ -433,76 +394,25 @@ emit_window(struct run *run, struct mfm_group *g, size_t i,
 	free(order);
 }
 
-static void
-finish(struct run *run)
+static int
+merge_set(void *ctx, void *dst, void *src, struct mfm_err *err)
 {
-	struct mfm_group *g = &run->groups;
-	struct mfm_keymap last;
-	struct mfm_drift_set *ref;
-	struct mfm_err err;
-	const char *txt;
-	size_t i, n, *v;
-	int isnew;
+	struct run *run = ctx;
 
-	mfm_group_sort(g);
-	for (i = 0; i < g->n; i++) {
-		if (!in_range(run, g, i))
-			continue;
-		txt = mfm_group_text(g, i, &n);
-		if (mfm_drift_merge(&run->d, ref_of(run, txt, n, 1),
-		    mfm_group_val(g, i), &err) != 0)
-			mfm_die("%s", err.msg);
-	}
-	if (run->has_range && run->nref == 0) {
-		mfm_warn("--reference-range: no window starts in the range");
-		run->trouble = 1;
-	}
-	mfm_keymap_init(&last);
-	for (i = 0; i < g->n; i++) {
-		if (in_range(run, g, i))
-			continue;
-		txt = mfm_group_text(g, i, &n);
-		if (run->previous) {
-			/* The first window of a group is only a reference. */
-			v = mfm_keymap_put(&last, txt, n, &isnew);
-			if (!isnew)
-				emit_window(run, g, i,
-				    mfm_group_val(g, *v - 1));
-			*v = i + 1;
-			continue;
-		}
-		ref = ref_of(run, txt, n, 0);
-		if (ref == NULL) {
-			mfm_warn("no reference for group %.*s", (int)n, txt);
-			run->trouble = 1;
-			continue;
-		}
-		emit_window(run, g, i, ref);
-	}
-	mfm_keymap_release(&last);
+	return mfm_drift_merge(&run->d, dst, src, err);
 }
 
-/* "PATH.*" stands for every member of the object at PATH. */
 static void
-split_wild(struct run *run)
+release_set(void *ctx, void *val)
 {
-	struct mfm_json_path *p;
-	size_t i, n;
+	struct run *run = ctx;
 
-	run->wild = mfm_xcalloc(run->nfeat + 2, sizeof(*run->wild));
-	for (i = 0; i < run->nfeat; i++) {
-		p = &run->feat[i];
-		n = strlen(p->text);
-		if (p->nseg > 1 && p->seg[p->nseg - 1].len == 1 &&
-		    p->seg[p->nseg - 1].name[0] == '*' && n > 2 &&
-		    strcmp(p->text + n - 2, ".*") == 0) {
-			free(p->seg[p->nseg - 1].name);
-			p->nseg--;
-			p->text[n - 2] = '\0';
-			run->wild[i] = 1;
-		}
-	}
+	mfm_drift_set_release(&run->d, val);
 }
+
+static const struct mfm_refrun_ops refrun_ops = {
+	merge_set, release_set, emit_window, mfm_cli_missing_reference
+};
 
 int
 main(int argc, char **argv)
@@ -512,10 +422,13 @@ main(int argc, char **argv)
 	const char *window_s = NULL, *by_s = NULL, *save = NULL;
 	const char **refs = NULL;
 	size_t nrefs = 0, max_groups = MFM_GROUP_MAX_DEFAULT, i, nspec;
-	int bins_set = 0, top_set = 0, nmodes, ch;
+	int bins_set = 0, top_set = 0, ch;
+	struct mfm_refrun_mode mode;
+	struct mfm_err err;
 	struct run run;
 
 	memset(&run, 0, sizeof(run));
+	memset(&mode, 0, sizeof(mode));
 	mfm_cli_init("mfm-drift", usage);
 	mfm_drift_init(&run.d);
 	while ((ch = getopt_long(argc, argv, MFM_CLI_SHORT, longopts,
@@ -543,11 +456,11 @@ main(int argc, char **argv)
 			break;
 		case OPT_RANGE:
 			mfm_cli_range("--reference-range", optarg,
-			    &run.from, &run.to);
-			run.has_range = 1;
+			    &mode.from, &mode.to);
+			mode.has_range = 1;
 			break;
 		case OPT_PREVIOUS:
-			run.previous = 1;
+			mode.previous = 1;
 			break;
 		case OPT_SAVE:
 			save = optarg;
@@ -593,14 +506,8 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	nmodes = (nrefs > 0) + run.has_range + run.previous;
-	if (nmodes == 0)
-		mfm_usage_error("a reference is needed: --reference, "
-		    "--reference-range or --previous");
-	if (nmodes > 1)
-		mfm_usage_error("--reference, --reference-range and "
-		    "--previous exclude each other");
-	if (save != NULL && run.previous)
+	mfm_cli_reference_modes(nrefs, mode.has_range, mode.previous);
+	if (save != NULL && mode.previous)
 		mfm_usage_error("--save-reference needs --reference or "
 		    "--reference-range");
 
@@ -636,7 +543,7 @@ main(int argc, char **argv)
 	else
 		mfm_cli_paths("--features", "inputs.*", &run.feat,
 		    &run.nfeat);
-	split_wild(&run);
+	run.wild = mfm_refrun_wild(run.feat, run.nfeat);
 	/* The score and the label are features too, declared last. */
 	nspec = run.nfeat;
 	run.feat = mfm_xreallocarray(run.feat, nspec + 2, sizeof(*run.feat));
@@ -654,31 +561,25 @@ main(int argc, char **argv)
 	run.d.spec = run.feat;
 	run.d.wild = run.wild;
 	run.d.nspec = nspec;
-	mfm_group_init(&run.groups, sizeof(struct mfm_drift_set),
-	    max_groups);
-	mfm_keymap_init(&run.refmap);
+	mfm_refrun_init(&run.rr, &mode, sizeof(struct mfm_drift_set),
+	    max_groups, &refrun_ops, &run);
 
 	for (i = 0; i < nrefs; i++)
 		read_reference(refs[i], &run);
 	if (argc == 0)
-		read_input("-", &run, &run.groups);
+		read_input("-", &run, &run.rr.groups);
 	for (i = 0; i < (size_t)argc; i++)
-		read_input(argv[i], &run, &run.groups);
-	finish(&run);
+		read_input(argv[i], &run, &run.rr.groups);
+	if (mfm_refrun_finish(&run.rr, &err) != 0)
+		mfm_die("%s", err.msg);
 	if (save != NULL)
 		save_reference(save, &run);
 	if (mfm_cli.verbose)
 		fprintf(stderr, "mfm-drift: %" PRIu64 " records, %zu features,"
 		    " %zu windows x groups, %" PRIu64 " bad\n", mfm_cli.nread,
-		    run.d.nname, run.groups.n, mfm_cli.nbad);
+		    run.d.nname, run.rr.groups.n, mfm_cli.nbad);
 
-	for (i = 0; i < run.groups.n; i++)
-		mfm_drift_set_release(&run.d, mfm_group_val(&run.groups, i));
-	mfm_group_release(&run.groups);
-	for (i = 0; i < run.nref; i++)
-		mfm_drift_set_release(&run.d, &run.ref[i]);
-	free(run.ref);
-	mfm_keymap_release(&run.refmap);
+	mfm_refrun_release(&run.rr);
 	for (i = 0; i < nspec; i++)
 		mfm_json_path_release(&run.feat[i]);
 	free(run.feat);
@@ -691,7 +592,7 @@ main(int argc, char **argv)
 	if (run.d.label != NULL)
 		mfm_json_path_release(&run.label);
 	mfm_drift_release(&run.d);
-	if (run.trouble)
+	if (run.rr.trouble)
 		(void)mfm_cli_finish(0), exit(2);
 	return mfm_cli_finish(0);
 }

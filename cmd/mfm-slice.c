@@ -20,6 +20,7 @@
 
 #include "lib/cli.h"
 #include "lib/group.h"
+#include "lib/refrun.h"
 #include "lib/slice.h"
 #include "lib/banned.h"
 
@@ -120,37 +121,11 @@ struct run {
 	size_t nby, nfeat;
 	int *wild;
 	struct mfm_metric_labels labels;
-	struct mfm_group groups;
-	struct mfm_keymap refmap;	/* group text -> ref[] */
-	struct mfm_slice_rows *ref;
-	size_t nref;
-	int has_range;
-	int64_t from, to;
-	int previous, context;
+	struct mfm_refrun rr;		/* window x group -> rows */
+	int context;
 	double fdr;
 	size_t top;
-	int trouble;
 };
-
-static struct mfm_slice_rows *
-ref_of(struct run *run, const char *g, size_t n, int create)
-{
-	size_t *v;
-	int isnew;
-
-	if (!create) {
-		v = mfm_keymap_find(&run->refmap, g, n);
-		return v == NULL ? NULL : &run->ref[*v];
-	}
-	v = mfm_keymap_put(&run->refmap, g, n, &isnew);
-	if (isnew) {
-		run->ref = mfm_xreallocarray(run->ref, run->nref + 1,
-		    sizeof(*run->ref));
-		memset(&run->ref[run->nref], 0, sizeof(*run->ref));
-		*v = run->nref++;
-	}
-	return &run->ref[*v];
-}
 
 /* Read records into g; bad ones are reported, or fatal when fatal. */
 static void
@@ -191,26 +166,12 @@ read_reference(const char *path, struct run *run)
 {
 	struct mfm_group g;
 	struct mfm_err err;
-	const char *txt;
-	size_t i, n;
 
 	mfm_group_init(&g, sizeof(struct mfm_slice_rows), 0);
 	read_file(path, run, &g, 1);
-	for (i = 0; i < g.n; i++) {
-		txt = mfm_group_text(&g, i, &n);
-		if (mfm_slice_rows_merge(&run->s, ref_of(run, txt, n, 1),
-		    mfm_group_val(&g, i), &err) != 0)
-			mfm_die("%s: %s", path, err.msg);
-		mfm_slice_rows_release(mfm_group_val(&g, i));
-	}
+	if (mfm_refrun_take(&run->rr, &g, &err) != 0)
+		mfm_die("%s: %s", path, err.msg);
 	mfm_group_release(&g);
-}
-
-static int
-in_range(const struct run *run, const struct mfm_group *g, size_t i)
-{
-	return run->has_range && g->ent[i].wclass == 1 &&
-	    g->ent[i].start >= run->from && g->ent[i].start < run->to;
 }
 
 static void
@@ -337,9 +298,9 @@ emit_context(struct run *run, struct mfm_group *g, size_t i,
 }
 
 static void
-emit_window(struct run *run, struct mfm_group *g, size_t i,
-    const struct mfm_slice_rows *ref)
+emit_window(void *ctx, struct mfm_group *g, size_t i, void *ref)
 {
+	struct run *run = ctx;
 	struct mfm_slice_report rep;
 	struct mfm_err err;
 	size_t k;
@@ -355,74 +316,24 @@ emit_window(struct run *run, struct mfm_group *g, size_t i,
 	mfm_slice_report_release(&rep);
 }
 
-static void
-finish(struct run *run)
+static int
+merge_rows(void *ctx, void *dst, void *src, struct mfm_err *err)
 {
-	struct mfm_group *g = &run->groups;
-	struct mfm_slice_rows *ref;
-	struct mfm_keymap last;
-	struct mfm_err err;
-	const char *txt;
-	size_t i, n, *v;
-	int isnew;
+	struct run *run = ctx;
 
-	mfm_group_sort(g);
-	for (i = 0; i < g->n; i++) {
-		if (!in_range(run, g, i))
-			continue;
-		txt = mfm_group_text(g, i, &n);
-		if (mfm_slice_rows_merge(&run->s, ref_of(run, txt, n, 1),
-		    mfm_group_val(g, i), &err) != 0)
-			mfm_die("%s", err.msg);
-	}
-	if (run->has_range && run->nref == 0) {
-		mfm_warn("--reference-range: no window starts in the range");
-		run->trouble = 1;
-	}
-	mfm_keymap_init(&last);
-	for (i = 0; i < g->n; i++) {
-		if (in_range(run, g, i))
-			continue;
-		txt = mfm_group_text(g, i, &n);
-		if (run->previous) {
-			v = mfm_keymap_put(&last, txt, n, &isnew);
-			if (!isnew)
-				emit_window(run, g, i,
-				    mfm_group_val(g, *v - 1));
-			*v = i + 1;
-			continue;
-		}
-		ref = ref_of(run, txt, n, 0);
-		if (ref == NULL) {
-			mfm_warn("no reference for group %.*s", (int)n, txt);
-			run->trouble = 1;
-			continue;
-		}
-		emit_window(run, g, i, ref);
-	}
-	mfm_keymap_release(&last);
+	return mfm_slice_rows_merge(&run->s, dst, src, err);
 }
 
 static void
-split_wild(struct run *run)
+release_rows(void *ctx, void *val)
 {
-	struct mfm_json_path *p;
-	size_t i, n;
-
-	run->wild = mfm_xcalloc(run->nfeat + 1, sizeof(*run->wild));
-	for (i = 0; i < run->nfeat; i++) {
-		p = &run->feat[i];
-		n = strlen(p->text);
-		if (p->nseg > 1 && p->seg[p->nseg - 1].len == 1 &&
-		    p->seg[p->nseg - 1].name[0] == '*' && n > 2 &&
-		    strcmp(p->text + n - 2, ".*") == 0) {
-			free(p->seg[p->nseg - 1].name);
-			p->nseg--;
-			p->text[n - 2] = '\0';
-			run->wild[i] = 1;
-		}
-	}
+	(void)ctx;
+	mfm_slice_rows_release(val);
 }
+
+static const struct mfm_refrun_ops refrun_ops = {
+	merge_rows, release_rows, emit_window, mfm_cli_missing_reference
+};
 
 static size_t
 cfg_count(const struct mfm_cfg_node *n, const char *key, size_t dflt)
@@ -443,10 +354,13 @@ main(int argc, char **argv)
 	const char *metric_s = NULL, **refs = NULL;
 	size_t nrefs = 0, max_groups = MFM_GROUP_MAX_DEFAULT, i;
 	int threshold_set = 0, bins_set = 0, min_set = 0, fdr_set = 0;
-	int top_set = 0, nmodes, ch;
+	int top_set = 0, ch;
+	struct mfm_refrun_mode mode;
+	struct mfm_err err;
 	struct run run;
 
 	memset(&run, 0, sizeof(run));
+	memset(&mode, 0, sizeof(mode));
 	mfm_cli_init("mfm-slice", usage);
 	mfm_slice_init(&run.s);
 	run.fdr = MFM_SLICE_FDR;
@@ -496,11 +410,11 @@ main(int argc, char **argv)
 			break;
 		case OPT_RANGE:
 			mfm_cli_range("--reference-range", optarg,
-			    &run.from, &run.to);
-			run.has_range = 1;
+			    &mode.from, &mode.to);
+			mode.has_range = 1;
 			break;
 		case OPT_PREVIOUS:
-			run.previous = 1;
+			mode.previous = 1;
 			break;
 		case OPT_MIN_SUPPORT:
 			run.s.min_support =
@@ -541,13 +455,7 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	nmodes = (nrefs > 0) + run.has_range + run.previous;
-	if (nmodes == 0)
-		mfm_usage_error("a reference is needed: --reference, "
-		    "--reference-range or --previous");
-	if (nmodes > 1)
-		mfm_usage_error("--reference, --reference-range and "
-		    "--previous exclude each other");
+	mfm_cli_reference_modes(nrefs, mode.has_range, mode.previous);
 
 	/* Command-line options win over the configuration file. */
 	sec = mfm_cli_config("slice", config_keys);
@@ -593,7 +501,7 @@ main(int argc, char **argv)
 	else
 		mfm_cli_paths("--features", "inputs.*", &run.feat,
 		    &run.nfeat);
-	split_wild(&run);
+	run.wild = mfm_refrun_wild(run.feat, run.nfeat);
 	if (by_s != NULL)
 		mfm_cli_paths("--by", by_s, &run.by, &run.nby);
 	else
@@ -607,29 +515,23 @@ main(int argc, char **argv)
 	run.s.spec = run.feat;
 	run.s.wild = run.wild;
 	run.s.nspec = run.nfeat;
-	mfm_group_init(&run.groups, sizeof(struct mfm_slice_rows),
-	    max_groups);
-	mfm_keymap_init(&run.refmap);
+	mfm_refrun_init(&run.rr, &mode, sizeof(struct mfm_slice_rows),
+	    max_groups, &refrun_ops, &run);
 
 	for (i = 0; i < nrefs; i++)
 		read_reference(refs[i], &run);
 	if (argc == 0)
-		read_file("-", &run, &run.groups, 0);
+		read_file("-", &run, &run.rr.groups, 0);
 	for (i = 0; i < (size_t)argc; i++)
-		read_file(argv[i], &run, &run.groups, 0);
-	finish(&run);
+		read_file(argv[i], &run, &run.rr.groups, 0);
+	if (mfm_refrun_finish(&run.rr, &err) != 0)
+		mfm_die("%s", err.msg);
 	if (mfm_cli.verbose)
 		fprintf(stderr, "mfm-slice: %" PRIu64 " records, %zu features,"
 		    " %zu windows x groups, %" PRIu64 " bad\n", mfm_cli.nread,
-		    run.s.nname, run.groups.n, mfm_cli.nbad);
+		    run.s.nname, run.rr.groups.n, mfm_cli.nbad);
 
-	for (i = 0; i < run.groups.n; i++)
-		mfm_slice_rows_release(mfm_group_val(&run.groups, i));
-	mfm_group_release(&run.groups);
-	for (i = 0; i < run.nref; i++)
-		mfm_slice_rows_release(&run.ref[i]);
-	free(run.ref);
-	mfm_keymap_release(&run.refmap);
+	mfm_refrun_release(&run.rr);
 	for (i = 0; i < run.nfeat; i++)
 		mfm_json_path_release(&run.feat[i]);
 	free(run.feat);
@@ -642,7 +544,7 @@ main(int argc, char **argv)
 	mfm_json_path_release(&run.label);
 	mfm_json_path_release(&run.window);
 	mfm_slice_release(&run.s);
-	if (run.trouble)
+	if (run.rr.trouble)
 		(void)mfm_cli_finish(0), exit(2);
 	return mfm_cli_finish(0);
 }

@@ -217,6 +217,29 @@ mfm_cli_range(const char *opt, const char *arg, int64_t *from, int64_t *to)
 }
 
 void
+mfm_cli_reference_modes(size_t nrefs, int has_range, int previous)
+{
+	int nmodes = (nrefs > 0) + has_range + previous;
+
+	if (nmodes == 0)
+		mfm_usage_error("a reference is needed: --reference, "
+		    "--reference-range or --previous");
+	if (nmodes > 1)
+		mfm_usage_error("--reference, --reference-range and "
+		    "--previous exclude each other");
+}
+
+void
+mfm_cli_missing_reference(void *ctx, const char *group, size_t n)
+{
+	(void)ctx;
+	if (group == NULL)
+		mfm_warn("--reference-range: no window starts in the range");
+	else
+		mfm_warn("no reference for group %.*s", (int)n, group);
+}
+
+void
 mfm_cli_path(const char *opt, const char *arg, struct mfm_json_path *p)
 {
 	struct mfm_err err;

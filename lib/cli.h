@@ -113,6 +113,17 @@ void mfm_cli_paths(const char *opt, const char *arg,
     struct mfm_json_path **ps, size_t *n);
 
 /*
+ * For mfm-drift and mfm-slice: exactly one of --reference (nrefs files),
+ * --reference-range and --previous, else a usage error.
+ */
+void mfm_cli_reference_modes(size_t nrefs, int has_range, int previous);
+/*
+ * Warn of a missing reference (struct mfm_refrun_ops): of the group, or
+ * with group NULL of any window in --reference-range.
+ */
+void mfm_cli_missing_reference(void *ctx, const char *group, size_t n);
+
+/*
  * Load the configuration named by -c (if any) and return the tool's
  * section, checked against the NULL-terminated known keys; NULL when
  * there is no config or no such section.  Errors exit 2 as
