@@ -66,9 +66,6 @@ enum {
 	OPT_LABEL,
 	OPT_BY,
 	OPT_WINDOW,
-	OPT_REFERENCE,
-	OPT_RANGE,
-	OPT_PREVIOUS,
 	OPT_SAVE,
 	OPT_CONTEXT,
 	OPT_FEATURE_GROUP,
@@ -86,9 +83,10 @@ static const struct option longopts[] = {
 	{ "label", required_argument, NULL, OPT_LABEL },
 	{ "by", required_argument, NULL, OPT_BY },
 	{ "window", required_argument, NULL, OPT_WINDOW },
-	{ "reference", required_argument, NULL, OPT_REFERENCE },
-	{ "reference-range", required_argument, NULL, OPT_RANGE },
-	{ "previous", no_argument, NULL, OPT_PREVIOUS },
+	{ "reference", required_argument, NULL, MFM_OPT_REFERENCE },
+	{ "reference-range", required_argument, NULL,
+	    MFM_OPT_REFERENCE_RANGE },
+	{ "previous", no_argument, NULL, MFM_OPT_PREVIOUS },
 	{ "save-reference", required_argument, NULL, OPT_SAVE },
 	{ "context", no_argument, NULL, OPT_CONTEXT },
 	{ "feature-group", no_argument, NULL, OPT_FEATURE_GROUP },
@@ -420,15 +418,14 @@ main(int argc, char **argv)
 	const struct mfm_cfg_node *sec;
 	const char *feat_s = NULL, *score_s = NULL, *label_s = NULL;
 	const char *window_s = NULL, *by_s = NULL, *save = NULL;
-	const char **refs = NULL;
-	size_t nrefs = 0, max_groups = MFM_GROUP_MAX_DEFAULT, i, nspec;
+	size_t max_groups = MFM_GROUP_MAX_DEFAULT, i, nspec;
 	int bins_set = 0, top_set = 0, ch;
-	struct mfm_refrun_mode mode;
+	struct mfm_cli_reference ref;
 	struct mfm_err err;
 	struct run run;
 
 	memset(&run, 0, sizeof(run));
-	memset(&mode, 0, sizeof(mode));
+	memset(&ref, 0, sizeof(ref));
 	mfm_cli_init("mfm-drift", usage);
 	mfm_drift_init(&run.d);
 	while ((ch = getopt_long(argc, argv, MFM_CLI_SHORT, longopts,
@@ -448,19 +445,6 @@ main(int argc, char **argv)
 			break;
 		case OPT_WINDOW:
 			window_s = optarg;
-			break;
-		case OPT_REFERENCE:
-			refs = mfm_xreallocarray(refs, nrefs + 1,
-			    sizeof(*refs));
-			refs[nrefs++] = optarg;
-			break;
-		case OPT_RANGE:
-			mfm_cli_range("--reference-range", optarg,
-			    &mode.from, &mode.to);
-			mode.has_range = 1;
-			break;
-		case OPT_PREVIOUS:
-			mode.previous = 1;
 			break;
 		case OPT_SAVE:
 			save = optarg;
@@ -501,13 +485,14 @@ main(int argc, char **argv)
 			    MFM_CLI_COUNT_MAX);
 			break;
 		default:
-			mfm_cli_option(ch, optarg);
+			if (!mfm_cli_reference_option(&ref, ch, optarg))
+				mfm_cli_option(ch, optarg);
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	mfm_cli_reference_modes(nrefs, mode.has_range, mode.previous);
-	if (save != NULL && mode.previous)
+	mfm_cli_reference_modes(&ref);
+	if (save != NULL && ref.mode.previous)
 		mfm_usage_error("--save-reference needs --reference or "
 		    "--reference-range");
 
@@ -520,29 +505,15 @@ main(int argc, char **argv)
 		score_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "score"), NULL);
 	if (label_s == NULL)
 		label_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "label"), NULL);
-	if (!bins_set && mfm_cfg_get(sec, "bins") != NULL) {
-		double v = mfm_cli_cfg_double(mfm_cfg_get(sec, "bins"), 10);
-
-		if (v < 2 || v > 100000 || v != floor(v))
-			mfm_die("bins: invalid count");
-		run.d.bins = (size_t)v;
-	}
-	if (!top_set && mfm_cfg_get(sec, "top") != NULL) {
-		double v = mfm_cli_cfg_double(mfm_cfg_get(sec, "top"), 3);
-
-		if (v < 1 || v > 100000 || v != floor(v))
-			mfm_die("top: invalid count");
-		run.d.top = (size_t)v;
-	}
+	if (!bins_set && mfm_cfg_get(sec, "bins") != NULL)
+		run.d.bins = mfm_cli_cfg_count(mfm_cfg_get(sec, "bins"), "bins",
+		    10, 2, 100000);
+	if (!top_set && mfm_cfg_get(sec, "top") != NULL)
+		run.d.top = mfm_cli_cfg_count(mfm_cfg_get(sec, "top"), "top", 3,
+		    1, 100000);
 	mfm_cli_path("--window", window_s, &run.window);
-	if (feat_s != NULL)
-		mfm_cli_paths("--features", feat_s, &run.feat, &run.nfeat);
-	else if (mfm_cfg_get(sec, "features") != NULL)
-		mfm_cli_cfg_paths(mfm_cfg_get(sec, "features"), &run.feat,
-		    &run.nfeat);
-	else
-		mfm_cli_paths("--features", "inputs.*", &run.feat,
-		    &run.nfeat);
+	mfm_cli_opt_paths("--features", feat_s, mfm_cfg_get(sec, "features"),
+	    "inputs.*", &run.feat, &run.nfeat);
 	run.wild = mfm_refrun_wild(run.feat, run.nfeat);
 	/* The score and the label are features too, declared last. */
 	nspec = run.nfeat;
@@ -554,18 +525,16 @@ main(int argc, char **argv)
 		mfm_cli_path("--label", label_s, &run.feat[nspec++]);
 		run.d.label = &run.label;
 	}
-	if (by_s != NULL)
-		mfm_cli_paths("--by", by_s, &run.by, &run.nby);
-	else
-		mfm_cli_cfg_paths(mfm_cfg_get(sec, "by"), &run.by, &run.nby);
+	mfm_cli_opt_paths("--by", by_s, mfm_cfg_get(sec, "by"), NULL, &run.by,
+	    &run.nby);
 	run.d.spec = run.feat;
 	run.d.wild = run.wild;
 	run.d.nspec = nspec;
-	mfm_refrun_init(&run.rr, &mode, sizeof(struct mfm_drift_set),
+	mfm_refrun_init(&run.rr, &ref.mode, sizeof(struct mfm_drift_set),
 	    max_groups, &refrun_ops, &run);
 
-	for (i = 0; i < nrefs; i++)
-		read_reference(refs[i], &run);
+	for (i = 0; i < ref.nfiles; i++)
+		read_reference(ref.files[i], &run);
 	if (argc == 0)
 		read_input("-", &run, &run.rr.groups);
 	for (i = 0; i < (size_t)argc; i++)
@@ -587,7 +556,7 @@ main(int argc, char **argv)
 	for (i = 0; i < run.nby; i++)
 		mfm_json_path_release(&run.by[i]);
 	free(run.by);
-	free(refs);
+	free(ref.files);
 	mfm_json_path_release(&run.window);
 	if (run.d.label != NULL)
 		mfm_json_path_release(&run.label);

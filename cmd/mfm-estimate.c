@@ -239,10 +239,8 @@ main(int argc, char **argv)
 		mfm_cli_path("--label", label_s, &run.label);
 		run.has_label = 1;
 	}
-	if (by_s != NULL)
-		mfm_cli_paths("--by", by_s, &run.by, &run.nby);
-	else
-		mfm_cli_cfg_paths(mfm_cfg_get(sec, "by"), &run.by, &run.nby);
+	mfm_cli_opt_paths("--by", by_s, mfm_cfg_get(sec, "by"), NULL, &run.by,
+	    &run.nby);
 	mfm_group_init(&run.groups, sizeof(struct mfm_estimate), max_groups);
 
 	if (argc == 0)

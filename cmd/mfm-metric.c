@@ -832,10 +832,8 @@ main(int argc, char **argv)
 		mfm_cli_path("--weight", weight_s, &run.weight);
 		run.has_weight = 1;
 	}
-	if (by_s != NULL)
-		mfm_cli_paths("--by", by_s, &run.by, &run.nby);
-	else
-		mfm_cli_cfg_paths(mfm_cfg_get(sec, "by"), &run.by, &run.nby);
+	mfm_cli_opt_paths("--by", by_s, mfm_cfg_get(sec, "by"), NULL, &run.by,
+	    &run.nby);
 	if (positive != NULL && *positive == '\0')
 		mfm_usage_error("--positive: empty value");
 	if (positive != NULL && task != MFM_METRIC_BINARY)

@@ -72,9 +72,6 @@ enum {
 	OPT_BINS,
 	OPT_BY,
 	OPT_WINDOW,
-	OPT_REFERENCE,
-	OPT_RANGE,
-	OPT_PREVIOUS,
 	OPT_MIN_SUPPORT,
 	OPT_FDR,
 	OPT_TOP,
@@ -95,9 +92,10 @@ static const struct option longopts[] = {
 	{ "bins", required_argument, NULL, OPT_BINS },
 	{ "by", required_argument, NULL, OPT_BY },
 	{ "window", required_argument, NULL, OPT_WINDOW },
-	{ "reference", required_argument, NULL, OPT_REFERENCE },
-	{ "reference-range", required_argument, NULL, OPT_RANGE },
-	{ "previous", no_argument, NULL, OPT_PREVIOUS },
+	{ "reference", required_argument, NULL, MFM_OPT_REFERENCE },
+	{ "reference-range", required_argument, NULL,
+	    MFM_OPT_REFERENCE_RANGE },
+	{ "previous", no_argument, NULL, MFM_OPT_PREVIOUS },
 	{ "min-support", required_argument, NULL, OPT_MIN_SUPPORT },
 	{ "fdr", required_argument, NULL, OPT_FDR },
 	{ "top", required_argument, NULL, OPT_TOP },
@@ -335,32 +333,22 @@ static const struct mfm_refrun_ops refrun_ops = {
 	merge_rows, release_rows, emit_window, mfm_cli_missing_reference
 };
 
-static size_t
-cfg_count(const struct mfm_cfg_node *n, const char *key, size_t dflt)
-{
-	double v = mfm_cli_cfg_double(n, (double)dflt);
-
-	if (v < 1 || v > 1e9 || v != floor(v))
-		mfm_die("%s: invalid count", key);
-	return (size_t)v;
-}
-
 int
 main(int argc, char **argv)
 {
 	const struct mfm_cfg_node *sec;
 	const char *score_s = NULL, *label_s = NULL, *window_s = NULL;
 	const char *by_s = NULL, *feat_s = NULL, *positive = NULL;
-	const char *metric_s = NULL, **refs = NULL;
-	size_t nrefs = 0, max_groups = MFM_GROUP_MAX_DEFAULT, i;
+	const char *metric_s = NULL;
+	size_t max_groups = MFM_GROUP_MAX_DEFAULT, i;
 	int threshold_set = 0, bins_set = 0, min_set = 0, fdr_set = 0;
 	int top_set = 0, ch;
-	struct mfm_refrun_mode mode;
+	struct mfm_cli_reference ref;
 	struct mfm_err err;
 	struct run run;
 
 	memset(&run, 0, sizeof(run));
-	memset(&mode, 0, sizeof(mode));
+	memset(&ref, 0, sizeof(ref));
 	mfm_cli_init("mfm-slice", usage);
 	mfm_slice_init(&run.s);
 	run.fdr = MFM_SLICE_FDR;
@@ -403,19 +391,6 @@ main(int argc, char **argv)
 		case OPT_WINDOW:
 			window_s = optarg;
 			break;
-		case OPT_REFERENCE:
-			refs = mfm_xreallocarray(refs, nrefs + 1,
-			    sizeof(*refs));
-			refs[nrefs++] = optarg;
-			break;
-		case OPT_RANGE:
-			mfm_cli_range("--reference-range", optarg,
-			    &mode.from, &mode.to);
-			mode.has_range = 1;
-			break;
-		case OPT_PREVIOUS:
-			mode.previous = 1;
-			break;
 		case OPT_MIN_SUPPORT:
 			run.s.min_support =
 			    (double)mfm_cli_count("--min-support", optarg, 1,
@@ -450,12 +425,13 @@ main(int argc, char **argv)
 			    MFM_CLI_COUNT_MAX);
 			break;
 		default:
-			mfm_cli_option(ch, optarg);
+			if (!mfm_cli_reference_option(&ref, ch, optarg))
+				mfm_cli_option(ch, optarg);
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	mfm_cli_reference_modes(nrefs, mode.has_range, mode.previous);
+	mfm_cli_reference_modes(&ref);
 
 	/* Command-line options win over the configuration file. */
 	sec = mfm_cli_config("slice", config_keys);
@@ -476,12 +452,14 @@ main(int argc, char **argv)
 		run.s.threshold = mfm_cli_cfg_double(mfm_cfg_get(sec,
 		    "threshold"), 0.5);
 	if (!bins_set && mfm_cfg_get(sec, "bins") != NULL)
-		run.s.bins = cfg_count(mfm_cfg_get(sec, "bins"), "bins", 10);
+		run.s.bins = mfm_cli_cfg_count(mfm_cfg_get(sec, "bins"), "bins",
+		    10, 1, 1e9);
 	if (!min_set && mfm_cfg_get(sec, "min_support") != NULL)
-		run.s.min_support = (double)cfg_count(mfm_cfg_get(sec,
-		    "min_support"), "min_support", 30);
+		run.s.min_support = (double)mfm_cli_cfg_count(mfm_cfg_get(sec,
+		    "min_support"), "min_support", 30, 1, 1e9);
 	if (!top_set && mfm_cfg_get(sec, "top") != NULL)
-		run.top = cfg_count(mfm_cfg_get(sec, "top"), "top", 10);
+		run.top = mfm_cli_cfg_count(mfm_cfg_get(sec, "top"), "top", 10,
+		    1, 1e9);
 	if (!fdr_set && mfm_cfg_get(sec, "fdr") != NULL)
 		run.fdr = mfm_cli_cfg_double(mfm_cfg_get(sec, "fdr"), 0.05);
 	if (strcmp(metric_s, "accuracy") == 0)
@@ -493,19 +471,11 @@ main(int argc, char **argv)
 	mfm_cli_path("--score", score_s, &run.score);
 	mfm_cli_path("--label", label_s, &run.label);
 	mfm_cli_path("--window", window_s, &run.window);
-	if (feat_s != NULL)
-		mfm_cli_paths("--features", feat_s, &run.feat, &run.nfeat);
-	else if (mfm_cfg_get(sec, "features") != NULL)
-		mfm_cli_cfg_paths(mfm_cfg_get(sec, "features"), &run.feat,
-		    &run.nfeat);
-	else
-		mfm_cli_paths("--features", "inputs.*", &run.feat,
-		    &run.nfeat);
+	mfm_cli_opt_paths("--features", feat_s, mfm_cfg_get(sec, "features"),
+	    "inputs.*", &run.feat, &run.nfeat);
 	run.wild = mfm_refrun_wild(run.feat, run.nfeat);
-	if (by_s != NULL)
-		mfm_cli_paths("--by", by_s, &run.by, &run.nby);
-	else
-		mfm_cli_cfg_paths(mfm_cfg_get(sec, "by"), &run.by, &run.nby);
+	mfm_cli_opt_paths("--by", by_s, mfm_cfg_get(sec, "by"), NULL, &run.by,
+	    &run.nby);
 	if (positive != NULL && *positive == '\0')
 		mfm_usage_error("--positive: empty value");
 	mfm_metric_labels_init(&run.labels, positive);
@@ -515,11 +485,11 @@ main(int argc, char **argv)
 	run.s.spec = run.feat;
 	run.s.wild = run.wild;
 	run.s.nspec = run.nfeat;
-	mfm_refrun_init(&run.rr, &mode, sizeof(struct mfm_slice_rows),
+	mfm_refrun_init(&run.rr, &ref.mode, sizeof(struct mfm_slice_rows),
 	    max_groups, &refrun_ops, &run);
 
-	for (i = 0; i < nrefs; i++)
-		read_reference(refs[i], &run);
+	for (i = 0; i < ref.nfiles; i++)
+		read_reference(ref.files[i], &run);
 	if (argc == 0)
 		read_file("-", &run, &run.rr.groups, 0);
 	for (i = 0; i < (size_t)argc; i++)
@@ -539,7 +509,7 @@ main(int argc, char **argv)
 	for (i = 0; i < run.nby; i++)
 		mfm_json_path_release(&run.by[i]);
 	free(run.by);
-	free(refs);
+	free(ref.files);
 	mfm_json_path_release(&run.score);
 	mfm_json_path_release(&run.label);
 	mfm_json_path_release(&run.window);

@@ -216,10 +216,33 @@ mfm_cli_range(const char *opt, const char *arg, int64_t *from, int64_t *to)
 		mfm_usage_error("%s: invalid time range '%s'", opt, arg);
 }
 
-void
-mfm_cli_reference_modes(size_t nrefs, int has_range, int previous)
+int
+mfm_cli_reference_option(struct mfm_cli_reference *ref, int ch,
+    const char *arg)
 {
-	int nmodes = (nrefs > 0) + has_range + previous;
+	switch (ch) {
+	case MFM_OPT_REFERENCE:
+		ref->files = mfm_xreallocarray(ref->files, ref->nfiles + 1,
+		    sizeof(*ref->files));
+		ref->files[ref->nfiles++] = arg;
+		return 1;
+	case MFM_OPT_REFERENCE_RANGE:
+		mfm_cli_range("--reference-range", arg, &ref->mode.from,
+		    &ref->mode.to);
+		ref->mode.has_range = 1;
+		return 1;
+	case MFM_OPT_PREVIOUS:
+		ref->mode.previous = 1;
+		return 1;
+	}
+	return 0;
+}
+
+void
+mfm_cli_reference_modes(const struct mfm_cli_reference *ref)
+{
+	int nmodes = (ref->nfiles > 0) + ref->mode.has_range +
+	    ref->mode.previous;
 
 	if (nmodes == 0)
 		mfm_usage_error("a reference is needed: --reference, "
@@ -237,6 +260,19 @@ mfm_cli_missing_reference(void *ctx, const char *group, size_t n)
 		mfm_warn("--reference-range: no window starts in the range");
 	else
 		mfm_warn("no reference for group %.*s", (int)n, group);
+}
+
+void
+mfm_cli_opt_paths(const char *opt, const char *arg,
+    const struct mfm_cfg_node *n, const char *dflt,
+    struct mfm_json_path **ps, size_t *np)
+{
+	if (arg != NULL)
+		mfm_cli_paths(opt, arg, ps, np);
+	else if (n != NULL)
+		mfm_cli_cfg_paths(n, ps, np);
+	else if (dflt != NULL)
+		mfm_cli_paths(opt, dflt, ps, np);
 }
 
 void
@@ -369,6 +405,21 @@ mfm_cli_cfg_path(const struct mfm_cfg_node *n, struct mfm_json_path *p)
 		mfm_cli_config_die(&err);
 	if (mfm_json_path_parse(p, s, &err) != 0)
 		cfg_die_at(n, &err);
+}
+
+size_t
+mfm_cli_cfg_count(const struct mfm_cfg_node *n, const char *key,
+    double dflt, double lo, double hi)
+{
+	double v = mfm_cli_cfg_double(n, dflt);
+
+	/*
+	 * No floor(): mfm-join and mfm-window do not link libm.  The cast
+	 * is made only in range, NaN failing the first test.
+	 */
+	if (!(v >= lo && v <= hi) || v != (double)(uint64_t)v)
+		mfm_die("%s: invalid count", key);
+	return (size_t)v;
 }
 
 void

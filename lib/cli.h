@@ -18,11 +18,15 @@
 #include "lib/err.h"
 #include "lib/io.h"
 #include "lib/json.h"
+#include "lib/refrun.h"
 
 /* Long-only option codes shared by the tools. */
 enum {
 	MFM_OPT_REJECTS = 0x100,
 	MFM_OPT_MAX_LINE,
+	MFM_OPT_REFERENCE,		/* mfm_cli_reference_option() */
+	MFM_OPT_REFERENCE_RANGE,
+	MFM_OPT_PREVIOUS,
 	MFM_OPT_TOOL = 0x200		/* tools number their own from here */
 };
 
@@ -108,15 +112,33 @@ unsigned long long mfm_cli_count_in(const char *opt, const char *arg,
 void mfm_cli_range(const char *opt, const char *arg, int64_t *from,
     int64_t *to);
 void mfm_cli_path(const char *opt, const char *arg, struct mfm_json_path *p);
+/*
+ * Paths from the option's argument if given, else from the config node,
+ * else from dflt (when not NULL); *ps and *np are left alone otherwise.
+ */
+void mfm_cli_opt_paths(const char *opt, const char *arg,
+    const struct mfm_cfg_node *n, const char *dflt,
+    struct mfm_json_path **ps, size_t *np);
 /* A comma-separated list of paths; *n paths are allocated in *ps. */
 void mfm_cli_paths(const char *opt, const char *arg,
     struct mfm_json_path **ps, size_t *n);
 
 /*
- * For mfm-drift and mfm-slice: exactly one of --reference (nrefs files),
- * --reference-range and --previous, else a usage error.
+ * The reference options of mfm-drift and mfm-slice: --reference FILE
+ * (repeatable), --reference-range START/END and --previous, with the
+ * codes MFM_OPT_REFERENCE, MFM_OPT_REFERENCE_RANGE and MFM_OPT_PREVIOUS
+ * in the tool's table.
  */
-void mfm_cli_reference_modes(size_t nrefs, int has_range, int previous);
+struct mfm_cli_reference {
+	const char **files;		/* --reference; free() the array */
+	size_t nfiles;
+	struct mfm_refrun_mode mode;
+};
+/* Handle a reference option; returns 1 if ch was one, 0 otherwise. */
+int mfm_cli_reference_option(struct mfm_cli_reference *ref, int ch,
+    const char *arg);
+/* Exactly one kind of reference must be given, else a usage error. */
+void mfm_cli_reference_modes(const struct mfm_cli_reference *ref);
 /*
  * Warn of a missing reference (struct mfm_refrun_ops): of the group, or
  * with group NULL of any window in --reference-range.
@@ -136,6 +158,9 @@ void mfm_cli_config_die(const struct mfm_err *err) __attribute__((noreturn));
 /* Config scalar readers that exit 2 on a type error (no-op when n NULL). */
 const char *mfm_cli_cfg_str(const struct mfm_cfg_node *n, const char *dflt);
 double mfm_cli_cfg_double(const struct mfm_cfg_node *n, double dflt);
+/* A whole number from lo to hi, else "prog: key: invalid count", exit 2. */
+size_t mfm_cli_cfg_count(const struct mfm_cfg_node *n, const char *key,
+    double dflt, double lo, double hi);
 int64_t mfm_cli_cfg_duration(const struct mfm_cfg_node *n, int64_t dflt,
     int allow_zero);
 void mfm_cli_cfg_path(const struct mfm_cfg_node *n, struct mfm_json_path *p);
