@@ -115,36 +115,28 @@ struct run {
 };
 
 static void
-read_input(const char *path, struct run *run, struct mfm_group *g)
+input_record(void *ctx, const struct mfm_reader *r, const struct mfm_json *j)
 {
+	struct run *run = ctx;
 	struct mfm_drift_set *s;
-	struct mfm_reader r;
-	struct mfm_json j;
 	struct mfm_err err;
 	int created;
 
-	mfm_json_init(&j);
-	mfm_cli_open(&r, path);
-	while (mfm_cli_next(&r, &j)) {
-		if (mfm_json_member(&j, 0, "_mfm", 4) >= 0)
-			continue;
-		s = mfm_group_get(g, &j, &run->window, run->by, run->nby,
-		    &created, &err);
-		if (s == NULL) {
-			if (err.kind == MFM_ERR_LIMIT)
-				mfm_die("%s (--max-groups)", err.msg);
-			mfm_cli_bad(&r, "%s", err.msg);
-			continue;
-		}
-		if (mfm_drift_add(&run->d, s, &j, &err) != 0) {
-			if (err.kind == MFM_ERR_LIMIT)
-				mfm_die("%s: %s", path, err.msg);
-			mfm_cli_bad(&r, "%s", err.msg);
-		}
+	if (mfm_json_member(j, 0, "_mfm", 4) >= 0)
+		return;
+	s = mfm_group_get(&run->rr.groups, j, &run->window, run->by, run->nby,
+	    &created, &err);
+	if (s == NULL) {
+		if (err.kind == MFM_ERR_LIMIT)
+			mfm_die("%s (--max-groups)", err.msg);
+		mfm_cli_bad(r, "%s", err.msg);
+		return;
 	}
-	if (mfm_reader_close(&r, &err) != 0)
-		mfm_die_err(&err);
-	mfm_json_release(&j);
+	if (mfm_drift_add(&run->d, s, j, &err) != 0) {
+		if (err.kind == MFM_ERR_LIMIT)
+			mfm_die("%s: %s", r->name, err.msg);
+		mfm_cli_bad(r, "%s", err.msg);
+	}
 }
 
 /*
@@ -536,9 +528,9 @@ main(int argc, char **argv)
 	for (i = 0; i < ref.nfiles; i++)
 		read_reference(ref.files[i], &run);
 	if (argc == 0)
-		read_input("-", &run, &run.rr.groups);
+		mfm_cli_read("-", input_record, &run);
 	for (i = 0; i < (size_t)argc; i++)
-		read_input(argv[i], &run, &run.rr.groups);
+		mfm_cli_read(argv[i], input_record, &run);
 	if (mfm_refrun_finish(&run.rr, &err) != 0)
 		mfm_die("%s", err.msg);
 	if (save != NULL)

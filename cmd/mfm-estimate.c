@@ -78,56 +78,47 @@ struct run {
 };
 
 static void
-estimate_file(const char *path, struct run *run)
+estimate_record(void *ctx, const struct mfm_reader *r,
+    const struct mfm_json *j)
 {
+	struct run *run = ctx;
 	struct mfm_estimate *e;
-	struct mfm_reader r;
-	struct mfm_json j;
 	struct mfm_err err;
 	double score;
 	int t, created, labelled = 0;
 
-	mfm_json_init(&j);
-	mfm_cli_open(&r, path);
-	while (mfm_cli_next(&r, &j)) {
-		if (mfm_json_member(&j, 0, "_mfm", 4) >= 0)
-			continue;
-		if (run->has_label) {
-			t = mfm_json_get(&j, 0, &run->label);
-			labelled = t >= 0 &&
-			    mfm_json_type_of(&j, t) != MFM_JSON_NULL;
-			if (labelled && run->unlabelled_only)
-				continue;
-		}
-		t = mfm_json_get(&j, 0, &run->score);
-		if (mfm_json_type_of(&j, t) != MFM_JSON_NUMBER ||
-		    mfm_json_double(&j, t, &score) != 0) {
-			mfm_cli_bad(&r, "field '%s' is not a number",
-			    run->score.text);
-			continue;
-		}
-		if (!(score >= 0 && score <= 1)) {
-			mfm_cli_bad(&r, "field '%s' is not a probability "
-			    "between 0 and 1", run->score.text);
-			continue;
-		}
-		e = mfm_group_get(&run->groups, &j, &run->window, run->by,
-		    run->nby, &created, &err);
-		if (e == NULL) {
-			if (err.kind == MFM_ERR_LIMIT)
-				mfm_die("%s (--max-groups)", err.msg);
-			mfm_cli_bad(&r, "%s", err.msg);
-			continue;
-		}
-		if (created)
-			mfm_estimate_init(e);
-		if (mfm_estimate_add(e, score, &run->budget, &err) != 0)
-			mfm_die("%s: %s (--max-values)", path, err.msg);
-		e->labelled += labelled;
+	if (mfm_json_member(j, 0, "_mfm", 4) >= 0)
+		return;
+	if (run->has_label) {
+		t = mfm_json_get(j, 0, &run->label);
+		labelled = t >= 0 && mfm_json_type_of(j, t) != MFM_JSON_NULL;
+		if (labelled && run->unlabelled_only)
+			return;
 	}
-	if (mfm_reader_close(&r, &err) != 0)
-		mfm_die_err(&err);
-	mfm_json_release(&j);
+	t = mfm_json_get(j, 0, &run->score);
+	if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER ||
+	    mfm_json_double(j, t, &score) != 0) {
+		mfm_cli_bad(r, "field '%s' is not a number", run->score.text);
+		return;
+	}
+	if (!(score >= 0 && score <= 1)) {
+		mfm_cli_bad(r, "field '%s' is not a probability between "
+		    "0 and 1", run->score.text);
+		return;
+	}
+	e = mfm_group_get(&run->groups, j, &run->window, run->by, run->nby,
+	    &created, &err);
+	if (e == NULL) {
+		if (err.kind == MFM_ERR_LIMIT)
+			mfm_die("%s (--max-groups)", err.msg);
+		mfm_cli_bad(r, "%s", err.msg);
+		return;
+	}
+	if (created)
+		mfm_estimate_init(e);
+	if (mfm_estimate_add(e, score, &run->budget, &err) != 0)
+		mfm_die("%s: %s (--max-values)", r->name, err.msg);
+	e->labelled += labelled;
 }
 
 static void
@@ -244,9 +235,9 @@ main(int argc, char **argv)
 	mfm_group_init(&run.groups, sizeof(struct mfm_estimate), max_groups);
 
 	if (argc == 0)
-		estimate_file("-", &run);
+		mfm_cli_read("-", estimate_record, &run);
 	for (i = 0; i < (size_t)argc; i++)
-		estimate_file(argv[i], &run);
+		mfm_cli_read(argv[i], estimate_record, &run);
 	emit_all(&run);
 	if (mfm_cli.verbose)
 		fprintf(stderr, "mfm-estimate: %" PRIu64 " records, %zu "

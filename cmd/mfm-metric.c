@@ -637,25 +637,16 @@ merge_state(struct run *run, const struct mfm_reader *r,
 }
 
 static void
-metric_file(const char *path, struct run *run)
+metric_record(void *ctx, const struct mfm_reader *r, const struct mfm_json *j)
 {
-	struct mfm_reader r;
-	struct mfm_json j;
-	struct mfm_err err;
+	struct run *run = ctx;
 
-	mfm_json_init(&j);
-	mfm_cli_open(&r, path);
-	while (mfm_cli_next(&r, &j)) {
-		if (mfm_json_member(&j, 0, "_mfm", 4) >= 0)
-			control(run, &r, &j);
-		else if (run->merge)
-			merge_state(run, &r, &j);
-		else
-			count(run, &r, &j);
-	}
-	if (mfm_reader_close(&r, &err) != 0)
-		mfm_die_err(&err);
-	mfm_json_release(&j);
+	if (mfm_json_member(j, 0, "_mfm", 4) >= 0)
+		control(run, r, j);
+	else if (run->merge)
+		merge_state(run, r, j);
+	else
+		count(run, r, j);
 }
 
 /* End of input: every window not yet written, or changed since. */
@@ -844,9 +835,9 @@ main(int argc, char **argv)
 	    sizeof(*run.closed));
 
 	if (argc == 0)
-		metric_file("-", &run);
+		mfm_cli_read("-", metric_record, &run);
 	for (i = 0; i < (size_t)argc; i++)
-		metric_file(argv[i], &run);
+		mfm_cli_read(argv[i], metric_record, &run);
 	emit_all(&run);
 	if (mfm_cli.verbose)
 		fprintf(stderr, "mfm-metric: %" PRIu64 " records, %" PRIu64

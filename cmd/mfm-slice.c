@@ -125,38 +125,45 @@ struct run {
 	size_t top;
 };
 
-/* Read records into g; bad ones are reported, or fatal when fatal. */
+/* Where records go, and whether a bad one is fatal (a reference). */
+struct sink {
+	struct run *run;
+	struct mfm_group *g;
+	int fatal;
+};
+
+/* Read a record into g; a bad one is reported, or fatal when fatal. */
+static void
+slice_record(void *ctx, const struct mfm_reader *r, const struct mfm_json *j)
+{
+	struct sink *k = ctx;
+	struct run *run = k->run;
+	struct mfm_slice_rows *rows;
+	struct mfm_err err;
+	int created;
+
+	if (mfm_json_member(j, 0, "_mfm", 4) >= 0)
+		return;
+	rows = mfm_group_get(k->g, j, &run->window, run->by, run->nby,
+	    &created, &err);
+	if (rows != NULL && mfm_slice_add(&run->s, rows, j, &err) == 0)
+		return;
+	if (err.kind == MFM_ERR_LIMIT)
+		mfm_die("%s: %s", r->name, err.msg);
+	if (k->fatal)
+		mfm_die("%s:%zu: %s", r->name, r->lineno, err.msg);
+	mfm_cli_bad(r, "%s", err.msg);
+}
+
 static void
 read_file(const char *path, struct run *run, struct mfm_group *g,
     int fatal)
 {
-	struct mfm_slice_rows *rows;
-	struct mfm_reader r;
-	struct mfm_json j;
-	struct mfm_err err;
-	int created;
+	struct sink k = { run, g, fatal };
 
-	mfm_json_init(&j);
-	mfm_cli_open(&r, path);
-	while (mfm_cli_next(&r, &j)) {
-		if (mfm_json_member(&j, 0, "_mfm", 4) >= 0)
-			continue;
-		rows = mfm_group_get(g, &j, &run->window, run->by, run->nby,
-		    &created, &err);
-		if (rows != NULL && mfm_slice_add(&run->s, rows, &j,
-		    &err) == 0)
-			continue;
-		if (err.kind == MFM_ERR_LIMIT)
-			mfm_die("%s: %s", path, err.msg);
-		if (fatal)
-			mfm_die("%s:%zu: %s", path, r.lineno, err.msg);
-		mfm_cli_bad(&r, "%s", err.msg);
-	}
-	if (mfm_reader_close(&r, &err) != 0)
-		mfm_die_err(&err);
+	mfm_cli_read(path, slice_record, &k);
 	if (fatal && mfm_cli.nbad > 0)
 		mfm_die("%s: bad reference records", path);
-	mfm_json_release(&j);
 }
 
 static void

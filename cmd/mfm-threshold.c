@@ -162,28 +162,21 @@ threshold_file(const char *path, struct mfm_track *t,
 	mfm_json_release(&j);
 }
 
-/* Keep the context records of path. */
+/* Keep a context record. */
 static void
-load_context(const char *path)
+context_record(void *unused, const struct mfm_reader *r,
+    const struct mfm_json *j)
 {
-	struct mfm_reader r;
-	struct mfm_json j;
 	struct mfm_err err;
 
-	mfm_json_init(&j);
-	mfm_cli_open(&r, path);
-	while (mfm_cli_next(&r, &j)) {
-		if (mfm_json_member(&j, 0, "_mfm", 4) >= 0)
-			continue;
-		if (mfm_context_add(&context, &j, &err) == 0)
-			continue;
-		if (err.kind == MFM_ERR_LIMIT)
-			mfm_die("%s:%zu: %s", r.name, r.lineno, err.msg);
-		mfm_cli_bad(&r, "%s", err.msg);
-	}
-	if (mfm_reader_close(&r, &err) != 0)
-		mfm_die_err(&err);
-	mfm_json_release(&j);
+	(void)unused;
+	if (mfm_json_member(j, 0, "_mfm", 4) >= 0)
+		return;
+	if (mfm_context_add(&context, j, &err) == 0)
+		return;
+	if (err.kind == MFM_ERR_LIMIT)
+		mfm_die("%s:%zu: %s", r->name, r->lineno, err.msg);
+	mfm_cli_bad(r, "%s", err.msg);
 }
 
 /* Read the reference records of every rule with a baseline file. */
@@ -385,7 +378,7 @@ main(int argc, char **argv)
 
 	mfm_context_init(&context, max_context);
 	for (i = 0; i < nctx; i++)
-		load_context(ctx_files[i]);
+		mfm_cli_read(ctx_files[i], context_record, NULL);
 	free(ctx_files);
 	mfm_rule_rec_init(&rec);
 	mfm_track_init(&track, &rules, max_series);

@@ -455,6 +455,24 @@ mfm_cli_open(struct mfm_reader *r, const char *path)
 	r->spill = mfm_cli.rejects;
 }
 
+void
+mfm_cli_read(const char *path,
+    void (*fn)(void *ctx, const struct mfm_reader *r, const struct mfm_json *j),
+    void *ctx)
+{
+	struct mfm_reader r;
+	struct mfm_json j;
+	struct mfm_err err;
+
+	mfm_json_init(&j);
+	mfm_cli_open(&r, path);
+	while (mfm_cli_next(&r, &j))
+		fn(ctx, &r, &j);
+	if (mfm_reader_close(&r, &err) != 0)
+		mfm_die_err(&err);
+	mfm_json_release(&j);
+}
+
 static void
 open_rejects(void)
 {

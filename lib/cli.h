@@ -172,6 +172,15 @@ void mfm_cli_cfg_paths(const struct mfm_cfg_node *n,
 void mfm_cli_open(struct mfm_reader *r, const char *path);
 
 /*
+ * The record loop: open path ("-" for stdin), hand fn every record that
+ * mfm_cli_next() returns, with the reader for messages (its name is the
+ * path), and close it, checked.  Errors exit 2.
+ */
+void mfm_cli_read(const char *path,
+    void (*fn)(void *ctx, const struct mfm_reader *r, const struct mfm_json *j),
+    void *ctx);
+
+/*
  * Next record of r as a parsed JSON object.  Blank lines are skipped (they
  * hold no record); bad lines and lines that are not JSON objects are
  * reported, counted and written to --rejects, and reading goes on.
