@@ -243,19 +243,14 @@ static void
 put_head(struct mfm_buf *b, struct mfm_group *g, size_t i,
     const char *feature)
 {
-	const char *s;
 	size_t n;
 
-	mfm_buf_adds(b, "{\"window\":");
-	s = mfm_group_window(g, i, &n);
-	mfm_buf_add(b, s, n);
-	mfm_buf_adds(b, ",\"group\":");
-	s = mfm_group_text(g, i, &n);
-	if (feature == NULL) {
-		mfm_buf_add(b, s, n);
+	mfm_group_put_head(b, g, i);
+	if (feature == NULL)
 		return;
-	}
-	mfm_buf_add(b, s, n - 1);
+	/* Reopen the group object for one more member. */
+	(void)mfm_group_text(g, i, &n);
+	b->p[--b->len] = '\0';
 	mfm_buf_adds(b, n > 2 ? ",\"feature\":" : "\"feature\":");
 	mfm_json_put_str(b, feature, strlen(feature));
 	mfm_buf_addc(b, '}');

@@ -127,20 +127,14 @@ emit_all(struct run *run)
 	struct mfm_buf *b = &mfm_cli.out;
 	double v[MFM_ESTIMATE_COUNT];
 	struct mfm_estimate *e;
-	const char *s;
-	size_t i, n;
+	size_t i;
 	int m;
 
 	mfm_group_sort(&run->groups);
 	for (i = 0; i < run->groups.n; i++) {
 		e = mfm_group_val(&run->groups, i);
 		mfm_estimate_compute(e, run->threshold, &run->budget, v);
-		mfm_buf_adds(b, "{\"window\":");
-		s = mfm_group_window(&run->groups, i, &n);
-		mfm_buf_add(b, s, n);
-		mfm_buf_adds(b, ",\"group\":");
-		s = mfm_group_text(&run->groups, i, &n);
-		mfm_buf_add(b, s, n);
+		mfm_group_put_head(b, &run->groups, i);
 		mfm_buf_adds(b, ",\"n\":");
 		mfm_json_put_double(b, e->scores.numc);
 		mfm_buf_adds(b, ",\"labelled\":");

@@ -189,20 +189,6 @@ put_num(struct mfm_buf *b, const char *name, double v)
 }
 
 static void
-put_head(struct mfm_buf *b, struct mfm_group *g, size_t i)
-{
-	const char *s;
-	size_t n;
-
-	mfm_buf_adds(b, "{\"window\":");
-	s = mfm_group_window(g, i, &n);
-	mfm_buf_add(b, s, n);
-	mfm_buf_adds(b, ",\"group\":");
-	s = mfm_group_text(g, i, &n);
-	mfm_buf_add(b, s, n);
-}
-
-static void
 emit_slice(struct run *run, struct mfm_group *g, size_t i,
     const struct mfm_slice_report *rep, const struct mfm_slice_result *r,
     size_t rank)
@@ -210,7 +196,7 @@ emit_slice(struct run *run, struct mfm_group *g, size_t i,
 	struct mfm_buf *b = &mfm_cli.out;
 	const char *m = run->s.metric == MFM_SLICE_AUC ? "auc" : "accuracy";
 
-	put_head(b, g, i);
+	mfm_group_put_head(b, g, i);
 	mfm_buf_adds(b, ",\"slice\":");
 	mfm_buf_add(b, r->key.p, r->key.len);
 	mfm_buf_adds(b, ",\"rank\":");
@@ -267,7 +253,7 @@ emit_context(struct run *run, struct mfm_group *g, size_t i,
 	const char *m = run->s.metric == MFM_SLICE_AUC ? "auc" : "accuracy";
 	size_t k, n = rep->nres < run->top ? rep->nres : run->top;
 
-	put_head(b, g, i);
+	mfm_group_put_head(b, g, i);
 	mfm_buf_adds(b, ",\"context\":{\"metric\":\"");
 	mfm_buf_adds(b, m);
 	mfm_buf_adds(b, "\",");
