@@ -536,13 +536,9 @@ main(int argc, char **argv)
 		    run.d.nname, run.rr.groups.n, mfm_cli.nbad);
 
 	mfm_refrun_release(&run.rr);
-	for (i = 0; i < nspec; i++)
-		mfm_json_path_release(&run.feat[i]);
-	free(run.feat);
+	mfm_cli_paths_free(run.feat, nspec);
 	free(run.wild);
-	for (i = 0; i < run.nby; i++)
-		mfm_json_path_release(&run.by[i]);
-	free(run.by);
+	mfm_cli_paths_free(run.by, run.nby);
 	free(ref.files);
 	mfm_json_path_release(&run.window);
 	if (run.d.label != NULL)

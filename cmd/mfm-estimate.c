@@ -242,9 +242,7 @@ main(int argc, char **argv)
 		mfm_estimate_release(mfm_group_val(&run.groups, i),
 		    &run.budget);
 	mfm_group_release(&run.groups);
-	for (i = 0; i < run.nby; i++)
-		mfm_json_path_release(&run.by[i]);
-	free(run.by);
+	mfm_cli_paths_free(run.by, run.nby);
 	mfm_json_path_release(&run.score);
 	mfm_json_path_release(&run.window);
 	if (run.has_label)

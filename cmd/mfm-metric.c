@@ -16,7 +16,6 @@
  * single run's answer.  A record whose score or label is unusable is a
  * bad record: reported, counted, kept in --rejects, and the run goes on.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
@@ -850,9 +849,7 @@ main(int argc, char **argv)
 	for (i = 0; i < run.nclosed; i++)
 		free(run.closed[i]);
 	free(run.closed);
-	for (i = 0; i < run.nby; i++)
-		mfm_json_path_release(&run.by[i]);
-	free(run.by);
+	mfm_cli_paths_free(run.by, run.nby);
 	mfm_buf_release(&run.wkey);
 	mfm_buf_release(&run.scratch);
 	mfm_buf_release(&run.ptext);

@@ -407,6 +407,16 @@ mfm_cli_cfg_path(const struct mfm_cfg_node *n, struct mfm_json_path *p)
 		cfg_die_at(n, &err);
 }
 
+void
+mfm_cli_paths_free(struct mfm_json_path *ps, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		mfm_json_path_release(&ps[i]);
+	free(ps);
+}
+
 size_t
 mfm_cli_cfg_count(const struct mfm_cfg_node *n, const char *key,
     double dflt, double lo, double hi)

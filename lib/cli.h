@@ -119,9 +119,14 @@ void mfm_cli_path(const char *opt, const char *arg, struct mfm_json_path *p);
 void mfm_cli_opt_paths(const char *opt, const char *arg,
     const struct mfm_cfg_node *n, const char *dflt,
     struct mfm_json_path **ps, size_t *np);
-/* A comma-separated list of paths; *n paths are allocated in *ps. */
+/*
+ * A comma-separated list of paths; *n paths are allocated in *ps, for
+ * mfm_cli_paths_free().
+ */
 void mfm_cli_paths(const char *opt, const char *arg,
     struct mfm_json_path **ps, size_t *n);
+/* Release n paths and free the array (NULL when n is 0 is fine). */
+void mfm_cli_paths_free(struct mfm_json_path *ps, size_t n);
 
 /*
  * The reference options of mfm-drift and mfm-slice: --reference FILE
