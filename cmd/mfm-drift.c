@@ -23,7 +23,7 @@
 #include "lib/cli.h"
 #include "lib/drift.h"
 #include "lib/group.h"
-#include "lib/tm.h"
+#include "lib/refrun.h"
 #include "lib/banned.h"
 
 static const char usage[] =
@@ -66,9 +66,6 @@ enum {
 	OPT_LABEL,
 	OPT_BY,
 	OPT_WINDOW,
-	OPT_REFERENCE,
-	OPT_RANGE,
-	OPT_PREVIOUS,
 	OPT_SAVE,
 	OPT_CONTEXT,
 	OPT_FEATURE_GROUP,
@@ -86,9 +83,10 @@ static const struct option longopts[] = {
 	{ "label", required_argument, NULL, OPT_LABEL },
 	{ "by", required_argument, NULL, OPT_BY },
 	{ "window", required_argument, NULL, OPT_WINDOW },
-	{ "reference", required_argument, NULL, OPT_REFERENCE },
-	{ "reference-range", required_argument, NULL, OPT_RANGE },
-	{ "previous", no_argument, NULL, OPT_PREVIOUS },
+	{ "reference", required_argument, NULL, MFM_OPT_REFERENCE },
+	{ "reference-range", required_argument, NULL,
+	    MFM_OPT_REFERENCE_RANGE },
+	{ "previous", no_argument, NULL, MFM_OPT_PREVIOUS },
 	{ "save-reference", required_argument, NULL, OPT_SAVE },
 	{ "context", no_argument, NULL, OPT_CONTEXT },
 	{ "feature-group", no_argument, NULL, OPT_FEATURE_GROUP },
@@ -112,99 +110,33 @@ struct run {
 	struct mfm_json_path *by, *feat, *spec;
 	size_t nby, nfeat;
 	int *wild;
-	struct mfm_group groups;	/* window x group -> drift set */
-	/* References by group text. */
-	struct mfm_keymap refmap;
-	struct mfm_drift_set *ref;
-	size_t nref;
-	int has_range;
-	int64_t from, to;
-	int previous, context, feature_group;
-	int trouble;
+	struct mfm_refrun rr;		/* window x group -> drift set */
+	int context, feature_group;
 };
 
-static size_t
-count_arg(const char *opt, const char *arg)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(arg, &end, 10);
-	if (*arg < '0' || *arg > '9' || *end != '\0' || errno == ERANGE ||
-	    v == 0 || v > SIZE_MAX / 16)
-		mfm_usage_error("%s: invalid count '%s'", opt, arg);
-	return (size_t)v;
-}
-
 static void
-range_arg(const char *arg, struct run *run)
+input_record(void *ctx, const struct mfm_reader *r, const struct mfm_json *j)
 {
-	const char *slash = strchr(arg, '/');
-	struct mfm_err err;
-
-	if (slash == NULL ||
-	    mfm_tm_parse_rfc3339(arg, (size_t)(slash - arg), &run->from,
-	    &err) != 0 ||
-	    mfm_tm_parse_rfc3339(slash + 1, strlen(slash + 1), &run->to,
-	    &err) != 0 || run->to <= run->from)
-		mfm_usage_error("--reference-range: invalid time range '%s'",
-		    arg);
-	run->has_range = 1;
-}
-
-/* The reference set of a group (its JSON text), created if new. */
-static struct mfm_drift_set *
-ref_of(struct run *run, const char *g, size_t n, int create)
-{
-	size_t *v;
-	int isnew;
-
-	if (!create) {
-		v = mfm_keymap_find(&run->refmap, g, n);
-		return v == NULL ? NULL : &run->ref[*v];
-	}
-	v = mfm_keymap_put(&run->refmap, g, n, &isnew);
-	if (isnew) {
-		run->ref = mfm_xreallocarray(run->ref, run->nref + 1,
-		    sizeof(*run->ref));
-		memset(&run->ref[run->nref], 0, sizeof(*run->ref));
-		*v = run->nref++;
-	}
-	return &run->ref[*v];
-}
-
-static void
-read_input(const char *path, struct run *run, struct mfm_group *g)
-{
+	struct run *run = ctx;
 	struct mfm_drift_set *s;
-	struct mfm_reader r;
-	struct mfm_json j;
 	struct mfm_err err;
 	int created;
 
-	mfm_json_init(&j);
-	mfm_cli_open(&r, path);
-	while (mfm_cli_next(&r, &j)) {
-		if (mfm_json_member(&j, 0, "_mfm", 4) >= 0)
-			continue;
-		s = mfm_group_get(g, &j, &run->window, run->by, run->nby,
-		    &created, &err);
-		if (s == NULL) {
-			if (err.kind == MFM_ERR_LIMIT)
-				mfm_die("%s (--max-groups)", err.msg);
-			mfm_cli_bad(&r, "%s", err.msg);
-			continue;
-		}
-		if (mfm_drift_add(&run->d, s, &j, &err) != 0) {
-			if (err.kind == MFM_ERR_LIMIT)
-				mfm_die("%s: %s", path, err.msg);
-			mfm_cli_bad(&r, "%s", err.msg);
-		}
+	if (mfm_json_member(j, 0, "_mfm", 4) >= 0)
+		return;
+	s = mfm_group_get(&run->rr.groups, j, &run->window, run->by, run->nby,
+	    &created, &err);
+	if (s == NULL) {
+		if (err.kind == MFM_ERR_LIMIT)
+			mfm_die("%s (--max-groups)", err.msg);
+		mfm_cli_bad(r, "%s", err.msg);
+		return;
 	}
-	if (mfm_reader_close(&r, &err) != 0)
-		mfm_die_err(&err);
-	mfm_json_release(&j);
+	if (mfm_drift_add(&run->d, s, j, &err) != 0) {
+		if (err.kind == MFM_ERR_LIMIT)
+			mfm_die("%s: %s", r->name, err.msg);
+		mfm_cli_bad(r, "%s", err.msg);
+	}
 }
 
 /*
@@ -220,9 +152,9 @@ read_reference(const char *path, struct run *run)
 	struct mfm_reader r;
 	struct mfm_json j;
 	struct mfm_err err;
-	struct mfm_drift_set *s, *ref;
+	struct mfm_drift_set *s;
 	const char *txt;
-	size_t i, n;
+	size_t n;
 	int t, created;
 
 	mfm_group_init(&g, sizeof(struct mfm_drift_set), 0);
@@ -238,8 +170,8 @@ read_reference(const char *path, struct run *run)
 				mfm_die("%s:%zu: reference line without a "
 				    "group", path, r.lineno);
 			txt = mfm_json_raw(&j, t, &n);
-			if (mfm_drift_load(&run->d, ref_of(run, txt, n, 1), &j,
-			    &err) != 0)
+			if (mfm_drift_load(&run->d,
+			    mfm_refrun_ref(&run->rr, txt, n, 1), &j, &err) != 0)
 				mfm_die("%s:%zu: %s", path, r.lineno, err.msg);
 			continue;
 		}
@@ -252,23 +184,10 @@ read_reference(const char *path, struct run *run)
 		mfm_die_err(&err);
 	if (mfm_cli.nbad > 0)
 		mfm_die("%s: bad reference records", path);
-	for (i = 0; i < g.n; i++) {
-		txt = mfm_group_text(&g, i, &n);
-		ref = ref_of(run, txt, n, 1);
-		s = mfm_group_val(&g, i);
-		if (mfm_drift_merge(&run->d, ref, s, &err) != 0)
-			mfm_die("%s: %s", path, err.msg);
-		mfm_drift_set_release(&run->d, s);
-	}
+	if (mfm_refrun_take(&run->rr, &g, &err) != 0)
+		mfm_die("%s: %s", path, err.msg);
 	mfm_group_release(&g);
 	mfm_json_release(&j);
-}
-
-static int
-in_range(const struct run *run, const struct mfm_group *g, size_t i)
-{
-	return run->has_range && g->ent[i].wclass == 1 &&
-	    g->ent[i].start >= run->from && g->ent[i].start < run->to;
 }
 
 static void
@@ -282,13 +201,14 @@ save_reference(const char *path, struct run *run)
 	f = fopen(path, "w");
 	if (f == NULL)
 		mfm_die("%s: %s", path, strerror(errno));
-	for (i = 0; i < run->refmap.nslot; i++) {
-		if (!run->refmap.slot[i].used)
+	for (i = 0; i < run->rr.refmap.nslot; i++) {
+		if (!run->rr.refmap.slot[i].used)
 			continue;
-		v = &run->refmap.slot[i].value;
-		g = mfm_keymap_key(&run->refmap, v, &n);
+		v = &run->rr.refmap.slot[i].value;
+		g = mfm_keymap_key(&run->rr.refmap, v, &n);
 		mfm_buf_clear(&b);
-		mfm_drift_save(&run->d, &run->ref[*v], g, n, &b);
+		mfm_drift_save(&run->d, mfm_refrun_ref(&run->rr, g, n, 0), g, n,
+		    &b);
 		if (b.len > 0 && fwrite(b.p, 1, b.len, f) != b.len)
 			break;
 	}
@@ -323,19 +243,14 @@ static void
 put_head(struct mfm_buf *b, struct mfm_group *g, size_t i,
     const char *feature)
 {
-	const char *s;
 	size_t n;
 
-	mfm_buf_adds(b, "{\"window\":");
-	s = mfm_group_window(g, i, &n);
-	mfm_buf_add(b, s, n);
-	mfm_buf_adds(b, ",\"group\":");
-	s = mfm_group_text(g, i, &n);
-	if (feature == NULL) {
-		mfm_buf_add(b, s, n);
+	mfm_group_put_head(b, g, i);
+	if (feature == NULL)
 		return;
-	}
-	mfm_buf_add(b, s, n - 1);
+	/* Reopen the group object for one more member. */
+	(void)mfm_group_text(g, i, &n);
+	b->p[--b->len] = '\0';
 	mfm_buf_adds(b, n > 2 ? ",\"feature\":" : "\"feature\":");
 	mfm_json_put_str(b, feature, strlen(feature));
 	mfm_buf_addc(b, '}');
@@ -435,9 +350,9 @@ emit_context(struct run *run, struct mfm_group *g, size_t i,
 
 /* Compare window i with ref and write its records. */
 static void
-emit_window(struct run *run, struct mfm_group *g, size_t i,
-    struct mfm_drift_set *ref)
+emit_window(void *ctx, struct mfm_group *g, size_t i, void *ref)
 {
+	struct run *run = ctx;
 	struct mfm_drift_set *cur = mfm_group_val(g, i);
 	size_t nf = run->d.nname, k, n = 0, *order;
 
@@ -464,76 +379,25 @@ emit_window(struct run *run, struct mfm_group *g, size_t i,
 	free(order);
 }
 
-static void
-finish(struct run *run)
+static int
+merge_set(void *ctx, void *dst, void *src, struct mfm_err *err)
 {
-	struct mfm_group *g = &run->groups;
-	struct mfm_keymap last;
-	struct mfm_drift_set *ref;
-	struct mfm_err err;
-	const char *txt;
-	size_t i, n, *v;
-	int isnew;
+	struct run *run = ctx;
 
-	mfm_group_sort(g);
-	for (i = 0; i < g->n; i++) {
-		if (!in_range(run, g, i))
-			continue;
-		txt = mfm_group_text(g, i, &n);
-		if (mfm_drift_merge(&run->d, ref_of(run, txt, n, 1),
-		    mfm_group_val(g, i), &err) != 0)
-			mfm_die("%s", err.msg);
-	}
-	if (run->has_range && run->nref == 0) {
-		mfm_warn("--reference-range: no window starts in the range");
-		run->trouble = 1;
-	}
-	mfm_keymap_init(&last);
-	for (i = 0; i < g->n; i++) {
-		if (in_range(run, g, i))
-			continue;
-		txt = mfm_group_text(g, i, &n);
-		if (run->previous) {
-			/* The first window of a group is only a reference. */
-			v = mfm_keymap_put(&last, txt, n, &isnew);
-			if (!isnew)
-				emit_window(run, g, i,
-				    mfm_group_val(g, *v - 1));
-			*v = i + 1;
-			continue;
-		}
-		ref = ref_of(run, txt, n, 0);
-		if (ref == NULL) {
-			mfm_warn("no reference for group %.*s", (int)n, txt);
-			run->trouble = 1;
-			continue;
-		}
-		emit_window(run, g, i, ref);
-	}
-	mfm_keymap_release(&last);
+	return mfm_drift_merge(&run->d, dst, src, err);
 }
 
-/* "PATH.*" stands for every member of the object at PATH. */
 static void
-split_wild(struct run *run)
+release_set(void *ctx, void *val)
 {
-	struct mfm_json_path *p;
-	size_t i, n;
+	struct run *run = ctx;
 
-	run->wild = mfm_xcalloc(run->nfeat + 2, sizeof(*run->wild));
-	for (i = 0; i < run->nfeat; i++) {
-		p = &run->feat[i];
-		n = strlen(p->text);
-		if (p->nseg > 1 && p->seg[p->nseg - 1].len == 1 &&
-		    p->seg[p->nseg - 1].name[0] == '*' && n > 2 &&
-		    strcmp(p->text + n - 2, ".*") == 0) {
-			free(p->seg[p->nseg - 1].name);
-			p->nseg--;
-			p->text[n - 2] = '\0';
-			run->wild[i] = 1;
-		}
-	}
+	mfm_drift_set_release(&run->d, val);
 }
+
+static const struct mfm_refrun_ops refrun_ops = {
+	merge_set, release_set, emit_window, mfm_cli_missing_reference
+};
 
 int
 main(int argc, char **argv)
@@ -541,12 +405,14 @@ main(int argc, char **argv)
 	const struct mfm_cfg_node *sec;
 	const char *feat_s = NULL, *score_s = NULL, *label_s = NULL;
 	const char *window_s = NULL, *by_s = NULL, *save = NULL;
-	const char **refs = NULL;
-	size_t nrefs = 0, max_groups = MFM_GROUP_MAX_DEFAULT, i, nspec;
-	int bins_set = 0, top_set = 0, nmodes, ch;
+	size_t max_groups = MFM_GROUP_MAX_DEFAULT, i, nspec;
+	int bins_set = 0, top_set = 0, ch;
+	struct mfm_cli_reference ref;
+	struct mfm_err err;
 	struct run run;
 
 	memset(&run, 0, sizeof(run));
+	memset(&ref, 0, sizeof(ref));
 	mfm_cli_init("mfm-drift", usage);
 	mfm_drift_init(&run.d);
 	while ((ch = getopt_long(argc, argv, MFM_CLI_SHORT, longopts,
@@ -567,17 +433,6 @@ main(int argc, char **argv)
 		case OPT_WINDOW:
 			window_s = optarg;
 			break;
-		case OPT_REFERENCE:
-			refs = mfm_xreallocarray(refs, nrefs + 1,
-			    sizeof(*refs));
-			refs[nrefs++] = optarg;
-			break;
-		case OPT_RANGE:
-			range_arg(optarg, &run);
-			break;
-		case OPT_PREVIOUS:
-			run.previous = 1;
-			break;
 		case OPT_SAVE:
 			save = optarg;
 			break;
@@ -588,44 +443,43 @@ main(int argc, char **argv)
 			run.feature_group = 1;
 			break;
 		case OPT_BINS:
-			run.d.bins = count_arg("--bins", optarg);
+			run.d.bins = mfm_cli_count("--bins", optarg, 1,
+			    MFM_CLI_COUNT_MAX);
 			if (run.d.bins < 2)
 				mfm_usage_error("--bins: need at least 2");
 			bins_set = 1;
 			break;
 		case OPT_TOP:
-			run.d.top = count_arg("--top", optarg);
+			run.d.top = mfm_cli_count("--top", optarg, 1,
+			    MFM_CLI_COUNT_MAX);
 			top_set = 1;
 			break;
 		case OPT_KS_EXACT_MAX:
-			run.d.ks_exact_max = count_arg("--ks-exact-max",
-			    optarg);
+			run.d.ks_exact_max = mfm_cli_count("--ks-exact-max",
+			    optarg, 1, MFM_CLI_COUNT_MAX);
 			break;
 		case OPT_MAX_VALUES:
-			run.d.budget.max_values = count_arg("--max-values",
-			    optarg);
+			run.d.budget.max_values = mfm_cli_count("--max-values",
+			    optarg, 1, MFM_CLI_COUNT_MAX);
 			break;
 		case OPT_MAX_CATEGORIES:
 			run.d.budget.max_categories =
-			    count_arg("--max-categories", optarg);
+			mfm_cli_count("--max-categories", optarg, 1,
+			    MFM_CLI_COUNT_MAX);
 			break;
 		case OPT_MAX_GROUPS:
-			max_groups = count_arg("--max-groups", optarg);
+			max_groups = mfm_cli_count("--max-groups", optarg, 1,
+			    MFM_CLI_COUNT_MAX);
 			break;
 		default:
-			mfm_cli_option(ch, optarg);
+			if (!mfm_cli_reference_option(&ref, ch, optarg))
+				mfm_cli_option(ch, optarg);
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	nmodes = (nrefs > 0) + run.has_range + run.previous;
-	if (nmodes == 0)
-		mfm_usage_error("a reference is needed: --reference, "
-		    "--reference-range or --previous");
-	if (nmodes > 1)
-		mfm_usage_error("--reference, --reference-range and "
-		    "--previous exclude each other");
-	if (save != NULL && run.previous)
+	mfm_cli_reference_modes(&ref);
+	if (save != NULL && ref.mode.previous)
 		mfm_usage_error("--save-reference needs --reference or "
 		    "--reference-range");
 
@@ -638,30 +492,16 @@ main(int argc, char **argv)
 		score_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "score"), NULL);
 	if (label_s == NULL)
 		label_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "label"), NULL);
-	if (!bins_set && mfm_cfg_get(sec, "bins") != NULL) {
-		double v = mfm_cli_cfg_double(mfm_cfg_get(sec, "bins"), 10);
-
-		if (v < 2 || v > 100000 || v != floor(v))
-			mfm_die("bins: invalid count");
-		run.d.bins = (size_t)v;
-	}
-	if (!top_set && mfm_cfg_get(sec, "top") != NULL) {
-		double v = mfm_cli_cfg_double(mfm_cfg_get(sec, "top"), 3);
-
-		if (v < 1 || v > 100000 || v != floor(v))
-			mfm_die("top: invalid count");
-		run.d.top = (size_t)v;
-	}
+	if (!bins_set && mfm_cfg_get(sec, "bins") != NULL)
+		run.d.bins = mfm_cli_cfg_count(mfm_cfg_get(sec, "bins"), "bins",
+		    10, 2, 100000);
+	if (!top_set && mfm_cfg_get(sec, "top") != NULL)
+		run.d.top = mfm_cli_cfg_count(mfm_cfg_get(sec, "top"), "top", 3,
+		    1, 100000);
 	mfm_cli_path("--window", window_s, &run.window);
-	if (feat_s != NULL)
-		mfm_cli_paths("--features", feat_s, &run.feat, &run.nfeat);
-	else if (mfm_cfg_get(sec, "features") != NULL)
-		mfm_cli_cfg_paths(mfm_cfg_get(sec, "features"), &run.feat,
-		    &run.nfeat);
-	else
-		mfm_cli_paths("--features", "inputs.*", &run.feat,
-		    &run.nfeat);
-	split_wild(&run);
+	mfm_cli_opt_paths("--features", feat_s, mfm_cfg_get(sec, "features"),
+	    "inputs.*", &run.feat, &run.nfeat);
+	run.wild = mfm_refrun_wild(run.feat, run.nfeat);
 	/* The score and the label are features too, declared last. */
 	nspec = run.nfeat;
 	run.feat = mfm_xreallocarray(run.feat, nspec + 2, sizeof(*run.feat));
@@ -672,51 +512,39 @@ main(int argc, char **argv)
 		mfm_cli_path("--label", label_s, &run.feat[nspec++]);
 		run.d.label = &run.label;
 	}
-	if (by_s != NULL)
-		mfm_cli_paths("--by", by_s, &run.by, &run.nby);
-	else
-		mfm_cli_cfg_paths(mfm_cfg_get(sec, "by"), &run.by, &run.nby);
+	mfm_cli_opt_paths("--by", by_s, mfm_cfg_get(sec, "by"), NULL, &run.by,
+	    &run.nby);
 	run.d.spec = run.feat;
 	run.d.wild = run.wild;
 	run.d.nspec = nspec;
-	mfm_group_init(&run.groups, sizeof(struct mfm_drift_set),
-	    max_groups);
-	mfm_keymap_init(&run.refmap);
+	mfm_refrun_init(&run.rr, &ref.mode, sizeof(struct mfm_drift_set),
+	    max_groups, &refrun_ops, &run);
 
-	for (i = 0; i < nrefs; i++)
-		read_reference(refs[i], &run);
+	for (i = 0; i < ref.nfiles; i++)
+		read_reference(ref.files[i], &run);
 	if (argc == 0)
-		read_input("-", &run, &run.groups);
+		mfm_cli_read("-", input_record, &run);
 	for (i = 0; i < (size_t)argc; i++)
-		read_input(argv[i], &run, &run.groups);
-	finish(&run);
+		mfm_cli_read(argv[i], input_record, &run);
+	if (mfm_refrun_finish(&run.rr, &err) != 0)
+		mfm_die("%s", err.msg);
 	if (save != NULL)
 		save_reference(save, &run);
 	if (mfm_cli.verbose)
 		fprintf(stderr, "mfm-drift: %" PRIu64 " records, %zu features,"
 		    " %zu windows x groups, %" PRIu64 " bad\n", mfm_cli.nread,
-		    run.d.nname, run.groups.n, mfm_cli.nbad);
+		    run.d.nname, run.rr.groups.n, mfm_cli.nbad);
 
-	for (i = 0; i < run.groups.n; i++)
-		mfm_drift_set_release(&run.d, mfm_group_val(&run.groups, i));
-	mfm_group_release(&run.groups);
-	for (i = 0; i < run.nref; i++)
-		mfm_drift_set_release(&run.d, &run.ref[i]);
-	free(run.ref);
-	mfm_keymap_release(&run.refmap);
-	for (i = 0; i < nspec; i++)
-		mfm_json_path_release(&run.feat[i]);
-	free(run.feat);
+	mfm_refrun_release(&run.rr);
+	mfm_cli_paths_free(run.feat, nspec);
 	free(run.wild);
-	for (i = 0; i < run.nby; i++)
-		mfm_json_path_release(&run.by[i]);
-	free(run.by);
-	free(refs);
+	mfm_cli_paths_free(run.by, run.nby);
+	free(ref.files);
 	mfm_json_path_release(&run.window);
 	if (run.d.label != NULL)
 		mfm_json_path_release(&run.label);
 	mfm_drift_release(&run.d);
-	if (run.trouble)
+	if (run.rr.trouble)
 		(void)mfm_cli_finish(0), exit(2);
 	return mfm_cli_finish(0);
 }

@@ -9,7 +9,6 @@
  * shows before the outcomes arrive; with --label, records that already
  * have one are counted, or left out (--unlabelled-only).
  */
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -78,71 +77,48 @@ struct run {
 	struct mfm_group groups;
 };
 
-static size_t
-count_arg(const char *opt, const char *arg)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(arg, &end, 10);
-	if (*arg < '0' || *arg > '9' || *end != '\0' || errno == ERANGE ||
-	    v == 0 || v > SIZE_MAX / 16)
-		mfm_usage_error("%s: invalid count '%s'", opt, arg);
-	return (size_t)v;
-}
-
 static void
-estimate_file(const char *path, struct run *run)
+estimate_record(void *ctx, const struct mfm_reader *r,
+    const struct mfm_json *j)
 {
+	struct run *run = ctx;
 	struct mfm_estimate *e;
-	struct mfm_reader r;
-	struct mfm_json j;
 	struct mfm_err err;
 	double score;
 	int t, created, labelled = 0;
 
-	mfm_json_init(&j);
-	mfm_cli_open(&r, path);
-	while (mfm_cli_next(&r, &j)) {
-		if (mfm_json_member(&j, 0, "_mfm", 4) >= 0)
-			continue;
-		if (run->has_label) {
-			t = mfm_json_get(&j, 0, &run->label);
-			labelled = t >= 0 &&
-			    mfm_json_type_of(&j, t) != MFM_JSON_NULL;
-			if (labelled && run->unlabelled_only)
-				continue;
-		}
-		t = mfm_json_get(&j, 0, &run->score);
-		if (mfm_json_type_of(&j, t) != MFM_JSON_NUMBER ||
-		    mfm_json_double(&j, t, &score) != 0) {
-			mfm_cli_bad(&r, "field '%s' is not a number",
-			    run->score.text);
-			continue;
-		}
-		if (!(score >= 0 && score <= 1)) {
-			mfm_cli_bad(&r, "field '%s' is not a probability "
-			    "between 0 and 1", run->score.text);
-			continue;
-		}
-		e = mfm_group_get(&run->groups, &j, &run->window, run->by,
-		    run->nby, &created, &err);
-		if (e == NULL) {
-			if (err.kind == MFM_ERR_LIMIT)
-				mfm_die("%s (--max-groups)", err.msg);
-			mfm_cli_bad(&r, "%s", err.msg);
-			continue;
-		}
-		if (created)
-			mfm_estimate_init(e);
-		if (mfm_estimate_add(e, score, &run->budget, &err) != 0)
-			mfm_die("%s: %s (--max-values)", path, err.msg);
-		e->labelled += labelled;
+	if (mfm_json_member(j, 0, "_mfm", 4) >= 0)
+		return;
+	if (run->has_label) {
+		t = mfm_json_get(j, 0, &run->label);
+		labelled = t >= 0 && mfm_json_type_of(j, t) != MFM_JSON_NULL;
+		if (labelled && run->unlabelled_only)
+			return;
 	}
-	if (mfm_reader_close(&r, &err) != 0)
-		mfm_die_err(&err);
-	mfm_json_release(&j);
+	t = mfm_json_get(j, 0, &run->score);
+	if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER ||
+	    mfm_json_double(j, t, &score) != 0) {
+		mfm_cli_bad(r, "field '%s' is not a number", run->score.text);
+		return;
+	}
+	if (!(score >= 0 && score <= 1)) {
+		mfm_cli_bad(r, "field '%s' is not a probability between "
+		    "0 and 1", run->score.text);
+		return;
+	}
+	e = mfm_group_get(&run->groups, j, &run->window, run->by, run->nby,
+	    &created, &err);
+	if (e == NULL) {
+		if (err.kind == MFM_ERR_LIMIT)
+			mfm_die("%s (--max-groups)", err.msg);
+		mfm_cli_bad(r, "%s", err.msg);
+		return;
+	}
+	if (created)
+		mfm_estimate_init(e);
+	if (mfm_estimate_add(e, score, &run->budget, &err) != 0)
+		mfm_die("%s: %s (--max-values)", r->name, err.msg);
+	e->labelled += labelled;
 }
 
 static void
@@ -151,20 +127,14 @@ emit_all(struct run *run)
 	struct mfm_buf *b = &mfm_cli.out;
 	double v[MFM_ESTIMATE_COUNT];
 	struct mfm_estimate *e;
-	const char *s;
-	size_t i, n;
+	size_t i;
 	int m;
 
 	mfm_group_sort(&run->groups);
 	for (i = 0; i < run->groups.n; i++) {
 		e = mfm_group_val(&run->groups, i);
 		mfm_estimate_compute(e, run->threshold, &run->budget, v);
-		mfm_buf_adds(b, "{\"window\":");
-		s = mfm_group_window(&run->groups, i, &n);
-		mfm_buf_add(b, s, n);
-		mfm_buf_adds(b, ",\"group\":");
-		s = mfm_group_text(&run->groups, i, &n);
-		mfm_buf_add(b, s, n);
+		mfm_group_put_head(b, &run->groups, i);
 		mfm_buf_adds(b, ",\"n\":");
 		mfm_json_put_double(b, e->scores.numc);
 		mfm_buf_adds(b, ",\"labelled\":");
@@ -220,11 +190,12 @@ main(int argc, char **argv)
 			window_s = optarg;
 			break;
 		case OPT_MAX_VALUES:
-			run.budget.max_values = count_arg("--max-values",
-			    optarg);
+			run.budget.max_values = mfm_cli_count("--max-values",
+			    optarg, 1, MFM_CLI_COUNT_MAX);
 			break;
 		case OPT_MAX_GROUPS:
-			max_groups = count_arg("--max-groups", optarg);
+			max_groups = mfm_cli_count("--max-groups", optarg, 1,
+			    MFM_CLI_COUNT_MAX);
 			break;
 		default:
 			mfm_cli_option(ch, optarg);
@@ -253,16 +224,14 @@ main(int argc, char **argv)
 		mfm_cli_path("--label", label_s, &run.label);
 		run.has_label = 1;
 	}
-	if (by_s != NULL)
-		mfm_cli_paths("--by", by_s, &run.by, &run.nby);
-	else
-		mfm_cli_cfg_paths(mfm_cfg_get(sec, "by"), &run.by, &run.nby);
+	mfm_cli_opt_paths("--by", by_s, mfm_cfg_get(sec, "by"), NULL, &run.by,
+	    &run.nby);
 	mfm_group_init(&run.groups, sizeof(struct mfm_estimate), max_groups);
 
 	if (argc == 0)
-		estimate_file("-", &run);
+		mfm_cli_read("-", estimate_record, &run);
 	for (i = 0; i < (size_t)argc; i++)
-		estimate_file(argv[i], &run);
+		mfm_cli_read(argv[i], estimate_record, &run);
 	emit_all(&run);
 	if (mfm_cli.verbose)
 		fprintf(stderr, "mfm-estimate: %" PRIu64 " records, %zu "
@@ -273,9 +242,7 @@ main(int argc, char **argv)
 		mfm_estimate_release(mfm_group_val(&run.groups, i),
 		    &run.budget);
 	mfm_group_release(&run.groups);
-	for (i = 0; i < run.nby; i++)
-		mfm_json_path_release(&run.by[i]);
-	free(run.by);
+	mfm_cli_paths_free(run.by, run.nby);
 	mfm_json_path_release(&run.score);
 	mfm_json_path_release(&run.window);
 	if (run.has_label)

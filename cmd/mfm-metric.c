@@ -16,7 +16,6 @@
  * single run's answer.  A record whose score or label is unusable is a
  * bad record: reported, counted, kept in --rejects, and the run goes on.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
@@ -138,20 +137,6 @@ struct run {
 	struct mfm_buf wkey, scratch, ptext, ytext, str;
 	uint64_t nlabelled;
 };
-
-static size_t
-count_arg(const char *opt, const char *arg, int zero_ok)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(arg, &end, 10);
-	if (*arg < '0' || *arg > '9' || *end != '\0' || errno == ERANGE ||
-	    (v == 0 && !zero_ok) || v > SIZE_MAX / 2)
-		mfm_usage_error("%s: invalid count '%s'", opt, arg);
-	return (size_t)v;
-}
 
 static const char *const default_metrics[] = {
 	"auc,precision,recall,f1,accuracy,mse",
@@ -651,25 +636,16 @@ merge_state(struct run *run, const struct mfm_reader *r,
 }
 
 static void
-metric_file(const char *path, struct run *run)
+metric_record(void *ctx, const struct mfm_reader *r, const struct mfm_json *j)
 {
-	struct mfm_reader r;
-	struct mfm_json j;
-	struct mfm_err err;
+	struct run *run = ctx;
 
-	mfm_json_init(&j);
-	mfm_cli_open(&r, path);
-	while (mfm_cli_next(&r, &j)) {
-		if (mfm_json_member(&j, 0, "_mfm", 4) >= 0)
-			control(run, &r, &j);
-		else if (run->merge)
-			merge_state(run, &r, &j);
-		else
-			count(run, &r, &j);
-	}
-	if (mfm_reader_close(&r, &err) != 0)
-		mfm_die_err(&err);
-	mfm_json_release(&j);
+	if (mfm_json_member(j, 0, "_mfm", 4) >= 0)
+		control(run, r, j);
+	else if (run->merge)
+		merge_state(run, r, j);
+	else
+		count(run, r, j);
 }
 
 /* End of input: every window not yet written, or changed since. */
@@ -740,7 +716,8 @@ main(int argc, char **argv)
 			positive = optarg;
 			break;
 		case OPT_MAX_GROUPS:
-			max_groups = count_arg("--max-groups", optarg, 0);
+			max_groups = mfm_cli_count("--max-groups", optarg, 1,
+			    SIZE_MAX / 2);
 			break;
 		case OPT_TASK:
 			task_s = optarg;
@@ -759,8 +736,8 @@ main(int argc, char **argv)
 			beta_set = 1;
 			break;
 		case OPT_MIN_SUPPORT:
-			run.conf.min_support = count_arg("--min-support",
-			    optarg, 1);
+			run.conf.min_support = mfm_cli_count("--min-support",
+			    optarg, 0, SIZE_MAX / 2);
 			support_set = 1;
 			break;
 		case OPT_CI:
@@ -773,21 +750,23 @@ main(int argc, char **argv)
 			run.merge = 1;
 			break;
 		case OPT_KEEP_CLOSED:
-			run.keep_closed = count_arg("--keep-closed", optarg, 1);
+			run.keep_closed = mfm_cli_count("--keep-closed", optarg,
+			    0, SIZE_MAX / 2);
 			if (run.keep_closed > 1000000)
 				mfm_usage_error(
 				    "--keep-closed: at most 1000000");
 			break;
 		case OPT_BOOTSTRAP:
-			i = count_arg("--bootstrap", optarg, 0);
+			i = mfm_cli_count("--bootstrap", optarg, 1,
+			    SIZE_MAX / 2);
 			if (i > 100000)
 				mfm_usage_error("--bootstrap: at most 100000");
 			run.conf.bootstrap = (unsigned)i;
 			run.conf.ci = 1;
 			break;
 		case OPT_MAX_CLASSES:
-			run.conf.max_classes = count_arg("--max-classes",
-			    optarg, 0);
+			run.conf.max_classes = mfm_cli_count("--max-classes",
+			    optarg, 1, SIZE_MAX / 2);
 			break;
 		default:
 			mfm_cli_option(ch, optarg);
@@ -843,10 +822,8 @@ main(int argc, char **argv)
 		mfm_cli_path("--weight", weight_s, &run.weight);
 		run.has_weight = 1;
 	}
-	if (by_s != NULL)
-		mfm_cli_paths("--by", by_s, &run.by, &run.nby);
-	else
-		mfm_cli_cfg_paths(mfm_cfg_get(sec, "by"), &run.by, &run.nby);
+	mfm_cli_opt_paths("--by", by_s, mfm_cfg_get(sec, "by"), NULL, &run.by,
+	    &run.nby);
 	if (positive != NULL && *positive == '\0')
 		mfm_usage_error("--positive: empty value");
 	if (positive != NULL && task != MFM_METRIC_BINARY)
@@ -857,9 +834,9 @@ main(int argc, char **argv)
 	    sizeof(*run.closed));
 
 	if (argc == 0)
-		metric_file("-", &run);
+		mfm_cli_read("-", metric_record, &run);
 	for (i = 0; i < (size_t)argc; i++)
-		metric_file(argv[i], &run);
+		mfm_cli_read(argv[i], metric_record, &run);
 	emit_all(&run);
 	if (mfm_cli.verbose)
 		fprintf(stderr, "mfm-metric: %" PRIu64 " records, %" PRIu64
@@ -872,9 +849,7 @@ main(int argc, char **argv)
 	for (i = 0; i < run.nclosed; i++)
 		free(run.closed[i]);
 	free(run.closed);
-	for (i = 0; i < run.nby; i++)
-		mfm_json_path_release(&run.by[i]);
-	free(run.by);
+	mfm_cli_paths_free(run.by, run.nby);
 	mfm_buf_release(&run.wkey);
 	mfm_buf_release(&run.scratch);
 	mfm_buf_release(&run.ptext);

@@ -11,7 +11,6 @@
  * control.  Writes the slices ranked by contribution, worst first, or
  * with --context one compact record per window and group.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
@@ -21,8 +20,8 @@
 
 #include "lib/cli.h"
 #include "lib/group.h"
+#include "lib/refrun.h"
 #include "lib/slice.h"
-#include "lib/tm.h"
 #include "lib/banned.h"
 
 static const char usage[] =
@@ -73,9 +72,6 @@ enum {
 	OPT_BINS,
 	OPT_BY,
 	OPT_WINDOW,
-	OPT_REFERENCE,
-	OPT_RANGE,
-	OPT_PREVIOUS,
 	OPT_MIN_SUPPORT,
 	OPT_FDR,
 	OPT_TOP,
@@ -96,9 +92,10 @@ static const struct option longopts[] = {
 	{ "bins", required_argument, NULL, OPT_BINS },
 	{ "by", required_argument, NULL, OPT_BY },
 	{ "window", required_argument, NULL, OPT_WINDOW },
-	{ "reference", required_argument, NULL, OPT_REFERENCE },
-	{ "reference-range", required_argument, NULL, OPT_RANGE },
-	{ "previous", no_argument, NULL, OPT_PREVIOUS },
+	{ "reference", required_argument, NULL, MFM_OPT_REFERENCE },
+	{ "reference-range", required_argument, NULL,
+	    MFM_OPT_REFERENCE_RANGE },
+	{ "previous", no_argument, NULL, MFM_OPT_PREVIOUS },
 	{ "min-support", required_argument, NULL, OPT_MIN_SUPPORT },
 	{ "fdr", required_argument, NULL, OPT_FDR },
 	{ "top", required_argument, NULL, OPT_TOP },
@@ -122,100 +119,51 @@ struct run {
 	size_t nby, nfeat;
 	int *wild;
 	struct mfm_metric_labels labels;
-	struct mfm_group groups;
-	struct mfm_keymap refmap;	/* group text -> ref[] */
-	struct mfm_slice_rows *ref;
-	size_t nref;
-	int has_range;
-	int64_t from, to;
-	int previous, context;
+	struct mfm_refrun rr;		/* window x group -> rows */
+	int context;
 	double fdr;
 	size_t top;
-	int trouble;
 };
 
-static size_t
-count_arg(const char *opt, const char *arg)
-{
-	unsigned long long v;
-	char *end;
+/* Where records go, and whether a bad one is fatal (a reference). */
+struct sink {
+	struct run *run;
+	struct mfm_group *g;
+	int fatal;
+};
 
-	errno = 0;
-	v = strtoull(arg, &end, 10);
-	if (*arg < '0' || *arg > '9' || *end != '\0' || errno == ERANGE ||
-	    v == 0 || v > SIZE_MAX / 16)
-		mfm_usage_error("%s: invalid count '%s'", opt, arg);
-	return (size_t)v;
-}
-
+/* Read a record into g; a bad one is reported, or fatal when fatal. */
 static void
-range_arg(const char *arg, struct run *run)
+slice_record(void *ctx, const struct mfm_reader *r, const struct mfm_json *j)
 {
-	const char *slash = strchr(arg, '/');
+	struct sink *k = ctx;
+	struct run *run = k->run;
+	struct mfm_slice_rows *rows;
 	struct mfm_err err;
+	int created;
 
-	if (slash == NULL ||
-	    mfm_tm_parse_rfc3339(arg, (size_t)(slash - arg), &run->from,
-	    &err) != 0 ||
-	    mfm_tm_parse_rfc3339(slash + 1, strlen(slash + 1), &run->to,
-	    &err) != 0 || run->to <= run->from)
-		mfm_usage_error("--reference-range: invalid time range '%s'",
-		    arg);
-	run->has_range = 1;
+	if (mfm_json_member(j, 0, "_mfm", 4) >= 0)
+		return;
+	rows = mfm_group_get(k->g, j, &run->window, run->by, run->nby,
+	    &created, &err);
+	if (rows != NULL && mfm_slice_add(&run->s, rows, j, &err) == 0)
+		return;
+	if (err.kind == MFM_ERR_LIMIT)
+		mfm_die("%s: %s", r->name, err.msg);
+	if (k->fatal)
+		mfm_die("%s:%zu: %s", r->name, r->lineno, err.msg);
+	mfm_cli_bad(r, "%s", err.msg);
 }
 
-static struct mfm_slice_rows *
-ref_of(struct run *run, const char *g, size_t n, int create)
-{
-	size_t *v;
-	int isnew;
-
-	if (!create) {
-		v = mfm_keymap_find(&run->refmap, g, n);
-		return v == NULL ? NULL : &run->ref[*v];
-	}
-	v = mfm_keymap_put(&run->refmap, g, n, &isnew);
-	if (isnew) {
-		run->ref = mfm_xreallocarray(run->ref, run->nref + 1,
-		    sizeof(*run->ref));
-		memset(&run->ref[run->nref], 0, sizeof(*run->ref));
-		*v = run->nref++;
-	}
-	return &run->ref[*v];
-}
-
-/* Read records into g; bad ones are reported, or fatal when fatal. */
 static void
 read_file(const char *path, struct run *run, struct mfm_group *g,
     int fatal)
 {
-	struct mfm_slice_rows *rows;
-	struct mfm_reader r;
-	struct mfm_json j;
-	struct mfm_err err;
-	int created;
+	struct sink k = { run, g, fatal };
 
-	mfm_json_init(&j);
-	mfm_cli_open(&r, path);
-	while (mfm_cli_next(&r, &j)) {
-		if (mfm_json_member(&j, 0, "_mfm", 4) >= 0)
-			continue;
-		rows = mfm_group_get(g, &j, &run->window, run->by, run->nby,
-		    &created, &err);
-		if (rows != NULL && mfm_slice_add(&run->s, rows, &j,
-		    &err) == 0)
-			continue;
-		if (err.kind == MFM_ERR_LIMIT)
-			mfm_die("%s: %s", path, err.msg);
-		if (fatal)
-			mfm_die("%s:%zu: %s", path, r.lineno, err.msg);
-		mfm_cli_bad(&r, "%s", err.msg);
-	}
-	if (mfm_reader_close(&r, &err) != 0)
-		mfm_die_err(&err);
+	mfm_cli_read(path, slice_record, &k);
 	if (fatal && mfm_cli.nbad > 0)
 		mfm_die("%s: bad reference records", path);
-	mfm_json_release(&j);
 }
 
 static void
@@ -223,26 +171,12 @@ read_reference(const char *path, struct run *run)
 {
 	struct mfm_group g;
 	struct mfm_err err;
-	const char *txt;
-	size_t i, n;
 
 	mfm_group_init(&g, sizeof(struct mfm_slice_rows), 0);
 	read_file(path, run, &g, 1);
-	for (i = 0; i < g.n; i++) {
-		txt = mfm_group_text(&g, i, &n);
-		if (mfm_slice_rows_merge(&run->s, ref_of(run, txt, n, 1),
-		    mfm_group_val(&g, i), &err) != 0)
-			mfm_die("%s: %s", path, err.msg);
-		mfm_slice_rows_release(mfm_group_val(&g, i));
-	}
+	if (mfm_refrun_take(&run->rr, &g, &err) != 0)
+		mfm_die("%s: %s", path, err.msg);
 	mfm_group_release(&g);
-}
-
-static int
-in_range(const struct run *run, const struct mfm_group *g, size_t i)
-{
-	return run->has_range && g->ent[i].wclass == 1 &&
-	    g->ent[i].start >= run->from && g->ent[i].start < run->to;
 }
 
 static void
@@ -255,20 +189,6 @@ put_num(struct mfm_buf *b, const char *name, double v)
 }
 
 static void
-put_head(struct mfm_buf *b, struct mfm_group *g, size_t i)
-{
-	const char *s;
-	size_t n;
-
-	mfm_buf_adds(b, "{\"window\":");
-	s = mfm_group_window(g, i, &n);
-	mfm_buf_add(b, s, n);
-	mfm_buf_adds(b, ",\"group\":");
-	s = mfm_group_text(g, i, &n);
-	mfm_buf_add(b, s, n);
-}
-
-static void
 emit_slice(struct run *run, struct mfm_group *g, size_t i,
     const struct mfm_slice_report *rep, const struct mfm_slice_result *r,
     size_t rank)
@@ -276,7 +196,7 @@ emit_slice(struct run *run, struct mfm_group *g, size_t i,
 	struct mfm_buf *b = &mfm_cli.out;
 	const char *m = run->s.metric == MFM_SLICE_AUC ? "auc" : "accuracy";
 
-	put_head(b, g, i);
+	mfm_group_put_head(b, g, i);
 	mfm_buf_adds(b, ",\"slice\":");
 	mfm_buf_add(b, r->key.p, r->key.len);
 	mfm_buf_adds(b, ",\"rank\":");
@@ -333,7 +253,7 @@ emit_context(struct run *run, struct mfm_group *g, size_t i,
 	const char *m = run->s.metric == MFM_SLICE_AUC ? "auc" : "accuracy";
 	size_t k, n = rep->nres < run->top ? rep->nres : run->top;
 
-	put_head(b, g, i);
+	mfm_group_put_head(b, g, i);
 	mfm_buf_adds(b, ",\"context\":{\"metric\":\"");
 	mfm_buf_adds(b, m);
 	mfm_buf_adds(b, "\",");
@@ -369,9 +289,9 @@ emit_context(struct run *run, struct mfm_group *g, size_t i,
 }
 
 static void
-emit_window(struct run *run, struct mfm_group *g, size_t i,
-    const struct mfm_slice_rows *ref)
+emit_window(void *ctx, struct mfm_group *g, size_t i, void *ref)
 {
+	struct run *run = ctx;
 	struct mfm_slice_report rep;
 	struct mfm_err err;
 	size_t k;
@@ -387,84 +307,24 @@ emit_window(struct run *run, struct mfm_group *g, size_t i,
 	mfm_slice_report_release(&rep);
 }
 
-static void
-finish(struct run *run)
+static int
+merge_rows(void *ctx, void *dst, void *src, struct mfm_err *err)
 {
-	struct mfm_group *g = &run->groups;
-	struct mfm_slice_rows *ref;
-	struct mfm_keymap last;
-	struct mfm_err err;
-	const char *txt;
-	size_t i, n, *v;
-	int isnew;
+	struct run *run = ctx;
 
-	mfm_group_sort(g);
-	for (i = 0; i < g->n; i++) {
-		if (!in_range(run, g, i))
-			continue;
-		txt = mfm_group_text(g, i, &n);
-		if (mfm_slice_rows_merge(&run->s, ref_of(run, txt, n, 1),
-		    mfm_group_val(g, i), &err) != 0)
-			mfm_die("%s", err.msg);
-	}
-	if (run->has_range && run->nref == 0) {
-		mfm_warn("--reference-range: no window starts in the range");
-		run->trouble = 1;
-	}
-	mfm_keymap_init(&last);
-	for (i = 0; i < g->n; i++) {
-		if (in_range(run, g, i))
-			continue;
-		txt = mfm_group_text(g, i, &n);
-		if (run->previous) {
-			v = mfm_keymap_put(&last, txt, n, &isnew);
-			if (!isnew)
-				emit_window(run, g, i,
-				    mfm_group_val(g, *v - 1));
-			*v = i + 1;
-			continue;
-		}
-		ref = ref_of(run, txt, n, 0);
-		if (ref == NULL) {
-			mfm_warn("no reference for group %.*s", (int)n, txt);
-			run->trouble = 1;
-			continue;
-		}
-		emit_window(run, g, i, ref);
-	}
-	mfm_keymap_release(&last);
+	return mfm_slice_rows_merge(&run->s, dst, src, err);
 }
 
 static void
-split_wild(struct run *run)
+release_rows(void *ctx, void *val)
 {
-	struct mfm_json_path *p;
-	size_t i, n;
-
-	run->wild = mfm_xcalloc(run->nfeat + 1, sizeof(*run->wild));
-	for (i = 0; i < run->nfeat; i++) {
-		p = &run->feat[i];
-		n = strlen(p->text);
-		if (p->nseg > 1 && p->seg[p->nseg - 1].len == 1 &&
-		    p->seg[p->nseg - 1].name[0] == '*' && n > 2 &&
-		    strcmp(p->text + n - 2, ".*") == 0) {
-			free(p->seg[p->nseg - 1].name);
-			p->nseg--;
-			p->text[n - 2] = '\0';
-			run->wild[i] = 1;
-		}
-	}
+	(void)ctx;
+	mfm_slice_rows_release(val);
 }
 
-static size_t
-cfg_count(const struct mfm_cfg_node *n, const char *key, size_t dflt)
-{
-	double v = mfm_cli_cfg_double(n, (double)dflt);
-
-	if (v < 1 || v > 1e9 || v != floor(v))
-		mfm_die("%s: invalid count", key);
-	return (size_t)v;
-}
+static const struct mfm_refrun_ops refrun_ops = {
+	merge_rows, release_rows, emit_window, mfm_cli_missing_reference
+};
 
 int
 main(int argc, char **argv)
@@ -472,13 +332,16 @@ main(int argc, char **argv)
 	const struct mfm_cfg_node *sec;
 	const char *score_s = NULL, *label_s = NULL, *window_s = NULL;
 	const char *by_s = NULL, *feat_s = NULL, *positive = NULL;
-	const char *metric_s = NULL, **refs = NULL;
-	size_t nrefs = 0, max_groups = MFM_GROUP_MAX_DEFAULT, i;
+	const char *metric_s = NULL;
+	size_t max_groups = MFM_GROUP_MAX_DEFAULT, i;
 	int threshold_set = 0, bins_set = 0, min_set = 0, fdr_set = 0;
-	int top_set = 0, nmodes, ch;
+	int top_set = 0, ch;
+	struct mfm_cli_reference ref;
+	struct mfm_err err;
 	struct run run;
 
 	memset(&run, 0, sizeof(run));
+	memset(&ref, 0, sizeof(ref));
 	mfm_cli_init("mfm-slice", usage);
 	mfm_slice_init(&run.s);
 	run.fdr = MFM_SLICE_FDR;
@@ -509,7 +372,8 @@ main(int argc, char **argv)
 			run.s.pairs = 1;
 			break;
 		case OPT_BINS:
-			run.s.bins = count_arg("--bins", optarg);
+			run.s.bins = mfm_cli_count("--bins", optarg, 1,
+			    MFM_CLI_COUNT_MAX);
 			if (run.s.bins < 2)
 				mfm_usage_error("--bins: need at least 2");
 			bins_set = 1;
@@ -520,20 +384,10 @@ main(int argc, char **argv)
 		case OPT_WINDOW:
 			window_s = optarg;
 			break;
-		case OPT_REFERENCE:
-			refs = mfm_xreallocarray(refs, nrefs + 1,
-			    sizeof(*refs));
-			refs[nrefs++] = optarg;
-			break;
-		case OPT_RANGE:
-			range_arg(optarg, &run);
-			break;
-		case OPT_PREVIOUS:
-			run.previous = 1;
-			break;
 		case OPT_MIN_SUPPORT:
-			run.s.min_support = (double)count_arg("--min-support",
-			    optarg);
+			run.s.min_support =
+			    (double)mfm_cli_count("--min-support", optarg, 1,
+			    MFM_CLI_COUNT_MAX);
 			min_set = 1;
 			break;
 		case OPT_FDR:
@@ -544,34 +398,33 @@ main(int argc, char **argv)
 			fdr_set = 1;
 			break;
 		case OPT_TOP:
-			run.top = count_arg("--top", optarg);
+			run.top = mfm_cli_count("--top", optarg, 1,
+			    MFM_CLI_COUNT_MAX);
 			top_set = 1;
 			break;
 		case OPT_CONTEXT:
 			run.context = 1;
 			break;
 		case OPT_MAX_RECORDS:
-			run.s.max_rows = count_arg("--max-records", optarg);
+			run.s.max_rows = mfm_cli_count("--max-records", optarg,
+			    1, MFM_CLI_COUNT_MAX);
 			break;
 		case OPT_MAX_SLICES:
-			run.s.max_slices = count_arg("--max-slices", optarg);
+			run.s.max_slices = mfm_cli_count("--max-slices", optarg,
+			    1, MFM_CLI_COUNT_MAX);
 			break;
 		case OPT_MAX_GROUPS:
-			max_groups = count_arg("--max-groups", optarg);
+			max_groups = mfm_cli_count("--max-groups", optarg, 1,
+			    MFM_CLI_COUNT_MAX);
 			break;
 		default:
-			mfm_cli_option(ch, optarg);
+			if (!mfm_cli_reference_option(&ref, ch, optarg))
+				mfm_cli_option(ch, optarg);
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	nmodes = (nrefs > 0) + run.has_range + run.previous;
-	if (nmodes == 0)
-		mfm_usage_error("a reference is needed: --reference, "
-		    "--reference-range or --previous");
-	if (nmodes > 1)
-		mfm_usage_error("--reference, --reference-range and "
-		    "--previous exclude each other");
+	mfm_cli_reference_modes(&ref);
 
 	/* Command-line options win over the configuration file. */
 	sec = mfm_cli_config("slice", config_keys);
@@ -592,12 +445,14 @@ main(int argc, char **argv)
 		run.s.threshold = mfm_cli_cfg_double(mfm_cfg_get(sec,
 		    "threshold"), 0.5);
 	if (!bins_set && mfm_cfg_get(sec, "bins") != NULL)
-		run.s.bins = cfg_count(mfm_cfg_get(sec, "bins"), "bins", 10);
+		run.s.bins = mfm_cli_cfg_count(mfm_cfg_get(sec, "bins"), "bins",
+		    10, 1, 1e9);
 	if (!min_set && mfm_cfg_get(sec, "min_support") != NULL)
-		run.s.min_support = (double)cfg_count(mfm_cfg_get(sec,
-		    "min_support"), "min_support", 30);
+		run.s.min_support = (double)mfm_cli_cfg_count(mfm_cfg_get(sec,
+		    "min_support"), "min_support", 30, 1, 1e9);
 	if (!top_set && mfm_cfg_get(sec, "top") != NULL)
-		run.top = cfg_count(mfm_cfg_get(sec, "top"), "top", 10);
+		run.top = mfm_cli_cfg_count(mfm_cfg_get(sec, "top"), "top", 10,
+		    1, 1e9);
 	if (!fdr_set && mfm_cfg_get(sec, "fdr") != NULL)
 		run.fdr = mfm_cli_cfg_double(mfm_cfg_get(sec, "fdr"), 0.05);
 	if (strcmp(metric_s, "accuracy") == 0)
@@ -609,19 +464,11 @@ main(int argc, char **argv)
 	mfm_cli_path("--score", score_s, &run.score);
 	mfm_cli_path("--label", label_s, &run.label);
 	mfm_cli_path("--window", window_s, &run.window);
-	if (feat_s != NULL)
-		mfm_cli_paths("--features", feat_s, &run.feat, &run.nfeat);
-	else if (mfm_cfg_get(sec, "features") != NULL)
-		mfm_cli_cfg_paths(mfm_cfg_get(sec, "features"), &run.feat,
-		    &run.nfeat);
-	else
-		mfm_cli_paths("--features", "inputs.*", &run.feat,
-		    &run.nfeat);
-	split_wild(&run);
-	if (by_s != NULL)
-		mfm_cli_paths("--by", by_s, &run.by, &run.nby);
-	else
-		mfm_cli_cfg_paths(mfm_cfg_get(sec, "by"), &run.by, &run.nby);
+	mfm_cli_opt_paths("--features", feat_s, mfm_cfg_get(sec, "features"),
+	    "inputs.*", &run.feat, &run.nfeat);
+	run.wild = mfm_refrun_wild(run.feat, run.nfeat);
+	mfm_cli_opt_paths("--by", by_s, mfm_cfg_get(sec, "by"), NULL, &run.by,
+	    &run.nby);
 	if (positive != NULL && *positive == '\0')
 		mfm_usage_error("--positive: empty value");
 	mfm_metric_labels_init(&run.labels, positive);
@@ -631,42 +478,32 @@ main(int argc, char **argv)
 	run.s.spec = run.feat;
 	run.s.wild = run.wild;
 	run.s.nspec = run.nfeat;
-	mfm_group_init(&run.groups, sizeof(struct mfm_slice_rows),
-	    max_groups);
-	mfm_keymap_init(&run.refmap);
+	mfm_refrun_init(&run.rr, &ref.mode, sizeof(struct mfm_slice_rows),
+	    max_groups, &refrun_ops, &run);
 
-	for (i = 0; i < nrefs; i++)
-		read_reference(refs[i], &run);
+	for (i = 0; i < ref.nfiles; i++)
+		read_reference(ref.files[i], &run);
 	if (argc == 0)
-		read_file("-", &run, &run.groups, 0);
+		read_file("-", &run, &run.rr.groups, 0);
 	for (i = 0; i < (size_t)argc; i++)
-		read_file(argv[i], &run, &run.groups, 0);
-	finish(&run);
+		read_file(argv[i], &run, &run.rr.groups, 0);
+	if (mfm_refrun_finish(&run.rr, &err) != 0)
+		mfm_die("%s", err.msg);
 	if (mfm_cli.verbose)
 		fprintf(stderr, "mfm-slice: %" PRIu64 " records, %zu features,"
 		    " %zu windows x groups, %" PRIu64 " bad\n", mfm_cli.nread,
-		    run.s.nname, run.groups.n, mfm_cli.nbad);
+		    run.s.nname, run.rr.groups.n, mfm_cli.nbad);
 
-	for (i = 0; i < run.groups.n; i++)
-		mfm_slice_rows_release(mfm_group_val(&run.groups, i));
-	mfm_group_release(&run.groups);
-	for (i = 0; i < run.nref; i++)
-		mfm_slice_rows_release(&run.ref[i]);
-	free(run.ref);
-	mfm_keymap_release(&run.refmap);
-	for (i = 0; i < run.nfeat; i++)
-		mfm_json_path_release(&run.feat[i]);
-	free(run.feat);
+	mfm_refrun_release(&run.rr);
+	mfm_cli_paths_free(run.feat, run.nfeat);
 	free(run.wild);
-	for (i = 0; i < run.nby; i++)
-		mfm_json_path_release(&run.by[i]);
-	free(run.by);
-	free(refs);
+	mfm_cli_paths_free(run.by, run.nby);
+	free(ref.files);
 	mfm_json_path_release(&run.score);
 	mfm_json_path_release(&run.label);
 	mfm_json_path_release(&run.window);
 	mfm_slice_release(&run.s);
-	if (run.trouble)
+	if (run.rr.trouble)
 		(void)mfm_cli_finish(0), exit(2);
 	return mfm_cli_finish(0);
 }

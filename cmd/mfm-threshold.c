@@ -113,23 +113,6 @@ static struct mfm_context context;	/* the answers to "why" */
 static uint64_t nrecords;	/* metric records tested */
 static uint64_t nfiring;	/* firing events (or alerts in a backtest) */
 
-/* A count option: a decimal integer from lo to hi. */
-static unsigned long
-count_opt(const char *opt, const char *arg, unsigned long lo,
-    unsigned long hi)
-{
-	char *end;
-	unsigned long v;
-
-	if (arg[0] < '0' || arg[0] > '9')
-		mfm_usage_error("%s: invalid count '%s'", opt, arg);
-	v = strtoul(arg, &end, 10);
-	if (*end != '\0' || v < lo || v > hi)
-		mfm_usage_error("%s: invalid count '%s' (%lu to %lu)", opt,
-		    arg, lo, hi);
-	return v;
-}
-
 static void
 threshold_file(const char *path, struct mfm_track *t,
     struct mfm_rule_rec *rec)
@@ -179,28 +162,21 @@ threshold_file(const char *path, struct mfm_track *t,
 	mfm_json_release(&j);
 }
 
-/* Keep the context records of path. */
+/* Keep a context record. */
 static void
-load_context(const char *path)
+context_record(void *unused, const struct mfm_reader *r,
+    const struct mfm_json *j)
 {
-	struct mfm_reader r;
-	struct mfm_json j;
 	struct mfm_err err;
 
-	mfm_json_init(&j);
-	mfm_cli_open(&r, path);
-	while (mfm_cli_next(&r, &j)) {
-		if (mfm_json_member(&j, 0, "_mfm", 4) >= 0)
-			continue;
-		if (mfm_context_add(&context, &j, &err) == 0)
-			continue;
-		if (err.kind == MFM_ERR_LIMIT)
-			mfm_die("%s:%zu: %s", r.name, r.lineno, err.msg);
-		mfm_cli_bad(&r, "%s", err.msg);
-	}
-	if (mfm_reader_close(&r, &err) != 0)
-		mfm_die_err(&err);
-	mfm_json_release(&j);
+	(void)unused;
+	if (mfm_json_member(j, 0, "_mfm", 4) >= 0)
+		return;
+	if (mfm_context_add(&context, j, &err) == 0)
+		return;
+	if (err.kind == MFM_ERR_LIMIT)
+		mfm_die("%s:%zu: %s", r->name, r->lineno, err.msg);
+	mfm_cli_bad(r, "%s", err.msg);
 }
 
 /* Read the reference records of every rule with a baseline file. */
@@ -288,11 +264,11 @@ main(int argc, char **argv)
 				    "'%s' (info, warning or critical)", optarg);
 			break;
 		case OPT_FOR:
-			opts.for_n = count_opt("--for", optarg, 1,
+			opts.for_n = mfm_cli_count_in("--for", optarg, 1,
 			    MFM_RULE_MAX_WINDOWS);
 			break;
 		case OPT_KEEP:
-			opts.keep_firing = count_opt("--keep-firing-for",
+			opts.keep_firing = mfm_cli_count_in("--keep-firing-for",
 			    optarg, 0, MFM_RULE_MAX_WINDOWS);
 			break;
 		case OPT_CLEAR:
@@ -300,11 +276,11 @@ main(int argc, char **argv)
 			opts.has_clear = 1;
 			break;
 		case OPT_MIN_COUNT:
-			opts.min_count = count_opt("--min-count", optarg, 0,
-			    (unsigned long)-1);
+			opts.min_count = mfm_cli_count_in("--min-count", optarg,
+			    0, (unsigned long)-1);
 			break;
 		case OPT_MIN_POSITIVES:
-			opts.min_positives = count_opt("--min-positives",
+			opts.min_positives = mfm_cli_count_in("--min-positives",
 			    optarg, 0, (unsigned long)-1);
 			break;
 		case OPT_MISSING:
@@ -331,7 +307,7 @@ main(int argc, char **argv)
 			backtest = 1;
 			break;
 		case OPT_MAX_SERIES:
-			max_series = count_opt("--max-series", optarg, 1,
+			max_series = mfm_cli_count_in("--max-series", optarg, 1,
 			    (unsigned long)-1);
 			break;
 		case OPT_CONTEXT:
@@ -340,8 +316,8 @@ main(int argc, char **argv)
 			ctx_files[nctx++] = optarg;
 			break;
 		case OPT_MAX_CONTEXT:
-			max_context = count_opt("--max-context", optarg, 1,
-			    (unsigned long)-1);
+			max_context = mfm_cli_count_in("--max-context", optarg,
+			    1, (unsigned long)-1);
 			break;
 		default:
 			mfm_cli_option(ch, optarg);
@@ -402,7 +378,7 @@ main(int argc, char **argv)
 
 	mfm_context_init(&context, max_context);
 	for (i = 0; i < nctx; i++)
-		load_context(ctx_files[i]);
+		mfm_cli_read(ctx_files[i], context_record, NULL);
 	free(ctx_files);
 	mfm_rule_rec_init(&rec);
 	mfm_track_init(&track, &rules, max_series);

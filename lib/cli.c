@@ -172,6 +172,109 @@ mfm_cli_size(const char *opt, const char *arg)
 	return (size_t)(v << shift);
 }
 
+size_t
+mfm_cli_count(const char *opt, const char *arg, size_t lo, size_t hi)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (*arg < '0' || *arg > '9' || *end != '\0' || errno == ERANGE ||
+	    v < lo || v > hi)
+		mfm_usage_error("%s: invalid count '%s'", opt, arg);
+	return (size_t)v;
+}
+
+unsigned long long
+mfm_cli_count_in(const char *opt, const char *arg, unsigned long long lo,
+    unsigned long long hi)
+{
+	unsigned long long v;
+	char *end;
+
+	if (arg[0] < '0' || arg[0] > '9')
+		mfm_usage_error("%s: invalid count '%s'", opt, arg);
+	v = strtoull(arg, &end, 10);
+	if (*end != '\0' || v < lo || v > hi)
+		mfm_usage_error("%s: invalid count '%s' (%llu to %llu)", opt,
+		    arg, lo, hi);
+	return v;
+}
+
+void
+mfm_cli_range(const char *opt, const char *arg, int64_t *from, int64_t *to)
+{
+	const char *slash = strchr(arg, '/');
+	struct mfm_err err;
+
+	if (slash == NULL ||
+	    mfm_tm_parse_rfc3339(arg, (size_t)(slash - arg), from,
+	    &err) != 0 ||
+	    mfm_tm_parse_rfc3339(slash + 1, strlen(slash + 1), to,
+	    &err) != 0 || *to <= *from)
+		mfm_usage_error("%s: invalid time range '%s'", opt, arg);
+}
+
+int
+mfm_cli_reference_option(struct mfm_cli_reference *ref, int ch,
+    const char *arg)
+{
+	switch (ch) {
+	case MFM_OPT_REFERENCE:
+		ref->files = mfm_xreallocarray(ref->files, ref->nfiles + 1,
+		    sizeof(*ref->files));
+		ref->files[ref->nfiles++] = arg;
+		return 1;
+	case MFM_OPT_REFERENCE_RANGE:
+		mfm_cli_range("--reference-range", arg, &ref->mode.from,
+		    &ref->mode.to);
+		ref->mode.has_range = 1;
+		return 1;
+	case MFM_OPT_PREVIOUS:
+		ref->mode.previous = 1;
+		return 1;
+	}
+	return 0;
+}
+
+void
+mfm_cli_reference_modes(const struct mfm_cli_reference *ref)
+{
+	int nmodes = (ref->nfiles > 0) + ref->mode.has_range +
+	    ref->mode.previous;
+
+	if (nmodes == 0)
+		mfm_usage_error("a reference is needed: --reference, "
+		    "--reference-range or --previous");
+	if (nmodes > 1)
+		mfm_usage_error("--reference, --reference-range and "
+		    "--previous exclude each other");
+}
+
+void
+mfm_cli_missing_reference(void *ctx, const char *group, size_t n)
+{
+	(void)ctx;
+	if (group == NULL)
+		mfm_warn("--reference-range: no window starts in the range");
+	else
+		mfm_warn("no reference for group %.*s", (int)n, group);
+}
+
+void
+mfm_cli_opt_paths(const char *opt, const char *arg,
+    const struct mfm_cfg_node *n, const char *dflt,
+    struct mfm_json_path **ps, size_t *np)
+{
+	if (arg != NULL)
+		mfm_cli_paths(opt, arg, ps, np);
+	else if (n != NULL)
+		mfm_cli_cfg_paths(n, ps, np);
+	else if (dflt != NULL)
+		mfm_cli_paths(opt, dflt, ps, np);
+}
+
 void
 mfm_cli_path(const char *opt, const char *arg, struct mfm_json_path *p)
 {
@@ -305,6 +408,31 @@ mfm_cli_cfg_path(const struct mfm_cfg_node *n, struct mfm_json_path *p)
 }
 
 void
+mfm_cli_paths_free(struct mfm_json_path *ps, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		mfm_json_path_release(&ps[i]);
+	free(ps);
+}
+
+size_t
+mfm_cli_cfg_count(const struct mfm_cfg_node *n, const char *key,
+    double dflt, double lo, double hi)
+{
+	double v = mfm_cli_cfg_double(n, dflt);
+
+	/*
+	 * No floor(): mfm-join and mfm-window do not link libm.  The cast
+	 * is made only in range, NaN failing the first test.
+	 */
+	if (!(v >= lo && v <= hi) || v != (double)(uint64_t)v)
+		mfm_die("%s: invalid count", key);
+	return (size_t)v;
+}
+
+void
 mfm_cli_cfg_paths(const struct mfm_cfg_node *n, struct mfm_json_path **ps,
     size_t *np)
 {
@@ -335,6 +463,24 @@ mfm_cli_open(struct mfm_reader *r, const char *path)
 	if (mfm_reader_open(r, path, mfm_cli.max_line, &err) != 0)
 		mfm_die_err(&err);
 	r->spill = mfm_cli.rejects;
+}
+
+void
+mfm_cli_read(const char *path,
+    void (*fn)(void *ctx, const struct mfm_reader *r, const struct mfm_json *j),
+    void *ctx)
+{
+	struct mfm_reader r;
+	struct mfm_json j;
+	struct mfm_err err;
+
+	mfm_json_init(&j);
+	mfm_cli_open(&r, path);
+	while (mfm_cli_next(&r, &j))
+		fn(ctx, &r, &j);
+	if (mfm_reader_close(&r, &err) != 0)
+		mfm_die_err(&err);
+	mfm_json_release(&j);
 }
 
 static void

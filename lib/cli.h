@@ -18,11 +18,15 @@
 #include "lib/err.h"
 #include "lib/io.h"
 #include "lib/json.h"
+#include "lib/refrun.h"
 
 /* Long-only option codes shared by the tools. */
 enum {
 	MFM_OPT_REJECTS = 0x100,
 	MFM_OPT_MAX_LINE,
+	MFM_OPT_REFERENCE,		/* mfm_cli_reference_option() */
+	MFM_OPT_REFERENCE_RANGE,
+	MFM_OPT_PREVIOUS,
 	MFM_OPT_TOOL = 0x200		/* tools number their own from here */
 };
 
@@ -91,10 +95,60 @@ int64_t mfm_cli_duration0(const char *opt, const char *arg);
 double mfm_cli_double(const char *opt, const char *arg);
 /* Sizes: an integer with an optional k, M or G suffix (powers of 1024). */
 size_t mfm_cli_size(const char *opt, const char *arg);
+/*
+ * Counts: a decimal integer from lo to hi; anything else, an overflow
+ * included, is "invalid count".  MFM_CLI_COUNT_MAX leaves room to
+ * multiply a count by an element size.
+ */
+#define MFM_CLI_COUNT_MAX (SIZE_MAX / 16)
+size_t mfm_cli_count(const char *opt, const char *arg, size_t lo, size_t hi);
+/*
+ * A count whose out-of-range message names the range, "(lo to hi)"; an
+ * overflow reads as the largest value, so hi ULLONG_MAX takes it.
+ */
+unsigned long long mfm_cli_count_in(const char *opt, const char *arg,
+    unsigned long long lo, unsigned long long hi);
+/* A time range START/END of two RFC 3339 times, START before END. */
+void mfm_cli_range(const char *opt, const char *arg, int64_t *from,
+    int64_t *to);
 void mfm_cli_path(const char *opt, const char *arg, struct mfm_json_path *p);
-/* A comma-separated list of paths; *n paths are allocated in *ps. */
+/*
+ * Paths from the option's argument if given, else from the config node,
+ * else from dflt (when not NULL); *ps and *np are left alone otherwise.
+ */
+void mfm_cli_opt_paths(const char *opt, const char *arg,
+    const struct mfm_cfg_node *n, const char *dflt,
+    struct mfm_json_path **ps, size_t *np);
+/*
+ * A comma-separated list of paths; *n paths are allocated in *ps, for
+ * mfm_cli_paths_free().
+ */
 void mfm_cli_paths(const char *opt, const char *arg,
     struct mfm_json_path **ps, size_t *n);
+/* Release n paths and free the array (NULL when n is 0 is fine). */
+void mfm_cli_paths_free(struct mfm_json_path *ps, size_t n);
+
+/*
+ * The reference options of mfm-drift and mfm-slice: --reference FILE
+ * (repeatable), --reference-range START/END and --previous, with the
+ * codes MFM_OPT_REFERENCE, MFM_OPT_REFERENCE_RANGE and MFM_OPT_PREVIOUS
+ * in the tool's table.
+ */
+struct mfm_cli_reference {
+	const char **files;		/* --reference; free() the array */
+	size_t nfiles;
+	struct mfm_refrun_mode mode;
+};
+/* Handle a reference option; returns 1 if ch was one, 0 otherwise. */
+int mfm_cli_reference_option(struct mfm_cli_reference *ref, int ch,
+    const char *arg);
+/* Exactly one kind of reference must be given, else a usage error. */
+void mfm_cli_reference_modes(const struct mfm_cli_reference *ref);
+/*
+ * Warn of a missing reference (struct mfm_refrun_ops): of the group, or
+ * with group NULL of any window in --reference-range.
+ */
+void mfm_cli_missing_reference(void *ctx, const char *group, size_t n);
 
 /*
  * Load the configuration named by -c (if any) and return the tool's
@@ -109,6 +163,9 @@ void mfm_cli_config_die(const struct mfm_err *err) __attribute__((noreturn));
 /* Config scalar readers that exit 2 on a type error (no-op when n NULL). */
 const char *mfm_cli_cfg_str(const struct mfm_cfg_node *n, const char *dflt);
 double mfm_cli_cfg_double(const struct mfm_cfg_node *n, double dflt);
+/* A whole number from lo to hi, else "prog: key: invalid count", exit 2. */
+size_t mfm_cli_cfg_count(const struct mfm_cfg_node *n, const char *key,
+    double dflt, double lo, double hi);
 int64_t mfm_cli_cfg_duration(const struct mfm_cfg_node *n, int64_t dflt,
     int allow_zero);
 void mfm_cli_cfg_path(const struct mfm_cfg_node *n, struct mfm_json_path *p);
@@ -118,6 +175,15 @@ void mfm_cli_cfg_paths(const struct mfm_cfg_node *n,
 
 /* Open an input operand ("-" for stdin); exits 2 on failure. */
 void mfm_cli_open(struct mfm_reader *r, const char *path);
+
+/*
+ * The record loop: open path ("-" for stdin), hand fn every record that
+ * mfm_cli_next() returns, with the reader for messages (its name is the
+ * path), and close it, checked.  Errors exit 2.
+ */
+void mfm_cli_read(const char *path,
+    void (*fn)(void *ctx, const struct mfm_reader *r, const struct mfm_json *j),
+    void *ctx);
 
 /*
  * Next record of r as a parsed JSON object.  Blank lines are skipped (they

@@ -307,3 +307,17 @@ mfm_group_text(const struct mfm_group *g, size_t i, size_t *lenp)
 	*lenp = g->ent[i].len - g->ent[i].wlen;
 	return g->ent[i].key + g->ent[i].wlen;
 }
+
+void
+mfm_group_put_head(struct mfm_buf *b, const struct mfm_group *g, size_t i)
+{
+	const char *s;
+	size_t n;
+
+	mfm_buf_adds(b, "{\"window\":");
+	s = mfm_group_window(g, i, &n);
+	mfm_buf_add(b, s, n);
+	mfm_buf_adds(b, ",\"group\":");
+	s = mfm_group_text(g, i, &n);
+	mfm_buf_add(b, s, n);
+}

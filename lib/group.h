@@ -101,6 +101,12 @@ const char *mfm_group_window(const struct mfm_group *g, size_t i,
     size_t *lenp);
 const char *mfm_group_text(const struct mfm_group *g, size_t i,
     size_t *lenp);
+/*
+ * Start an output record with entry i's key, {"window":W,"group":G,
+ * left open for the tool's members.
+ */
+void mfm_group_put_head(struct mfm_buf *b, const struct mfm_group *g,
+    size_t i);
 
 static inline void *
 mfm_group_val(const struct mfm_group *g, size_t i)
