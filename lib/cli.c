@@ -195,8 +195,9 @@ mfm_cli_count_in(const char *opt, const char *arg, unsigned long long lo,
 
 	if (arg[0] < '0' || arg[0] > '9')
 		mfm_usage_error("%s: invalid count '%s'", opt, arg);
+	errno = 0;
 	v = strtoull(arg, &end, 10);
-	if (*end != '\0' || v < lo || v > hi)
+	if (*end != '\0' || errno == ERANGE || v < lo || v > hi)
 		mfm_usage_error("%s: invalid count '%s' (%llu to %llu)", opt,
 		    arg, lo, hi);
 	return v;
