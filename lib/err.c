@@ -51,7 +51,12 @@ mfm_err_sys(struct mfm_err *err, const char *fmt, ...)
 void
 mfm_err_clear(struct mfm_err *err)
 {
+	/* Called per record: the message buffer needs only its first byte. */
 	if (err == NULL)
 		return;
-	memset(err, 0, sizeof(*err));
+	err->kind = MFM_ERR_NONE;
+	err->sys = 0;
+	err->line = 0;
+	err->col = 0;
+	err->msg[0] = '\0';
 }

@@ -368,24 +368,9 @@ fix_slots(struct mfm_join *jn)
 static void
 compact_keys(struct mfm_join *jn)
 {
-	struct mfm_keymap nk;
-	size_t i, *v;
-	int isnew;
-
 	if (jn->ndead < 4096 || jn->ndead < jn->keys.count / 2)
 		return;
-	mfm_keymap_init(&nk);
-	for (i = 0; i < jn->keys.nslot; i++) {
-		const struct mfm_keymap_slot *s = &jn->keys.slot[i];
-
-		if (!s->used || s->value == 0)
-			continue;
-		v = mfm_keymap_put(&nk, jn->keys.arena + s->off, s->len,
-		    &isnew);
-		*v = s->value;
-	}
-	mfm_keymap_release(&jn->keys);
-	jn->keys = nk;
+	mfm_keymap_prune(&jn->keys);
 	jn->ndead = 0;
 	fix_slots(jn);
 }

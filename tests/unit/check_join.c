@@ -70,6 +70,52 @@ key_of(const char *line, struct mfm_buf *key)
 	return rc;
 }
 
+START_TEST(test_keymap_prune)
+{
+	struct mfm_keymap m;
+	char key[32];
+	size_t i, *v, n, klen;
+	const char *k;
+	int isnew;
+
+	mfm_keymap_init(&m);
+	for (i = 0; i < 50000; i++) {
+		n = (size_t)snprintf(key, sizeof(key), "key-%zu", i);
+		v = mfm_keymap_put(&m, key, n, &isnew);
+		*v = i % 3 == 0 ? i + 1 : 0;	/* two keys in three die */
+	}
+	mfm_keymap_prune(&m);
+	ck_assert_uint_eq(m.count, 16667);
+	for (i = 0; i < 50000; i++) {
+		n = (size_t)snprintf(key, sizeof(key), "key-%zu", i);
+		v = mfm_keymap_find(&m, key, n);
+		if (i % 3 != 0) {
+			ck_assert_ptr_null(v);
+			continue;
+		}
+		ck_assert_ptr_nonnull(v);
+		ck_assert_uint_eq(*v, i + 1);
+		k = mfm_keymap_key(&m, v, &klen);
+		ck_assert_uint_eq(klen, n);
+		ck_assert_int_eq(memcmp(k, key, n), 0);
+	}
+	/* The packed map grows on as before. */
+	v = mfm_keymap_put(&m, "new", 3, &isnew);
+	ck_assert_int_eq(isnew, 1);
+	*v = 7;
+	ck_assert_uint_eq(*mfm_keymap_find(&m, "new", 3), 7);
+	/* Pruning everything leaves an empty, usable map. */
+	for (i = 0; i < m.nslot; i++)
+		m.slot[i].value = 0;
+	mfm_keymap_prune(&m);
+	ck_assert_uint_eq(m.count, 0);
+	ck_assert_ptr_null(mfm_keymap_find(&m, "new", 3));
+	v = mfm_keymap_put(&m, "again", 5, &isnew);
+	ck_assert_int_eq(isnew, 1);
+	mfm_keymap_release(&m);
+}
+END_TEST
+
 START_TEST(test_keys)
 {
 	struct mfm_buf a = MFM_BUF_INIT, b = MFM_BUF_INIT;
@@ -525,6 +571,7 @@ suite_join(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_keymap_grow);
+	tcase_add_test(tc, test_keymap_prune);
 	tcase_add_test(tc, test_keys);
 	tcase_add_test(tc, test_first_wins);
 	tcase_add_test(tc, test_keep_last_and_error);
