@@ -22,6 +22,7 @@
 
 #include "lib/io.h"
 #include "lib/join.h"
+#include "lib/state.h"
 #include "lib/banned.h"
 
 enum ent_state {
@@ -1070,25 +1071,13 @@ state_line(const struct mfm_join *jn, const struct mfm_join_heap *it,
 	mfm_buf_adds(b, "}\n");
 }
 
+/* Write out what b holds and empty it. */
 static int
-dir_fsync(const char *path, struct mfm_err *err)
+put_piece(int fd, struct mfm_buf *b)
 {
-	const char *slash = strrchr(path, '/');
-	char *dir;
-	int fd, rc = 0;
+	int rc = mfm_state_write(fd, b->p, b->len);
 
-	if (slash == path)
-		dir = mfm_xstrdup("/");
-	else if (slash != NULL)
-		dir = mfm_xmemdup(path, (size_t)(slash - path));
-	else
-		dir = mfm_xstrdup(".");
-	fd = open(dir, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fsync(fd) != 0)
-		rc = mfm_err_sys(err, "%s", dir);
-	if (fd >= 0)
-		close(fd);
-	free(dir);
+	mfm_buf_clear(b);
 	return rc;
 }
 
@@ -1101,7 +1090,6 @@ mfm_join_save(const struct mfm_join *jn, const char *path,
 	struct ekeys ek;
 	size_t i, nitems;
 	int fd, rc = -1;
-	FILE *f;
 
 	ek.p = mfm_xcalloc(jn->nasof + 1, sizeof(*ek.p));
 	ek.n = mfm_xcalloc(jn->nasof + 1, sizeof(*ek.n));
@@ -1124,17 +1112,13 @@ mfm_join_save(const struct mfm_join *jn, const char *path,
 
 	/*
 	 * One fixed name: the caller holds the lock, and a temporary file
-	 * left by a killed run is simply overwritten.
+	 * left by a killed run is simply overwritten.  The state is written
+	 * in pieces, so that it is never held twice in memory.
 	 */
 	mfm_buf_addf(&tmp, "%s.tmp", path);
 	fd = open(tmp.p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	if (fd < 0) {
 		mfm_err_sys(err, "%s", tmp.p);
-		goto out;
-	}
-	if ((f = fdopen(fd, "w")) == NULL) {
-		mfm_err_sys(err, "%s", tmp.p);
-		close(fd);
 		goto out;
 	}
 	mfm_buf_addf(&b, "{\"mfm_join_state\":%d,\"options\":",
@@ -1144,29 +1128,16 @@ mfm_join_save(const struct mfm_join *jn, const char *path,
 	mfm_buf_adds(&b, "}\n");
 	for (i = 0; i < nitems; i++) {
 		state_line(jn, &items[i], &ek, &b);
-		if (b.len >= (1u << 16)) {
-			fwrite(b.p, 1, b.len, f);
-			mfm_buf_clear(&b);
-		}
+		if (b.len >= (1u << 16) && put_piece(fd, &b) != 0)
+			break;
 	}
-	fwrite(b.p, 1, b.len, f);
-	if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0) {
+	if (i < nitems || put_piece(fd, &b) != 0) {
 		mfm_err_sys(err, "%s", tmp.p);
-		fclose(f);
+		close(fd);
 		unlink(tmp.p);
 		goto out;
 	}
-	if (fclose(f) != 0) {
-		mfm_err_sys(err, "%s", tmp.p);
-		unlink(tmp.p);
-		goto out;
-	}
-	if (rename(tmp.p, path) != 0) {
-		mfm_err_sys(err, "%s", path);
-		unlink(tmp.p);
-		goto out;
-	}
-	rc = dir_fsync(path, err);
+	rc = mfm_state_publish(fd, tmp.p, path, err);
 out:
 	free(items);
 	free(ek.p);

@@ -19,6 +19,7 @@
 #include "lib/buf.h"
 #include "lib/json.h"
 #include "lib/outbox.h"
+#include "lib/state.h"
 #include "lib/banned.h"
 
 void
@@ -40,42 +41,11 @@ path_of(const struct mfm_outbox *o, const char *name)
 }
 
 static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int
 write_line(int fd, const struct mfm_buf *b, const char *what,
     struct mfm_err *err)
 {
-	if (write_all(fd, b->p, b->len) != 0 || fsync(fd) != 0)
+	if (mfm_state_write(fd, b->p, b->len) != 0 || fsync(fd) != 0)
 		return mfm_err_sys(err, "%s", what);
-	return 0;
-}
-
-static int
-sync_dir(const char *dir, struct mfm_err *err)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY);
-
-	if (fd < 0 || fsync(fd) != 0) {
-		if (fd >= 0)
-			close(fd);
-		return mfm_err_sys(err, "%s", dir);
-	}
-	close(fd);
 	return 0;
 }
 
@@ -212,12 +182,11 @@ static int
 save_seen(struct mfm_outbox *o, struct mfm_err *err)
 {
 	struct mfm_buf b = MFM_BUF_INIT;
-	char *tmp = path_of(o, "sent.ndjson.tmp");
 	char *path = path_of(o, "sent.ndjson");
 	const struct mfm_keymap_slot *sl;
 	const char *k, *nul;
 	size_t i;
-	int fd, rc = -1;
+	int rc;
 
 	for (i = 0; i < o->seen.nslot; i++) {
 		sl = &o->seen.slot[i];
@@ -232,26 +201,8 @@ save_seen(struct mfm_outbox *o, struct mfm_err *err)
 		mfm_buf_addf(&b, ",\"at\":%" PRId64 ",\"firing\":%d}\n",
 		    o->last[sl->value].at, o->last[sl->value].firing);
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		mfm_err_sys(err, "%s", tmp);
-		goto out;
-	}
-	if (write_line(fd, &b, tmp, err) != 0) {
-		close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	close(fd);
-	if (rename(tmp, path) != 0) {
-		mfm_err_sys(err, "%s", path);
-		unlink(tmp);
-		goto out;
-	}
-	rc = 0;
-out:
+	rc = mfm_state_replace(path, b.p, b.len, 0600, err);
 	mfm_buf_release(&b);
-	free(tmp);
 	free(path);
 	return rc;
 }
@@ -538,10 +489,9 @@ static int
 compact(struct mfm_outbox *o, struct mfm_err *err)
 {
 	struct mfm_buf b = MFM_BUF_INIT;
-	char *tmp = path_of(o, "outbox.ndjson.tmp");
 	char *jpath = path_of(o, "outbox.ndjson");
 	size_t i;
-	int fd, rc = -1;
+	int rc;
 
 	pack(o);
 	mfm_buf_addf(&b, "{\"next\":%" PRIu64 "}\n", o->next_id);
@@ -555,26 +505,8 @@ compact(struct mfm_outbox *o, struct mfm_err *err)
 		mfm_buf_add(&b, o->e[i].event, o->e[i].event_len);
 		mfm_buf_adds(&b, "}\n");
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		mfm_err_sys(err, "%s", tmp);
-		goto out;
-	}
-	if (write_line(fd, &b, tmp, err) != 0) {
-		close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	close(fd);
-	if (rename(tmp, jpath) != 0) {
-		mfm_err_sys(err, "%s", jpath);
-		unlink(tmp);
-		goto out;
-	}
-	rc = sync_dir(o->dir, err);
-out:
+	rc = mfm_state_replace(jpath, b.p, b.len, 0600, err);
 	mfm_buf_release(&b);
-	free(tmp);
 	free(jpath);
 	return rc;
 }

@@ -219,9 +219,10 @@ fail:
 	return -1;
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
+int
+mfm_state_write(int fd, const void *buf, size_t n)
 {
+	const char *p = buf;
 	ssize_t w;
 
 	while (n > 0) {
@@ -236,61 +237,88 @@ write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+/* fsync the directory that holds path: a rename is durable only then. */
+static int
+sync_dir(const char *path, struct mfm_err *err)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int fd, rc = 0;
+
+	if (slash == path)
+		dir = mfm_xstrdup("/");
+	else if (slash != NULL)
+		dir = mfm_xmemdup(path, (size_t)(slash - path));
+	else
+		dir = mfm_xstrdup(".");
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) != 0)
+		rc = mfm_err_sys(err, "%s", dir);
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	return rc;
+}
+
+int
+mfm_state_publish(int fd, const char *tmp, const char *path,
+    struct mfm_err *err)
+{
+	if (fsync(fd) != 0) {
+		mfm_err_sys(err, "%s", tmp);
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	if (close(fd) != 0) {
+		mfm_err_sys(err, "%s", tmp);
+		unlink(tmp);
+		return -1;
+	}
+	if (rename(tmp, path) != 0) {
+		mfm_err_sys(err, "%s", path);
+		unlink(tmp);
+		return -1;
+	}
+	return sync_dir(path, err);
+}
+
+int
+mfm_state_replace(const char *path, const void *p, size_t n, unsigned mode,
+    struct mfm_err *err)
+{
+	struct mfm_buf tmp = MFM_BUF_INIT;
+	int fd, rc = -1;
+
+	/*
+	 * One fixed name: the caller holds the lock, and a temporary file
+	 * left by a killed run is simply overwritten.
+	 */
+	mfm_buf_addf(&tmp, "%s.tmp", path);
+	fd = open(tmp.p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    (mode_t)mode);
+	if (fd < 0) {
+		mfm_err_sys(err, "%s", tmp.p);
+	} else if (mfm_state_write(fd, p, n) != 0) {
+		mfm_err_sys(err, "%s", tmp.p);
+		close(fd);
+		unlink(tmp.p);
+	} else {
+		rc = mfm_state_publish(fd, tmp.p, path, err);
+	}
+	mfm_buf_release(&tmp);
+	return rc;
+}
+
 int
 mfm_state_save(struct mfm_state *st, const void *body, size_t len,
     struct mfm_err *err)
 {
-	struct mfm_buf tmp = MFM_BUF_INIT, text = MFM_BUF_INIT;
-	char *dir, *slash;
-	int fd, dfd, rc = -1;
+	struct mfm_buf text = MFM_BUF_INIT;
+	int rc;
 
-	mfm_buf_addf(&tmp, "%s.tmp", st->path);
 	mfm_state_format(&text, st->tool, st->version, body, len);
-	fd = open(tmp.p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		mfm_err_sys(err, "%s", tmp.p);
-		goto out;
-	}
-	if (write_all(fd, text.p, text.len) != 0 || fsync(fd) != 0) {
-		mfm_err_sys(err, "%s", tmp.p);
-		close(fd);
-		unlink(tmp.p);
-		goto out;
-	}
-	if (close(fd) != 0) {
-		mfm_err_sys(err, "%s", tmp.p);
-		unlink(tmp.p);
-		goto out;
-	}
-	if (rename(tmp.p, st->path) != 0) {
-		mfm_err_sys(err, "rename");
-		unlink(tmp.p);
-		goto out;
-	}
-	/* The rename is durable only once the directory is. */
-	dir = mfm_xstrdup(st->path);
-	slash = strrchr(dir, '/');
-	if (slash == NULL) {
-		free(dir);
-		dir = mfm_xstrdup(".");
-	} else if (slash == dir) {
-		slash[1] = '\0';
-	} else {
-		*slash = '\0';
-	}
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd) != 0) {
-		mfm_err_sys(err, "%s", dir);
-		if (dfd >= 0)
-			close(dfd);
-		free(dir);
-		goto out;
-	}
-	close(dfd);
-	free(dir);
-	rc = 0;
-out:
-	mfm_buf_release(&tmp);
+	rc = mfm_state_replace(st->path, text.p, text.len, 0600, err);
 	mfm_buf_release(&text);
 	return rc;
 }

@@ -59,6 +59,22 @@ int mfm_state_save(struct mfm_state *st, const void *body, size_t len,
 void mfm_state_close(struct mfm_state *st);
 
 /*
+ * The durable replace under every state file of mfm, for callers with a
+ * format of their own.  mfm_state_write writes all of p to fd (0, or -1
+ * with errno).  mfm_state_publish takes an open descriptor on tmp (a file
+ * beside path that the caller wrote), fsyncs and closes it, renames it
+ * over path and fsyncs the directory, so path names the old contents or
+ * the new, whole; on error tmp is removed and fd closed.
+ * mfm_state_replace does all of it for a buffer: path.tmp, created with
+ * mode (before the umask), then published.
+ */
+int mfm_state_write(int fd, const void *p, size_t n);
+int mfm_state_publish(int fd, const char *tmp, const char *path,
+    struct mfm_err *err);
+int mfm_state_replace(const char *path, const void *p, size_t n,
+    unsigned mode, struct mfm_err *err);
+
+/*
  * Check a state file's text (header, trailer, checksum) and find its
  * body; used by mfm_state_open and by tests.  Returns 0 with *off and
  * *len giving the body within text.
