@@ -74,32 +74,11 @@ hash_key(const char *s)
 	return h;
 }
 
-/*
- * A key or value as shown inside '...' in a message: cut at SHOW_MAX
- * bytes on a character boundary, control bytes as '?', so a message
- * stays one line.
- */
+/* A key or value as shown inside '...' in a message (see err.h). */
 static const char *
 show(char *dst, size_t size, const char *s)
 {
-	size_t n = strlen(s), cut = n, i, k;
-
-	if (cut > SHOW_MAX) {
-		cut = SHOW_MAX;
-		while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)
-			cut--;
-	}
-	for (i = 0, k = 0; i < cut && k + 4 < size; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		dst[k++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
-	}
-	if (cut < n && k + 4 < size) {
-		memcpy(dst + k, "...", 3);
-		k += 3;
-	}
-	dst[k] = '\0';
-	return dst;
+	return mfm_err_quote(dst, size, s, strlen(s), SHOW_MAX);
 }
 
 static int

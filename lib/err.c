@@ -60,3 +60,26 @@ mfm_err_clear(struct mfm_err *err)
 	err->col = 0;
 	err->msg[0] = '\0';
 }
+
+const char *
+mfm_err_quote(char *dst, size_t size, const char *s, size_t n, size_t max)
+{
+	size_t i, k, cut = n;
+
+	if (cut > max) {
+		cut = max;
+		while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)
+			cut--;
+	}
+	for (i = 0, k = 0; i < cut && k + 4 < size; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		dst[k++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	if (cut < n && k + 4 < size) {
+		memcpy(dst + k, "...", 3);
+		k += 3;
+	}
+	dst[k] = '\0';
+	return dst;
+}

@@ -31,5 +31,13 @@ int mfm_err_set(struct mfm_err *err, enum mfm_err_kind kind,
 int mfm_err_sys(struct mfm_err *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void mfm_err_clear(struct mfm_err *err);
+/*
+ * Bad input as shown inside '...' in a message: s[0..n) cut at max bytes
+ * on a UTF-8 character boundary and marked "...", control bytes as '?',
+ * so the message stays one printable line.  dst holds size bytes (room
+ * for max + 4 is enough); returns dst.
+ */
+const char *mfm_err_quote(char *dst, size_t size, const char *s, size_t n,
+    size_t max);
 
 #endif

@@ -34,31 +34,11 @@ floor_div(int64_t a, int64_t b)
 	return q;
 }
 
-/*
- * A bad input as it may appear inside '...' in a message: at most
- * QUOTE_MAX bytes, cut on a UTF-8 character boundary and marked "...",
- * control bytes shown as '?' so a message stays one printable line.
- */
+/* A bad input as shown inside '...' in a message (see err.h). */
 static void
 quote(char *dst, size_t size, const char *s, size_t n)
 {
-	size_t i, k, cut = n;
-
-	if (cut > QUOTE_MAX) {
-		cut = QUOTE_MAX;
-		while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)
-			cut--;
-	}
-	for (i = 0, k = 0; i < cut && k + 4 < size; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		dst[k++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
-	}
-	if (cut < n && k + 4 < size) {
-		memcpy(dst + k, "...", 3);
-		k += 3;
-	}
-	dst[k] = '\0';
+	mfm_err_quote(dst, size, s, n, QUOTE_MAX);
 }
 
 int
