@@ -39,15 +39,43 @@ enum item_type {
 	IT_AOUT
 };
 
+/*
+ * An id entry.  Its key's bytes live here, inline when short (ids are
+ * mostly 10-40 bytes), so that the lookup that found the slot compares
+ * the key in the line it must read anyway for the state.
+ */
+#define KEY_INLINE 40
+
 struct mfm_join_ent {
+	uint32_t klen;
+	uint32_t tag;		/* the key's hash: see struct mfm_join_slot */
+	uint8_t st, has_pt, has_ot, has_label, queued;
+	uint32_t gen;
+	union {
+		char in[KEY_INLINE];	/* klen <= KEY_INLINE */
+		char *p;		/* else, allocated */
+	} key;
 	char *pred, *out, *label;
 	size_t plen, olen, llen;
 	int64_t pt, ot;
-	size_t slot;		/* keymap slot of the key */
 	int64_t when;		/* deadline of the live item, if queued */
-	uint32_t gen;
-	uint8_t st, has_pt, has_ot, has_label, queued;
 };
+
+/*
+ * The id table: open addressing with linear probing over 8-byte slots,
+ * at most half full, so that it stays small enough for the caches.  A
+ * slot holds 32 bits of the key's hash (its tag, which also gives its
+ * home slot: tag & mask) and the entry's index + 1 (0: empty).  Removal
+ * shifts the rest of the probe run back, so there are no tombstones and
+ * never a rebuild but to grow.
+ */
+struct mfm_join_slot {
+	uint32_t tag;
+	uint32_t ent;
+};
+
+/* Entries (hence keys) at most: slot indexes and tags are 32-bit. */
+#define MAX_ENTRIES ((size_t)1 << 30)
 
 struct mfm_join_heap {
 	int64_t when;
@@ -101,9 +129,10 @@ mfm_join_init(struct mfm_join *jn, const struct mfm_join_opts *o,
 	jn->o = *o;
 	if (jn->o.max_pending == 0)
 		jn->o.max_pending = MFM_JOIN_MAX_PENDING_DEFAULT;
+	if (jn->o.max_pending > MAX_ENTRIES)
+		jn->o.max_pending = MAX_ENTRIES;
 	jn->emit = emit;
 	jn->arg = arg;
-	mfm_keymap_init(&jn->keys);
 	mfm_keymap_init(&jn->ents);
 	jn->arecs = mfm_xcalloc(1, sizeof(*jn->arecs));
 }
@@ -111,6 +140,9 @@ mfm_join_init(struct mfm_join *jn, const struct mfm_join_opts *o,
 static void
 ent_free(struct mfm_join_ent *e)
 {
+	if (e->klen > KEY_INLINE)
+		free(e->key.p);
+	e->klen = 0;
 	free(e->pred);
 	free(e->out);
 	free(e->label);
@@ -130,7 +162,7 @@ mfm_join_release(struct mfm_join *jn)
 	free(jn->freelist);
 	free(jn->heap);
 	free(jn->q);
-	mfm_keymap_release(&jn->keys);
+	free(jn->tab);
 	mfm_keymap_release(&jn->ents);
 	for (i = 0; i < jn->nasof; i++)
 		free(jn->asof[i].out);
@@ -355,55 +387,125 @@ ttl_deadline(const struct mfm_join *jn, int has_t, int64_t t)
 
 /* --- id entries --- */
 
-static void
-fix_slots(struct mfm_join *jn)
+static const char *
+ent_key(const struct mfm_join_ent *e)
 {
-	size_t i;
-
-	for (i = 0; i < jn->keys.nslot; i++)
-		if (jn->keys.slot[i].used && jn->keys.slot[i].value != 0)
-			jn->ent[jn->keys.slot[i].value - 1].slot = i;
+	return e->klen > KEY_INLINE ? e->key.p : e->key.in;
 }
 
-/* Drop dead keys once they outnumber live ones. */
-static void
-compact_keys(struct mfm_join *jn)
+static uint32_t
+key_tag(const char *key, size_t len)
 {
-	if (jn->ndead < 4096 || jn->ndead < jn->keys.count / 2)
+	return (uint32_t)(mfm_keymap_hash(key, len) >> 32);
+}
+
+/* The slot of key: where it is, or the empty slot where it would go. */
+static size_t
+id_probe(const struct mfm_join *jn, const char *key, size_t len,
+    uint32_t tag)
+{
+	size_t mask = jn->ntab - 1, i = tag & mask;
+	const struct mfm_join_ent *e;
+
+	for (;; i = (i + 1) & mask) {
+		if (jn->tab[i].ent == 0)
+			return i;
+		if (jn->tab[i].tag != tag)
+			continue;
+		e = &jn->ent[jn->tab[i].ent - 1];
+		if (e->klen == len && memcmp(ent_key(e), key, len) == 0)
+			return i;
+	}
+}
+
+/* Room for one more key: double the table at half full. */
+static void
+id_reserve(struct mfm_join *jn)
+{
+	struct mfm_join_slot *old = jn->tab;
+	size_t i, j, mask, oldn = jn->ntab;
+
+	if ((jn->nkeys + 1) * 2 <= jn->ntab)
 		return;
-	mfm_keymap_prune(&jn->keys);
-	jn->ndead = 0;
-	fix_slots(jn);
+	jn->ntab = oldn ? oldn * 2 : 1024;
+	jn->tab = mfm_xcalloc(jn->ntab, sizeof(*jn->tab));
+	mask = jn->ntab - 1;
+	for (i = 0; i < oldn; i++) {
+		if (old[i].ent == 0)
+			continue;
+		for (j = old[i].tag & mask; jn->tab[j].ent != 0;
+		    j = (j + 1) & mask)
+			;
+		jn->tab[j] = old[i];
+	}
+	free(old);
 }
 
+/* Take e's key out of the table, closing the gap in its probe run. */
+static void
+id_remove(struct mfm_join *jn, const struct mfm_join_ent *e)
+{
+	size_t mask = jn->ntab - 1, i, j, home;
+	uint32_t idx = (uint32_t)(e - jn->ent) + 1;
+
+	for (i = e->tag & mask; jn->tab[i].ent != idx; i = (i + 1) & mask)
+		;
+	for (j = i;;) {
+		jn->tab[i].ent = 0;
+		for (;;) {
+			j = (j + 1) & mask;
+			if (jn->tab[j].ent == 0)
+				goto out;
+			home = jn->tab[j].tag & mask;
+			/* Stays when its home lies cyclically in (i, j]. */
+			if (i <= j ? (home <= i || home > j) :
+			    (home <= i && home > j))
+				break;
+		}
+		jn->tab[i] = jn->tab[j];
+		i = j;
+	}
+out:
+	jn->nkeys--;
+}
+
+/*
+ * A new entry for key, which id_probe put at slot i (id_reserve came
+ * first).
+ */
 static struct mfm_join_ent *
-ent_new(struct mfm_join *jn, size_t *v, size_t nslot_before)
+ent_new(struct mfm_join *jn, size_t i, const char *key, size_t len,
+    uint32_t tag)
 {
 	struct mfm_join_ent *e;
 	uint32_t gen;
-	size_t i;
+	size_t k;
 
 	if (jn->nfree > 0) {
 		/* A reused entry starts clean; only its generation goes on. */
-		i = jn->freelist[--jn->nfree];
-		gen = jn->ent[i].gen;
-		memset(&jn->ent[i], 0, sizeof(jn->ent[i]));
-		jn->ent[i].gen = gen;
+		k = jn->freelist[--jn->nfree];
+		gen = jn->ent[k].gen;
+		memset(&jn->ent[k], 0, sizeof(jn->ent[k]));
+		jn->ent[k].gen = gen;
 	} else {
 		if (jn->nent == jn->capent) {
 			jn->capent = jn->capent ? jn->capent * 2 : 1024;
 			jn->ent = mfm_xreallocarray(jn->ent, jn->capent,
 			    sizeof(*jn->ent));
 		}
-		i = jn->nent++;
-		memset(&jn->ent[i], 0, sizeof(jn->ent[i]));
+		k = jn->nent++;
+		memset(&jn->ent[k], 0, sizeof(jn->ent[k]));
 	}
-	e = &jn->ent[i];
-	*v = i + 1;
-	e->slot = (size_t)((struct mfm_keymap_slot *)(void *)((char *)v -
-	    offsetof(struct mfm_keymap_slot, value)) - jn->keys.slot);
-	if (jn->keys.nslot != nslot_before)
-		fix_slots(jn);
+	e = &jn->ent[k];
+	e->klen = (uint32_t)len;
+	e->tag = tag;
+	if (len > KEY_INLINE)
+		e->key.p = mfm_xmemdup(key, len);
+	else if (len > 0)
+		memcpy(e->key.in, key, len);
+	jn->tab[i].tag = tag;
+	jn->tab[i].ent = (uint32_t)k + 1;
+	jn->nkeys++;
 	jn->pending++;
 	return e;
 }
@@ -413,12 +515,11 @@ ent_kill(struct mfm_join *jn, struct mfm_join_ent *e)
 {
 	size_t i = (size_t)(e - jn->ent);
 
+	id_remove(jn, e);
 	ent_free(e);
 	e->st = ST_FREE;
 	e->gen++;
 	e->queued = 0;
-	jn->keys.slot[e->slot].value = 0;
-	jn->ndead++;
 	jn->pending--;
 	if (jn->nfree == jn->capfree) {
 		jn->capfree = jn->capfree ? jn->capfree * 2 : 1024;
@@ -527,20 +628,15 @@ full(const struct mfm_join *jn, struct mfm_err *err)
 	    jn->o.max_pending);
 }
 
-static size_t *
-key_slot(struct mfm_join *jn, const struct mfm_join_rec *r, int *isnew,
-    size_t *nslot)
+/* The entry of r's key; NULL with *slot where a new one goes. */
+static struct mfm_join_ent *
+id_lookup(struct mfm_join *jn, const struct mfm_join_rec *r, size_t *slot,
+    uint32_t *tag)
 {
-	size_t *v;
-
-	*nslot = jn->keys.nslot;
-	v = mfm_keymap_put(&jn->keys, r->key, r->klen, isnew);
-	if (jn->keys.nslot != *nslot)
-		fix_slots(jn);
-	*nslot = jn->keys.nslot;
-	if (!*isnew && *v == 0)
-		jn->ndead--;	/* a dead key comes back */
-	return v;
+	id_reserve(jn);
+	*tag = key_tag(r->key, r->klen);
+	*slot = id_probe(jn, r->key, r->klen, *tag);
+	return jn->tab[*slot].ent ? &jn->ent[jn->tab[*slot].ent - 1] : NULL;
 }
 
 static int
@@ -548,12 +644,10 @@ id_prediction(struct mfm_join *jn, const struct mfm_join_rec *r,
     struct mfm_err *err)
 {
 	struct mfm_join_ent *e;
-	size_t *v, nslot;
-	int isnew;
+	size_t slot;
+	uint32_t tag;
 
-	v = key_slot(jn, r, &isnew, &nslot);
-	if (*v != 0) {
-		e = &jn->ent[*v - 1];
+	if ((e = id_lookup(jn, r, &slot, &tag)) != NULL) {
 		jn->npred++;
 		if (e->st != ST_OUT) {
 			emit(jn, MFM_JOIN_DUPLICATE_ID, r->raw, r->len,
@@ -572,12 +666,10 @@ id_prediction(struct mfm_join *jn, const struct mfm_join_rec *r,
 		ent_schedule(jn, e, ttl_deadline(jn, e->has_pt, e->pt));
 		return 0;
 	}
-	if (full(jn, err)) {
-		jn->ndead++;	/* the key just put stays dead */
+	if (full(jn, err))
 		return -1;
-	}
 	jn->npred++;
-	e = ent_new(jn, v, nslot);
+	e = ent_new(jn, slot, r->key, r->klen, tag);
 	e->st = ST_PRED;
 	e->pred = mfm_xmemdup(r->raw, r->len);
 	e->plen = r->len;
@@ -592,12 +684,10 @@ id_outcome(struct mfm_join *jn, const struct mfm_join_rec *r,
     struct mfm_err *err)
 {
 	struct mfm_join_ent *e;
-	size_t *v, nslot;
-	int isnew;
+	size_t slot;
+	uint32_t tag;
 
-	v = key_slot(jn, r, &isnew, &nslot);
-	if (*v != 0) {
-		e = &jn->ent[*v - 1];
+	if ((e = id_lookup(jn, r, &slot, &tag)) != NULL) {
 		if (e->st != ST_PRED)
 			return extra_outcome(jn, e, r, err);
 		jn->nout++;
@@ -613,12 +703,10 @@ id_outcome(struct mfm_join *jn, const struct mfm_join_rec *r,
 		e->st = ST_HELD;
 		return 0;	/* the prediction's deadline stands */
 	}
-	if (full(jn, err)) {
-		jn->ndead++;	/* the key just put stays dead */
+	if (full(jn, err))
 		return -1;
-	}
 	jn->nout++;
-	e = ent_new(jn, v, nslot);
+	e = ent_new(jn, slot, r->key, r->klen, tag);
 	e->st = ST_OUT;
 	e->out = mfm_xmemdup(r->raw, r->len);
 	e->olen = r->len;
@@ -919,7 +1007,6 @@ advance(struct mfm_join *jn, int64_t wm, int final)
 			break;
 		}
 	}
-	compact_keys(jn);
 }
 
 static void
@@ -1039,8 +1126,7 @@ state_line(const struct mfm_join *jn, const struct mfm_join_heap *it,
 		if (e->gen != it->gen || e->st == ST_FREE)
 			return;
 		mfm_buf_addf(b, "{\"st\":\"%s\",\"k\":", names[e->st]);
-		put_hex(b, jn->keys.arena + jn->keys.slot[e->slot].off,
-		    jn->keys.slot[e->slot].len);
+		put_hex(b, ent_key(e), e->klen);
 		if (e->st != ST_OUT)
 			put_time(b, "pt", e->has_pt, e->pt);
 		if (e->pred != NULL) {
@@ -1206,9 +1292,10 @@ load_line(struct mfm_join *jn, const struct mfm_json *j, struct mfm_buf *key)
 	struct mfm_join_rec r;
 	struct mfm_join_ent *e;
 	struct mfm_err err;
-	int st, hp, ho, isnew, k;
+	int st, hp, ho, k;
 	int64_t pt = 0, ot = 0;
-	size_t *v, nslot;
+	size_t slot;
+	uint32_t tag;
 	const char *name;
 	size_t n;
 
@@ -1265,11 +1352,9 @@ load_line(struct mfm_join *jn, const struct mfm_json *j, struct mfm_buf *key)
 		return -1;
 	r.key = key->p;
 	r.klen = key->len;
-	if (mfm_keymap_find(&jn->keys, r.key, r.klen) != NULL &&
-	    *mfm_keymap_find(&jn->keys, r.key, r.klen) != 0)
+	if (id_lookup(jn, &r, &slot, &tag) != NULL)
 		return -1;	/* a key twice */
-	v = key_slot(jn, &r, &isnew, &nslot);
-	e = ent_new(jn, v, nslot);
+	e = ent_new(jn, slot, r.key, r.klen, tag);
 	e->st = (uint8_t)st;
 	e->has_pt = hp == 1;
 	e->pt = pt;

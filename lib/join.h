@@ -98,6 +98,7 @@ struct mfm_join_opts {
 };
 
 struct mfm_join_ent;
+struct mfm_join_slot;
 struct mfm_join_heap;
 struct mfm_join_asof;
 struct mfm_join_arecs;
@@ -107,10 +108,10 @@ struct mfm_join {
 	void (*emit)(void *arg, const struct mfm_join_event *ev);
 	void *arg;
 	/* by id */
-	struct mfm_keymap keys;		/* key -> entry index + 1, 0 dead */
+	struct mfm_join_slot *tab;	/* id key -> entry (join.c) */
+	size_t ntab, nkeys;
 	struct mfm_join_ent *ent;
 	size_t nent, capent, nfree, *freelist, capfree;
-	size_t ndead;			/* dead keys in the keymap */
 	struct mfm_join_heap *heap;	/* deadlines out of order */
 	size_t nheap, capheap;
 	struct mfm_join_heap *q;	/* deadlines in order: a queue */

@@ -132,47 +132,6 @@ mfm_keymap_put(struct mfm_keymap *m, const void *key, size_t len, int *isnew)
 	return &s->value;
 }
 
-void
-mfm_keymap_prune(struct mfm_keymap *m)
-{
-	struct mfm_keymap_slot *old = m->slot, *s;
-	char *arena;
-	size_t i, j, mask, live = 0, bytes = 0, nslot = 64;
-
-	for (i = 0; i < m->nslot; i++)
-		if (old[i].used && old[i].value != 0) {
-			live++;
-			bytes += old[i].len;
-		}
-	/* Room to grow before the next doubling: load at most 25 %. */
-	while (nslot < live * 4)
-		nslot *= 2;
-	m->slot = mfm_xcalloc(nslot, sizeof(*m->slot));
-	arena = mfm_xmalloc(bytes ? bytes : 1);
-	mask = nslot - 1;
-	bytes = 0;
-	for (i = 0; i < m->nslot; i++) {
-		if (!old[i].used || old[i].value == 0)
-			continue;
-		for (j = (size_t)old[i].hash & mask; m->slot[j].used;
-		    j = (j + 1) & mask)
-			;
-		s = &m->slot[j];
-		*s = old[i];
-		if (s->len > 0)
-			memcpy(arena + bytes, m->arena + old[i].off, s->len);
-		s->off = bytes;
-		bytes += s->len;
-	}
-	free(old);
-	free(m->arena);
-	m->arena = arena;
-	m->arena_len = bytes;
-	m->arena_cap = bytes ? bytes : 1;
-	m->nslot = nslot;
-	m->count = live;
-}
-
 const char *
 mfm_keymap_key(const struct mfm_keymap *m, const size_t *v, size_t *lenp)
 {

@@ -41,13 +41,6 @@ size_t *mfm_keymap_find(const struct mfm_keymap *m, const void *key,
  */
 size_t *mfm_keymap_put(struct mfm_keymap *m, const void *key, size_t len,
     int *isnew);
-/*
- * Drop every key whose value is 0 and pack what is left: the slots are
- * rebuilt from the stored hashes (no key is hashed again) into a table
- * sized for the keys kept, and the arena keeps only their bytes.  Value
- * pointers and slot indexes change.
- */
-void mfm_keymap_prune(struct mfm_keymap *m);
 /* The bytes of the key whose value pointer is v (from find or put). */
 const char *mfm_keymap_key(const struct mfm_keymap *m, const size_t *v,
     size_t *lenp);
