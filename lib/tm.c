@@ -143,6 +143,52 @@ bad_time(struct mfm_err *err, const char *s, size_t n, const char *why)
 	return mfm_err_set(err, MFM_ERR_DATA, "invalid time '%s': %s", q, why);
 }
 
+/* Two digits at s as a number, or a negative number. */
+static int
+two(const char *s)
+{
+	unsigned a = (unsigned char)s[0] - '0', b = (unsigned char)s[1] - '0';
+
+	return a < 10 && b < 10 ? (int)(a * 10 + b) : -100;
+}
+
+/*
+ * The form nearly every log writes, "YYYY-MM-DDTHH:MM:SSZ" with no
+ * fraction or with milliseconds, read at fixed places: 0 with *us set,
+ * or -1 for anything else (valid or not), which the full parser reads.
+ */
+static int
+parse_common(const char *s, size_t n, int64_t *us)
+{
+	int year, mon, day, hour, min, sec, ms = 0;
+	int64_t t;
+
+	if ((n != 20 && n != 24) || s[4] != '-' || s[7] != '-' ||
+	    s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[n - 1] != 'Z')
+		return -1;
+	if (n == 24) {
+		if (s[19] != '.' || two(s + 20) < 0 || two(s + 21) < 0)
+			return -1;
+		ms = two(s + 20) * 10 + (s[22] - '0');
+	}
+	year = two(s) * 100 + two(s + 2);
+	mon = two(s + 5);
+	day = two(s + 8);
+	hour = two(s + 11);
+	min = two(s + 14);
+	sec = two(s + 17);
+	if (two(s) < 0 || two(s + 2) < 0 || mon < 1 || mon > 12 || day < 1 ||
+	    (unsigned)day > mfm_tm_days_in_month(year, mon) || hour < 0 ||
+	    hour > 23 || min < 0 || min > 59 || sec < 0 || sec > 60)
+		return -1;
+	t = (mfm_tm_days_from_civil(year, mon, day) * 86400 + hour * 3600 +
+	    min * 60 + sec) * MFM_TM_US_PER_S + ms * 1000;
+	if (t > MFM_TM_MAX)
+		return -1;	/* 9999-12-31T23:59:60Z */
+	*us = t;
+	return 0;
+}
+
 int
 mfm_tm_parse_rfc3339(const char *s, size_t n, int64_t *us,
     struct mfm_err *err)
@@ -152,6 +198,8 @@ mfm_tm_parse_rfc3339(const char *s, size_t n, int64_t *us,
 	int64_t frac = 0, scale = 100000, secs, t;
 	char c;
 
+	if (parse_common(s, n, us) == 0)
+		return 0;
 	if ((year = digits(&sc, 4)) < 0)
 		return bad_time(err, s, n, "expected a 4-digit year");
 	if (!lit(&sc, '-'))

@@ -151,6 +151,18 @@ static const struct {
 	{ "0000-01-01T00:00:00+00:01", OUT_UTC },
 	{ "9999-12-31T23:59:59-00:01", OUT_UTC },
 	{ "9999-12-31T23:59:60Z", OUT_UTC },
+	/* The common fixed-place form, wrong in one place. */
+	{ "2026-02-29T00:00:00.000Z", "day out of range" },
+	{ "2026-13-01T00:00:00.000Z", "month out of range" },
+	{ "2026-00-01T00:00:00Z", "month out of range" },
+	{ "2026-01-01T24:00:00.000Z", "hour out of range" },
+	{ "2026-01-01T00:60:00Z", "minute out of range" },
+	{ "2026-01-01T00:00:61.000Z", "second out of range" },
+	{ "2026-01-01T00:00:00.0a0Z", "expected 'Z' or an offset" },
+	{ "2026-01-01T00:00:00-000Z", "expected an offset as +hh:mm or "
+	    "-hh:mm" },
+	{ "2O26-01-01T00:00:00.000Z", "expected a 4-digit year" },
+	{ "9999-12-31T23:59:60.000Z", OUT_UTC },
 };
 
 START_TEST(rfc3339_invalid)
@@ -205,6 +217,40 @@ START_TEST(rfc3339_message_quoting)
 	ck_assert_str_eq(err.msg, "invalid time '2026?': "
 	    "expected '-' after the year");
 	ck_assert_int_eq(mfm_tm_parse_rfc3339("x", 1, &us, NULL), -1);
+}
+END_TEST
+
+/*
+ * The fixed-place reading of "...SSZ" and "...SS.mmmZ" gives what the
+ * full parser gives for the same instant written with "+00:00".
+ */
+START_TEST(rfc3339_common_form)
+{
+	char z[32], ms[32], off[32];
+	int64_t t, a, b, c, y;
+
+	for (t = MFM_TM_MIN; t <= MFM_TM_MAX; t += INT64_C(7777777777777)) {
+		int64_t s = mfm_tm_floor(t, MFM_TM_US_PER_S, 0) /
+		    MFM_TM_US_PER_S;
+		int64_t days = mfm_tm_floor(s, 86400, 0) / 86400;
+		int64_t sod = s - days * 86400;
+		int milli = (int)((t - s * MFM_TM_US_PER_S) / 1000);
+		unsigned m, d;
+
+		mfm_tm_civil_from_days(days, &y, &m, &d);
+		snprintf(z, sizeof(z), "%04d-%02u-%02uT%02d:%02d:%02dZ",
+		    (int)y, m, d, (int)(sod / 3600), (int)(sod / 60 % 60),
+		    (int)(sod % 60));
+		snprintf(ms, sizeof(ms), "%.19s.%03dZ", z, milli);
+		snprintf(off, sizeof(off), "%.19s.%03d+00:00", z, milli);
+		ck_assert_int_eq(mfm_tm_parse_rfc3339(z, 20, &a, NULL), 0);
+		ck_assert_int_eq(mfm_tm_parse_rfc3339(ms, 24, &b, NULL), 0);
+		ck_assert_int_eq(mfm_tm_parse_rfc3339(off, strlen(off), &c,
+		    NULL), 0);
+		ck_assert(a == s * MFM_TM_US_PER_S);
+		ck_assert(b == c);
+		ck_assert(b == a + milli * 1000);
+	}
 }
 END_TEST
 
@@ -772,6 +818,7 @@ suite_tm(void)
 	tcase_add_test(tc, rfc3339_length);
 	tcase_add_test(tc, rfc3339_message_quoting);
 	tcase_add_test(tc, rfc3339_leap_second);
+	tcase_add_test(tc, rfc3339_common_form);
 	tcase_add_loop_test(tc, epoch_valid, 0, N(epochs));
 	tcase_add_test(tc, epoch_invalid);
 	tcase_add_loop_test(tc, epoch_text_valid, 0, N(epoch_texts));
