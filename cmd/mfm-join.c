@@ -422,7 +422,7 @@ take(struct stream *s)
 
 /* Read ahead until s has a record, ends, or (live) would block. */
 static void
-fill_head(struct stream *s)
+fill_head(const struct mfm_join *jn, struct stream *s)
 {
 	int rc;
 
@@ -430,8 +430,10 @@ fill_head(struct stream *s)
 		rc = mfm_cli_step(&s->r, &s->j);
 		if (rc < 0)
 			s->eof = 1;
-		else if (rc == 1 && take(s) == 0)
+		else if (rc == 1 && take(s) == 0) {
 			s->head = 1;
+			mfm_join_prefetch(jn, &s->rec);
+		}
 	}
 }
 
@@ -501,7 +503,7 @@ run(struct mfm_join *jn, struct stream *st, size_t n)
 	for (;;) {
 		pick = NULL;
 		for (i = 0; i < n; i++) {
-			fill_head(&st[i]);
+			fill_head(jn, &st[i]);
 			if (st[i].head && (pick == NULL ||
 			    before(&st[i], pick)))
 				pick = &st[i];

@@ -85,6 +85,8 @@ struct mfm_join_rec {
 	size_t llen;
 	int has_time;
 	int64_t time;
+	int hashed;		/* set by mfm_join_prefetch: hash is key's */
+	uint32_t hash;
 };
 
 struct mfm_join_opts {
@@ -158,6 +160,13 @@ int mfm_join_prediction(struct mfm_join *jn, const struct mfm_join_rec *r,
     struct mfm_err *err);
 int mfm_join_outcome(struct mfm_join *jn, const struct mfm_join_rec *r,
     struct mfm_err *err);
+
+/*
+ * Optional, for speed: hash r's key and start fetching where the engine
+ * will look for it, so that the memory is on its way while the caller
+ * does other work (reads the other stream) before handing r in.
+ */
+void mfm_join_prefetch(const struct mfm_join *jn, struct mfm_join_rec *r);
 
 /* Records held now: predictions (held ones included) and outcomes. */
 void mfm_join_pending(const struct mfm_join *jn, uint64_t *npred,
