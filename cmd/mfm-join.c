@@ -298,11 +298,21 @@ close_sides(void)
 			mfm_die("%s: write error", side_path[k]);
 }
 
+/* Append n bytes to b, which has room for them (grown beforehand). */
+static void
+put(struct mfm_buf *b, const char *p, size_t n)
+{
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+}
+
+#define PUT_LIT(b, s) put(b, s, sizeof(s) - 1)
+
 static void
 on_event(void *arg, const struct mfm_join_event *ev)
 {
 	static const char *const names[] = {
-		"matched", "expired", "unmatched", "duplicate_id"
+		"matched\"}", "expired\"}", "unmatched\"}", "duplicate_id\"}"
 	};
 	struct mfm_buf *b = &mfm_cli.out;
 	size_t n;
@@ -318,28 +328,29 @@ on_event(void *arg, const struct mfm_join_event *ev)
 	/*
 	 * The held bytes are one JSON object, as the tokenizer delimited
 	 * it: drop its closing brace (and white space before it) and
-	 * append, with no second parse.
+	 * append, with no second parse.  One grow covers every piece.
 	 */
 	n = ev->plen - 1;
 	while (n > 1 && (ev->pred[n - 1] == ' ' || ev->pred[n - 1] == '\t' ||
 	    ev->pred[n - 1] == '\r' || ev->pred[n - 1] == '\n'))
 		n--;
-	mfm_buf_add(b, ev->pred, n);
+	mfm_buf_grow(b, n + (ev->out != NULL ? ev->olen : 0) + 96);
+	put(b, ev->pred, n);
 	if (ev->pred[n - 1] != '{')
-		mfm_buf_addc(b, ',');
-	mfm_buf_adds(b, "\"outcome\":");
+		PUT_LIT(b, ",");
+	PUT_LIT(b, "\"outcome\":");
 	if (ev->out != NULL)
-		mfm_buf_add(b, ev->out, ev->olen);
+		put(b, ev->out, ev->olen);
 	else
-		mfm_buf_adds(b, "null");
-	mfm_buf_adds(b, ",\"label_delay_s\":");
+		PUT_LIT(b, "null");
+	PUT_LIT(b, ",\"label_delay_s\":");
 	if (ev->out != NULL && ev->has_pt && ev->has_ot)
 		mfm_join_put_delay(b, ev->ot - ev->pt);
 	else
-		mfm_buf_adds(b, "null");
-	mfm_buf_adds(b, ",\"join\":\"");
-	mfm_buf_adds(b, names[ev->kind]);
-	mfm_buf_adds(b, "\"}");
+		PUT_LIT(b, "null");
+	PUT_LIT(b, ",\"join\":\"");
+	put(b, names[ev->kind], strlen(names[ev->kind]));
+	b->p[b->len] = '\0';
 	mfm_cli_emit();
 }
 
