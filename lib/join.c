@@ -1011,8 +1011,11 @@ advance(struct mfm_join *jn, int64_t wm, int final)
 		 * drops calls to a static function that only prefetches.)
 		 */
 		if (jn->qlen > 8 &&
-		    (ahead = &jn->q[jn->qhead + 8])->type == IT_ID)
-			__builtin_prefetch(&jn->ent[ahead->idx]);
+		    (ahead = &jn->q[jn->qhead + 8])->type == IT_ID) {
+			e = &jn->ent[ahead->idx];
+			__builtin_prefetch(e);
+			__builtin_prefetch(&e->pred);	/* the next line */
+		}
 		if (jn->qlen > 4 &&
 		    (ahead = &jn->q[jn->qhead + 4])->type == IT_ID) {
 			e = &jn->ent[ahead->idx];
