@@ -29,7 +29,12 @@
  *   - the label drawn from a true churn probability the score follows
  *     with noise, the canary a little worse, scores with 4 decimals so
  *     that ties occur as in real logs.
- * The outcomes are held in memory (16 bytes each) to sort them.
+ * Both logs are written as the time goes: an outcome is held (16 bytes, in a
+ * heap ordered by arrival time) only until the first prediction not
+ * earlier than its arrival, and is written before it.  So each file is in
+ * time order, and the two, named as two pipes, together form one stream
+ * in time order, out of step by no more than the buffers: a live source
+ * for mfm-join, as scripts/bench --stream uses it.
  */
 #include <errno.h>
 #include <math.h>
@@ -285,13 +290,82 @@ cmp_outcome(const void *a, const void *b)
 
 static struct out po, oo;
 
+/* The outcomes not yet written: a binary min-heap in cmp_outcome order. */
+static struct outcome *oc;
+static size_t noc, cap;
+
+static void
+heap_push(struct outcome o)
+{
+	size_t i, up;
+
+	if (noc == cap) {
+		cap = cap ? cap * 2 : 1 << 16;
+		oc = realloc(oc, cap * sizeof(*oc));
+		if (oc == NULL) {
+			fputs("bench-gen: out of memory\n", stderr);
+			exit(2);
+		}
+	}
+	for (i = noc++; i > 0; i = up) {
+		up = (i - 1) / 2;
+		if (cmp_outcome(&oc[up], &o) <= 0)
+			break;
+		oc[i] = oc[up];
+	}
+	oc[i] = o;
+}
+
+static struct outcome
+heap_pop(void)
+{
+	struct outcome top = oc[0], last = oc[--noc];
+	size_t i = 0, c;
+
+	while ((c = 2 * i + 1) < noc) {
+		if (c + 1 < noc && cmp_outcome(&oc[c + 1], &oc[c]) < 0)
+			c++;
+		if (cmp_outcome(&last, &oc[c]) <= 0)
+			break;
+		oc[i] = oc[c];
+		i = c;
+	}
+	oc[i] = last;
+	return top;
+}
+
+/*
+ * Write the outcomes that arrive at or before t (all of them with
+ * INT64_MAX).  Every outcome drawn later arrives at least a minute after
+ * its prediction, so later than t: the outcome log comes out in the order
+ * a sort of all of them would give, and outcomes precede a prediction of
+ * the same time, as mfm-join reads them.
+ */
+static void
+write_outcomes(int64_t t)
+{
+	while (noc > 0 && oc[0].t_ms <= t) {
+		struct outcome o = heap_pop();
+		char *p, *start;
+
+		if (oo.f == NULL)
+			continue;
+		start = p = out_room(&oo);
+		*p++ = '{';
+		p = put_id(p, o.id);
+		p = put_s(p, ",\"timestamp\":\"");
+		p = put_time(p, o.t_ms);
+		p = put_s(p, o.label ? "\",\"churned\":true}\n" :
+		    "\",\"churned\":false}\n");
+		oo.len += (size_t)(p - start);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	const char *ppath = NULL, *opath = NULL;
 	unsigned long long seed = 1;
-	struct outcome *oc = NULL;
-	size_t noc = 0, cap = 0;
 	uint64_t n, i;
 	double t = 0;
 	char *end;
@@ -334,6 +408,7 @@ main(int argc, char **argv)
 
 		t += rnd_exp(MEAN_GAP_MS);
 		tms = T0_MS + (int64_t)t;
+		write_outcomes(tms);
 		/* A true churn probability, skewed low as churn is rare-ish. */
 		truth = rnd_unit();
 		truth = truth * truth * 0.9 + 0.02;
@@ -393,47 +468,27 @@ main(int argc, char **argv)
 			/* Log-uniform delay, one minute to about three days. */
 			double d = 60000.0 * exp(rnd_unit() * 8.4);
 			int resend = rnd_unit() < 0.005;
+			struct outcome o;
 
-			if (noc + 3 > cap) {
-				cap = cap ? cap * 2 : 1 << 16;
-				oc = realloc(oc, cap * sizeof(*oc));
-				if (oc == NULL) {
-					fputs("bench-gen: out of memory\n",
-					    stderr);
-					return 2;
-				}
-			}
-			oc[noc].t_ms = tms + (int64_t)d;
-			oc[noc].id = (uint32_t)i;
-			oc[noc++].label = label;
+			o.t_ms = tms + (int64_t)d;
+			o.id = (uint32_t)i;
+			o.label = label;
+			heap_push(o);
 			if (resend) {
-				oc[noc] = oc[noc - 1];
-				oc[noc++].t_ms += 1000 + rnd_below(3600000);
+				o.t_ms += 1000 + rnd_below(3600000);
+				heap_push(o);
 			}
 			if (rnd_unit() < 0.002) {
-				oc[noc].t_ms = tms + (int64_t)d;
-				oc[noc].id = (uint32_t)(n + i);
-				oc[noc++].label = label;
+				o.t_ms = tms + (int64_t)d;
+				o.id = (uint32_t)(n + i);
+				heap_push(o);
 			}
 		}
 	}
+	/* The last predictions before the outcomes that come after them. */
 	out_flush(&po);
-	if (oo.f != NULL) {
-		qsort(oc, noc, sizeof(*oc), cmp_outcome);
-		for (i = 0; i < noc; i++) {
-			char *p, *start;
-
-			start = p = out_room(&oo);
-			*p++ = '{';
-			p = put_id(p, oc[i].id);
-			p = put_s(p, ",\"timestamp\":\"");
-			p = put_time(p, oc[i].t_ms);
-			p = put_s(p, oc[i].label ? "\",\"churned\":true}\n" :
-			    "\",\"churned\":false}\n");
-			oo.len += (size_t)(p - start);
-		}
-		out_flush(&oo);
-	}
+	write_outcomes(INT64_MAX);
+	out_flush(&oo);
 	free(oc);
 	if ((po.f != NULL && fflush(po.f) == EOF) ||
 	    (oo.f != NULL && fflush(oo.f) == EOF)) {
