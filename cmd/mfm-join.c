@@ -25,6 +25,7 @@
 #include "lib/cli.h"
 #include "lib/field.h"
 #include "lib/join.h"
+#include "lib/pick.h"
 #include "lib/banned.h"
 
 static const char usage[] =
@@ -35,8 +36,8 @@ static const char usage[] =
 "                [--ttl DUR] [--lateness DUR] [--keep first|last|error]\n"
 "                [-l PATH] [--orphans FILE] [--duplicates FILE]\n"
 "                [--conflicts FILE] [--state FILE] [--drain]\n"
-"                [--max-pending N] [--rejects FILE] [--max-line SIZE]\n"
-"                PREDICTIONS [OUTCOMES]\n"
+"                [--max-pending N] [-s PATHS] [--outcome-select PATHS]\n"
+"                [--rejects FILE] [--max-line SIZE] PREDICTIONS [OUTCOMES]\n"
 "\n"
 "Pair predictions with the outcomes that arrive later: by id, as-of by\n"
 "entity and time, or id first with as-of as the fallback.  Either operand\n"
@@ -64,6 +65,8 @@ static const char usage[] =
 "      --state FILE        keep pending records in FILE between runs\n"
 "      --drain             with --state: decide everything at the end\n"
 "      --max-pending N     most records held at once (10000000)\n"
+"  -s, --select PATHS      keep only these members of each prediction\n"
+"      --outcome-select PATHS  keep only these members of each outcome\n"
 MFM_CLI_HELP;
 
 enum {
@@ -82,7 +85,8 @@ enum {
 	OPT_CONFLICTS,
 	OPT_STATE,
 	OPT_DRAIN,
-	OPT_MAX_PENDING
+	OPT_MAX_PENDING,
+	OPT_OUTCOME_SELECT
 };
 
 static const struct option longopts[] = {
@@ -108,6 +112,8 @@ static const struct option longopts[] = {
 	{ "state", required_argument, NULL, OPT_STATE },
 	{ "drain", no_argument, NULL, OPT_DRAIN },
 	{ "max-pending", required_argument, NULL, OPT_MAX_PENDING },
+	{ "select", required_argument, NULL, 's' },
+	{ "outcome-select", required_argument, NULL, OPT_OUTCOME_SELECT },
 	MFM_CLI_LONG,
 	{ NULL, 0, NULL, 0 }
 };
@@ -115,7 +121,8 @@ static const struct option longopts[] = {
 static const char *const config_keys[] = {
 	"mode", "key", "outcome_key", "key_fallback", "by", "outcome_by", "time",
 	"outcome_time", "time_unit", "direction", "tolerance", "exact", "ttl",
-	"lateness", "keep", "label", "state", "max_pending", NULL
+	"lateness", "keep", "label", "state", "max_pending", "select",
+	"outcome_select", NULL
 };
 
 enum mode { MODE_ID, MODE_ASOF, MODE_HYBRID };
@@ -124,16 +131,17 @@ struct opts {
 	const char *mode, *key, *okey, *kfb, *by, *oby, *time, *otime, *unit;
 	const char *dir, *keep, *label, *state;
 	const char *orphans, *duplicates, *conflicts;
-	const char *tolerance, *ttl, *lateness;
+	const char *tolerance, *ttl, *lateness, *select, *oselect;
 	int no_exact, drain;
 	size_t max_pending;
 };
 
 /* The paths of one side (predictions or outcomes). */
 struct side {
-	struct mfm_json_path *key, *by, time, fallback;
-	size_t nkey, nby;
+	struct mfm_json_path *key, *by, time, fallback, *sel;
+	size_t nkey, nby, nsel;
 	int has_fallback;
+	struct mfm_pick pick;	/* with nsel > 0: what is kept */
 };
 
 /* One input and the record read ahead from it. */
@@ -146,7 +154,7 @@ struct stream {
 	int head;		/* a record is waiting in j and rec */
 	int head_out;
 	struct mfm_join_rec rec;
-	struct mfm_buf key, ent;
+	struct mfm_buf key, ent, picked;
 };
 
 static enum mode mode;
@@ -164,6 +172,22 @@ cfg_str(const struct mfm_cfg_node *sec, const char *key, const char *cur)
 	if (cur != NULL || sec == NULL)
 		return cur;
 	return mfm_cli_cfg_str(mfm_cfg_get(sec, key), NULL);
+}
+
+/* A side's --select paths, from the option or else the config. */
+static void
+select_paths(const struct mfm_cfg_node *sec, const char *key,
+    const char *arg, struct side *sd)
+{
+	const struct mfm_cfg_node *n;
+
+	if (arg != NULL)
+		mfm_cli_paths(key[0] == 's' ? "--select" : "--outcome-select",
+		    arg, &sd->sel, &sd->nsel);
+	else if (sec != NULL && (n = mfm_cfg_get(sec, key)) != NULL)
+		mfm_cli_cfg_paths(n, &sd->sel, &sd->nsel);
+	if (sd->nsel > 0)
+		mfm_pick_init(&sd->pick, sd->sel, sd->nsel);
 }
 
 static void
@@ -235,6 +259,8 @@ configure(struct opts *o)
 	mfm_cli_path("--outcome-time", o->otime ? o->otime : ps.time.text,
 	    &os.time);
 	mfm_cli_path("--label", o->label ? o->label : "label", &label_p);
+	select_paths(sec, "select", o->select, &ps);
+	select_paths(sec, "outcome_select", o->oselect, &os);
 	if (mfm_field_unit(o->unit ? o->unit : "auto", &unit) != 0)
 		mfm_usage_error("--time-unit: invalid unit '%s'", o->unit);
 
@@ -387,8 +413,15 @@ take(struct stream *s)
 	s->head_out = s->kind >= 0 ? s->kind : t >= 0;
 	sd = s->head_out ? &os : &ps;
 	memset(r, 0, sizeof(*r));
-	r->raw = s->j.buf + s->j.tok[0].start;
-	r->len = s->j.tok[0].len;
+	if (sd->nsel > 0) {
+		mfm_buf_clear(&s->picked);
+		mfm_pick_put(&sd->pick, &s->j, &s->picked);
+		r->raw = s->picked.p;
+		r->len = s->picked.len;
+	} else {
+		r->raw = s->j.buf + s->j.tok[0].start;
+		r->len = s->j.tok[0].len;
+	}
 	if (t >= 0)
 		r->label = mfm_json_raw(&s->j, t, &r->llen);
 	has_key = 0;
@@ -561,6 +594,7 @@ close_stream(struct stream *s)
 	mfm_json_release(&s->j);
 	mfm_buf_release(&s->key);
 	mfm_buf_release(&s->ent);
+	mfm_buf_release(&s->picked);
 }
 
 /*
@@ -620,7 +654,7 @@ main(int argc, char **argv)
 	int ch, lockfd = -1;
 
 	mfm_cli_init("mfm-join", usage);
-	while ((ch = getopt_long(argc, argv, MFM_CLI_SHORT "m:k:b:t:d:l:",
+	while ((ch = getopt_long(argc, argv, MFM_CLI_SHORT "m:k:b:t:d:l:s:",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'm':
@@ -688,6 +722,12 @@ main(int argc, char **argv)
 			break;
 		case OPT_MAX_PENDING:
 			o.max_pending = mfm_cli_size("--max-pending", optarg);
+			break;
+		case 's':
+			o.select = optarg;
+			break;
+		case OPT_OUTCOME_SELECT:
+			o.oselect = optarg;
 			break;
 		default:
 			mfm_cli_option(ch, optarg);

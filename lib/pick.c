@@ -1,0 +1,116 @@
+/*
+ * Picking members out of a record; see pick.h.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/pick.h"
+#include "lib/banned.h"
+
+/* The child of node p named name, added when absent. */
+static size_t
+child(struct mfm_pick *pk, size_t p, const char *name, size_t len)
+{
+	size_t c, *link = &pk->node[p].child;
+
+	for (c = *link; c != 0; c = pk->node[c].next) {
+		if (pk->node[c].len == len &&
+		    memcmp(pk->node[c].name, name, len) == 0)
+			return c;
+		link = &pk->node[c].next;
+	}
+	pk->node = mfm_xreallocarray(pk->node, pk->n + 1, sizeof(*pk->node));
+	c = pk->n++;
+	memset(&pk->node[c], 0, sizeof(pk->node[c]));
+	pk->node[c].name = name;
+	pk->node[c].len = len;
+	/* The array moved: find the link again, at the end of the list. */
+	link = &pk->node[p].child;
+	while (*link != 0)
+		link = &pk->node[*link].next;
+	*link = c;
+	return c;
+}
+
+void
+mfm_pick_init(struct mfm_pick *pk, const struct mfm_json_path *ps, size_t n)
+{
+	size_t i, k, at;
+
+	pk->node = mfm_xcalloc(1, sizeof(*pk->node));
+	pk->n = 1;
+	for (i = 0; i < n; i++) {
+		at = 0;
+		for (k = 0; k < ps[i].nseg && !pk->node[at].leaf; k++)
+			at = child(pk, at, ps[i].seg[k].name,
+			    ps[i].seg[k].len);
+		/* The root path, or a path whose prefix is already whole. */
+		if (!pk->node[at].leaf)
+			pk->node[at].leaf = 1;
+	}
+}
+
+void
+mfm_pick_release(struct mfm_pick *pk)
+{
+	free(pk->node);
+	pk->node = NULL;
+	pk->n = 0;
+}
+
+/* The picked members of node p from object obj; returns how many. */
+static size_t
+put_members(const struct mfm_pick *pk, size_t p, const struct mfm_json *j,
+    int obj, struct mfm_buf *out)
+{
+	const struct mfm_pick_node *c;
+	size_t ci, mark, nput = 0;
+	const char *raw;
+	size_t len;
+	int v;
+
+	for (ci = pk->node[p].child; ci != 0; ci = c->next) {
+		c = &pk->node[ci];
+		v = mfm_json_member(j, obj, c->name, c->len);
+		if (v < 0 || (!c->leaf &&
+		    mfm_json_type_of(j, v) != MFM_JSON_OBJECT))
+			continue;
+		mark = out->len;
+		if (nput > 0)
+			mfm_buf_addc(out, ',');
+		raw = mfm_json_raw(j, v - 1, &len);	/* the name */
+		mfm_buf_add(out, raw, len);
+		mfm_buf_addc(out, ':');
+		if (c->leaf) {
+			raw = mfm_json_raw(j, v, &len);
+			mfm_buf_add(out, raw, len);
+		} else {
+			mfm_buf_addc(out, '{');
+			if (put_members(pk, ci, j, v, out) == 0) {
+				out->len = mark;	/* nothing inside */
+				out->p[mark] = '\0';
+				continue;
+			}
+			mfm_buf_addc(out, '}');
+		}
+		nput++;
+	}
+	return nput;
+}
+
+void
+mfm_pick_put(const struct mfm_pick *pk, const struct mfm_json *j,
+    struct mfm_buf *out)
+{
+	const char *raw;
+	size_t len;
+
+	if (pk->node[0].leaf) {
+		raw = mfm_json_raw(j, 0, &len);
+		mfm_buf_add(out, raw, len);
+		return;
+	}
+	mfm_buf_addc(out, '{');
+	put_members(pk, 0, j, 0, out);
+	mfm_buf_addc(out, '}');
+}
