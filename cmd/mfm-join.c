@@ -144,18 +144,38 @@ struct side {
 	struct mfm_pick pick;	/* with nsel > 0: what is kept */
 };
 
-/* One input and the record read ahead from it. */
+/*
+ * Records are read a batch ahead: each is parsed, its key, time and label
+ * taken, and its bytes kept in the batch's arena, and the engine is told
+ * to start fetching where its key lives (mfm_join_prefetch), so that by
+ * the time the merge hands it in the memory is there.  A batch never
+ * waits for a live stream: it takes what is ready.
+ */
+#define BATCH 16
+
+struct item {
+	struct mfm_join_rec rec;	/* pointers set when the batch is full */
+	size_t raw, key, ent, label, line;	/* offsets in the arena */
+	size_t linelen, lineno;
+	int out;			/* an outcome */
+};
+
+/* One input and the records read ahead from it. */
 struct stream {
 	struct mfm_reader r;
 	struct mfm_json j;
 	int kind;		/* 0 predictions, 1 outcomes, -1 mixed */
 	int live;		/* a pipe, FIFO or terminal: polled */
 	int eof;
-	int head;		/* a record is waiting in j and rec */
-	int head_out;
+	struct item it[BATCH];
+	size_t nit, cur;	/* the head is it[cur], while cur < nit */
+	struct mfm_buf arena;	/* the batch's bytes */
+	int head_out;		/* of the record being taken */
 	struct mfm_join_rec rec;
 	struct mfm_buf key, ent, picked;
 };
+
+#define HEAD(s) ((s)->cur < (s)->nit)
 
 static enum mode mode;
 static struct side ps, os;
@@ -464,50 +484,110 @@ take(struct stream *s)
 	return 0;
 }
 
-/* Read ahead until s has a record, ends, or (live) would block. */
+/* Keep the record just taken, s->rec, in the batch. */
 static void
-fill_head(const struct mfm_join *jn, struct stream *s)
+stash(struct stream *s)
 {
+	struct item *it = &s->it[s->nit++];
+	struct mfm_buf *a = &s->arena;
+
+	it->rec = s->rec;
+	it->out = s->head_out;
+	it->lineno = s->r.lineno;
+	it->raw = a->len;
+	mfm_buf_add(a, s->rec.raw, s->rec.len);
+	it->key = a->len;
+	if (s->rec.key != NULL)
+		mfm_buf_add(a, s->rec.key, s->rec.klen);
+	it->ent = a->len;
+	if (s->rec.ent != NULL)
+		mfm_buf_add(a, s->rec.ent, s->rec.elen);
+	it->label = a->len;
+	if (s->rec.label != NULL)
+		mfm_buf_add(a, s->rec.label, s->rec.llen);
+	/* The whole line, for --rejects, if the engine refuses it. */
+	it->line = a->len;
+	it->linelen = 0;
+	if (mfm_cli.rejects_path != NULL) {
+		mfm_buf_add(a, s->r.line, s->r.len);
+		it->linelen = s->r.len;
+	}
+}
+
+/*
+ * With the head batch used up, read the next: up to BATCH records, fewer
+ * at the end or when a live stream has no more ready.
+ */
+static void
+fill(const struct mfm_join *jn, struct stream *s)
+{
+	struct item *it;
+	size_t i;
 	int rc;
 
-	while (!s->eof && !s->head && (!s->live || mfm_reader_ready(&s->r))) {
+	if (HEAD(s))
+		return;
+	s->nit = s->cur = 0;
+	mfm_buf_clear(&s->arena);
+	while (s->nit < BATCH && !s->eof &&
+	    (!s->live || mfm_reader_ready(&s->r))) {
 		rc = mfm_cli_step(&s->r, &s->j);
 		if (rc < 0)
 			s->eof = 1;
-		else if (rc == 1 && take(s) == 0) {
-			s->head = 1;
-			mfm_join_prefetch(jn, &s->rec);
-		}
+		else if (rc == 1 && take(s) == 0)
+			stash(s);
+	}
+	/* The arena is settled: point into it, and start the fetches. */
+	for (i = 0; i < s->nit; i++) {
+		it = &s->it[i];
+		it->rec.raw = s->arena.p + it->raw;
+		if (it->rec.key != NULL)
+			it->rec.key = s->arena.p + it->key;
+		if (it->rec.ent != NULL)
+			it->rec.ent = s->arena.p + it->ent;
+		if (it->rec.label != NULL)
+			it->rec.label = s->arena.p + it->label;
+		mfm_join_prefetch(jn, &it->rec);
 	}
 }
 
 static void
 process(struct mfm_join *jn, struct stream *s)
 {
+	struct item *it = &s->it[s->cur++];
+	struct mfm_reader at;
 	struct mfm_err err;
 	int rc;
 
+	if (s->cur + 3 < s->nit)
+		mfm_join_prefetch_entry(jn, &s->it[s->cur + 3].rec);
 	mfm_err_clear(&err);
-	rc = s->head_out ? mfm_join_outcome(jn, &s->rec, &err) :
-	    mfm_join_prediction(jn, &s->rec, &err);
-	s->head = 0;
+	rc = it->out ? mfm_join_outcome(jn, &it->rec, &err) :
+	    mfm_join_prediction(jn, &it->rec, &err);
 	if (rc == 0)
 		return;
 	if (err.kind == MFM_ERR_LIMIT)
-		mfm_die("%s:%zu: %s", s->r.name, s->r.lineno, err.msg);
-	mfm_cli_bad(&s->r, "%s", err.msg);
+		mfm_die("%s:%zu: %s", s->r.name, it->lineno, err.msg);
+	/* Said of the record's own line, read a batch ago. */
+	at = s->r;
+	at.lineno = it->lineno;
+	at.line = it->linelen > 0 ? s->arena.p + it->line : NULL;
+	at.len = it->linelen;
+	mfm_cli_bad(&at, "%s", err.msg);
 }
 
 /* Earlier event time first; no time counts as earliest; outcomes on ties. */
 static int
-before(const struct stream *a, const struct stream *b)
+before(const struct stream *sa, const struct stream *sb)
 {
+	const struct item *a = &sa->it[sa->cur], *b = &sb->it[sb->cur];
+
 	if (!a->rec.has_time || !b->rec.has_time) {
 		if (a->rec.has_time != b->rec.has_time)
 			return !a->rec.has_time;
 	} else if (a->rec.time != b->rec.time)
 		return a->rec.time < b->rec.time;
-	return a->head_out >= b->head_out;
+	return a->out >= b->out;
 }
 
 static void
@@ -522,7 +602,7 @@ wait_input(struct stream *st, size_t n)
 	if (fflush(stdout) != 0)
 		mfm_die("write error: %s", strerror(errno));
 	for (i = 0; i < n; i++)
-		if (!st[i].eof && !st[i].head) {
+		if (!st[i].eof && !HEAD(&st[i])) {
 			pfd[np].fd = st[i].r.fd;
 			pfd[np].events = POLLIN;
 			map[np++] = i;
@@ -547,8 +627,8 @@ run(struct mfm_join *jn, struct stream *st, size_t n)
 	for (;;) {
 		pick = NULL;
 		for (i = 0; i < n; i++) {
-			fill_head(jn, &st[i]);
-			if (st[i].head && (pick == NULL ||
+			fill(jn, &st[i]);
+			if (HEAD(&st[i]) && (pick == NULL ||
 			    before(&st[i], pick)))
 				pick = &st[i];
 		}
@@ -558,13 +638,13 @@ run(struct mfm_join *jn, struct stream *st, size_t n)
 		 * the watermark past records the stream has yet to bring.
 		 */
 		for (i = 0; pick != NULL && !pick->live && i < n; i++)
-			if (st[i].live && !st[i].eof && !st[i].head)
+			if (st[i].live && !st[i].eof && !HEAD(&st[i]))
 				pick = NULL;
 		if (pick != NULL) {
 			process(jn, pick);
 			continue;
 		}
-		for (i = 0; i < n && st[i].eof && !st[i].head; i++)
+		for (i = 0; i < n && st[i].eof && !HEAD(&st[i]); i++)
 			;
 		if (i == n)
 			return;
@@ -595,6 +675,7 @@ close_stream(struct stream *s)
 	mfm_buf_release(&s->key);
 	mfm_buf_release(&s->ent);
 	mfm_buf_release(&s->picked);
+	mfm_buf_release(&s->arena);
 }
 
 /*

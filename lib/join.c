@@ -639,6 +639,27 @@ mfm_join_prefetch(const struct mfm_join *jn, struct mfm_join_rec *r)
 		__builtin_prefetch(&jn->tab[r->hash & (jn->ntab - 1)]);
 }
 
+void
+mfm_join_prefetch_entry(const struct mfm_join *jn,
+    const struct mfm_join_rec *r)
+{
+	size_t mask = jn->ntab - 1, i, k;
+
+	if (!r->hashed || jn->ntab == 0)
+		return;
+	/* The first entry of the probe run whose tag is the key's. */
+	for (i = r->hash & mask, k = 0; k < 4 && jn->tab[i].ent != 0;
+	    i = (i + 1) & mask, k++)
+		if (jn->tab[i].tag == r->hash) {
+			const struct mfm_join_ent *e =
+			    &jn->ent[jn->tab[i].ent - 1];
+
+			__builtin_prefetch(e);
+			__builtin_prefetch(&e->pred);
+			return;
+		}
+}
+
 /* The entry of r's key; NULL with *slot where a new one goes. */
 static struct mfm_join_ent *
 id_lookup(struct mfm_join *jn, const struct mfm_join_rec *r, size_t *slot,

@@ -167,6 +167,12 @@ int mfm_join_outcome(struct mfm_join *jn, const struct mfm_join_rec *r,
  * does other work (reads the other stream) before handing r in.
  */
 void mfm_join_prefetch(const struct mfm_join *jn, struct mfm_join_rec *r);
+/*
+ * The second step, a little later, once the slot has come: start fetching
+ * the entry the key has, if any.
+ */
+void mfm_join_prefetch_entry(const struct mfm_join *jn,
+    const struct mfm_join_rec *r);
 
 /* Records held now: predictions (held ones included) and outcomes. */
 void mfm_join_pending(const struct mfm_join *jn, uint64_t *npred,
