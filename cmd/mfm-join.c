@@ -534,10 +534,14 @@ fill(const struct mfm_join *jn, struct stream *s)
 		rc = mfm_cli_step(&s->r, &s->j);
 		if (rc < 0)
 			s->eof = 1;
-		else if (rc == 1 && take(s) == 0)
+		else if (rc == 1 && take(s) == 0) {
+			/* As early as can be: the rest of the batch is read
+			 * while the slot comes. */
+			mfm_join_prefetch(jn, &s->rec);
 			stash(s);
+		}
 	}
-	/* The arena is settled: point into it, and start the fetches. */
+	/* The arena is settled: point into it. */
 	for (i = 0; i < s->nit; i++) {
 		it = &s->it[i];
 		it->rec.raw = s->arena.p + it->raw;
@@ -547,7 +551,6 @@ fill(const struct mfm_join *jn, struct stream *s)
 			it->rec.ent = s->arena.p + it->ent;
 		if (it->rec.label != NULL)
 			it->rec.label = s->arena.p + it->label;
-		mfm_join_prefetch(jn, &it->rec);
 	}
 }
 
