@@ -564,6 +564,8 @@ process(struct mfm_join *jn, struct stream *s)
 
 	if (s->cur + 3 < s->nit)
 		mfm_join_prefetch_entry(jn, &s->it[s->cur + 3].rec);
+	if (s->cur + 1 < s->nit && s->it[s->cur + 1].out)
+		mfm_join_prefetch_held(jn, &s->it[s->cur + 1].rec);
 	mfm_err_clear(&err);
 	rc = it->out ? mfm_join_outcome(jn, &it->rec, &err) :
 	    mfm_join_prediction(jn, &it->rec, &err);

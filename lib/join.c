@@ -639,25 +639,43 @@ mfm_join_prefetch(const struct mfm_join *jn, struct mfm_join_rec *r)
 		__builtin_prefetch(&jn->tab[r->hash & (jn->ntab - 1)]);
 }
 
-void
-mfm_join_prefetch_entry(const struct mfm_join *jn,
-    const struct mfm_join_rec *r)
+/* The entry r's key seems to have (its tag matches), or NULL. */
+static const struct mfm_join_ent *
+ent_guess(const struct mfm_join *jn, const struct mfm_join_rec *r)
 {
 	size_t mask = jn->ntab - 1, i, k;
 
 	if (!r->hashed || jn->ntab == 0)
-		return;
-	/* The first entry of the probe run whose tag is the key's. */
+		return NULL;
 	for (i = r->hash & mask, k = 0; k < 4 && jn->tab[i].ent != 0;
 	    i = (i + 1) & mask, k++)
-		if (jn->tab[i].tag == r->hash) {
-			const struct mfm_join_ent *e =
-			    &jn->ent[jn->tab[i].ent - 1];
+		if (jn->tab[i].tag == r->hash)
+			return &jn->ent[jn->tab[i].ent - 1];
+	return NULL;
+}
 
-			__builtin_prefetch(e);
-			__builtin_prefetch(&e->pred);
-			return;
-		}
+void
+mfm_join_prefetch_entry(const struct mfm_join *jn,
+    const struct mfm_join_rec *r)
+{
+	const struct mfm_join_ent *e = ent_guess(jn, r);
+
+	if (e != NULL) {
+		__builtin_prefetch(e);
+		__builtin_prefetch(&e->pred);
+	}
+}
+
+void
+mfm_join_prefetch_held(const struct mfm_join *jn,
+    const struct mfm_join_rec *r)
+{
+	const struct mfm_join_ent *e = ent_guess(jn, r);
+
+	if (e != NULL && e->pred != NULL) {
+		__builtin_prefetch(e->pred);
+		__builtin_prefetch(e->pred + e->plen - 1);
+	}
 }
 
 /* The entry of r's key; NULL with *slot where a new one goes. */

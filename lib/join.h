@@ -173,6 +173,9 @@ void mfm_join_prefetch(const struct mfm_join *jn, struct mfm_join_rec *r);
  */
 void mfm_join_prefetch_entry(const struct mfm_join *jn,
     const struct mfm_join_rec *r);
+/* The third, once the entry has come: the prediction it holds. */
+void mfm_join_prefetch_held(const struct mfm_join *jn,
+    const struct mfm_join_rec *r);
 
 /* Records held now: predictions (held ones included) and outcomes. */
 void mfm_join_pending(const struct mfm_join *jn, uint64_t *npred,
