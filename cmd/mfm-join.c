@@ -37,7 +37,8 @@ static const char usage[] =
 "                [-l PATH] [--orphans FILE] [--duplicates FILE]\n"
 "                [--conflicts FILE] [--state FILE] [--drain]\n"
 "                [--max-pending N] [-s PATHS] [--outcome-select PATHS]\n"
-"                [--rejects FILE] [--max-line SIZE] PREDICTIONS [OUTCOMES]\n"
+"                [--shard I/N] [--rejects FILE] [--max-line SIZE]\n"
+"                PREDICTIONS [OUTCOMES]\n"
 "\n"
 "Pair predictions with the outcomes that arrive later: by id, as-of by\n"
 "entity and time, or id first with as-of as the fallback.  Either operand\n"
@@ -67,6 +68,7 @@ static const char usage[] =
 "      --max-pending N     most records held at once (10000000)\n"
 "  -s, --select PATHS      keep only these members of each prediction\n"
 "      --outcome-select PATHS  keep only these members of each outcome\n"
+"      --shard I/N         join only the keys of shard I of N (0 <= I < N)\n"
 MFM_CLI_HELP;
 
 enum {
@@ -86,7 +88,8 @@ enum {
 	OPT_STATE,
 	OPT_DRAIN,
 	OPT_MAX_PENDING,
-	OPT_OUTCOME_SELECT
+	OPT_OUTCOME_SELECT,
+	OPT_SHARD
 };
 
 static const struct option longopts[] = {
@@ -114,6 +117,7 @@ static const struct option longopts[] = {
 	{ "max-pending", required_argument, NULL, OPT_MAX_PENDING },
 	{ "select", required_argument, NULL, 's' },
 	{ "outcome-select", required_argument, NULL, OPT_OUTCOME_SELECT },
+	{ "shard", required_argument, NULL, OPT_SHARD },
 	MFM_CLI_LONG,
 	{ NULL, 0, NULL, 0 }
 };
@@ -122,7 +126,7 @@ static const char *const config_keys[] = {
 	"mode", "key", "outcome_key", "key_fallback", "by", "outcome_by", "time",
 	"outcome_time", "time_unit", "direction", "tolerance", "exact", "ttl",
 	"lateness", "keep", "label", "state", "max_pending", "select",
-	"outcome_select", NULL
+	"outcome_select", "shard", NULL
 };
 
 enum mode { MODE_ID, MODE_ASOF, MODE_HYBRID };
@@ -131,7 +135,7 @@ struct opts {
 	const char *mode, *key, *okey, *kfb, *by, *oby, *time, *otime, *unit;
 	const char *dir, *keep, *label, *state;
 	const char *orphans, *duplicates, *conflicts;
-	const char *tolerance, *ttl, *lateness, *select, *oselect;
+	const char *tolerance, *ttl, *lateness, *select, *oselect, *shard;
 	int no_exact, drain;
 	size_t max_pending;
 };
@@ -158,6 +162,7 @@ struct item {
 	size_t raw, key, ent, label, line;	/* offsets in the arena */
 	size_t linelen, lineno;
 	int out;			/* an outcome */
+	int other;			/* another shard's: only its time */
 };
 
 /* One input and the records read ahead from it. */
@@ -185,6 +190,8 @@ static struct mfm_join_opts jo;
 static FILE *side[MFM_JOIN_NKIND];
 static const char *side_path[MFM_JOIN_NKIND];
 static struct mfm_buf fingerprint = MFM_BUF_INIT;
+static uint64_t shard_i, shard_n;	/* --shard; shard_n 0: none */
+static uint64_t nother;			/* records of other shards */
 
 static const char *
 cfg_str(const struct mfm_cfg_node *sec, const char *key, const char *cur)
@@ -192,6 +199,27 @@ cfg_str(const struct mfm_cfg_node *sec, const char *key, const char *cur)
 	if (cur != NULL || sec == NULL)
 		return cur;
 	return mfm_cli_cfg_str(mfm_cfg_get(sec, key), NULL);
+}
+
+/* --shard I/N: two decimal numbers, 0 <= I < N. */
+static void
+parse_shard(const char *arg)
+{
+	const char *p = arg;
+	uint64_t v[2] = { 0, 0 };
+	int k, nd;
+
+	for (k = 0; k < 2; k++) {
+		for (nd = 0; *p >= '0' && *p <= '9' && nd < 10; p++, nd++)
+			v[k] = v[k] * 10 + (uint64_t)(*p - '0');
+		if (nd == 0 || (k == 0 && *p++ != '/'))
+			break;
+	}
+	if (k < 2 || *p != '\0' || v[1] == 0 || v[0] >= v[1])
+		mfm_usage_error("--shard: expected I/N with 0 <= I < N "
+		    "(at most 10 digits each), not '%s'", arg);
+	shard_i = v[0];
+	shard_n = v[1];
 }
 
 /* A side's --select paths, from the option or else the config. */
@@ -233,6 +261,7 @@ configure(struct opts *o)
 	o->keep = cfg_str(sec, "keep", o->keep);
 	o->label = cfg_str(sec, "label", o->label);
 	o->state = cfg_str(sec, "state", o->state);
+	o->shard = cfg_str(sec, "shard", o->shard);
 	if (sec != NULL && !o->no_exact &&
 	    (n = mfm_cfg_get(sec, "exact")) != NULL) {
 		s = mfm_cli_cfg_str(n, NULL);
@@ -313,6 +342,8 @@ configure(struct opts *o)
 	jo.max_pending = o->max_pending;
 	if (o->drain && o->state == NULL)
 		mfm_usage_error("--drain needs --state");
+	if (o->shard != NULL)
+		parse_shard(o->shard);
 
 	/* What shapes keys: a state is only read back under the same. */
 	mfm_buf_addf(&fingerprint, "mode=%s key=%s outcome-key=%s "
@@ -320,6 +351,9 @@ configure(struct opts *o)
 	    mode == MODE_ASOF ? "asof" : "hybrid", o->key ? o->key : "id",
 	    o->okey ? o->okey : o->key ? o->key : "id", o->kfb ? o->kfb : "",
 	    o->by ? o->by : "", o->oby ? o->oby : o->by ? o->by : "");
+	if (shard_n > 0)
+		mfm_buf_addf(&fingerprint, " shard=%" PRIu64 "/%" PRIu64,
+		    shard_i, shard_n);
 }
 
 static FILE *
@@ -494,6 +528,9 @@ stash(struct stream *s)
 	it->rec = s->rec;
 	it->out = s->head_out;
 	it->lineno = s->r.lineno;
+	it->other = shard_n > 0 && (s->rec.key != NULL ?
+	    mfm_join_shard(s->rec.key, s->rec.klen, shard_n) :
+	    mfm_join_shard(s->rec.ent, s->rec.elen, shard_n)) != shard_i;
 	it->raw = a->len;
 	mfm_buf_add(a, s->rec.raw, s->rec.len);
 	it->key = a->len;
@@ -566,6 +603,11 @@ process(struct mfm_join *jn, struct stream *s)
 		mfm_join_prefetch_entry(jn, &s->it[s->cur + 3].rec);
 	if (s->cur + 1 < s->nit && s->it[s->cur + 1].out)
 		mfm_join_prefetch_held(jn, &s->it[s->cur + 1].rec);
+	if (it->other) {
+		mfm_join_observe(jn, &it->rec);
+		nother++;
+		return;
+	}
 	mfm_err_clear(&err);
 	rc = it->out ? mfm_join_outcome(jn, &it->rec, &err) :
 	    mfm_join_prediction(jn, &it->rec, &err);
@@ -723,6 +765,10 @@ report(const struct mfm_join *jn)
 	    jn->nout, jn->nused, jn->n[MFM_JOIN_DUPLICATE],
 	    jn->n[MFM_JOIN_CONFLICT], jn->n[MFM_JOIN_ORPHAN], po,
 	    mfm_cli.nbad);
+	if (shard_n > 0)
+		fprintf(stderr, "mfm-join: shard %" PRIu64 "/%" PRIu64
+		    ": records of other shards %" PRIu64 "\n", shard_i,
+		    shard_n, nother);
 	if (jn->nload_pred || jn->nload_out)
 		fprintf(stderr, "mfm-join: from state: predictions %" PRIu64
 		    ", outcomes %" PRIu64 "\n", jn->nload_pred,
@@ -814,6 +860,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_OUTCOME_SELECT:
 			o.oselect = optarg;
+			break;
+		case OPT_SHARD:
+			o.shard = optarg;
 			break;
 		default:
 			mfm_cli_option(ch, optarg);

@@ -1119,6 +1119,23 @@ mfm_join_outcome(struct mfm_join *jn, const struct mfm_join_rec *r,
 }
 
 void
+mfm_join_observe(struct mfm_join *jn, const struct mfm_join_rec *r)
+{
+	tick(jn, r);
+}
+
+uint64_t
+mfm_join_shard(const char *key, size_t len, uint64_t n)
+{
+	uint64_t h = UINT64_C(14695981039346656037);
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)key[i]) * UINT64_C(1099511628211);
+	return h % n;
+}
+
+void
 mfm_join_drain(struct mfm_join *jn)
 {
 	advance(jn, 0, 1);

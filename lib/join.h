@@ -177,6 +177,18 @@ void mfm_join_prefetch_entry(const struct mfm_join *jn,
 void mfm_join_prefetch_held(const struct mfm_join *jn,
     const struct mfm_join_rec *r);
 
+/*
+ * A record that another shard joins (mfm-join --shard): its time moves
+ * the watermark, as it does in the single run, and nothing else.
+ */
+void mfm_join_observe(struct mfm_join *jn, const struct mfm_join_rec *r);
+
+/*
+ * The shard, of n, that the canonical key bytes belong to: the same on
+ * every machine (FNV-1a over the bytes).
+ */
+uint64_t mfm_join_shard(const char *key, size_t len, uint64_t n);
+
 /* Records held now: predictions (held ones included) and outcomes. */
 void mfm_join_pending(const struct mfm_join *jn, uint64_t *npred,
     uint64_t *nout);

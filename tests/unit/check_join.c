@@ -440,6 +440,47 @@ START_TEST(test_id_table_churn)
 }
 END_TEST
 
+/*
+ * Shards must agree across machines and versions: the hash is FNV-1a,
+ * checked against its published values.
+ */
+START_TEST(test_shard_hash)
+{
+	ck_assert_uint_eq(mfm_join_shard("a", 1, UINT64_MAX),
+	    UINT64_C(0xaf63dc4c8601ec8c));
+	ck_assert_uint_eq(mfm_join_shard("", 0, UINT64_MAX),
+	    UINT64_C(0xcbf29ce484222325));
+	ck_assert_uint_eq(mfm_join_shard("a", 1, 1000003), 783675);
+	ck_assert_uint_eq(mfm_join_shard("p-00000036", 10, 4), 3);
+	ck_assert_uint_eq(mfm_join_shard("p-00000036", 10, 1), 0);
+}
+END_TEST
+
+/* Another shard's record moves the watermark and nothing else. */
+START_TEST(test_observe)
+{
+	struct mfm_join_opts o;
+	struct mfm_join jn;
+	struct mfm_join_rec r;
+
+	mfm_join_opts_init(&o);
+	o.ttl = 10;
+	start(&jn, &o);
+	ck_assert_int_eq(feed(&jn, 0, "a", NULL, 0, NULL, "{p:a}"), 0);
+	memset(&r, 0, sizeof(r));
+	r.key = "z";
+	r.klen = 1;
+	r.has_time = 1;
+	r.time = 50;
+	mfm_join_observe(&jn, &r);
+	ck_assert_str_eq(logged(), "expired {p:a}|\n");
+	ck_assert_uint_eq(jn.npred, 1);
+	ck_assert_uint_eq(jn.nout, 0);
+	ck_assert_uint_eq(jn.nkeys, 0);
+	mfm_join_release(&jn);
+}
+END_TEST
+
 START_TEST(test_state_round_trip)
 {
 	struct mfm_join_opts o;
@@ -610,6 +651,8 @@ suite_join(void)
 	tcase_add_test(tc, test_cap);
 	tcase_add_test(tc, test_memory_follows_pending);
 	tcase_add_test(tc, test_id_table_churn);
+	tcase_add_test(tc, test_shard_hash);
+	tcase_add_test(tc, test_observe);
 	tcase_add_test(tc, test_state_round_trip);
 	tcase_add_test(tc, test_state_bad_files);
 	tcase_add_test(tc, test_put_delay);
