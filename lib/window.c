@@ -8,6 +8,7 @@
  * on, closed windows are kept in a second array of the same order, to
  * number their revisions.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -305,22 +306,58 @@ mfm_window_finish(struct mfm_window *w)
 	close_windows(w, w->nopen);
 }
 
+/* The window member value into out; returns its length. */
+static size_t
+window_text(char out[MFM_WINDOW_TEXT_MAX], int64_t start, int64_t end,
+    int revision)
+{
+	size_t n = 0;
+	int k;
+
+	memcpy(out, "{\"start\":\"", 10);
+	n = 10;
+	n += mfm_tm_format_rfc3339(start, out + n);
+	memcpy(out + n, "\",\"end\":\"", 9);
+	n += 9;
+	n += mfm_tm_format_rfc3339(end, out + n);
+	out[n++] = '"';
+	if (revision > 0) {
+		/* At most 12 + 10 bytes: fits, with the brace and a NUL. */
+		k = snprintf(out + n, MFM_WINDOW_TEXT_MAX - n,
+		    ",\"revision\":%d", revision);
+		n += (size_t)k;
+	}
+	out[n++] = '}';
+	return n;
+}
+
 void
 mfm_window_put(struct mfm_buf *b, int64_t start, int64_t end, int revision)
 {
-	char s[MFM_TM_RFC3339_LEN + 1], e[MFM_TM_RFC3339_LEN + 1];
-	size_t ns = mfm_tm_format_rfc3339(start, s);
-	size_t ne = mfm_tm_format_rfc3339(end, e);
+	char s[MFM_WINDOW_TEXT_MAX];
 
-	mfm_buf_grow(b, ns + ne + 22);
-	mfm_buf_add(b, "{\"start\":\"", 10);
-	mfm_buf_add(b, s, ns);
-	mfm_buf_add(b, "\",\"end\":\"", 9);
-	mfm_buf_add(b, e, ne);
-	mfm_buf_addc(b, '"');
-	if (revision > 0)
-		mfm_buf_addf(b, ",\"revision\":%d", revision);
-	mfm_buf_addc(b, '}');
+	mfm_buf_add(b, s, window_text(s, start, end, revision));
+}
+
+void
+mfm_window_put_cached(struct mfm_buf *b, struct mfm_window_text *c,
+    int64_t start, int64_t end, int revision)
+{
+	struct mfm_window_text_slot *e;
+	uint64_t h;
+
+	/* Starts are far apart multiples of the step: mix, take top bits. */
+	h = ((uint64_t)start ^ ((uint64_t)end << 1) ^ (uint64_t)revision) *
+	    UINT64_C(0x9e3779b97f4a7c15);
+	e = &c->slot[h >> 59];	/* 5 bits: MFM_WINDOW_TEXT_SLOTS */
+	if (e->len == 0 || e->start != start || e->end != end ||
+	    e->revision != revision) {
+		e->len = window_text(e->s, start, end, revision);
+		e->start = start;
+		e->end = end;
+		e->revision = revision;
+	}
+	mfm_buf_add(b, e->s, e->len);
 }
 
 void

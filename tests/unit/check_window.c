@@ -302,6 +302,36 @@ START_TEST(test_put)
 }
 END_TEST
 
+/* The cached texts equal the formatted ones, across misses and revisions. */
+START_TEST(test_put_cached)
+{
+	static struct mfm_window_text cache;
+	struct mfm_buf a = MFM_BUF_INIT, b = MFM_BUF_INIT;
+	int64_t start;
+	int i, rev;
+
+	memset(&cache, 0, sizeof(cache));
+	for (i = 0; i < 2000; i++) {
+		/* Windows revisited out of order, more of them than slots. */
+		start = (int64_t)((i * 7919) % 97) * 3600 * S;
+		rev = i % 5 == 0 ? i % 3 : 0;
+		mfm_buf_clear(&a);
+		mfm_buf_clear(&b);
+		mfm_window_put(&a, start, start + 7200 * S, rev);
+		mfm_window_put_cached(&b, &cache, start, start + 7200 * S,
+		    rev);
+		ck_assert_str_eq(a.p, b.p);
+	}
+	mfm_buf_clear(&b);
+	mfm_window_put_cached(&b, &cache, MFM_TM_MIN, MFM_TM_MAX,
+	    2147483647);
+	ck_assert_str_eq(b.p, "{\"start\":\"0000-01-01T00:00:00.000Z\","
+	    "\"end\":\"9999-12-31T23:59:59.999Z\",\"revision\":2147483647}");
+	mfm_buf_release(&a);
+	mfm_buf_release(&b);
+}
+END_TEST
+
 /* mfm_field_time on the member "t" of line. */
 static int
 field_time(const char *line, enum mfm_tm_unit unit, int64_t *us,
@@ -374,6 +404,7 @@ suite_window(void)
 	tcase_add_test(tc, test_range);
 	tcase_add_test(tc, test_tz_tiling);
 	tcase_add_test(tc, test_put);
+	tcase_add_test(tc, test_put_cached);
 	tcase_add_test(tc, test_field_time);
 	tcase_add_test(tc, test_field_unit);
 	suite_add_tcase(s, tc);
