@@ -170,15 +170,36 @@ int
 mfm_window_assign(struct mfm_window *w, int64_t t, struct mfm_err *err)
 {
 	struct mfm_window_tag *tg, *k;
-	size_t i, pos, need = 0;
-	int late = 0;
+	size_t i, pos, need = 0, before;
+	int late = 0, reuse = 1;
 
+	/*
+	 * Tumbling windows tile the time line, so a record inside every
+	 * window of the last record's tags, all still open, has the same
+	 * tags and changes nothing: the common case, decided without
+	 * searching the open windows.
+	 */
+	if (w->same) {
+		for (i = 0; i < w->ntag; i++) {
+			tg = &w->tag[i];
+			if (t < tg->start || t >= tg->end ||
+			    tg->end <= w->watermark)
+				break;
+		}
+		if (i == w->ntag)
+			return 0;
+	}
+	w->same = 0;
 	w->ntag = 0;
-	for (i = 0; i < w->nspec; i++)
+	for (i = 0; i < w->nspec; i++) {
+		before = w->ntag;
 		if (spec_windows(w, &w->spec[i], t, err) != 0) {
 			w->ntag = 0;
 			return -1;
 		}
+		if (w->ntag != before + 1 || w->spec[i].step != w->spec[i].size)
+			reuse = 0;	/* not one tumbling window */
+	}
 	/* Check the cap before anything changes. */
 	for (i = 0; i < w->ntag; i++) {
 		tg = &w->tag[i];
@@ -223,6 +244,7 @@ mfm_window_assign(struct mfm_window *w, int64_t t, struct mfm_err *err)
 	}
 	if (late)
 		w->nlate++;
+	w->same = reuse && !late;
 	return 0;
 }
 
@@ -304,6 +326,7 @@ mfm_window_finish(struct mfm_window *w)
 	if (w->have_time && w->max_time > w->watermark)
 		w->watermark = w->max_time;
 	close_windows(w, w->nopen);
+	w->same = 0;	/* the windows of the last tags are closed now */
 }
 
 /* The window member value into out; returns its length. */

@@ -66,6 +66,7 @@ struct mfm_window {
 	int have_time;
 	int64_t max_time;		/* latest event time */
 	int64_t watermark;		/* INT64_MIN before the first record */
+	int same;	/* tag[] is one open window per spec, all tumbling */
 	struct mfm_window_tag *open;	/* sorted by (end, start) */
 	size_t nopen, capopen;
 	struct mfm_window_tag *kept;	/* closed windows, revise only */

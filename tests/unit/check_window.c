@@ -143,6 +143,61 @@ START_TEST(test_watermark)
 }
 END_TEST
 
+/*
+ * Records inside the last record's tumbling windows reuse its tags: the
+ * same tags and state as an engine made to work each record out.
+ */
+START_TEST(test_same_windows)
+{
+	struct mfm_window a, b;
+	struct mfm_err err;
+	uint64_t x = 12345;
+	int64_t t, base = 0;
+	size_t i, k;
+	int r;
+
+	for (r = 0; r < 2; r++) {
+		mfm_window_init(&a);
+		mfm_window_init(&b);
+		ck_assert_int_eq(mfm_window_add(&a, 3600 * S, 3600 * S, 0,
+		    &err), 0);
+		ck_assert_int_eq(mfm_window_add(&b, 3600 * S, 3600 * S, 0,
+		    &err), 0);
+		ck_assert_int_eq(mfm_window_add(&a, 86400 * S, 86400 * S, 0,
+		    &err), 0);
+		ck_assert_int_eq(mfm_window_add(&b, 86400 * S, 86400 * S, 0,
+		    &err), 0);
+		a.lateness = b.lateness = 1800 * S;
+		a.revise = b.revise = r;
+		for (i = 0; i < 20000; i++) {
+			/* Mostly forward, in bursts, now and then late. */
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			base += (int64_t)(x >> 58) * S;
+			t = base - (int64_t)((x >> 40) % 3000) * S;
+			b.same = 0;
+			ck_assert_int_eq(mfm_window_assign(&a, t, &err), 0);
+			ck_assert_int_eq(mfm_window_assign(&b, t, &err), 0);
+			ck_assert_uint_eq(a.ntag, b.ntag);
+			for (k = 0; k < a.ntag; k++) {
+				ck_assert_int_eq(a.tag[k].start, b.tag[k].start);
+				ck_assert_int_eq(a.tag[k].end, b.tag[k].end);
+				ck_assert_int_eq(a.tag[k].revision,
+				    b.tag[k].revision);
+			}
+			ck_assert_uint_eq(a.nopen, b.nopen);
+			ck_assert_uint_eq(a.nkept, b.nkept);
+			ck_assert_uint_eq(a.nlate, b.nlate);
+			mfm_window_advance(&a, t);
+			mfm_window_advance(&b, t);
+			ck_assert_uint_eq(a.nclosed, b.nclosed);
+		}
+		ck_assert_uint_gt(a.nlate, 0);
+		mfm_window_release(&a);
+		mfm_window_release(&b);
+	}
+}
+END_TEST
+
 START_TEST(test_revise)
 {
 	struct mfm_window w;
@@ -399,6 +454,7 @@ suite_window(void)
 	tcase_add_test(tc, test_sliding);
 	tcase_add_test(tc, test_add_errors);
 	tcase_add_test(tc, test_watermark);
+	tcase_add_test(tc, test_same_windows);
 	tcase_add_test(tc, test_revise);
 	tcase_add_test(tc, test_cap);
 	tcase_add_test(tc, test_range);
