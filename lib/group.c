@@ -34,8 +34,10 @@ mfm_group_release(struct mfm_group *g)
 	}
 	free(g->ent);
 	free(g->slot);
+	free(g->byend);
 	mfm_buf_release(&g->key);
 	mfm_buf_release(&g->str);
+	mfm_buf_release(&g->byname);
 	mfm_group_init(g, g->valsize, g->max);
 }
 
@@ -222,16 +224,29 @@ mfm_group_remove(struct mfm_group *g, size_t i)
 	g->sorted = 1;
 }
 
-void *
-mfm_group_get(struct mfm_group *g, const struct mfm_json *j,
-    const struct mfm_json_path *window, const struct mfm_json_path *by,
-    size_t nby, int *created, struct mfm_err *err)
+void
+mfm_group_by(struct mfm_group *g, const struct mfm_json_path *by, size_t nby)
 {
-	size_t i, wlen;
-	int w;
+	size_t i;
+
+	mfm_buf_clear(&g->byname);
+	g->byend = mfm_xreallocarray(g->byend, nby + 1, sizeof(*g->byend));
+	for (i = 0; i < nby; i++) {
+		mfm_json_put_str(&g->byname, by[i].text, strlen(by[i].text));
+		mfm_buf_addc(&g->byname, ':');
+		g->byend[i] = g->byname.len;
+	}
+	g->nby = nby;
+}
+
+void *
+mfm_group_get_at(struct mfm_group *g, const struct mfm_json *j,
+    const struct mfm_json_path *window, int w, const int *val,
+    int *created, struct mfm_err *err)
+{
+	size_t i, wlen, at = 0;
 
 	*created = 0;
-	w = mfm_json_get(j, 0, window);
 	switch (mfm_json_type_of(j, w)) {
 	case MFM_JSON_NONE:
 	case MFM_JSON_NULL:
@@ -248,15 +263,36 @@ mfm_group_get(struct mfm_group *g, const struct mfm_json *j,
 	mfm_group_put_window(&g->key, j, w);
 	wlen = g->key.len;
 	mfm_buf_addc(&g->key, '{');
-	for (i = 0; i < nby; i++) {
+	for (i = 0; i < g->nby; i++) {
 		if (i > 0)
 			mfm_buf_addc(&g->key, ',');
-		mfm_json_put_str(&g->key, by[i].text, strlen(by[i].text));
-		mfm_buf_addc(&g->key, ':');
-		put_value(g, j, mfm_json_get(j, 0, &by[i]));
+		mfm_buf_add(&g->key, g->byname.p + at, g->byend[i] - at);
+		at = g->byend[i];
+		put_value(g, j, val[i]);
 	}
 	mfm_buf_addc(&g->key, '}');
 	return lookup(g, wlen, created, err);
+}
+
+void *
+mfm_group_get(struct mfm_group *g, const struct mfm_json *j,
+    const struct mfm_json_path *window, const struct mfm_json_path *by,
+    size_t nby, int *created, struct mfm_err *err)
+{
+	int val[16] = { 0 }, *v = val;
+	size_t i;
+	void *e;
+
+	if (nby > sizeof(val) / sizeof(val[0]))
+		v = mfm_xreallocarray(NULL, nby, sizeof(*v));
+	for (i = 0; i < nby; i++)
+		v[i] = mfm_json_get(j, 0, &by[i]);
+	mfm_group_by(g, by, nby);
+	e = mfm_group_get_at(g, j, window, mfm_json_get(j, 0, window), v,
+	    created, err);
+	if (v != val)
+		free(v);
+	return e;
 }
 
 static int
