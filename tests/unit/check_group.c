@@ -249,6 +249,46 @@ START_TEST(test_revision)
 }
 END_TEST
 
+/* The window key: the object's members as written, less "revision". */
+START_TEST(test_put_window)
+{
+	static const char *const cases[][2] = {
+		{ "{\"start\":\"a\",\"end\":\"b\"}",
+		    "{\"start\":\"a\",\"end\":\"b\"}" },
+		{ "{ \"start\":\"a\" , \"end\" :\"b\"\t}",
+		    "{\"start\":\"a\",\"end\":\"b\"}" },
+		{ "{\"start\":\"a\",\"revision\":2}", "{\"start\":\"a\"}" },
+		{ "{\"revision\":2,\"start\":\"a\"}", "{\"start\":\"a\"}" },
+		{ "{\"revisio\\u006e\":2,\"x\":1}", "{\"x\":1}" },
+		{ "{\"revisioN\":2}", "{\"revisioN\":2}" },
+		{ "{\"a\":{ \"b\" : [1, 2] }}", "{\"a\":{ \"b\" : [1, 2] }}" },
+		{ "{\"a\": {\"b\":1}}", "{\"a\":{\"b\":1}}" },
+		{ "{}", "{}" },
+		{ "{ }", "{}" },
+		{ "{\"revision\":1}", "{}" },
+		{ "[1]", "null" },
+		{ "\"x\"", "null" },
+	};
+	struct mfm_buf b = MFM_BUF_INIT;
+	struct mfm_json j;
+	struct mfm_err err;
+	size_t i;
+
+	mfm_json_init(&j);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_int_eq(mfm_json_parse(&j, cases[i][0],
+		    strlen(cases[i][0]), &err), 0);
+		mfm_buf_clear(&b);
+		mfm_group_put_window(&b, &j, 0);
+		ck_assert_str_eq(b.p, cases[i][1]);
+	}
+	mfm_group_put_window(&b, &j, -1);
+	ck_assert_str_eq(b.p, "nullnull");
+	mfm_buf_release(&b);
+	mfm_json_release(&j);
+}
+END_TEST
+
 Suite *suite_group(void);
 
 Suite *
@@ -263,6 +303,7 @@ suite_group(void)
 	tcase_add_test(tc, test_sort);
 	tcase_add_test(tc, test_many);
 	tcase_add_test(tc, test_revision);
+	tcase_add_test(tc, test_put_window);
 	suite_add_tcase(s, tc);
 	return s;
 }
