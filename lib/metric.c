@@ -360,7 +360,8 @@ mfm_metric_acc_release(struct mfm_metric_acc *a)
 	double threshold = a->threshold;
 
 	free(a->scores.tab);
-	free(a->delays.tab);
+	free(a->delays.v);
+	free(a->delays.add);
 	free(a->reg);
 	if (a->mc != NULL) {
 		mfm_keymap_release(&a->mc->classes);
@@ -383,7 +384,8 @@ tab_reset(struct mfm_metric_tab *t)
 void
 mfm_metric_acc_clear(struct mfm_metric_acc *a)
 {
-	struct mfm_metric_tab scores = a->scores, delays = a->delays;
+	struct mfm_metric_tab scores = a->scores;
+	struct mfm_metric_counts delays = a->delays;
 	const struct mfm_metric_conf *conf = a->conf;
 	double threshold = a->threshold;
 
@@ -399,7 +401,8 @@ mfm_metric_acc_clear(struct mfm_metric_acc *a)
 	a->scores = scores;
 	a->delays = delays;
 	tab_reset(&a->scores);
-	tab_reset(&a->delays);
+	a->delays.n = 0;
+	a->delays.nadd = 0;
 }
 
 static void
@@ -470,6 +473,173 @@ tab_merge(struct mfm_metric_tab *dst, const struct mfm_metric_tab *src)
 		e->neg += src->tab[i].neg;
 		e->unl += src->tab[i].unl;
 	}
+}
+
+/*
+ * Map a finite double's bits to an unsigned integer with the same order:
+ * negatives have all bits flipped (larger magnitude sorts lower), the
+ * others only the sign bit.
+ */
+static uint64_t
+order_key(uint64_t k)
+{
+	return (k >> 63) ? ~k : k | (UINT64_C(1) << 63);
+}
+
+/*
+ * Sort n counts by value, stably (equal values keep their arrival
+ * order, so their counts are summed in it): insertion below 64, else an
+ * LSD radix sort on the order keys, 8 bits a pass, between v and tmp,
+ * skipping a pass in which every key has the same digit.
+ */
+static void
+sort_counts(struct mfm_metric_count *v, struct mfm_metric_count *tmp,
+    size_t n)
+{
+	struct mfm_metric_count *src = v, *dst = tmp, *sw, x;
+	size_t count[8][256], i, j, d, sum, c;
+	uint64_t k;
+	unsigned shift;
+
+	if (n < 64) {
+		for (i = 1; i < n; i++) {
+			x = v[i];
+			k = order_key(x.key);
+			for (j = i; j > 0 && order_key(v[j - 1].key) > k; j--)
+				v[j] = v[j - 1];
+			v[j] = x;
+		}
+		return;
+	}
+	memset(count, 0, sizeof(count));
+	for (i = 0; i < n; i++) {
+		k = order_key(v[i].key);
+		for (d = 0; d < 8; d++)
+			count[d][(k >> (8 * d)) & 255]++;
+	}
+	for (d = 0; d < 8; d++) {
+		shift = 8 * (unsigned)d;
+		if (count[d][(order_key(v[0].key) >> shift) & 255] == n)
+			continue;
+		for (sum = 0, i = 0; i < 256; i++) {
+			c = count[d][i];
+			count[d][i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++) {
+			k = order_key(src[i].key);
+			dst[count[d][(k >> shift) & 255]++] = src[i];
+		}
+		sw = src;
+		src = dst;
+		dst = sw;
+	}
+	if (src != v)
+		memcpy(v, src, n * sizeof(*v));
+}
+
+/*
+ * Merge the sorted distinct v[0..n) and the sorted b[0..nb) into out,
+ * one entry a value: a value's count is v's, then b's counts added in
+ * their order, the same additions in the same order as counting every
+ * value into one total as it came.  Returns the entries written.
+ */
+static size_t
+merge_counts(const struct mfm_metric_count *v, size_t n,
+    const struct mfm_metric_count *b, size_t nb,
+    struct mfm_metric_count *out)
+{
+	size_t i = 0, j = 0, m = 0;
+	uint64_t kv, kb;
+
+	while (i < n || j < nb) {
+		kv = i < n ? order_key(v[i].key) : UINT64_MAX;
+		kb = j < nb ? order_key(b[j].key) : UINT64_MAX;
+		if (i < n && (j == nb || kv <= kb))
+			out[m] = v[i++];
+		else {
+			out[m].key = b[j].key;
+			out[m].n = 0;
+		}
+		while (j < nb && b[j].key == out[m].key)
+			out[m].n += b[j++].n;
+		m++;
+	}
+	return m;
+}
+
+/* Merge the values added since the last time into the sorted run. */
+static void
+counts_flush(struct mfm_metric_counts *c)
+{
+	struct mfm_metric_count *tmp, *out;
+
+	if (c->nadd == 0)
+		return;
+	tmp = mfm_xreallocarray(NULL, c->nadd, sizeof(*tmp));
+	sort_counts(c->add, tmp, c->nadd);
+	free(tmp);
+	out = mfm_xreallocarray(NULL, c->n + c->nadd, sizeof(*out));
+	c->n = merge_counts(c->v, c->n, c->add, c->nadd, out);
+	free(c->v);
+	c->v = out;
+	c->nadd = 0;
+}
+
+#define COUNTS_BATCH 1024
+
+static void
+counts_add(struct mfm_metric_counts *c, uint64_t key, double n)
+{
+	if (c->nadd == c->capadd) {
+		c->capadd = c->capadd ? c->capadd * 2 : 16;
+		c->add = mfm_xreallocarray(c->add, c->capadd, sizeof(*c->add));
+	}
+	c->add[c->nadd].key = key;
+	c->add[c->nadd].n = n;
+	c->nadd++;
+	if (c->nadd >= COUNTS_BATCH && c->nadd >= c->n / 2)
+		counts_flush(c);
+}
+
+/*
+ * The distinct values of c, sorted, and their number in *np: c's run
+ * itself when nothing waits to be merged, else built in scratch.
+ */
+static const struct mfm_metric_count *
+counts_sorted(const struct mfm_metric_counts *c, struct mfm_buf *scratch,
+    size_t *np)
+{
+	struct mfm_metric_count *b, *out;
+
+	if (c->nadd == 0) {
+		*np = c->n;
+		return c->v;
+	}
+	/* No overflow: n + nadd entries exist already. */
+	mfm_buf_clear(scratch);
+	mfm_buf_grow(scratch, (2 * c->nadd + c->n + c->nadd) * sizeof(*b));
+	b = (struct mfm_metric_count *)(void *)scratch->p;
+	out = b + 2 * c->nadd;
+	memcpy(b, c->add, c->nadd * sizeof(*b));
+	sort_counts(b, b + c->nadd, c->nadd);
+	*np = merge_counts(c->v, c->n, b, c->nadd, out);
+	return out;
+}
+
+/* Add src's counts into dst, each distinct value's total at once. */
+static void
+counts_merge(struct mfm_metric_counts *dst,
+    const struct mfm_metric_counts *src)
+{
+	struct mfm_buf scratch = MFM_BUF_INIT;
+	const struct mfm_metric_count *v;
+	size_t i, n;
+
+	v = counts_sorted(src, &scratch, &n);
+	for (i = 0; i < n; i++)
+		counts_add(dst, v[i].key, v[i].n);
+	mfm_buf_release(&scratch);
 }
 
 int
@@ -629,7 +799,7 @@ mfm_metric_acc_add_mc(struct mfm_metric_acc *a, const char *p, size_t plen,
 void
 mfm_metric_acc_add_delay(struct mfm_metric_acc *a, double delay)
 {
-	tab_get(&a->delays, value_bits(delay))->pos += 1;
+	counts_add(&a->delays, value_bits(delay), 1);
 }
 
 int
@@ -691,19 +861,8 @@ mfm_metric_acc_merge(struct mfm_metric_acc *dst,
 	sum_add(&dst->se, src->se.s);
 	sum_add(&dst->se, src->se.c);
 	tab_merge(&dst->scores, &src->scores);
-	tab_merge(&dst->delays, &src->delays);
+	counts_merge(&dst->delays, &src->delays);
 	return 0;
-}
-
-/*
- * Map a finite double's bits to an unsigned integer with the same order:
- * negatives have all bits flipped (larger magnitude sorts lower), the
- * others only the sign bit.
- */
-static uint64_t
-order_key(uint64_t k)
-{
-	return (k >> 63) ? ~k : k | (UINT64_C(1) << 63);
 }
 
 static int
@@ -1270,7 +1429,7 @@ compute_mc(const struct mfm_metric_acc *a, struct mfm_metric_result *r,
 
 /* Nearest-rank percentile q of the delays: the smallest d with F(d) >= q. */
 static double
-percentile(const struct mfm_metric_score *v, size_t n, double total, double q)
+percentile(const struct mfm_metric_count *v, size_t n, double total, double q)
 {
 	double want = ceil(q * total), cum = 0;
 	size_t i;
@@ -1278,7 +1437,7 @@ percentile(const struct mfm_metric_score *v, size_t n, double total, double q)
 	if (want < 1)
 		want = 1;
 	for (i = 0; i < n; i++) {
-		cum += v[i].pos;
+		cum += v[i].n;
 		if (cum >= want)
 			return bits_value(v[i].key);
 	}
@@ -1289,15 +1448,15 @@ static void
 compute_health(const struct mfm_metric_acc *a, struct mfm_metric_result *r,
     struct mfm_buf *scratch)
 {
-	struct mfm_metric_score *v;
+	const struct mfm_metric_count *v;
 	double total = 0;
 	size_t i, n;
 
 	prop(a, r, MFM_METRIC_LABEL_COVERAGE, (double)a->labelled,
 	    (double)a->n, "no records");
-	v = tab_sorted(&a->delays, scratch, &n);
+	v = counts_sorted(&a->delays, scratch, &n);
 	for (i = 0; i < n; i++)
-		total += v[i].pos;
+		total += v[i].n;
 	if (n == 0) {
 		undef(r, MFM_METRIC_LABEL_DELAY_P50, "no label delays");
 		undef(r, MFM_METRIC_LABEL_DELAY_P95, "no label delays");
@@ -1367,6 +1526,29 @@ put_tab(struct mfm_buf *b, const char *name, const struct mfm_metric_tab *t,
 	mfm_buf_addc(b, ']');
 }
 
+/* The delays as put_tab writes two columns: [[value,count],...]. */
+static void
+put_counts(struct mfm_buf *b, const char *name,
+    const struct mfm_metric_counts *c, struct mfm_buf *scratch)
+{
+	const struct mfm_metric_count *v;
+	size_t i, n;
+
+	put_key(b, name);
+	mfm_buf_addc(b, '[');
+	v = counts_sorted(c, scratch, &n);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			mfm_buf_addc(b, ',');
+		mfm_buf_addc(b, '[');
+		mfm_json_put_double(b, bits_value(v[i].key));
+		mfm_buf_addc(b, ',');
+		mfm_json_put_double(b, v[i].n);
+		mfm_buf_addc(b, ']');
+	}
+	mfm_buf_addc(b, ']');
+}
+
 void
 mfm_metric_acc_write_state(const struct mfm_metric_acc *a,
     struct mfm_buf *b, struct mfm_buf *scratch)
@@ -1387,7 +1569,7 @@ mfm_metric_acc_write_state(const struct mfm_metric_acc *a,
 	mfm_json_put_int64(b, (int64_t)a->n);
 	put_key(b, "labelled");
 	mfm_json_put_int64(b, (int64_t)a->labelled);
-	put_tab(b, "delays", &a->delays, 2, scratch);
+	put_counts(b, "delays", &a->delays, scratch);
 	if (a->reg != NULL) {
 		put_key(b, "sums");
 		mfm_buf_addc(b, '[');
@@ -1522,6 +1704,24 @@ read_tab(struct mfm_metric_tab *t, const struct mfm_json *j, int obj,
 	return 0;
 }
 
+static int
+read_counts(struct mfm_metric_counts *c, const struct mfm_json *j, int obj,
+    const char *key)
+{
+	double v[2];
+	int arr, r;
+
+	arr = mfm_json_member(j, obj, key, strlen(key));
+	if (mfm_json_type_of(j, arr) != MFM_JSON_ARRAY)
+		return -1;
+	for (r = mfm_json_first(j, arr); r >= 0; r = mfm_json_next(j, arr, r)) {
+		if (num_row(j, r, v, 2) != 0)
+			return -1;
+		counts_add(c, value_bits(v[0]), v[1]);
+	}
+	return 0;
+}
+
 int
 mfm_metric_acc_read_state(struct mfm_metric_acc *a, const struct mfm_json *j,
     int t, struct mfm_err *err)
@@ -1549,7 +1749,7 @@ mfm_metric_acc_read_state(struct mfm_metric_acc *a, const struct mfm_json *j,
 	if (a->reg == NULL && a->mc == NULL && thr != a->threshold)
 		return mfm_err_set(err, MFM_ERR_DATA,
 		    "state was taken at another threshold");
-	if (read_tab(&a->delays, j, t, "delays", 2) != 0)
+	if (read_counts(&a->delays, j, t, "delays") != 0)
 		return bad_state(err, "delays");
 	if (a->reg != NULL) {
 		struct mfm_metric_reg *g = a->reg;

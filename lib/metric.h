@@ -130,6 +130,28 @@ struct mfm_metric_tab {
 	size_t used;		/* distinct values */
 };
 
+/* One distinct value and how many times it was seen. */
+struct mfm_metric_count {
+	uint64_t key;		/* bits of the value, -0 folded into +0 */
+	double n;
+};
+
+/*
+ * Distinct values with their counts (the label delays), where nearly
+ * every value is new: a hash would take a cache miss a value and twice
+ * the memory.  New values are appended, in arrival order, and merged
+ * into the sorted distinct run when half as many have come as the run
+ * holds (a batch at least), so a value costs a sequential write and a
+ * share of a radix sort, and the memory stays proportional to the
+ * distinct values.
+ */
+struct mfm_metric_counts {
+	struct mfm_metric_count *v;	/* sorted by value, distinct */
+	size_t n;
+	struct mfm_metric_count *add;	/* not merged yet, in arrival order */
+	size_t nadd, capadd;
+};
+
 /* Settings shared by every accumulator of a run. */
 struct mfm_metric_conf {
 	enum mfm_metric_task task;
@@ -175,7 +197,7 @@ struct mfm_metric_acc {
 	double tp, fp, tn, fn;	/* running counts; output uses the table */
 	struct mfm_metric_sum se;	/* running sum of (score - label)^2 */
 	struct mfm_metric_tab scores;	/* binary: distinct scores */
-	struct mfm_metric_tab delays;	/* label delay -> count */
+	struct mfm_metric_counts delays;	/* label delay -> count */
 	struct mfm_metric_reg *reg;	/* regression only */
 	struct mfm_metric_mc *mc;	/* multiclass only */
 };
