@@ -38,6 +38,8 @@ mfm_group_release(struct mfm_group *g)
 	mfm_buf_release(&g->key);
 	mfm_buf_release(&g->str);
 	mfm_buf_release(&g->byname);
+	for (i = 0; i < MFM_GROUP_MEMO; i++)
+		mfm_buf_release(&g->memo[i].raw);
 	mfm_group_init(g, g->valsize, g->max);
 }
 
@@ -259,6 +261,10 @@ mfm_group_get_key(struct mfm_group *g, const char *window, size_t wlen,
 void
 mfm_group_remove(struct mfm_group *g, size_t i)
 {
+	size_t k;
+
+	for (k = 0; k < MFM_GROUP_MEMO; k++)
+		g->memo[k].val = NULL;
 	free(g->ent[i].key);
 	free(g->ent[i].val);
 	g->ent[i] = g->ent[--g->n];
@@ -270,6 +276,8 @@ mfm_group_by(struct mfm_group *g, const struct mfm_json_path *by, size_t nby)
 {
 	size_t i;
 
+	for (i = 0; i < MFM_GROUP_MEMO; i++)
+		g->memo[i].val = NULL;	/* other paths, other fields */
 	mfm_buf_clear(&g->byname);
 	g->byend = mfm_xreallocarray(g->byend, nby + 1, sizeof(*g->byend));
 	for (i = 0; i < nby; i++) {
@@ -280,12 +288,90 @@ mfm_group_by(struct mfm_group *g, const struct mfm_json_path *by, size_t nby)
 	g->nby = nby;
 }
 
-void *
-mfm_group_get_at(struct mfm_group *g, const struct mfm_json *j,
+/* Append field t of j as the memo keeps it: type, length, raw bytes. */
+static void
+memo_put(struct mfm_buf *b, const struct mfm_json *j, int t)
+{
+	uint32_t n;
+
+	if (t < 0) {
+		mfm_buf_addc(b, 0);
+		return;
+	}
+	n = j->tok[t].len;
+	mfm_buf_addc(b, (char)j->tok[t].type);
+	mfm_buf_add(b, &n, sizeof(n));
+	mfm_buf_add(b, j->buf + j->tok[t].start, n);
+}
+
+/* Whether field t of j is at *pp in a memo's raw bytes; moves *pp on. */
+static int
+memo_is(const char **pp, const struct mfm_json *j, int t)
+{
+	const char *p = *pp;
+	uint32_t n;
+
+	if (t < 0) {
+		*pp = p + 1;
+		return *p == 0;
+	}
+	if (*p != (char)j->tok[t].type)
+		return 0;
+	memcpy(&n, p + 1, sizeof(n));
+	if (n != j->tok[t].len ||
+	    memcmp(p + 1 + sizeof(n), j->buf + j->tok[t].start, n) != 0)
+		return 0;
+	*pp = p + 1 + sizeof(n) + n;
+	return 1;
+}
+
+/* The value block of a recent record with these fields' bytes, or NULL. */
+static void *
+memo_find(struct mfm_group *g, const struct mfm_json *j, int w,
+    const int *val)
+{
+	const char *p;
+	size_t k, i, n;
+
+	for (n = 0; n < MFM_GROUP_MEMO; n++) {
+		k = (g->memo_last + n) % MFM_GROUP_MEMO;
+		if (g->memo[k].val == NULL)
+			continue;
+		/* The group fields first: short, and what differs most. */
+		p = g->memo[k].raw.p;
+		for (i = 0; i < g->nby && memo_is(&p, j, val[i]); i++)
+			;
+		if (i == g->nby && memo_is(&p, j, w)) {
+			g->memo_last = (unsigned)k;
+			return g->memo[k].val;
+		}
+	}
+	return NULL;
+}
+
+static void
+memo_store(struct mfm_group *g, const struct mfm_json *j, int w,
+    const int *val, void *v)
+{
+	struct mfm_group_memo *m = &g->memo[g->memo_next];
+	size_t i;
+
+	g->memo_next = (g->memo_next + 1) % MFM_GROUP_MEMO;
+	mfm_buf_clear(&m->raw);
+	for (i = 0; i < g->nby; i++)
+		memo_put(&m->raw, j, val[i]);
+	memo_put(&m->raw, j, w);
+	m->val = v;
+}
+
+/* mfm_group_get_at, through the memo when use_memo is set. */
+static void *
+get_at(struct mfm_group *g, const struct mfm_json *j,
     const struct mfm_json_path *window, int w, const int *val,
-    int *created, struct mfm_err *err)
+    int use_memo, int *created, struct mfm_err *err)
 {
 	size_t i, wlen, at = 0;
+	void *v;
 
 	*created = 0;
 	switch (mfm_json_type_of(j, w)) {
@@ -300,6 +386,8 @@ mfm_group_get_at(struct mfm_group *g, const struct mfm_json *j,
 		    window->text);
 		return NULL;
 	}
+	if (use_memo && (v = memo_find(g, j, w, val)) != NULL)
+		return v;
 	mfm_buf_clear(&g->key);
 	mfm_group_put_window(&g->key, j, w);
 	wlen = g->key.len;
@@ -312,7 +400,17 @@ mfm_group_get_at(struct mfm_group *g, const struct mfm_json *j,
 		put_value(g, j, val[i]);
 	}
 	mfm_buf_addc(&g->key, '}');
-	return lookup(g, wlen, created, err);
+	if ((v = lookup(g, wlen, created, err)) != NULL && use_memo)
+		memo_store(g, j, w, val, v);
+	return v;
+}
+
+void *
+mfm_group_get_at(struct mfm_group *g, const struct mfm_json *j,
+    const struct mfm_json_path *window, int w, const int *val,
+    int *created, struct mfm_err *err)
+{
+	return get_at(g, j, window, w, val, 1, created, err);
 }
 
 void *
@@ -329,8 +427,8 @@ mfm_group_get(struct mfm_group *g, const struct mfm_json *j,
 	for (i = 0; i < nby; i++)
 		v[i] = mfm_json_get(j, 0, &by[i]);
 	mfm_group_by(g, by, nby);
-	e = mfm_group_get_at(g, j, window, mfm_json_get(j, 0, window), v,
-	    created, err);
+	e = get_at(g, j, window, mfm_json_get(j, 0, window), v, 0, created,
+	    err);
 	if (v != val)
 		free(v);
 	return e;

@@ -25,6 +25,7 @@
 #include "lib/json.h"
 
 #define MFM_GROUP_MAX_DEFAULT 100000
+#define MFM_GROUP_MEMO 8
 
 struct mfm_group_entry {
 	char *key;		/* window bytes, then group text; owned */
@@ -49,6 +50,19 @@ struct mfm_group {
 	struct mfm_buf byname;	/* mfm_group_by: "name": of every path */
 	size_t *byend;		/* where each path's name ends in byname */
 	size_t nby;
+	/*
+	 * mfm_group_get_at's memory of its last answers: the raw bytes of
+	 * the fields it was given and the value block it found.  Equal
+	 * bytes make an equal key, so a record like a recent one is
+	 * answered without building and hashing its key.  Emptied when an
+	 * entry is removed.
+	 */
+	struct mfm_group_memo {
+		struct mfm_buf raw;	/* each field: type, length, bytes */
+		void *val;		/* NULL: empty */
+	} memo[MFM_GROUP_MEMO];
+	unsigned memo_next;	/* the one to fill next */
+	unsigned memo_last;	/* the last one found: looked at first */
 };
 
 /* max 0 means MFM_GROUP_MAX_DEFAULT. */
