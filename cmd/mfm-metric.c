@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "lib/cli.h"
+#include "lib/field.h"
 #include "lib/group.h"
 #include "lib/metric.h"
 #include "lib/banned.h"
@@ -120,11 +121,16 @@ struct cell {
 	int64_t revision;
 };
 
+/* The fields every record is read for, by number in the field set. */
+enum { F_MFM, F_SCORE, F_LABEL, F_DELAY, F_WINDOW, F_WEIGHT, F_BY };
+
 struct run {
-	struct mfm_json_path score, label, window, weight, delay;
+	struct mfm_json_path score, label, window, weight, delay, mfm;
 	int has_weight;
 	struct mfm_json_path *by;
 	size_t nby;
+	struct mfm_field_set fields;
+	int *tok;		/* the fields' tokens in the current record */
 	struct mfm_metric_labels labels;
 	struct mfm_metric_conf conf;
 	int metrics[MFM_METRIC_COUNT];
@@ -424,8 +430,7 @@ record_revision(const struct run *run, const struct mfm_json *j,
 	int t;
 
 	*rev = 0;
-	t = mfm_json_member(j, mfm_json_get(j, 0, &run->window),
-	    "revision", 8);
+	t = mfm_json_member(j, run->tok[F_WINDOW], "revision", 8);
 	if (t < 0)
 		return 0;
 	return mfm_json_int64(j, t, rev) != 0 || *rev < 0 ? -1 : 0;
@@ -490,7 +495,7 @@ count(struct run *run, const struct mfm_reader *r, const struct mfm_json *j)
 	int64_t rev;
 	enum mfm_metric_task task = run->conf.task;
 
-	t = mfm_json_get(j, 0, &run->score);
+	t = run->tok[F_SCORE];
 	if (task == MFM_METRIC_MULTICLASS) {
 		switch (mfm_json_type_of(j, t)) {
 		case MFM_JSON_STRING:
@@ -511,7 +516,7 @@ count(struct run *run, const struct mfm_reader *r, const struct mfm_json *j)
 		mfm_cli_bad(r, "field '%s' is out of range", run->score.text);
 		return;
 	}
-	t = mfm_json_get(j, 0, &run->label);
+	t = run->tok[F_LABEL];
 	has_y = t >= 0 && mfm_json_type_of(j, t) != MFM_JSON_NULL;
 	if (task == MFM_METRIC_BINARY) {
 		if (mfm_metric_label(&run->labels, j, t, run->label.text,
@@ -541,7 +546,7 @@ count(struct run *run, const struct mfm_reader *r, const struct mfm_json *j)
 		}
 	}
 	if (run->has_weight) {
-		t = mfm_json_get(j, 0, &run->weight);
+		t = run->tok[F_WEIGHT];
 		if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER ||
 		    mfm_json_double(j, t, &w) != 0 || !(w >= 0)) {
 			mfm_cli_bad(r, "field '%s' is not a number >= 0",
@@ -549,7 +554,7 @@ count(struct run *run, const struct mfm_reader *r, const struct mfm_json *j)
 			return;
 		}
 	}
-	t = mfm_json_get(j, 0, &run->delay);
+	t = run->tok[F_DELAY];
 	if (has_y && t >= 0 && mfm_json_type_of(j, t) != MFM_JSON_NULL) {
 		if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER ||
 		    mfm_json_double(j, t, &delay) != 0) {
@@ -564,8 +569,8 @@ count(struct run *run, const struct mfm_reader *r, const struct mfm_json *j)
 		    run->window.text);
 		return;
 	}
-	c = mfm_group_get(&run->groups, j, &run->window, run->by, run->nby,
-	    &created, &err);
+	c = mfm_group_get_at(&run->groups, j, &run->window,
+	    run->tok[F_WINDOW], run->tok + F_BY, &created, &err);
 	if (c == NULL) {
 		group_error(r, &err);
 		return;
@@ -640,10 +645,16 @@ metric_record(void *ctx, const struct mfm_reader *r, const struct mfm_json *j)
 {
 	struct run *run = ctx;
 
-	if (mfm_json_member(j, 0, "_mfm", 4) >= 0)
+	if (run->merge) {
+		if (mfm_json_member(j, 0, "_mfm", 4) >= 0)
+			control(run, r, j);
+		else
+			merge_state(run, r, j);
+		return;
+	}
+	mfm_field_set_get(&run->fields, j, run->tok);
+	if (run->tok[F_MFM] >= 0)
 		control(run, r, j);
-	else if (run->merge)
-		merge_state(run, r, j);
 	else
 		count(run, r, j);
 }
@@ -661,6 +672,29 @@ emit_all(struct run *run)
 		if (!c->closed || c->dirty)
 			emit(run, i, c->revision);
 	}
+}
+
+/* The field set in F_ order; without --weight F_WEIGHT finds "_mfm". */
+static void
+fields_init(struct run *run)
+{
+	struct mfm_err err;
+	size_t i;
+
+	if (mfm_json_path_parse(&run->mfm, "_mfm", &err) != 0)
+		mfm_die_err(&err);
+	mfm_field_set_init(&run->fields);
+	mfm_field_set_add(&run->fields, &run->mfm);
+	mfm_field_set_add(&run->fields, &run->score);
+	mfm_field_set_add(&run->fields, &run->label);
+	mfm_field_set_add(&run->fields, &run->delay);
+	mfm_field_set_add(&run->fields, &run->window);
+	mfm_field_set_add(&run->fields, run->has_weight ? &run->weight :
+	    &run->mfm);
+	for (i = 0; i < run->nby; i++)
+		mfm_field_set_add(&run->fields, &run->by[i]);
+	run->tok = mfm_xreallocarray(NULL, run->fields.n,
+	    sizeof(*run->tok));
 }
 
 static void
@@ -830,6 +864,8 @@ main(int argc, char **argv)
 		mfm_usage_error("--positive: only for --task binary");
 	mfm_metric_labels_init(&run.labels, positive);
 	mfm_group_init(&run.groups, sizeof(struct cell), max_groups);
+	mfm_group_by(&run.groups, run.by, run.nby);
+	fields_init(&run);
 	run.closed = mfm_xreallocarray(NULL, run.keep_closed + 1,
 	    sizeof(*run.closed));
 
@@ -859,6 +895,9 @@ main(int argc, char **argv)
 	mfm_json_path_release(&run.label);
 	mfm_json_path_release(&run.window);
 	mfm_json_path_release(&run.delay);
+	mfm_json_path_release(&run.mfm);
+	mfm_field_set_release(&run.fields);
+	free(run.tok);
 	if (run.has_weight)
 		mfm_json_path_release(&run.weight);
 	return mfm_cli_finish(0);

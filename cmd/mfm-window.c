@@ -83,6 +83,7 @@ struct run {
 	const char *late_path;
 	FILE *late;
 	uint64_t nrec, nclosed;
+	struct mfm_window_text text;	/* window member texts */
 };
 
 /*
@@ -201,7 +202,8 @@ window_file(struct run *run, const char *path)
 			if (mfm_json_put_open_object(b, &j, 0))
 				mfm_buf_addc(b, ',');
 			mfm_buf_adds(b, "\"window\":");
-			mfm_window_put(b, tg->start, tg->end, tg->revision);
+			mfm_window_put_cached(b, &run->text, tg->start,
+			    tg->end, tg->revision);
 			mfm_buf_addc(b, '}');
 			if (tg->revision < 0)
 				late_write(run);

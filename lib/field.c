@@ -1,6 +1,7 @@
 /*
  * Typed field reads; see field.h.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/field.h"
@@ -59,4 +60,136 @@ mfm_field_unit(const char *s, enum mfm_tm_unit *unit)
 			return 0;
 		}
 	return -1;
+}
+
+void
+mfm_field_set_init(struct mfm_field_set *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+void
+mfm_field_set_release(struct mfm_field_set *s)
+{
+	free(s->path);
+	free(s->first);
+	free(s->seg);
+	free(s->found);
+	mfm_field_set_init(s);
+}
+
+/* The cand slot of the n bytes at p: their number, first and last byte. */
+static size_t
+cand_slot(const char *p, size_t n)
+{
+	if (n == 0)
+		return 0;
+	return (n * 31 + (unsigned char)p[0] * 7 +
+	    (unsigned char)p[n - 1]) & 255;
+}
+
+size_t
+mfm_field_set_add(struct mfm_field_set *s, const struct mfm_json_path *p)
+{
+	const struct mfm_json_seg *g = &p->seg[0];
+	size_t k;
+
+	for (k = 0; k < s->nseg; k++)
+		if (s->seg[k]->len == g->len &&
+		    memcmp(s->seg[k]->name, g->name, g->len) == 0)
+			break;
+	if (k == s->nseg) {
+		s->seg = mfm_xreallocarray(s->seg, s->nseg + 1,
+		    sizeof(*s->seg));
+		s->found = mfm_xreallocarray(s->found, s->nseg + 1,
+		    sizeof(*s->found));
+		s->seg[s->nseg++] = g;
+		if (k < 64)
+			s->cand[cand_slot(g->name, g->len)] |= UINT64_C(1) << k;
+	}
+	s->path = mfm_xreallocarray(s->path, s->n + 1, sizeof(*s->path));
+	s->first = mfm_xreallocarray(s->first, s->n + 1, sizeof(*s->first));
+	s->path[s->n] = p;
+	s->first[s->n] = k;
+	return s->n++;
+}
+
+/* Whether key token i of j is name[0..n) once unescaped. */
+static int
+key_is(const struct mfm_json *j, uint32_t i, const char *name, size_t n)
+{
+	const struct mfm_json_tok *key = &j->tok[i];
+
+	if (key->flags & MFM_JSON_F_ESCAPED)
+		return mfm_json_str_eq(j, (int)i, name, n);
+	return key->len - 2 == n &&
+	    memcmp(j->buf + key->start + 1, name, n) == 0;
+}
+
+/* mfm_json_member(j, obj, name, n), with the cheaper comparison. */
+static int
+member(const struct mfm_json *j, int obj, const char *name, size_t n)
+{
+	const struct mfm_json_tok *tok = j->tok;
+	uint32_t i, stop;
+	int found = -1;
+
+	if (obj < 0 || tok[obj].type != MFM_JSON_OBJECT)
+		return -1;
+	stop = tok[obj].next;
+	for (i = (uint32_t)obj + 1; i < stop; i = tok[i + 1].next)
+		if (key_is(j, i, name, n))
+			found = (int)i + 1;
+	return found;
+}
+
+/* Record key token i of j if it is first segment k. */
+static void
+match(struct mfm_field_set *s, const struct mfm_json *j, uint32_t i, size_t k)
+{
+	if (key_is(j, i, s->seg[k]->name, s->seg[k]->len))
+		s->found[k] = (int)i + 1;
+}
+
+void
+mfm_field_set_get(struct mfm_field_set *s, const struct mfm_json *j,
+    int *out)
+{
+	const struct mfm_json_tok *tok = j->tok, *key;
+	const struct mfm_json_path *p;
+	uint32_t i, stop;
+	uint64_t c;
+	size_t k, m;
+	int t;
+
+	for (k = 0; k < s->nseg; k++)
+		s->found[k] = -1;
+	if (j->ntok > 0 && tok[0].type == MFM_JSON_OBJECT) {
+		/*
+		 * As mfm_json_member does, but for every first segment in
+		 * the one walk; each member is looked at, so the last
+		 * duplicate wins.  A key with escapes may decode to any
+		 * segment, so it is compared with each.
+		 */
+		stop = tok[0].next;
+		for (i = 1; i < stop; i = tok[i + 1].next) {
+			key = &tok[i];
+			if ((key->flags & MFM_JSON_F_ESCAPED) || s->nseg > 64) {
+				for (k = 0; k < s->nseg; k++)
+					match(s, j, i, k);
+				continue;
+			}
+			c = s->cand[cand_slot(j->buf + key->start + 1,
+			    key->len - 2)];
+			for (; c != 0; c &= c - 1)
+				match(s, j, i, (size_t)__builtin_ctzll(c));
+		}
+	}
+	for (k = 0; k < s->n; k++) {
+		p = s->path[k];
+		t = s->found[s->first[k]];
+		for (m = 1; m < p->nseg && t >= 0; m++)
+			t = member(j, t, p->seg[m].name, p->seg[m].len);
+		out[k] = t;
+	}
 }

@@ -25,6 +25,7 @@
 #include "lib/json.h"
 
 #define MFM_GROUP_MAX_DEFAULT 100000
+#define MFM_GROUP_MEMO 8
 
 struct mfm_group_entry {
 	char *key;		/* window bytes, then group text; owned */
@@ -46,6 +47,22 @@ struct mfm_group {
 	int sorted;		/* entries reordered: rebuild the index */
 	struct mfm_buf key;	/* the key being looked up */
 	struct mfm_buf str;	/* scratch for decoding strings */
+	struct mfm_buf byname;	/* mfm_group_by: "name": of every path */
+	size_t *byend;		/* where each path's name ends in byname */
+	size_t nby;
+	/*
+	 * mfm_group_get_at's memory of its last answers: the raw bytes of
+	 * the fields it was given and the value block it found.  Equal
+	 * bytes make an equal key, so a record like a recent one is
+	 * answered without building and hashing its key.  Emptied when an
+	 * entry is removed.
+	 */
+	struct mfm_group_memo {
+		struct mfm_buf raw;	/* each field: type, length, bytes */
+		void *val;		/* NULL: empty */
+	} memo[MFM_GROUP_MEMO];
+	unsigned memo_next;	/* the one to fill next */
+	unsigned memo_last;	/* the last one found: looked at first */
 };
 
 /* max 0 means MFM_GROUP_MAX_DEFAULT. */
@@ -64,6 +81,19 @@ void mfm_group_release(struct mfm_group *g);
 void *mfm_group_get(struct mfm_group *g, const struct mfm_json *j,
     const struct mfm_json_path *window, const struct mfm_json_path *by,
     size_t nby, int *created, struct mfm_err *err);
+
+/*
+ * The same when the caller has looked the fields up: w is the token of
+ * the window field (window names it in messages) and val[0..nby) those
+ * of the group fields, -1 when missing, with the paths set by
+ * mfm_group_by (which mfm_group_get also sets, to its by).  Building
+ * the key is all that is left to do.
+ */
+void mfm_group_by(struct mfm_group *g, const struct mfm_json_path *by,
+    size_t nby);
+void *mfm_group_get_at(struct mfm_group *g, const struct mfm_json *j,
+    const struct mfm_json_path *window, int w, const int *val,
+    int *created, struct mfm_err *err);
 
 /*
  * The same for a key given as bytes: a window as mfm_group_put_window

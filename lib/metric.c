@@ -1,12 +1,13 @@
 /*
  * Metric accumulators; see metric.h.
  *
- * The distinct-value tables (scores, label delays) are open-addressing
- * hashes with linear probing, keyed by the value's bits.  Values are
- * finite, so a NaN bit pattern (all ones) marks an empty slot and a fresh
- * table is one memset.  Every metric is computed from a table sorted
- * once, in that order, so equal tables give equal bits whatever order
- * the records came in.  ROC AUC is the Mann-Whitney statistic over the
+ * The distinct-value tables (scores, label delays) are sorted runs keyed
+ * by the value's bits, with the values added since the last merge kept
+ * aside in arrival order: appending is a sequential write where a hash
+ * probe was a cache miss a record, and a value's weights are summed in
+ * the order they came, as a hash entry's were.  Every metric is computed
+ * from the sorted table, in that order, so equal tables give equal bits
+ * whatever order the records came in.  ROC AUC is the Mann-Whitney statistic over the
  * sorted distinct scores: each positive counts the negatives below its
  * score plus half of those tied with it, which is exactly the area under
  * the trapezoidal ROC curve that scikit-learn's roc_auc_score computes.
@@ -26,9 +27,6 @@
 #include "lib/metric.h"
 #include "lib/banned.h"
 
-#define EMPTY		UINT64_MAX	/* a NaN: never a finite value */
-#define TAB_MIN		16
-#define SORT_RADIX_MIN	256	/* fewer scores: qsort beats radix passes */
 
 static const char *const names[MFM_METRIC_COUNT] = {
 	"auc", "precision", "recall", "f1", "accuracy", "mse",
@@ -359,8 +357,10 @@ mfm_metric_acc_release(struct mfm_metric_acc *a)
 	const struct mfm_metric_conf *conf = a->conf;
 	double threshold = a->threshold;
 
-	free(a->scores.tab);
-	free(a->delays.tab);
+	free(a->scores.v);
+	free(a->scores.add);
+	free(a->delays.v);
+	free(a->delays.add);
 	free(a->reg);
 	if (a->mc != NULL) {
 		mfm_keymap_release(&a->mc->classes);
@@ -372,18 +372,11 @@ mfm_metric_acc_release(struct mfm_metric_acc *a)
 	a->threshold = threshold;
 }
 
-static void
-tab_reset(struct mfm_metric_tab *t)
-{
-	if (t->tab != NULL)
-		memset(t->tab, 0xff, t->cap * sizeof(*t->tab));
-	t->used = 0;
-}
-
 void
 mfm_metric_acc_clear(struct mfm_metric_acc *a)
 {
-	struct mfm_metric_tab scores = a->scores, delays = a->delays;
+	struct mfm_metric_scores scores = a->scores;
+	struct mfm_metric_counts delays = a->delays;
 	const struct mfm_metric_conf *conf = a->conf;
 	double threshold = a->threshold;
 
@@ -398,85 +391,338 @@ mfm_metric_acc_clear(struct mfm_metric_acc *a)
 	a->threshold = threshold;
 	a->scores = scores;
 	a->delays = delays;
-	tab_reset(&a->scores);
-	tab_reset(&a->delays);
+	a->scores.n = 0;
+	a->scores.nadd = 0;
+	a->delays.n = 0;
+	a->delays.nadd = 0;
 }
 
+/*
+ * Map a finite double's bits to an unsigned integer with the same order:
+ * negatives have all bits flipped (larger magnitude sorts lower), the
+ * others only the sign bit.
+ */
+static uint64_t
+order_key(uint64_t k)
+{
+	return (k >> 63) ? ~k : k | (UINT64_C(1) << 63);
+}
+
+/*
+ * Sort n counts by value, stably (equal values keep their arrival
+ * order, so their counts are summed in it): insertion below 64, else an
+ * LSD radix sort on the order keys, 8 bits a pass, between v and tmp,
+ * skipping a pass in which every key has the same digit.
+ */
 static void
-tab_grow(struct mfm_metric_tab *t)
+sort_counts(struct mfm_metric_count *v, struct mfm_metric_count *tmp,
+    size_t n)
 {
-	struct mfm_metric_score *old = t->tab;
-	size_t oldcap = t->cap, i, h, mask;
+	struct mfm_metric_count *src = v, *dst = tmp, *sw, x;
+	size_t count[8][256], i, j, d, sum, c;
+	uint64_t k;
+	unsigned shift;
 
-	t->cap = oldcap ? oldcap * 2 : TAB_MIN;
-	t->tab = mfm_xreallocarray(NULL, t->cap, sizeof(*t->tab));
-	memset(t->tab, 0xff, t->cap * sizeof(*t->tab));
-	mask = t->cap - 1;
-	for (i = 0; i < oldcap; i++) {
-		if (old[i].key == EMPTY)
-			continue;
-		for (h = hash64(old[i].key) & mask; t->tab[h].key != EMPTY;
-		    h = (h + 1) & mask)
-			;
-		t->tab[h] = old[i];
-	}
-	free(old);
-}
-
-/* The entry for key, added with zero weights if new. */
-static struct mfm_metric_score *
-tab_get(struct mfm_metric_tab *t, uint64_t key)
-{
-	struct mfm_metric_score *e = NULL;
-	size_t h, mask = t->cap - 1;
-
-	if (t->cap > 0) {
-		for (h = hash64(key) & mask;; h = (h + 1) & mask) {
-			e = &t->tab[h];
-			if (e->key == key)
-				return e;
-			if (e->key == EMPTY)
-				break;
+	if (n < 64) {
+		for (i = 1; i < n; i++) {
+			x = v[i];
+			k = order_key(x.key);
+			for (j = i; j > 0 && order_key(v[j - 1].key) > k; j--)
+				v[j] = v[j - 1];
+			v[j] = x;
 		}
+		return;
 	}
-	/* Grow at 3/4 load: linear probing stays short below that. */
-	if ((t->used + 1) * 4 > t->cap * 3) {
-		tab_grow(t);
-		mask = t->cap - 1;
-		for (h = hash64(key) & mask; t->tab[h].key != EMPTY;
-		    h = (h + 1) & mask)
-			;
-		e = &t->tab[h];
+	memset(count, 0, sizeof(count));
+	for (i = 0; i < n; i++) {
+		k = order_key(v[i].key);
+		for (d = 0; d < 8; d++)
+			count[d][(k >> (8 * d)) & 255]++;
 	}
-	e->key = key;
-	e->pos = 0;
-	e->neg = 0;
-	e->unl = 0;
-	t->used++;
-	return e;
+	for (d = 0; d < 8; d++) {
+		shift = 8 * (unsigned)d;
+		if (count[d][(order_key(v[0].key) >> shift) & 255] == n)
+			continue;
+		for (sum = 0, i = 0; i < 256; i++) {
+			c = count[d][i];
+			count[d][i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++) {
+			k = order_key(src[i].key);
+			dst[count[d][(k >> shift) & 255]++] = src[i];
+		}
+		sw = src;
+		src = dst;
+		dst = sw;
+	}
+	if (src != v)
+		memcpy(v, src, n * sizeof(*v));
+}
+
+/*
+ * Merge the sorted distinct v[0..n) and the sorted b[0..nb) into out,
+ * one entry a value: a value's count is v's, then b's counts added in
+ * their order, the same additions in the same order as counting every
+ * value into one total as it came.  Returns the entries written.
+ */
+static size_t
+merge_counts(const struct mfm_metric_count *v, size_t n,
+    const struct mfm_metric_count *b, size_t nb,
+    struct mfm_metric_count *out)
+{
+	size_t i = 0, j = 0, m = 0;
+	uint64_t kv, kb;
+
+	while (i < n || j < nb) {
+		kv = i < n ? order_key(v[i].key) : UINT64_MAX;
+		kb = j < nb ? order_key(b[j].key) : UINT64_MAX;
+		if (i < n && (j == nb || kv <= kb))
+			out[m] = v[i++];
+		else {
+			out[m].key = b[j].key;
+			out[m].n = 0;
+		}
+		while (j < nb && b[j].key == out[m].key)
+			out[m].n += b[j++].n;
+		m++;
+	}
+	return m;
+}
+
+/* Merge the values added since the last time into the sorted run. */
+static void
+counts_flush(struct mfm_metric_counts *c)
+{
+	struct mfm_metric_count *tmp, *out;
+
+	if (c->nadd == 0)
+		return;
+	tmp = mfm_xreallocarray(NULL, c->nadd, sizeof(*tmp));
+	sort_counts(c->add, tmp, c->nadd);
+	free(tmp);
+	out = mfm_xreallocarray(NULL, c->n + c->nadd, sizeof(*out));
+	c->n = merge_counts(c->v, c->n, c->add, c->nadd, out);
+	free(c->v);
+	c->v = out;
+	c->nadd = 0;
+}
+
+#define COUNTS_BATCH 1024
+
+static void
+counts_add(struct mfm_metric_counts *c, uint64_t key, double n)
+{
+	if (c->nadd == c->capadd) {
+		c->capadd = c->capadd ? c->capadd * 2 : 16;
+		c->add = mfm_xreallocarray(c->add, c->capadd, sizeof(*c->add));
+	}
+	c->add[c->nadd].key = key;
+	c->add[c->nadd].n = n;
+	c->nadd++;
+	if (c->nadd >= COUNTS_BATCH && c->nadd >= c->n / 2)
+		counts_flush(c);
+}
+
+/*
+ * The distinct values of c, sorted, and their number in *np: c's run
+ * itself when nothing waits to be merged, else built in scratch.
+ */
+static const struct mfm_metric_count *
+counts_sorted(const struct mfm_metric_counts *c, struct mfm_buf *scratch,
+    size_t *np)
+{
+	struct mfm_metric_count *b, *out;
+
+	if (c->nadd == 0) {
+		*np = c->n;
+		return c->v;
+	}
+	/* No overflow: n + nadd entries exist already. */
+	mfm_buf_clear(scratch);
+	mfm_buf_grow(scratch, (2 * c->nadd + c->n + c->nadd) * sizeof(*b));
+	b = (struct mfm_metric_count *)(void *)scratch->p;
+	out = b + 2 * c->nadd;
+	memcpy(b, c->add, c->nadd * sizeof(*b));
+	sort_counts(b, b + c->nadd, c->nadd);
+	*np = merge_counts(c->v, c->n, b, c->nadd, out);
+	return out;
+}
+
+/* Add src's counts into dst, each distinct value's total at once. */
+static void
+counts_merge(struct mfm_metric_counts *dst,
+    const struct mfm_metric_counts *src)
+{
+	struct mfm_buf scratch = MFM_BUF_INIT;
+	const struct mfm_metric_count *v;
+	size_t i, n;
+
+	v = counts_sorted(src, &scratch, &n);
+	for (i = 0; i < n; i++)
+		counts_add(dst, v[i].key, v[i].n);
+	mfm_buf_release(&scratch);
+}
+
+/* sort_counts for scores. */
+static void
+sort_scores(struct mfm_metric_score *v, struct mfm_metric_score *tmp,
+    size_t n)
+{
+	struct mfm_metric_score *src = v, *dst = tmp, *sw, x;
+	size_t count[8][256], i, j, d, sum, c;
+	uint64_t k;
+	unsigned shift;
+
+	if (n < 64) {
+		for (i = 1; i < n; i++) {
+			x = v[i];
+			k = order_key(x.key);
+			for (j = i; j > 0 && order_key(v[j - 1].key) > k; j--)
+				v[j] = v[j - 1];
+			v[j] = x;
+		}
+		return;
+	}
+	memset(count, 0, sizeof(count));
+	for (i = 0; i < n; i++) {
+		k = order_key(v[i].key);
+		for (d = 0; d < 8; d++)
+			count[d][(k >> (8 * d)) & 255]++;
+	}
+	for (d = 0; d < 8; d++) {
+		shift = 8 * (unsigned)d;
+		if (count[d][(order_key(v[0].key) >> shift) & 255] == n)
+			continue;
+		for (sum = 0, i = 0; i < 256; i++) {
+			c = count[d][i];
+			count[d][i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++) {
+			k = order_key(src[i].key);
+			dst[count[d][(k >> shift) & 255]++] = src[i];
+		}
+		sw = src;
+		src = dst;
+		dst = sw;
+	}
+	if (src != v)
+		memcpy(v, src, n * sizeof(*v));
+}
+
+/*
+ * merge_counts for scores: each weight is v's, then b's added in their
+ * order, as a hash entry's would be (adding the zeros of the other
+ * labels changes no bit: a sum of weights is never -0).
+ */
+static size_t
+merge_scores(const struct mfm_metric_score *v, size_t n,
+    const struct mfm_metric_score *b, size_t nb,
+    struct mfm_metric_score *out)
+{
+	size_t i = 0, j = 0, m = 0;
+	uint64_t kv, kb;
+
+	while (i < n || j < nb) {
+		kv = i < n ? order_key(v[i].key) : UINT64_MAX;
+		kb = j < nb ? order_key(b[j].key) : UINT64_MAX;
+		if (i < n && (j == nb || kv <= kb))
+			out[m] = v[i++];
+		else {
+			out[m].key = b[j].key;
+			out[m].pos = out[m].neg = out[m].unl = 0;
+		}
+		for (; j < nb && b[j].key == out[m].key; j++) {
+			out[m].pos += b[j].pos;
+			out[m].neg += b[j].neg;
+			out[m].unl += b[j].unl;
+		}
+		m++;
+	}
+	return m;
 }
 
 static void
-tab_merge(struct mfm_metric_tab *dst, const struct mfm_metric_tab *src)
+scores_flush(struct mfm_metric_scores *c)
 {
-	struct mfm_metric_score *e;
-	size_t i;
+	struct mfm_metric_score *tmp, *out;
 
-	for (i = 0; i < src->cap; i++) {
-		if (src->tab[i].key == EMPTY)
-			continue;
-		e = tab_get(dst, src->tab[i].key);
-		e->pos += src->tab[i].pos;
-		e->neg += src->tab[i].neg;
-		e->unl += src->tab[i].unl;
+	if (c->nadd == 0)
+		return;
+	tmp = mfm_xreallocarray(NULL, c->nadd, sizeof(*tmp));
+	sort_scores(c->add, tmp, c->nadd);
+	free(tmp);
+	out = mfm_xreallocarray(NULL, c->n + c->nadd, sizeof(*out));
+	c->n = merge_scores(c->v, c->n, c->add, c->nadd, out);
+	free(c->v);
+	c->v = out;
+	c->nadd = 0;
+}
+
+static void
+scores_add(struct mfm_metric_scores *c, const struct mfm_metric_score *e)
+{
+	if (c->nadd == c->capadd) {
+		c->capadd = c->capadd ? c->capadd * 2 : 16;
+		c->add = mfm_xreallocarray(c->add, c->capadd, sizeof(*c->add));
 	}
+	c->add[c->nadd++] = *e;
+	if (c->nadd >= COUNTS_BATCH && c->nadd >= c->n / 2)
+		scores_flush(c);
+}
+
+/* counts_sorted for scores. */
+static const struct mfm_metric_score *
+scores_sorted(const struct mfm_metric_scores *c, struct mfm_buf *scratch,
+    size_t *np)
+{
+	struct mfm_metric_score *b, *out;
+
+	if (c->nadd == 0) {
+		*np = c->n;
+		return c->v;
+	}
+	/* No overflow: n + nadd entries exist already. */
+	mfm_buf_clear(scratch);
+	mfm_buf_grow(scratch, (2 * c->nadd + c->n + c->nadd) * sizeof(*b));
+	b = (struct mfm_metric_score *)(void *)scratch->p;
+	out = b + 2 * c->nadd;
+	memcpy(b, c->add, c->nadd * sizeof(*b));
+	sort_scores(b, b + c->nadd, c->nadd);
+	*np = merge_scores(c->v, c->n, b, c->nadd, out);
+	return out;
+}
+
+static void
+scores_merge(struct mfm_metric_scores *dst,
+    const struct mfm_metric_scores *src)
+{
+	struct mfm_buf scratch = MFM_BUF_INIT;
+	const struct mfm_metric_score *v;
+	size_t i, n;
+
+	v = scores_sorted(src, &scratch, &n);
+	for (i = 0; i < n; i++)
+		scores_add(dst, &v[i]);
+	mfm_buf_release(&scratch);
+}
+
+size_t
+mfm_metric_acc_distinct(const struct mfm_metric_acc *a,
+    struct mfm_buf *scratch)
+{
+	size_t n;
+
+	scores_sorted(&a->scores, scratch, &n);
+	return n;
 }
 
 int
 mfm_metric_acc_addw(struct mfm_metric_acc *a, double score, int label,
     double w, struct mfm_err *err)
 {
-	struct mfm_metric_score *e;
+	struct mfm_metric_score e;
 	double y, d;
 
 	if (!isfinite(score))
@@ -485,9 +731,11 @@ mfm_metric_acc_addw(struct mfm_metric_acc *a, double score, int label,
 		return mfm_err_set(err, MFM_ERR_DATA,
 		    "weight is not a finite number >= 0");
 	a->n++;
-	e = tab_get(&a->scores, value_bits(score));
+	e.key = value_bits(score);
+	e.pos = e.neg = e.unl = 0;
 	if (label == MFM_METRIC_UNLABELLED) {
-		e->unl += w;
+		e.unl = w;
+		scores_add(&a->scores, &e);
 		return 0;
 	}
 	a->labelled++;
@@ -506,9 +754,10 @@ mfm_metric_acc_addw(struct mfm_metric_acc *a, double score, int label,
 	d = score - y;
 	sum_add(&a->se, w * d * d);
 	if (y == 1)
-		e->pos += w;
+		e.pos = w;
 	else
-		e->neg += w;
+		e.neg = w;
+	scores_add(&a->scores, &e);
 	return 0;
 }
 
@@ -629,7 +878,7 @@ mfm_metric_acc_add_mc(struct mfm_metric_acc *a, const char *p, size_t plen,
 void
 mfm_metric_acc_add_delay(struct mfm_metric_acc *a, double delay)
 {
-	tab_get(&a->delays, value_bits(delay))->pos += 1;
+	counts_add(&a->delays, value_bits(delay), 1);
 }
 
 int
@@ -690,109 +939,9 @@ mfm_metric_acc_merge(struct mfm_metric_acc *dst,
 	dst->fn += src->fn;
 	sum_add(&dst->se, src->se.s);
 	sum_add(&dst->se, src->se.c);
-	tab_merge(&dst->scores, &src->scores);
-	tab_merge(&dst->delays, &src->delays);
+	scores_merge(&dst->scores, &src->scores);
+	counts_merge(&dst->delays, &src->delays);
 	return 0;
-}
-
-/*
- * Map a finite double's bits to an unsigned integer with the same order:
- * negatives have all bits flipped (larger magnitude sorts lower), the
- * others only the sign bit.
- */
-static uint64_t
-order_key(uint64_t k)
-{
-	return (k >> 63) ? ~k : k | (UINT64_C(1) << 63);
-}
-
-static int
-cmp_score(const void *pa, const void *pb)
-{
-	uint64_t a = order_key(((const struct mfm_metric_score *)pa)->key);
-	uint64_t b = order_key(((const struct mfm_metric_score *)pb)->key);
-
-	return (a > b) - (a < b);
-}
-
-/*
- * Sort n entries by score: an LSD radix sort on the order keys, RADIX_BITS
- * a pass, between v and tmp, with count[RADIX_PASSES][RADIX_SIZE] as
- * working memory; the sorted entries end up in v.  A pass in which every
- * key has the same digit is skipped, the common case for the sign and
- * exponent bits of probabilities.
- */
-#define RADIX_BITS	11
-#define RADIX_SIZE	(1u << RADIX_BITS)
-#define RADIX_PASSES	((64 + RADIX_BITS - 1) / RADIX_BITS)
-
-static void
-sort_scores(struct mfm_metric_score *v, struct mfm_metric_score *tmp,
-    size_t n, size_t (*count)[RADIX_SIZE])
-{
-	struct mfm_metric_score *src = v, *dst = tmp, *sw;
-	size_t i, d, sum, c;
-	unsigned shift;
-	uint64_t k;
-
-	if (n < SORT_RADIX_MIN) {
-		qsort(v, n, sizeof(*v), cmp_score);
-		return;
-	}
-	memset(count, 0, RADIX_PASSES * sizeof(*count));
-	for (i = 0; i < n; i++) {
-		k = order_key(v[i].key);
-		for (d = 0; d < RADIX_PASSES; d++)
-			count[d][(k >> (RADIX_BITS * d)) & (RADIX_SIZE - 1)]++;
-	}
-	for (d = 0; d < RADIX_PASSES; d++) {
-		shift = RADIX_BITS * (unsigned)d;
-		k = order_key(v[0].key);
-		if (count[d][(k >> shift) & (RADIX_SIZE - 1)] == n)
-			continue;
-		for (sum = 0, i = 0; i < RADIX_SIZE; i++) {
-			c = count[d][i];
-			count[d][i] = sum;
-			sum += c;
-		}
-		for (i = 0; i < n; i++) {
-			k = order_key(src[i].key);
-			dst[count[d][(k >> shift) & (RADIX_SIZE - 1)]++] =
-			    src[i];
-		}
-		sw = src;
-		src = dst;
-		dst = sw;
-	}
-	if (src != v)
-		memcpy(v, src, n * sizeof(*v));
-}
-
-/*
- * The entries of t sorted by value, in scratch (which also holds the
- * sort's working memory); *np is set to their number.
- */
-static struct mfm_metric_score *
-tab_sorted(const struct mfm_metric_tab *t, struct mfm_buf *scratch,
-    size_t *np)
-{
-	struct mfm_metric_score *v;
-	size_t (*count)[RADIX_SIZE];
-	size_t i, n = 0, bytes;
-
-	/* No overflow: used < cap, whose slots exist. */
-	bytes = RADIX_PASSES * sizeof(*count) + 2 * t->used * sizeof(*v);
-	mfm_buf_clear(scratch);
-	mfm_buf_grow(scratch, bytes);
-	count = (size_t (*)[RADIX_SIZE])(void *)scratch->p;
-	v = (struct mfm_metric_score *)(void *)(count + RADIX_PASSES);
-	for (i = 0; i < t->cap; i++)
-		if (t->tab[i].key != EMPTY)
-			v[n++] = t->tab[i];
-	if (n > 0)
-		sort_scores(v, v + n, n, count);
-	*np = n;
-	return v;
 }
 
 /* Sums over a sorted score table, in its order. */
@@ -893,11 +1042,11 @@ bin_sums(const struct mfm_metric_acc *a, const struct mfm_metric_score *v,
 double
 mfm_metric_acc_auc(const struct mfm_metric_acc *a, struct mfm_buf *scratch)
 {
-	struct mfm_metric_score *v;
+	const struct mfm_metric_score *v;
 	struct bin b;
 	size_t n;
 
-	v = tab_sorted(&a->scores, scratch, &n);
+	v = scores_sorted(&a->scores, scratch, &n);
 	bin_sums(a, v, n, &b);
 	return b.auc;
 }
@@ -1126,10 +1275,10 @@ static void
 compute_binary(const struct mfm_metric_acc *a, struct mfm_metric_result *r,
     struct mfm_buf *scratch)
 {
-	struct mfm_metric_score *v;
+	const struct mfm_metric_score *v;
 	size_t n;
 
-	v = tab_sorted(&a->scores, scratch, &n);
+	v = scores_sorted(&a->scores, scratch, &n);
 	binary_of(a, v, n, r);
 	if (a->conf->bootstrap > 0)
 		bootstrap(a, v, n, r);
@@ -1270,7 +1419,7 @@ compute_mc(const struct mfm_metric_acc *a, struct mfm_metric_result *r,
 
 /* Nearest-rank percentile q of the delays: the smallest d with F(d) >= q. */
 static double
-percentile(const struct mfm_metric_score *v, size_t n, double total, double q)
+percentile(const struct mfm_metric_count *v, size_t n, double total, double q)
 {
 	double want = ceil(q * total), cum = 0;
 	size_t i;
@@ -1278,7 +1427,7 @@ percentile(const struct mfm_metric_score *v, size_t n, double total, double q)
 	if (want < 1)
 		want = 1;
 	for (i = 0; i < n; i++) {
-		cum += v[i].pos;
+		cum += v[i].n;
 		if (cum >= want)
 			return bits_value(v[i].key);
 	}
@@ -1289,15 +1438,15 @@ static void
 compute_health(const struct mfm_metric_acc *a, struct mfm_metric_result *r,
     struct mfm_buf *scratch)
 {
-	struct mfm_metric_score *v;
+	const struct mfm_metric_count *v;
 	double total = 0;
 	size_t i, n;
 
 	prop(a, r, MFM_METRIC_LABEL_COVERAGE, (double)a->labelled,
 	    (double)a->n, "no records");
-	v = tab_sorted(&a->delays, scratch, &n);
+	v = counts_sorted(&a->delays, scratch, &n);
 	for (i = 0; i < n; i++)
-		total += v[i].pos;
+		total += v[i].n;
 	if (n == 0) {
 		undef(r, MFM_METRIC_LABEL_DELAY_P50, "no label delays");
 		undef(r, MFM_METRIC_LABEL_DELAY_P95, "no label delays");
@@ -1339,16 +1488,17 @@ put_key(struct mfm_buf *b, const char *name)
 	mfm_buf_add(b, "\":", 2);
 }
 
+/* The scores: [[score,positive,negative,unlabelled],...]. */
 static void
-put_tab(struct mfm_buf *b, const char *name, const struct mfm_metric_tab *t,
-    int cols, struct mfm_buf *scratch)
+put_scores(struct mfm_buf *b, const char *name,
+    const struct mfm_metric_scores *c, struct mfm_buf *scratch)
 {
-	struct mfm_metric_score *v;
+	const struct mfm_metric_score *v;
 	size_t i, n;
 
 	put_key(b, name);
 	mfm_buf_addc(b, '[');
-	v = tab_sorted(t, scratch, &n);
+	v = scores_sorted(c, scratch, &n);
 	for (i = 0; i < n; i++) {
 		if (i > 0)
 			mfm_buf_addc(b, ',');
@@ -1356,12 +1506,33 @@ put_tab(struct mfm_buf *b, const char *name, const struct mfm_metric_tab *t,
 		mfm_json_put_double(b, bits_value(v[i].key));
 		mfm_buf_addc(b, ',');
 		mfm_json_put_double(b, v[i].pos);
-		if (cols > 2) {
+		mfm_buf_addc(b, ',');
+		mfm_json_put_double(b, v[i].neg);
+		mfm_buf_addc(b, ',');
+		mfm_json_put_double(b, v[i].unl);
+		mfm_buf_addc(b, ']');
+	}
+	mfm_buf_addc(b, ']');
+}
+
+/* The delays: [[value,count],...]. */
+static void
+put_counts(struct mfm_buf *b, const char *name,
+    const struct mfm_metric_counts *c, struct mfm_buf *scratch)
+{
+	const struct mfm_metric_count *v;
+	size_t i, n;
+
+	put_key(b, name);
+	mfm_buf_addc(b, '[');
+	v = counts_sorted(c, scratch, &n);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
 			mfm_buf_addc(b, ',');
-			mfm_json_put_double(b, v[i].neg);
-			mfm_buf_addc(b, ',');
-			mfm_json_put_double(b, v[i].unl);
-		}
+		mfm_buf_addc(b, '[');
+		mfm_json_put_double(b, bits_value(v[i].key));
+		mfm_buf_addc(b, ',');
+		mfm_json_put_double(b, v[i].n);
 		mfm_buf_addc(b, ']');
 	}
 	mfm_buf_addc(b, ']');
@@ -1387,7 +1558,7 @@ mfm_metric_acc_write_state(const struct mfm_metric_acc *a,
 	mfm_json_put_int64(b, (int64_t)a->n);
 	put_key(b, "labelled");
 	mfm_json_put_int64(b, (int64_t)a->labelled);
-	put_tab(b, "delays", &a->delays, 2, scratch);
+	put_counts(b, "delays", &a->delays, scratch);
 	if (a->reg != NULL) {
 		put_key(b, "sums");
 		mfm_buf_addc(b, '[');
@@ -1455,7 +1626,7 @@ mfm_metric_acc_write_state(const struct mfm_metric_acc *a,
 		mfm_buf_addc(b, ']');
 		(void)rank;
 	} else
-		put_tab(b, "scores", &a->scores, 4, scratch);
+		put_scores(b, "scores", &a->scores, scratch);
 	mfm_buf_addc(b, '}');
 }
 
@@ -1499,10 +1670,10 @@ num_row(const struct mfm_json *j, int r, double *v, int w)
 }
 
 static int
-read_tab(struct mfm_metric_tab *t, const struct mfm_json *j, int obj,
-    const char *key, int cols)
+read_scores(struct mfm_metric_scores *c, const struct mfm_json *j, int obj,
+    const char *key)
 {
-	struct mfm_metric_score *e;
+	struct mfm_metric_score e;
 	double v[4];
 	int arr, r;
 
@@ -1510,14 +1681,31 @@ read_tab(struct mfm_metric_tab *t, const struct mfm_json *j, int obj,
 	if (mfm_json_type_of(j, arr) != MFM_JSON_ARRAY)
 		return -1;
 	for (r = mfm_json_first(j, arr); r >= 0; r = mfm_json_next(j, arr, r)) {
-		if (num_row(j, r, v, cols) != 0)
+		if (num_row(j, r, v, 4) != 0)
 			return -1;
-		e = tab_get(t, value_bits(v[0]));
-		e->pos += v[1];
-		if (cols > 2) {
-			e->neg += v[2];
-			e->unl += v[3];
-		}
+		e.key = value_bits(v[0]);
+		e.pos = v[1];
+		e.neg = v[2];
+		e.unl = v[3];
+		scores_add(c, &e);
+	}
+	return 0;
+}
+
+static int
+read_counts(struct mfm_metric_counts *c, const struct mfm_json *j, int obj,
+    const char *key)
+{
+	double v[2];
+	int arr, r;
+
+	arr = mfm_json_member(j, obj, key, strlen(key));
+	if (mfm_json_type_of(j, arr) != MFM_JSON_ARRAY)
+		return -1;
+	for (r = mfm_json_first(j, arr); r >= 0; r = mfm_json_next(j, arr, r)) {
+		if (num_row(j, r, v, 2) != 0)
+			return -1;
+		counts_add(c, value_bits(v[0]), v[1]);
 	}
 	return 0;
 }
@@ -1549,7 +1737,7 @@ mfm_metric_acc_read_state(struct mfm_metric_acc *a, const struct mfm_json *j,
 	if (a->reg == NULL && a->mc == NULL && thr != a->threshold)
 		return mfm_err_set(err, MFM_ERR_DATA,
 		    "state was taken at another threshold");
-	if (read_tab(&a->delays, j, t, "delays", 2) != 0)
+	if (read_counts(&a->delays, j, t, "delays") != 0)
 		return bad_state(err, "delays");
 	if (a->reg != NULL) {
 		struct mfm_metric_reg *g = a->reg;
@@ -1616,7 +1804,7 @@ mfm_metric_acc_read_state(struct mfm_metric_acc *a, const struct mfm_json *j,
 			    (size_t)map[(size_t)v[1]]] += v[2];
 		}
 		free(map);
-	} else if (read_tab(&a->scores, j, t, "scores", 4) != 0)
+	} else if (read_scores(&a->scores, j, t, "scores") != 0)
 		return bad_state(err, "scores");
 	a->n += (uint64_t)n;
 	a->labelled += (uint64_t)lab;

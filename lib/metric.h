@@ -123,11 +123,38 @@ struct mfm_metric_score {
 	double unl;		/* unlabelled records */
 };
 
-/* Open-addressing hash of distinct values. */
-struct mfm_metric_tab {
-	struct mfm_metric_score *tab;
-	size_t cap;		/* slots, a power of two, or 0 */
-	size_t used;		/* distinct values */
+/*
+ * Distinct scores with their weights, kept as struct mfm_metric_counts
+ * keeps the label delays (below): a sorted distinct run, and the records
+ * not merged into it yet, one entry each, in arrival order.
+ */
+struct mfm_metric_scores {
+	struct mfm_metric_score *v;	/* sorted by score, distinct */
+	size_t n;
+	struct mfm_metric_score *add;	/* not merged yet, in arrival order */
+	size_t nadd, capadd;
+};
+
+/* One distinct value and how many times it was seen. */
+struct mfm_metric_count {
+	uint64_t key;		/* bits of the value, -0 folded into +0 */
+	double n;
+};
+
+/*
+ * Distinct values with their counts (the label delays), where nearly
+ * every value is new: a hash would take a cache miss a value and twice
+ * the memory.  New values are appended, in arrival order, and merged
+ * into the sorted distinct run when half as many have come as the run
+ * holds (a batch at least), so a value costs a sequential write and a
+ * share of a radix sort, and the memory stays proportional to the
+ * distinct values.
+ */
+struct mfm_metric_counts {
+	struct mfm_metric_count *v;	/* sorted by value, distinct */
+	size_t n;
+	struct mfm_metric_count *add;	/* not merged yet, in arrival order */
+	size_t nadd, capadd;
 };
 
 /* Settings shared by every accumulator of a run. */
@@ -174,8 +201,8 @@ struct mfm_metric_acc {
 	uint64_t labelled;	/* of which labelled */
 	double tp, fp, tn, fn;	/* running counts; output uses the table */
 	struct mfm_metric_sum se;	/* running sum of (score - label)^2 */
-	struct mfm_metric_tab scores;	/* binary: distinct scores */
-	struct mfm_metric_tab delays;	/* label delay -> count */
+	struct mfm_metric_scores scores;	/* binary: distinct scores */
+	struct mfm_metric_counts delays;	/* label delay -> count */
 	struct mfm_metric_reg *reg;	/* regression only */
 	struct mfm_metric_mc *mc;	/* multiclass only */
 };
@@ -290,6 +317,10 @@ int mfm_metric_acc_merge(struct mfm_metric_acc *dst,
  */
 void mfm_metric_acc_compute(const struct mfm_metric_acc *a,
     struct mfm_metric_result *r, struct mfm_buf *scratch);
+
+/* The number of distinct scores of a binary accumulator. */
+size_t mfm_metric_acc_distinct(const struct mfm_metric_acc *a,
+    struct mfm_buf *scratch);
 
 /* ROC AUC alone; NaN when undefined (no labels, or one class only). */
 double mfm_metric_acc_auc(const struct mfm_metric_acc *a,

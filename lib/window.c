@@ -8,6 +8,7 @@
  * on, closed windows are kept in a second array of the same order, to
  * number their revisions.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -169,15 +170,36 @@ int
 mfm_window_assign(struct mfm_window *w, int64_t t, struct mfm_err *err)
 {
 	struct mfm_window_tag *tg, *k;
-	size_t i, pos, need = 0;
-	int late = 0;
+	size_t i, pos, need = 0, before;
+	int late = 0, reuse = 1;
 
+	/*
+	 * Tumbling windows tile the time line, so a record inside every
+	 * window of the last record's tags, all still open, has the same
+	 * tags and changes nothing: the common case, decided without
+	 * searching the open windows.
+	 */
+	if (w->same) {
+		for (i = 0; i < w->ntag; i++) {
+			tg = &w->tag[i];
+			if (t < tg->start || t >= tg->end ||
+			    tg->end <= w->watermark)
+				break;
+		}
+		if (i == w->ntag)
+			return 0;
+	}
+	w->same = 0;
 	w->ntag = 0;
-	for (i = 0; i < w->nspec; i++)
+	for (i = 0; i < w->nspec; i++) {
+		before = w->ntag;
 		if (spec_windows(w, &w->spec[i], t, err) != 0) {
 			w->ntag = 0;
 			return -1;
 		}
+		if (w->ntag != before + 1 || w->spec[i].step != w->spec[i].size)
+			reuse = 0;	/* not one tumbling window */
+	}
 	/* Check the cap before anything changes. */
 	for (i = 0; i < w->ntag; i++) {
 		tg = &w->tag[i];
@@ -222,6 +244,7 @@ mfm_window_assign(struct mfm_window *w, int64_t t, struct mfm_err *err)
 	}
 	if (late)
 		w->nlate++;
+	w->same = reuse && !late;
 	return 0;
 }
 
@@ -303,24 +326,61 @@ mfm_window_finish(struct mfm_window *w)
 	if (w->have_time && w->max_time > w->watermark)
 		w->watermark = w->max_time;
 	close_windows(w, w->nopen);
+	w->same = 0;	/* the windows of the last tags are closed now */
+}
+
+/* The window member value into out; returns its length. */
+static size_t
+window_text(char out[MFM_WINDOW_TEXT_MAX], int64_t start, int64_t end,
+    int revision)
+{
+	size_t n = 0;
+	int k;
+
+	memcpy(out, "{\"start\":\"", 10);
+	n = 10;
+	n += mfm_tm_format_rfc3339(start, out + n);
+	memcpy(out + n, "\",\"end\":\"", 9);
+	n += 9;
+	n += mfm_tm_format_rfc3339(end, out + n);
+	out[n++] = '"';
+	if (revision > 0) {
+		/* At most 12 + 10 bytes: fits, with the brace and a NUL. */
+		k = snprintf(out + n, MFM_WINDOW_TEXT_MAX - n,
+		    ",\"revision\":%d", revision);
+		n += (size_t)k;
+	}
+	out[n++] = '}';
+	return n;
 }
 
 void
 mfm_window_put(struct mfm_buf *b, int64_t start, int64_t end, int revision)
 {
-	char s[MFM_TM_RFC3339_LEN + 1], e[MFM_TM_RFC3339_LEN + 1];
-	size_t ns = mfm_tm_format_rfc3339(start, s);
-	size_t ne = mfm_tm_format_rfc3339(end, e);
+	char s[MFM_WINDOW_TEXT_MAX];
 
-	mfm_buf_grow(b, ns + ne + 22);
-	mfm_buf_add(b, "{\"start\":\"", 10);
-	mfm_buf_add(b, s, ns);
-	mfm_buf_add(b, "\",\"end\":\"", 9);
-	mfm_buf_add(b, e, ne);
-	mfm_buf_addc(b, '"');
-	if (revision > 0)
-		mfm_buf_addf(b, ",\"revision\":%d", revision);
-	mfm_buf_addc(b, '}');
+	mfm_buf_add(b, s, window_text(s, start, end, revision));
+}
+
+void
+mfm_window_put_cached(struct mfm_buf *b, struct mfm_window_text *c,
+    int64_t start, int64_t end, int revision)
+{
+	struct mfm_window_text_slot *e;
+	uint64_t h;
+
+	/* Starts are far apart multiples of the step: mix, take top bits. */
+	h = ((uint64_t)start ^ ((uint64_t)end << 1) ^ (uint64_t)revision) *
+	    UINT64_C(0x9e3779b97f4a7c15);
+	e = &c->slot[h >> 59];	/* 5 bits: MFM_WINDOW_TEXT_SLOTS */
+	if (e->len == 0 || e->start != start || e->end != end ||
+	    e->revision != revision) {
+		e->len = window_text(e->s, start, end, revision);
+		e->start = start;
+		e->end = end;
+		e->revision = revision;
+	}
+	mfm_buf_add(b, e->s, e->len);
 }
 
 void

@@ -66,6 +66,7 @@ struct mfm_window {
 	int have_time;
 	int64_t max_time;		/* latest event time */
 	int64_t watermark;		/* INT64_MIN before the first record */
+	int same;	/* tag[] is one open window per spec, all tumbling */
 	struct mfm_window_tag *open;	/* sorted by (end, start) */
 	size_t nopen, capopen;
 	struct mfm_window_tag *kept;	/* closed windows, revise only */
@@ -121,6 +122,26 @@ void mfm_window_finish(struct mfm_window *w);
  */
 void mfm_window_put(struct mfm_buf *b, int64_t start, int64_t end,
     int revision);
+
+/*
+ * The texts mfm_window_put appends, kept for the windows tagged last:
+ * records mostly fall in a few recent windows, and formatting two times
+ * is most of what tagging a record costs.  Zero it to start empty.
+ */
+#define MFM_WINDOW_TEXT_MAX 96
+#define MFM_WINDOW_TEXT_SLOTS 32
+struct mfm_window_text {
+	struct mfm_window_text_slot {
+		int64_t start, end;
+		int revision;
+		size_t len;		/* 0: holds nothing yet */
+		char s[MFM_WINDOW_TEXT_MAX];
+	} slot[MFM_WINDOW_TEXT_SLOTS];
+};
+
+/* mfm_window_put through the cache c, which is refilled on a miss. */
+void mfm_window_put_cached(struct mfm_buf *b, struct mfm_window_text *c,
+    int64_t start, int64_t end, int revision);
 
 /*
  * Append a window_closed control record (no newline):

@@ -249,6 +249,108 @@ START_TEST(test_revision)
 }
 END_TEST
 
+/* The window key: the object's members as written, less "revision". */
+START_TEST(test_put_window)
+{
+	static const char *const cases[][2] = {
+		{ "{\"start\":\"a\",\"end\":\"b\"}",
+		    "{\"start\":\"a\",\"end\":\"b\"}" },
+		{ "{ \"start\":\"a\" , \"end\" :\"b\"\t}",
+		    "{\"start\":\"a\",\"end\":\"b\"}" },
+		{ "{\"start\":\"a\",\"revision\":2}", "{\"start\":\"a\"}" },
+		{ "{\"revision\":2,\"start\":\"a\"}", "{\"start\":\"a\"}" },
+		{ "{\"revisio\\u006e\":2,\"x\":1}", "{\"x\":1}" },
+		{ "{\"revisioN\":2}", "{\"revisioN\":2}" },
+		{ "{\"a\":{ \"b\" : [1, 2] }}", "{\"a\":{ \"b\" : [1, 2] }}" },
+		{ "{\"a\": {\"b\":1}}", "{\"a\":{\"b\":1}}" },
+		{ "{}", "{}" },
+		{ "{ }", "{}" },
+		{ "{\"revision\":1}", "{}" },
+		{ "[1]", "null" },
+		{ "\"x\"", "null" },
+	};
+	struct mfm_buf b = MFM_BUF_INIT;
+	struct mfm_json j;
+	struct mfm_err err;
+	size_t i;
+
+	mfm_json_init(&j);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_int_eq(mfm_json_parse(&j, cases[i][0],
+		    strlen(cases[i][0]), &err), 0);
+		mfm_buf_clear(&b);
+		mfm_group_put_window(&b, &j, 0);
+		ck_assert_str_eq(b.p, cases[i][1]);
+	}
+	mfm_group_put_window(&b, &j, -1);
+	ck_assert_str_eq(b.p, "nullnull");
+	mfm_buf_release(&b);
+	mfm_json_release(&j);
+}
+END_TEST
+
+/*
+ * mfm_group_get_at, which remembers recent answers, finds what
+ * mfm_group_get finds, through escapes, nulls and removals.
+ */
+START_TEST(test_get_at)
+{
+	static const char *const lines[] = {
+		"{\"window\":{\"start\":\"a\"},\"v\":\"x\"}",
+		"{\"window\":{\"start\":\"a\"},\"v\":\"y\"}",
+		"{\"window\":{\"start\":\"b\"},\"v\":\"x\"}",
+		"{\"window\":{\"start\":\"a\"},\"v\":\"\\u0078\"}",
+		"{\"window\":{\"start\":\"a\",\"revision\":1},\"v\":\"x\"}",
+		"{\"window\":{ \"start\":\"a\"},\"v\":\"x\",\"in\":{}}",
+		"{\"v\":\"x\"}",
+		"{\"window\":null,\"v\":\"x\"}",
+		"{\"window\":null,\"v\":null}",
+		"{\"window\":null}",
+		"{\"window\":{\"start\":\"a\"},\"v\":1,\"in\":{\"seg\":2}}",
+		"{\"window\":{\"start\":\"a\"},\"v\":\"1\",\"in\":{\"seg\":2}}",
+		"{\"window\":{\"start\":\"c\"},\"v\":[1,2]}",
+	};
+	size_t nl = sizeof(lines) / sizeof(lines[0]), i, k;
+	struct fixture f;
+	struct mfm_group g2;
+	int *a, *b, ca, cb, val[2], id = 0;
+	uint64_t x = 7;
+
+	setup(&f, 0);
+	mfm_group_init(&g2, sizeof(int), 0);
+	mfm_group_by(&f.g, f.by, 2);
+	for (i = 0; i < 3000; i++) {
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		k = (size_t)(x >> 33) % nl;
+		ck_assert_int_eq(mfm_json_parse(&f.j, lines[k],
+		    strlen(lines[k]), &f.err), 0);
+		val[0] = mfm_json_get(&f.j, 0, &f.by[0]);
+		val[1] = mfm_json_get(&f.j, 0, &f.by[1]);
+		a = mfm_group_get_at(&f.g, &f.j, &f.window,
+		    mfm_json_get(&f.j, 0, &f.window), val, &ca, &f.err);
+		b = mfm_group_get(&g2, &f.j, &f.window, f.by, 2, &cb, &f.err);
+		ck_assert_ptr_nonnull(a);
+		ck_assert_ptr_nonnull(b);
+		ck_assert_int_eq(ca, cb);
+		if (ca)
+			*a = *b = ++id;
+		ck_assert_int_eq(*a, *b);
+		/* Now and then an entry goes from both, the same one. */
+		if ((x >> 20) % 17 == 0) {
+			k = (size_t)(x >> 40) % f.g.n;
+			ck_assert_uint_eq(f.g.n, g2.n);
+			ck_assert_int_eq(*(int *)mfm_group_val(&f.g, k),
+			    *(int *)mfm_group_val(&g2, k));
+			mfm_group_remove(&f.g, k);
+			mfm_group_remove(&g2, k);
+		}
+	}
+	ck_assert_int_gt(id, 20);
+	mfm_group_release(&g2);
+	teardown(&f);
+}
+END_TEST
+
 Suite *suite_group(void);
 
 Suite *
@@ -263,6 +365,8 @@ suite_group(void)
 	tcase_add_test(tc, test_sort);
 	tcase_add_test(tc, test_many);
 	tcase_add_test(tc, test_revision);
+	tcase_add_test(tc, test_put_window);
+	tcase_add_test(tc, test_get_at);
 	suite_add_tcase(s, tc);
 	return s;
 }

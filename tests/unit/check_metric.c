@@ -106,11 +106,13 @@ START_TEST(test_auc_zero_sign)
 	static const double s[] = { -0.0, 0.0 };
 	static const int y[] = { 1, 0 };
 	struct mfm_metric_acc a;
+	struct mfm_buf scratch = MFM_BUF_INIT;
 
 	ck_assert_double_eq_tol(auc_of(s, y, 2), 0.5, 1e-15);
 	mfm_metric_acc_init(&a, 0.5);
 	fill(&a, s, y, 2);
-	ck_assert_uint_eq(a.scores.used, 1);
+	ck_assert_uint_eq(mfm_metric_acc_distinct(&a, &scratch), 1);
+	mfm_buf_release(&scratch);
 	mfm_metric_acc_release(&a);
 }
 END_TEST
@@ -180,9 +182,9 @@ START_TEST(test_table_growth)
 	for (i = 0; i < n; i++)
 		ck_assert_int_eq(mfm_metric_acc_add(&a, (double)i / n,
 		    (int)(i % 2), &err), 0);
-	ck_assert_uint_eq(a.scores.used, n);
-	ck_assert_uint_ge(a.scores.cap, n);
-	ck_assert_uint_eq(a.scores.cap & (a.scores.cap - 1), 0);
+	ck_assert_uint_eq(mfm_metric_acc_distinct(&a, &scratch), n);
+	ck_assert_uint_le(a.scores.n, n);
+	ck_assert_uint_le(a.scores.capadd, n);
 	ck_assert_uint_eq(a.n, 2 * n);
 	ck_assert_double_eq_tol(mfm_metric_acc_auc(&a, &scratch),
 	    (double)(m + 1) / (2.0 * m), 1e-15);
@@ -227,7 +229,7 @@ START_TEST(test_nonfinite)
 	ck_assert_int_eq(mfm_metric_acc_add(&a, INFINITY, 0, &err), -1);
 	ck_assert_int_eq(mfm_metric_acc_add(&a, -INFINITY, -1, &err), -1);
 	ck_assert_uint_eq(a.n, 0);
-	ck_assert_uint_eq(a.scores.used, 0);
+	ck_assert_uint_eq(a.scores.n + a.scores.nadd, 0);
 	mfm_metric_acc_release(&a);
 }
 END_TEST
@@ -353,7 +355,8 @@ START_TEST(test_merge)
 	ck_assert_int_eq(mfm_metric_acc_merge(&part[0], &part[2], &err), 0);
 	ck_assert_uint_eq(part[0].n, all.n);
 	ck_assert_uint_eq(part[0].labelled, all.labelled);
-	ck_assert_uint_eq(part[0].scores.used, all.scores.used);
+	ck_assert_uint_eq(mfm_metric_acc_distinct(&part[0], &scratch),
+	    mfm_metric_acc_distinct(&all, &scratch));
 	mfm_metric_acc_compute(&all, &ra, &scratch);
 	mfm_metric_acc_compute(&part[0], &rm, &scratch);
 	/* From the same sorted table: equal bit for bit, nulls included. */
@@ -367,7 +370,7 @@ START_TEST(test_merge)
 
 	mfm_metric_acc_clear(&all);
 	ck_assert_uint_eq(all.n, 0);
-	ck_assert_uint_eq(all.scores.used, 0);
+	ck_assert_uint_eq(mfm_metric_acc_distinct(&all, &scratch), 0);
 	mfm_metric_acc_add(&all, 0.3, 1, &err);
 	mfm_metric_acc_add(&all, 0.2, 0, &err);
 	ck_assert_double_eq(mfm_metric_acc_auc(&all, &scratch), 1);
@@ -697,6 +700,83 @@ roundtrip(struct mfm_metric_acc *a, struct mfm_metric_acc *b)
 	mfm_buf_release(&scratch);
 }
 
+static int
+cmp_dbl(const void *pa, const void *pb)
+{
+	double a = *(const double *)pa, b = *(const double *)pb;
+
+	return (a > b) - (a < b);
+}
+
+/*
+ * Many delays, most distinct, some repeated, -0 and 0 among them, past
+ * several merges of the pending values: the percentiles of a sorted
+ * copy; the same state in any order, read back or merged from parts.
+ */
+START_TEST(test_delays_many)
+{
+	enum { N = 20000 };
+	struct mfm_metric_acc a, b, c, d;
+	struct mfm_metric_result r;
+	struct mfm_buf scratch = MFM_BUF_INIT, sa = MFM_BUF_INIT;
+	struct mfm_buf sb = MFM_BUF_INIT;
+	struct mfm_err err;
+	static double v[N];
+	uint64_t x = 99;
+	size_t i, k;
+
+	for (i = 0; i < N; i++) {
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		v[i] = i % 5 == 0 ? (double)(x >> 60) :
+		    (double)(x >> 20) / 1000.0 - 1e6;
+		if (i % 777 == 0)
+			v[i] = i % 2 ? -0.0 : 0.0;
+	}
+	mfm_metric_acc_init(&a, 0.5);
+	mfm_metric_acc_init(&b, 0.5);
+	mfm_metric_acc_init(&c, 0.5);
+	mfm_metric_acc_init(&d, 0.5);
+	for (i = 0; i < N; i++) {
+		mfm_metric_acc_add_delay(&a, v[i]);
+		mfm_metric_acc_add_delay(&b, v[N - 1 - i]);
+		mfm_metric_acc_add_delay(i % 3 ? &c : &d, v[i]);
+		/* A state read in the middle, as a partial run would. */
+		if (i == N / 2)
+			mfm_metric_acc_compute(&a, &r, &scratch);
+	}
+	ck_assert_int_eq(mfm_metric_acc_merge(&c, &d, &err), 0);
+	mfm_metric_acc_write_state(&a, &sa, &scratch);
+	mfm_metric_acc_write_state(&b, &sb, &scratch);
+	ck_assert_str_eq(sa.p, sb.p);
+	mfm_buf_clear(&sb);
+	mfm_metric_acc_write_state(&c, &sb, &scratch);
+	ck_assert_str_eq(sa.p, sb.p);
+	mfm_metric_acc_compute(&a, &r, &scratch);
+	qsort(v, N, sizeof(v[0]), cmp_dbl);
+	k = (size_t)ceil(0.5 * N);
+	ck_defined(&r, MFM_METRIC_LABEL_DELAY_P50, v[k - 1]);
+	k = (size_t)ceil(0.95 * N);
+	ck_defined(&r, MFM_METRIC_LABEL_DELAY_P95, v[k - 1]);
+	ck_defined(&r, MFM_METRIC_LABEL_DELAY_MAX, v[N - 1]);
+	mfm_metric_acc_release(&d);
+	mfm_metric_acc_init(&d, 0.5);
+	roundtrip(&a, &d);
+	mfm_buf_clear(&sb);
+	mfm_metric_acc_write_state(&d, &sb, &scratch);
+	ck_assert_str_eq(sa.p, sb.p);
+	mfm_metric_acc_clear(&a);
+	mfm_metric_acc_compute(&a, &r, &scratch);
+	ck_undefined(&r, MFM_METRIC_LABEL_DELAY_P50, "no label delays");
+	mfm_metric_acc_release(&a);
+	mfm_metric_acc_release(&b);
+	mfm_metric_acc_release(&c);
+	mfm_metric_acc_release(&d);
+	mfm_buf_release(&scratch);
+	mfm_buf_release(&sa);
+	mfm_buf_release(&sb);
+}
+END_TEST
+
 START_TEST(test_state)
 {
 	struct mfm_metric_conf conf;
@@ -823,6 +903,7 @@ suite_metric(void)
 	tcase_add_test(tc, test_regression);
 	tcase_add_test(tc, test_multiclass);
 	tcase_add_test(tc, test_delays);
+	tcase_add_test(tc, test_delays_many);
 	tcase_add_test(tc, test_state);
 	tcase_add_test(tc, test_bootstrap);
 	suite_add_tcase(s, tc);

@@ -143,6 +143,61 @@ START_TEST(test_watermark)
 }
 END_TEST
 
+/*
+ * Records inside the last record's tumbling windows reuse its tags: the
+ * same tags and state as an engine made to work each record out.
+ */
+START_TEST(test_same_windows)
+{
+	struct mfm_window a, b;
+	struct mfm_err err;
+	uint64_t x = 12345;
+	int64_t t, base = 0;
+	size_t i, k;
+	int r;
+
+	for (r = 0; r < 2; r++) {
+		mfm_window_init(&a);
+		mfm_window_init(&b);
+		ck_assert_int_eq(mfm_window_add(&a, 3600 * S, 3600 * S, 0,
+		    &err), 0);
+		ck_assert_int_eq(mfm_window_add(&b, 3600 * S, 3600 * S, 0,
+		    &err), 0);
+		ck_assert_int_eq(mfm_window_add(&a, 86400 * S, 86400 * S, 0,
+		    &err), 0);
+		ck_assert_int_eq(mfm_window_add(&b, 86400 * S, 86400 * S, 0,
+		    &err), 0);
+		a.lateness = b.lateness = 1800 * S;
+		a.revise = b.revise = r;
+		for (i = 0; i < 20000; i++) {
+			/* Mostly forward, in bursts, now and then late. */
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			base += (int64_t)(x >> 58) * S;
+			t = base - (int64_t)((x >> 40) % 3000) * S;
+			b.same = 0;
+			ck_assert_int_eq(mfm_window_assign(&a, t, &err), 0);
+			ck_assert_int_eq(mfm_window_assign(&b, t, &err), 0);
+			ck_assert_uint_eq(a.ntag, b.ntag);
+			for (k = 0; k < a.ntag; k++) {
+				ck_assert_int_eq(a.tag[k].start, b.tag[k].start);
+				ck_assert_int_eq(a.tag[k].end, b.tag[k].end);
+				ck_assert_int_eq(a.tag[k].revision,
+				    b.tag[k].revision);
+			}
+			ck_assert_uint_eq(a.nopen, b.nopen);
+			ck_assert_uint_eq(a.nkept, b.nkept);
+			ck_assert_uint_eq(a.nlate, b.nlate);
+			mfm_window_advance(&a, t);
+			mfm_window_advance(&b, t);
+			ck_assert_uint_eq(a.nclosed, b.nclosed);
+		}
+		ck_assert_uint_gt(a.nlate, 0);
+		mfm_window_release(&a);
+		mfm_window_release(&b);
+	}
+}
+END_TEST
+
 START_TEST(test_revise)
 {
 	struct mfm_window w;
@@ -302,6 +357,36 @@ START_TEST(test_put)
 }
 END_TEST
 
+/* The cached texts equal the formatted ones, across misses and revisions. */
+START_TEST(test_put_cached)
+{
+	static struct mfm_window_text cache;
+	struct mfm_buf a = MFM_BUF_INIT, b = MFM_BUF_INIT;
+	int64_t start;
+	int i, rev;
+
+	memset(&cache, 0, sizeof(cache));
+	for (i = 0; i < 2000; i++) {
+		/* Windows revisited out of order, more of them than slots. */
+		start = (int64_t)((i * 7919) % 97) * 3600 * S;
+		rev = i % 5 == 0 ? i % 3 : 0;
+		mfm_buf_clear(&a);
+		mfm_buf_clear(&b);
+		mfm_window_put(&a, start, start + 7200 * S, rev);
+		mfm_window_put_cached(&b, &cache, start, start + 7200 * S,
+		    rev);
+		ck_assert_str_eq(a.p, b.p);
+	}
+	mfm_buf_clear(&b);
+	mfm_window_put_cached(&b, &cache, MFM_TM_MIN, MFM_TM_MAX,
+	    2147483647);
+	ck_assert_str_eq(b.p, "{\"start\":\"0000-01-01T00:00:00.000Z\","
+	    "\"end\":\"9999-12-31T23:59:59.999Z\",\"revision\":2147483647}");
+	mfm_buf_release(&a);
+	mfm_buf_release(&b);
+}
+END_TEST
+
 /* mfm_field_time on the member "t" of line. */
 static int
 field_time(const char *line, enum mfm_tm_unit unit, int64_t *us,
@@ -345,6 +430,53 @@ START_TEST(test_field_time)
 }
 END_TEST
 
+/* A field set finds exactly what mfm_json_get finds, path by path. */
+START_TEST(test_field_set)
+{
+	static const char *const paths[] = {
+		"a", "b.c", "b.d", "\"x.y\"", "e\u00e9", "_mfm", "b", "a.z",
+		"outputs.p", "outcome.y", "w", "\"\"", "b.c.d"
+	};
+	static const char *const lines[] = {
+		"{\"a\":1,\"b\":{\"c\":2,\"d\":3},\"x.y\":4}",
+		"{\"a\":1,\"a\":5,\"b\":{\"c\":2,\"c\":6}}",
+		"{\"b\":{\"c\":2},\"b\":7}",
+		"{\"b\":7,\"b\":{\"d\":8}}",
+		"{\"\\u0061\":9,\"b\\u0020\":1,\"_mfm\":{},\"\":0}",
+		"{\"a\":1,\"\\u0061\":2,\"a\":3}",
+		"{\"outputs\":{\"p\":0.5},\"outcome\":{\"y\":true},"
+		    "\"w\":null}",
+		"{\"outcome\":{\"p\":1},\"outputs\":{\"y\":2}}",
+		"{}", "[1,2]", "3"
+	};
+	struct mfm_json_path p[sizeof(paths) / sizeof(paths[0])];
+	size_t np = sizeof(paths) / sizeof(paths[0]), i, k;
+	struct mfm_field_set set;
+	struct mfm_json j;
+	struct mfm_err err;
+	int out[sizeof(paths) / sizeof(paths[0])];
+
+	mfm_field_set_init(&set);
+	for (k = 0; k < np; k++) {
+		ck_assert_int_eq(mfm_json_path_parse(&p[k], paths[k], &err), 0);
+		ck_assert_uint_eq(mfm_field_set_add(&set, &p[k]), k);
+	}
+	mfm_json_init(&j);
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		ck_assert_int_eq(mfm_json_parse(&j, lines[i],
+		    strlen(lines[i]), &err), 0);
+		mfm_field_set_get(&set, &j, out);
+		for (k = 0; k < np; k++)
+			ck_assert_msg(out[k] == mfm_json_get(&j, 0, &p[k]),
+			    "line %zu path %s: %d", i, paths[k], out[k]);
+	}
+	mfm_json_release(&j);
+	mfm_field_set_release(&set);
+	for (k = 0; k < np; k++)
+		mfm_json_path_release(&p[k]);
+}
+END_TEST
+
 START_TEST(test_field_unit)
 {
 	enum mfm_tm_unit u;
@@ -369,13 +501,16 @@ suite_window(void)
 	tcase_add_test(tc, test_sliding);
 	tcase_add_test(tc, test_add_errors);
 	tcase_add_test(tc, test_watermark);
+	tcase_add_test(tc, test_same_windows);
 	tcase_add_test(tc, test_revise);
 	tcase_add_test(tc, test_cap);
 	tcase_add_test(tc, test_range);
 	tcase_add_test(tc, test_tz_tiling);
 	tcase_add_test(tc, test_put);
+	tcase_add_test(tc, test_put_cached);
 	tcase_add_test(tc, test_field_time);
 	tcase_add_test(tc, test_field_unit);
+	tcase_add_test(tc, test_field_set);
 	suite_add_tcase(s, tc);
 	return s;
 }
