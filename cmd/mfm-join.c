@@ -146,6 +146,8 @@ struct side {
 	size_t nkey, nby, nsel;
 	int has_fallback;
 	struct mfm_pick pick;	/* with nsel > 0: what is kept */
+	/* The paths' numbers in the field set (see find_fields). */
+	size_t *key_f, *by_f, time_f, fallback_f, top_f;
 };
 
 /*
@@ -191,6 +193,9 @@ static FILE *side[MFM_JOIN_NKIND];
 static const char *side_path[MFM_JOIN_NKIND];
 static struct mfm_buf fingerprint = MFM_BUF_INIT;
 static uint64_t shard_i, shard_n;	/* --shard; shard_n 0: none */
+static struct mfm_field_set fields;	/* every path read, both sides */
+static size_t label_f;
+static int *ftok;			/* their tokens in the record */
 static uint64_t nother;			/* records of other shards */
 
 static const char *
@@ -220,6 +225,42 @@ parse_shard(const char *arg)
 		    "(at most 10 digits each), not '%s'", arg);
 	shard_i = v[0];
 	shard_n = v[1];
+}
+
+/* Number a side's paths in the field set. */
+static void
+side_fields(struct side *sd)
+{
+	size_t i;
+
+	sd->key_f = mfm_xcalloc(sd->nkey + 1, sizeof(*sd->key_f));
+	for (i = 0; i < sd->nkey; i++)
+		sd->key_f[i] = mfm_field_set_add(&fields, &sd->key[i]);
+	sd->by_f = mfm_xcalloc(sd->nby + 1, sizeof(*sd->by_f));
+	for (i = 0; i < sd->nby; i++)
+		sd->by_f[i] = mfm_field_set_add(&fields, &sd->by[i]);
+	if (sd->has_fallback)
+		sd->fallback_f = mfm_field_set_add(&fields, &sd->fallback);
+	sd->time_f = mfm_field_set_add(&fields, &sd->time);
+	/* The picked top members follow each other: ftok + top_f. */
+	sd->top_f = fields.n;
+	for (i = 0; i < sd->pick.ntop; i++)
+		mfm_field_set_add(&fields, &sd->pick.top[i]);
+}
+
+/*
+ * Every path a record is read for (the label, each side's key, fallback,
+ * entity, time and picked members) goes in one field set: one walk over
+ * a record's members finds them all.
+ */
+static void
+find_fields(void)
+{
+	mfm_field_set_init(&fields);
+	label_f = mfm_field_set_add(&fields, &label_p);
+	side_fields(&ps);
+	side_fields(&os);
+	ftok = mfm_xcalloc(fields.n, sizeof(*ftok));
 }
 
 /* A side's --select paths, from the option or else the config. */
@@ -344,6 +385,7 @@ configure(struct opts *o)
 		mfm_usage_error("--drain needs --state");
 	if (o->shard != NULL)
 		parse_shard(o->shard);
+	find_fields();
 
 	/* What shapes keys: a state is only read back under the same. */
 	mfm_buf_addf(&fingerprint, "mode=%s key=%s outcome-key=%s "
@@ -434,17 +476,21 @@ on_event(void *arg, const struct mfm_join_event *ev)
 	mfm_cli_emit();
 }
 
-/* Canonical key bytes of paths ps[0..n) into b; -1 with *bad set. */
+/*
+ * Canonical key bytes of paths p[0..n), field numbers f[0..n), into b;
+ * -1 with *bad set.
+ */
 static int
-get_key(const struct mfm_json *j, const struct mfm_json_path *p, size_t n,
-    struct mfm_buf *b, const char **bad, int *missing)
+get_key(const struct mfm_json *j, const struct mfm_json_path *p,
+    const size_t *f, size_t n, struct mfm_buf *b, const char **bad,
+    int *missing)
 {
 	size_t i;
 	int t;
 
 	mfm_buf_clear(b);
 	for (i = 0; i < n; i++) {
-		t = mfm_json_get(j, 0, &p[i]);
+		t = ftok[f[i]];
 		*bad = p[i].text;
 		*missing = t < 0 || mfm_json_type_of(j, t) == MFM_JSON_NULL;
 		if (*missing || mfm_join_key(j, t, b) != 0)
@@ -463,13 +509,15 @@ take(struct stream *s)
 	struct mfm_err err;
 	int t, missing, has_key;
 
-	t = mfm_json_get(&s->j, 0, &label_p);
+	mfm_field_set_get(&fields, &s->j, ftok);
+	t = ftok[label_f];
 	s->head_out = s->kind >= 0 ? s->kind : t >= 0;
 	sd = s->head_out ? &os : &ps;
 	memset(r, 0, sizeof(*r));
 	if (sd->nsel > 0) {
 		mfm_buf_clear(&s->picked);
-		mfm_pick_put(&sd->pick, &s->j, &s->picked);
+		mfm_pick_put_at(&sd->pick, &s->j, ftok + sd->top_f,
+		    &s->picked);
 		r->raw = s->picked.p;
 		r->len = s->picked.len;
 	} else {
@@ -480,11 +528,12 @@ take(struct stream *s)
 		r->label = mfm_json_raw(&s->j, t, &r->llen);
 	has_key = 0;
 	if (mode != MODE_ASOF) {
-		if (get_key(&s->j, sd->key, sd->nkey, &s->key, &bad,
-		    &missing) == 0)
+		if (get_key(&s->j, sd->key, sd->key_f, sd->nkey, &s->key,
+		    &bad, &missing) == 0)
 			has_key = 1;
 		else if (missing && sd->has_fallback && get_key(&s->j,
-		    &sd->fallback, 1, &s->key, &bad, &missing) == 0)
+		    &sd->fallback, &sd->fallback_f, 1, &s->key, &bad,
+		    &missing) == 0)
 			has_key = 1;
 		else if (mode == MODE_ID || !missing) {
 			mfm_cli_bad(&s->r, missing ? "field '%s' missing" :
@@ -496,7 +545,7 @@ take(struct stream *s)
 		r->key = s->key.p;
 		r->klen = s->key.len;
 	} else {
-		if (get_key(&s->j, sd->by, sd->nby, &s->ent, &bad,
+		if (get_key(&s->j, sd->by, sd->by_f, sd->nby, &s->ent, &bad,
 		    &missing) != 0) {
 			mfm_cli_bad(&s->r, missing ? "field '%s' missing" :
 			    "field '%s' is not a string or number", bad);
@@ -505,7 +554,8 @@ take(struct stream *s)
 		r->ent = s->ent.p ? s->ent.p : "";
 		r->elen = s->ent.len;
 	}
-	r->has_time = mfm_field_time(&s->j, &sd->time, unit, &r->time, &err);
+	r->has_time = mfm_field_time_at(&s->j, ftok[sd->time_f], &sd->time,
+	    unit, &r->time, &err);
 	if (r->has_time < 0) {
 		mfm_cli_bad(&s->r, "%s", err.msg);
 		return -1;

@@ -11,7 +11,14 @@ int
 mfm_field_time(const struct mfm_json *j, const struct mfm_json_path *p,
     enum mfm_tm_unit unit, int64_t *us, struct mfm_err *err)
 {
-	int t = mfm_json_get(j, 0, p);
+	return mfm_field_time_at(j, mfm_json_get(j, 0, p), p, unit, us, err);
+}
+
+int
+mfm_field_time_at(const struct mfm_json *j, int t,
+    const struct mfm_json_path *p, enum mfm_tm_unit unit, int64_t *us,
+    struct mfm_err *err)
+{
 	struct mfm_buf tmp = MFM_BUF_INIT;
 	struct mfm_err e;
 	const char *s;

@@ -19,6 +19,10 @@
  */
 int mfm_field_time(const struct mfm_json *j, const struct mfm_json_path *p,
     enum mfm_tm_unit unit, int64_t *us, struct mfm_err *err);
+/* The same for the value at token t (-1: missing), found at path p. */
+int mfm_field_time_at(const struct mfm_json *j, int t,
+    const struct mfm_json_path *p, enum mfm_tm_unit unit, int64_t *us,
+    struct mfm_err *err);
 
 /* Parse a --time-unit value: s, ms, us, ns or auto.  -1 when unknown. */
 int mfm_field_unit(const char *s, enum mfm_tm_unit *unit);

@@ -1,6 +1,7 @@
 /*
  * Picking members out of a record; see pick.h.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,8 +36,10 @@ child(struct mfm_pick *pk, size_t p, const char *name, size_t len)
 void
 mfm_pick_init(struct mfm_pick *pk, const struct mfm_json_path *ps, size_t n)
 {
-	size_t i, k, at;
+	struct mfm_json_seg *seg;
+	size_t i, k, at, c;
 
+	memset(pk, 0, sizeof(*pk));
 	pk->node = mfm_xcalloc(1, sizeof(*pk->node));
 	pk->n = 1;
 	for (i = 0; i < n; i++) {
@@ -48,30 +51,48 @@ mfm_pick_init(struct mfm_pick *pk, const struct mfm_json_path *ps, size_t n)
 		if (!pk->node[at].leaf)
 			pk->node[at].leaf = 1;
 	}
+	for (c = pk->node[0].child; c != 0; c = pk->node[c].next)
+		pk->ntop++;
+	pk->top = mfm_xcalloc(pk->ntop + 1, sizeof(*pk->top));
+	seg = mfm_xcalloc(pk->ntop + 1, sizeof(*seg));
+	for (c = pk->node[0].child, k = 0; c != 0; c = pk->node[c].next, k++) {
+		/* Borrowed from the paths: mfm_pick_release frees none. */
+		seg[k].name = (char *)(uintptr_t)pk->node[c].name;
+		seg[k].len = pk->node[c].len;
+		pk->top[k].nseg = 1;
+		pk->top[k].seg = &seg[k];
+		pk->top[k].text = seg[k].name;
+	}
 }
 
 void
 mfm_pick_release(struct mfm_pick *pk)
 {
 	free(pk->node);
-	pk->node = NULL;
-	pk->n = 0;
+	if (pk->top != NULL)
+		free(pk->top[0].seg);
+	free(pk->top);
+	memset(pk, 0, sizeof(*pk));
 }
 
-/* The picked members of node p from object obj; returns how many. */
+/*
+ * The picked members of node p from object obj, or, with found, from
+ * the value tokens of p's children in order; returns how many.
+ */
 static size_t
 put_members(const struct mfm_pick *pk, size_t p, const struct mfm_json *j,
-    int obj, struct mfm_buf *out)
+    int obj, const int *found, struct mfm_buf *out)
 {
 	const struct mfm_pick_node *c;
-	size_t ci, mark, nput = 0;
+	size_t ci, k, mark, nput = 0;
 	const char *raw;
 	size_t len;
 	int v;
 
-	for (ci = pk->node[p].child; ci != 0; ci = c->next) {
+	for (ci = pk->node[p].child, k = 0; ci != 0; ci = c->next, k++) {
 		c = &pk->node[ci];
-		v = mfm_json_member(j, obj, c->name, c->len);
+		v = found != NULL ? found[k] :
+		    mfm_json_member(j, obj, c->name, c->len);
 		if (v < 0 || (!c->leaf &&
 		    mfm_json_type_of(j, v) != MFM_JSON_OBJECT))
 			continue;
@@ -86,7 +107,7 @@ put_members(const struct mfm_pick *pk, size_t p, const struct mfm_json *j,
 			mfm_buf_add(out, raw, len);
 		} else {
 			mfm_buf_addc(out, '{');
-			if (put_members(pk, ci, j, v, out) == 0) {
+			if (put_members(pk, ci, j, v, NULL, out) == 0) {
 				out->len = mark;	/* nothing inside */
 				out->p[mark] = '\0';
 				continue;
@@ -99,8 +120,8 @@ put_members(const struct mfm_pick *pk, size_t p, const struct mfm_json *j,
 }
 
 void
-mfm_pick_put(const struct mfm_pick *pk, const struct mfm_json *j,
-    struct mfm_buf *out)
+mfm_pick_put_at(const struct mfm_pick *pk, const struct mfm_json *j,
+    const int *top, struct mfm_buf *out)
 {
 	const char *raw;
 	size_t len;
@@ -111,6 +132,13 @@ mfm_pick_put(const struct mfm_pick *pk, const struct mfm_json *j,
 		return;
 	}
 	mfm_buf_addc(out, '{');
-	put_members(pk, 0, j, 0, out);
+	put_members(pk, 0, j, 0, top, out);
 	mfm_buf_addc(out, '}');
+}
+
+void
+mfm_pick_put(const struct mfm_pick *pk, const struct mfm_json *j,
+    struct mfm_buf *out)
+{
+	mfm_pick_put_at(pk, j, NULL, out);
 }

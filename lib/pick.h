@@ -26,6 +26,13 @@ struct mfm_pick {
 		int leaf;		/* the whole value is kept */
 	} *node;			/* node 0 is the root */
 	size_t n;
+	/*
+	 * The members picked at the top, in order, as one-step paths: a
+	 * caller that looks up fields anyway (lib/field.c's one walk) finds
+	 * them with the rest and hands them to mfm_pick_put_at.
+	 */
+	struct mfm_json_path *top;
+	size_t ntop;
 };
 
 /* Pick by paths ps[0..n); the paths must outlive pk. */
@@ -36,5 +43,8 @@ void mfm_pick_release(struct mfm_pick *pk);
 /* Append to out the root object of j (parsed) with only pk's members. */
 void mfm_pick_put(const struct mfm_pick *pk, const struct mfm_json *j,
     struct mfm_buf *out);
+/* The same with the value tokens of pk->top found already (-1: none). */
+void mfm_pick_put_at(const struct mfm_pick *pk, const struct mfm_json *j,
+    const int *top, struct mfm_buf *out);
 
 #endif

@@ -2,7 +2,8 @@
  * Unit tests for picking members out of a record (lib/pick.c): nested
  * paths, their order, missing members and emptied objects, repeated
  * members, a path that is a prefix of another, escaped names, values of
- * every type, and the root path.
+ * every type, and the root path; the same with the top members found by
+ * lib/field.c's one walk.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include <check.h>
 
 #include "lib/cli.h"
+#include "lib/field.h"
 #include "lib/pick.h"
 
 /* The record picked by the comma-separated paths spec. */
@@ -19,15 +21,29 @@ picked(const char *spec, const char *record)
 	struct mfm_json_path *ps;
 	struct mfm_pick pk;
 	struct mfm_json j;
-	struct mfm_buf out = MFM_BUF_INIT;
+	struct mfm_buf out = MFM_BUF_INIT, again = MFM_BUF_INIT;
+	struct mfm_field_set fs;
 	struct mfm_err err;
-	size_t n;
+	size_t n, i;
+	int *top;
 
 	mfm_cli_paths("test", spec, &ps, &n);
 	mfm_pick_init(&pk, ps, n);
 	mfm_json_init(&j);
 	ck_assert_int_eq(mfm_json_parse(&j, record, strlen(record), &err), 0);
 	mfm_pick_put(&pk, &j, &out);
+	/* With the top members found by one walk, the same bytes. */
+	mfm_field_set_init(&fs);
+	for (i = 0; i < pk.ntop; i++)
+		ck_assert_uint_eq(mfm_field_set_add(&fs, &pk.top[i]), i);
+	top = calloc(pk.ntop + 1, sizeof(*top));
+	ck_assert_ptr_nonnull(top);
+	mfm_field_set_get(&fs, &j, top);
+	mfm_pick_put_at(&pk, &j, top, &again);
+	ck_assert_str_eq(again.p, out.p);
+	mfm_buf_release(&again);
+	mfm_field_set_release(&fs);
+	free(top);
 	mfm_json_release(&j);
 	mfm_pick_release(&pk);
 	mfm_cli_paths_free(ps, n);
