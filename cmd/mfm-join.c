@@ -581,24 +581,25 @@ stash(struct stream *s)
 	it->other = shard_n > 0 && (s->rec.key != NULL ?
 	    mfm_join_shard(s->rec.key, s->rec.klen, shard_n) :
 	    mfm_join_shard(s->rec.ent, s->rec.elen, shard_n)) != shard_i;
+	/* The whole line too, for --rejects, if the engine refuses it. */
+	it->linelen = mfm_cli.rejects_path != NULL ? s->r.len : 0;
+	mfm_buf_grow(a, s->rec.len + s->rec.klen + s->rec.elen +
+	    s->rec.llen + it->linelen);
 	it->raw = a->len;
-	mfm_buf_add(a, s->rec.raw, s->rec.len);
+	put(a, s->rec.raw, s->rec.len);
 	it->key = a->len;
 	if (s->rec.key != NULL)
-		mfm_buf_add(a, s->rec.key, s->rec.klen);
+		put(a, s->rec.key, s->rec.klen);
 	it->ent = a->len;
 	if (s->rec.ent != NULL)
-		mfm_buf_add(a, s->rec.ent, s->rec.elen);
+		put(a, s->rec.ent, s->rec.elen);
 	it->label = a->len;
 	if (s->rec.label != NULL)
-		mfm_buf_add(a, s->rec.label, s->rec.llen);
-	/* The whole line, for --rejects, if the engine refuses it. */
+		put(a, s->rec.label, s->rec.llen);
 	it->line = a->len;
-	it->linelen = 0;
-	if (mfm_cli.rejects_path != NULL) {
-		mfm_buf_add(a, s->r.line, s->r.len);
-		it->linelen = s->r.len;
-	}
+	if (it->linelen > 0)
+		put(a, s->r.line, s->r.len);
+	a->p[a->len] = '\0';
 }
 
 /*

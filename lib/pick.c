@@ -76,6 +76,24 @@ mfm_pick_release(struct mfm_pick *pk)
 }
 
 /*
+ * Appends with no capacity check: mfm_pick_put_at grows the buffer once
+ * by the record's length, which the picked object never exceeds (each
+ * member, comma and brace it writes is one of the record's).
+ */
+static void
+put(struct mfm_buf *b, const char *p, size_t n)
+{
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+}
+
+static void
+put_c(struct mfm_buf *b, char c)
+{
+	b->p[b->len++] = c;
+}
+
+/*
  * The picked members of node p from object obj, or, with found, from
  * the value tokens of p's children in order; returns how many.
  */
@@ -98,21 +116,20 @@ put_members(const struct mfm_pick *pk, size_t p, const struct mfm_json *j,
 			continue;
 		mark = out->len;
 		if (nput > 0)
-			mfm_buf_addc(out, ',');
+			put_c(out, ',');
 		raw = mfm_json_raw(j, v - 1, &len);	/* the name */
-		mfm_buf_add(out, raw, len);
-		mfm_buf_addc(out, ':');
+		put(out, raw, len);
+		put_c(out, ':');
 		if (c->leaf) {
 			raw = mfm_json_raw(j, v, &len);
-			mfm_buf_add(out, raw, len);
+			put(out, raw, len);
 		} else {
-			mfm_buf_addc(out, '{');
+			put_c(out, '{');
 			if (put_members(pk, ci, j, v, NULL, out) == 0) {
 				out->len = mark;	/* nothing inside */
-				out->p[mark] = '\0';
 				continue;
 			}
-			mfm_buf_addc(out, '}');
+			put_c(out, '}');
 		}
 		nput++;
 	}
@@ -126,14 +143,16 @@ mfm_pick_put_at(const struct mfm_pick *pk, const struct mfm_json *j,
 	const char *raw;
 	size_t len;
 
-	if (pk->node[0].leaf) {
-		raw = mfm_json_raw(j, 0, &len);
-		mfm_buf_add(out, raw, len);
-		return;
+	raw = mfm_json_raw(j, 0, &len);
+	mfm_buf_grow(out, len + 2);
+	if (pk->node[0].leaf)
+		put(out, raw, len);
+	else {
+		put_c(out, '{');
+		put_members(pk, 0, j, 0, top, out);
+		put_c(out, '}');
 	}
-	mfm_buf_addc(out, '{');
-	put_members(pk, 0, j, 0, top, out);
-	mfm_buf_addc(out, '}');
+	out->p[out->len] = '\0';
 }
 
 void
