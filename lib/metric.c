@@ -490,6 +490,9 @@ merge_counts(const struct mfm_metric_count *v, size_t n,
 	return m;
 }
 
+/* Values added before a merge, at least: a merge costs the run's size. */
+#define COUNTS_BATCH 1024
+
 /* Merge the values added since the last time into the sorted run. */
 static void
 counts_flush(struct mfm_metric_counts *c)
@@ -506,9 +509,16 @@ counts_flush(struct mfm_metric_counts *c)
 	free(c->v);
 	c->v = out;
 	c->nadd = 0;
+	/*
+	 * The next batch is half the run at least: let it grow again
+	 * rather than hold a buffer that large between batches.
+	 */
+	if (c->capadd > COUNTS_BATCH) {
+		free(c->add);
+		c->add = NULL;
+		c->capadd = 0;
+	}
 }
-
-#define COUNTS_BATCH 1024
 
 static void
 counts_add(struct mfm_metric_counts *c, uint64_t key, double n)
@@ -658,6 +668,15 @@ scores_flush(struct mfm_metric_scores *c)
 	free(c->v);
 	c->v = out;
 	c->nadd = 0;
+	/*
+	 * The next batch is half the run at least: let it grow again
+	 * rather than hold a buffer that large between batches.
+	 */
+	if (c->capadd > COUNTS_BATCH) {
+		free(c->add);
+		c->add = NULL;
+		c->capadd = 0;
+	}
 }
 
 static void
