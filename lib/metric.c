@@ -7,10 +7,12 @@
  * probe was a cache miss a record, and a value's weights are summed in
  * the order they came, as a hash entry's were.  Every metric is computed
  * from the sorted table, in that order, so equal tables give equal bits
- * whatever order the records came in.  ROC AUC is the Mann-Whitney statistic over the
- * sorted distinct scores: each positive counts the negatives below its
- * score plus half of those tied with it, which is exactly the area under
- * the trapezoidal ROC curve that scikit-learn's roc_auc_score computes.
+ * whatever order the records came in.
+ *
+ * ROC AUC is the Mann-Whitney statistic over the sorted distinct scores:
+ * each positive counts the negatives below its score plus half of those
+ * tied with it, which is exactly the area under the trapezoidal ROC
+ * curve that scikit-learn's roc_auc_score computes.
  * Average precision walks the same scores from the top, one step per
  * distinct score, as scikit-learn's average_precision_score does.
  * Intervals: Wilson's for proportions, DeLong's for the AUC (its
