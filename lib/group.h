@@ -48,7 +48,7 @@ struct mfm_group {
 	struct mfm_buf key;	/* the key being looked up */
 	struct mfm_buf str;	/* scratch for decoding strings */
 	struct mfm_buf byname;	/* mfm_group_by: "name": of every path */
-	size_t *byend;		/* where each path's name ends in byname */
+	size_t *byend;		/* where path i's name ends in byname */
 	size_t nby;
 	/*
 	 * mfm_group_get_at's memory of its last answers: the raw bytes of

@@ -7,10 +7,12 @@
  * probe was a cache miss a record, and a value's weights are summed in
  * the order they came, as a hash entry's were.  Every metric is computed
  * from the sorted table, in that order, so equal tables give equal bits
- * whatever order the records came in.  ROC AUC is the Mann-Whitney statistic over the
- * sorted distinct scores: each positive counts the negatives below its
- * score plus half of those tied with it, which is exactly the area under
- * the trapezoidal ROC curve that scikit-learn's roc_auc_score computes.
+ * whatever order the records came in.
+ *
+ * ROC AUC is the Mann-Whitney statistic over the sorted distinct scores:
+ * each positive counts the negatives below its score plus half of those
+ * tied with it, which is exactly the area under the trapezoidal ROC
+ * curve that scikit-learn's roc_auc_score computes.
  * Average precision walks the same scores from the top, one step per
  * distinct score, as scikit-learn's average_precision_score does.
  * Intervals: Wilson's for proportions, DeLong's for the AUC (its
@@ -490,6 +492,9 @@ merge_counts(const struct mfm_metric_count *v, size_t n,
 	return m;
 }
 
+/* Values added before a merge, at least: a merge costs the run's size. */
+#define COUNTS_BATCH 1024
+
 /* Merge the values added since the last time into the sorted run. */
 static void
 counts_flush(struct mfm_metric_counts *c)
@@ -506,9 +511,16 @@ counts_flush(struct mfm_metric_counts *c)
 	free(c->v);
 	c->v = out;
 	c->nadd = 0;
+	/*
+	 * The next batch is half the run at least: let it grow again
+	 * rather than hold a buffer that large between batches.
+	 */
+	if (c->capadd > COUNTS_BATCH) {
+		free(c->add);
+		c->add = NULL;
+		c->capadd = 0;
+	}
 }
-
-#define COUNTS_BATCH 1024
 
 static void
 counts_add(struct mfm_metric_counts *c, uint64_t key, double n)
@@ -658,6 +670,15 @@ scores_flush(struct mfm_metric_scores *c)
 	free(c->v);
 	c->v = out;
 	c->nadd = 0;
+	/*
+	 * The next batch is half the run at least: let it grow again
+	 * rather than hold a buffer that large between batches.
+	 */
+	if (c->capadd > COUNTS_BATCH) {
+		free(c->add);
+		c->add = NULL;
+		c->capadd = 0;
+	}
 }
 
 static void

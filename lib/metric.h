@@ -131,7 +131,7 @@ struct mfm_metric_score {
 struct mfm_metric_scores {
 	struct mfm_metric_score *v;	/* sorted by score, distinct */
 	size_t n;
-	struct mfm_metric_score *add;	/* not merged yet, in arrival order */
+	struct mfm_metric_score *add;	/* not merged yet, as they came */
 	size_t nadd, capadd;
 };
 
@@ -153,7 +153,7 @@ struct mfm_metric_count {
 struct mfm_metric_counts {
 	struct mfm_metric_count *v;	/* sorted by value, distinct */
 	size_t n;
-	struct mfm_metric_count *add;	/* not merged yet, in arrival order */
+	struct mfm_metric_count *add;	/* not merged yet, as they came */
 	size_t nadd, capadd;
 };
 

@@ -179,7 +179,8 @@ START_TEST(test_same_windows)
 			ck_assert_int_eq(mfm_window_assign(&b, t, &err), 0);
 			ck_assert_uint_eq(a.ntag, b.ntag);
 			for (k = 0; k < a.ntag; k++) {
-				ck_assert_int_eq(a.tag[k].start, b.tag[k].start);
+				ck_assert_int_eq(a.tag[k].start,
+				    b.tag[k].start);
 				ck_assert_int_eq(a.tag[k].end, b.tag[k].end);
 				ck_assert_int_eq(a.tag[k].revision,
 				    b.tag[k].revision);
