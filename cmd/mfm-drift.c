@@ -156,6 +156,11 @@ merge_state(struct run *run, const struct mfm_reader *r,
 		mfm_cli_bad(r, "drift state without a window object or null");
 		return;
 	}
+	/* A bad line must not even open its window and group. */
+	if (mfm_drift_check_state(&run->d, j, &err) != 0) {
+		mfm_cli_bad(r, "%s", err.msg);
+		return;
+	}
 	mfm_buf_clear(&run->wkey);
 	mfm_group_put_window(&run->wkey, j, t);
 	s = mfm_group_get_key(&run->rr.groups, run->wkey.p, run->wkey.len, g,
@@ -163,11 +168,8 @@ merge_state(struct run *run, const struct mfm_reader *r,
 	if (s == NULL)
 		mfm_die("%s:%zu: %s (--max-groups)", r->name, r->lineno,
 		    err.msg);
-	if (mfm_drift_read_state(&run->d, s, j, &err) != 0) {
-		if (err.kind == MFM_ERR_LIMIT)
-			mfm_die("%s:%zu: %s", r->name, r->lineno, err.msg);
-		mfm_cli_bad(r, "%s", err.msg);
-	}
+	if (mfm_drift_read_state(&run->d, s, j, &err) != 0)
+		mfm_die("%s:%zu: %s", r->name, r->lineno, err.msg);
 }
 
 static void

@@ -899,15 +899,12 @@ same_settings(struct mfm_drift *d, const struct mfm_json *j)
 }
 
 int
-mfm_drift_read_state(struct mfm_drift *d, struct mfm_drift_set *s,
-    const struct mfm_json *j, struct mfm_err *err)
+mfm_drift_check_state(struct mfm_drift *d, const struct mfm_json *j,
+    struct mfm_err *err)
 {
-	struct mfm_sketch *sk;
 	int64_t version;
-	int t, num, cat, u, e;
+	int t, u, e;
 	double v, c, nrec, nlab;
-	const char *k;
-	size_t n, id;
 
 	t = mfm_json_member(j, 0, "version", 7);
 	if (t < 0 || mfm_json_int64(j, t, &version) != 0)
@@ -928,19 +925,16 @@ mfm_drift_read_state(struct mfm_drift *d, struct mfm_drift_set *s,
 			return mfm_err_set(err, MFM_ERR_DATA,
 			    "drift state of other --features, --score or "
 			    "--label");
-		s->nrec += nrec;
-		s->nlab += nlab;
 		return 0;
 	}
 	if (mfm_json_type_of(j, t) != MFM_JSON_STRING)
 		return mfm_err_set(err, MFM_ERR_DATA,
 		    "drift state 'feature' is not a string");
-	num = mfm_json_member(j, 0, "numbers", 7);
-	if (mfm_json_type_of(j, num) != MFM_JSON_ARRAY)
+	t = mfm_json_member(j, 0, "numbers", 7);
+	if (mfm_json_type_of(j, t) != MFM_JSON_ARRAY)
 		return mfm_err_set(err, MFM_ERR_DATA,
 		    "drift state 'numbers' is not an array");
-	for (u = mfm_json_first(j, num); u >= 0;
-	    u = mfm_json_next(j, num, u)) {
+	for (u = mfm_json_first(j, t); u >= 0; u = mfm_json_next(j, t, u)) {
 		e = mfm_json_first(j, u);
 		if (mfm_json_type_of(j, u) != MFM_JSON_ARRAY ||
 		    mfm_json_at(j, u)->count != 2 ||
@@ -950,30 +944,53 @@ mfm_drift_read_state(struct mfm_drift *d, struct mfm_drift_set *s,
 			return mfm_err_set(err, MFM_ERR_DATA,
 			    "drift state 'numbers' holds a bad [value, count]");
 	}
-	cat = mfm_json_member(j, 0, "categories", 10);
-	if (mfm_json_type_of(j, cat) != MFM_JSON_OBJECT)
+	t = mfm_json_member(j, 0, "categories", 10);
+	if (mfm_json_type_of(j, t) != MFM_JSON_OBJECT)
 		return mfm_err_set(err, MFM_ERR_DATA,
 		    "drift state 'categories' is not an object");
-	for (u = mfm_json_first(j, cat); u >= 0;
-	    u = mfm_json_next(j, cat, u))
+	for (u = mfm_json_first(j, t); u >= 0; u = mfm_json_next(j, t, u))
 		if (whole_count(j, u + 1, 1, &c) != 0)
 			return mfm_err_set(err, MFM_ERR_DATA,
 			    "drift state 'categories' holds a bad count");
-	/* The line is good: count it. */
+	return 0;
+}
+
+int
+mfm_drift_read_state(struct mfm_drift *d, struct mfm_drift_set *s,
+    const struct mfm_json *j, struct mfm_err *err)
+{
+	struct mfm_sketch *sk;
+	int t, u, e;
+	double v, c;
+	const char *k;
+	size_t n, id;
+
+	if (mfm_drift_check_state(d, j, err) != 0)
+		return -1;
+	t = mfm_json_member(j, 0, "feature", 7);
+	if (t < 0) {
+		(void)mfm_json_double(j, mfm_json_member(j, 0, "records", 7),
+		    &c);
+		s->nrec += c;
+		(void)mfm_json_double(j, mfm_json_member(j, 0, "labelled", 8),
+		    &c);
+		s->nlab += c;
+		return 0;
+	}
 	k = mfm_json_str(j, t, &n, &d->str);
 	id = feature_id(d, k, n, 0);
 	set_grow(s, d->nname);
 	sk = &s->f[id];
-	for (u = mfm_json_first(j, num); u >= 0;
-	    u = mfm_json_next(j, num, u)) {
+	t = mfm_json_member(j, 0, "numbers", 7);
+	for (u = mfm_json_first(j, t); u >= 0; u = mfm_json_next(j, t, u)) {
 		e = mfm_json_first(j, u);
 		(void)mfm_json_double(j, e, &v);
 		(void)mfm_json_double(j, mfm_json_next(j, u, e), &c);
 		if (mfm_sketch_add_num(sk, v, c, &d->budget, err) != 0)
 			return -1;
 	}
-	for (u = mfm_json_first(j, cat); u >= 0;
-	    u = mfm_json_next(j, cat, u)) {
+	t = mfm_json_member(j, 0, "categories", 10);
+	for (u = mfm_json_first(j, t); u >= 0; u = mfm_json_next(j, t, u)) {
 		(void)mfm_json_double(j, u + 1, &c);
 		k = mfm_json_str(j, u, &n, &d->str);
 		if (mfm_sketch_add_cat(sk, k, n, c, &d->budget, err) != 0)

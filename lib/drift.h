@@ -165,6 +165,9 @@ void mfm_drift_sort_features(struct mfm_drift *d);
 void mfm_drift_write_state(struct mfm_drift *d, struct mfm_drift_set *s,
     const char *window, size_t wlen, const char *group, size_t glen,
     struct mfm_buf *b);
+/* Check a state line whole: 0, or -1 with MFM_ERR_DATA. */
+int mfm_drift_check_state(struct mfm_drift *d, const struct mfm_json *j,
+    struct mfm_err *err);
 /*
  * Add one state line (a parsed object, "_mfm":"drift_state") into s.
  * The whole line is checked before anything is counted: -1 with
