@@ -717,9 +717,9 @@ mfm_drift_load(struct mfm_drift *d, struct mfm_drift_set *s,
 
 /* The first setting that names feature name, or nspec for none. */
 static size_t
-spec_of(const struct mfm_drift *d, const char *name)
+spec_of(const struct mfm_drift *d, const char *name, size_t n)
 {
-	size_t i, len, n = strlen(name);
+	size_t i, len;
 
 	for (i = 0; i < d->nspec; i++) {
 		len = strlen(d->spec[i].text);
@@ -756,7 +756,7 @@ mfm_drift_sort_features(struct mfm_drift *d)
 	sort_spec = mfm_xreallocarray(NULL, n, sizeof(*sort_spec));
 	for (i = 0; i < d->nname; i++) {
 		d->order[i] = i;
-		sort_spec[i] = spec_of(d, d->name[i]);
+		sort_spec[i] = spec_of(d, d->name[i], strlen(d->name[i]));
 	}
 	sort_d = d;
 	qsort(d->order, d->nname, sizeof(*d->order), cmp_feature);
@@ -905,6 +905,8 @@ mfm_drift_check_state(struct mfm_drift *d, const struct mfm_json *j,
 	int64_t version;
 	int t, u, e;
 	double v, c, nrec, nlab;
+	const char *k;
+	size_t n;
 
 	t = mfm_json_member(j, 0, "version", 7);
 	if (t < 0 || mfm_json_int64(j, t, &version) != 0)
@@ -930,6 +932,11 @@ mfm_drift_check_state(struct mfm_drift *d, const struct mfm_json *j,
 	if (mfm_json_type_of(j, t) != MFM_JSON_STRING)
 		return mfm_err_set(err, MFM_ERR_DATA,
 		    "drift state 'feature' is not a string");
+	k = mfm_json_str(j, t, &n, &d->str);
+	if (spec_of(d, k, n) == d->nspec)
+		return mfm_err_set(err, MFM_ERR_DATA,
+		    "drift state of a feature that --features, --score and "
+		    "--label do not name");
 	t = mfm_json_member(j, 0, "numbers", 7);
 	if (mfm_json_type_of(j, t) != MFM_JSON_ARRAY)
 		return mfm_err_set(err, MFM_ERR_DATA,
