@@ -501,6 +501,41 @@ release_set(void *ctx, void *val)
 	mfm_drift_set_release(&run->d, val);
 }
 
+/*
+ * After --merge: a feature with more values than its window has records
+ * means a head line missing (a shard's output cut short, say) or state
+ * lines counted twice.  Each line was good alone, so this is reported
+ * per window and group, and makes the exit status 2.
+ */
+static int
+check_merged(struct run *run)
+{
+	struct mfm_group *g = &run->rr.groups;
+	struct mfm_drift_set *s;
+	const char *w, *t;
+	size_t i, k, id, wn, tn;
+	int bad = 0;
+
+	mfm_group_sort(g);
+	mfm_drift_sort_features(&run->d);
+	for (i = 0; i < g->n; i++) {
+		s = mfm_group_val(g, i);
+		for (k = 0; k < run->d.nname; k++) {
+			id = run->d.order[k];
+			if (id >= s->nf || s->f[id].present <= s->nrec)
+				continue;
+			w = mfm_group_window(g, i, &wn);
+			t = mfm_group_text(g, i, &tn);
+			fprintf(stderr, "mfm-drift: window %.*s, group %.*s: "
+			    "feature '%s' has more values than records\n",
+			    (int)wn, w, (int)tn, t, run->d.name[id]);
+			bad = 1;
+			break;
+		}
+	}
+	return bad;
+}
+
 /* --partial: the state of every window and group, in output order. */
 static void
 write_states(struct run *run)
@@ -670,6 +705,8 @@ main(int argc, char **argv)
 		mfm_cli_read("-", input_record, &run);
 	for (i = 0; i < (size_t)argc; i++)
 		mfm_cli_read(argv[i], input_record, &run);
+	if (run.merge && check_merged(&run))
+		run.rr.trouble = 1;
 	mfm_drift_sort_features(&run.d);
 	if (run.partial)
 		write_states(&run);
