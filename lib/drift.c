@@ -594,8 +594,10 @@ mfm_drift_compare(struct mfm_drift *d, struct mfm_drift_set *rs,
 		compare_categorical(d, ref, cur, r);
 }
 
-/* Sorts the features first; their order and the categories' are the
- * canonical ones, so a merged run saves the same file. */
+/*
+ * Features in the order of mfm_drift_sort_features and categories in
+ * byte order, so that a merged run (--merge) saves the same file.
+ */
 void
 mfm_drift_save(struct mfm_drift *d, struct mfm_drift_set *s,
     const char *group, size_t glen, struct mfm_buf *b)

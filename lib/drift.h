@@ -133,8 +133,9 @@ void mfm_drift_compare(struct mfm_drift *d, struct mfm_drift_set *ref,
 /*
  * Append s as reference sketch lines for group (its JSON text):
  * {"_mfm":"reference","group":...,"records":N,"labelled":N}, then one
- * line per feature with "feature", "present", "numbers" ([[v,c],...])
- * and "categories" ({"k":c,...}).
+ * line per feature with "feature", "numbers" ([[v,c],...])
+ * and "categories" ({"k":c,...}): features in the order of
+ * mfm_drift_sort_features, numbers sorted, categories in byte order.
  */
 void mfm_drift_save(struct mfm_drift *d, struct mfm_drift_set *s,
     const char *group, size_t glen, struct mfm_buf *b);
