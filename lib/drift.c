@@ -808,6 +808,20 @@ state_head(struct mfm_buf *b, const char *window, size_t wlen,
 	mfm_buf_add(b, group, glen);
 }
 
+/* Start a feature's state line, up to its numbers array. */
+static size_t
+feature_line(struct mfm_drift *d, size_t id, const char *window,
+    size_t wlen, const char *group, size_t glen, struct mfm_buf *b)
+{
+	size_t start = b->len;
+
+	state_head(b, window, wlen, group, glen);
+	mfm_buf_adds(b, ",\"feature\":");
+	mfm_json_put_str(b, d->name[id], strlen(d->name[id]));
+	mfm_buf_adds(b, ",\"numbers\":[");
+	return start;
+}
+
 void
 mfm_drift_write_state(struct mfm_drift *d, struct mfm_drift_set *s,
     const char *window, size_t wlen, const char *group, size_t glen,
@@ -815,8 +829,9 @@ mfm_drift_write_state(struct mfm_drift *d, struct mfm_drift_set *s,
 {
 	const struct mfm_buf *set = settings(d);
 	struct mfm_sketch *sk;
-	size_t i, c, id, n, *ix;
+	size_t i, c, id, n, *ix, start;
 	const char *k;
+	int first;
 
 	state_head(b, window, wlen, group, glen);
 	mfm_buf_adds(b, ",\"records\":");
@@ -833,12 +848,19 @@ mfm_drift_write_state(struct mfm_drift *d, struct mfm_drift_set *s,
 			continue;
 		sk = &s->f[id];
 		mfm_sketch_compact(sk, &d->budget);
-		state_head(b, window, wlen, group, glen);
-		mfm_buf_adds(b, ",\"feature\":");
-		mfm_json_put_str(b, d->name[id], strlen(d->name[id]));
-		mfm_buf_adds(b, ",\"numbers\":[");
-		for (c = 0; c < sk->nnum; c++) {
-			mfm_buf_adds(b, c ? ",[" : "[");
+		/*
+		 * Lines add up, so a long sketch is cut into several lines
+		 * that a reader's --max-line takes.
+		 */
+		start = feature_line(d, id, window, wlen, group, glen, b);
+		for (first = 1, c = 0; c < sk->nnum; c++, first = 0) {
+			if (b->len - start > MFM_DRIFT_STATE_LINE) {
+				mfm_buf_adds(b, "],\"categories\":{}}\n");
+				start = feature_line(d, id, window, wlen,
+				    group, glen, b);
+				first = 1;
+			}
+			mfm_buf_adds(b, first ? "[" : ",[");
 			mfm_json_put_double(b, sk->num[c].v);
 			mfm_buf_addc(b, ',');
 			mfm_json_put_double(b, sk->num[c].c);
@@ -849,8 +871,15 @@ mfm_drift_write_state(struct mfm_drift *d, struct mfm_drift_set *s,
 		for (c = 0; c < sk->ncat; c++)
 			ix[c] = c;
 		sort_cats(sk, ix, sk->ncat);
-		for (c = 0; c < sk->ncat; c++) {
-			if (c > 0)
+		for (first = 1, c = 0; c < sk->ncat; c++, first = 0) {
+			if (b->len - start > MFM_DRIFT_STATE_LINE) {
+				mfm_buf_adds(b, "}}\n");
+				start = feature_line(d, id, window, wlen,
+				    group, glen, b);
+				mfm_buf_adds(b, "],\"categories\":{");
+				first = 1;
+			}
+			if (!first)
 				mfm_buf_addc(b, ',');
 			k = mfm_sketch_cat_key(sk, ix[c], &n);
 			mfm_json_put_str(b, k, n);

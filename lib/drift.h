@@ -33,6 +33,7 @@
 #define MFM_DRIFT_EPS		1e-4
 #define MFM_DRIFT_TOP		3
 #define MFM_DRIFT_STATE_VERSION	1
+#define MFM_DRIFT_STATE_LINE	65536	/* bytes, then a new state line */
 
 enum mfm_drift_kind {
 	MFM_DRIFT_EMPTY,	/* no value on either side */
@@ -162,6 +163,8 @@ void mfm_drift_sort_features(struct mfm_drift *d);
  * {"_mfm":"drift_state","version":1,"window":W,"group":G,"feature":F,
  * "numbers":[[v,c],...],"categories":{"k":c,...}}, features in the order
  * of mfm_drift_sort_features, numbers sorted, categories in byte order.
+ * A feature's line that passes MFM_DRIFT_STATE_LINE bytes goes on in
+ * another line of the same feature: lines add up.
  */
 void mfm_drift_write_state(struct mfm_drift *d, struct mfm_drift_set *s,
     const char *window, size_t wlen, const char *group, size_t glen,
