@@ -11,6 +11,10 @@
  * record per window, group and feature, the features of a window ranked
  * by PSI, or with --context one compact record per window and group
  * naming the top drifted features, for an alert to carry.
+ *
+ * --partial writes the sketches of every window and group instead, and
+ * --merge reads such states back, so that a run split into shards and
+ * merged writes exactly what one run over all the input would have.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -33,8 +37,8 @@ static const char usage[] =
 "                 --previous] [--save-reference FILE]\n"
 "                 [--context | --feature-group] [--bins N] [--top N]\n"
 "                 [--ks-exact-max N] [--max-values N] [--max-categories N]\n"
-"                 [--max-groups N] [--rejects FILE] [--max-line SIZE]\n"
-"                 [FILE ...]\n"
+"                 [--max-groups N] [--partial | --merge]\n"
+"                 [--rejects FILE] [--max-line SIZE] [FILE ...]\n"
 "\n"
 "Compare each feature's distribution per window and group with a\n"
 "reference, at end of input.\n"
@@ -58,6 +62,8 @@ static const char usage[] =
 "      --max-values N      distinct numbers kept in all sketches (10000000)\n"
 "      --max-categories N  categories of one feature (10000)\n"
 "      --max-groups N      windows x groups open at most (100000)\n"
+"      --partial           write mergeable state, not drift records\n"
+"      --merge             read --partial state records and merge them\n"
 MFM_CLI_HELP;
 
 enum {
@@ -74,7 +80,9 @@ enum {
 	OPT_KS_EXACT_MAX,
 	OPT_MAX_VALUES,
 	OPT_MAX_CATEGORIES,
-	OPT_MAX_GROUPS
+	OPT_MAX_GROUPS,
+	OPT_PARTIAL,
+	OPT_MERGE
 };
 
 static const struct option longopts[] = {
@@ -96,6 +104,8 @@ static const struct option longopts[] = {
 	{ "max-values", required_argument, NULL, OPT_MAX_VALUES },
 	{ "max-categories", required_argument, NULL, OPT_MAX_CATEGORIES },
 	{ "max-groups", required_argument, NULL, OPT_MAX_GROUPS },
+	{ "partial", no_argument, NULL, OPT_PARTIAL },
+	{ "merge", no_argument, NULL, OPT_MERGE },
 	MFM_CLI_LONG,
 	{ NULL, 0, NULL, 0 }
 };
@@ -112,7 +122,55 @@ struct run {
 	int *wild;
 	struct mfm_refrun rr;		/* window x group -> drift set */
 	int context, feature_group;
+	int partial, merge;
+	struct mfm_buf wkey;		/* a state record's window key */
 };
+
+/* Whether record j is a drift state line ("_mfm":"drift_state"). */
+static int
+is_state(const struct mfm_json *j, int t)
+{
+	return t >= 0 && mfm_json_str_eq(j, t, "drift_state", 11);
+}
+
+/* A --partial state line: merge it into its window and group. */
+static void
+merge_state(struct run *run, const struct mfm_reader *r,
+    const struct mfm_json *j)
+{
+	struct mfm_drift_set *s;
+	struct mfm_err err;
+	const char *g;
+	size_t glen;
+	int t, created;
+
+	t = mfm_json_member(j, 0, "group", 5);
+	if (mfm_json_type_of(j, t) != MFM_JSON_OBJECT) {
+		mfm_cli_bad(r, "drift state without a group object");
+		return;
+	}
+	g = mfm_json_raw(j, t, &glen);
+	t = mfm_json_member(j, 0, "window", 6);
+	if (mfm_json_type_of(j, t) != MFM_JSON_OBJECT &&
+	    mfm_json_type_of(j, t) != MFM_JSON_NULL) {
+		mfm_cli_bad(r, "drift state without a window object or null");
+		return;
+	}
+	/* A bad line must not even open its window and group. */
+	if (mfm_drift_check_state(&run->d, j, &err) != 0) {
+		mfm_cli_bad(r, "%s", err.msg);
+		return;
+	}
+	mfm_buf_clear(&run->wkey);
+	mfm_group_put_window(&run->wkey, j, t);
+	s = mfm_group_get_key(&run->rr.groups, run->wkey.p, run->wkey.len, g,
+	    glen, &created, &err);
+	if (s == NULL)
+		mfm_die("%s:%zu: %s (--max-groups)", r->name, r->lineno,
+		    err.msg);
+	if (mfm_drift_read_state(&run->d, s, j, &err) != 0)
+		mfm_die("%s:%zu: %s", r->name, r->lineno, err.msg);
+}
 
 static void
 input_record(void *ctx, const struct mfm_reader *r, const struct mfm_json *j)
@@ -120,9 +178,22 @@ input_record(void *ctx, const struct mfm_reader *r, const struct mfm_json *j)
 	struct run *run = ctx;
 	struct mfm_drift_set *s;
 	struct mfm_err err;
-	int created;
+	int t, created;
 
-	if (mfm_json_member(j, 0, "_mfm", 4) >= 0)
+	t = mfm_json_member(j, 0, "_mfm", 4);
+	if (run->merge) {
+		if (is_state(j, t))
+			merge_state(run, r, j);
+		else if (t < 0)
+			mfm_cli_bad(r, "not a drift state (--merge reads what "
+			    "--partial writes)");
+		return;
+	}
+	if (is_state(j, t)) {
+		mfm_cli_bad(r, "a drift state: read it with --merge");
+		return;
+	}
+	if (t >= 0)
 		return;
 	s = mfm_group_get(&run->rr.groups, j, &run->window, run->by, run->nby,
 	    &created, &err);
@@ -190,36 +261,68 @@ read_reference(const char *path, struct run *run)
 	mfm_json_release(&j);
 }
 
+struct gkey {
+	const char *p;
+	size_t n;
+};
+
+static int
+cmp_gkey(const void *x, const void *y)
+{
+	const struct gkey *a = x, *b = y;
+	int c = memcmp(a->p, b->p, a->n < b->n ? a->n : b->n);
+
+	if (c != 0)
+		return c;
+	return (a->n > b->n) - (a->n < b->n);
+}
+
+/*
+ * The groups in byte order of their text, so that the file does not
+ * depend on the order the input came in (a merged run writes the same).
+ */
 static void
 save_reference(const char *path, struct run *run)
 {
 	struct mfm_buf b = MFM_BUF_INIT;
+	struct gkey *gk;
 	const char *g;
-	size_t i, n, *v;
+	size_t i, k = 0, n;
 	FILE *f;
 
 	f = fopen(path, "w");
 	if (f == NULL)
 		mfm_die("%s: %s", path, strerror(errno));
-	for (i = 0; i < run->rr.refmap.nslot; i++) {
-		if (!run->rr.refmap.slot[i].used)
-			continue;
-		v = &run->rr.refmap.slot[i].value;
-		g = mfm_keymap_key(&run->rr.refmap, v, &n);
+	gk = mfm_xcalloc(run->rr.nref + 1, sizeof(*gk));
+	for (i = 0; i < run->rr.refmap.nslot; i++)
+		if (run->rr.refmap.slot[i].used && k < run->rr.nref) {
+			gk[k].p = mfm_keymap_key(&run->rr.refmap,
+			    &run->rr.refmap.slot[i].value, &gk[k].n);
+			k++;
+		}
+	qsort(gk, k, sizeof(*gk), cmp_gkey);
+	for (i = 0; i < k; i++) {
+		g = gk[i].p;
+		n = gk[i].n;
 		mfm_buf_clear(&b);
 		mfm_drift_save(&run->d, mfm_refrun_ref(&run->rr, g, n, 0), g, n,
 		    &b);
 		if (b.len > 0 && fwrite(b.p, 1, b.len, f) != b.len)
 			break;
 	}
+	free(gk);
 	mfm_buf_release(&b);
 	if (ferror(f) | (fclose(f) != 0))
 		mfm_die("%s: write error", path);
 }
 
 static struct mfm_drift_result *cmp_res;
+static const size_t *cmp_pos;
 
-/* Largest PSI first; undefined last; then by feature number. */
+/*
+ * Largest PSI first; undefined last; then in the order of
+ * mfm_drift_sort_features, which does not depend on the input's order.
+ */
 static int
 cmp_rank(const void *x, const void *y)
 {
@@ -231,6 +334,8 @@ cmp_rank(const void *x, const void *y)
 		return isnan(pa) ? 1 : -1;
 	if (!isnan(pa) && pa != pb)
 		return pa > pb ? -1 : 1;
+	a = cmp_pos[a];
+	b = cmp_pos[b];
 	return a < b ? -1 : a > b;
 }
 
@@ -365,6 +470,7 @@ emit_window(void *ctx, struct mfm_group *g, size_t i, void *ref)
 		if (cmp_res[k].kind != MFM_DRIFT_EMPTY)
 			order[n++] = k;
 	}
+	cmp_pos = run->d.pos;
 	qsort(order, n, sizeof(*order), cmp_rank);
 	if (run->context)
 		emit_context(run, g, i, order, n);
@@ -393,6 +499,62 @@ release_set(void *ctx, void *val)
 	struct run *run = ctx;
 
 	mfm_drift_set_release(&run->d, val);
+}
+
+/*
+ * After --merge: a feature with more values than its window has records
+ * means a head line missing (a shard's output cut short, say) or state
+ * lines counted twice.  Each line was good alone, so this is reported
+ * per window and group, and makes the exit status 2.
+ */
+static int
+check_merged(struct run *run)
+{
+	struct mfm_group *g = &run->rr.groups;
+	struct mfm_drift_set *s;
+	const char *w, *t;
+	size_t i, k, id, wn, tn;
+	int bad = 0;
+
+	mfm_group_sort(g);
+	mfm_drift_sort_features(&run->d);
+	for (i = 0; i < g->n; i++) {
+		s = mfm_group_val(g, i);
+		for (k = 0; k < run->d.nname; k++) {
+			id = run->d.order[k];
+			if (id >= s->nf || s->f[id].present <= s->nrec)
+				continue;
+			w = mfm_group_window(g, i, &wn);
+			t = mfm_group_text(g, i, &tn);
+			fprintf(stderr, "mfm-drift: window %.*s, group %.*s: "
+			    "feature '%s' has more values than records\n",
+			    (int)wn, w, (int)tn, t, run->d.name[id]);
+			bad = 1;
+			break;
+		}
+	}
+	return bad;
+}
+
+/* --partial: the state of every window and group, in output order. */
+static void
+write_states(struct run *run)
+{
+	struct mfm_group *g = &run->rr.groups;
+	const char *w, *t;
+	size_t i, wn, tn;
+
+	mfm_group_sort(g);
+	for (i = 0; i < g->n; i++) {
+		w = mfm_group_window(g, i, &wn);
+		t = mfm_group_text(g, i, &tn);
+		mfm_drift_write_state(&run->d, mfm_group_val(g, i), w, wn, t,
+		    tn, &mfm_cli.out);
+		/* mfm_cli_emit adds the last newline. */
+		if (mfm_cli.out.len > 0)
+			mfm_cli.out.p[--mfm_cli.out.len] = '\0';
+		mfm_cli_emit();
+	}
 }
 
 static const struct mfm_refrun_ops refrun_ops = {
@@ -471,6 +633,12 @@ main(int argc, char **argv)
 			max_groups = mfm_cli_count("--max-groups", optarg, 1,
 			    MFM_CLI_COUNT_MAX);
 			break;
+		case OPT_PARTIAL:
+			run.partial = 1;
+			break;
+		case OPT_MERGE:
+			run.merge = 1;
+			break;
 		default:
 			if (!mfm_cli_reference_option(&ref, ch, optarg))
 				mfm_cli_option(ch, optarg);
@@ -478,7 +646,18 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	mfm_cli_reference_modes(&ref);
+	if (run.partial) {
+		/*
+		 * Shards cannot each count a reference file, and the windows
+		 * of a reference range or the previous windows may be in
+		 * other shards: the step that compares takes the reference.
+		 */
+		if (ref.nfiles > 0 || ref.mode.has_range ||
+		    ref.mode.previous || save != NULL)
+			mfm_usage_error("--partial takes no reference: give "
+			    "it to --merge");
+	} else
+		mfm_cli_reference_modes(&ref);
 	if (save != NULL && ref.mode.previous)
 		mfm_usage_error("--save-reference needs --reference or "
 		    "--reference-range");
@@ -526,7 +705,12 @@ main(int argc, char **argv)
 		mfm_cli_read("-", input_record, &run);
 	for (i = 0; i < (size_t)argc; i++)
 		mfm_cli_read(argv[i], input_record, &run);
-	if (mfm_refrun_finish(&run.rr, &err) != 0)
+	if (run.merge && check_merged(&run))
+		run.rr.trouble = 1;
+	mfm_drift_sort_features(&run.d);
+	if (run.partial)
+		write_states(&run);
+	else if (mfm_refrun_finish(&run.rr, &err) != 0)
 		mfm_die("%s", err.msg);
 	if (save != NULL)
 		save_reference(save, &run);
@@ -536,6 +720,7 @@ main(int argc, char **argv)
 		    run.d.nname, run.rr.groups.n, mfm_cli.nbad);
 
 	mfm_refrun_release(&run.rr);
+	mfm_buf_release(&run.wkey);
 	mfm_cli_paths_free(run.feat, nspec);
 	free(run.wild);
 	mfm_cli_paths_free(run.by, run.nby);

@@ -56,6 +56,9 @@ mfm_drift_release(struct mfm_drift *d)
 	mfm_keymap_release(&d->names);
 	mfm_buf_release(&d->str);
 	mfm_buf_release(&d->key);
+	free(d->order);
+	free(d->pos);
+	mfm_buf_release(&d->settings);
 }
 
 void
@@ -404,10 +407,11 @@ label_bin(struct mfm_buf *b, size_t i, const void *arg)
 
 struct cats {
 	const struct mfm_sketch *ref, *cur;
-	size_t nref;		/* columns from the reference first */
-	const size_t *curix;	/* then these categories of cur */
+	const size_t *refix;	/* columns: these categories of ref, */
+	size_t nref;
+	const size_t *curix;	/* then these of cur (unseen), */
 	size_t ncur;
-	int number;		/* last column: "(number)" */
+	int number;		/* then "(number)" */
 };
 
 static void
@@ -419,7 +423,7 @@ label_cat(struct mfm_buf *b, size_t i, const void *arg)
 
 	mfm_buf_adds(b, "\"value\":");
 	if (i < c->nref)
-		k = mfm_sketch_cat_key(c->ref, i, &n);
+		k = mfm_sketch_cat_key(c->ref, c->refix[i], &n);
 	else if (i < c->nref + c->ncur)
 		k = mfm_sketch_cat_key(c->cur, c->curix[i - c->nref], &n);
 	else {
@@ -427,6 +431,31 @@ label_cat(struct mfm_buf *b, size_t i, const void *arg)
 		n = strlen(k);
 	}
 	mfm_json_put_str(b, k, n);
+}
+
+static const struct mfm_sketch *order_sk;
+
+/* Categories by their bytes, a shorter key before its extensions. */
+static int
+cmp_cat(const void *x, const void *y)
+{
+	size_t a = *(const size_t *)x, b = *(const size_t *)y, na, nb;
+	const char *ka = mfm_sketch_cat_key(order_sk, a, &na);
+	const char *kb = mfm_sketch_cat_key(order_sk, b, &nb);
+	int c = memcmp(ka, kb, na < nb ? na : nb);
+
+	if (c != 0)
+		return c;
+	return na < nb ? -1 : na > nb;
+}
+
+/* Sort n category numbers of s by key. */
+static void
+sort_cats(const struct mfm_sketch *s, size_t *ix, size_t n)
+{
+	order_sk = s;
+	qsort(ix, n, sizeof(*ix), cmp_cat);
+	order_sk = NULL;
 }
 
 static void
@@ -462,30 +491,40 @@ compare_numeric(struct mfm_drift *d, struct mfm_sketch *ref,
 	free(q);
 }
 
+/*
+ * The columns are the reference's categories, then the window's unseen
+ * ones, each in byte order, then "(number)": an order that does not
+ * depend on the order the records came in, so that a run sharded and
+ * merged (--partial, --merge) sums the same terms in the same order.
+ */
 static void
 compare_categorical(struct mfm_drift *d, struct mfm_sketch *ref,
     struct mfm_sketch *cur, struct mfm_drift_result *r)
 {
-	size_t i, k, ncur = 0, *curix;
+	size_t i, k, ncur = 0, *curix, *refix;
 	double *p, *q, unseen = 0, unseen_n = 0;
 	const char *key;
 	struct cats c;
 	size_t n;
 	int number = ref->numc > 0 || cur->numc > 0;
 
+	refix = mfm_xcalloc(ref->ncat + 1, sizeof(*refix));
+	for (i = 0; i < ref->ncat; i++)
+		refix[i] = i;
+	sort_cats(ref, refix, ref->ncat);
 	curix = mfm_xcalloc(cur->ncat + 1, sizeof(*curix));
 	for (i = 0; i < cur->ncat; i++) {
 		key = mfm_sketch_cat_key(cur, i, &n);
-		if (mfm_sketch_cat_count(ref, key, n) == 0 &&
-		    mfm_keymap_find(&ref->catmap, key, n) == NULL)
+		if (mfm_keymap_find(&ref->catmap, key, n) == NULL)
 			curix[ncur++] = i;
 	}
+	sort_cats(cur, curix, ncur);
 	k = ref->ncat + ncur + (number ? 1 : 0);
 	p = mfm_xcalloc(k + 1, sizeof(*p));
 	q = mfm_xcalloc(k + 1, sizeof(*q));
 	for (i = 0; i < ref->ncat; i++) {
-		p[i] = ref->cat[i].c;
-		key = mfm_sketch_cat_key(ref, i, &n);
+		p[i] = ref->cat[refix[i]].c;
+		key = mfm_sketch_cat_key(ref, refix[i], &n);
 		q[i] = mfm_sketch_cat_count(cur, key, n);
 	}
 	for (i = 0; i < ncur; i++) {
@@ -506,11 +545,13 @@ compare_categorical(struct mfm_drift *d, struct mfm_sketch *ref,
 	r->m[MFM_DRIFT_UNSEEN_SHARE] = unseen_n / cur->present;
 	c.ref = ref;
 	c.cur = cur;
+	c.refix = refix;
 	c.nref = ref->ncat;
 	c.curix = curix;
 	c.ncur = ncur;
 	c.number = number;
 	top_changes(d, p, q, k, &r->top, label_cat, &c);
+	free(refix);
 	free(curix);
 	free(p);
 	free(q);
@@ -553,13 +594,17 @@ mfm_drift_compare(struct mfm_drift *d, struct mfm_drift_set *rs,
 		compare_categorical(d, ref, cur, r);
 }
 
+/*
+ * Features in the order of mfm_drift_sort_features and categories in
+ * byte order, so that a merged run (--merge) saves the same file.
+ */
 void
 mfm_drift_save(struct mfm_drift *d, struct mfm_drift_set *s,
     const char *group, size_t glen, struct mfm_buf *b)
 {
 	struct mfm_sketch *sk;
 	const char *k;
-	size_t i, c, n;
+	size_t i, c, n, id, *ix;
 
 	mfm_buf_adds(b, "{\"_mfm\":\"reference\",\"group\":");
 	mfm_buf_add(b, group, glen);
@@ -568,15 +613,17 @@ mfm_drift_save(struct mfm_drift *d, struct mfm_drift_set *s,
 	mfm_buf_adds(b, ",\"labelled\":");
 	mfm_json_put_double(b, s->nlab);
 	mfm_buf_adds(b, "}\n");
-	for (i = 0; i < s->nf && i < d->nname; i++) {
-		sk = &s->f[i];
-		if (sk->present == 0)
+	mfm_drift_sort_features(d);
+	for (i = 0; i < d->nname; i++) {
+		id = d->order[i];
+		if (id >= s->nf || s->f[id].present == 0)
 			continue;
+		sk = &s->f[id];
 		mfm_sketch_compact(sk, &d->budget);
 		mfm_buf_adds(b, "{\"_mfm\":\"reference\",\"group\":");
 		mfm_buf_add(b, group, glen);
 		mfm_buf_adds(b, ",\"feature\":");
-		mfm_json_put_str(b, d->name[i], strlen(d->name[i]));
+		mfm_json_put_str(b, d->name[id], strlen(d->name[id]));
 		mfm_buf_adds(b, ",\"numbers\":[");
 		for (c = 0; c < sk->nnum; c++) {
 			mfm_buf_adds(b, c ? ",[" : "[");
@@ -586,14 +633,19 @@ mfm_drift_save(struct mfm_drift *d, struct mfm_drift_set *s,
 			mfm_buf_addc(b, ']');
 		}
 		mfm_buf_adds(b, "],\"categories\":{");
+		ix = mfm_xcalloc(sk->ncat + 1, sizeof(*ix));
+		for (c = 0; c < sk->ncat; c++)
+			ix[c] = c;
+		sort_cats(sk, ix, sk->ncat);
 		for (c = 0; c < sk->ncat; c++) {
 			if (c > 0)
 				mfm_buf_addc(b, ',');
-			k = mfm_sketch_cat_key(sk, c, &n);
+			k = mfm_sketch_cat_key(sk, ix[c], &n);
 			mfm_json_put_str(b, k, n);
 			mfm_buf_addc(b, ':');
-			mfm_json_put_double(b, sk->cat[c].c);
+			mfm_json_put_double(b, sk->cat[ix[c]].c);
 		}
+		free(ix);
 		mfm_buf_adds(b, "}}\n");
 	}
 }
@@ -658,6 +710,326 @@ mfm_drift_load(struct mfm_drift *d, struct mfm_drift_set *s,
 		if (count_of(j, u + 1, &c) != 0)
 			return mfm_err_set(err, MFM_ERR_DATA,
 			    "reference 'categories' holds a bad count");
+		k = mfm_json_str(j, u, &n, &d->str);
+		if (mfm_sketch_add_cat(sk, k, n, c, &d->budget, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The first setting that names feature name, or nspec for none. */
+static size_t
+spec_of(const struct mfm_drift *d, const char *name, size_t n)
+{
+	size_t i, len;
+
+	for (i = 0; i < d->nspec; i++) {
+		len = strlen(d->spec[i].text);
+		if (!d->wild[i] && len == n &&
+		    memcmp(name, d->spec[i].text, n) == 0)
+			return i;
+		if (d->wild[i] && n > len + 1 && name[len] == '.' &&
+		    memcmp(name, d->spec[i].text, len) == 0)
+			return i;
+	}
+	return d->nspec;
+}
+
+static const struct mfm_drift *sort_d;
+static size_t *sort_spec;
+
+static int
+cmp_feature(const void *x, const void *y)
+{
+	size_t a = *(const size_t *)x, b = *(const size_t *)y;
+
+	if (sort_spec[a] != sort_spec[b])
+		return sort_spec[a] < sort_spec[b] ? -1 : 1;
+	return strcmp(sort_d->name[a], sort_d->name[b]);
+}
+
+void
+mfm_drift_sort_features(struct mfm_drift *d)
+{
+	size_t i, n = d->nname ? d->nname : 1;
+
+	d->order = mfm_xreallocarray(d->order, n, sizeof(*d->order));
+	d->pos = mfm_xreallocarray(d->pos, n, sizeof(*d->pos));
+	sort_spec = mfm_xreallocarray(NULL, n, sizeof(*sort_spec));
+	for (i = 0; i < d->nname; i++) {
+		d->order[i] = i;
+		sort_spec[i] = spec_of(d, d->name[i], strlen(d->name[i]));
+	}
+	sort_d = d;
+	qsort(d->order, d->nname, sizeof(*d->order), cmp_feature);
+	for (i = 0; i < d->nname; i++)
+		d->pos[d->order[i]] = i;
+	free(sort_spec);
+	sort_spec = NULL;
+	sort_d = NULL;
+}
+
+/* The settings a state depends on, as the members a head line holds. */
+static const struct mfm_buf *
+settings(struct mfm_drift *d)
+{
+	struct mfm_buf *b = &d->settings;
+	size_t i;
+
+	if (b->len > 0)
+		return b;
+	mfm_buf_adds(b, "\"features\":[");
+	for (i = 0; i < d->nspec; i++) {
+		if (i > 0)
+			mfm_buf_addc(b, ',');
+		mfm_buf_clear(&d->key);
+		mfm_buf_adds(&d->key, d->spec[i].text);
+		if (d->wild[i])
+			mfm_buf_adds(&d->key, ".*");
+		mfm_json_put_str(b, d->key.p, d->key.len);
+	}
+	mfm_buf_adds(b, "],\"label\":");
+	if (d->label != NULL)
+		mfm_json_put_str(b, d->label->text, strlen(d->label->text));
+	else
+		mfm_buf_adds(b, "null");
+	return b;
+}
+
+static void
+state_head(struct mfm_buf *b, const char *window, size_t wlen,
+    const char *group, size_t glen)
+{
+	mfm_buf_adds(b, "{\"_mfm\":\"drift_state\",\"version\":");
+	mfm_json_put_int64(b, MFM_DRIFT_STATE_VERSION);
+	mfm_buf_adds(b, ",\"window\":");
+	mfm_buf_add(b, window, wlen);
+	mfm_buf_adds(b, ",\"group\":");
+	mfm_buf_add(b, group, glen);
+}
+
+/* Start a feature's state line, up to its numbers array. */
+static size_t
+feature_line(struct mfm_drift *d, size_t id, const char *window,
+    size_t wlen, const char *group, size_t glen, struct mfm_buf *b)
+{
+	size_t start = b->len;
+
+	state_head(b, window, wlen, group, glen);
+	mfm_buf_adds(b, ",\"feature\":");
+	mfm_json_put_str(b, d->name[id], strlen(d->name[id]));
+	mfm_buf_adds(b, ",\"numbers\":[");
+	return start;
+}
+
+void
+mfm_drift_write_state(struct mfm_drift *d, struct mfm_drift_set *s,
+    const char *window, size_t wlen, const char *group, size_t glen,
+    struct mfm_buf *b)
+{
+	const struct mfm_buf *set = settings(d);
+	struct mfm_sketch *sk;
+	size_t i, c, id, n, *ix, start;
+	const char *k;
+	int first;
+
+	state_head(b, window, wlen, group, glen);
+	mfm_buf_adds(b, ",\"records\":");
+	mfm_json_put_double(b, s->nrec);
+	mfm_buf_adds(b, ",\"labelled\":");
+	mfm_json_put_double(b, s->nlab);
+	mfm_buf_addc(b, ',');
+	mfm_buf_add(b, set->p, set->len);
+	mfm_buf_adds(b, "}\n");
+	mfm_drift_sort_features(d);
+	for (i = 0; i < d->nname; i++) {
+		id = d->order[i];
+		if (id >= s->nf || s->f[id].present == 0)
+			continue;
+		sk = &s->f[id];
+		mfm_sketch_compact(sk, &d->budget);
+		/*
+		 * Lines add up, so a long sketch is cut into several lines
+		 * that a reader's --max-line takes.
+		 */
+		start = feature_line(d, id, window, wlen, group, glen, b);
+		for (first = 1, c = 0; c < sk->nnum; c++, first = 0) {
+			if (b->len - start > MFM_DRIFT_STATE_LINE) {
+				mfm_buf_adds(b, "],\"categories\":{}}\n");
+				start = feature_line(d, id, window, wlen,
+				    group, glen, b);
+				first = 1;
+			}
+			mfm_buf_adds(b, first ? "[" : ",[");
+			mfm_json_put_double(b, sk->num[c].v);
+			mfm_buf_addc(b, ',');
+			mfm_json_put_double(b, sk->num[c].c);
+			mfm_buf_addc(b, ']');
+		}
+		mfm_buf_adds(b, "],\"categories\":{");
+		ix = mfm_xcalloc(sk->ncat + 1, sizeof(*ix));
+		for (c = 0; c < sk->ncat; c++)
+			ix[c] = c;
+		sort_cats(sk, ix, sk->ncat);
+		for (first = 1, c = 0; c < sk->ncat; c++, first = 0) {
+			if (b->len - start > MFM_DRIFT_STATE_LINE) {
+				mfm_buf_adds(b, "}}\n");
+				start = feature_line(d, id, window, wlen,
+				    group, glen, b);
+				mfm_buf_adds(b, "],\"categories\":{");
+				first = 1;
+			}
+			if (!first)
+				mfm_buf_addc(b, ',');
+			k = mfm_sketch_cat_key(sk, ix[c], &n);
+			mfm_json_put_str(b, k, n);
+			mfm_buf_addc(b, ':');
+			mfm_json_put_double(b, sk->cat[ix[c]].c);
+		}
+		free(ix);
+		mfm_buf_adds(b, "}}\n");
+	}
+}
+
+/*
+ * A count in a state line: a whole number from min to 2^53, beyond which
+ * doubles no longer count one by one.
+ */
+static int
+whole_count(const struct mfm_json *j, int t, double min, double *c)
+{
+	return mfm_json_type_of(j, t) == MFM_JSON_NUMBER &&
+	    mfm_json_double(j, t, c) == 0 && *c >= min &&
+	    *c <= 9007199254740992.0 && *c == floor(*c) ? 0 : -1;
+}
+
+/* The members of a head line that must equal this run's settings. */
+static int
+same_settings(struct mfm_drift *d, const struct mfm_json *j)
+{
+	const struct mfm_buf *set = settings(d);
+	const char *raw;
+	size_t n;
+	int t;
+
+	t = mfm_json_member(j, 0, "features", 8);
+	if (t < 0)
+		return 0;
+	mfm_buf_clear(&d->key);
+	mfm_buf_adds(&d->key, "\"features\":");
+	raw = mfm_json_raw(j, t, &n);
+	mfm_buf_add(&d->key, raw, n);
+	t = mfm_json_member(j, 0, "label", 5);
+	if (t < 0)
+		return 0;
+	mfm_buf_adds(&d->key, ",\"label\":");
+	raw = mfm_json_raw(j, t, &n);
+	mfm_buf_add(&d->key, raw, n);
+	return d->key.len == set->len &&
+	    memcmp(d->key.p, set->p, set->len) == 0;
+}
+
+int
+mfm_drift_check_state(struct mfm_drift *d, const struct mfm_json *j,
+    struct mfm_err *err)
+{
+	int64_t version;
+	int t, u, e;
+	double v, c, nrec, nlab;
+	const char *k;
+	size_t n;
+
+	t = mfm_json_member(j, 0, "version", 7);
+	if (t < 0 || mfm_json_int64(j, t, &version) != 0)
+		return mfm_err_set(err, MFM_ERR_DATA,
+		    "drift state without a version");
+	if (version != MFM_DRIFT_STATE_VERSION)
+		return mfm_err_set(err, MFM_ERR_DATA,
+		    "drift state version %lld, not %d", (long long)version,
+		    MFM_DRIFT_STATE_VERSION);
+	t = mfm_json_member(j, 0, "feature", 7);
+	if (t < 0) {
+		if (whole_count(j, mfm_json_member(j, 0, "records", 7), 0,
+		    &nrec) != 0 || whole_count(j, mfm_json_member(j, 0,
+		    "labelled", 8), 0, &nlab) != 0 || nlab > nrec)
+			return mfm_err_set(err, MFM_ERR_DATA,
+			    "drift state without record counts");
+		if (!same_settings(d, j))
+			return mfm_err_set(err, MFM_ERR_DATA,
+			    "drift state of other --features, --score or "
+			    "--label");
+		return 0;
+	}
+	if (mfm_json_type_of(j, t) != MFM_JSON_STRING)
+		return mfm_err_set(err, MFM_ERR_DATA,
+		    "drift state 'feature' is not a string");
+	k = mfm_json_str(j, t, &n, &d->str);
+	if (spec_of(d, k, n) == d->nspec)
+		return mfm_err_set(err, MFM_ERR_DATA,
+		    "drift state of a feature that --features, --score and "
+		    "--label do not name");
+	t = mfm_json_member(j, 0, "numbers", 7);
+	if (mfm_json_type_of(j, t) != MFM_JSON_ARRAY)
+		return mfm_err_set(err, MFM_ERR_DATA,
+		    "drift state 'numbers' is not an array");
+	for (u = mfm_json_first(j, t); u >= 0; u = mfm_json_next(j, t, u)) {
+		e = mfm_json_first(j, u);
+		if (mfm_json_type_of(j, u) != MFM_JSON_ARRAY ||
+		    mfm_json_at(j, u)->count != 2 ||
+		    mfm_json_type_of(j, e) != MFM_JSON_NUMBER ||
+		    mfm_json_double(j, e, &v) != 0 ||
+		    whole_count(j, mfm_json_next(j, u, e), 1, &c) != 0)
+			return mfm_err_set(err, MFM_ERR_DATA,
+			    "drift state 'numbers' holds a bad [value, count]");
+	}
+	t = mfm_json_member(j, 0, "categories", 10);
+	if (mfm_json_type_of(j, t) != MFM_JSON_OBJECT)
+		return mfm_err_set(err, MFM_ERR_DATA,
+		    "drift state 'categories' is not an object");
+	for (u = mfm_json_first(j, t); u >= 0; u = mfm_json_next(j, t, u))
+		if (whole_count(j, u + 1, 1, &c) != 0)
+			return mfm_err_set(err, MFM_ERR_DATA,
+			    "drift state 'categories' holds a bad count");
+	return 0;
+}
+
+int
+mfm_drift_read_state(struct mfm_drift *d, struct mfm_drift_set *s,
+    const struct mfm_json *j, struct mfm_err *err)
+{
+	struct mfm_sketch *sk;
+	int t, u, e;
+	double v, c;
+	const char *k;
+	size_t n, id;
+
+	if (mfm_drift_check_state(d, j, err) != 0)
+		return -1;
+	t = mfm_json_member(j, 0, "feature", 7);
+	if (t < 0) {
+		(void)mfm_json_double(j, mfm_json_member(j, 0, "records", 7),
+		    &c);
+		s->nrec += c;
+		(void)mfm_json_double(j, mfm_json_member(j, 0, "labelled", 8),
+		    &c);
+		s->nlab += c;
+		return 0;
+	}
+	k = mfm_json_str(j, t, &n, &d->str);
+	id = feature_id(d, k, n, 0);
+	set_grow(s, d->nname);
+	sk = &s->f[id];
+	t = mfm_json_member(j, 0, "numbers", 7);
+	for (u = mfm_json_first(j, t); u >= 0; u = mfm_json_next(j, t, u)) {
+		e = mfm_json_first(j, u);
+		(void)mfm_json_double(j, e, &v);
+		(void)mfm_json_double(j, mfm_json_next(j, u, e), &c);
+		if (mfm_sketch_add_num(sk, v, c, &d->budget, err) != 0)
+			return -1;
+	}
+	t = mfm_json_member(j, 0, "categories", 10);
+	for (u = mfm_json_first(j, t); u >= 0; u = mfm_json_next(j, t, u)) {
+		(void)mfm_json_double(j, u + 1, &c);
 		k = mfm_json_str(j, u, &n, &d->str);
 		if (mfm_sketch_add_cat(sk, k, n, c, &d->budget, err) != 0)
 			return -1;

@@ -32,6 +32,8 @@
 #define MFM_DRIFT_BINS		10
 #define MFM_DRIFT_EPS		1e-4
 #define MFM_DRIFT_TOP		3
+#define MFM_DRIFT_STATE_VERSION	1
+#define MFM_DRIFT_STATE_LINE	65536	/* bytes, then a new state line */
 
 enum mfm_drift_kind {
 	MFM_DRIFT_EMPTY,	/* no value on either side */
@@ -87,6 +89,9 @@ struct mfm_drift {
 	} *hit;
 	size_t nhit, hitcap;
 	struct mfm_buf str, key;
+	size_t *order;		/* mfm_drift_sort_features */
+	size_t *pos;		/* order[pos[id]] == id */
+	struct mfm_buf settings;	/* "features":[...],"label":... */
 };
 
 /* The result of comparing one feature. */
@@ -129,13 +134,51 @@ void mfm_drift_compare(struct mfm_drift *d, struct mfm_drift_set *ref,
 /*
  * Append s as reference sketch lines for group (its JSON text):
  * {"_mfm":"reference","group":...,"records":N,"labelled":N}, then one
- * line per feature with "feature", "present", "numbers" ([[v,c],...])
- * and "categories" ({"k":c,...}).
+ * line per feature with "feature", "numbers" ([[v,c],...])
+ * and "categories" ({"k":c,...}): features in the order of
+ * mfm_drift_sort_features, numbers sorted, categories in byte order.
  */
 void mfm_drift_save(struct mfm_drift *d, struct mfm_drift_set *s,
     const char *group, size_t glen, struct mfm_buf *b);
 /* Add one reference sketch line (a parsed object) into s. */
 int mfm_drift_load(struct mfm_drift *d, struct mfm_drift_set *s,
+    const struct mfm_json *j, struct mfm_err *err);
+
+/*
+ * Number the features in an order that does not depend on the order of
+ * the input: by the first setting (--features in order, then the score,
+ * then the label) that names them, then by their bytes; features only a
+ * saved reference names come last.  Fills d->order and d->pos for the
+ * d->nname features known, valid until a new one is seen.
+ */
+void mfm_drift_sort_features(struct mfm_drift *d);
+
+/*
+ * Partial state, what --partial writes and --merge reads.  Append the
+ * state of set s of one window and group (window and group their JSON
+ * texts, as mfm_group_window and mfm_group_text give them): a head line
+ * {"_mfm":"drift_state","version":1,"window":W,"group":G,"records":N,
+ * "labelled":N,"features":[...],"label":...} (the settings that decide
+ * what is counted), then one line per feature with a value,
+ * {"_mfm":"drift_state","version":1,"window":W,"group":G,"feature":F,
+ * "numbers":[[v,c],...],"categories":{"k":c,...}}, features in the order
+ * of mfm_drift_sort_features, numbers sorted, categories in byte order.
+ * A feature's line that passes MFM_DRIFT_STATE_LINE bytes goes on in
+ * another line of the same feature: lines add up.
+ */
+void mfm_drift_write_state(struct mfm_drift *d, struct mfm_drift_set *s,
+    const char *window, size_t wlen, const char *group, size_t glen,
+    struct mfm_buf *b);
+/* Check a state line whole: 0, or -1 with MFM_ERR_DATA. */
+int mfm_drift_check_state(struct mfm_drift *d, const struct mfm_json *j,
+    struct mfm_err *err);
+/*
+ * Add one state line (a parsed object, "_mfm":"drift_state") into s.
+ * The whole line is checked before anything is counted: -1 with
+ * MFM_ERR_DATA leaves s as it was; -1 with MFM_ERR_LIMIT past a cap may
+ * leave part of the line counted.
+ */
+int mfm_drift_read_state(struct mfm_drift *d, struct mfm_drift_set *s,
     const struct mfm_json *j, struct mfm_err *err);
 
 #endif
