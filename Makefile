@@ -109,7 +109,9 @@ unit: deps $(BUILD)/unit-tests
 	cd tests/unit && MFM_TESTDATA=../data CK_DEFAULT_TIMEOUT=$${CK_DEFAULT_TIMEOUT:-300} \
 		$(abspath $(BUILD))/unit-tests
 
-cli: deps $(BINS)
+# The benchmark programs are built too, so that a change that breaks them
+# fails here rather than in the next scripts/bench.
+cli: deps $(BINS) $(BUILD)/bench-json $(BUILD)/bench-metric $(BUILD)/bench-gen
 	MFM_BIN=$(abspath $(BUILD)) tests/cli/run
 
 check: deps

@@ -57,8 +57,8 @@ main(int argc, char **argv)
 			best = t;
 	}
 	printf("every binary metric over %zu distinct scores: %.3f s cpu "
-	    "(best of %ld; auc %.6f)\n", a.scores.used, best, reps,
-	    r.m[MFM_METRIC_AUC].v);
+	    "(best of %ld; auc %.6f)\n", mfm_metric_acc_distinct(&a, &scratch),
+	    best, reps, r.m[MFM_METRIC_AUC].v);
 	mfm_buf_release(&scratch);
 	mfm_metric_acc_release(&a);
 	return 0;
