@@ -598,13 +598,52 @@ mfm_drift_compare(struct mfm_drift *d, struct mfm_drift_set *rs,
  * Features in the order of mfm_drift_sort_features and categories in
  * byte order, so that a merged run (--merge) saves the same file.
  */
+/* Number c of sketch sk as "[value,count]", after a comma unless first. */
+static void
+put_number(struct mfm_buf *b, const struct mfm_sketch *sk, size_t c,
+    int first)
+{
+	mfm_buf_adds(b, first ? "[" : ",[");
+	mfm_json_put_double(b, sk->num[c].v);
+	mfm_buf_addc(b, ',');
+	mfm_json_put_double(b, sk->num[c].c);
+	mfm_buf_addc(b, ']');
+}
+
+/* Category c of sketch sk as "key":count, after a comma unless first. */
+static void
+put_category(struct mfm_buf *b, const struct mfm_sketch *sk, size_t c,
+    int first)
+{
+	const char *k;
+	size_t n;
+
+	if (!first)
+		mfm_buf_addc(b, ',');
+	k = mfm_sketch_cat_key(sk, c, &n);
+	mfm_json_put_str(b, k, n);
+	mfm_buf_addc(b, ':');
+	mfm_json_put_double(b, sk->cat[c].c);
+}
+
+/* sk's categories in the order they are written; the caller frees. */
+static size_t *
+category_order(const struct mfm_sketch *sk)
+{
+	size_t c, *ix = mfm_xcalloc(sk->ncat + 1, sizeof(*ix));
+
+	for (c = 0; c < sk->ncat; c++)
+		ix[c] = c;
+	sort_cats(sk, ix, sk->ncat);
+	return ix;
+}
+
 void
 mfm_drift_save(struct mfm_drift *d, struct mfm_drift_set *s,
     const char *group, size_t glen, struct mfm_buf *b)
 {
 	struct mfm_sketch *sk;
-	const char *k;
-	size_t i, c, n, id, *ix;
+	size_t i, c, id, *ix;
 
 	mfm_buf_adds(b, "{\"_mfm\":\"reference\",\"group\":");
 	mfm_buf_add(b, group, glen);
@@ -625,26 +664,12 @@ mfm_drift_save(struct mfm_drift *d, struct mfm_drift_set *s,
 		mfm_buf_adds(b, ",\"feature\":");
 		mfm_json_put_str(b, d->name[id], strlen(d->name[id]));
 		mfm_buf_adds(b, ",\"numbers\":[");
-		for (c = 0; c < sk->nnum; c++) {
-			mfm_buf_adds(b, c ? ",[" : "[");
-			mfm_json_put_double(b, sk->num[c].v);
-			mfm_buf_addc(b, ',');
-			mfm_json_put_double(b, sk->num[c].c);
-			mfm_buf_addc(b, ']');
-		}
+		for (c = 0; c < sk->nnum; c++)
+			put_number(b, sk, c, c == 0);
 		mfm_buf_adds(b, "],\"categories\":{");
-		ix = mfm_xcalloc(sk->ncat + 1, sizeof(*ix));
+		ix = category_order(sk);
 		for (c = 0; c < sk->ncat; c++)
-			ix[c] = c;
-		sort_cats(sk, ix, sk->ncat);
-		for (c = 0; c < sk->ncat; c++) {
-			if (c > 0)
-				mfm_buf_addc(b, ',');
-			k = mfm_sketch_cat_key(sk, ix[c], &n);
-			mfm_json_put_str(b, k, n);
-			mfm_buf_addc(b, ':');
-			mfm_json_put_double(b, sk->cat[ix[c]].c);
-		}
+			put_category(b, sk, ix[c], c == 0);
 		free(ix);
 		mfm_buf_adds(b, "}}\n");
 	}
@@ -829,8 +854,7 @@ mfm_drift_write_state(struct mfm_drift *d, struct mfm_drift_set *s,
 {
 	const struct mfm_buf *set = settings(d);
 	struct mfm_sketch *sk;
-	size_t i, c, id, n, *ix, start;
-	const char *k;
+	size_t i, c, id, *ix, start;
 	int first;
 
 	state_head(b, window, wlen, group, glen);
@@ -860,17 +884,10 @@ mfm_drift_write_state(struct mfm_drift *d, struct mfm_drift_set *s,
 				    group, glen, b);
 				first = 1;
 			}
-			mfm_buf_adds(b, first ? "[" : ",[");
-			mfm_json_put_double(b, sk->num[c].v);
-			mfm_buf_addc(b, ',');
-			mfm_json_put_double(b, sk->num[c].c);
-			mfm_buf_addc(b, ']');
+			put_number(b, sk, c, first);
 		}
 		mfm_buf_adds(b, "],\"categories\":{");
-		ix = mfm_xcalloc(sk->ncat + 1, sizeof(*ix));
-		for (c = 0; c < sk->ncat; c++)
-			ix[c] = c;
-		sort_cats(sk, ix, sk->ncat);
+		ix = category_order(sk);
 		for (first = 1, c = 0; c < sk->ncat; c++, first = 0) {
 			if (b->len - start > MFM_DRIFT_STATE_LINE) {
 				mfm_buf_adds(b, "}}\n");
@@ -879,12 +896,7 @@ mfm_drift_write_state(struct mfm_drift *d, struct mfm_drift_set *s,
 				mfm_buf_adds(b, "],\"categories\":{");
 				first = 1;
 			}
-			if (!first)
-				mfm_buf_addc(b, ',');
-			k = mfm_sketch_cat_key(sk, ix[c], &n);
-			mfm_json_put_str(b, k, n);
-			mfm_buf_addc(b, ':');
-			mfm_json_put_double(b, sk->cat[ix[c]].c);
+			put_category(b, sk, ix[c], first);
 		}
 		free(ix);
 		mfm_buf_adds(b, "}}\n");
