@@ -196,7 +196,7 @@ receipt(struct run *run, const struct mfm_deliver_recv *r,
 	mfm_cli_emit();
 	/* A receipt is a record of delivery: out before the next send, so
 	 * that a crash does not take the receipts of what was sent. */
-	fflush(stdout);
+	mfm_cli_flush();
 }
 
 /*

@@ -436,7 +436,7 @@ on_event(void *arg, const struct mfm_join_event *ev)
 	static const char *const names[] = {
 		"matched\"}", "expired\"}", "unmatched\"}", "duplicate_id\"}"
 	};
-	struct mfm_buf *b = &mfm_cli.out;
+	struct mfm_buf *b;
 	size_t n;
 
 	(void)arg;
@@ -452,6 +452,7 @@ on_event(void *arg, const struct mfm_join_event *ev)
 	 * it: drop its closing brace (and white space before it) and
 	 * append, with no second parse.  One grow covers every piece.
 	 */
+	b = mfm_cli_begin();
 	n = ev->plen - 1;
 	while (n > 1 && (ev->pred[n - 1] == ' ' || ev->pred[n - 1] == '\t' ||
 	    ev->pred[n - 1] == '\r' || ev->pred[n - 1] == '\n'))
@@ -473,7 +474,7 @@ on_event(void *arg, const struct mfm_join_event *ev)
 	PUT_LIT(b, ",\"join\":\"");
 	put(b, names[ev->kind], strlen(names[ev->kind]));
 	b->p[b->len] = '\0';
-	mfm_cli_emit();
+	mfm_cli_end();
 }
 
 /*
@@ -697,8 +698,7 @@ wait_input(struct stream *st, size_t n)
 	long rc;
 
 	/* Whatever is joined so far goes out before we sleep. */
-	if (fflush(stdout) != 0)
-		mfm_die("write error: %s", strerror(errno));
+	mfm_cli_flush();
 	for (i = 0; i < n; i++)
 		if (!st[i].eof && !HEAD(&st[i])) {
 			pfd[np].fd = st[i].r.fd;
@@ -954,8 +954,7 @@ main(int argc, char **argv)
 		mfm_join_drain(&jn);
 	if (o.state != NULL) {
 		/* Output first: a crash before the save repeats, never loses. */
-		if (fflush(stdout) != 0)
-			mfm_die("write error: %s", strerror(errno));
+		mfm_cli_flush();
 		if (mfm_join_save(&jn, o.state, fingerprint.p, &err) != 0)
 			mfm_die_err(&err);
 	}

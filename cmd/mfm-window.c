@@ -159,7 +159,7 @@ is_control(const struct mfm_json *j)
 static void
 window_file(struct run *run, const char *path)
 {
-	struct mfm_buf *b = &mfm_cli.out;
+	struct mfm_buf *b = &mfm_cli.out, *o;
 	struct mfm_window_tag *tg;
 	struct mfm_reader r;
 	struct mfm_json j;
@@ -199,16 +199,18 @@ window_file(struct run *run, const char *path)
 			tg = &run->w.tag[i];
 			if (tg->revision < 0 && run->late == NULL)
 				continue;
-			if (mfm_json_put_open_object(b, &j, 0))
-				mfm_buf_addc(b, ',');
-			mfm_buf_adds(b, "\"window\":");
-			mfm_window_put_cached(b, &run->text, tg->start,
+			/* In place on its way to stdout, unless late. */
+			o = tg->revision < 0 ? b : mfm_cli_begin();
+			if (mfm_json_put_open_object(o, &j, 0))
+				mfm_buf_addc(o, ',');
+			mfm_buf_adds(o, "\"window\":");
+			mfm_window_put_cached(o, &run->text, tg->start,
 			    tg->end, tg->revision);
-			mfm_buf_addc(b, '}');
+			mfm_buf_addc(o, '}');
 			if (tg->revision < 0)
 				late_write(run);
 			else
-				mfm_cli_emit();
+				mfm_cli_end();
 		}
 		mfm_window_advance(&run->w, t);
 		emit_closed(run);

@@ -15,7 +15,33 @@
 
 struct mfm_cli mfm_cli;
 static int had_error;
-static char outbuf[1 << 16];	/* stdout's */
+/*
+ * Records on their way to stdout.  Tools build records here (through
+ * mfm_cli.out or mfm_cli_begin) and it is written in 64 KiB pieces
+ * straight to the descriptor: stdout itself is unbuffered, so a record
+ * is copied once, not once more into stdio's buffer.
+ */
+static struct mfm_buf pend;
+#define PEND_MAX (64u << 10)
+
+/* Write what is pending; -1 with errno on a write error. */
+static int
+write_pending(void)
+{
+	size_t n = pend.len;
+
+	pend.len = 0;
+	if (n > 0 && fwrite_unlocked(pend.p, 1, n, stdout) != n)
+		return -1;
+	return 0;
+}
+
+/* On exit (mfm_die too), what was emitted still goes out, as stdio's. */
+static void
+flush_at_exit(void)
+{
+	(void)write_pending();
+}
 
 void
 mfm_cli_init(const char *prog, const char *usage)
@@ -26,11 +52,8 @@ mfm_cli_init(const char *prog, const char *usage)
 	mfm_buf_init(&mfm_cli.out);
 	/* A filter ends quietly when its reader goes away. */
 	signal(SIGPIPE, SIG_DFL);
-	/*
-	 * Our own buffer: glibc ignores the size when given none and
-	 * writes a pipe 4 KiB at a time, a system call every ten records.
-	 */
-	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+	setvbuf(stdout, NULL, _IONBF, 0);
+	atexit(flush_at_exit);
 }
 
 static void
@@ -614,18 +637,47 @@ mfm_cli_step(struct mfm_reader *r, struct mfm_json *j)
 }
 
 void
+mfm_cli_flush(void)
+{
+	if (write_pending() != 0 || fflush(stdout) != 0)
+		mfm_die("write error: %s", strerror(errno));
+}
+
+/* A record is complete in pend: write when enough has come (or -u). */
+static void
+record_done(void)
+{
+	mfm_cli.nout++;
+	if (pend.len >= PEND_MAX || mfm_cli.unbuffered)
+		mfm_cli_flush();
+}
+
+void
 mfm_cli_emit(void)
 {
 	struct mfm_buf *b = &mfm_cli.out;
 
-	mfm_buf_addc(b, '\n');
-	/* One thread writes: no stdio lock per record. */
-	if (fwrite_unlocked(b->p, 1, b->len, stdout) != b->len)
-		mfm_die("write error: %s", strerror(errno));
+	mfm_buf_grow(&pend, b->len + 1);
+	if (b->len > 0)
+		memcpy(pend.p + pend.len, b->p, b->len);
+	pend.len += b->len;
+	pend.p[pend.len++] = '\n';
+	pend.p[pend.len] = '\0';
 	mfm_buf_clear(b);
-	mfm_cli.nout++;
-	if (mfm_cli.unbuffered && fflush(stdout) != 0)
-		mfm_die("write error: %s", strerror(errno));
+	record_done();
+}
+
+struct mfm_buf *
+mfm_cli_begin(void)
+{
+	return &pend;
+}
+
+void
+mfm_cli_end(void)
+{
+	mfm_buf_addc(&pend, '\n');
+	record_done();
 }
 
 int
@@ -642,7 +694,7 @@ mfm_cli_finish(int ok_status)
 		mfm_cli.rejects = NULL;
 	}
 	errno = 0;
-	if (fflush(stdout) != 0 || ferror(stdout)) {
+	if (write_pending() != 0 || fflush(stdout) != 0 || ferror(stdout)) {
 		int e = errno ? errno : EIO;
 
 		fprintf(stderr, "%s: write error: %s\n", mfm_cli.prog,
@@ -656,6 +708,7 @@ mfm_cli_finish(int ok_status)
 		return 2;
 	}
 	mfm_buf_release(&mfm_cli.out);
+	mfm_buf_release(&pend);
 	mfm_cfg_release(&mfm_cli.cfg);
 	return status;
 }

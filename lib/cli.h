@@ -207,6 +207,15 @@ void mfm_cli_bad(const struct mfm_reader *r, const char *fmt, ...)
 
 /* Write mfm_cli.out plus a newline to stdout, then clear it. */
 void mfm_cli_emit(void);
+/*
+ * Or build the record in place, in the buffer on its way to stdout:
+ * append it to mfm_cli_begin()'s buffer (nothing else may be emitted
+ * meanwhile), then mfm_cli_end() ends the line.  Saves a copy per record.
+ */
+struct mfm_buf *mfm_cli_begin(void);
+void mfm_cli_end(void);
+/* Write out every record emitted so far (before waiting on input). */
+void mfm_cli_flush(void);
 
 /*
  * End of run: close --rejects and stdout, checked.  Returns the exit
