@@ -12,20 +12,18 @@
 static size_t
 child(struct mfm_pick *pk, size_t p, const char *name, size_t len)
 {
-	size_t c, *link = &pk->node[p].child;
+	size_t c, *link;
 
-	for (c = *link; c != 0; c = pk->node[c].next) {
+	for (c = pk->node[p].child; c != 0; c = pk->node[c].next)
 		if (pk->node[c].len == len &&
 		    memcmp(pk->node[c].name, name, len) == 0)
 			return c;
-		link = &pk->node[c].next;
-	}
 	pk->node = mfm_xreallocarray(pk->node, pk->n + 1, sizeof(*pk->node));
 	c = pk->n++;
 	memset(&pk->node[c], 0, sizeof(pk->node[c]));
 	pk->node[c].name = name;
 	pk->node[c].len = len;
-	/* The array moved: find the link again, at the end of the list. */
+	/* Last among p's children, so that paths keep their order. */
 	link = &pk->node[p].child;
 	while (*link != 0)
 		link = &pk->node[*link].next;
