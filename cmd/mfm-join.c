@@ -5,18 +5,17 @@
  * replay decides as the live run did), pipes and FIFOs as their lines
  * arrive, through poll(2), so that two live streams (tail -F) join while
  * they are open.  One operand alone is a mixed stream: a record with the
- * label field is an outcome.  The engine (lib/join.c) decides; this file
- * reads records, writes joined predictions on stdout and outcomes that
- * join nothing to their side files, and keeps the state between runs.
+ * label field is an outcome.  The engine (lib/join.c) decides and
+ * lib/joinread.c reads and merges the inputs; this file takes the
+ * options, writes joined predictions on stdout and outcomes that join
+ * nothing to their side files, and keeps the state between runs.
  */
 #include <sys/file.h>
-#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +24,7 @@
 #include "lib/cli.h"
 #include "lib/field.h"
 #include "lib/join.h"
+#include "lib/joinread.h"
 #include "lib/pick.h"
 #include "lib/banned.h"
 
@@ -129,8 +129,6 @@ static const char *const config_keys[] = {
 	"outcome_select", "shard", NULL
 };
 
-enum mode { MODE_ID, MODE_ASOF, MODE_HYBRID };
-
 struct opts {
 	const char *mode, *key, *okey, *kfb, *by, *oby, *time, *otime, *unit;
 	const char *dir, *keep, *label, *state;
@@ -140,63 +138,11 @@ struct opts {
 	size_t max_pending;
 };
 
-/* The paths of one side (predictions or outcomes). */
-struct side {
-	struct mfm_json_path *key, *by, time, fallback, *sel;
-	size_t nkey, nby, nsel;
-	int has_fallback;
-	struct mfm_pick pick;	/* with nsel > 0: what is kept */
-	/* The paths' numbers in the field set (see find_fields). */
-	size_t *key_f, *by_f, time_f, fallback_f, top_f;
-};
-
-/*
- * Records are read a batch ahead: each is parsed, its key, time and label
- * taken, and its bytes kept in the batch's arena, and the engine is told
- * to start fetching where its key lives (mfm_join_prefetch), so that by
- * the time the merge hands it in the memory is there.  A batch never
- * waits for a live stream: it takes what is ready.
- */
-#define BATCH 16
-
-struct item {
-	struct mfm_join_rec rec;	/* pointers set when the batch is full */
-	size_t raw, key, ent, label, line;	/* offsets in the arena */
-	size_t linelen, lineno;
-	int out;			/* an outcome */
-	int other;			/* another shard's: only its time */
-};
-
-/* One input and the records read ahead from it. */
-struct stream {
-	struct mfm_reader r;
-	struct mfm_json j;
-	int kind;		/* 0 predictions, 1 outcomes, -1 mixed */
-	int live;		/* a pipe, FIFO or terminal: polled */
-	int eof;
-	struct item it[BATCH];
-	size_t nit, cur;	/* the head is it[cur], while cur < nit */
-	struct mfm_buf arena;	/* the batch's bytes */
-	int head_out;		/* of the record being taken */
-	struct mfm_join_rec rec;
-	struct mfm_buf key, ent, picked;
-};
-
-#define HEAD(s) ((s)->cur < (s)->nit)
-
-static enum mode mode;
-static struct side ps, os;
-static struct mfm_json_path label_p;
-static enum mfm_tm_unit unit;
+static struct mfm_joinread in;	/* paths, mode, unit, shard */
 static struct mfm_join_opts jo;
 static FILE *side[MFM_JOIN_NKIND];
 static const char *side_path[MFM_JOIN_NKIND];
 static struct mfm_buf fingerprint = MFM_BUF_INIT;
-static uint64_t shard_i, shard_n;	/* --shard; shard_n 0: none */
-static struct mfm_field_set fields;	/* every path read, both sides */
-static size_t label_f;
-static int *ftok;			/* their tokens in the record */
-static uint64_t nother;			/* records of other shards */
 
 static const char *
 cfg_str(const struct mfm_cfg_node *sec, const char *key, const char *cur)
@@ -223,50 +169,14 @@ parse_shard(const char *arg)
 	if (k < 2 || *p != '\0' || v[1] == 0 || v[0] >= v[1])
 		mfm_usage_error("--shard: expected I/N with 0 <= I < N "
 		    "(at most 10 digits each), not '%s'", arg);
-	shard_i = v[0];
-	shard_n = v[1];
-}
-
-/* Number a side's paths in the field set. */
-static void
-side_fields(struct side *sd)
-{
-	size_t i;
-
-	sd->key_f = mfm_xcalloc(sd->nkey + 1, sizeof(*sd->key_f));
-	for (i = 0; i < sd->nkey; i++)
-		sd->key_f[i] = mfm_field_set_add(&fields, &sd->key[i]);
-	sd->by_f = mfm_xcalloc(sd->nby + 1, sizeof(*sd->by_f));
-	for (i = 0; i < sd->nby; i++)
-		sd->by_f[i] = mfm_field_set_add(&fields, &sd->by[i]);
-	if (sd->has_fallback)
-		sd->fallback_f = mfm_field_set_add(&fields, &sd->fallback);
-	sd->time_f = mfm_field_set_add(&fields, &sd->time);
-	/* The picked top members follow each other: ftok + top_f. */
-	sd->top_f = fields.n;
-	for (i = 0; i < sd->pick.ntop; i++)
-		mfm_field_set_add(&fields, &sd->pick.top[i]);
-}
-
-/*
- * Every path a record is read for (the label, each side's key, fallback,
- * entity, time and picked members) goes in one field set: one walk over
- * a record's members finds them all.
- */
-static void
-find_fields(void)
-{
-	mfm_field_set_init(&fields);
-	label_f = mfm_field_set_add(&fields, &label_p);
-	side_fields(&ps);
-	side_fields(&os);
-	ftok = mfm_xcalloc(fields.n, sizeof(*ftok));
+	in.shard_i = v[0];
+	in.shard_n = v[1];
 }
 
 /* A side's --select paths, from the option or else the config. */
 static void
 select_paths(const struct mfm_cfg_node *sec, const char *key,
-    const char *arg, struct side *sd)
+    const char *arg, struct mfm_joinread_side *sd)
 {
 	const struct mfm_cfg_node *n;
 
@@ -317,41 +227,41 @@ configure(struct opts *o)
 
 	s = o->mode ? o->mode : "id";
 	if (strcmp(s, "id") == 0)
-		mode = MODE_ID;
+		in.mode = MFM_JOINREAD_ID;
 	else if (strcmp(s, "asof") == 0 || strcmp(s, "as-of") == 0)
-		mode = MODE_ASOF;
+		in.mode = MFM_JOINREAD_ASOF;
 	else if (strcmp(s, "hybrid") == 0)
-		mode = MODE_HYBRID;
+		in.mode = MFM_JOINREAD_HYBRID;
 	else
 		mfm_usage_error("--mode: invalid mode '%s'", s);
-	mfm_cli_paths("--key", o->key ? o->key : "id", &ps.key, &ps.nkey);
+	mfm_cli_paths("--key", o->key ? o->key : "id", &in.ps.key, &in.ps.nkey);
 	mfm_cli_paths("--outcome-key", o->okey ? o->okey : o->key ? o->key :
-	    "id", &os.key, &os.nkey);
-	if (os.nkey != ps.nkey)
+	    "id", &in.os.key, &in.os.nkey);
+	if (in.os.nkey != in.ps.nkey)
 		mfm_usage_error("--outcome-key: %zu fields, --key has %zu",
-		    os.nkey, ps.nkey);
+		    in.os.nkey, in.ps.nkey);
 	if (o->kfb != NULL) {
-		if (ps.nkey != 1)
+		if (in.ps.nkey != 1)
 			mfm_usage_error("--key-fallback: --key must name one "
 			    "field");
-		mfm_cli_path("--key-fallback", o->kfb, &ps.fallback);
-		ps.has_fallback = 1;
+		mfm_cli_path("--key-fallback", o->kfb, &in.ps.fallback);
+		in.ps.has_fallback = 1;
 	}
 	if (o->by != NULL)
-		mfm_cli_paths("--by", o->by, &ps.by, &ps.nby);
+		mfm_cli_paths("--by", o->by, &in.ps.by, &in.ps.nby);
 	if (o->oby != NULL || o->by != NULL)
-		mfm_cli_paths("--outcome-by", o->oby ? o->oby : o->by, &os.by,
-		    &os.nby);
-	if (os.nby != ps.nby)
+		mfm_cli_paths("--outcome-by", o->oby ? o->oby : o->by, &in.os.by,
+		    &in.os.nby);
+	if (in.os.nby != in.ps.nby)
 		mfm_usage_error("--outcome-by: %zu fields, --by has %zu",
-		    os.nby, ps.nby);
-	mfm_cli_path("--time", o->time ? o->time : "timestamp", &ps.time);
-	mfm_cli_path("--outcome-time", o->otime ? o->otime : ps.time.text,
-	    &os.time);
-	mfm_cli_path("--label", o->label ? o->label : "label", &label_p);
-	select_paths(sec, "select", o->select, &ps);
-	select_paths(sec, "outcome_select", o->oselect, &os);
-	if (mfm_field_unit(o->unit ? o->unit : "auto", &unit) != 0)
+		    in.os.nby, in.ps.nby);
+	mfm_cli_path("--time", o->time ? o->time : "timestamp", &in.ps.time);
+	mfm_cli_path("--outcome-time", o->otime ? o->otime : in.ps.time.text,
+	    &in.os.time);
+	mfm_cli_path("--label", o->label ? o->label : "label", &in.label);
+	select_paths(sec, "select", o->select, &in.ps);
+	select_paths(sec, "outcome_select", o->oselect, &in.os);
+	if (mfm_field_unit(o->unit ? o->unit : "auto", &in.unit) != 0)
 		mfm_usage_error("--time-unit: invalid unit '%s'", o->unit);
 
 	mfm_join_opts_init(&jo);
@@ -385,17 +295,17 @@ configure(struct opts *o)
 		mfm_usage_error("--drain needs --state");
 	if (o->shard != NULL)
 		parse_shard(o->shard);
-	find_fields();
+	mfm_joinread_init(&in);
 
 	/* What shapes keys: a state is only read back under the same. */
 	mfm_buf_addf(&fingerprint, "mode=%s key=%s outcome-key=%s "
-	    "key-fallback=%s by=%s outcome-by=%s", mode == MODE_ID ? "id" :
-	    mode == MODE_ASOF ? "asof" : "hybrid", o->key ? o->key : "id",
+	    "key-fallback=%s by=%s outcome-by=%s", in.mode == MFM_JOINREAD_ID ? "id" :
+	    in.mode == MFM_JOINREAD_ASOF ? "asof" : "hybrid", o->key ? o->key : "id",
 	    o->okey ? o->okey : o->key ? o->key : "id", o->kfb ? o->kfb : "",
 	    o->by ? o->by : "", o->oby ? o->oby : o->by ? o->by : "");
-	if (shard_n > 0)
+	if (in.shard_n > 0)
 		mfm_buf_addf(&fingerprint, " shard=%" PRIu64 "/%" PRIu64,
-		    shard_i, shard_n);
+		    in.shard_i, in.shard_n);
 }
 
 static FILE *
@@ -478,305 +388,6 @@ on_event(void *arg, const struct mfm_join_event *ev)
 }
 
 /*
- * Canonical key bytes of paths p[0..n), field numbers f[0..n), into b;
- * -1 with *bad set.
- */
-static int
-get_key(const struct mfm_json *j, const struct mfm_json_path *p,
-    const size_t *f, size_t n, struct mfm_buf *b, const char **bad,
-    int *missing)
-{
-	size_t i;
-	int t;
-
-	mfm_buf_clear(b);
-	for (i = 0; i < n; i++) {
-		t = ftok[f[i]];
-		*bad = p[i].text;
-		*missing = t < 0 || mfm_json_type_of(j, t) == MFM_JSON_NULL;
-		if (*missing || mfm_join_key(j, t, b) != 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* Read the record in s->j into s->rec; 0 when good, else reported. */
-static int
-take(struct stream *s)
-{
-	struct mfm_join_rec *r = &s->rec;
-	const struct side *sd;
-	const char *bad;
-	struct mfm_err err;
-	int t, missing, has_key;
-
-	mfm_field_set_get(&fields, &s->j, ftok);
-	t = ftok[label_f];
-	s->head_out = s->kind >= 0 ? s->kind : t >= 0;
-	sd = s->head_out ? &os : &ps;
-	memset(r, 0, sizeof(*r));
-	if (sd->nsel > 0) {
-		mfm_buf_clear(&s->picked);
-		mfm_pick_put_at(&sd->pick, &s->j, ftok + sd->top_f,
-		    &s->picked);
-		r->raw = s->picked.p;
-		r->len = s->picked.len;
-	} else {
-		r->raw = s->j.buf + s->j.tok[0].start;
-		r->len = s->j.tok[0].len;
-	}
-	if (t >= 0)
-		r->label = mfm_json_raw(&s->j, t, &r->llen);
-	has_key = 0;
-	if (mode != MODE_ASOF) {
-		if (get_key(&s->j, sd->key, sd->key_f, sd->nkey, &s->key,
-		    &bad, &missing) == 0)
-			has_key = 1;
-		else if (missing && sd->has_fallback && get_key(&s->j,
-		    &sd->fallback, &sd->fallback_f, 1, &s->key, &bad,
-		    &missing) == 0)
-			has_key = 1;
-		else if (mode == MODE_ID || !missing) {
-			mfm_cli_bad(&s->r, missing ? "field '%s' missing" :
-			    "field '%s' is not a string or number", bad);
-			return -1;
-		}
-	}
-	if (has_key) {
-		r->key = s->key.p;
-		r->klen = s->key.len;
-	} else {
-		if (get_key(&s->j, sd->by, sd->by_f, sd->nby, &s->ent, &bad,
-		    &missing) != 0) {
-			mfm_cli_bad(&s->r, missing ? "field '%s' missing" :
-			    "field '%s' is not a string or number", bad);
-			return -1;
-		}
-		r->ent = s->ent.p ? s->ent.p : "";
-		r->elen = s->ent.len;
-	}
-	r->has_time = mfm_field_time_at(&s->j, ftok[sd->time_f], &sd->time,
-	    unit, &r->time, &err);
-	if (r->has_time < 0) {
-		mfm_cli_bad(&s->r, "%s", err.msg);
-		return -1;
-	}
-	if (!has_key && !r->has_time) {
-		mfm_cli_bad(&s->r, "field '%s' missing (an as-of join needs "
-		    "a time)", sd->time.text);
-		return -1;
-	}
-	return 0;
-}
-
-/* Keep the record just taken, s->rec, in the batch. */
-static void
-stash(struct stream *s)
-{
-	struct item *it = &s->it[s->nit++];
-	struct mfm_buf *a = &s->arena;
-
-	it->rec = s->rec;
-	it->out = s->head_out;
-	it->lineno = s->r.lineno;
-	it->other = shard_n > 0 && (s->rec.key != NULL ?
-	    mfm_join_shard(s->rec.key, s->rec.klen, shard_n) :
-	    mfm_join_shard(s->rec.ent, s->rec.elen, shard_n)) != shard_i;
-	/* The whole line too, for --rejects, if the engine refuses it. */
-	it->linelen = mfm_cli.rejects_path != NULL ? s->r.len : 0;
-	mfm_buf_grow(a, s->rec.len + s->rec.klen + s->rec.elen +
-	    s->rec.llen + it->linelen);
-	it->raw = a->len;
-	put(a, s->rec.raw, s->rec.len);
-	it->key = a->len;
-	if (s->rec.key != NULL)
-		put(a, s->rec.key, s->rec.klen);
-	it->ent = a->len;
-	if (s->rec.ent != NULL)
-		put(a, s->rec.ent, s->rec.elen);
-	it->label = a->len;
-	if (s->rec.label != NULL)
-		put(a, s->rec.label, s->rec.llen);
-	it->line = a->len;
-	if (it->linelen > 0)
-		put(a, s->r.line, s->r.len);
-	a->p[a->len] = '\0';
-}
-
-/*
- * With the head batch used up, read the next: up to BATCH records, fewer
- * at the end or when a live stream has no more ready.
- */
-static void
-fill(const struct mfm_join *jn, struct stream *s)
-{
-	struct item *it;
-	size_t i;
-	int rc;
-
-	if (HEAD(s))
-		return;
-	s->nit = s->cur = 0;
-	mfm_buf_clear(&s->arena);
-	while (s->nit < BATCH && !s->eof &&
-	    (!s->live || mfm_reader_ready(&s->r))) {
-		rc = mfm_cli_step(&s->r, &s->j);
-		if (rc < 0)
-			s->eof = 1;
-		else if (rc == 1 && take(s) == 0) {
-			/* As early as can be: the rest of the batch is read
-			 * while the slot comes. */
-			mfm_join_prefetch(jn, &s->rec);
-			stash(s);
-		}
-	}
-	/* The arena is settled: point into it. */
-	for (i = 0; i < s->nit; i++) {
-		it = &s->it[i];
-		it->rec.raw = s->arena.p + it->raw;
-		if (it->rec.key != NULL)
-			it->rec.key = s->arena.p + it->key;
-		if (it->rec.ent != NULL)
-			it->rec.ent = s->arena.p + it->ent;
-		if (it->rec.label != NULL)
-			it->rec.label = s->arena.p + it->label;
-	}
-}
-
-static void
-process(struct mfm_join *jn, struct stream *s)
-{
-	struct item *it = &s->it[s->cur++];
-	struct mfm_reader at;
-	struct mfm_err err;
-	int rc;
-
-	if (s->cur + 3 < s->nit)
-		mfm_join_prefetch_entry(jn, &s->it[s->cur + 3].rec);
-	if (s->cur + 1 < s->nit && s->it[s->cur + 1].out)
-		mfm_join_prefetch_held(jn, &s->it[s->cur + 1].rec);
-	if (it->other) {
-		mfm_join_observe(jn, &it->rec);
-		nother++;
-		return;
-	}
-	mfm_err_clear(&err);
-	rc = it->out ? mfm_join_outcome(jn, &it->rec, &err) :
-	    mfm_join_prediction(jn, &it->rec, &err);
-	if (rc == 0)
-		return;
-	if (err.kind == MFM_ERR_LIMIT)
-		mfm_die("%s:%zu: %s", s->r.name, it->lineno, err.msg);
-	/* Said of the record's own line, read a batch ago. */
-	at = s->r;
-	at.lineno = it->lineno;
-	at.line = it->linelen > 0 ? s->arena.p + it->line : NULL;
-	at.len = it->linelen;
-	mfm_cli_bad(&at, "%s", err.msg);
-}
-
-/* Earlier event time first; no time counts as earliest; outcomes on ties. */
-static int
-before(const struct stream *sa, const struct stream *sb)
-{
-	const struct item *a = &sa->it[sa->cur], *b = &sb->it[sb->cur];
-
-	if (!a->rec.has_time || !b->rec.has_time) {
-		if (a->rec.has_time != b->rec.has_time)
-			return !a->rec.has_time;
-	} else if (a->rec.time != b->rec.time)
-		return a->rec.time < b->rec.time;
-	return a->out >= b->out;
-}
-
-static void
-wait_input(struct stream *st, size_t n)
-{
-	struct pollfd pfd[2];
-	struct mfm_err err;
-	size_t i, np = 0, map[2];
-	long rc;
-
-	/* Whatever is joined so far goes out before we sleep. */
-	mfm_cli_flush();
-	for (i = 0; i < n; i++)
-		if (!st[i].eof && !HEAD(&st[i])) {
-			pfd[np].fd = st[i].r.fd;
-			pfd[np].events = POLLIN;
-			map[np++] = i;
-		}
-	while (poll(pfd, np, -1) < 0)
-		if (errno != EINTR)
-			mfm_die("poll: %s", strerror(errno));
-	for (i = 0; i < np; i++)
-		if (pfd[i].revents != 0) {
-			rc = mfm_reader_fill(&st[map[i]].r, &err);
-			if (rc == -1)
-				mfm_die_err(&err);
-		}
-}
-
-static void
-run(struct mfm_join *jn, struct stream *st, size_t n)
-{
-	struct stream *pick;
-	size_t i;
-
-	for (;;) {
-		pick = NULL;
-		for (i = 0; i < n; i++) {
-			fill(jn, &st[i]);
-			if (HEAD(&st[i]) && (pick == NULL ||
-			    before(&st[i], pick)))
-				pick = &st[i];
-		}
-		/*
-		 * Live streams never wait for each other; but a file is not
-		 * read ahead of a live stream, or its later times would move
-		 * the watermark past records the stream has yet to bring.
-		 */
-		for (i = 0; pick != NULL && !pick->live && i < n; i++)
-			if (st[i].live && !st[i].eof && !HEAD(&st[i]))
-				pick = NULL;
-		if (pick != NULL) {
-			process(jn, pick);
-			continue;
-		}
-		for (i = 0; i < n && st[i].eof && !HEAD(&st[i]); i++)
-			;
-		if (i == n)
-			return;
-		wait_input(st, n);
-	}
-}
-
-static void
-open_stream(struct stream *s, const char *path, int kind)
-{
-	struct stat sb;
-
-	memset(s, 0, sizeof(*s));
-	mfm_cli_open(&s->r, path);
-	mfm_json_init(&s->j);
-	s->kind = kind;
-	s->live = fstat(s->r.fd, &sb) == 0 && !S_ISREG(sb.st_mode);
-}
-
-static void
-close_stream(struct stream *s)
-{
-	struct mfm_err err;
-
-	if (mfm_reader_close(&s->r, &err) != 0)
-		mfm_die_err(&err);
-	mfm_json_release(&s->j);
-	mfm_buf_release(&s->key);
-	mfm_buf_release(&s->ent);
-	mfm_buf_release(&s->picked);
-	mfm_buf_release(&s->arena);
-}
-
-/*
  * Hold FILE.lock for the whole run, so that two overlapping runs (cron)
  * never read and write one state.  The lock file stays; the state file
  * itself is replaced by rename and so cannot carry the lock.
@@ -816,10 +427,10 @@ report(const struct mfm_join *jn)
 	    jn->nout, jn->nused, jn->n[MFM_JOIN_DUPLICATE],
 	    jn->n[MFM_JOIN_CONFLICT], jn->n[MFM_JOIN_ORPHAN], po,
 	    mfm_cli.nbad);
-	if (shard_n > 0)
+	if (in.shard_n > 0)
 		fprintf(stderr, "mfm-join: shard %" PRIu64 "/%" PRIu64
-		    ": records of other shards %" PRIu64 "\n", shard_i,
-		    shard_n, nother);
+		    ": records of other shards %" PRIu64 "\n", in.shard_i,
+		    in.shard_n, in.nother);
 	if (jn->nload_pred || jn->nload_out)
 		fprintf(stderr, "mfm-join: from state: predictions %" PRIu64
 		    ", outcomes %" PRIu64 "\n", jn->nload_pred,
@@ -830,10 +441,9 @@ int
 main(int argc, char **argv)
 {
 	struct opts o = { 0 };
-	struct stream st[2];
 	struct mfm_join jn;
 	struct mfm_err err;
-	size_t i, n;
+	size_t i;
 	int ch, lockfd = -1;
 
 	mfm_cli_init("mfm-join", usage);
@@ -943,12 +553,7 @@ main(int argc, char **argv)
 	for (i = 0; i < MFM_JOIN_NKIND; i++)
 		side[i] = open_side(side_path[i]);
 
-	n = (size_t)argc;
-	for (i = 0; i < n; i++)
-		open_stream(&st[i], argv[i], n == 1 ? -1 : (int)i);
-	run(&jn, st, n);
-	for (i = 0; i < n; i++)
-		close_stream(&st[i]);
+	mfm_joinread_run(&in, &jn, argv, (size_t)argc);
 
 	if (o.state == NULL || o.drain)
 		mfm_join_drain(&jn);
@@ -962,6 +567,7 @@ main(int argc, char **argv)
 	if (mfm_cli.verbose)
 		report(&jn);
 	mfm_join_release(&jn);
+	mfm_joinread_release(&in);
 	if (lockfd >= 0)
 		close(lockfd);
 	mfm_buf_release(&fingerprint);

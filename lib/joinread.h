@@ -1,0 +1,67 @@
+/*
+ * The input side of mfm-join: two streams (or one mixed stream) read a
+ * batch of records ahead, each record's key, entity, time and label
+ * taken (and its members picked, with --select) in one walk over its
+ * members, the engine told to fetch where each key lives before the
+ * record's turn, and the records handed to the engine merged in event
+ * time.  Live streams (pipes, FIFOs, terminals) are polled: joined
+ * records go out while the streams are open, and a file is never read
+ * ahead of a live stream.  With a shard set, records of other shards
+ * only move the watermark.
+ */
+#ifndef MFM_JOINREAD_H
+#define MFM_JOINREAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/field.h"
+#include "lib/join.h"
+#include "lib/json.h"
+#include "lib/pick.h"
+#include "lib/tm.h"
+
+enum mfm_joinread_mode {
+	MFM_JOINREAD_ID,	/* every record needs its key */
+	MFM_JOINREAD_ASOF,	/* records go by entity and time */
+	MFM_JOINREAD_HYBRID	/* by key when there is one, else as-of */
+};
+
+/* The paths of one side (predictions or outcomes). */
+struct mfm_joinread_side {
+	struct mfm_json_path *key, *by, time, fallback, *sel;
+	size_t nkey, nby, nsel;
+	int has_fallback;
+	struct mfm_pick pick;	/* with nsel > 0: what is kept */
+	/* Set by mfm_joinread_init: the paths' numbers in the field set. */
+	size_t *key_f, *by_f, time_f, fallback_f, top_f;
+};
+
+struct mfm_joinread {
+	enum mfm_joinread_mode mode;
+	struct mfm_joinread_side ps, os;	/* predictions, outcomes */
+	struct mfm_json_path label;	/* its presence marks an outcome */
+	enum mfm_tm_unit unit;		/* of epoch-number times */
+	uint64_t shard_i, shard_n;	/* shard_n 0: no shards */
+	uint64_t nother;		/* out: records of other shards */
+	/* Set by mfm_joinread_init: every path, found in one walk. */
+	struct mfm_field_set fields;
+	size_t label_f;
+	int *ftok;
+};
+
+/* Once the paths are set (and each side's pick, if any). */
+void mfm_joinread_init(struct mfm_joinread *in);
+void mfm_joinread_release(struct mfm_joinread *in);
+
+/*
+ * Read paths[0..n): predictions and outcomes (n 2), or one mixed stream
+ * (n 1), "-" for stdin; hand every good record to jn in event-time
+ * order until every input ends.  Bad records are reported (mfm_cli_bad)
+ * and counted; a record the engine refuses is reported with its own
+ * line; --max-pending, read and write errors end the run (mfm_die).
+ */
+void mfm_joinread_run(struct mfm_joinread *in, struct mfm_join *jn,
+    char *const *paths, size_t n);
+
+#endif
