@@ -330,15 +330,8 @@ close_sides(void)
 			mfm_die("%s: write error", side_path[k]);
 }
 
-/* Append n bytes to b, which has room for them (grown beforehand). */
-static void
-put(struct mfm_buf *b, const char *p, size_t n)
-{
-	memcpy(b->p + b->len, p, n);
-	b->len += n;
-}
-
-#define PUT_LIT(b, s) put(b, s, sizeof(s) - 1)
+/* A string literal, into room grown beforehand. */
+#define PUT_LIT(b, s) mfm_buf_put(b, s, sizeof(s) - 1)
 
 static void
 on_event(void *arg, const struct mfm_join_event *ev)
@@ -368,12 +361,12 @@ on_event(void *arg, const struct mfm_join_event *ev)
 	    ev->pred[n - 1] == '\r' || ev->pred[n - 1] == '\n'))
 		n--;
 	mfm_buf_grow(b, n + (ev->out != NULL ? ev->olen : 0) + 96);
-	put(b, ev->pred, n);
+	mfm_buf_put(b, ev->pred, n);
 	if (ev->pred[n - 1] != '{')
 		PUT_LIT(b, ",");
 	PUT_LIT(b, "\"outcome\":");
 	if (ev->out != NULL)
-		put(b, ev->out, ev->olen);
+		mfm_buf_put(b, ev->out, ev->olen);
 	else
 		PUT_LIT(b, "null");
 	PUT_LIT(b, ",\"label_delay_s\":");
@@ -382,7 +375,7 @@ on_event(void *arg, const struct mfm_join_event *ev)
 	else
 		PUT_LIT(b, "null");
 	PUT_LIT(b, ",\"join\":\"");
-	put(b, names[ev->kind], strlen(names[ev->kind]));
+	mfm_buf_put(b, names[ev->kind], strlen(names[ev->kind]));
 	b->p[b->len] = '\0';
 	mfm_cli_end();
 }

@@ -9,6 +9,7 @@
 #define MFM_BUF_H
 
 #include <stddef.h>
+#include <string.h>
 
 struct mfm_buf {
 	char *p;		/* NULL until the first add; else NUL-terminated */
@@ -39,6 +40,17 @@ void mfm_buf_addf(struct mfm_buf *b, const char *fmt, ...)
 void mfm_buf_clear(struct mfm_buf *b);
 /* Take the string out; the buffer is left empty.  Never NULL. */
 char *mfm_buf_detach(struct mfm_buf *b);
+
+/*
+ * Append n bytes the buffer has room for (mfm_buf_grow made it): no
+ * check and no NUL, for a record built of many pieces after one grow.
+ */
+static inline void
+mfm_buf_put(struct mfm_buf *b, const void *p, size_t n)
+{
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+}
 
 static inline void
 mfm_buf_addc_fast(struct mfm_buf *b, char c)

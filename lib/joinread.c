@@ -12,7 +12,6 @@
 #include "lib/joinread.h"
 #include "lib/banned.h"
 
-
 /*
  * Records are read a batch ahead: each is parsed, its key, time and label
  * taken, and its bytes kept in the batch's arena, and the engine is told
@@ -47,14 +46,6 @@ struct stream {
 };
 
 #define HEAD(s) ((s)->cur < (s)->nit)
-
-/* Append n bytes to b, which has room for them (grown beforehand). */
-static void
-put(struct mfm_buf *b, const char *p, size_t n)
-{
-	memcpy(b->p + b->len, p, n);
-	b->len += n;
-}
 
 /* Number a side's paths in the field set. */
 static void
@@ -204,19 +195,19 @@ stash(struct stream *s)
 	mfm_buf_grow(a, s->rec.len + s->rec.klen + s->rec.elen +
 	    s->rec.llen + it->linelen);
 	it->raw = a->len;
-	put(a, s->rec.raw, s->rec.len);
+	mfm_buf_put(a, s->rec.raw, s->rec.len);
 	it->key = a->len;
 	if (s->rec.key != NULL)
-		put(a, s->rec.key, s->rec.klen);
+		mfm_buf_put(a, s->rec.key, s->rec.klen);
 	it->ent = a->len;
 	if (s->rec.ent != NULL)
-		put(a, s->rec.ent, s->rec.elen);
+		mfm_buf_put(a, s->rec.ent, s->rec.elen);
 	it->label = a->len;
 	if (s->rec.label != NULL)
-		put(a, s->rec.label, s->rec.llen);
+		mfm_buf_put(a, s->rec.label, s->rec.llen);
 	it->line = a->len;
 	if (it->linelen > 0)
-		put(a, s->r.line, s->r.len);
+		mfm_buf_put(a, s->r.line, s->r.len);
 	a->p[a->len] = '\0';
 }
 

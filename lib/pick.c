@@ -74,17 +74,11 @@ mfm_pick_release(struct mfm_pick *pk)
 }
 
 /*
- * Appends with no capacity check: mfm_pick_put_at grows the buffer once
- * by the record's length, which the picked object never exceeds (each
- * member, comma and brace it writes is one of the record's).
+ * Appends with no capacity check (mfm_buf_put, put_c): mfm_pick_put_at
+ * grows the buffer once by the record's length, which the picked object
+ * never exceeds (each member, comma and brace it writes is one of the
+ * record's).
  */
-static void
-put(struct mfm_buf *b, const char *p, size_t n)
-{
-	memcpy(b->p + b->len, p, n);
-	b->len += n;
-}
-
 static void
 put_c(struct mfm_buf *b, char c)
 {
@@ -116,11 +110,11 @@ put_members(const struct mfm_pick *pk, size_t p, const struct mfm_json *j,
 		if (nput > 0)
 			put_c(out, ',');
 		raw = mfm_json_raw(j, v - 1, &len);	/* the name */
-		put(out, raw, len);
+		mfm_buf_put(out, raw, len);
 		put_c(out, ':');
 		if (c->leaf) {
 			raw = mfm_json_raw(j, v, &len);
-			put(out, raw, len);
+			mfm_buf_put(out, raw, len);
 		} else {
 			put_c(out, '{');
 			if (put_members(pk, ci, j, v, NULL, out) == 0) {
@@ -144,7 +138,7 @@ mfm_pick_put_at(const struct mfm_pick *pk, const struct mfm_json *j,
 	raw = mfm_json_raw(j, 0, &len);
 	mfm_buf_grow(out, len + 2);
 	if (pk->node[0].leaf)
-		put(out, raw, len);
+		mfm_buf_put(out, raw, len);
 	else {
 		put_c(out, '{');
 		put_members(pk, 0, j, 0, top, out);
