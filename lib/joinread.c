@@ -190,6 +190,14 @@ stash(struct stream *s)
 	    mfm_join_shard(s->rec.key, s->rec.klen, s->in->shard_n) :
 	    mfm_join_shard(s->rec.ent, s->rec.elen, s->in->shard_n)) !=
 	    s->in->shard_i;
+	if (it->other) {
+		/* Only its time is used: keep no bytes. */
+		it->rec.key = it->rec.ent = it->rec.label = NULL;
+		it->rec.len = it->rec.klen = it->rec.elen = it->rec.llen = 0;
+		it->raw = it->key = it->ent = it->label = it->line = a->len;
+		it->linelen = 0;
+		return;
+	}
 	/* The whole line too, for --rejects, if the engine refuses it. */
 	it->linelen = mfm_cli.rejects_path != NULL ? s->r.len : 0;
 	mfm_buf_grow(a, s->rec.len + s->rec.klen + s->rec.elen +
@@ -232,10 +240,12 @@ fill(const struct mfm_join *jn, struct stream *s)
 		if (rc < 0)
 			s->eof = 1;
 		else if (rc == 1 && take(s) == 0) {
-			/* As early as can be: the rest of the batch is read
-			 * while the slot comes. */
-			mfm_join_prefetch(jn, &s->rec);
 			stash(s);
+			/* As early as can be: the rest of the batch is read
+			 * while the slot comes (its key is still s->key). */
+			it = &s->it[s->nit - 1];
+			if (!it->other)
+				mfm_join_prefetch(jn, &it->rec);
 		}
 	}
 	/* The arena is settled: point into it. */
