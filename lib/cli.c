@@ -24,6 +24,20 @@ static int had_error;
 static struct mfm_buf pend;
 #define PEND_MAX (64u << 10)
 
+/*
+ * Bad-record messages by kind, so that a flood of one kind shows its
+ * first MFM_CLI_SHOWN lines and one count.  Kinds past KINDS_MAX share
+ * the last slot.
+ */
+#define KINDS_MAX 64
+static struct bad_kind {
+	char *text;
+	uint64_t n;
+} kinds[KINDS_MAX + 1];
+static size_t nkinds;
+static struct mfm_buf badmsg;
+static int opened;	/* an input was opened: -v reports its lines */
+
 /* Write what is pending; -1 with errno on a write error. */
 static int
 write_pending(void)
@@ -75,11 +89,14 @@ mfm_warn(const char *fmt, ...)
 	had_error = 1;
 }
 
+static void bad_summary(void);
+
 void
 mfm_die(const char *fmt, ...)
 {
 	va_list ap;
 
+	bad_summary();
 	va_start(ap, fmt);
 	vmsg(fmt, ap);
 	va_end(ap);
@@ -492,6 +509,7 @@ mfm_cli_open(struct mfm_reader *r, const char *path)
 	if (mfm_reader_open(r, path, mfm_cli.max_line, &err) != 0)
 		mfm_die_err(&err);
 	r->spill = mfm_cli.rejects;
+	opened = 1;
 }
 
 void
@@ -522,17 +540,89 @@ open_rejects(void)
 		mfm_die("%s: %s", mfm_cli.rejects_path, strerror(errno));
 }
 
+/*
+ * The length of msg's kind: the text up to the first ": " that a value
+ * follows (a quote or a digit in the rest), so that "field 't' is not a
+ * time: invalid time 'x'" and "... 'y'" are one kind; the whole text
+ * when no value follows, as in "invalid JSON: unclosed object".
+ */
+static size_t
+kind_len(const char *msg)
+{
+	const char *p, *q;
+
+	for (p = msg; (p = strstr(p, ": ")) != NULL; p += 2)
+		for (q = p + 2; *q != '\0'; q++)
+			if (*q == '\'' || (*q >= '0' && *q <= '9'))
+				return (size_t)(p - msg);
+	return strlen(msg);
+}
+
+/* Count msg in its kind; whether it is still to be shown. */
+static int
+bad_kind(const char *msg)
+{
+	size_t n = kind_len(msg), i;
+
+	for (i = 0; i < nkinds; i++)
+		if (strlen(kinds[i].text) == n &&
+		    memcmp(kinds[i].text, msg, n) == 0)
+			break;
+	if (i == nkinds) {
+		if (nkinds == KINDS_MAX) {
+			i = KINDS_MAX;
+			if (kinds[i].text == NULL)
+				kinds[i].text = mfm_xstrdup(
+				    "bad records of other kinds");
+		} else
+			kinds[nkinds++].text = mfm_xmemdup(msg, n);
+	}
+	return ++kinds[i].n <= MFM_CLI_SHOWN;
+}
+
+/* One line per kind of which some were not shown; then none again. */
+static void
+bad_summary(void)
+{
+	char num[MFM_ERR_COUNT_SIZE];
+	size_t i;
+
+	for (i = 0; i <= KINDS_MAX; i++) {
+		if (kinds[i].n > MFM_CLI_SHOWN)
+			fprintf(stderr, "%s: %s more: %s\n", mfm_cli.prog,
+			    mfm_err_count(num, kinds[i].n - MFM_CLI_SHOWN),
+			    kinds[i].text);
+		free(kinds[i].text);
+		kinds[i].text = NULL;
+		kinds[i].n = 0;
+	}
+	nkinds = 0;
+	mfm_buf_release(&badmsg);
+}
+
 static void
 vbad(const struct mfm_reader *r, size_t col, const char *fmt, va_list ap)
 {
-	if (col > 0)
-		fprintf(stderr, "%s: %s:%zu:%zu: ", mfm_cli.prog, r->name,
-		    r->lineno, col);
-	else
-		fprintf(stderr, "%s: %s:%zu: ", mfm_cli.prog, r->name,
-		    r->lineno);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	va_list aq;
+	int n;
+
+	va_copy(aq, ap);
+	n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	mfm_buf_clear(&badmsg);
+	if (n > 0) {
+		mfm_buf_grow(&badmsg, (size_t)n);
+		vsnprintf(badmsg.p, (size_t)n + 1, fmt, ap);
+		badmsg.len = (size_t)n;
+	}
+	if (bad_kind(badmsg.p != NULL ? badmsg.p : "")) {
+		if (col > 0)
+			fprintf(stderr, "%s: %s:%zu:%zu: %s\n", mfm_cli.prog,
+			    r->name, r->lineno, col, badmsg.p);
+		else
+			fprintf(stderr, "%s: %s:%zu: %s\n", mfm_cli.prog,
+			    r->name, r->lineno, badmsg.p);
+	}
 	mfm_cli.nbad++;
 	had_error = 1;
 	if (mfm_cli.rejects_path != NULL && r->line != NULL) {
@@ -585,8 +675,10 @@ mfm_cli_next(struct mfm_reader *r, struct mfm_json *j)
 		case MFM_IO_LINE:
 			break;
 		}
-		if (mfm_io_blank(r->line, r->len))
+		if (mfm_io_blank(r->line, r->len)) {
+			mfm_cli.nblank++;
 			continue;
+		}
 		mfm_cli.nread++;
 		if (mfm_json_parse(j, r->line, r->len, &err) != 0) {
 			bad_at(r, err.col, "%s", err.msg);
@@ -622,8 +714,10 @@ mfm_cli_step(struct mfm_reader *r, struct mfm_json *j)
 	case MFM_IO_LINE:
 		break;
 	}
-	if (mfm_io_blank(r->line, r->len))
+	if (mfm_io_blank(r->line, r->len)) {
+		mfm_cli.nblank++;
 		return 0;
+	}
 	mfm_cli.nread++;
 	if (mfm_json_parse(j, r->line, r->len, &err) != 0) {
 		bad_at(r, err.col, "%s", err.msg);
@@ -680,10 +774,30 @@ mfm_cli_end(void)
 	record_done();
 }
 
+/* -v: the lines read add up: records, bad ones and blank ones. */
+static void
+report_lines(void)
+{
+	char a[MFM_ERR_COUNT_SIZE], b[MFM_ERR_COUNT_SIZE];
+	char c[MFM_ERR_COUNT_SIZE], d[MFM_ERR_COUNT_SIZE];
+	uint64_t nbad = mfm_cli.nbad < mfm_cli.nread ? mfm_cli.nbad :
+	    mfm_cli.nread;
+
+	fprintf(stderr, "%s: lines %s: records %s, bad %s, blank %s\n",
+	    mfm_cli.prog, mfm_err_count(a, mfm_cli.nread + mfm_cli.nblank),
+	    mfm_err_count(b, mfm_cli.nread - nbad), mfm_err_count(c, nbad),
+	    mfm_err_count(d, mfm_cli.nblank));
+}
+
 int
 mfm_cli_finish(int ok_status)
 {
-	int status = had_error || mfm_cli.nbad ? 2 : ok_status;
+	int status;
+
+	bad_summary();
+	if (mfm_cli.verbose && opened)
+		report_lines();
+	status = had_error || mfm_cli.nbad ? 2 : ok_status;
 
 	if (mfm_cli.rejects != NULL) {
 		if (fclose(mfm_cli.rejects) != 0) {
