@@ -12,6 +12,7 @@
 
 #include "lib/buf.h"
 #include "lib/io.h"
+#include "lib/zread.h"
 #include "lib/banned.h"
 
 static void
@@ -52,12 +53,13 @@ mfm_reader_fdopen(struct mfm_reader *r, int fd, const char *name,
 	reader_setup(r, fd, name, max_line);
 }
 
-/* Read more bytes after end; returns bytes read, 0 at EOF, -1 on error. */
-static ssize_t
-fill(struct mfm_reader *r, struct mfm_err *err)
+/*
+ * Make room after end: the unread bytes go to the front, and the buffer
+ * grows up to its cap.  -2 when it is full (the line is too long).
+ */
+static int
+room(struct mfm_reader *r)
 {
-	ssize_t n;
-
 	if (r->start > 0) {
 		memmove(r->buf, r->buf + r->start, r->end - r->start);
 		r->end -= r->start;
@@ -73,6 +75,82 @@ fill(struct mfm_reader *r, struct mfm_err *err)
 		r->buf = mfm_xrealloc(r->buf, ncap);
 		r->cap = ncap;
 	}
+	return 0;
+}
+
+/*
+ * Decode compressed input into the room after end; with may_read, read
+ * once when nothing is left to decode.  Returns the bytes decoded, else
+ * got plus the bytes read, 0 at the end, -1 on error.
+ */
+static ssize_t
+zfill(struct mfm_reader *r, int may_read, ssize_t got, struct mfm_err *err)
+{
+	ssize_t n;
+
+	for (;;) {
+		n = mfm_zread_decode(r->z, r->buf + r->end,
+		    r->cap - 1 - r->end, err);
+		if (n < 0)
+			return -1;
+		r->end += (size_t)n;
+		if (n > 0)
+			return n;
+		if (!may_read || got > 0)
+			return got;
+		got = mfm_zread_feed(r->z, r->fd, err);
+		if (got < 0)
+			return -1;
+		if (got == 0) {
+			r->eof = 1;
+			return 0;
+		}
+	}
+}
+
+/*
+ * The first bytes of the input are in buf[0..end): tell what it is, and
+ * switch to decoding for gzip and zstd.  Returns n, what fill read, or
+ * what zfill returns, or -1 for an encoding not read.
+ */
+static ssize_t
+sniff(struct mfm_reader *r, ssize_t n, struct mfm_err *err)
+{
+	enum mfm_zread_kind kind;
+
+	kind = mfm_zread_sniff(r->buf, r->end, r->eof, r->name, err);
+	switch (kind) {
+	case MFM_ZREAD_MORE:
+		return n;	/* a prefix of a magic number holds no line */
+	case MFM_ZREAD_FOREIGN:
+		return -1;
+	case MFM_ZREAD_BOM:
+		r->start = 3;
+		break;
+	case MFM_ZREAD_GZIP:
+	case MFM_ZREAD_ZSTD:
+		r->sniffed = 1;
+		r->z = mfm_zread_new(kind, r->name, r->buf, r->end);
+		r->start = r->end = 0;
+		r->eof = 0;
+		return zfill(r, 0, n, err);
+	case MFM_ZREAD_PLAIN:
+		break;
+	}
+	r->sniffed = 1;
+	return n;
+}
+
+/* Read more bytes after end; returns bytes read, 0 at EOF, -1 on error. */
+static ssize_t
+fill(struct mfm_reader *r, struct mfm_err *err)
+{
+	ssize_t n;
+
+	if (room(r) != 0)
+		return -2;
+	if (r->z != NULL)
+		return zfill(r, 1, 0, err);
 	do
 		n = read(r->fd, r->buf + r->end, r->cap - 1 - r->end);
 	while (n < 0 && errno == EINTR);
@@ -83,6 +161,8 @@ fill(struct mfm_reader *r, struct mfm_err *err)
 	if (n == 0)
 		r->eof = 1;
 	r->end += (size_t)n;
+	if (!r->sniffed)
+		return sniff(r, n, err);
 	return n;
 }
 
@@ -179,6 +259,8 @@ mfm_reader_close(struct mfm_reader *r, struct mfm_err *err)
 
 	if (r->own_fd && r->fd >= 0 && close(r->fd) != 0)
 		rc = mfm_err_sys(err, "%s", r->name);
+	mfm_zread_free(r->z);
+	r->z = NULL;
 	free(r->buf);
 	r->buf = NULL;
 	r->fd = -1;
@@ -186,8 +268,19 @@ mfm_reader_close(struct mfm_reader *r, struct mfm_err *err)
 }
 
 int
-mfm_reader_ready(const struct mfm_reader *r)
+mfm_reader_ready(struct mfm_reader *r)
 {
+	struct mfm_err err;
+
+	/*
+	 * Decode what is in hand, without reading: a line may be in it, and
+	 * poll(2) cannot tell.  An error is left for mfm_reader_next.
+	 */
+	while (r->z != NULL && mfm_zread_pending(r->z) &&
+	    memchr(r->buf + r->start, '\n', r->end - r->start) == NULL &&
+	    room(r) == 0)
+		if (zfill(r, 0, 0, &err) < 0)
+			return 1;
 	if (r->eof || memchr(r->buf + r->start, '\n', r->end - r->start))
 		return 1;
 	return r->start == 0 && r->end + 1 >= r->cap &&

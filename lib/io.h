@@ -4,7 +4,10 @@
  * where its newline was, a CR before the newline is dropped, a last line
  * without a newline is still a line, and the line number is kept for
  * "file:line" messages.  Lines longer than max_line bytes and lines with
- * a NUL byte are bad lines: reported, never silently dropped.
+ * a NUL byte are bad lines: reported, never silently dropped.  Input
+ * compressed with gzip or zstd is decoded as it is read, told by its
+ * first bytes (a UTF-8 byte-order mark is skipped); any other encoding is
+ * a read error that names it (lib/zread.h).
  */
 #ifndef MFM_IO_H
 #define MFM_IO_H
@@ -24,6 +27,8 @@ enum mfm_io_status {
 	MFM_IO_BAD = 2		/* a bad line: err says why; line/len hold what is kept */
 };
 
+struct mfm_zread;
+
 struct mfm_reader {
 	const char *name;	/* for messages: the path, or "-" for stdin */
 	int fd;
@@ -34,6 +39,8 @@ struct mfm_reader {
 	size_t max_line;
 	size_t lineno;		/* number of the line last returned */
 	FILE *spill;		/* if set, overlong lines are copied here whole */
+	int sniffed;		/* the first bytes were told (lib/zread.h) */
+	struct mfm_zread *z;	/* gzip or zstd input: its decoder */
 	/* The line last returned, valid until the next call. */
 	char *line;
 	size_t len;
@@ -59,7 +66,7 @@ int mfm_reader_close(struct mfm_reader *r, struct mfm_err *err);
  * is buffered, the input has ended, or the buffer is full with an
  * overlong line (whose rest is then read and skipped)?
  */
-int mfm_reader_ready(const struct mfm_reader *r);
+int mfm_reader_ready(struct mfm_reader *r);
 /*
  * One read(2) into the buffer, after poll(2) said the descriptor is
  * readable.  Returns the bytes read, 0 at end of input, -1 on a read
