@@ -308,6 +308,17 @@ configure(struct opts *o)
 		    in.shard_i, in.shard_n);
 }
 
+/* Which paths mfm_joinread_hits checks beyond what the mode needs. */
+static int
+hits_what(const struct opts *o)
+{
+	return (o->time || o->otime || jo.ttl > 0 ? MFM_JOINREAD_TIME : 0) |
+	    (o->label ? MFM_JOINREAD_LABEL : 0) |
+	    (o->okey ? MFM_JOINREAD_OKEY : 0) |
+	    (o->oby ? MFM_JOINREAD_OBY : 0) |
+	    (o->otime ? MFM_JOINREAD_OTIME : 0);
+}
+
 static FILE *
 open_side(const char *path)
 {
@@ -531,6 +542,7 @@ main(int argc, char **argv)
 	    strcmp(argv[1], "-") == 0)
 		mfm_usage_error("only one operand can be '-'");
 	configure(&o);
+	mfm_joinread_hits(&in, hits_what(&o), argc == 1);
 
 	mfm_join_init(&jn, &jo, on_event, NULL);
 	if (o.state != NULL) {

@@ -84,6 +84,7 @@ struct run {
 	FILE *late;
 	uint64_t nrec, nclosed;
 	struct mfm_window_text text;	/* window member texts */
+	struct mfm_hits *hits;		/* whether --time matches */
 };
 
 /*
@@ -167,7 +168,7 @@ window_file(struct run *run, const char *path)
 	const char *raw;
 	size_t i, n;
 	int64_t t;
-	int rc;
+	int rc, tok;
 
 	mfm_json_init(&j);
 	mfm_cli_open(&r, path);
@@ -178,7 +179,10 @@ window_file(struct run *run, const char *path)
 			mfm_cli_emit();
 			continue;
 		}
-		rc = mfm_field_time(&j, &run->time, run->unit, &t, &err);
+		tok = mfm_json_get(&j, 0, &run->time);
+		mfm_hits_count(run->hits, &j, &tok);
+		rc = mfm_field_time_at(&j, tok, &run->time, run->unit, &t,
+		    &err);
 		if (rc == 0) {
 			mfm_cli_bad(&r, "field '%s' missing", run->time.text);
 			continue;
@@ -333,6 +337,9 @@ main(int argc, char **argv)
 	}
 
 	mfm_cli_path("--time", time_s, &run.time);
+	run.hits = mfm_hits_new("records");
+	mfm_hits_add(run.hits, "--time", &run.time, 0, 0);
+	mfm_cli_hits(run.hits);
 	if (mfm_field_unit(unit_s, &run.unit) != 0)
 		mfm_usage_error("--time-unit: invalid unit '%s'", unit_s);
 	if (tz_s != NULL) {

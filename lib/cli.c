@@ -37,6 +37,10 @@ static struct bad_kind {
 static size_t nkinds;
 static struct mfm_buf badmsg;
 static int opened;	/* an input was opened: -v reports its lines */
+/* Path counters, reported and freed by mfm_cli_finish. */
+#define HITS_MAX 4
+static struct mfm_hits *hits[HITS_MAX];
+static size_t nhits;
 
 /* Write what is pending; -1 with errno on a write error. */
 static int
@@ -774,6 +778,97 @@ mfm_cli_end(void)
 	record_done();
 }
 
+void
+mfm_cli_hits(struct mfm_hits *h)
+{
+	if (nhits == HITS_MAX)
+		mfm_die("internal error: more than %d path counters", HITS_MAX);
+	h->all = mfm_cli.verbose;
+	hits[nhits++] = h;
+}
+
+/* "4,244 records", "1 record": the noun's plural ends in 's'. */
+static void
+put_count(struct mfm_buf *b, uint64_t n, const char *noun)
+{
+	char num[MFM_ERR_COUNT_SIZE];
+	size_t len = strlen(noun);
+
+	mfm_buf_addf(b, "%s %.*s", mfm_err_count(num, n),
+	    (int)(n == 1 && len > 1 && noun[len - 1] == 's' ? len - 1 : len),
+	    noun);
+}
+
+/* Path i of h matches nothing: say so, and what it may have meant. */
+static void
+path_error(const struct mfm_hits *h, size_t i, struct mfm_buf *b)
+{
+	const char *near[3];
+	size_t n, k;
+	int close;
+
+	mfm_buf_addf(b, "%s: path '%s' matches nothing in ", h->e[i].opt,
+	    h->e[i].text);
+	put_count(b, h->nrec, h->noun);
+	n = mfm_hits_near(h, i, near, 3, &close);
+	for (k = 0; k < n; k++) {
+		if (k == 0)
+			mfm_buf_adds(b, close ? "; did you mean " :
+			    "; nearest paths: ");
+		else
+			mfm_buf_adds(b, close && k + 1 == n ? " or " : ", ");
+		mfm_buf_addf(b, "'%s%s'", near[k],
+		    h->e[i].flags & MFM_HITS_WILD ? ".*" : "");
+	}
+	if (n > 0 && close)
+		mfm_buf_addc(b, '?');
+}
+
+/* -v: how many records a path was found in, missing from, null above. */
+static void
+path_misses(const struct mfm_hits *h, size_t i, struct mfm_buf *b)
+{
+	const struct mfm_hits_path *e = &h->e[i];
+	char num[MFM_ERR_COUNT_SIZE];
+
+	mfm_buf_addf(b, "%s: path '%s' found in %s of ", e->opt, e->text,
+	    mfm_err_count(num, e->found));
+	put_count(b, h->nrec, h->noun);
+	if (e->missing > 0)
+		mfm_buf_addf(b, ", missing in %s",
+		    mfm_err_count(num, e->missing));
+	if (e->under_null > 0)
+		mfm_buf_addf(b, ", under a null in %s",
+		    mfm_err_count(num, e->under_null));
+}
+
+static void
+report_hits(void)
+{
+	struct mfm_buf b = MFM_BUF_INIT;
+	const struct mfm_hits_path *e;
+	size_t k, i;
+
+	for (k = 0; k < nhits; k++) {
+		for (i = 0; i < hits[k]->n; i++) {
+			e = &hits[k]->e[i];
+			mfm_buf_clear(&b);
+			if (hits[k]->nrec > 0 && e->found == 0 &&
+			    e->missing > 0) {
+				path_error(hits[k], i, &b);
+				mfm_warn("%s", b.p);
+			} else if (mfm_cli.verbose &&
+			    (e->missing > 0 || e->under_null > 0)) {
+				path_misses(hits[k], i, &b);
+				fprintf(stderr, "%s: %s\n", mfm_cli.prog, b.p);
+			}
+		}
+		mfm_hits_free(hits[k]);
+	}
+	nhits = 0;
+	mfm_buf_release(&b);
+}
+
 /* -v: the lines read add up: records, bad ones and blank ones. */
 static void
 report_lines(void)
@@ -795,6 +890,7 @@ mfm_cli_finish(int ok_status)
 	int status;
 
 	bad_summary();
+	report_hits();
 	if (mfm_cli.verbose && opened)
 		report_lines();
 	status = had_error || mfm_cli.nbad ? 2 : ok_status;

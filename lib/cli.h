@@ -16,6 +16,7 @@
 #include "lib/buf.h"
 #include "lib/cfg.h"
 #include "lib/err.h"
+#include "lib/hits.h"
 #include "lib/io.h"
 #include "lib/json.h"
 #include "lib/refrun.h"
@@ -213,6 +214,15 @@ int mfm_cli_step(struct mfm_reader *r, struct mfm_json *j);
 void mfm_cli_bad(const struct mfm_reader *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/*
+ * Take h (lib/hits.h), whose paths the tool counts record by record:
+ * mfm_cli_finish reports each path that matches nothing though records
+ * were read, as an error (exit 2), "prog: --label: path 'outcome.churnd'
+ * matches nothing in 4,244 records; did you mean 'outcome.churned'?",
+ * and with -v each path that some records miss; then frees h.
+ */
+void mfm_cli_hits(struct mfm_hits *h);
+
 /* Write mfm_cli.out plus a newline to stdout, then clear it. */
 void mfm_cli_emit(void);
 /*
@@ -226,7 +236,8 @@ void mfm_cli_end(void);
 void mfm_cli_flush(void);
 
 /*
- * End of run: the count of bad records of each kind not shown, with -v
+ * End of run: the count of bad records of each kind not shown, the
+ * paths that match nothing (mfm_cli_hits), with -v
  * the lines read ("prog: 4,250 lines: 4,244 records, 3 bad, 3 blank"),
  * then close --rejects and stdout, checked.  Returns the exit status: 2
  * if any bad record or error was reported, else ok_status.
