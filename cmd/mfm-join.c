@@ -24,6 +24,7 @@
 #include "lib/cli.h"
 #include "lib/field.h"
 #include "lib/join.h"
+#include "lib/joincheck.h"
 #include "lib/joinread.h"
 #include "lib/pick.h"
 #include "lib/banned.h"
@@ -143,6 +144,7 @@ static struct mfm_join_opts jo;
 static FILE *side[MFM_JOIN_NKIND];
 static const char *side_path[MFM_JOIN_NKIND];
 static struct mfm_buf fingerprint = MFM_BUF_INIT;
+static struct mfm_joincheck check;	/* signs of wrong inputs */
 
 static const char *
 cfg_str(const struct mfm_cfg_node *sec, const char *key, const char *cur)
@@ -319,6 +321,21 @@ hits_what(const struct opts *o)
 	    (o->otime ? MFM_JOINREAD_OTIME : 0);
 }
 
+/* After a run of two inputs, say what looks wrong with them. */
+static void
+check_inputs(void)
+{
+	struct mfm_buf msgs = MFM_BUF_INIT;
+	char *p, *nl;
+
+	if (mfm_joincheck_finish(&check, &in, &msgs) > 0)
+		for (p = msgs.p; p != NULL; p = nl ? nl + 1 : NULL) {
+			nl = strchr(p, '\n');
+			mfm_warn("%.*s", nl ? (int)(nl - p) : (int)strlen(p), p);
+		}
+	mfm_buf_release(&msgs);
+}
+
 static FILE *
 open_side(const char *path)
 {
@@ -354,6 +371,7 @@ on_event(void *arg, const struct mfm_join_event *ev)
 	size_t n;
 
 	(void)arg;
+	mfm_joincheck_event(&check, ev);
 	if (ev->pred == NULL) {
 		if (side[ev->kind] != NULL) {
 			fwrite(ev->out, 1, ev->olen, side[ev->kind]);
@@ -543,6 +561,8 @@ main(int argc, char **argv)
 		mfm_usage_error("only one operand can be '-'");
 	configure(&o);
 	mfm_joinread_hits(&in, hits_what(&o), argc == 1);
+	if (argc == 2 && mfm_joincheck_files(argv[0], argv[1], &err) != 0)
+		mfm_die("%s", err.msg);
 
 	mfm_join_init(&jn, &jo, on_event, NULL);
 	if (o.state != NULL) {
@@ -569,6 +589,8 @@ main(int argc, char **argv)
 			mfm_die_err(&err);
 	}
 	close_sides();
+	if (argc == 2)
+		check_inputs();
 	if (mfm_cli.verbose)
 		report(&jn);
 	mfm_join_release(&jn);

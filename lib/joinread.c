@@ -91,6 +91,7 @@ mfm_joinread_hits(struct mfm_joinread *in, int what, int mixed)
 	size_t i;
 	int k;
 
+	in->label_given = (what & MFM_JOINREAD_LABEL) != 0;
 	for (k = 0; k < 2; k++) {
 		sd = k ? &in->os : &in->ps;
 		h = in->hits[k] = mfm_hits_new(k ? "outcomes" : "predictions");
@@ -164,6 +165,8 @@ take(struct stream *s)
 	t = in->ftok[in->label_f];
 	s->head_out = s->kind >= 0 ? s->kind : t >= 0;
 	sd = s->head_out ? &in->os : &in->ps;
+	in->nside[s->head_out]++;
+	in->nlabel[s->head_out] += t >= 0;
 	if (in->hits[s->head_out] != NULL)
 		mfm_hits_count(in->hits[s->head_out], &s->j, in->ftok);
 	if (in->hits[2] != NULL)

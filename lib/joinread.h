@@ -55,6 +55,12 @@ struct mfm_joinread {
 	 * record (hits[2], its label); owned by lib/cli.c's mfm_cli_hits.
 	 */
 	struct mfm_hits *hits[3];
+	/*
+	 * Records taken of each side, and of them those with the label
+	 * field: with two inputs, a sign that they are swapped.
+	 */
+	uint64_t nside[2], nlabel[2];
+	int label_given;		/* set by mfm_joinread_hits */
 };
 
 /* Once the paths are set (and each side's pick, if any). */
