@@ -134,19 +134,13 @@ estimate_record(void *ctx, const struct mfm_reader *r,
 static void
 hits_init(struct run *run, int window_given)
 {
-	size_t i;
-
 	run->hits = mfm_hits_new("records");
 	mfm_hits_add(run->hits, "--score", &run->score, 0, MFM_HITS_OWN);
 	if (run->has_label)
 		mfm_hits_add(run->hits, "--label", &run->label, 0,
 		    MFM_HITS_OWN);
-	for (i = 0; i < run->nby; i++)
-		mfm_hits_add(run->hits, "--by", &run->by[i], 0, MFM_HITS_OWN);
-	if (window_given)
-		mfm_hits_add(run->hits, "--window", &run->window, 0,
-		    MFM_HITS_OWN);
-	mfm_cli_hits(run->hits);
+	mfm_cli_hits_groups(run->hits, run->by, run->nby,
+	    window_given ? &run->window : NULL);
 }
 
 static void

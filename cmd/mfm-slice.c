@@ -174,12 +174,8 @@ hits_init(struct run *run, int window_given)
 	for (i = 0; i < run->nfeat; i++)
 		mfm_hits_add(run->hits, "--features", &run->feat[i],
 		    run->wild[i] ? MFM_HITS_WILD : 0, MFM_HITS_OWN);
-	for (i = 0; i < run->nby; i++)
-		mfm_hits_add(run->hits, "--by", &run->by[i], 0, MFM_HITS_OWN);
-	if (window_given)
-		mfm_hits_add(run->hits, "--window", &run->window, 0,
-		    MFM_HITS_OWN);
-	mfm_cli_hits(run->hits);
+	mfm_cli_hits_groups(run->hits, run->by, run->nby,
+	    window_given ? &run->window : NULL);
 }
 
 static void

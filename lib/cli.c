@@ -787,6 +787,19 @@ mfm_cli_hits(struct mfm_hits *h)
 	hits[nhits++] = h;
 }
 
+void
+mfm_cli_hits_groups(struct mfm_hits *h, const struct mfm_json_path *by,
+    size_t nby, const struct mfm_json_path *window)
+{
+	size_t i;
+
+	for (i = 0; i < nby; i++)
+		mfm_hits_add(h, "--by", &by[i], 0, MFM_HITS_OWN);
+	if (window != NULL)
+		mfm_hits_add(h, "--window", window, 0, MFM_HITS_OWN);
+	mfm_cli_hits(h);
+}
+
 /* "4,244 records", "1 record": the noun's plural ends in 's'. */
 static void
 put_count(struct mfm_buf *b, uint64_t n, const char *noun)

@@ -222,6 +222,13 @@ void mfm_cli_bad(const struct mfm_reader *r, const char *fmt, ...)
  * and with -v each path that some records miss; then frees h.
  */
 void mfm_cli_hits(struct mfm_hits *h);
+/*
+ * The same after adding the paths that group records, which the caller
+ * does not look up itself: by[0..nby) as --by and, when given (not
+ * NULL), window as --window.
+ */
+void mfm_cli_hits_groups(struct mfm_hits *h, const struct mfm_json_path *by,
+    size_t nby, const struct mfm_json_path *window);
 
 /* Write mfm_cli.out plus a newline to stdout, then clear it. */
 void mfm_cli_emit(void);
