@@ -588,7 +588,8 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 1 && argc != 2)
+	/* --drain with no operands reads nothing: it ends a sequence. */
+	if (argc > 2 || (argc == 0 && !o.drain))
 		mfm_usage_error("expected PREDICTIONS and OUTCOMES, or one "
 		    "mixed stream");
 	if (argc == 2 && strcmp(argv[0], "-") == 0 &&
@@ -612,7 +613,8 @@ main(int argc, char **argv)
 
 	in.after = after_record;
 	in.after_arg = &jn;
-	mfm_joinread_run(&in, &jn, argv, (size_t)argc);
+	if (argc > 0)
+		mfm_joinread_run(&in, &jn, argv, (size_t)argc);
 
 	if (o.state == NULL || o.drain)
 		mfm_join_drain(&jn);
