@@ -571,8 +571,15 @@ series(struct draw *d, size_t si, double *mean, double *lo, double *hi)
 			num(b, px(d, s->x[i]));
 			mfm_buf_adds(b, "\" cy=\"");
 			num(b, py(d, s->y[i]));
-			mfm_buf_addf(b, "\" r=\"2.6\" fill=\"%s\" stroke=\"%s\""
-			    "/>", p ? "#fff" : colour, colour);
+			mfm_buf_addf(b, "\" r=\"2.6\" fill=\"%s\" stroke=\"%s\"",
+			    p ? "#fff" : colour, colour);
+			if (s->tips != NULL && s->tips[i] != NULL) {
+				mfm_buf_adds(b, "><title>");
+				esc(b, s->tips[i]);
+				mfm_buf_adds(b, "</title></circle>");
+			} else {
+				mfm_buf_adds(b, "/>");
+			}
 		}
 	}
 	free(cnt);

@@ -36,6 +36,7 @@ struct mfm_chart_series {
 	const int64_t *x;	/* window middles, increasing */
 	const double *y;	/* NaN: no value */
 	const unsigned char *prov;	/* provisional points, or NULL */
+	char *const *tips;	/* tooltip of each point's dot, or NULL */
 };
 
 struct mfm_chart_mark {

@@ -76,6 +76,7 @@ struct parts {
 	int64_t **xs;
 	double **ys;
 	unsigned char **provs;
+	char ***tips;
 	char **labels;
 	size_t nalloc;
 	struct mfm_chart_mark *marks;
@@ -95,6 +96,11 @@ parts_release(struct parts *p)
 	size_t i;
 
 	for (i = 0; i < p->nalloc; i++) {
+		size_t k;
+
+		for (k = 0; p->tips[i] != NULL && p->tips[i][k] != NULL; k++)
+			free(p->tips[i][k]);
+		free(p->tips[i]);
 		free(p->xs[i]);
 		free(p->ys[i]);
 		free(p->provs[i]);
@@ -109,6 +115,7 @@ parts_release(struct parts *p)
 	free(p->xs);
 	free(p->ys);
 	free(p->provs);
+	free(p->tips);
 	free(p->labels);
 	free(p->marks);
 	free(p->th);
@@ -144,11 +151,48 @@ middle(const struct mfm_report *r, size_t w)
 	return r->win[w].start + (r->win[w].end - r->win[w].start) / 2;
 }
 
+/* "2026-11-16 1.4.0: auc 0.842; n 350, labelled 314 ..." */
+static char *
+tip(const struct mfm_report *r, const struct mfm_page_opts *o,
+    const struct mfm_report_cell *c, double y, const char *name)
+{
+	struct mfm_buf b = MFM_BUF_INIT;
+	char v[32], t[32];
+
+	when(&b, r, o, c->win);
+	mfm_buf_addf(&b, " %s: ", group_label(r, c->grp));
+	mfm_table_value(y, v);
+	mfm_buf_addf(&b, "%s %s", name, v);
+	mfm_table_value(c->n, v);
+	mfm_buf_addf(&b, "; n %s", v);
+	if (!isnan(c->labelled)) {
+		mfm_table_value(c->labelled, v);
+		mfm_buf_addf(&b, ", labelled %s", v);
+	}
+	if (!isnan(c->positives) && !isnan(c->negatives)) {
+		mfm_table_value(c->positives, v);
+		mfm_table_value(c->negatives, t);
+		mfm_buf_addf(&b, " (%s positive, %s negative)", v, t);
+	}
+	if (c->revision > 0)
+		mfm_buf_addf(&b, "; revision %lld", (long long)c->revision);
+	if (c->provisional) {
+		mfm_buf_adds(&b, "; provisional");
+		if (c->as_of != MFM_REPORT_NO_TIME) {
+			mfm_table_time(c->as_of, offset_at(o, c->as_of), 0,
+			    t);
+			mfm_buf_addf(&b, " as of %s", t);
+		}
+	}
+	return mfm_buf_detach(&b);
+}
+
 /* Add one line per series of class cls; returns how many had a value. */
 static size_t
-add_lines(struct parts *p, const struct mfm_report *r, size_t cls,
-    enum what what, size_t m, double scale, int dashed, const char *kind,
-    const char *suffix)
+add_lines(struct parts *p, const struct mfm_report *r,
+    const struct mfm_page_opts *o, size_t cls, enum what what, size_t m,
+    double scale, int dashed, const char *kind, const char *suffix,
+    const char *name)
 {
 	size_t s, i, added = 0;
 
@@ -168,6 +212,8 @@ add_lines(struct parts *p, const struct mfm_report *r, size_t cls,
 		    sizeof(*p->provs));
 		p->labels = mfm_xreallocarray(p->labels, k + 1,
 		    sizeof(*p->labels));
+		p->tips = mfm_xreallocarray(p->tips, k + 1, sizeof(*p->tips));
+		p->tips[k] = NULL;
 		p->xs[k] = mfm_xcalloc(se->n, sizeof(int64_t));
 		p->ys[k] = mfm_xcalloc(se->n, sizeof(double));
 		p->provs[k] = mfm_xcalloc(se->n, 1);
@@ -179,6 +225,13 @@ add_lines(struct parts *p, const struct mfm_report *r, size_t cls,
 			p->ys[k][i] = cell_y(c, what, m, scale);
 			p->provs[k][i] = (unsigned char)c->provisional;
 			any |= isfinite(p->ys[k][i]);
+		}
+		/* Dots are drawn, with a tooltip, for few points only. */
+		if (se->n <= MFM_CHART_DOTS && !dashed) {
+			p->tips[k] = mfm_xcalloc(se->n + 1, sizeof(char *));
+			for (i = 0; i < se->n; i++)
+				p->tips[k][i] = tip(r, o, &r->cell[se->cells[i]],
+				    p->ys[k][i], name);
 		}
 		mfm_buf_adds(&label, group_label(r, se->grp));
 		if (suffix != NULL)
@@ -198,6 +251,7 @@ add_lines(struct parts *p, const struct mfm_report *r, size_t cls,
 		cs->x = p->xs[k];
 		cs->y = p->ys[k];
 		cs->prov = p->provs[k];
+		cs->tips = p->tips[k];
 		if (!dashed)
 			p->grp_series[se->grp] = cs - p->series;
 		added += any;
@@ -231,7 +285,10 @@ add_events(struct parts *p, const struct mfm_report *r, size_t cls,
 		    !mfm_report_in_range(r, c->win) ||
 		    p->grp_series[c->grp] == SIZE_MAX)
 			continue;
-		y = isfinite(e->value) ? e->value : mfm_report_value(c, m);
+		/* On the line drawn; the event's own value when it has none. */
+		y = mfm_report_value(c, m);
+		if (!isfinite(y))
+			y = e->value;
 		p->marks = mfm_xreallocarray(p->marks, p->nmarks + 1,
 		    sizeof(*p->marks));
 		mk = &p->marks[p->nmarks++];
@@ -388,12 +445,13 @@ metric_chart(struct mfm_buf *b, const struct mfm_report *r, size_t m,
 	p.grp_series = mfm_xcalloc(r->ngrp + 1, sizeof(size_t));
 	for (i = 0; i <= r->ngrp; i++)
 		p.grp_series[i] = SIZE_MAX;
-	lines = add_lines(&p, r, cls, METRIC, m, 1, 0, NULL, NULL);
+	lines = add_lines(&p, r, o, cls, METRIC, m, 1, 0, NULL, NULL,
+	    r->metric[m]);
 	mfm_buf_addf(&name, "expected_%s", r->metric[m]);
 	est = mfm_report_metric(r, name.p);
 	if (est >= 0 && r->metric_estimated[est])
-		lines += add_lines(&p, r, cls, METRIC, (size_t)est, 1, 1,
-		    "estimate", " (estimate)");
+		lines += add_lines(&p, r, o, cls, METRIC, (size_t)est, 1, 1,
+		    "estimate", " (estimate)", name.p);
 	add_events(&p, r, cls, m);
 	add_spans(&p, r, cls);
 	chart_frame(&ch, r, cls, o);
@@ -439,7 +497,8 @@ label_charts(struct mfm_buf *b, const struct mfm_report *r, size_t cls,
 	p.grp_series = mfm_xcalloc(r->ngrp + 1, sizeof(size_t));
 	for (i = 0; i <= r->ngrp; i++)
 		p.grp_series[i] = SIZE_MAX;
-	if (add_lines(&p, r, cls, COVERAGE, 0, 1, 0, NULL, NULL) > 0) {
+	if (add_lines(&p, r, o, cls, COVERAGE, 0, 1, 0, NULL, NULL,
+	    "coverage") > 0) {
 		add_spans(&p, r, cls);
 		chart_frame(&ch, r, cls, o);
 		chart_title(&title, r, cls, "label coverage");
@@ -484,8 +543,10 @@ label_charts(struct mfm_buf *b, const struct mfm_report *r, size_t cls,
 	p.grp_series = mfm_xcalloc(r->ngrp + 1, sizeof(size_t));
 	for (i = 0; i <= r->ngrp; i++)
 		p.grp_series[i] = SIZE_MAX;
-	add_lines(&p, r, cls, DELAY_P50, 0, scale, 0, "delay", " p50");
-	add_lines(&p, r, cls, DELAY_P95, 0, scale, 1, "delay", " p95");
+	add_lines(&p, r, o, cls, DELAY_P50, 0, scale, 0, "delay", " p50",
+	    "delay p50");
+	add_lines(&p, r, o, cls, DELAY_P95, 0, scale, 1, "delay", " p95",
+	    "delay p95");
 	chart_frame(&ch, r, cls, o);
 	mfm_buf_addf(&title, "label delay, %s", unit);
 	if (r->nclass > 1) {

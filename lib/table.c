@@ -615,11 +615,11 @@ causes(struct view *v, struct mfm_buf *out)
 		mfm_buf_clear(&b);
 		window_text(v, cell->win, t, sizeof(t));
 		mfm_buf_addf(&b, "%s %s:", t, group_text(r, cell->grp));
-		for (k = 0; k < cell->nslice; k++) {
+		/* The first of each, as alert summaries say it. */
+		for (k = 0; k < cell->nslice && k < 1; k++) {
 			const struct mfm_report_slice *sl = &cell->slice[k];
 
-			mfm_buf_addf(&b, "%s %s", k ? "," : " worst slice",
-			    sl->slice);
+			mfm_buf_addf(&b, " worst slice %s", sl->slice);
 			if (sl->metric != NULL && !isnan(sl->cur)) {
 				mfm_table_value(sl->ref, x);
 				mfm_table_value(sl->cur, y);
@@ -627,9 +627,9 @@ causes(struct view *v, struct mfm_buf *out)
 				    x, y);
 			}
 		}
-		for (k = 0; k < cell->ndrift; k++) {
-			mfm_buf_addf(&b, "%s %s", k ? "," : (cell->nslice ?
-			    "; top drift" : " top drift"),
+		for (k = 0; k < cell->ndrift && k < 1; k++) {
+			mfm_buf_addf(&b, "%s %s", cell->nslice ?
+			    "; top drift" : " top drift",
 			    cell->drift[k].feature);
 			if (!isnan(cell->drift[k].psi)) {
 				mfm_table_value(cell->drift[k].psi, x);
