@@ -837,13 +837,13 @@ mark_shown(struct mfm_report *r)
 
 /*
  * Size classes: sorted window lengths within an eighth of the class's
- * shortest are one class, named by its most common length.
+ * shortest are one class, named by its median length.
  */
 static void
 size_classes(struct mfm_report *r)
 {
-	int64_t *len, *cmax, base = 0, best = 0;
-	size_t i, n = 0, k, run = 0, bestrun = 0;
+	int64_t *len, *cmax, base = 0;
+	size_t i, n = 0, k, from = 0;
 
 	len = mfm_xcalloc(r->nwin ? r->nwin : 1, sizeof(*len));
 	for (i = 0; i < r->nwin; i++)
@@ -856,16 +856,11 @@ size_classes(struct mfm_report *r)
 	r->nclass = 0;
 	for (i = 0; i < n; i++) {
 		if (r->nclass == 0 || len[i] > base + base / 8) {
-			base = best = len[i];
-			bestrun = run = 0;
+			base = len[i];
+			from = i;
 			r->nclass++;
 		}
-		run = (i > 0 && len[i] == len[i - 1]) ? run + 1 : 1;
-		if (run > bestrun) {
-			bestrun = run;
-			best = len[i];
-		}
-		r->class_len[r->nclass - 1] = (size_t)best;
+		r->class_len[r->nclass - 1] = (size_t)len[(from + i) / 2];
 		cmax[r->nclass - 1] = len[i];
 	}
 	for (i = 0; i < r->nwin; i++) {

@@ -12,6 +12,7 @@
 
 #define GROUP_MAX 24		/* widest group column */
 #define BAR_MAX 10		/* widest bar */
+#define NOTES_MIN 20		/* notes kept before bars are drawn */
 #define SGR_BOLD "\033[1m"
 #define SGR_DIM "\033[2m"
 #define SGR_RED "\033[1;31m"
@@ -298,8 +299,12 @@ fit(struct view *v)
 		total -= cut;
 	}
 	spare = v->o->width > total ? v->o->width - total : 0;
-	if (v->wnotes > 0)
-		spare = spare > v->wnotes + 2 ? spare - v->wnotes - 2 : 0;
+	/* Notes may be cut: the first alert's rule is what must show. */
+	if (v->wnotes > 0) {
+		size_t keep = v->wnotes < NOTES_MIN ? v->wnotes : NOTES_MIN;
+
+		spare = spare > keep + 2 ? spare - keep - 2 : 0;
+	}
 	v->bar = 0;
 	if (v->nshow > 0 && spare / v->nshow >= 3) {
 		v->bar = spare / v->nshow - 1;
@@ -333,10 +338,14 @@ title(struct view *v, struct mfm_buf *out)
 			nresolved++;
 	}
 	for (k = 0; k < v->o->nmetric; k++) {
-		if (k > 0)
+		if (k == v->nshow)
+			mfm_buf_adds(&b, " (not shown, too narrow: ");
+		else if (k > 0)
 			mfm_buf_adds(&b, ", ");
 		mfm_buf_adds(&b, r->metric[v->o->metrics[k]]);
 	}
+	if (v->nshow < v->o->nmetric)
+		mfm_buf_addc(&b, ')');
 	mfm_buf_addf(&b, " per window (%s) and %s: %zu window%s, %zu group%s",
 	    v->o->tzname ? v->o->tzname : "UTC", r->group_header, nwin,
 	    nwin == 1 ? "" : "s", r->ngrp, r->ngrp == 1 ? "" : "s");
@@ -346,10 +355,6 @@ title(struct view *v, struct mfm_buf *out)
 		mfm_buf_addf(&b, ", %zu resolved", nresolved);
 	if (nprov > 0)
 		mfm_buf_addf(&b, ", %zu provisional", nprov);
-	if (v->nshow < v->o->nmetric)
-		mfm_buf_addf(&b, " (%zu metric%s not shown: too narrow)",
-		    v->o->nmetric - v->nshow,
-		    v->o->nmetric - v->nshow == 1 ? "" : "s");
 	if (v->o->colour)
 		mfm_buf_adds(out, SGR_BOLD);
 	put_cell(out, b.p, v->o->width, 0);
@@ -357,6 +362,17 @@ title(struct view *v, struct mfm_buf *out)
 		mfm_buf_adds(out, SGR_RESET);
 	end_line(out);
 	mfm_buf_release(&b);
+}
+
+/* Columns before the notes, with the two blanks before them. */
+static size_t
+used_width(const struct view *v)
+{
+	size_t k, used = v->wwin + v->wgrp + v->wn + v->wlab + v->wcov + 10;
+
+	for (k = 0; k < v->nshow; k++)
+		used += 2 + v->wval[k] + (v->bar ? v->bar + 1 : 0);
+	return used;
 }
 
 static void
@@ -380,9 +396,9 @@ header(struct view *v, struct mfm_buf *out)
 		put_cell(out, v->r->metric[v->o->metrics[k]],
 		    v->wval[k] + (v->bar ? v->bar + 1 : 0), 0);
 	}
-	if (v->wnotes > 0) {
+	if (v->wnotes > 0 && v->o->width > used_width(v) + 1) {
 		mfm_buf_adds(out, "  ");
-		mfm_buf_adds(out, "notes");
+		put_cell(out, "notes", v->o->width - used_width(v), 0);
 	}
 	if (v->o->colour)
 		mfm_buf_adds(out, SGR_RESET);
@@ -439,11 +455,7 @@ row(struct view *v, struct mfm_buf *out, size_t c)
 		if (b.len > 0) {
 			mfm_buf_adds(out, "  ");
 			/* The last column: cut at the width, plain only. */
-			used = v->wwin + v->wgrp + v->wn + v->wlab + v->wcov +
-			    10;
-			for (k = 0; k < v->nshow; k++)
-				used += 2 + v->wval[k] +
-				    (v->bar ? v->bar + 1 : 0);
+			used = used_width(v);
 			if (!colour && used < v->o->width)
 				put_cell(out, b.p, v->o->width - used, 0);
 			else
