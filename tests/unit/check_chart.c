@@ -91,9 +91,15 @@ START_TEST(test_ticks_utc)
 	ck_assert_str_eq(l[0], "2015");
 	ck_assert_str_eq(l[2], "2025");
 	ck_assert_uint_eq(n, 3);
-	/* Weeks start on Monday (2026-11-16 is one). */
+	/* Weeks start on Monday (2026-11-16 is one); here every other. */
 	n = mfm_chart_time_ticks(at("2026-10-01T00:00:00Z"),
 	    at("2026-12-20T00:00:00Z"), 8, NULL, NULL, t, l);
+	ck_assert_uint_eq(n, 5);
+	ck_assert_str_eq(l[0], "2026-10-12");
+	ck_assert_str_eq(l[3], "2026-11-23");
+	n = mfm_chart_time_ticks(at("2026-10-01T00:00:00Z"),
+	    at("2026-11-20T00:00:00Z"), 8, NULL, NULL, t, l);
+	ck_assert_uint_eq(n, 7);
 	ck_assert_str_eq(l[0], "2026-10-05");
 	ck_assert_str_eq(l[6], "2026-11-16");
 }
