@@ -113,7 +113,7 @@ utc_of(int32_t (*tz_offset)(const void *, int64_t), const void *tz,
 }
 
 size_t
-mfm_chart_time_ticks(int64_t x0, int64_t x1, size_t max,
+mfm_chart_time_ticks(int64_t x0, int64_t x1, size_t max, int64_t min_step,
     int32_t (*tz_offset)(const void *tz, int64_t us), const void *tz,
     int64_t *out, char (*labels)[32])
 {
@@ -133,7 +133,7 @@ mfm_chart_time_ticks(int64_t x0, int64_t x1, size_t max,
 	l0 = x0 + (int64_t)off_at(tz_offset, tz, x0) * MFM_TM_US_PER_S;
 	l1 = x1 + (int64_t)off_at(tz_offset, tz, x1) * MFM_TM_US_PER_S;
 	for (i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
-		if (span / sub[i] + 1 > (int64_t)max)
+		if (span / sub[i] + 1 > (int64_t)max || sub[i] < min_step)
 			continue;
 		for (t = mfm_tm_floor(l0, sub[i], 0); t <= l1 && n < max;
 		    t += sub[i]) {
@@ -164,7 +164,8 @@ mfm_chart_time_ticks(int64_t x0, int64_t x1, size_t max,
 	for (i = 0; i < sizeof(days) / sizeof(days[0]); i++) {
 		int64_t k = days[i];
 
-		if (span / (k * US_DAY) + 1 > (int64_t)max)
+		if (span / (k * US_DAY) + 1 > (int64_t)max ||
+		    k * US_DAY < min_step - min_step / 8)
 			continue;
 		for (t = mfm_tm_floor(l0, US_DAY, 0); t <= l1 && n < max;
 		    t += US_DAY) {
@@ -355,8 +356,8 @@ axes(struct draw *d)
 		mfm_buf_addf(b, "\">%s</text>", t);
 	}
 	mfm_buf_adds(b, "</g>");
-	n = mfm_chart_time_ticks(c->x0, c->x1, PW / 110, c->tz_offset, c->tz,
-	    ticks, labels);
+	n = mfm_chart_time_ticks(c->x0, c->x1, PW / 110, c->step, c->tz_offset,
+	    c->tz, ticks, labels);
 	mfm_buf_adds(b, "<g class=\"xaxis\" fill=\"#555\" "
 	    "text-anchor=\"middle\">");
 	for (i = 0; i < n; i++) {

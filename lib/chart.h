@@ -99,10 +99,13 @@ double mfm_chart_nice(double lo, double hi, int n, double *first,
 /*
  * Time ticks from x0 to x1, at most max of them, at round local times
  * (minutes, hours, days, weeks starting on Monday, months, years) of
- * the zone (tz_offset NULL: UTC).  Writes up to max instants to out and
- * their labels (32 bytes each) to labels; returns the number.
+ * the zone (tz_offset NULL: UTC), no closer than min_step (the windows'
+ * length: daily windows get no ticks at noon; 0 for any).  Writes up to
+ * max instants to out and their labels (32 bytes each) to labels;
+ * returns the number.
  */
 size_t mfm_chart_time_ticks(int64_t x0, int64_t x1, size_t max,
+    int64_t min_step,
     int32_t (*tz_offset)(const void *tz, int64_t us), const void *tz,
     int64_t *out, char (*labels)[32]);
 

@@ -96,6 +96,16 @@ put_cell(struct mfm_buf *b, const char *s, size_t w, int right)
 			mfm_buf_addc(b, ' ');
 }
 
+/* The last cell of a line: s cut to at most w columns, not padded. */
+static void
+put_last(struct mfm_buf *b, const char *s, size_t w)
+{
+	if (mfm_table_width(s, strlen(s)) <= w)
+		mfm_buf_adds(b, s);
+	else
+		put_cell(b, s, w, 0);
+}
+
 /* Drop trailing blanks of the line being ended, then the newline. */
 static void
 end_line(struct mfm_buf *b)
@@ -357,7 +367,7 @@ title(struct view *v, struct mfm_buf *out)
 		mfm_buf_addf(&b, ", %zu provisional", nprov);
 	if (v->o->colour)
 		mfm_buf_adds(out, SGR_BOLD);
-	put_cell(out, b.p, v->o->width, 0);
+	put_last(out, b.p, v->o->width);
 	if (v->o->colour)
 		mfm_buf_adds(out, SGR_RESET);
 	end_line(out);
@@ -398,7 +408,7 @@ header(struct view *v, struct mfm_buf *out)
 	}
 	if (v->wnotes > 0 && v->o->width > used_width(v) + 1) {
 		mfm_buf_adds(out, "  ");
-		put_cell(out, "notes", v->o->width - used_width(v), 0);
+		put_last(out, "notes", v->o->width - used_width(v));
 	}
 	if (v->o->colour)
 		mfm_buf_adds(out, SGR_RESET);
@@ -457,7 +467,7 @@ row(struct view *v, struct mfm_buf *out, size_t c)
 			/* The last column: cut at the width, plain only. */
 			used = used_width(v);
 			if (!colour && used < v->o->width)
-				put_cell(out, b.p, v->o->width - used, 0);
+				put_last(out, b.p, v->o->width - used);
 			else
 				mfm_buf_add(out, b.p, b.len);
 		}
@@ -648,7 +658,7 @@ causes(struct view *v, struct mfm_buf *out)
 				mfm_buf_addf(&b, " (PSI %s)", x);
 			}
 		}
-		put_cell(out, b.p, v->o->width, 0);
+		put_last(out, b.p, v->o->width);
 		end_line(out);
 	}
 	mfm_buf_release(&b);

@@ -62,18 +62,24 @@ START_TEST(test_ticks_utc)
 
 	/* A week: every other day (even days since 1970), at midnight. */
 	n = mfm_chart_time_ticks(at("2026-11-16T00:00:00Z"),
-	    at("2026-11-23T00:00:00Z"), 7, NULL, NULL, t, l);
+	    at("2026-11-23T00:00:00Z"), 7, 0, NULL, NULL, t, l);
 	ck_assert_uint_eq(n, 4);
 	ck_assert_str_eq(l[0], "2026-11-17");
 	ck_assert_str_eq(l[3], "2026-11-23");
 	ck_assert_int_eq(t[1], at("2026-11-19T00:00:00Z"));
 	n = mfm_chart_time_ticks(at("2026-11-16T00:00:00Z"),
-	    at("2026-11-23T00:00:00Z"), 8, NULL, NULL, t, l);
+	    at("2026-11-23T00:00:00Z"), 8, 0, NULL, NULL, t, l);
 	ck_assert_uint_eq(n, 8);
 	ck_assert_str_eq(l[0], "2026-11-16");
+	/* No ticks closer than the windows. */
+	n = mfm_chart_time_ticks(at("2026-11-16T00:00:00Z"),
+	    at("2026-11-19T00:00:00Z"), 8, 86400 * MFM_TM_US_PER_S, NULL,
+	    NULL, t, l);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_str_eq(l[1], "2026-11-17");
 	/* Six hours: hours, the date where it changes. */
 	n = mfm_chart_time_ticks(at("2026-11-22T21:30:00Z"),
-	    at("2026-11-23T02:10:00Z"), 8, NULL, NULL, t, l);
+	    at("2026-11-23T02:10:00Z"), 8, 0, NULL, NULL, t, l);
 	ck_assert_uint_eq(n, 5);
 	ck_assert_str_eq(l[0], "11-22 22:00");
 	ck_assert_str_eq(l[1], "23:00");
@@ -81,24 +87,24 @@ START_TEST(test_ticks_utc)
 	ck_assert_str_eq(l[4], "02:00");
 	/* Two years: half years; sixteen: two years. */
 	n = mfm_chart_time_ticks(at("2025-01-10T00:00:00Z"),
-	    at("2026-12-20T00:00:00Z"), 8, NULL, NULL, t, l);
+	    at("2026-12-20T00:00:00Z"), 8, 0, NULL, NULL, t, l);
 	ck_assert_uint_eq(n, 3);
 	ck_assert_str_eq(l[0], "2025-07");
 	ck_assert_int_eq(t[0], at("2025-07-01T00:00:00Z"));
 	ck_assert_str_eq(l[1], "2026-01");
 	n = mfm_chart_time_ticks(at("2010-01-10T00:00:00Z"),
-	    at("2026-12-20T00:00:00Z"), 8, NULL, NULL, t, l);
+	    at("2026-12-20T00:00:00Z"), 8, 0, NULL, NULL, t, l);
 	ck_assert_str_eq(l[0], "2015");
 	ck_assert_str_eq(l[2], "2025");
 	ck_assert_uint_eq(n, 3);
 	/* Weeks start on Monday (2026-11-16 is one); here every other. */
 	n = mfm_chart_time_ticks(at("2026-10-01T00:00:00Z"),
-	    at("2026-12-20T00:00:00Z"), 8, NULL, NULL, t, l);
+	    at("2026-12-20T00:00:00Z"), 8, 0, NULL, NULL, t, l);
 	ck_assert_uint_eq(n, 5);
 	ck_assert_str_eq(l[0], "2026-10-12");
 	ck_assert_str_eq(l[3], "2026-11-23");
 	n = mfm_chart_time_ticks(at("2026-10-01T00:00:00Z"),
-	    at("2026-11-20T00:00:00Z"), 8, NULL, NULL, t, l);
+	    at("2026-11-20T00:00:00Z"), 8, 0, NULL, NULL, t, l);
 	ck_assert_uint_eq(n, 7);
 	ck_assert_str_eq(l[0], "2026-10-05");
 	ck_assert_str_eq(l[6], "2026-11-16");
@@ -123,7 +129,7 @@ START_TEST(test_ticks_zone)
 	ck_assert_int_eq(mfm_tz_load(&tz, NULL, "Europe/Paris", &err), 0);
 	/* Local midnights across the switch to summer time. */
 	n = mfm_chart_time_ticks(at("2026-03-27T00:00:00Z"),
-	    at("2026-03-31T00:00:00Z"), 8, offset, &tz, t, l);
+	    at("2026-03-31T00:00:00Z"), 8, 0, offset, &tz, t, l);
 	ck_assert_uint_eq(n, 4);
 	ck_assert_str_eq(l[0], "2026-03-28");
 	ck_assert_int_eq(t[0], at("2026-03-27T23:00:00Z"));
