@@ -606,7 +606,7 @@ alerts_table(struct mfm_buf *b, const struct mfm_report *r,
 	esc(b, r->group_header);
 	mfm_buf_adds(b, "</th><th>status</th><th>rule</th><th>value</th>"
 	    "<th>threshold</th><th>summary</th></tr>\n");
-	for (n = 0; n < total && n < MFM_PAGE_MAX_ROWS; n++) {
+	for (n = 0; n < total && n < MFM_PAGE_MAX_ALERTS; n++) {
 		const struct mfm_report_event *e = &r->ev[list[n]];
 		const struct mfm_report_cell *c = &r->cell[e->cell];
 		int firing = e->status == MFM_REPORT_FIRING;
@@ -772,7 +772,6 @@ mfm_page_html(struct mfm_buf *b, const struct mfm_report *r,
 	mfm_buf_adds(b, "</h1>\n");
 	summary(b, r, o);
 	mfm_buf_adds(b, "</header>\n");
-	alerts_table(b, r, o);
 	mfm_buf_adds(b, "<h2 id=\"metrics\">Metrics</h2>\n");
 	for (k = 0; k < o->nmetric; k++) {
 		if (overlaid(r, o, o->metrics[k]))
@@ -781,6 +780,7 @@ mfm_page_html(struct mfm_buf *b, const struct mfm_report *r,
 			if (r->cwin_n[cls] > 0)
 				metric_chart(b, r, o->metrics[k], cls, o, 0);
 	}
+	alerts_table(b, r, o);
 	mfm_buf_adds(b, "<h2 id=\"labels\">Labels</h2>\n");
 	for (cls = 0; cls < r->nclass; cls++)
 		if (r->cwin_n[cls] > 0)

@@ -18,6 +18,7 @@
 #include "lib/report.h"
 
 /* Rows of the alert and root-cause tables at most (the latest). */
+#define MFM_PAGE_MAX_ALERTS 50
 #define MFM_PAGE_MAX_ROWS 200
 
 struct mfm_page_opts {
