@@ -126,6 +126,17 @@ parts_release(struct parts *p)
 	memset(p, 0, sizeof(*p));
 }
 
+static void
+parts_init(struct parts *p, const struct mfm_report *r)
+{
+	size_t i;
+
+	memset(p, 0, sizeof(*p));
+	p->grp_series = mfm_xcalloc(r->ngrp + 1, sizeof(size_t));
+	for (i = 0; i <= r->ngrp; i++)
+		p->grp_series[i] = SIZE_MAX;
+}
+
 /* What a line of a chart shows of a cell. */
 enum what { METRIC, COVERAGE, DELAY_P50, DELAY_P95 };
 
@@ -439,12 +450,9 @@ metric_chart(struct mfm_buf *b, const struct mfm_report *r, size_t m,
 	struct mfm_chart ch;
 	struct mfm_buf title = MFM_BUF_INIT, name = MFM_BUF_INIT;
 	long est = -1;
-	size_t i, lines;
+	size_t lines;
 
-	memset(&p, 0, sizeof(p));
-	p.grp_series = mfm_xcalloc(r->ngrp + 1, sizeof(size_t));
-	for (i = 0; i <= r->ngrp; i++)
-		p.grp_series[i] = SIZE_MAX;
+	parts_init(&p, r);
 	lines = add_lines(&p, r, o, cls, METRIC, m, 1, 0, NULL, NULL,
 	    r->metric[m]);
 	mfm_buf_addf(&name, "expected_%s", r->metric[m]);
@@ -493,10 +501,7 @@ label_charts(struct mfm_buf *b, const struct mfm_report *r, size_t cls,
 	const char *unit;
 	size_t i;
 
-	memset(&p, 0, sizeof(p));
-	p.grp_series = mfm_xcalloc(r->ngrp + 1, sizeof(size_t));
-	for (i = 0; i <= r->ngrp; i++)
-		p.grp_series[i] = SIZE_MAX;
+	parts_init(&p, r);
 	if (add_lines(&p, r, o, cls, COVERAGE, 0, 1, 0, NULL, NULL,
 	    "coverage") > 0) {
 		add_spans(&p, r, cls);
@@ -539,10 +544,7 @@ label_charts(struct mfm_buf *b, const struct mfm_report *r, size_t cls,
 		scale = 86400;
 		unit = "days";
 	}
-	memset(&p, 0, sizeof(p));
-	p.grp_series = mfm_xcalloc(r->ngrp + 1, sizeof(size_t));
-	for (i = 0; i <= r->ngrp; i++)
-		p.grp_series[i] = SIZE_MAX;
+	parts_init(&p, r);
 	add_lines(&p, r, o, cls, DELAY_P50, 0, scale, 0, "delay", " p50",
 	    "delay p50");
 	add_lines(&p, r, o, cls, DELAY_P95, 0, scale, 1, "delay", " p95",
@@ -585,17 +587,16 @@ static void
 alerts_table(struct mfm_buf *b, const struct mfm_report *r,
     const struct mfm_page_opts *o)
 {
-	size_t i, n = 0, total = 0, *list;
+	size_t i, n = 0, total, *list;
 	char v[32];
 
-	list = mfm_xcalloc(r->nev + 1, sizeof(*list));
-	/* Latest window first: walk the cells in order, backwards. */
-	for (i = r->norder; i-- > 0;) {
-		size_t e;
+	/* Latest window first. */
+	list = mfm_report_events(r, &total);
+	for (i = 0; i < total / 2; i++) {
+		size_t t = list[i];
 
-		for (e = 0; e < r->nev; e++)
-			if (r->ev[e].shown && r->ev[e].cell == r->order[i])
-				list[total++] = e;
+		list[i] = list[total - 1 - i];
+		list[total - 1 - i] = t;
 	}
 	if (total == 0) {
 		free(list);
@@ -704,34 +705,21 @@ static void
 summary(struct mfm_buf *b, const struct mfm_report *r,
     const struct mfm_page_opts *o)
 {
-	size_t i, nwin = 0, nprov = 0, nfiring = 0, nresolved = 0;
-	size_t prev = SIZE_MAX, first = SIZE_MAX, last = SIZE_MAX;
+	struct mfm_report_counts n;
+	size_t i, first = SIZE_MAX, last = SIZE_MAX;
 
+	mfm_report_count(r, &n);
 	for (i = 0; i < r->norder; i++) {
-		const struct mfm_report_cell *c = &r->cell[r->order[i]];
+		size_t w = r->cell[r->order[i]].win;
 
-		if (c->win != prev) {
-			nwin++;
-			if (r->win[c->win].has) {
-				if (first == SIZE_MAX)
-					first = c->win;
-				last = c->win;
-			}
+		if (r->win[w].has) {
+			if (first == SIZE_MAX)
+				first = w;
+			last = w;
 		}
-		prev = c->win;
-		nprov += c->provisional;
 	}
-	for (i = 0; i < r->nev; i++) {
-		if (!r->ev[i].shown ||
-		    !mfm_report_in_range(r, r->cell[r->ev[i].cell].win))
-			continue;
-		if (r->ev[i].status == MFM_REPORT_FIRING)
-			nfiring++;
-		else
-			nresolved++;
-	}
-	mfm_buf_addf(b, "<p class=\"meta\">%zu window%s", nwin,
-	    nwin == 1 ? "" : "s");
+	mfm_buf_addf(b, "<p class=\"meta\">%zu window%s", n.windows,
+	    n.windows == 1 ? "" : "s");
 	if (first != SIZE_MAX) {
 		mfm_buf_adds(b, " (");
 		when(b, r, o, first);
@@ -746,12 +734,13 @@ summary(struct mfm_buf *b, const struct mfm_report *r,
 		mfm_buf_adds(b, " by ");
 		esc(b, r->group_header);
 	}
-	mfm_buf_addf(b, "; %zu firing and %zu resolved alert%s", nfiring,
-	    nresolved, nresolved == 1 ? "" : "s");
-	if (nprov > 0)
+	mfm_buf_addf(b, "; %zu firing and %zu resolved alert%s", n.firing,
+	    n.resolved, n.resolved == 1 ? "" : "s");
+	if (n.provisional > 0)
 		mfm_buf_addf(b, "; %zu provisional window%s and group%s, "
-		    "shaded: their labels are not all in", nprov,
-		    nprov == 1 ? "" : "s", nprov == 1 ? "" : "s");
+		    "shaded: their labels are not all in", n.provisional,
+		    n.provisional == 1 ? "" : "s",
+		    n.provisional == 1 ? "" : "s");
 	mfm_buf_adds(b, ".</p>\n");
 }
 

@@ -68,14 +68,17 @@ mfm_progress_open(struct mfm_progress *p, const void *key, int fd,
 	memset(in, 0, sizeof(*in));
 	in->key = key;
 	in->name = name != NULL && strcmp(name, "-") != 0 ? name : NULL;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-		off_t at = lseek(fd, 0, SEEK_CUR);
-
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
 		in->size = (uint64_t)st.st_size;
-		/* An input read from the middle (--resume) starts there. */
-		if (at > 0 && (uint64_t)at <= in->size)
-			in->done = (uint64_t)at;
-	}
+}
+
+void
+mfm_progress_skip(struct mfm_progress *p, const void *key, uint64_t off)
+{
+	struct mfm_progress_input *in;
+
+	if (p->on && (in = find(p, key)) != NULL && in->size > 0)
+		in->size = off < in->size ? in->size - off : 1;
 }
 
 /* Is the run big enough to show, or was the line asked for? */

@@ -61,6 +61,12 @@ void mfm_progress_init(struct mfm_progress *p, int fd, const char *prog,
 /* An input opened: key names it (the reader), fd gives its size. */
 void mfm_progress_open(struct mfm_progress *p, const void *key, int fd,
     const char *name);
+/*
+ * Input key is read from offset off on (--resume): its share counts
+ * what is left to read.
+ */
+void mfm_progress_skip(struct mfm_progress *p, const void *key,
+    uint64_t off);
 /* n bytes read from input key; may draw. */
 void mfm_progress_read(struct mfm_progress *p, const void *key, size_t n);
 /* Input key ended; the line is cleared when no input is left. */

@@ -80,6 +80,7 @@ mfm_report_release(struct mfm_report *r)
 	free(r->cwin_n);
 	free(r->series);
 	free(r->sorder);
+	free(r->rank);
 	free(r->group_header);
 	mfm_keymap_release(&r->winmap);
 	mfm_keymap_release(&r->grpmap);
@@ -282,6 +283,19 @@ cell_of(struct mfm_report *r, size_t w, size_t g, struct mfm_err *err)
 	return c;
 }
 
+/* The cell of record j's window and group, created if new; or NULL. */
+static struct mfm_report_cell *
+record_cell(struct mfm_report *r, const struct mfm_json *j, int null_ok,
+    struct mfm_err *err)
+{
+	long w, g;
+
+	if ((w = window_of(r, j, null_ok, err)) < 0 ||
+	    (g = group_of(r, j, err)) < 0)
+		return NULL;
+	return cell_of(r, (size_t)w, (size_t)g, err);
+}
+
 /* The index of metric name[0..n), added if new; -1 at the cap. */
 static long
 metric_index(struct mfm_report *r, const char *name, size_t n,
@@ -318,10 +332,7 @@ mfm_report_metric(const struct mfm_report *r, const char *name)
 	return v != NULL ? (long)*v : -1;
 }
 
-/*
- * Check the metrics object at token m (every member a number or null)
- * and register its names; -1 with err set.
- */
+/* Check the metrics object at token m: every member a number or null. */
 static int
 check_metrics(struct mfm_report *r, const struct mfm_json *j, int m,
     struct mfm_err *err)
@@ -343,6 +354,18 @@ check_metrics(struct mfm_report *r, const struct mfm_json *j, int m,
 			    mfm_err_quote(q, sizeof(q), s, n, 64));
 		}
 	}
+	return 0;
+}
+
+/* Register the names of the metrics object at token m; -1 at the cap. */
+static int
+register_metrics(struct mfm_report *r, const struct mfm_json *j, int m,
+    struct mfm_err *err)
+{
+	const char *s;
+	size_t n;
+	int k;
+
 	for (k = mfm_json_first(j, m); k >= 0; k = mfm_json_next(j, m, k)) {
 		s = mfm_json_str(j, k, &n, &r->scratch);
 		if (metric_index(r, s, n, err) < 0)
@@ -429,7 +452,6 @@ mfm_report_add_metric(struct mfm_report *r, const struct mfm_json *j,
 	struct mfm_report_cell *c;
 	double n, labelled, pos, neg, cov, p50, p95, dmax;
 	int64_t rev, as_of = MFM_REPORT_NO_TIME;
-	long w, g;
 	int m, t, prov;
 
 	m = mfm_json_member(j, 0, "metrics", 7);
@@ -458,10 +480,8 @@ mfm_report_add_metric(struct mfm_report *r, const struct mfm_json *j,
 	if (t >= 0 && mfm_json_type_of(j, t) != MFM_JSON_NULL &&
 	    time_member(r, j, 0, "as_of", &as_of) != 0)
 		return mfm_err_set(err, MFM_ERR_DATA, "'as_of' is not a time");
-	if ((w = window_of(r, j, 1, err)) < 0 ||
-	    (g = group_of(r, j, err)) < 0)
-		return -1;
-	if ((c = cell_of(r, (size_t)w, (size_t)g, err)) == NULL)
+	if ((c = record_cell(r, j, 1, err)) == NULL ||
+	    register_metrics(r, j, m, err) != 0)
 		return -1;
 	r->seq++;
 	r->nmetric_records++;
@@ -496,16 +516,12 @@ mfm_report_add_estimate(struct mfm_report *r, const struct mfm_json *j,
     struct mfm_err *err)
 {
 	struct mfm_report_cell *c;
-	long w, g;
 	int m;
 
 	m = mfm_json_member(j, 0, "metrics", 7);
-	if (check_metrics(r, j, m, err) != 0)
-		return -1;
-	if ((w = window_of(r, j, 1, err)) < 0 ||
-	    (g = group_of(r, j, err)) < 0)
-		return -1;
-	if ((c = cell_of(r, (size_t)w, (size_t)g, err)) == NULL)
+	if (check_metrics(r, j, m, err) != 0 ||
+	    (c = record_cell(r, j, 1, err)) == NULL ||
+	    register_metrics(r, j, m, err) != 0)
 		return -1;
 	r->seq++;
 	store_metrics(r, j, m, &c->est, &c->nest, r->metric_estimated);
@@ -577,17 +593,13 @@ mfm_report_add_context(struct mfm_report *r, const struct mfm_json *j,
     struct mfm_err *err)
 {
 	struct mfm_report_cell *c;
-	long w, g;
 	int ctx;
 
 	ctx = mfm_json_member(j, 0, "context", 7);
 	if (mfm_json_type_of(j, ctx) != MFM_JSON_OBJECT)
 		return mfm_err_set(err, MFM_ERR_DATA,
 		    "record has no 'context' object");
-	if ((w = window_of(r, j, 0, err)) < 0 ||
-	    (g = group_of(r, j, err)) < 0)
-		return -1;
-	if ((c = cell_of(r, (size_t)w, (size_t)g, err)) == NULL)
+	if ((c = record_cell(r, j, 0, err)) == NULL)
 		return -1;
 	r->seq++;
 	if (c->ctx_from_event) {
@@ -845,10 +857,14 @@ size_classes(struct mfm_report *r)
 	int64_t *len, *cmax, base = 0;
 	size_t i, n = 0, k, from = 0;
 
-	len = mfm_xcalloc(r->nwin ? r->nwin : 1, sizeof(*len));
-	for (i = 0; i < r->nwin; i++)
-		if (r->win[i].has)
-			len[n++] = r->win[i].end - r->win[i].start;
+	/* The windows of metric records (not of bad records, events). */
+	len = mfm_xcalloc(r->ncell ? r->ncell : 1, sizeof(*len));
+	for (i = 0; i < r->ncell; i++) {
+		const struct mfm_report_window *w = &r->win[r->cell[i].win];
+
+		if (w->has && r->cell[i].has_metrics)
+			len[n++] = w->end - w->start;
+	}
 	qsort(len, n, sizeof(*len), cmp_i64);
 	free(r->class_len);
 	r->class_len = mfm_xcalloc(n ? n : 1, sizeof(*r->class_len));
@@ -984,6 +1000,12 @@ mfm_report_prepare(struct mfm_report *r,
 		    mfm_report_in_range(r, r->cell[i].win))
 			r->order[r->norder++] = i;
 	qsort(r->order, r->norder, sizeof(size_t), cmp_cell);
+	free(r->rank);
+	r->rank = mfm_xcalloc(r->ncell ? r->ncell : 1, sizeof(size_t));
+	for (i = 0; i < r->ncell; i++)
+		r->rank[i] = SIZE_MAX;
+	for (i = 0; i < r->norder; i++)
+		r->rank[r->order[i]] = i;
 	views(r);
 	r->daily = r->norder > 0;
 	for (i = 0; i < r->norder; i++) {
@@ -1016,4 +1038,53 @@ mfm_report_prepare(struct mfm_report *r,
 		    "no metric record in the time range");
 	}
 	return 0;
+}
+
+void
+mfm_report_count(const struct mfm_report *r, struct mfm_report_counts *n)
+{
+	size_t i, prev = SIZE_MAX;
+
+	memset(n, 0, sizeof(*n));
+	for (i = 0; i < r->norder; i++) {
+		const struct mfm_report_cell *c = &r->cell[r->order[i]];
+
+		n->windows += c->win != prev;
+		prev = c->win;
+		n->provisional += c->provisional != 0;
+	}
+	for (i = 0; i < r->nev; i++) {
+		if (!r->ev[i].shown || r->rank[r->ev[i].cell] == SIZE_MAX)
+			continue;
+		if (r->ev[i].status == MFM_REPORT_FIRING)
+			n->firing++;
+		else
+			n->resolved++;
+	}
+}
+
+static int
+cmp_event(const void *a, const void *b)
+{
+	const struct mfm_report_event *x = &sorting->ev[*(const size_t *)a];
+	const struct mfm_report_event *y = &sorting->ev[*(const size_t *)b];
+	size_t rx = sorting->rank[x->cell], ry = sorting->rank[y->cell];
+
+	if (rx != ry)
+		return (rx > ry) - (rx < ry);
+	return (x->rule > y->rule) - (x->rule < y->rule);
+}
+
+size_t *
+mfm_report_events(const struct mfm_report *r, size_t *n)
+{
+	size_t i, *v = mfm_xcalloc(r->nev ? r->nev : 1, sizeof(*v));
+
+	*n = 0;
+	for (i = 0; i < r->nev; i++)
+		if (r->ev[i].shown && r->rank[r->ev[i].cell] != SIZE_MAX)
+			v[(*n)++] = i;
+	sorting = r;
+	qsort(v, *n, sizeof(*v), cmp_event);
+	return v;
 }

@@ -159,6 +159,7 @@ struct mfm_report {
 	struct mfm_report_series *series;	/* by group, then class */
 	size_t nseries;
 	size_t *sorder;		/* the cells of order, by series */
+	size_t *rank;		/* cell -> its place in order, or SIZE_MAX */
 	int daily;		/* every window shown starts at local midnight
 				   and lasts about a day or more */
 	char *group_header;	/* "model_version", or "group" */
@@ -211,5 +212,20 @@ double mfm_report_value(const struct mfm_report_cell *c, size_t m);
 
 /* Is window w in the range prepared? */
 int mfm_report_in_range(const struct mfm_report *r, size_t w);
+
+/* What the prepared view holds, for its summaries. */
+struct mfm_report_counts {
+	size_t windows;		/* distinct windows shown */
+	size_t provisional;	/* cells shown that are provisional */
+	size_t firing, resolved;	/* alerts shown */
+};
+void mfm_report_count(const struct mfm_report *r,
+    struct mfm_report_counts *n);
+
+/*
+ * The alert events shown of the cells shown, in their order (window,
+ * group), then by rule; *n of them, in an array to free().
+ */
+size_t *mfm_report_events(const struct mfm_report *r, size_t *n);
 
 #endif

@@ -328,25 +328,10 @@ title(struct view *v, struct mfm_buf *out)
 {
 	const struct mfm_report *r = v->r;
 	struct mfm_buf b = MFM_BUF_INIT;
-	size_t i, k, nwin = 0, nfiring = 0, nresolved = 0, nprov = 0;
-	size_t prev = SIZE_MAX;
+	struct mfm_report_counts n;
+	size_t k;
 
-	for (i = 0; i < r->norder; i++) {
-		const struct mfm_report_cell *c = &r->cell[r->order[i]];
-
-		nwin += c->win != prev;
-		prev = c->win;
-		nprov += c->provisional;
-	}
-	for (i = 0; i < r->nev; i++) {
-		if (!r->ev[i].shown ||
-		    !mfm_report_in_range(r, r->cell[r->ev[i].cell].win))
-			continue;
-		if (r->ev[i].status == MFM_REPORT_FIRING)
-			nfiring++;
-		else
-			nresolved++;
-	}
+	mfm_report_count(r, &n);
 	for (k = 0; k < v->o->nmetric; k++) {
 		if (k == v->nshow)
 			mfm_buf_adds(&b, " (not shown, too narrow: ");
@@ -357,14 +342,14 @@ title(struct view *v, struct mfm_buf *out)
 	if (v->nshow < v->o->nmetric)
 		mfm_buf_addc(&b, ')');
 	mfm_buf_addf(&b, " per window (%s) and %s: %zu window%s, %zu group%s",
-	    v->o->tzname ? v->o->tzname : "UTC", r->group_header, nwin,
-	    nwin == 1 ? "" : "s", r->ngrp, r->ngrp == 1 ? "" : "s");
-	if (nfiring > 0)
-		mfm_buf_addf(&b, ", %zu firing", nfiring);
-	if (nresolved > 0)
-		mfm_buf_addf(&b, ", %zu resolved", nresolved);
-	if (nprov > 0)
-		mfm_buf_addf(&b, ", %zu provisional", nprov);
+	    v->o->tzname ? v->o->tzname : "UTC", r->group_header, n.windows,
+	    n.windows == 1 ? "" : "s", r->ngrp, r->ngrp == 1 ? "" : "s");
+	if (n.firing > 0)
+		mfm_buf_addf(&b, ", %zu firing", n.firing);
+	if (n.resolved > 0)
+		mfm_buf_addf(&b, ", %zu resolved", n.resolved);
+	if (n.provisional > 0)
+		mfm_buf_addf(&b, ", %zu provisional", n.provisional);
 	if (v->o->colour)
 		mfm_buf_adds(out, SGR_BOLD);
 	put_last(out, b.p, v->o->width);
@@ -669,7 +654,7 @@ mfm_table_render(struct mfm_buf *out, const struct mfm_report *r,
     const struct mfm_table_opts *o)
 {
 	struct view v;
-	size_t i, k, e;
+	size_t i, k, e, *shown, nshown;
 
 	memset(&v, 0, sizeof(v));
 	v.r = r;
@@ -679,18 +664,14 @@ mfm_table_render(struct mfm_buf *out, const struct mfm_report *r,
 	v.next_ev = mfm_xcalloc(r->nev ? r->nev : 1, sizeof(size_t));
 	for (i = 0; i < r->ncell; i++)
 		v.first_ev[i] = SIZE_MAX;
-	/* Each cell's events in rule order: link them from the last. */
-	for (e = r->nev; e-- > 0;) {
-		size_t c = r->ev[e].cell, *p;
-
-		if (!r->ev[e].shown)
-			continue;
-		for (p = &v.first_ev[c]; *p != SIZE_MAX &&
-		    r->ev[*p].rule < r->ev[e].rule; p = &v.next_ev[*p])
-			;
-		v.next_ev[e] = *p;
-		*p = e;
+	/* Each cell's events in rule order: linked from the last. */
+	shown = mfm_report_events(r, &nshown);
+	for (i = nshown; i-- > 0;) {
+		e = shown[i];
+		v.next_ev[e] = v.first_ev[r->ev[e].cell];
+		v.first_ev[r->ev[e].cell] = e;
 	}
+	free(shown);
 	v.lo = mfm_xcalloc(o->nmetric + 1, sizeof(double));
 	v.hi = mfm_xcalloc(o->nmetric + 1, sizeof(double));
 	v.wval = mfm_xcalloc(o->nmetric + 1, sizeof(size_t));
