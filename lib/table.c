@@ -189,10 +189,11 @@ notes(const struct view *v, size_t c, struct mfm_buf *b, int colour)
 			mfm_buf_adds(b, ", ");
 		mfm_buf_adds(b, "provisional");
 		if (cell->as_of != MFM_REPORT_NO_TIME) {
+			/* Short: the month, day and time, not the year. */
 			mfm_table_time(cell->as_of, offset_at(v, cell->as_of),
 			    0, t);
 			mfm_buf_adds(b, " as of ");
-			mfm_buf_adds(b, t);
+			mfm_buf_adds(b, strlen(t) > 5 ? t + 5 : t);
 		}
 	}
 	if (cell->revision > 0) {
