@@ -33,6 +33,20 @@
 
 #define ELLIPSIS "\xe2\x80\xa6"		/* U+2026, marks what is hidden */
 
+/*
+ * The length of s cut to at most max bytes on a UTF-8 character
+ * boundary: a cut inside a character would reach the receiver as U+FFFD.
+ */
+static size_t
+utf8_cut(const char *s, size_t n, size_t max)
+{
+	if (n <= max)
+		return n;
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return max;
+}
+
 extern char **environ;
 
 static int64_t
@@ -1546,9 +1560,9 @@ body_alertmanager(struct mfm_buf *b, const struct mfm_deliver *d,
 static void
 slack_escape(struct mfm_buf *out, const char *s, size_t n, size_t max)
 {
-	size_t i;
+	size_t i, m = utf8_cut(s, n, max);
 
-	for (i = 0; i < n && i < max; i++) {
+	for (i = 0; i < m; i++) {
 		if (s[i] == '&')
 			mfm_buf_adds(out, "&amp;");
 		else if (s[i] == '<')
@@ -1558,12 +1572,7 @@ slack_escape(struct mfm_buf *out, const char *s, size_t n, size_t max)
 		else
 			mfm_buf_addc(out, s[i]);
 	}
-	/* Do not end inside a UTF-8 sequence. */
-	while (i < n && out->len > 0 && (s[i] & 0xc0) == 0x80) {
-		out->len--;
-		i--;
-	}
-	if (i < n)
+	if (m < n)
 		mfm_buf_adds(out, ELLIPSIS);
 }
 
@@ -1589,10 +1598,7 @@ body_slack(struct mfm_buf *b, const struct mfm_deliver *d,
 	/* The header is plain text, at most 150 characters. */
 	mfm_buf_clear(&t);
 	mfm_buf_addf(&t, "%s ", ev->firing ? "FIRING" : "RESOLVED");
-	mfm_buf_add(&t, ev->rule.p, ev->rule.len < 100 ? ev->rule.len : 100);
-	while (t.len > 0 && ev->rule.len > 100 &&
-	    (t.p[t.len - 1] & 0xc0) == 0x80)
-		t.len--;
+	mfm_buf_add(&t, ev->rule.p, utf8_cut(ev->rule.p, ev->rule.len, 100));
 	if (d->nmore > 0) {
 		mfm_buf_clear(&t);
 		mfm_buf_addf(&t, "%s %zu alerts", ev->firing ? "FIRING" :
@@ -1685,10 +1691,7 @@ body_pagerduty(struct mfm_buf *b, const struct mfm_deliver_recv *r,
 	if (ev->firing) {
 		/* The summary is at most 1024 characters. */
 		mfm_buf_add(&t, ev->summary.p,
-		    ev->summary.len < 1000 ? ev->summary.len : 1000);
-		while (ev->summary.len > 1000 && t.len > 0 &&
-		    (t.p[t.len - 1] & 0xc0) == 0x80)
-			t.len--;
+		    utf8_cut(ev->summary.p, ev->summary.len, 1000));
 		mfm_buf_adds(b, ",\"payload\":{\"summary\":");
 		mfm_json_put_str(b, t.p, t.len);
 		mfm_buf_adds(b, ",\"source\":\"mfm\",\"severity\":");
@@ -2132,8 +2135,7 @@ put_header_text(struct mfm_buf *b, const char *src, size_t n)
 	int plain = 1;
 	unsigned v;
 
-	if (n > 900)
-		n = 900;
+	n = utf8_cut(src, n, 900);
 	for (i = 0; i < n; i++) {
 		if ((unsigned char)src[i] < 0x20 || src[i] == 0x7f)
 			mfm_buf_addc(&c, ' ');
@@ -2240,7 +2242,7 @@ email_message(struct mfm_buf *out, const struct mfm_deliver *d,
 	mfm_buf_add(&t, ev->rule.p, ev->rule.len);
 	mfm_buf_adds(&t, ": ");
 	mfm_buf_add(&t, ev->summary.p, ev->summary.len);
-	put_header_text(out, t.p, t.len < 200 ? t.len : 200);
+	put_header_text(out, t.p, utf8_cut(t.p, t.len, 200));
 	mfm_buf_adds(out, "\r\nMIME-Version: 1.0\r\n"
 	    "Content-Type: text/plain; charset=UTF-8\r\n"
 	    "Content-Transfer-Encoding: quoted-printable\r\n"
