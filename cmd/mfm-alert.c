@@ -97,9 +97,26 @@ struct run {
 	struct mfm_outbox o;
 	int state;
 	int receipts;
-	int64_t now;
+	int64_t now0;		/* --now, or 0 for the system's clock */
 	struct counts c;
 };
+
+/*
+ * The time now, in us since the epoch: the system's clock, read at each
+ * use, so that the times recorded (queued, failed) and judged (silences,
+ * deadlines, repeat and group intervals) are the real ones; or --now,
+ * which stands still for the run, so that a replay decides the same.
+ */
+static int64_t
+now_us(const struct run *run)
+{
+	struct timespec ts;
+
+	if (run->now0 != 0)
+		return run->now0;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 /* Receivers from -c, then the command line's webhook; stdout if none. */
 static void
@@ -232,7 +249,7 @@ send_set(struct run *run, struct mfm_deliver_recv *r,
 	if (rc != 0 && run->state && idx[0] != (size_t)-1) {
 		e = &run->o.e[idx[0]];
 		dead = run->d.last.permanent ||
-		    run->now - e->queued >= r->deadline;
+		    now_us(run) - e->queued >= r->deadline;
 	}
 	for (k = 0; k < n; k++) {
 		e = idx[k] != (size_t)-1 ? &run->o.e[idx[k]] : NULL;
@@ -248,7 +265,7 @@ send_set(struct run *run, struct mfm_deliver_recv *r,
 				mfm_die_err(&e2);
 		} else if (e != NULL && dead) {
 			if (mfm_outbox_dead(&run->o, idx[k], err.msg,
-			    run->now, &e2) != 0)
+			    now_us(run), &e2) != 0)
 				mfm_die_err(&e2);
 			run->c.dead++;
 		} else if (e != NULL)
@@ -275,7 +292,7 @@ static int
 repeat(struct run *run, const struct mfm_deliver_recv *r,
     const struct mfm_deliver_event *ev)
 {
-	int64_t at;
+	int64_t at, now = now_us(run);
 	int firing, known, resolved;
 
 	resolved = ev->status.len == 8 &&
@@ -284,13 +301,12 @@ repeat(struct run *run, const struct mfm_deliver_recv *r,
 		return 0;
 	known = mfm_outbox_last(&run->o, r->name, ev->fingerprint.p,
 	    ev->fingerprint.len, &at, &firing);
-	if (known && ev->firing && firing && run->now - at <
-	    r->repeat_interval)
+	if (known && ev->firing && firing && now - at < r->repeat_interval)
 		return 1;
 	if (known && resolved && !firing)
 		return 1;
 	mfm_outbox_note(&run->o, r->name, ev->fingerprint.p,
-	    ev->fingerprint.len, run->now, ev->firing);
+	    ev->fingerprint.len, now, ev->firing);
 	return 0;
 }
 
@@ -302,7 +318,7 @@ route(struct run *run, const struct mfm_deliver_event *ev)
 	int silenced, inhibited;
 	size_t i, idx;
 
-	silenced = mfm_deliver_silenced(&run->d, ev, run->now);
+	silenced = mfm_deliver_silenced(&run->d, ev, now_us(run));
 	inhibited = mfm_deliver_inhibited(&run->d, ev);
 	for (i = 0; i < run->d.n; i++) {
 		r = &run->d.recv[i];
@@ -331,7 +347,7 @@ route(struct run *run, const struct mfm_deliver_event *ev)
 		 */
 		mfm_err_clear(&err);
 		if (mfm_outbox_put(&run->o, r->name, ev->body.p, ev->body.len,
-		    run->now, &idx, &err) != 0)
+		    now_us(run), &idx, &err) != 0)
 			mfm_die_err(&err);
 	}
 }
@@ -352,7 +368,7 @@ held(struct run *run, const struct mfm_deliver_recv *r,
     const struct mfm_buf *key, int64_t queued)
 {
 	struct mfm_buf k = MFM_BUF_INIT;
-	int64_t at;
+	int64_t at, now = now_us(run);
 	int firing, known, hold;
 
 	if (!run->state || r->ngroup_by == 0)
@@ -360,10 +376,10 @@ held(struct run *run, const struct mfm_deliver_recv *r,
 	mfm_buf_addc(&k, '\1');
 	mfm_buf_add(&k, key->p, key->len);
 	known = mfm_outbox_last(&run->o, r->name, k.p, k.len, &at, &firing);
-	hold = known ? run->now - at < r->group_interval :
-	    run->now - queued < r->group_wait;
+	hold = known ? now - at < r->group_interval :
+	    now - queued < r->group_wait;
 	if (!hold)
-		mfm_outbox_note(&run->o, r->name, k.p, k.len, run->now, 1);
+		mfm_outbox_note(&run->o, r->name, k.p, k.len, now, 1);
 	mfm_buf_release(&k);
 	return hold;
 }
@@ -412,7 +428,7 @@ flush(struct run *run)
 			    run->o.dir, e->receiver);
 			mfm_err_clear(&err);
 			if (mfm_outbox_dead(&run->o, i, "receiver not "
-			    "configured", run->now, &err) != 0)
+			    "configured", now_us(run), &err) != 0)
 				mfm_die_err(&err);
 			run->c.dead++;
 			continue;
@@ -561,7 +577,7 @@ main(int argc, char **argv)
 	mfm_outbox_init(&run.o);
 	configure(&run.d, &o);
 	run.receipts = o.receipts;
-	run.now = o.now != 0 ? o.now : (int64_t)time(NULL) * 1000000;
+	run.now0 = o.now;
 	mfm_err_clear(&err);
 	if (o.state != NULL) {
 		if (mfm_outbox_open(&run.o, o.state, &err) != 0)

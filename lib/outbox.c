@@ -20,6 +20,7 @@
 #include "lib/json.h"
 #include "lib/outbox.h"
 #include "lib/state.h"
+#include "lib/tm.h"
 #include "lib/banned.h"
 
 void
@@ -450,6 +451,7 @@ mfm_outbox_dead(struct mfm_outbox *o, size_t idx, const char *reason,
 {
 	struct mfm_outbox_entry *e = &o->e[idx];
 	struct mfm_buf b = MFM_BUF_INIT;
+	char tq[MFM_TM_RFC3339_LEN + 1], tf[MFM_TM_RFC3339_LEN + 1];
 	char *path;
 	int fd, rc;
 
@@ -465,8 +467,11 @@ mfm_outbox_dead(struct mfm_outbox *o, size_t idx, const char *reason,
 		}
 		mfm_buf_addf(&b, "{\"id\":%" PRIu64 ",\"receiver\":", e->id);
 		mfm_json_put_str(&b, e->receiver, strlen(e->receiver));
-		mfm_buf_addf(&b, ",\"queued\":%" PRId64 ",\"failed\":%" PRId64
-		    ",\"reason\":", e->queued, now);
+		/* Times as mfm writes them, for the people who read it. */
+		mfm_tm_format_rfc3339(e->queued, tq);
+		mfm_tm_format_rfc3339(now, tf);
+		mfm_buf_addf(&b, ",\"queued\":\"%s\",\"failed\":\"%s\""
+		    ",\"reason\":", tq, tf);
 		mfm_json_put_str(&b, reason, strlen(reason));
 		mfm_buf_adds(&b, ",\"event\":");
 		mfm_buf_add(&b, e->event, e->event_len);

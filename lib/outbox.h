@@ -10,7 +10,8 @@
  *                  to the dead letters); a put without its done is
  *                  pending
  *   dead.ndjson    the dead letters: notifications that failed for good
- *                  or past their deadline, with the reason
+ *                  or past their deadline, with the reason and the times
+ *                  queued and failed (RFC 3339 UTC, milliseconds)
  * A line is written whole with one write(2) and fsync(2)ed before the
  * caller goes on.  A crash can leave a last line without its newline; it
  * was never acted on (the fsync had not returned), so loading drops it.
@@ -79,7 +80,10 @@ int mfm_outbox_put(struct mfm_outbox *o, const char *receiver,
     struct mfm_err *err);
 /* Entry idx was delivered. */
 int mfm_outbox_done(struct mfm_outbox *o, size_t idx, struct mfm_err *err);
-/* Entry idx failed for good: to dead.ndjson with reason, then done. */
+/*
+ * Entry idx failed for good at now (us since the epoch): to dead.ndjson
+ * with reason and the times queued and failed, then done.
+ */
 int mfm_outbox_dead(struct mfm_outbox *o, size_t idx, const char *reason,
     int64_t now, struct mfm_err *err);
 /* Whether entry idx is already a dead letter (a crash came between). */

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,6 +156,27 @@ START_TEST(test_dead_once)
 }
 END_TEST
 
+START_TEST(test_dead_times)
+{
+	struct mfm_outbox o;
+	struct mfm_err err;
+	size_t a;
+
+	mfm_outbox_init(&o);
+	ck_assert_int_eq(mfm_outbox_open(&o, dir, &err), 0);
+	/* 2026-11-26T12:00:00.123456Z, failed 4.5 s later. */
+	ck_assert_int_eq(mfm_outbox_put(&o, "pd", EV, strlen(EV),
+	    INT64_C(1795694400123456), &a, &err), 0);
+	ck_assert_int_eq(mfm_outbox_dead(&o, a, "HTTP 400",
+	    INT64_C(1795694404623456), &err), 0);
+	ck_assert_int_eq(mfm_outbox_close(&o, &err), 0);
+	ck_assert_str_eq(file("dead.ndjson"), "{\"id\":1,\"receiver\":\"pd\","
+	    "\"queued\":\"2026-11-26T12:00:00.123Z\","
+	    "\"failed\":\"2026-11-26T12:00:04.623Z\",\"reason\":\"HTTP 400\","
+	    "\"event\":" EV "}\n");
+}
+END_TEST
+
 START_TEST(test_locked)
 {
 	struct mfm_outbox a, b;
@@ -233,6 +255,7 @@ suite_outbox(void)
 	tcase_add_test(tc, test_put_reopen_done);
 	tcase_add_test(tc, test_torn_tail);
 	tcase_add_test(tc, test_dead_once);
+	tcase_add_test(tc, test_dead_times);
 	tcase_add_test(tc, test_locked);
 	tcase_add_test(tc, test_corrupt);
 	tcase_add_test(tc, test_seen);
