@@ -2289,6 +2289,49 @@ read_upload(char *buf, size_t size, size_t nitems, void *arg)
 	return n;
 }
 
+/*
+ * libcurl's debug callback, on for SMTP: keep the server's last refusal
+ * (a 4xx or 5xx reply line; its replies come as CURLINFO_HEADER_IN, a
+ * line each), so that a failure can quote it, where libcurl's own
+ * message may say no more than "Weird server reply".  A later positive
+ * reply clears it (a refused EHLO followed by HELO is no failure), but
+ * not 221, the goodbye libcurl asks for after a refusal.  What we send
+ * (HEADER_OUT, with AUTH) is never looked at.
+ */
+static int
+smtp_debug(CURL *h, curl_infotype type, char *p, size_t n, void *arg)
+{
+	struct mfm_deliver *d = arg;
+	size_t i, k = 0;
+
+	(void)h;
+	if (type != CURLINFO_HEADER_IN || n < 3 || p[1] < '0' || p[1] > '9' ||
+	    p[2] < '0' || p[2] > '9')
+		return 0;
+	if (p[0] != '4' && p[0] != '5') {
+		if (memcmp(p, "221", 3) != 0)
+			d->reply[0] = '\0';
+		return 0;
+	}
+	while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r'))
+		n--;
+	for (i = 0; i < n && k < MFM_DELIVER_MAX_REPLY; i++)
+		d->reply[k++] = (unsigned char)p[i] < 0x20 ||
+		    (unsigned char)p[i] > 0x7e ? '?' : p[i];
+	d->reply[k] = '\0';
+	return 0;
+}
+
+/* libcurl's message, then "; the server said \"554 5.7.1 ...\"". */
+static void
+put_reply(char *out, size_t size, const char *msg, const char *reply)
+{
+	if (reply[0] != '\0')
+		snprintf(out, size, "%s; the server said \"%s\"", msg, reply);
+	else
+		snprintf(out, size, "%s", msg);
+}
+
 static int
 smtp_retryable(CURLcode rc, long code)
 {
@@ -2314,6 +2357,7 @@ smtp_send(struct mfm_deliver *d, const struct mfm_deliver_recv *r,
 	struct mfm_deliver_result *res = &d->last;
 	struct mfm_buf msg = MFM_BUF_INIT;
 	char errbuf[CURL_ERROR_SIZE];
+	char why[CURL_ERROR_SIZE + MFM_DELIVER_MAX_REPLY + 32];
 	struct curl_slist *rcpt = NULL, *n;
 	struct sigaction old;
 	struct upload u;
@@ -2337,6 +2381,10 @@ smtp_send(struct mfm_deliver *d, const struct mfm_deliver_recv *r,
 #if LIBCURL_VERSION_NUM >= 0x075500
 		rc |= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 #endif
+		d->reply[0] = '\0';
+		rc |= curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, smtp_debug);
+		rc |= curl_easy_setopt(h, CURLOPT_DEBUGDATA, d);
+		rc |= curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
 		rc |= curl_easy_setopt(h, CURLOPT_MAIL_FROM, r->from);
 		rc |= curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
 		rc |= curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
@@ -2384,10 +2432,11 @@ smtp_send(struct mfm_deliver *d, const struct mfm_deliver_recv *r,
 	if (errbuf[0] == '\0')
 		snprintf(errbuf, CURL_ERROR_SIZE, "%s",
 		    curl_easy_strerror(rc));
-	scrub(r, errbuf, sizeof(errbuf));
+	put_reply(why, sizeof(why), errbuf, d->reply);
+	scrub(r, why, sizeof(why));
 	return mfm_err_set(err, MFM_ERR_SYS,
 	    "email %s: sending to %s failed after %u attempt%s: %s%s",
-	    r->name, r->shown, attempt, attempt == 1 ? "" : "s", errbuf,
+	    r->name, r->shown, attempt, attempt == 1 ? "" : "s", why,
 	    rc == CURLE_USE_SSL_FAILED ? " (the server offers no STARTTLS; "
 	    "starttls: false allows clear text)" : "");
 }
