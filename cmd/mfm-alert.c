@@ -90,7 +90,11 @@ struct opts {
 
 struct counts {
 	uint64_t events, control, muted, queued, dead, held;
+	uint64_t unrouted;	/* firing events no receiver takes */
 };
+
+/* Firing events that reach no receiver: a line each for the first few. */
+#define UNROUTED_SHOWN 5
 
 struct run {
 	struct mfm_deliver d;
@@ -310,13 +314,17 @@ repeat(struct run *run, const struct mfm_deliver_recv *r,
 	return 0;
 }
 
-static void
+/*
+ * Hand ev to every receiver that takes it; returns how many do (muted
+ * or not), so that a firing event that reaches none is seen.
+ */
+static size_t
 route(struct run *run, const struct mfm_deliver_event *ev)
 {
 	struct mfm_deliver_recv *r;
 	struct mfm_err err;
 	int silenced, inhibited;
-	size_t i, idx;
+	size_t i, idx, taken = 0;
 
 	silenced = mfm_deliver_silenced(&run->d, ev, now_us(run));
 	inhibited = mfm_deliver_inhibited(&run->d, ev);
@@ -324,6 +332,7 @@ route(struct run *run, const struct mfm_deliver_event *ev)
 		r = &run->d.recv[i];
 		if (!mfm_deliver_routes(r, ev))
 			continue;
+		taken++;
 		memset(&run->d.last, 0, sizeof(run->d.last));
 		if (silenced || inhibited) {
 			run->c.muted++;
@@ -350,6 +359,7 @@ route(struct run *run, const struct mfm_deliver_event *ev)
 		    now_us(run), &idx, &err) != 0)
 			mfm_die_err(&err);
 	}
+	return taken;
 }
 
 /*
@@ -503,12 +513,39 @@ deliver(struct run *run, const char *path)
 			continue;
 		}
 		run->c.events++;
-		route(run, &ev);
+		if (route(run, &ev) == 0 && ev.firing &&
+		    run->c.unrouted++ < UNROUTED_SHOWN && run->d.n > 0)
+			mfm_warn("%s:%zu: firing event reaches no receiver: "
+			    "no receiver's match takes it", r.name, r.lineno);
 	}
 	if (mfm_reader_close(&r, &err) != 0)
 		mfm_die_err(&err);
 	mfm_deliver_event_release(&ev);
 	mfm_json_release(&j);
+}
+
+/*
+ * A firing alert that nobody is told of is a failure of the monitor, not
+ * a success: say so, and what to configure, with exit status 2.
+ */
+static void
+unrouted(const struct run *run)
+{
+	uint64_t n = run->c.unrouted;
+	const char *s = n == 1 ? "" : "s";
+
+	if (n == 0)
+		return;
+	if (run->d.n == 0)
+		mfm_warn("%" PRIu64 " firing event%s reached no receiver: none "
+		    "is configured, and with --receipts standard output "
+		    "carries receipts only; add receivers to the alert section "
+		    "of the configuration (-c FILE), or give --webhook-env or "
+		    "--webhook-file", n, s);
+	else
+		mfm_warn("%" PRIu64 " firing event%s reached no receiver: add "
+		    "a receiver without match, or one whose match takes %s", n,
+		    s, n == 1 ? "it" : "them");
 }
 
 int
@@ -589,6 +626,7 @@ main(int argc, char **argv)
 	for (i = 0; i < argc; i++)
 		deliver(&run, argv[i]);
 	flush(&run);
+	unrouted(&run);
 	if (mfm_outbox_close(&run.o, &err) != 0)
 		mfm_die_err(&err);
 	if (mfm_cli.verbose)
