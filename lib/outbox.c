@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@ mfm_outbox_init(struct mfm_outbox *o)
 	o->lockfd = o->fd = -1;
 	o->next_id = 1;
 	mfm_keymap_init(&o->seen);
+	mfm_keymap_init(&o->queued);
 }
 
 static char *
@@ -208,15 +210,148 @@ save_seen(struct mfm_outbox *o, struct mfm_err *err)
 	return rc;
 }
 
+/*
+ * The map of queued notifications, for mfm_outbox_put_event to see that
+ * the same event is already pending for a receiver.  The key is two
+ * hashes (receiver, event); a hit is confirmed against the entry's bytes.
+ */
+static void
+queued_key(const char *receiver, const char *event, size_t len,
+    char key[16])
+{
+	uint64_t a = mfm_keymap_hash(receiver, strlen(receiver) + 1);
+	uint64_t b = mfm_keymap_hash(event, len);
+
+	memcpy(key, &a, 8);
+	memcpy(key + 8, &b, 8);
+}
+
+static void
+note_queued(struct mfm_outbox *o, size_t idx)
+{
+	char key[16];
+	int isnew;
+
+	queued_key(o->e[idx].receiver, o->e[idx].event, o->e[idx].event_len,
+	    key);
+	*mfm_keymap_put(&o->queued, key, sizeof(key), &isnew) = idx;
+}
+
 static int
-get_u64(const struct mfm_json *j, const char *key, uint64_t *out)
+is_queued(const struct mfm_outbox *o, const char *receiver,
+    const char *event, size_t len)
+{
+	const struct mfm_outbox_entry *e;
+	const size_t *v;
+	char key[16];
+
+	queued_key(receiver, event, len, key);
+	if ((v = mfm_keymap_find(&o->queued, key, sizeof(key))) == NULL ||
+	    *v >= o->n)
+		return 0;
+	e = &o->e[*v];
+	return !e->settled && strcmp(e->receiver, receiver) == 0 &&
+	    e->event_len == len && memcmp(e->event, event, len) == 0;
+}
+
+static void
+index_queued(struct mfm_outbox *o)
+{
+	size_t i;
+
+	mfm_keymap_release(&o->queued);
+	mfm_keymap_init(&o->queued);
+	for (i = 0; i < o->n; i++)
+		note_queued(o, i);
+}
+
+static size_t
+input_find(const struct mfm_outbox *o, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < o->nin; i++)
+		if (strcmp(o->in[i].path, path) == 0)
+			return i;
+	return (size_t)-1;
+}
+
+static int
+input_add(struct mfm_outbox *o, const char *path, size_t len, size_t *i,
+    struct mfm_err *err)
+{
+	if (o->nin >= MFM_OUTBOX_MAX_INPUTS)
+		return mfm_err_set(err, MFM_ERR_LIMIT, "%s: more than %d "
+		    "input files read with --resume", o->dir,
+		    MFM_OUTBOX_MAX_INPUTS);
+	o->in = mfm_xreallocarray(o->in, o->nin + 1, sizeof(*o->in));
+	memset(&o->in[o->nin], 0, sizeof(*o->in));
+	o->in[o->nin].path = mfm_xmemdup(path, len);
+	*i = o->nin++;
+	return 0;
+}
+
+/* ,"in":{"path":P,"dev":D,"ino":I,"off":N} */
+static void
+put_input(struct mfm_buf *b, const struct mfm_outbox_input *in)
+{
+	mfm_buf_adds(b, "\"in\":{\"path\":");
+	mfm_json_put_str(b, in->path, strlen(in->path));
+	mfm_buf_addf(b, ",\"dev\":%" PRIu64 ",\"ino\":%" PRIu64 ",\"off\":%"
+	    PRIu64 "}", in->dev, in->ino, in->off);
+}
+
+static int
+get_u64_in(const struct mfm_json *j, int obj, const char *key,
+    uint64_t *out)
 {
 	int64_t v;
-	int t = mfm_json_member(j, 0, key, strlen(key));
+	int t = mfm_json_member(j, obj, key, strlen(key));
 
 	if (t < 0 || mfm_json_int64(j, t, &v) != 0 || v < 0)
 		return -1;
 	*out = (uint64_t)v;
+	return 0;
+}
+
+static int
+get_u64(const struct mfm_json *j, const char *key, uint64_t *out)
+{
+	return get_u64_in(j, 0, key, out);
+}
+
+/* A place "in":{...}: the input's record is set to it. */
+static int
+load_input(struct mfm_outbox *o, const struct mfm_json *j, int t,
+    struct mfm_err *err)
+{
+	struct mfm_buf scratch = MFM_BUF_INIT;
+	struct mfm_outbox_input in;
+	const char *p;
+	size_t n, i;
+	int tp;
+
+	if (mfm_json_type_of(j, t) != MFM_JSON_OBJECT ||
+	    (tp = mfm_json_member(j, t, "path", 4)) < 0 ||
+	    (p = mfm_json_str(j, tp, &n, &scratch)) == NULL || n == 0 ||
+	    memchr(p, '\0', n) != NULL ||
+	    get_u64_in(j, t, "dev", &in.dev) != 0 ||
+	    get_u64_in(j, t, "ino", &in.ino) != 0 ||
+	    get_u64_in(j, t, "off", &in.off) != 0) {
+		mfm_buf_release(&scratch);
+		return -1;
+	}
+	in.path = mfm_xmemdup(p, n);
+	mfm_buf_release(&scratch);
+	if ((i = input_find(o, in.path)) == (size_t)-1 &&
+	    input_add(o, in.path, n, &i, err) != 0) {
+		free(in.path);
+		return -2;
+	}
+	free(in.path);
+	o->in[i].dev = in.dev;
+	o->in[i].ino = in.ino;
+	o->in[i].off = in.off;
 	return 0;
 }
 
@@ -261,50 +396,85 @@ load_line(struct mfm_outbox *o, struct mfm_json *j, const char *line,
 {
 	struct mfm_buf scratch = MFM_BUF_INIT;
 	struct mfm_outbox_entry *e;
-	const char *s;
+	const char *s, *ev;
 	uint64_t id, q;
-	size_t n, i;
-	int t;
+	size_t n, evn, k, nrcv;
+	int t, tr, tin;
 
 	if (mfm_json_parse(j, line, len, err) != 0 ||
 	    mfm_json_type_of(j, 0) != MFM_JSON_OBJECT)
-		return mfm_err_set(err, MFM_ERR_DATA, "%s:%zu: corrupt "
-		    "journal line", path, lineno);
+		goto corrupt;
 	if (get_u64(j, "next", &id) == 0) {
 		if (id > o->next_id)
 			o->next_id = id;
 		return 0;
 	}
 	if (get_u64(j, "done", &id) == 0) {
-		if ((i = find(o, id)) != (size_t)-1)
-			o->e[i].settled = 1;
+		if ((k = find(o, id)) != (size_t)-1)
+			o->e[k].settled = 1;
 		return 0;
 	}
-	if (get_u64(j, "put", &id) != 0 || get_u64(j, "queued", &q) != 0 ||
-	    (t = mfm_json_member(j, 0, "receiver", 8)) < 0 ||
-	    mfm_json_type_of(j, t) != MFM_JSON_STRING)
-		return mfm_err_set(err, MFM_ERR_DATA, "%s:%zu: corrupt "
-		    "journal line", path, lineno);
-	if (o->n >= MFM_OUTBOX_MAX_PENDING)
+	if ((tin = mfm_json_member(j, 0, "in", 2)) >= 0) {
+		switch (load_input(o, j, tin, err)) {
+		case -1:
+			goto corrupt;
+		case -2:
+			return -1;
+		}
+	}
+	if (get_u64(j, "put", &id) != 0) {
+		if (tin >= 0 && mfm_json_member(j, 0, "put", 3) < 0)
+			return 0;	/* a place alone */
+		goto corrupt;
+	}
+	/* "receiver":R, or "receivers":[R,...] for ids id, id+1, ... */
+	if ((tr = mfm_json_member(j, 0, "receiver", 8)) >= 0) {
+		if (mfm_json_type_of(j, tr) != MFM_JSON_STRING)
+			goto corrupt;
+		nrcv = 1;
+	} else if ((tr = mfm_json_member(j, 0, "receivers", 9)) >= 0 &&
+	    mfm_json_type_of(j, tr) == MFM_JSON_ARRAY) {
+		nrcv = 0;
+		for (t = mfm_json_first(j, tr); t >= 0;
+		    t = mfm_json_next(j, tr, t)) {
+			if (mfm_json_type_of(j, t) != MFM_JSON_STRING)
+				goto corrupt;
+			nrcv++;
+		}
+		if (nrcv == 0)
+			goto corrupt;
+	} else
+		goto corrupt;
+	if (get_u64(j, "queued", &q) != 0 ||
+	    (t = mfm_json_member(j, 0, "event", 5)) < 0)
+		goto corrupt;
+	ev = mfm_json_raw(j, t, &evn);
+	if (o->n + nrcv > MFM_OUTBOX_MAX_PENDING)
 		return mfm_err_set(err, MFM_ERR_LIMIT, "%s: more than %d "
 		    "pending notifications", path, MFM_OUTBOX_MAX_PENDING);
-	o->e = mfm_xreallocarray(o->e, o->n + 1, sizeof(*o->e));
-	e = &o->e[o->n++];
-	memset(e, 0, sizeof(*e));
-	e->id = id;
-	e->queued = (int64_t)q;
-	s = mfm_json_str(j, t, &n, &scratch);
-	e->receiver = mfm_xmemdup(s, n);
+	o->e = mfm_xreallocarray(o->e, o->n + nrcv, sizeof(*o->e));
+	t = nrcv == 1 && mfm_json_type_of(j, tr) == MFM_JSON_STRING ? tr :
+	    mfm_json_first(j, tr);
+	for (k = 0; k < nrcv; k++) {
+		e = &o->e[o->n++];
+		memset(e, 0, sizeof(*e));
+		e->id = id + k;
+		e->queued = (int64_t)q;
+		s = mfm_json_str(j, t, &n, &scratch);
+		e->receiver = mfm_xmemdup(s, n);
+		e->event = mfm_xmemdup(ev, evn);
+		e->event_len = evn;
+		if (k + 1 < nrcv)
+			t = mfm_json_next(j, tr, t);
+	}
 	mfm_buf_release(&scratch);
-	if ((t = mfm_json_member(j, 0, "event", 5)) < 0)
-		return mfm_err_set(err, MFM_ERR_DATA, "%s:%zu: corrupt "
-		    "journal line", path, lineno);
-	s = mfm_json_raw(j, t, &n);
-	e->event = mfm_xmemdup(s, n);
-	e->event_len = n;
-	if (id >= o->next_id)
-		o->next_id = id + 1;
+	if (id + nrcv > o->next_id)
+		o->next_id = id + nrcv;
 	return 0;
+corrupt:
+	mfm_buf_release(&scratch);
+	return mfm_err_set(err, MFM_ERR_DATA, "%s:%zu: corrupt journal line",
+	    path, lineno);
 }
 
 static int
@@ -372,6 +542,7 @@ mfm_outbox_open(struct mfm_outbox *o, const char *dir, struct mfm_err *err)
 			goto out;
 	}
 	pack(o);
+	index_queued(o);
 	if (load_dead(o, &j, err) != 0 || load_seen(o, &j, err) != 0)
 		goto out;
 	o->fd = open(jpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -387,36 +558,137 @@ out:
 	return rc;
 }
 
-int
-mfm_outbox_put(struct mfm_outbox *o, const char *receiver, const char *event,
-    size_t len, int64_t now, size_t *idx, struct mfm_err *err)
+/*
+ * One journal line for an event to n receivers (ids next_id, ...), with
+ * the input's place when input is not (size_t)-1; then the entries.
+ */
+static int
+put(struct mfm_outbox *o, const char *const *rcv, size_t n,
+    const char *event, size_t len, int64_t now, size_t input,
+    struct mfm_err *err)
 {
 	struct mfm_buf b = MFM_BUF_INIT;
 	struct mfm_outbox_entry *e;
+	size_t k;
 	int rc;
 
-	if (o->n >= MFM_OUTBOX_MAX_PENDING)
+	if (o->n + n > MFM_OUTBOX_MAX_PENDING)
 		return mfm_err_set(err, MFM_ERR_LIMIT, "%s: more than %d "
 		    "queued notifications", o->dir, MFM_OUTBOX_MAX_PENDING);
-	mfm_buf_addf(&b, "{\"put\":%" PRIu64 ",\"receiver\":", o->next_id);
-	mfm_json_put_str(&b, receiver, strlen(receiver));
+	mfm_buf_addf(&b, "{\"put\":%" PRIu64 ",\"receiver%s\":", o->next_id,
+	    n == 1 ? "" : "s");
+	if (n > 1)
+		mfm_buf_addc(&b, '[');
+	for (k = 0; k < n; k++) {
+		if (k > 0)
+			mfm_buf_addc(&b, ',');
+		mfm_json_put_str(&b, rcv[k], strlen(rcv[k]));
+	}
+	if (n > 1)
+		mfm_buf_addc(&b, ']');
 	mfm_buf_addf(&b, ",\"queued\":%" PRId64 ",\"event\":", now);
 	mfm_buf_add(&b, event, len);
+	if (input != (size_t)-1) {
+		mfm_buf_addc(&b, ',');
+		put_input(&b, &o->in[input]);
+	}
 	mfm_buf_adds(&b, "}\n");
 	/* Not open: an outbox in memory, for one run. */
 	rc = o->fd >= 0 ? write_line(o->fd, &b, o->dir, err) : 0;
 	mfm_buf_release(&b);
 	if (rc != 0)
 		return -1;
-	o->e = mfm_xreallocarray(o->e, o->n + 1, sizeof(*o->e));
-	e = &o->e[o->n];
-	memset(e, 0, sizeof(*e));
-	e->id = o->next_id++;
-	e->receiver = mfm_xstrdup(receiver);
-	e->queued = now;
-	e->event = mfm_xmemdup(event, len);
-	e->event_len = len;
-	*idx = o->n++;
+	o->e = mfm_xreallocarray(o->e, o->n + n, sizeof(*o->e));
+	for (k = 0; k < n; k++) {
+		e = &o->e[o->n];
+		memset(e, 0, sizeof(*e));
+		e->id = o->next_id++;
+		e->receiver = mfm_xstrdup(rcv[k]);
+		e->queued = now;
+		e->event = mfm_xmemdup(event, len);
+		e->event_len = len;
+		note_queued(o, o->n++);
+	}
+	return 0;
+}
+
+int
+mfm_outbox_put(struct mfm_outbox *o, const char *receiver, const char *event,
+    size_t len, int64_t now, size_t *idx, struct mfm_err *err)
+{
+	if (put(o, &receiver, 1, event, len, now, (size_t)-1, err) != 0)
+		return -1;
+	*idx = o->n - 1;
+	return 0;
+}
+
+int
+mfm_outbox_put_event(struct mfm_outbox *o, const char *const *rcv, size_t n,
+    const char *event, size_t len, int64_t now, size_t input,
+    struct mfm_err *err)
+{
+	const char **take = mfm_xcalloc(n ? n : 1, sizeof(*take));
+	size_t i, k = 0;
+	int rc = 0;
+
+	/* In memory (no state directory) every event is its own. */
+	for (i = 0; i < n; i++)
+		if (o->fd < 0 || !is_queued(o, rcv[i], event, len))
+			take[k++] = rcv[i];
+	if (k > 0)
+		rc = put(o, take, k, event, len, now, input, err);
+	free(take);
+	return rc != 0 ? -1 : (int)k;
+}
+
+int
+mfm_outbox_resume(struct mfm_outbox *o, const char *path, int fd,
+    size_t *input, struct mfm_err *err)
+{
+	struct mfm_outbox_input *in;
+	struct mfm_buf b = MFM_BUF_INIT, scratch = MFM_BUF_INIT;
+	struct mfm_json j;
+	struct stat st;
+	const char *s;
+	size_t i, n;
+	int same;
+
+	if (fstat(fd, &st) != 0)
+		return mfm_err_sys(err, "%s", path);
+	if (!S_ISREG(st.st_mode))
+		return mfm_err_set(err, MFM_ERR_USAGE, "%s: --resume reads "
+		    "regular files, which keep what was read", path);
+	/* The journal keeps the path as JSON: it must come back the same. */
+	mfm_json_init(&j);
+	mfm_json_put_str(&b, path, strlen(path));
+	same = mfm_json_parse(&j, b.p, b.len, err) == 0 &&
+	    (s = mfm_json_str(&j, 0, &n, &scratch)) != NULL &&
+	    n == strlen(path) && memcmp(s, path, n) == 0;
+	mfm_json_release(&j);
+	mfm_buf_release(&b);
+	mfm_buf_release(&scratch);
+	if (!same)
+		return mfm_err_set(err, MFM_ERR_USAGE, "%s: --resume needs a "
+		    "file name in UTF-8", path);
+	if ((i = input_find(o, path)) == (size_t)-1) {
+		if (input_add(o, path, strlen(path), &i, err) != 0)
+			return -1;
+		in = &o->in[i];
+	} else {
+		in = &o->in[i];
+		if (in->dev != (uint64_t)st.st_dev ||
+		    in->ino != (uint64_t)st.st_ino)
+			in->off = 0;	/* replaced: a new file */
+		else if ((uint64_t)st.st_size < in->off)
+			return mfm_err_set(err, MFM_ERR_DATA, "%s: %jd bytes, "
+			    "shorter than the %" PRIu64 " read before: it was "
+			    "cut or rewritten in place; to read it again from "
+			    "its start, replace it with a copy", path,
+			    (intmax_t)st.st_size, in->off);
+	}
+	in->dev = (uint64_t)st.st_dev;
+	in->ino = (uint64_t)st.st_ino;
+	*input = i;
 	return 0;
 }
 
@@ -500,6 +772,11 @@ compact(struct mfm_outbox *o, struct mfm_err *err)
 
 	pack(o);
 	mfm_buf_addf(&b, "{\"next\":%" PRIu64 "}\n", o->next_id);
+	for (i = 0; i < o->nin; i++) {
+		mfm_buf_addc(&b, '{');
+		put_input(&b, &o->in[i]);
+		mfm_buf_adds(&b, "}\n");
+	}
 	for (i = 0; i < o->n; i++) {
 		mfm_buf_addf(&b, "{\"put\":%" PRIu64 ",\"receiver\":",
 		    o->e[i].id);
@@ -538,6 +815,10 @@ mfm_outbox_close(struct mfm_outbox *o, struct mfm_err *err)
 	free(o->dir);
 	free(o->last);
 	mfm_keymap_release(&o->seen);
+	mfm_keymap_release(&o->queued);
+	for (i = 0; i < o->nin; i++)
+		free(o->in[i].path);
+	free(o->in);
 	mfm_outbox_init(o);
 	return rc;
 }

@@ -5,10 +5,17 @@
  *
  * The directory holds three files:
  *   lock           held with flock(2) for the whole run: one sender
- *   outbox.ndjson  a journal: {"put":ID,...} when a notification is
- *                  queued, {"done":ID} when it is settled (sent, or moved
- *                  to the dead letters); a put without its done is
- *                  pending
+ *   outbox.ndjson  a journal: {"put":ID,"receiver":R,...} when a
+ *                  notification is queued, or {"put":ID,"receivers":[R,
+ *                  ...],...} for one event to several receivers (ids ID,
+ *                  ID+1, ...: one line, so one durable step);
+ *                  {"done":ID} when it is settled (sent, or moved to the
+ *                  dead letters); a put without its done is pending.  A
+ *                  put may carry "in":{"path":P,"dev":D,"ino":I,"off":N},
+ *                  the place in an input file read with --resume just
+ *                  past its event: the event is queued and the place
+ *                  moved past it at once; {"in":{...}} alone keeps a
+ *                  place when the journal is compacted
  *   dead.ndjson    the dead letters: notifications that failed for good
  *                  or past their deadline, with the reason and the times
  *                  queued and failed (RFC 3339 UTC, milliseconds)
@@ -48,6 +55,15 @@ struct mfm_outbox_entry {
 	int settled;
 };
 
+/* An input file read with --resume, and how far (bytes). */
+struct mfm_outbox_input {
+	char *path;
+	uint64_t dev, ino;
+	uint64_t off;
+};
+
+#define MFM_OUTBOX_MAX_INPUTS 1024
+
 struct mfm_outbox {
 	char *dir;
 	int lockfd;
@@ -65,6 +81,10 @@ struct mfm_outbox {
 		int firing;
 	} *last;
 	size_t nlast;
+	struct mfm_outbox_input *in;	/* places in --resume inputs */
+	size_t nin;
+	/* hash of receiver and event -> the latest entry with them */
+	struct mfm_keymap queued;
 };
 
 void mfm_outbox_init(struct mfm_outbox *o);
@@ -78,6 +98,26 @@ int mfm_outbox_open(struct mfm_outbox *o, const char *dir,
 int mfm_outbox_put(struct mfm_outbox *o, const char *receiver,
     const char *event, size_t len, int64_t now, size_t *idx,
     struct mfm_err *err);
+/*
+ * Queue one event for the n receivers of rcv, as one journal line,
+ * written and synced on return, carrying the place of input o->in[input]
+ * unless input is (size_t)-1.  A receiver for which the same event is
+ * already pending (a notification with the same key: a line read again
+ * after a crash that came between its put and the input's commit) is
+ * left out.  Returns the number of notifications queued; -1 on error.
+ */
+int mfm_outbox_put_event(struct mfm_outbox *o, const char *const *rcv,
+    size_t n, const char *event, size_t len, int64_t now, size_t input,
+    struct mfm_err *err);
+/*
+ * --resume: register path, open as fd, and say where to read it from:
+ * the place kept for it if it is the same file (device and inode), else
+ * its start (a new file, or one that replaced it: rotated).  A file
+ * shorter than its place is an error.  *input is its index in o->in,
+ * whose off the caller moves as it reads.
+ */
+int mfm_outbox_resume(struct mfm_outbox *o, const char *path, int fd,
+    size_t *input, struct mfm_err *err);
 /* Entry idx was delivered. */
 int mfm_outbox_done(struct mfm_outbox *o, size_t idx, struct mfm_err *err);
 /*
