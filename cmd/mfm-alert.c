@@ -6,10 +6,14 @@
  *
  * Each event goes to every receiver whose matchers it meets, unless a
  * silence or a firing critical alert of its group mutes it.  With
- * --state DIR every notification of the input is first written to the
- * durable outbox (lib/outbox.c), then the outbox is sent, oldest first,
- * and each entry settled only when delivered or dead: a crash loses
- * nothing that was read, and the next run resends what is pending.
+ * --state DIR every event of the input is first written to the durable
+ * outbox (lib/outbox.c), for all its receivers in one synced line, before
+ * the input is consumed past it (a held reader, lib/io.c); then the
+ * outbox is sent, oldest first, and each entry settled only when
+ * delivered or dead: a crash loses nothing that was taken from the
+ * input, and the next run resends what is pending.  With --resume the
+ * input files are read from the place the journal keeps, moved past
+ * each event by the line that queues it.
  * Without --state each event is sent as it is read, for streams.  A
  * receiver that fails (after its retries) is reported and the run goes
  * on, so one dead endpoint does not hold the others' alerts back; the
@@ -17,6 +21,8 @@
  * receivers live in lib/deliver.c; this file reads the options and runs
  * the loop.
  */
+#include <sys/stat.h>
+
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -31,7 +37,7 @@
 #include "lib/banned.h"
 
 static const char usage[] =
-"usage: mfm-alert [-hnuVv] [-c FILE] [--state DIR] [--receipts]\n"
+"usage: mfm-alert [-hnuVv] [-c FILE] [--state DIR [--resume]] [--receipts]\n"
 "                 [--webhook-env VAR] [--webhook-file PATH]\n"
 "                 [--webhook-format FORMAT] [--ca-file PATH]\n"
 "                 [--timeout DURATION] [--now TIME] [--rejects FILE]\n"
@@ -42,6 +48,7 @@ static const char usage[] =
 "reads stdin.\n"
 "\n"
 "      --state DIR          durable outbox: queue, resume, dead letters\n"
+"      --resume             read each FILE from where the last run stopped\n"
 "      --receipts           one NDJSON receipt per notification on stdout\n"
 "      --webhook-env VAR    POST each event to the URL in variable VAR\n"
 "      --webhook-file PATH  POST each event to the URL in file PATH\n"
@@ -60,7 +67,8 @@ enum {
 	OPT_TIMEOUT,
 	OPT_STATE,
 	OPT_RECEIPTS,
-	OPT_NOW
+	OPT_NOW,
+	OPT_RESUME
 };
 
 static const struct option longopts[] = {
@@ -71,6 +79,7 @@ static const struct option longopts[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "state", required_argument, NULL, OPT_STATE },
 	{ "receipts", no_argument, NULL, OPT_RECEIPTS },
+	{ "resume", no_argument, NULL, OPT_RESUME },
 	{ "now", required_argument, NULL, OPT_NOW },
 	{ "dry-run", no_argument, NULL, 'n' },
 	MFM_CLI_LONG,
@@ -85,7 +94,7 @@ struct opts {
 	int format;
 	int64_t timeout;
 	int64_t now;
-	int dry_run, receipts;
+	int dry_run, receipts, resume;
 };
 
 struct counts {
@@ -100,6 +109,7 @@ struct run {
 	struct mfm_deliver d;
 	struct mfm_outbox o;
 	int state;
+	int resume;		/* --resume: files from the journal's place */
 	int receipts;
 	int64_t now0;		/* --now, or 0 for the system's clock */
 	struct counts c;
@@ -319,12 +329,13 @@ repeat(struct run *run, const struct mfm_deliver_recv *r,
  * or not), so that a firing event that reaches none is seen.
  */
 static size_t
-route(struct run *run, const struct mfm_deliver_event *ev)
+route(struct run *run, const struct mfm_deliver_event *ev, size_t input)
 {
+	const char *queue[MFM_DELIVER_MAX_RECEIVERS];
 	struct mfm_deliver_recv *r;
 	struct mfm_err err;
 	int silenced, inhibited;
-	size_t i, idx, taken = 0;
+	size_t i, nq = 0, taken = 0;
 
 	silenced = mfm_deliver_silenced(&run->d, ev, now_us(run));
 	inhibited = mfm_deliver_inhibited(&run->d, ev);
@@ -350,15 +361,18 @@ route(struct run *run, const struct mfm_deliver_event *ev)
 			send_one(run, r, ev, (size_t)-1);
 			continue;
 		}
-		/*
-		 * Queued now, sent by flush once the input is all queued;
-		 * without --state in memory only, for group_by.
-		 */
-		mfm_err_clear(&err);
-		if (mfm_outbox_put(&run->o, r->name, ev->body.p, ev->body.len,
-		    now_us(run), &idx, &err) != 0)
-			mfm_die_err(&err);
+		queue[nq++] = r->name;
 	}
+	/*
+	 * Queued now, for every receiver at once and with the input's place
+	 * after the event (--resume): one line of the journal, one durable
+	 * step.  Sent by flush once the input is all queued; without
+	 * --state in memory only, for group_by.
+	 */
+	mfm_err_clear(&err);
+	if (nq > 0 && mfm_outbox_put_event(&run->o, queue, nq, ev->body.p,
+	    ev->body.len, now_us(run), input, &err) < 0)
+		mfm_die_err(&err);
 	return taken;
 }
 
@@ -491,6 +505,12 @@ flush(struct run *run)
 	mfm_buf_release(&k2);
 }
 
+/*
+ * Read one input and route its events.  With --state the input is held:
+ * consumed only up to the event last queued (what was taken from a pipe
+ * is in the outbox), and with --resume read from the place the journal
+ * keeps for it, which each event's put moves past it.
+ */
 static void
 deliver(struct run *run, const char *path)
 {
@@ -498,26 +518,53 @@ deliver(struct run *run, const char *path)
 	struct mfm_reader r;
 	struct mfm_json j;
 	struct mfm_err err;
+	size_t input = (size_t)-1;
 
 	mfm_json_init(&j);
 	mfm_deliver_event_init(&ev);
 	mfm_cli_open(&r, path);
+	mfm_err_clear(&err);
+	if (run->resume) {
+		if (mfm_outbox_resume(&run->o, path, r.fd, &input, &err) != 0 ||
+		    mfm_reader_seek(&r, run->o.in[input].off, &err) != 0) {
+			/* A file that shrank: the others go on. */
+			if (err.kind != MFM_ERR_DATA)
+				mfm_die_err(&err);
+			mfm_warn("%s", err.msg);
+			goto out;
+		}
+		/* Its writer may be writing the last line still. */
+		r.whole = 1;
+	} else if (run->state && mfm_reader_hold(&r, &err) != 0)
+		mfm_die_err(&err);
 	while (mfm_cli_next(&r, &j)) {
 		mfm_err_clear(&err);
+		if (input != (size_t)-1)
+			run->o.in[input].off = mfm_reader_tell(&r);
 		switch (mfm_deliver_event_read(&ev, &j, &err)) {
 		case 1:
 			run->c.control++;
-			continue;
+			break;
 		case -1:
 			mfm_cli_bad(&r, "%s", err.msg);
-			continue;
+			break;
+		default:
+			run->c.events++;
+			if (route(run, &ev, input) == 0 && ev.firing &&
+			    run->c.unrouted++ < UNROUTED_SHOWN && run->d.n > 0)
+				mfm_warn("%s:%zu: firing event reaches no "
+				    "receiver: no receiver's match takes it",
+				    r.name, r.lineno);
 		}
-		run->c.events++;
-		if (route(run, &ev) == 0 && ev.firing &&
-		    run->c.unrouted++ < UNROUTED_SHOWN && run->d.n > 0)
-			mfm_warn("%s:%zu: firing event reaches no receiver: "
-			    "no receiver's match takes it", r.name, r.lineno);
+		/* Queued, synced: the input may move past it. */
+		if (mfm_reader_commit(&r, &err) != 0)
+			mfm_die_err(&err);
 	}
+	if (input != (size_t)-1)
+		run->o.in[input].off = mfm_reader_tell(&r);
+	if (mfm_reader_commit(&r, &err) != 0)
+		mfm_die_err(&err);
+out:
 	if (mfm_reader_close(&r, &err) != 0)
 		mfm_die_err(&err);
 	mfm_deliver_event_release(&ev);
@@ -553,6 +600,7 @@ main(int argc, char **argv)
 {
 	struct opts o = { 0 };
 	struct mfm_err err;
+	struct stat st;
 	static struct run run;
 	int ch, i;
 
@@ -587,6 +635,9 @@ main(int argc, char **argv)
 		case OPT_RECEIPTS:
 			o.receipts = 1;
 			break;
+		case OPT_RESUME:
+			o.resume = 1;
+			break;
 		case OPT_NOW:
 			mfm_err_clear(&err);
 			if (mfm_tm_parse_rfc3339(optarg, strlen(optarg),
@@ -609,6 +660,20 @@ main(int argc, char **argv)
 		mfm_usage_error("give -n or --receipts, not both");
 	if (o.dry_run && o.state != NULL)
 		mfm_usage_error("a dry run does not use --state");
+	if (o.resume && o.state == NULL)
+		mfm_usage_error("--resume keeps its place in --state DIR: "
+		    "give it");
+	if (o.resume && argc == 0)
+		mfm_usage_error("--resume reads files from where the last run "
+		    "stopped: name them");
+	for (i = 0; o.resume && i < argc; i++) {
+		if (strcmp(argv[i], "-") == 0)
+			mfm_usage_error("--resume: standard input cannot be "
+			    "read again from a place: name a file");
+		if (stat(argv[i], &st) == 0 && !S_ISREG(st.st_mode))
+			mfm_usage_error("--resume: %s is not a regular file, "
+			    "which would keep what was read", argv[i]);
+	}
 
 	mfm_deliver_init(&run.d);
 	mfm_outbox_init(&run.o);
@@ -620,6 +685,7 @@ main(int argc, char **argv)
 		if (mfm_outbox_open(&run.o, o.state, &err) != 0)
 			mfm_die_err(&err);
 		run.state = 1;
+		run.resume = o.resume;
 	}
 	if (argc == 0)
 		deliver(&run, "-");
