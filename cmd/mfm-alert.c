@@ -67,8 +67,7 @@ enum {
 	OPT_TIMEOUT,
 	OPT_STATE,
 	OPT_RECEIPTS,
-	OPT_NOW,
-	OPT_RESUME
+	OPT_NOW
 };
 
 static const struct option longopts[] = {
@@ -79,7 +78,7 @@ static const struct option longopts[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "state", required_argument, NULL, OPT_STATE },
 	{ "receipts", no_argument, NULL, OPT_RECEIPTS },
-	{ "resume", no_argument, NULL, OPT_RESUME },
+	{ "resume", no_argument, NULL, MFM_OPT_RESUME },
 	{ "now", required_argument, NULL, OPT_NOW },
 	{ "dry-run", no_argument, NULL, 'n' },
 	MFM_CLI_LONG,
@@ -94,7 +93,7 @@ struct opts {
 	int format;
 	int64_t timeout;
 	int64_t now;
-	int dry_run, receipts, resume;
+	int dry_run, receipts;
 };
 
 struct counts {
@@ -329,7 +328,8 @@ repeat(struct run *run, const struct mfm_deliver_recv *r,
  * or not), so that a firing event that reaches none is seen.
  */
 static size_t
-route(struct run *run, const struct mfm_deliver_event *ev, size_t input)
+route(struct run *run, const struct mfm_deliver_event *ev,
+    const struct mfm_chain_file *in)
 {
 	const char *queue[MFM_DELIVER_MAX_RECEIVERS];
 	struct mfm_deliver_recv *r;
@@ -371,7 +371,7 @@ route(struct run *run, const struct mfm_deliver_event *ev, size_t input)
 	 */
 	mfm_err_clear(&err);
 	if (nq > 0 && mfm_outbox_put_event(&run->o, queue, nq, ev->body.p,
-	    ev->body.len, now_us(run), input, &err) < 0)
+	    ev->body.len, now_us(run), in, &err) < 0)
 		mfm_die_err(&err);
 	return taken;
 }
@@ -518,29 +518,31 @@ deliver(struct run *run, const char *path)
 	struct mfm_reader r;
 	struct mfm_json j;
 	struct mfm_err err;
-	size_t input = (size_t)-1;
+	struct mfm_chain_file *in = NULL;
+	uint64_t off;
 
 	mfm_json_init(&j);
 	mfm_deliver_event_init(&ev);
 	mfm_cli_open(&r, path);
 	mfm_err_clear(&err);
 	if (run->resume) {
-		if (mfm_outbox_resume(&run->o, path, r.fd, &input, &err) != 0 ||
-		    mfm_reader_seek(&r, run->o.in[input].off, &err) != 0) {
+		if (mfm_chain_start(&run->o.chain, path, r.fd, &off,
+		    &err) != 0 || mfm_reader_seek(&r, off, &err) != 0) {
 			/* A file that shrank: the others go on. */
 			if (err.kind != MFM_ERR_DATA)
 				mfm_die_err(&err);
 			mfm_warn("%s", err.msg);
 			goto out;
 		}
+		in = mfm_outbox_place(&run->o, path);
 		/* Its writer may be writing the last line still. */
-		r.whole = 1;
+		r.hold_partial = 1;
 	} else if (run->state && mfm_reader_hold(&r, &err) != 0)
 		mfm_die_err(&err);
 	while (mfm_cli_next(&r, &j)) {
 		mfm_err_clear(&err);
-		if (input != (size_t)-1)
-			run->o.in[input].off = mfm_reader_tell(&r);
+		if (in != NULL)
+			in->offset = mfm_reader_offset(&r);
 		switch (mfm_deliver_event_read(&ev, &j, &err)) {
 		case 1:
 			run->c.control++;
@@ -550,7 +552,7 @@ deliver(struct run *run, const char *path)
 			break;
 		default:
 			run->c.events++;
-			if (route(run, &ev, input) == 0 && ev.firing &&
+			if (route(run, &ev, in) == 0 && ev.firing &&
 			    run->c.unrouted++ < UNROUTED_SHOWN && run->d.n > 0)
 				mfm_warn("%s:%zu: firing event reaches no "
 				    "receiver: no receiver's match takes it",
@@ -560,8 +562,12 @@ deliver(struct run *run, const char *path)
 		if (mfm_reader_commit(&r, &err) != 0)
 			mfm_die_err(&err);
 	}
-	if (input != (size_t)-1)
-		run->o.in[input].off = mfm_reader_tell(&r);
+	if (in != NULL) {
+		in->offset = mfm_reader_offset(&r);
+		if (r.held > 0 && mfm_cli.verbose)
+			mfm_warn("%s: a last line of %zu bytes without a "
+			    "newline is left for the next run", r.name, r.held);
+	}
 	if (mfm_reader_commit(&r, &err) != 0)
 		mfm_die_err(&err);
 out:
@@ -635,9 +641,6 @@ main(int argc, char **argv)
 		case OPT_RECEIPTS:
 			o.receipts = 1;
 			break;
-		case OPT_RESUME:
-			o.resume = 1;
-			break;
 		case OPT_NOW:
 			mfm_err_clear(&err);
 			if (mfm_tm_parse_rfc3339(optarg, strlen(optarg),
@@ -660,19 +663,19 @@ main(int argc, char **argv)
 		mfm_usage_error("give -n or --receipts, not both");
 	if (o.dry_run && o.state != NULL)
 		mfm_usage_error("a dry run does not use --state");
-	if (o.resume && o.state == NULL)
-		mfm_usage_error("--resume keeps its place in --state DIR: "
-		    "give it");
-	if (o.resume && argc == 0)
-		mfm_usage_error("--resume reads files from where the last run "
-		    "stopped: name them");
-	for (i = 0; o.resume && i < argc; i++) {
+	mfm_cli_need_state(o.state);
+	/* Checked before anything is read or sent (a named pipe's open
+	 * would wait for a writer). */
+	if (mfm_cli.resume && argc == 0)
+		mfm_usage_error("--resume: standard input cannot be resumed; "
+		    "name the files");
+	for (i = 0; mfm_cli.resume && i < argc; i++) {
 		if (strcmp(argv[i], "-") == 0)
 			mfm_usage_error("--resume: standard input cannot be "
-			    "read again from a place: name a file");
+			    "resumed; name the files");
 		if (stat(argv[i], &st) == 0 && !S_ISREG(st.st_mode))
-			mfm_usage_error("--resume: %s is not a regular file, "
-			    "which would keep what was read", argv[i]);
+			mfm_usage_error("%s: --resume needs regular files, not "
+			    "a pipe or a terminal", argv[i]);
 	}
 
 	mfm_deliver_init(&run.d);
@@ -685,7 +688,7 @@ main(int argc, char **argv)
 		if (mfm_outbox_open(&run.o, o.state, &err) != 0)
 			mfm_die_err(&err);
 		run.state = 1;
-		run.resume = o.resume;
+		run.resume = mfm_cli.resume;
 	}
 	if (argc == 0)
 		deliver(&run, "-");

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "lib/cli.h"
+#include "lib/control.h"
 #include "lib/field.h"
 #include "lib/join.h"
 #include "lib/joinread.h"
@@ -381,6 +382,69 @@ on_event(void *arg, const struct mfm_join_event *ev)
 }
 
 /*
+ * Watermark records (mfm(7) LATE LABELS), written when the join's
+ * watermark enters a new hour, or a new minute once WATERMARK_RECORDS
+ * records have gone out since the last one: often enough that a window
+ * closes promptly downstream, rarely enough to add next to nothing.
+ */
+#define MINUTE (60 * MFM_TM_US_PER_S)
+#define HOUR (60 * MINUTE)
+#define WATERMARK_RECORDS 1000
+
+static struct {
+	int has;		/* one was written */
+	int64_t w;		/* the last written */
+	uint64_t nout;		/* mfm_cli.nout then */
+} mark;
+
+static void
+put_mark(int has_w, int64_t w, int has_now, int64_t now, int complete)
+{
+	struct mfm_control_mark m;
+
+	memset(&m, 0, sizeof(m));
+	m.has_w = has_w;
+	m.w = w;
+	m.has_now = has_now;
+	m.now = now;
+	m.complete = complete;
+	m.shard_i = in.shard_i;
+	m.shard_n = in.shard_n;
+	mfm_control_put_watermark(&mfm_cli.out, &m);
+	mfm_cli_emit();
+	mark.nout = mfm_cli.nout;
+}
+
+static void
+after_record(void *arg)
+{
+	const struct mfm_join *jn = arg;
+	int64_t w, now;
+
+	if (mfm_join_watermark(jn, in.mode != MFM_JOINREAD_ASOF,
+	    in.mode != MFM_JOINREAD_ID, &w, &now) != 0)
+		return;
+	if (mark.has && (mfm_tm_floor(w, MINUTE, 0) <= mark.w ||
+	    (mfm_cli.nout - mark.nout < WATERMARK_RECORDS &&
+	    mfm_tm_floor(w, HOUR, 0) <= mfm_tm_floor(mark.w, HOUR, 0))))
+		return;
+	mark.has = 1;
+	mark.w = w;
+	put_mark(1, w, 1, now, 0);
+}
+
+/* The run's last watermark record: complete when it decided everything. */
+static void
+last_mark(const struct mfm_join *jn, int complete)
+{
+	int64_t w = 0, now = 0;
+	int rc = mfm_join_watermark(jn, in.mode != MFM_JOINREAD_ASOF,
+	    in.mode != MFM_JOINREAD_ID, &w, &now);
+
+	put_mark(rc == 0, w, jn->has_max, now, complete);
+}
+
+/*
  * Hold FILE.lock for the whole run, so that two overlapping runs (cron)
  * never read and write one state.  The lock file stays; the state file
  * itself is replaced by rename and so cannot carry the lock.
@@ -524,7 +588,8 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 1 && argc != 2)
+	/* --drain with no operands reads nothing: it ends a sequence. */
+	if (argc > 2 || (argc == 0 && !o.drain))
 		mfm_usage_error("expected PREDICTIONS and OUTCOMES, or one "
 		    "mixed stream");
 	if (argc == 2 && strcmp(argv[0], "-") == 0 &&
@@ -546,10 +611,14 @@ main(int argc, char **argv)
 	for (i = 0; i < MFM_JOIN_NKIND; i++)
 		side[i] = open_side(side_path[i]);
 
-	mfm_joinread_run(&in, &jn, argv, (size_t)argc);
+	in.after = after_record;
+	in.after_arg = &jn;
+	if (argc > 0)
+		mfm_joinread_run(&in, &jn, argv, (size_t)argc);
 
 	if (o.state == NULL || o.drain)
 		mfm_join_drain(&jn);
+	last_mark(&jn, o.state == NULL || o.drain);
 	if (o.state != NULL) {
 		/* Output first: a crash before the save repeats, never loses. */
 		mfm_cli_flush();

@@ -70,7 +70,6 @@ fill(struct mfm_reader *r, struct mfm_err *err)
 	if (r->start > 0) {
 		memmove(r->buf, r->buf + r->start, r->end - r->start);
 		r->end -= r->start;
-		r->base += r->start;
 		r->start = 0;
 	}
 	if (r->end + 1 >= r->cap) {
@@ -97,6 +96,7 @@ fill(struct mfm_reader *r, struct mfm_err *err)
 	if (n == 0)
 		r->eof = 1;
 	r->end += (size_t)n;
+	r->nread += (uint64_t)n;
 	return n;
 }
 
@@ -115,7 +115,6 @@ skip_long(struct mfm_reader *r, struct mfm_err *err)
 			r->start = upto + 1;
 			break;
 		}
-		r->base += r->end;
 		r->start = r->end = 0;
 		if (r->eof)
 			break;
@@ -138,7 +137,11 @@ mfm_reader_next(struct mfm_reader *r, struct mfm_err *err)
 	r->len = 0;
 	for (;;) {
 		nl = memchr(r->buf + r->start, '\n', r->end - r->start);
-		if (nl != NULL || (r->eof && r->end > r->start && !r->whole))
+		if (nl == NULL && r->eof && r->hold_partial) {
+			r->held = r->end - r->start;
+			return MFM_IO_EOF;
+		}
+		if (nl != NULL || (r->eof && r->end > r->start))
 			break;
 		if (r->eof)
 			return MFM_IO_EOF;
@@ -206,6 +209,21 @@ mfm_reader_close(struct mfm_reader *r, struct mfm_err *err)
 }
 
 int
+mfm_reader_seek(struct mfm_reader *r, uint64_t off, struct mfm_err *err)
+{
+	if (lseek(r->fd, (off_t)off, SEEK_SET) == (off_t)-1)
+		return mfm_err_sys(err, "%s", r->name);
+	r->base = off;
+	return 0;
+}
+
+uint64_t
+mfm_reader_offset(const struct mfm_reader *r)
+{
+	return r->base + r->nread - (r->end - r->start);
+}
+
+int
 mfm_reader_ready(const struct mfm_reader *r)
 {
 	if (r->eof || memchr(r->buf + r->start, '\n', r->end - r->start))
@@ -229,23 +247,6 @@ mfm_io_blank(const char *p, size_t n)
 		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
 			return 0;
 	return 1;
-}
-
-uint64_t
-mfm_reader_tell(const struct mfm_reader *r)
-{
-	return r->base + r->start;
-}
-
-int
-mfm_reader_seek(struct mfm_reader *r, uint64_t off, struct mfm_err *err)
-{
-	if (lseek(r->fd, (off_t)off, SEEK_SET) < 0)
-		return mfm_err_sys(err, "%s", r->name);
-	r->base = r->taken = off;
-	r->start = r->end = 0;
-	r->eof = 0;
-	return 0;
 }
 
 /* Take n bytes of a held pipe, which are there: they were peeked at. */
@@ -311,7 +312,7 @@ peek_pipe(struct mfm_reader *r, char *dst, size_t room,
 	ssize_t n;
 
 	for (;;) {
-		seen = (size_t)(r->base + r->end - r->taken);
+		seen = (size_t)(r->base + r->nread - r->taken);
 		want = seen + room;
 		if (want > r->tee_cap)
 			want = r->tee_cap;
@@ -359,7 +360,7 @@ read_held(struct mfm_reader *r, char *dst, size_t room, struct mfm_err *err)
 		return peek_pipe(r, dst, room, err);
 	case MFM_IO_HOLD_SEEK:
 		do
-			n = pread(r->fd, dst, room, (off_t)(r->base + r->end));
+			n = pread(r->fd, dst, room, (off_t)(r->base + r->nread));
 		while (n < 0 && errno == EINTR);
 		break;
 	default:
@@ -384,7 +385,7 @@ mfm_reader_hold(struct mfm_reader *r, struct mfm_err *err)
 
 	if (fstat(r->fd, &st) != 0)
 		return mfm_err_sys(err, "%s", r->name);
-	r->taken = r->base + r->end;
+	r->taken = r->base + r->nread;
 	if (S_ISFIFO(st.st_mode)) {
 		if (pipe2(r->tee, O_CLOEXEC) != 0)
 			return mfm_err_sys(err, "%s", r->name);
@@ -410,7 +411,7 @@ mfm_reader_hold(struct mfm_reader *r, struct mfm_err *err)
 int
 mfm_reader_commit(struct mfm_reader *r, struct mfm_err *err)
 {
-	uint64_t to = mfm_reader_tell(r);
+	uint64_t to = mfm_reader_offset(r);
 
 	if (to <= r->taken)
 		return 0;

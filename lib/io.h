@@ -40,8 +40,6 @@ struct mfm_reader {
 	int eof;
 	char *buf;
 	size_t cap, start, end;
-	uint64_t base;		/* offset in the input of buf[0] */
-	int whole;		/* leave a last line without newline unread */
 	enum mfm_io_hold hold;
 	uint64_t taken;		/* input consumed, when held */
 	int tee[2];		/* MFM_IO_HOLD_PIPE: the copy's pipe */
@@ -50,6 +48,15 @@ struct mfm_reader {
 	size_t max_line;
 	size_t lineno;		/* number of the line last returned */
 	FILE *spill;		/* if set, overlong lines are copied here whole */
+	/*
+	 * Set before the first read: a last line without a newline is not
+	 * returned (its writer may not have finished it) and held counts
+	 * its bytes.
+	 */
+	int hold_partial;
+	size_t held;
+	uint64_t base;		/* offset of the first byte read */
+	uint64_t nread;		/* bytes read from fd */
 	/* The line last returned, valid until the next call. */
 	char *line;
 	size_t len;
@@ -68,23 +75,20 @@ void mfm_reader_fdopen(struct mfm_reader *r, int fd, const char *name,
  */
 enum mfm_io_status mfm_reader_next(struct mfm_reader *r, struct mfm_err *err);
 int mfm_reader_close(struct mfm_reader *r, struct mfm_err *err);
-
 /*
- * Offsets, for tools that carry their place in a file from run to run
- * (--resume): mfm_reader_tell is the offset in the input just past the
- * last line returned; mfm_reader_seek, on a reader that returned
- * nothing yet, starts reading a regular file at off.  With r->whole set,
- * a last line without a newline is not returned (its writer may not have
- * finished it): the input ends before it, and tell stays there.
+ * Start reading at byte off of the file (before the first read), for
+ * inputs resumed where an earlier run stopped.
  */
-uint64_t mfm_reader_tell(const struct mfm_reader *r);
 int mfm_reader_seek(struct mfm_reader *r, uint64_t off, struct mfm_err *err);
+/* The offset just past the last whole line returned (or skipped). */
+uint64_t mfm_reader_offset(const struct mfm_reader *r);
 
 /*
  * Held input, for a tool that must not take from its input more than it
  * has made durable (mfm-alert --state): after mfm_reader_hold, lines are
  * read as usual, but the input is consumed only up to what
- * mfm_reader_commit says, the end of the last line returned.  A pipe is
+ * mfm_reader_commit says, the end of the last line returned
+ * (mfm_reader_offset).  A pipe is
  * peeked at with tee(2) and read on commit (waiting, in short sleeps,
  * while it holds only a part of a line, unless the part fills half the
  * pipe); an inherited regular file is read with pread(2) and its offset

@@ -276,11 +276,15 @@ process(struct mfm_join *jn, struct stream *s)
 	if (it->other) {
 		mfm_join_observe(jn, &it->rec);
 		s->in->nother++;
+		if (s->in->after != NULL)
+			s->in->after(s->in->after_arg);
 		return;
 	}
 	mfm_err_clear(&err);
 	rc = it->out ? mfm_join_outcome(jn, &it->rec, &err) :
 	    mfm_join_prediction(jn, &it->rec, &err);
+	if (s->in->after != NULL)
+		s->in->after(s->in->after_arg);
 	if (rc == 0)
 		return;
 	if (err.kind == MFM_ERR_LIMIT)

@@ -32,6 +32,7 @@ mfm_outbox_init(struct mfm_outbox *o)
 	o->next_id = 1;
 	mfm_keymap_init(&o->seen);
 	mfm_keymap_init(&o->queued);
+	mfm_chain_init(&o->chain);
 }
 
 static char *
@@ -265,40 +266,31 @@ index_queued(struct mfm_outbox *o)
 		note_queued(o, i);
 }
 
-static size_t
-input_find(const struct mfm_outbox *o, const char *path)
+static struct mfm_chain_file *
+place_find(struct mfm_chain_file *f, size_t n, const char *path)
 {
 	size_t i;
 
-	for (i = 0; i < o->nin; i++)
-		if (strcmp(o->in[i].path, path) == 0)
-			return i;
-	return (size_t)-1;
+	for (i = 0; i < n; i++)
+		if (strcmp(f[i].path, path) == 0)
+			return &f[i];
+	return NULL;
 }
 
-static int
-input_add(struct mfm_outbox *o, const char *path, size_t len, size_t *i,
-    struct mfm_err *err)
+struct mfm_chain_file *
+mfm_outbox_place(struct mfm_outbox *o, const char *path)
 {
-	if (o->nin >= MFM_OUTBOX_MAX_INPUTS)
-		return mfm_err_set(err, MFM_ERR_LIMIT, "%s: more than %d "
-		    "input files read with --resume", o->dir,
-		    MFM_OUTBOX_MAX_INPUTS);
-	o->in = mfm_xreallocarray(o->in, o->nin + 1, sizeof(*o->in));
-	memset(&o->in[o->nin], 0, sizeof(*o->in));
-	o->in[o->nin].path = mfm_xmemdup(path, len);
-	*i = o->nin++;
-	return 0;
+	return place_find(o->chain.now, o->chain.nnow, path);
 }
 
-/* ,"in":{"path":P,"dev":D,"ino":I,"off":N} */
+/* "in":{"path":P,"dev":D,"ino":I,"off":N} */
 static void
-put_input(struct mfm_buf *b, const struct mfm_outbox_input *in)
+put_place(struct mfm_buf *b, const struct mfm_chain_file *in)
 {
 	mfm_buf_adds(b, "\"in\":{\"path\":");
 	mfm_json_put_str(b, in->path, strlen(in->path));
 	mfm_buf_addf(b, ",\"dev\":%" PRIu64 ",\"ino\":%" PRIu64 ",\"off\":%"
-	    PRIu64 "}", in->dev, in->ino, in->off);
+	    PRIu64 "}", in->dev, in->ino, in->offset);
 }
 
 static int
@@ -320,15 +312,16 @@ get_u64(const struct mfm_json *j, const char *key, uint64_t *out)
 	return get_u64_in(j, 0, key, out);
 }
 
-/* A place "in":{...}: the input's record is set to it. */
+/* A place "in":{...}: what the last runs read of a file. */
 static int
-load_input(struct mfm_outbox *o, const struct mfm_json *j, int t,
+load_place(struct mfm_outbox *o, const struct mfm_json *j, int t,
     struct mfm_err *err)
 {
 	struct mfm_buf scratch = MFM_BUF_INIT;
-	struct mfm_outbox_input in;
+	struct mfm_chain *c = &o->chain;
+	struct mfm_chain_file in, *f;
 	const char *p;
-	size_t n, i;
+	size_t n;
 	int tp;
 
 	if (mfm_json_type_of(j, t) != MFM_JSON_OBJECT ||
@@ -337,21 +330,29 @@ load_input(struct mfm_outbox *o, const struct mfm_json *j, int t,
 	    memchr(p, '\0', n) != NULL ||
 	    get_u64_in(j, t, "dev", &in.dev) != 0 ||
 	    get_u64_in(j, t, "ino", &in.ino) != 0 ||
-	    get_u64_in(j, t, "off", &in.off) != 0) {
+	    get_u64_in(j, t, "off", &in.offset) != 0) {
 		mfm_buf_release(&scratch);
 		return -1;
 	}
 	in.path = mfm_xmemdup(p, n);
 	mfm_buf_release(&scratch);
-	if ((i = input_find(o, in.path)) == (size_t)-1 &&
-	    input_add(o, in.path, n, &i, err) != 0) {
+	if ((f = place_find(c->was, c->nwas, in.path)) == NULL) {
+		if (c->nwas >= MFM_CHAIN_MAX_INPUTS) {
+			free(in.path);
+			mfm_err_set(err, MFM_ERR_LIMIT, "%s: more than %d "
+			    "input files to resume", o->dir,
+			    MFM_CHAIN_MAX_INPUTS);
+			return -2;
+		}
+		c->was = mfm_xreallocarray(c->was, c->nwas + 1,
+		    sizeof(*c->was));
+		f = &c->was[c->nwas++];
+		f->path = in.path;
+	} else
 		free(in.path);
-		return -2;
-	}
-	free(in.path);
-	o->in[i].dev = in.dev;
-	o->in[i].ino = in.ino;
-	o->in[i].off = in.off;
+	f->dev = in.dev;
+	f->ino = in.ino;
+	f->offset = in.offset;
 	return 0;
 }
 
@@ -415,7 +416,7 @@ load_line(struct mfm_outbox *o, struct mfm_json *j, const char *line,
 		return 0;
 	}
 	if ((tin = mfm_json_member(j, 0, "in", 2)) >= 0) {
-		switch (load_input(o, j, tin, err)) {
+		switch (load_place(o, j, tin, err)) {
 		case -1:
 			goto corrupt;
 		case -2:
@@ -560,12 +561,12 @@ out:
 
 /*
  * One journal line for an event to n receivers (ids next_id, ...), with
- * the input's place when input is not (size_t)-1; then the entries.
+ * the input's place when in is not NULL; then the entries.
  */
 static int
 put(struct mfm_outbox *o, const char *const *rcv, size_t n,
-    const char *event, size_t len, int64_t now, size_t input,
-    struct mfm_err *err)
+    const char *event, size_t len, int64_t now,
+    const struct mfm_chain_file *in, struct mfm_err *err)
 {
 	struct mfm_buf b = MFM_BUF_INIT;
 	struct mfm_outbox_entry *e;
@@ -588,9 +589,9 @@ put(struct mfm_outbox *o, const char *const *rcv, size_t n,
 		mfm_buf_addc(&b, ']');
 	mfm_buf_addf(&b, ",\"queued\":%" PRId64 ",\"event\":", now);
 	mfm_buf_add(&b, event, len);
-	if (input != (size_t)-1) {
+	if (in != NULL) {
 		mfm_buf_addc(&b, ',');
-		put_input(&b, &o->in[input]);
+		put_place(&b, in);
 	}
 	mfm_buf_adds(&b, "}\n");
 	/* Not open: an outbox in memory, for one run. */
@@ -616,7 +617,7 @@ int
 mfm_outbox_put(struct mfm_outbox *o, const char *receiver, const char *event,
     size_t len, int64_t now, size_t *idx, struct mfm_err *err)
 {
-	if (put(o, &receiver, 1, event, len, now, (size_t)-1, err) != 0)
+	if (put(o, &receiver, 1, event, len, now, NULL, err) != 0)
 		return -1;
 	*idx = o->n - 1;
 	return 0;
@@ -624,8 +625,8 @@ mfm_outbox_put(struct mfm_outbox *o, const char *receiver, const char *event,
 
 int
 mfm_outbox_put_event(struct mfm_outbox *o, const char *const *rcv, size_t n,
-    const char *event, size_t len, int64_t now, size_t input,
-    struct mfm_err *err)
+    const char *event, size_t len, int64_t now,
+    const struct mfm_chain_file *in, struct mfm_err *err)
 {
 	const char **take = mfm_xcalloc(n ? n : 1, sizeof(*take));
 	size_t i, k = 0;
@@ -636,60 +637,9 @@ mfm_outbox_put_event(struct mfm_outbox *o, const char *const *rcv, size_t n,
 		if (o->fd < 0 || !is_queued(o, rcv[i], event, len))
 			take[k++] = rcv[i];
 	if (k > 0)
-		rc = put(o, take, k, event, len, now, input, err);
+		rc = put(o, take, k, event, len, now, in, err);
 	free(take);
 	return rc != 0 ? -1 : (int)k;
-}
-
-int
-mfm_outbox_resume(struct mfm_outbox *o, const char *path, int fd,
-    size_t *input, struct mfm_err *err)
-{
-	struct mfm_outbox_input *in;
-	struct mfm_buf b = MFM_BUF_INIT, scratch = MFM_BUF_INIT;
-	struct mfm_json j;
-	struct stat st;
-	const char *s;
-	size_t i, n;
-	int same;
-
-	if (fstat(fd, &st) != 0)
-		return mfm_err_sys(err, "%s", path);
-	if (!S_ISREG(st.st_mode))
-		return mfm_err_set(err, MFM_ERR_USAGE, "%s: --resume reads "
-		    "regular files, which keep what was read", path);
-	/* The journal keeps the path as JSON: it must come back the same. */
-	mfm_json_init(&j);
-	mfm_json_put_str(&b, path, strlen(path));
-	same = mfm_json_parse(&j, b.p, b.len, err) == 0 &&
-	    (s = mfm_json_str(&j, 0, &n, &scratch)) != NULL &&
-	    n == strlen(path) && memcmp(s, path, n) == 0;
-	mfm_json_release(&j);
-	mfm_buf_release(&b);
-	mfm_buf_release(&scratch);
-	if (!same)
-		return mfm_err_set(err, MFM_ERR_USAGE, "%s: --resume needs a "
-		    "file name in UTF-8", path);
-	if ((i = input_find(o, path)) == (size_t)-1) {
-		if (input_add(o, path, strlen(path), &i, err) != 0)
-			return -1;
-		in = &o->in[i];
-	} else {
-		in = &o->in[i];
-		if (in->dev != (uint64_t)st.st_dev ||
-		    in->ino != (uint64_t)st.st_ino)
-			in->off = 0;	/* replaced: a new file */
-		else if ((uint64_t)st.st_size < in->off)
-			return mfm_err_set(err, MFM_ERR_DATA, "%s: %jd bytes, "
-			    "shorter than the %" PRIu64 " read before: it was "
-			    "cut or rewritten in place; to read it again from "
-			    "its start, replace it with a copy", path,
-			    (intmax_t)st.st_size, in->off);
-	}
-	in->dev = (uint64_t)st.st_dev;
-	in->ino = (uint64_t)st.st_ino;
-	*input = i;
-	return 0;
 }
 
 int
@@ -772,9 +722,18 @@ compact(struct mfm_outbox *o, struct mfm_err *err)
 
 	pack(o);
 	mfm_buf_addf(&b, "{\"next\":%" PRIu64 "}\n", o->next_id);
-	for (i = 0; i < o->nin; i++) {
+	/* This run's places, and those of files it did not read. */
+	for (i = 0; i < o->chain.nnow; i++) {
 		mfm_buf_addc(&b, '{');
-		put_input(&b, &o->in[i]);
+		put_place(&b, &o->chain.now[i]);
+		mfm_buf_adds(&b, "}\n");
+	}
+	for (i = 0; i < o->chain.nwas; i++) {
+		if (place_find(o->chain.now, o->chain.nnow,
+		    o->chain.was[i].path) != NULL)
+			continue;
+		mfm_buf_addc(&b, '{');
+		put_place(&b, &o->chain.was[i]);
 		mfm_buf_adds(&b, "}\n");
 	}
 	for (i = 0; i < o->n; i++) {
@@ -816,9 +775,7 @@ mfm_outbox_close(struct mfm_outbox *o, struct mfm_err *err)
 	free(o->last);
 	mfm_keymap_release(&o->seen);
 	mfm_keymap_release(&o->queued);
-	for (i = 0; i < o->nin; i++)
-		free(o->in[i].path);
-	free(o->in);
+	mfm_chain_release(&o->chain);
 	mfm_outbox_init(o);
 	return rc;
 }

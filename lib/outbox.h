@@ -15,7 +15,8 @@
  *                  the place in an input file read with --resume just
  *                  past its event: the event is queued and the place
  *                  moved past it at once; {"in":{...}} alone keeps a
- *                  place when the journal is compacted
+ *                  place when the journal is compacted (the places of
+ *                  files not read in a run are kept too)
  *   dead.ndjson    the dead letters: notifications that failed for good
  *                  or past their deadline, with the reason and the times
  *                  queued and failed (RFC 3339 UTC, milliseconds)
@@ -40,6 +41,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/chain.h"
 #include "lib/err.h"
 #include "lib/keymap.h"
 
@@ -54,15 +56,6 @@ struct mfm_outbox_entry {
 	size_t event_len;
 	int settled;
 };
-
-/* An input file read with --resume, and how far (bytes). */
-struct mfm_outbox_input {
-	char *path;
-	uint64_t dev, ino;
-	uint64_t off;
-};
-
-#define MFM_OUTBOX_MAX_INPUTS 1024
 
 struct mfm_outbox {
 	char *dir;
@@ -81,8 +74,11 @@ struct mfm_outbox {
 		int firing;
 	} *last;
 	size_t nlast;
-	struct mfm_outbox_input *in;	/* places in --resume inputs */
-	size_t nin;
+	/*
+	 * Places in --resume inputs: chain.was from the journal, chain.now
+	 * the files of this run (mfm_chain_start, lib/chain.h).
+	 */
+	struct mfm_chain chain;
 	/* hash of receiver and event -> the latest entry with them */
 	struct mfm_keymap queued;
 };
@@ -100,24 +96,19 @@ int mfm_outbox_put(struct mfm_outbox *o, const char *receiver,
     struct mfm_err *err);
 /*
  * Queue one event for the n receivers of rcv, as one journal line,
- * written and synced on return, carrying the place of input o->in[input]
- * unless input is (size_t)-1.  A receiver for which the same event is
- * already pending (a notification with the same key: a line read again
- * after a crash that came between its put and the input's commit) is
- * left out.  Returns the number of notifications queued; -1 on error.
+ * written and synced on return, carrying the place in (a file of
+ * chain.now, moved past the event) unless in is NULL.  A receiver for
+ * which the same event is already pending (a notification with the same
+ * key: a line read again after a crash that came between its put and the
+ * input's commit) is left out.  Returns the number of notifications
+ * queued; -1 on error.
  */
 int mfm_outbox_put_event(struct mfm_outbox *o, const char *const *rcv,
-    size_t n, const char *event, size_t len, int64_t now, size_t input,
-    struct mfm_err *err);
-/*
- * --resume: register path, open as fd, and say where to read it from:
- * the place kept for it if it is the same file (device and inode), else
- * its start (a new file, or one that replaced it: rotated).  A file
- * shorter than its place is an error.  *input is its index in o->in,
- * whose off the caller moves as it reads.
- */
-int mfm_outbox_resume(struct mfm_outbox *o, const char *path, int fd,
-    size_t *input, struct mfm_err *err);
+    size_t n, const char *event, size_t len, int64_t now,
+    const struct mfm_chain_file *in, struct mfm_err *err);
+/* The file of chain.now named path, or NULL. */
+struct mfm_chain_file *mfm_outbox_place(struct mfm_outbox *o,
+    const char *path);
 /* Entry idx was delivered. */
 int mfm_outbox_done(struct mfm_outbox *o, size_t idx, struct mfm_err *err);
 /*

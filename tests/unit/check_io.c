@@ -209,7 +209,7 @@ START_TEST(test_ready_fill)
 }
 END_TEST
 
-START_TEST(test_tell_seek_whole)
+START_TEST(test_offset_seek_partial)
 {
 	static const char in[] = "a\nbb\r\n\nlast";
 	struct mfm_reader r;
@@ -217,27 +217,28 @@ START_TEST(test_tell_seek_whole)
 
 	/* A 4-byte cap makes the buffer small: offsets across fills. */
 	open_bytes(&r, in, sizeof(in) - 1, 4);
-	ck_assert_uint_eq(mfm_reader_tell(&r), 0);
+	ck_assert_uint_eq(mfm_reader_offset(&r), 0);
 	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_LINE);
-	ck_assert_uint_eq(mfm_reader_tell(&r), 2);
+	ck_assert_uint_eq(mfm_reader_offset(&r), 2);
 	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_LINE);
-	ck_assert_uint_eq(mfm_reader_tell(&r), 6);
+	ck_assert_uint_eq(mfm_reader_offset(&r), 6);
 	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_LINE);
-	ck_assert_uint_eq(mfm_reader_tell(&r), 7);
+	ck_assert_uint_eq(mfm_reader_offset(&r), 7);
 	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_LINE);
 	ck_assert_str_eq(r.line, "last");
-	ck_assert_uint_eq(mfm_reader_tell(&r), 11);
+	ck_assert_uint_eq(mfm_reader_offset(&r), 11);
 	ck_assert_int_eq(mfm_reader_close(&r, &err), 0);
 
 	/* Whole lines only: "last" has no newline yet, it is left. */
 	open_bytes(&r, in, sizeof(in) - 1, 0);
-	r.whole = 1;
+	r.hold_partial = 1;
 	ck_assert_int_eq(mfm_reader_seek(&r, 2, &err), 0);
 	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_LINE);
 	ck_assert_str_eq(r.line, "bb");
 	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_LINE);
 	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_EOF);
-	ck_assert_uint_eq(mfm_reader_tell(&r), 7);
+	ck_assert_uint_eq(mfm_reader_offset(&r), 7);
+	ck_assert_uint_eq(r.held, 4);
 	ck_assert_int_eq(mfm_reader_close(&r, &err), 0);
 }
 END_TEST
@@ -322,7 +323,7 @@ START_TEST(test_hold_pipe_writer)
 	ck_assert_str_eq(r.line, "end");
 	ck_assert_int_eq(mfm_reader_commit(&r, &err), 0);
 	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_EOF);
-	ck_assert_uint_eq(mfm_reader_tell(&r), 5 + sizeof(big) + 3);
+	ck_assert_uint_eq(mfm_reader_offset(&r), 5 + sizeof(big) + 3);
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	ck_assert_int_eq(st, 0);
 	ck_assert_int_eq(mfm_reader_close(&r, &err), 0);
@@ -375,7 +376,7 @@ suite_io(void)
 	tcase_add_test(tc, test_open_missing);
 	tcase_add_test(tc, test_blank);
 	tcase_add_test(tc, test_ready_fill);
-	tcase_add_test(tc, test_tell_seek_whole);
+	tcase_add_test(tc, test_offset_seek_partial);
 	tcase_add_test(tc, test_hold_pipe);
 	tcase_add_test(tc, test_hold_pipe_writer);
 	tcase_add_test(tc, test_hold_file);

@@ -180,9 +180,10 @@ END_TEST
 START_TEST(test_put_event_places)
 {
 	static const char *const both[] = { "ops", "pd" };
+	struct mfm_chain_file *in;
 	struct mfm_outbox o;
 	struct mfm_err err;
-	size_t in;
+	uint64_t off;
 	int fd;
 	char path[160], path2[160];
 
@@ -193,10 +194,11 @@ START_TEST(test_put_event_places)
 	    sizeof(EV));
 	mfm_outbox_init(&o);
 	ck_assert_int_eq(mfm_outbox_open(&o, dir, &err), 0);
-	ck_assert_int_eq(mfm_outbox_resume(&o, path, fd, &in, &err), 0);
-	ck_assert_uint_eq(o.in[in].off, 0);
+	ck_assert_int_eq(mfm_chain_start(&o.chain, path, fd, &off, &err), 0);
+	ck_assert_uint_eq(off, 0);
+	ck_assert_ptr_nonnull(in = mfm_outbox_place(&o, path));
 	/* One line for both receivers, with the place past the event. */
-	o.in[in].off = sizeof(EV);
+	in->offset = sizeof(EV);
 	ck_assert_int_eq(mfm_outbox_put_event(&o, both, 2, EV, strlen(EV), 5,
 	    in, &err), 2);
 	ck_assert_uint_eq(o.n, 2);
@@ -223,32 +225,35 @@ START_TEST(test_put_event_places)
 	ck_assert_uint_eq(o.e[1].id, 3);
 	ck_assert_str_eq(o.e[1].receiver, "ops");
 	ck_assert_uint_eq(o.next_id, 4);
-	ck_assert_uint_eq(o.nin, 1);
-	ck_assert_int_eq(mfm_outbox_resume(&o, path, fd, &in, &err), 0);
-	ck_assert_uint_eq(o.in[in].off, 39);
+	ck_assert_uint_eq(o.chain.nwas, 1);
+	ck_assert_int_eq(mfm_chain_start(&o.chain, path, fd, &off, &err), 0);
+	ck_assert_uint_eq(off, 39);
 	/* Reloaded pending entries still count as queued. */
 	ck_assert_int_eq(mfm_outbox_put_event(&o, both + 1, 1, EV,
-	    strlen(EV), 7, (size_t)-1, &err), 0);
-	o.in[in].off = 78;
+	    strlen(EV), 7, NULL, &err), 0);
+	mfm_outbox_place(&o, path)->offset = 78;
 	ck_assert_int_eq(mfm_outbox_close(&o, &err), 0);
 	/* Compacted: the place kept on its own line. */
 	ck_assert_ptr_nonnull(strstr(file("outbox.ndjson"), "{\"next\":4}\n"
 	    "{\"in\":{\"path\":"));
 	ck_assert_ptr_nonnull(strstr(file("outbox.ndjson"), ",\"off\":78}}\n"
 	    "{\"put\":2,\"receiver\":\"pd\","));
+	/* A run that reads no file keeps the places. */
+	ck_assert_int_eq(mfm_outbox_open(&o, dir, &err), 0);
+	ck_assert_int_eq(mfm_outbox_close(&o, &err), 0);
+	ck_assert_ptr_nonnull(strstr(file("outbox.ndjson"), ",\"off\":78}}\n"));
 
 	/* Shorter than its place: an error; replaced: from its start. */
 	ck_assert_int_eq(mfm_outbox_open(&o, dir, &err), 0);
 	ck_assert_int_eq(ftruncate(fd, 10), 0);
-	ck_assert_int_eq(mfm_outbox_resume(&o, path, fd, &in, &err), -1);
-	ck_assert_ptr_nonnull(strstr(err.msg, "10 bytes, shorter than the 78 "
-	    "read before"));
+	ck_assert_int_eq(mfm_chain_start(&o.chain, path, fd, &off, &err), -1);
+	ck_assert_int_eq(err.kind, MFM_ERR_DATA);
 	close(fd);
 	snprintf(path2, sizeof(path2), "%s/new", dir);
 	fd = open(path2, O_RDWR | O_CREAT, 0600);
 	ck_assert_int_eq(rename(path2, path), 0);
-	ck_assert_int_eq(mfm_outbox_resume(&o, path, fd, &in, &err), 0);
-	ck_assert_uint_eq(o.in[in].off, 0);
+	ck_assert_int_eq(mfm_chain_start(&o.chain, path, fd, &off, &err), 0);
+	ck_assert_uint_eq(off, 0);
 	close(fd);
 	ck_assert_int_eq(mfm_outbox_close(&o, &err), 0);
 }
