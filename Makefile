@@ -164,7 +164,8 @@ bench-peers: $(BINS) $(BUILD)/bench-json $(BUILD)/bench-gen
 crash: $(BINS)
 	MFM_BIN=$(abspath $(BUILD)) scripts/threshold-crash $(CRASH_ROUNDS)
 
-# The outbox under kill -9 at random points; a small version is in check.
+# The outbox under kill -9 at random points, while mfm-alert delivers,
+# reads a pipe and reads a growing file with --resume; small versions in check.
 crash-test: deps $(BINS)
 	MFM_BIN=$(abspath $(BUILD)) scripts/alert-crash-test $(ALERT_CRASH_ROUNDS)
 

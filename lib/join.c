@@ -1136,27 +1136,22 @@ mfm_join_shard(const char *key, size_t len, uint64_t n)
 }
 
 int
-mfm_join_watermark(const struct mfm_join *jn, int id, int asof, int64_t *w,
-    int64_t *now)
+mfm_join_hold(const struct mfm_join *jn, int id, int asof, int64_t *hold)
 {
-	int64_t hold = 0, h;
+	int64_t h;
 
-	if (!jn->has_max)
-		return -1;
-	*now = jn->max_time > INT64_MIN + jn->o.lateness ?
-	    jn->max_time - jn->o.lateness : INT64_MIN;
+	*hold = 0;
 	if (id) {
 		if (jn->o.ttl <= 0)
 			return -1;
-		hold = jn->o.ttl;
+		*hold = jn->o.ttl;
 	}
 	if (asof) {
 		if ((h = asof_horizon(jn)) < 0)
 			return -1;
-		if (h > hold)
-			hold = h;
+		if (h > *hold)
+			*hold = h;
 	}
-	*w = *now > INT64_MIN + hold ? *now - hold : INT64_MIN;
 	return 0;
 }
 

@@ -84,10 +84,35 @@ mfm_track_release(struct mfm_track *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/*
+ * A series of a state written before series were told apart by window
+ * length (its length 0, and windows seen): it is the one of the length
+ * asked for now, whose key t->key holds.
+ */
+static struct mfm_track_series *
+legacy(struct mfm_track *t, int64_t span)
+{
+	struct mfm_buf k = MFM_BUF_INIT;
+	int64_t zero = 0;
+	size_t *slot, n = t->key.len - sizeof(span), i;
+	int isnew;
+
+	mfm_buf_add(&k, t->key.p, n);
+	mfm_buf_add(&k, &zero, sizeof(zero));
+	slot = mfm_keymap_find(&t->map, k.p, k.len);
+	mfm_buf_release(&k);
+	if (slot == NULL || t->s[*slot].span != 0 || t->s[*slot].last == NULL)
+		return NULL;
+	i = *slot;
+	t->s[i].span = span;
+	*mfm_keymap_put(&t->map, t->key.p, t->key.len, &isnew) = i;
+	return &t->s[i];
+}
+
 /* The series of rule ri on a group, created if need be; NULL at the cap. */
 static struct mfm_track_series *
 series_get(struct mfm_track *t, size_t ri, const char *canon, size_t len,
-    struct mfm_err *err)
+    int64_t span, struct mfm_err *err)
 {
 	const struct mfm_rule *r = &t->rules->rule[ri];
 	struct mfm_track_series *s;
@@ -97,9 +122,12 @@ series_get(struct mfm_track *t, size_t ri, const char *canon, size_t len,
 	mfm_buf_clear(&t->key);
 	mfm_buf_add(&t->key, r->name, strlen(r->name) + 1);
 	mfm_buf_add(&t->key, canon, len);
+	mfm_buf_add(&t->key, &span, sizeof(span));
 	slot = mfm_keymap_find(&t->map, t->key.p, t->key.len);
 	if (slot != NULL)
 		return &t->s[*slot];
+	if (span != 0 && (s = legacy(t, span)) != NULL)
+		return s;
 	if (t->n >= t->max) {
 		mfm_err_set(err, MFM_ERR_LIMIT, "more than %zu alert series "
 		    "(rules times groups; see --max-series)", t->max);
@@ -116,6 +144,7 @@ series_get(struct mfm_track *t, size_t ri, const char *canon, size_t len,
 	s->rule = ri;
 	s->canon = mfm_xmemdup(canon, len);
 	s->canon_len = len;
+	s->span = span;
 	if (r->base == MFM_RULE_BASE_LAST)
 		s->cur.hist = mfm_xcalloc(r->base_last, sizeof(*s->cur.hist));
 	return s;
@@ -271,6 +300,26 @@ text_cmp(const char *a, size_t an, const char *b)
 	int c = memcmp(a, b != NULL ? b : "", an < bn ? an : bn);
 
 	return c != 0 ? c : (an > bn) - (an < bn);
+}
+
+/*
+ * How long rec's window lasts, or 0: windows of each length are a series
+ * of their own, so that a day's window is not taken for an older window
+ * after the hours of that day (mfm-window -s 1h,1d).
+ */
+static int64_t
+window_span(const struct mfm_rule_rec *rec)
+{
+	const char *a, *b;
+	size_t an, bn;
+	int64_t start, end;
+
+	if ((a = mfm_rule_window_start(rec, &an)) == NULL ||
+	    (b = mfm_rule_window_end(rec, &bn)) == NULL ||
+	    mfm_tm_parse_rfc3339(a, an, &start, NULL) != 0 ||
+	    mfm_tm_parse_rfc3339(b, bn, &end, NULL) != 0)
+		return 0;
+	return end - start;
 }
 
 /* A provisional record is judged once as_of is the maturity past end. */
@@ -516,7 +565,8 @@ mfm_track_eval(struct mfm_track *t, size_t ri,
 	verdict = mfm_rule_check(r, rec, &v);
 	if (verdict == MFM_RULE_ABSENT && r->missing == MFM_RULE_MISSING_IGNORE)
 		return 0;
-	if ((s = series_get(t, ri, rec->canon.p, rec->canon.len, err)) == NULL)
+	if ((s = series_get(t, ri, rec->canon.p, rec->canon.len,
+	    window_span(rec), err)) == NULL)
 		return -1;
 	rev_of(rec, &rev);
 	if (!rev.final && !mature(r, rec)) {
@@ -833,6 +883,8 @@ mfm_track_dump(const struct mfm_track *t, struct mfm_buf *out)
 		mfm_json_put_str(out, r->name, strlen(r->name));
 		mfm_buf_adds(out, ",\"group\":");
 		mfm_buf_add(out, s->canon, s->canon_len);
+		if (s->span != 0)
+			mfm_buf_addf(out, ",\"span\":%" PRId64, s->span);
 		mfm_buf_addf(out, ",\"state\":\"%s\",\"breach\":%u,"
 		    "\"clear\":%u,\"resolved\":%s,\"since\":",
 		    state_names[s->cur.state], s->cur.nbreach, s->cur.nclear,
@@ -987,6 +1039,7 @@ load_line(struct mfm_track *t, const struct mfm_json *j, struct mfm_err *err)
 	const struct mfm_rule *r = NULL;
 	const char *name, *canon;
 	size_t n, clen, ri;
+	int64_t span;
 	int k, rc;
 
 	k = mfm_json_member(j, 0, "rule", 4);
@@ -1018,7 +1071,14 @@ load_line(struct mfm_track *t, const struct mfm_json *j, struct mfm_err *err)
 		mfm_buf_release(&sc);
 		return mfm_err_set(err, MFM_ERR_DATA, "bad state fields");
 	}
-	if ((s = series_get(t, ri, canon, clen, err)) == NULL) {
+	span = 0;
+	k = mfm_json_member(j, 0, "span", 4);
+	if (k >= 0 && mfm_json_int64(j, k, &span) != 0) {
+		snap_release(&tmp);
+		mfm_buf_release(&sc);
+		return mfm_err_set(err, MFM_ERR_DATA, "bad span");
+	}
+	if ((s = series_get(t, ri, canon, clen, span, err)) == NULL) {
 		snap_release(&tmp);
 		mfm_buf_release(&sc);
 		return -1;

@@ -88,6 +88,7 @@ struct mfm_track_series {
 	size_t rule;		/* index in the rule set */
 	char *canon;		/* owned: the group's canonical text */
 	size_t canon_len;
+	int64_t span;		/* its windows' length, or 0 */
 	struct mfm_track_snap cur;
 	/* The last window stepped, and the state from before its step. */
 	char *last;		/* owned or NULL: its start */
