@@ -290,6 +290,9 @@ close_windows(struct mfm_window *w, size_t nclose)
 			*insert(&w->kept, &w->nkept, &w->capkept, pos) = c;
 		}
 	}
+	/* Nothing to close: w->open may still be NULL (no record yet). */
+	if (nclose == 0)
+		return;
 	memmove(w->open, w->open + nclose, (w->nopen - nclose) *
 	    sizeof(*w->open));
 	w->nopen -= nclose;
