@@ -314,7 +314,7 @@ open_side(const char *path)
 
 	if (path == NULL)
 		return NULL;
-	if ((f = fopen(path, "w")) == NULL)
+	if ((f = mfm_cli_create(path, "w")) == NULL)
 		mfm_die("%s: %s", path, strerror(errno));
 	return f;
 }

@@ -2,6 +2,7 @@
  * The command-line layer shared by the tools; see cli.h.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -512,12 +513,30 @@ mfm_cli_read(const char *path,
 	mfm_json_release(&j);
 }
 
+FILE *
+mfm_cli_create(const char *path, const char *mode)
+{
+	FILE *f;
+	int fd, e;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC |
+	    (mode[0] == 'a' ? O_APPEND : O_TRUNC), 0600);
+	if (fd < 0)
+		return NULL;
+	if ((f = fdopen(fd, mode)) == NULL) {
+		e = errno;
+		close(fd);
+		errno = e;
+	}
+	return f;
+}
+
 static void
 open_rejects(void)
 {
 	if (mfm_cli.rejects_path == NULL || mfm_cli.rejects != NULL)
 		return;
-	mfm_cli.rejects = fopen(mfm_cli.rejects_path, "a");
+	mfm_cli.rejects = mfm_cli_create(mfm_cli.rejects_path, "a");
 	if (mfm_cli.rejects == NULL)
 		mfm_die("%s: %s", mfm_cli.rejects_path, strerror(errno));
 }

@@ -201,6 +201,14 @@ int mfm_cli_next(struct mfm_reader *r, struct mfm_json *j);
  */
 int mfm_cli_step(struct mfm_reader *r, struct mfm_json *j);
 
+/*
+ * Open path for writing ("a" to append, "w" to truncate) as a file that
+ * holds input records (--rejects, side files, outputs): created mode
+ * 0600 whatever the umask, an existing file keeping its mode.  NULL with
+ * errno on failure.
+ */
+FILE *mfm_cli_create(const char *path, const char *mode);
+
 /* Report a bad record at the reader's current line and count it. */
 void mfm_cli_bad(const struct mfm_reader *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
