@@ -1299,13 +1299,27 @@ rng_unit(uint64_t *state)
 
 /*
  * A Poisson variate of mean lambda: Knuth's product of uniforms, in
- * steps of mean 16 at most, so that exp(-step) stays far from 0.
+ * steps of mean 16 at most, so that exp(-step) stays far from 0.  Its
+ * cost grows with lambda, so above POISSON_NORMAL (a weight no record
+ * count reaches in practice, but sample weights may) the draw is the
+ * normal one of the same mean and variance, rounded: a weight of 1e12
+ * took 1e12 steps a resample, 1e300 forever.
  */
+#define POISSON_NORMAL 4096.0
+
 static double
 poisson(uint64_t *state, double lambda)
 {
-	double k = 0, step, limit, p;
+	double k = 0, step, limit, p, z;
 
+	if (!(lambda <= POISSON_NORMAL)) {
+		if (!isfinite(lambda))
+			return lambda;
+		/* Box-Muller; 1 - u is in (0, 1], so its log is finite. */
+		z = sqrt(-2 * log(1 - rng_unit(state)));
+		z *= cos(2 * M_PI * rng_unit(state));
+		return fmax(0, floor(lambda + sqrt(lambda) * z + 0.5));
+	}
 	while (lambda > 0) {
 		step = lambda > 16 ? 16 : lambda;
 		lambda -= step;
