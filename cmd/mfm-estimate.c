@@ -96,9 +96,12 @@ estimate_record(void *ctx, const struct mfm_reader *r,
 			return;
 	}
 	t = mfm_json_get(j, 0, &run->score);
-	if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER ||
-	    mfm_json_double(j, t, &score) != 0) {
+	if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER) {
 		mfm_cli_bad(r, "field '%s' is not a number", run->score.text);
+		return;
+	}
+	if (mfm_json_double(j, t, &score) != 0) {
+		mfm_cli_bad(r, "field '%s' is out of range", run->score.text);
 		return;
 	}
 	if (!(score >= 0 && score <= 1)) {

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -172,9 +173,13 @@ mfm_cli_double(const char *opt, const char *arg)
 
 	errno = 0;
 	v = strtod(arg, &end);
-	if (*arg == '\0' || *end != '\0' || errno == ERANGE || v != v ||
-	    v > 1.7976931348623157e308 || v < -1.7976931348623157e308)
+	/* Too large for a double: HUGE_VAL and ERANGE ("inf" sets none). */
+	if (*arg != '\0' && *end == '\0' && isinf(v) && errno == ERANGE)
+		mfm_usage_error("%s: invalid number '%s': out of range", opt,
+		    arg);
+	if (*arg == '\0' || *end != '\0' || v != v || isinf(v))
 		mfm_usage_error("%s: invalid number '%s'", opt, arg);
+	/* An underflow is 0 or nearly, as in the configuration. */
 	return v;
 }
 

@@ -279,8 +279,10 @@ mfm_metric_label(const struct mfm_metric_labels *l, const struct mfm_json *j,
 			*label = MFM_METRIC_NEG;
 			return 0;
 		case MFM_JSON_NUMBER:
-			if (mfm_json_double(j, t, &v) == 0 &&
-			    (v == 0 || v == 1)) {
+			if (mfm_json_double(j, t, &v) != 0)
+				return mfm_err_set(err, MFM_ERR_DATA,
+				    "field '%s' is out of range", path);
+			if (v == 0 || v == 1) {
 				*label = v == 1 ? MFM_METRIC_POS :
 				    MFM_METRIC_NEG;
 				return 0;
