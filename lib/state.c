@@ -46,10 +46,17 @@ void
 mfm_state_format(struct mfm_buf *out, const char *tool, unsigned version,
     const void *body, size_t len)
 {
+	uint64_t h = fnv1a(FNV_INIT, body, len);
+
 	mfm_buf_addf(out, MAGIC "%s %u\n", tool, version);
 	mfm_buf_add(out, body, len);
-	mfm_buf_addf(out, END "%zu %016" PRIx64 "\n", len,
-	    fnv1a(FNV_INIT, body, len));
+	/* The trailer on a line of its own, or the file would not read. */
+	if (len > 0 && ((const char *)body)[len - 1] != '\n') {
+		mfm_buf_addc(out, '\n');
+		h = fnv1a(h, "\n", 1);
+		len++;
+	}
+	mfm_buf_addf(out, END "%zu %016" PRIx64 "\n", len, h);
 }
 
 /*
@@ -326,7 +333,8 @@ mfm_state_next(struct mfm_state *st, struct mfm_err *err)
 	if (st->fd < 0)
 		return MFM_IO_EOF;
 	for (;;) {
-		nl = memchr(st->buf + st->start, '\n', st->fill - st->start);
+		nl = st->fill > st->start ? memchr(st->buf + st->start, '\n',
+		    st->fill - st->start) : NULL;
 		if (nl != NULL)
 			break;
 		if (st->pos == st->end) {
@@ -560,6 +568,8 @@ mfm_state_add(struct mfm_state *st, const void *p, size_t n,
 		return write_failed(st, err);
 	st->wlen += n;
 	st->wsum = fnv1a(st->wsum, p, n);
+	if (n > 0)
+		st->wlast = ((const char *)p)[n - 1];
 	return 0;
 }
 
@@ -569,6 +579,10 @@ mfm_state_commit(struct mfm_state *st, struct mfm_err *err)
 	struct mfm_buf b = MFM_BUF_INIT;
 	int fd, rc;
 
+	/* The trailer on a line of its own, or the file would not read. */
+	if (st->wlen > 0 && st->wlast != '\n' &&
+	    mfm_state_add(st, "\n", 1, err) != 0)
+		return -1;
 	mfm_buf_addf(&b, END "%zu %016" PRIx64 "\n", st->wlen, st->wsum);
 	rc = mfm_state_write(st->wfd, b.p, b.len);
 	mfm_buf_clear(&b);

@@ -51,6 +51,7 @@ struct mfm_state {
 	int wfd;		/* FILE.tmp; -1 when not writing */
 	size_t wlen;		/* body bytes written */
 	uint64_t wsum;		/* their FNV-1a */
+	char wlast;		/* the last of them */
 };
 
 /* An st that is closed, so that mfm_state_close is harmless. */
@@ -89,7 +90,9 @@ void mfm_state_close(struct mfm_state *st);
  *
  * mfm_state_begin opens FILE.tmp (mode 0600) and writes the header;
  * mfm_state_add appends to the body; mfm_state_commit writes the trailer
- * and replaces the state file durably.  After an error in _add or
+ * and replaces the state file durably.  A body that does not end with a
+ * newline is given one (here and in mfm_state_format, mfm_state_save),
+ * so that the trailer is a line of its own and the file reads back.  After an error in _add or
  * _commit the temporary file is gone and the old state stands.
  */
 int mfm_state_lock(struct mfm_state *st, const char *path, const char *tool,
