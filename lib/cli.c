@@ -183,15 +183,15 @@ mfm_cli_double(const char *opt, const char *arg)
 	return v;
 }
 
-size_t
-mfm_cli_size(const char *opt, const char *arg)
+int
+mfm_cli_parse_size(const char *arg, size_t *out)
 {
 	char *end;
 	unsigned long long v;
 	unsigned shift = 0;
 
 	if (*arg < '0' || *arg > '9')
-		mfm_usage_error("%s: invalid size '%s'", opt, arg);
+		return -1;
 	errno = 0;
 	v = strtoull(arg, &end, 10);
 	if (*end == 'k' || *end == 'K')
@@ -202,8 +202,19 @@ mfm_cli_size(const char *opt, const char *arg)
 		shift = 30, end++;
 	if (*end != '\0' || errno == ERANGE || v == 0 ||
 	    v > (SIZE_MAX >> 1) >> shift)
+		return -1;
+	*out = (size_t)(v << shift);
+	return 0;
+}
+
+size_t
+mfm_cli_size(const char *opt, const char *arg)
+{
+	size_t v;
+
+	if (mfm_cli_parse_size(arg, &v) != 0)
 		mfm_usage_error("%s: invalid size '%s'", opt, arg);
-	return (size_t)(v << shift);
+	return v;
 }
 
 size_t
