@@ -127,7 +127,8 @@ demo: deps
 # UBSan); `make fuzz` runs each for FUZZ_SECONDS from its committed seeds
 # (tests/fuzz/corpus/<name>; the tokenizer's are tests/data/json) and a
 # dictionary tests/fuzz/<name>.dict if there is one, keeping what it
-# finds in build/fuzz/corpus/<name>.  `make fuzz-<name>` runs one.
+# finds in build/fuzz/corpus/<name> and any crash in build/fuzz.
+# `make fuzz-<name>` runs one.
 FUZZ = $(BUILD)/fuzz
 FUZZ_TARGETS = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_FLAGS = -g -O1 -Wno-format-nonliteral -fsanitize=address,undefined \
@@ -152,7 +153,7 @@ $(FUZZ)/fuzz-%: tests/fuzz/fuzz_%.c $(FUZZ)/libmfm.a
 fuzz-%: $(FUZZ)/fuzz-%
 	@mkdir -p $(FUZZ)/corpus/$*
 	$< -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAX_LEN) \
-		-timeout=10 -print_final_stats=1 \
+		-timeout=10 -print_final_stats=1 -artifact_prefix=$(FUZZ)/ \
 		$(if $(wildcard tests/fuzz/$*.dict),-dict=tests/fuzz/$*.dict) \
 		$(FUZZ)/corpus/$* \
 		$(if $(filter json,$*),tests/data/json,tests/fuzz/corpus/$*)
