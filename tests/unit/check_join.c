@@ -492,9 +492,9 @@ unlink_state(const char *path)
 	unlink(lock);
 }
 
-/* mfm_join_load and _save on a state file locked for the call. */
+/* mfm_join_load, or _save, on a state file locked for the call. */
 static int
-load_at(struct mfm_join *jn, const char *path, const char *fp,
+state_at(struct mfm_join *jn, const char *path, const char *fp, int save,
     struct mfm_err *err)
 {
 	struct mfm_state st;
@@ -503,25 +503,14 @@ load_at(struct mfm_join *jn, const char *path, const char *fp,
 	if (mfm_state_lock(&st, path, "mfm-join", MFM_JOIN_STATE_VERSION,
 	    err) != 0)
 		return -1;
-	rc = mfm_join_load(jn, &st, fp, 0, err);
+	rc = save ? mfm_join_save(jn, &st, fp, err) :
+	    mfm_join_load(jn, &st, fp, 0, err);
 	mfm_state_close(&st);
 	return rc;
 }
 
-static int
-save_at(const struct mfm_join *jn, const char *path, const char *fp,
-    struct mfm_err *err)
-{
-	struct mfm_state st;
-	int rc;
-
-	if (mfm_state_lock(&st, path, "mfm-join", MFM_JOIN_STATE_VERSION,
-	    err) != 0)
-		return -1;
-	rc = mfm_join_save(jn, &st, fp, err);
-	mfm_state_close(&st);
-	return rc;
-}
+#define load_at(jn, path, fp, err)	state_at(jn, path, fp, 0, err)
+#define save_at(jn, path, fp, err)	state_at(jn, path, fp, 1, err)
 
 START_TEST(test_state_round_trip)
 {
@@ -615,7 +604,7 @@ START_TEST(test_state_bad_files)
 		  ":4: corrupt state file" },
 		{ 1, "{\"mfm_join_state\":1,\"options\":\"x\",\"max_time\":null}\n"
 		  "{\"st\":\"pred\",\"k\":\"61\",\"pt\":1,\"p\":{}",
-		  "corrupt state file: truncated" },
+		  ":3: corrupt state file" },
 	};
 	struct mfm_join_opts o;
 	struct mfm_join jn;
