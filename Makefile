@@ -145,9 +145,10 @@ $(FUZZ)/libmfm.a: $(LIB_SRC:%.c=$(FUZZ)/%.o)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(FUZZ)/fuzz-%: tests/fuzz/fuzz_%.c $(FUZZ)/libmfm.a
+$(FUZZ)/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ)/libmfm.a
 	clang $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(MFM_CFLAGS)) \
-		$(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(YAML_LIBS) \
+		$(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $(filter-out %.h,$^) \
+		$(YAML_LIBS) \
 		$(CURL_LIBS) $(CRYPTO_LIBS) -lm
 
 fuzz-%: $(FUZZ)/fuzz-%

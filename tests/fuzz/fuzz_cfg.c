@@ -16,15 +16,7 @@
 
 #include "lib/cfg.h"
 #include "lib/rule.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void
-check(int cond)
-{
-	if (!cond)
-		abort();
-}
+#include "tests/fuzz/fuzz.h"
 
 static size_t nodes;
 

@@ -19,30 +19,18 @@
 
 #include "lib/join.h"
 #include "lib/state.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "tests/fuzz/fuzz.h"
 
 static char path[3][256];
 
 static void
-check(int cond)
-{
-	if (!cond)
-		abort();
-}
-
-static void
 setup(void)
 {
-	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" :
-	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp";
-	char dir[200];
 	int i;
 
-	snprintf(dir, sizeof(dir), "%s/fuzz-join.XXXXXX", base);
-	check(mkdtemp(dir) != NULL);
 	for (i = 0; i < 3; i++)
-		snprintf(path[i], sizeof(path[i]), "%s/s%d", dir, i);
+		snprintf(path[i], sizeof(path[i]), "%s/s%d",
+		    fuzz_tmpdir("join"), i);
 }
 
 /* Decisions as text: kind, prediction, outcome. */

@@ -18,27 +18,9 @@
 
 #include "lib/buf.h"
 #include "lib/outbox.h"
+#include "tests/fuzz/fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static char dir[200];
-
-static void
-check(int cond)
-{
-	if (!cond)
-		abort();
-}
-
-static void
-setup(void)
-{
-	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" :
-	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp";
-
-	snprintf(dir, sizeof(dir), "%s/fuzz-outbox.XXXXXX", base);
-	check(mkdtemp(dir) != NULL);
-}
+static const char *dir;
 
 static void
 put(const char *name, const uint8_t *p, size_t n, int present)
@@ -84,8 +66,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *p = data, *end = data + size, *z;
 	int i;
 
-	if (dir[0] == '\0')
-		setup();
+	if (dir == NULL)
+		dir = fuzz_tmpdir("outbox");
 	if (size > 16384)
 		return 0;
 	for (i = 0; i < 3; i++) {

@@ -10,15 +10,7 @@
 #include <string.h>
 
 #include "lib/cli.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void
-check(int cond)
-{
-	if (!cond)
-		abort();
-}
+#include "tests/fuzz/fuzz.h"
 
 /* The model: -1, or 0 with *out. */
 static int

@@ -20,29 +20,9 @@
 #include <unistd.h>
 
 #include "lib/state.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "tests/fuzz/fuzz.h"
 
 static char path[256];
-
-static void
-check(int cond)
-{
-	if (!cond)
-		abort();
-}
-
-static void
-setup(void)
-{
-	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" :
-	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp";
-	char dir[200];
-
-	snprintf(dir, sizeof(dir), "%s/fuzz-state.XXXXXX", base);
-	check(mkdtemp(dir) != NULL);
-	snprintf(path, sizeof(path), "%s/s", dir);
-}
 
 static void
 put_file(const void *p, size_t n)
@@ -66,7 +46,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int ok, found, rc;
 
 	if (path[0] == '\0')
-		setup();
+		snprintf(path, sizeof(path), "%s/s", fuzz_tmpdir("state"));
 	if (size == 0 || size > 65536)
 		return 0;
 	if (data[0] & 1)

@@ -17,18 +17,10 @@
 #include "lib/cfg.h"
 #include "lib/rule.h"
 #include "lib/track.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "tests/fuzz/fuzz.h"
 
 static struct mfm_rule_set rules;
 static int ready;
-
-static void
-check(int cond)
-{
-	if (!cond)
-		abort();
-}
 
 static void
 setup(void)

@@ -19,15 +19,7 @@
 
 #include "lib/json.h"
 #include "lib/tm.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void
-check(int cond)
-{
-	if (!cond)
-		abort();
-}
+#include "tests/fuzz/fuzz.h"
 
 static int64_t
 floor_ms(int64_t us)
