@@ -126,6 +126,12 @@ mfm_cli_option(int ch, const char *arg)
 	case 'c':
 		mfm_cli.config_path = arg;
 		return 1;
+	case 'o':
+		mfm_cli.output_path = arg;
+		return 1;
+	case MFM_OPT_RESUME:
+		mfm_cli.resume = 1;
+		return 1;
 	case MFM_OPT_REJECTS:
 		mfm_cli.rejects_path = arg;
 		return 1;
@@ -370,12 +376,38 @@ mfm_cli_config_die(const struct mfm_err *err)
 	mfm_die("%s: %s", path, err->msg);
 }
 
+/*
+ * -o: the output file takes standard output's place, opened for
+ * appending (once, however many times this is reached).
+ */
+static void
+output_open(void)
+{
+	static int done;
+	int fd;
+
+	if (mfm_cli.output_path == NULL || done)
+		return;
+	done = 1;
+	fd = open(mfm_cli.output_path, O_WRONLY | O_CREAT | O_APPEND |
+	    O_CLOEXEC, 0600);
+	if (fd < 0)
+		mfm_die("%s: %s", mfm_cli.output_path, strerror(errno));
+	if (fd != STDOUT_FILENO) {
+		if (dup2(fd, STDOUT_FILENO) < 0)
+			mfm_die("%s: %s", mfm_cli.output_path,
+			    strerror(errno));
+		close(fd);
+	}
+}
+
 const struct mfm_cfg_node *
 mfm_cli_config(const char *section, const char *const *known)
 {
 	const struct mfm_cfg_node *n;
 	struct mfm_err err;
 
+	output_open();
 	if (mfm_cli.config_path == NULL)
 		return NULL;
 	mfm_err_clear(&err);
@@ -509,6 +541,95 @@ mfm_cli_open(struct mfm_reader *r, const char *path)
 	if (mfm_reader_open(r, path, mfm_cli.max_line, &err) != 0)
 		mfm_die_err(&err);
 	r->spill = mfm_cli.rejects;
+}
+
+void
+mfm_cli_need_state(const char *state_path)
+{
+	if (mfm_cli.resume && state_path == NULL)
+		mfm_usage_error("--resume needs --state: the offsets are kept "
+		    "there");
+}
+
+void
+mfm_cli_chain_begin(const char *body, size_t len, size_t *rest)
+{
+	struct mfm_err err;
+
+	mfm_err_clear(&err);
+	if (mfm_chain_load(&mfm_cli.chain, body, len, rest, &err) != 0)
+		mfm_die_err(&err);
+	output_open();
+	if (mfm_cli.output_path != NULL && mfm_chain_recover(&mfm_cli.chain,
+	    STDOUT_FILENO, mfm_cli.output_path, &err) != 0)
+		mfm_die_err(&err);
+}
+
+void
+mfm_cli_open_input(struct mfm_reader *r, const char *path)
+{
+	struct mfm_err err;
+	uint64_t off;
+
+	mfm_cli_open(r, path);
+	if (!mfm_cli.resume)
+		return;
+	mfm_err_clear(&err);
+	if (strcmp(path, "-") == 0)
+		mfm_usage_error("--resume: standard input cannot be resumed; "
+		    "name the files");
+	if (mfm_chain_start(&mfm_cli.chain, path, r->fd, &off, &err) != 0 ||
+	    (off > 0 && mfm_reader_seek(r, off, &err) != 0))
+		mfm_die_err(&err);
+	r->hold_partial = 1;
+}
+
+void
+mfm_cli_close_input(struct mfm_reader *r)
+{
+	struct mfm_err err;
+
+	if (mfm_cli.resume) {
+		mfm_chain_stop(&mfm_cli.chain, r->name, mfm_reader_offset(r));
+		if (r->held > 0 && mfm_cli.verbose)
+			mfm_warn("%s: a last line of %zu bytes without a "
+			    "newline is left for the next run", r->name,
+			    r->held);
+	}
+	if (mfm_reader_close(r, &err) != 0)
+		mfm_die_err(&err);
+}
+
+void
+mfm_cli_chain_end(struct mfm_buf *body)
+{
+	struct mfm_err err;
+	uint64_t len = 0;
+	int has_out = mfm_cli.output_path != NULL;
+
+	if (has_out) {
+		mfm_cli_flush();
+		if (mfm_chain_sync(STDOUT_FILENO, mfm_cli.output_path, &len,
+		    &err) != 0)
+			mfm_die_err(&err);
+	}
+	mfm_chain_put(&mfm_cli.chain, body, has_out, len);
+}
+
+void
+mfm_cli_read_input(const char *path,
+    void (*fn)(void *ctx, const struct mfm_reader *r, const struct mfm_json *j),
+    void *ctx)
+{
+	struct mfm_reader r;
+	struct mfm_json j;
+
+	mfm_json_init(&j);
+	mfm_cli_open_input(&r, path);
+	while (mfm_cli_next(&r, &j))
+		fn(ctx, &r, &j);
+	mfm_cli_close_input(&r);
+	mfm_json_release(&j);
 }
 
 void

@@ -85,6 +85,7 @@ fill(struct mfm_reader *r, struct mfm_err *err)
 	if (n == 0)
 		r->eof = 1;
 	r->end += (size_t)n;
+	r->nread += (uint64_t)n;
 	return n;
 }
 
@@ -125,6 +126,10 @@ mfm_reader_next(struct mfm_reader *r, struct mfm_err *err)
 	r->len = 0;
 	for (;;) {
 		nl = memchr(r->buf + r->start, '\n', r->end - r->start);
+		if (nl == NULL && r->eof && r->hold_partial) {
+			r->held = r->end - r->start;
+			return MFM_IO_EOF;
+		}
 		if (nl != NULL || (r->eof && r->end > r->start))
 			break;
 		if (r->eof)
@@ -186,6 +191,21 @@ mfm_reader_close(struct mfm_reader *r, struct mfm_err *err)
 	r->buf = NULL;
 	r->fd = -1;
 	return rc;
+}
+
+int
+mfm_reader_seek(struct mfm_reader *r, uint64_t off, struct mfm_err *err)
+{
+	if (lseek(r->fd, (off_t)off, SEEK_SET) == (off_t)-1)
+		return mfm_err_sys(err, "%s", r->name);
+	r->base = off;
+	return 0;
+}
+
+uint64_t
+mfm_reader_offset(const struct mfm_reader *r)
+{
+	return r->base + r->nread - (r->end - r->start);
 }
 
 int

@@ -10,6 +10,7 @@
 #define MFM_IO_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "lib/err.h"
@@ -34,6 +35,15 @@ struct mfm_reader {
 	size_t max_line;
 	size_t lineno;		/* number of the line last returned */
 	FILE *spill;		/* if set, overlong lines are copied here whole */
+	/*
+	 * Set before the first read: a last line without a newline is not
+	 * returned (its writer may not have finished it) and held counts
+	 * its bytes.
+	 */
+	int hold_partial;
+	size_t held;
+	uint64_t base;		/* offset of the first byte read */
+	uint64_t nread;		/* bytes read from fd */
 	/* The line last returned, valid until the next call. */
 	char *line;
 	size_t len;
@@ -52,6 +62,13 @@ void mfm_reader_fdopen(struct mfm_reader *r, int fd, const char *name,
  */
 enum mfm_io_status mfm_reader_next(struct mfm_reader *r, struct mfm_err *err);
 int mfm_reader_close(struct mfm_reader *r, struct mfm_err *err);
+/*
+ * Start reading at byte off of the file (before the first read), for
+ * inputs resumed where an earlier run stopped.
+ */
+int mfm_reader_seek(struct mfm_reader *r, uint64_t off, struct mfm_err *err);
+/* The offset just past the last whole line returned (or skipped). */
+uint64_t mfm_reader_offset(const struct mfm_reader *r);
 
 /*
  * For readers of live streams polled together (mfm-join): is

@@ -261,6 +261,13 @@ fill(const struct mfm_join *jn, struct stream *s)
 	}
 }
 
+static inline void
+after(struct mfm_joinread *in, const struct mfm_join *jn)
+{
+	if (in->after != NULL && jn->has_max && jn->max_time >= in->after_at)
+		in->after(in->after_arg);
+}
+
 static void
 process(struct mfm_join *jn, struct stream *s)
 {
@@ -276,11 +283,13 @@ process(struct mfm_join *jn, struct stream *s)
 	if (it->other) {
 		mfm_join_observe(jn, &it->rec);
 		s->in->nother++;
+		after(s->in, jn);
 		return;
 	}
 	mfm_err_clear(&err);
 	rc = it->out ? mfm_join_outcome(jn, &it->rec, &err) :
 	    mfm_join_prediction(jn, &it->rec, &err);
+	after(s->in, jn);
 	if (rc == 0)
 		return;
 	if (err.kind == MFM_ERR_LIMIT)
