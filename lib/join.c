@@ -1350,6 +1350,11 @@ unhex(const struct mfm_json *j, int t, struct mfm_buf *out)
 	n -= 2;
 	if (n % 2 != 0)
 		return -1;
+	/*
+	 * Never a NULL key, even an empty one (the one entity of an as-of
+	 * join without --by): it is hashed and compared with memcmp.
+	 */
+	mfm_buf_grow(out, n / 2 + 1);
 	for (i = 0; i < n; i += 2) {
 		hi = s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10 :
 		    s[i] >= '0' && s[i] <= '9' ? s[i] - '0' : -1;
