@@ -102,9 +102,12 @@ estimate_record(void *ctx, const struct mfm_reader *r,
 		mfm_cli_bad(r, "field '%s' missing", run->score.text);
 		return;
 	}
-	if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER ||
-	    mfm_json_double(j, t, &score) != 0) {
+	if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER) {
 		mfm_cli_bad(r, "field '%s' is not a number", run->score.text);
+		return;
+	}
+	if (mfm_json_double(j, t, &score) != 0) {
+		mfm_cli_bad(r, "field '%s' is out of range", run->score.text);
 		return;
 	}
 	if (!(score >= 0 && score <= 1)) {

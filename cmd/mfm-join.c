@@ -10,7 +10,6 @@
  * options, writes joined predictions on stdout and outcomes that join
  * nothing to their side files, and keeps the state between runs.
  */
-#include <sys/file.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -344,7 +343,7 @@ open_side(const char *path)
 
 	if (path == NULL)
 		return NULL;
-	if ((f = fopen(path, "w")) == NULL)
+	if ((f = mfm_cli_create(path, "w")) == NULL)
 		mfm_die("%s: %s", path, strerror(errno));
 	return f;
 }
@@ -520,30 +519,6 @@ on_event(void *arg, const struct mfm_join_event *ev)
 	record_out();
 }
 
-/*
- * Hold FILE.lock for the whole run, so that two overlapping runs (cron)
- * never read and write one state.  The lock file stays; the state file
- * itself is replaced by rename and so cannot carry the lock.
- */
-static int
-lock_state(const char *path)
-{
-	struct mfm_buf b = MFM_BUF_INIT;
-	int fd;
-
-	mfm_buf_addf(&b, "%s.lock", path);
-	fd = open(b.p, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-	if (fd < 0)
-		mfm_die("%s: %s", b.p, strerror(errno));
-	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		if (errno == EWOULDBLOCK)
-			mfm_die("%s: in use by another mfm-join run", path);
-		mfm_die("%s: %s", b.p, strerror(errno));
-	}
-	mfm_buf_release(&b);
-	return fd;
-}
-
 static void
 report(const struct mfm_join *jn)
 {
@@ -577,7 +552,8 @@ main(int argc, char **argv)
 	struct mfm_join jn;
 	struct mfm_err err;
 	size_t i;
-	int ch, lockfd = -1;
+	struct mfm_state st;
+	int ch;
 
 	mfm_cli_init("mfm-join", usage);
 	while ((ch = getopt_long(argc, argv, MFM_CLI_SHORT "m:k:b:t:d:l:s:",
@@ -677,9 +653,16 @@ main(int argc, char **argv)
 		mfm_die("%s", err.msg);
 
 	mfm_join_init(&jn, &jo, on_event, NULL);
+	mfm_state_init(&st);
 	if (o.state != NULL) {
-		lockfd = lock_state(o.state);
-		if (mfm_join_load(&jn, o.state, fingerprint.p,
+		/* Held for the whole run: overlapping cron runs never mix. */
+		if (mfm_state_lock(&st, o.state, "mfm-join",
+		    MFM_JOIN_STATE_VERSION, &err) != 0) {
+			if (err.sys != 0)	/* names FILE.lock */
+				mfm_die("%s", err.msg);
+			mfm_die("%s: %s", o.state, err.msg);
+		}
+		if (mfm_join_load(&jn, &st, fingerprint.p,
 		    3 * (mfm_cli.max_line ? mfm_cli.max_line :
 		    MFM_IO_MAX_LINE_DEFAULT) + 4096, &err) != 0)
 			mfm_die_err(&err);
@@ -700,7 +683,7 @@ main(int argc, char **argv)
 	if (o.state != NULL) {
 		/* Output first: a crash before the save repeats, never loses. */
 		mfm_cli_flush();
-		if (mfm_join_save(&jn, o.state, fingerprint.p, &err) != 0)
+		if (mfm_join_save(&jn, &st, fingerprint.p, &err) != 0)
 			mfm_die_err(&err);
 	}
 	close_sides();
@@ -710,8 +693,7 @@ main(int argc, char **argv)
 		report(&jn);
 	mfm_join_release(&jn);
 	mfm_joinread_release(&in);
-	if (lockfd >= 0)
-		close(lockfd);
+	mfm_state_close(&st);
 	mfm_buf_release(&fingerprint);
 	return mfm_cli_finish(0);
 }

@@ -660,9 +660,13 @@ count(struct run *run, const struct mfm_reader *r, const struct mfm_json *j)
 			return;
 		}
 	} else if (has_y && task == MFM_METRIC_REGRESSION) {
-		if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER ||
-		    mfm_json_double(j, t, &y) != 0) {
+		if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER) {
 			mfm_cli_bad(r, "field '%s' is not a number",
+			    run->label.text);
+			return;
+		}
+		if (mfm_json_double(j, t, &y) != 0) {
+			mfm_cli_bad(r, "field '%s' is out of range",
 			    run->label.text);
 			return;
 		}
@@ -686,8 +690,13 @@ count(struct run *run, const struct mfm_reader *r, const struct mfm_json *j)
 			mfm_cli_bad(r, "field '%s' missing", run->weight.text);
 			return;
 		}
-		if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER ||
-		    mfm_json_double(j, t, &w) != 0 || !(w >= 0)) {
+		if (mfm_json_type_of(j, t) == MFM_JSON_NUMBER &&
+		    mfm_json_double(j, t, &w) != 0) {
+			mfm_cli_bad(r, "field '%s' is out of range",
+			    run->weight.text);
+			return;
+		}
+		if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER || !(w >= 0)) {
 			mfm_cli_bad(r, "field '%s' is not a number >= 0",
 			    run->weight.text);
 			return;
@@ -695,9 +704,13 @@ count(struct run *run, const struct mfm_reader *r, const struct mfm_json *j)
 	}
 	t = run->tok[F_DELAY];
 	if (has_y && t >= 0 && mfm_json_type_of(j, t) != MFM_JSON_NULL) {
-		if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER ||
-		    mfm_json_double(j, t, &delay) != 0) {
+		if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER) {
 			mfm_cli_bad(r, "field '%s' is not a number",
+			    run->delay.text);
+			return;
+		}
+		if (mfm_json_double(j, t, &delay) != 0) {
+			mfm_cli_bad(r, "field '%s' is out of range",
 			    run->delay.text);
 			return;
 		}

@@ -500,7 +500,7 @@ main(int argc, char **argv)
 	free(offset);
 	if (late_s != NULL) {
 		run.late_path = late_s;
-		run.late = fopen(late_s, "a");
+		run.late = mfm_cli_create(late_s, "a");
 		if (run.late == NULL)
 			mfm_die("%s: %s", late_s, strerror(errno));
 	}

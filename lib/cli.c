@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -220,21 +221,25 @@ mfm_cli_double(const char *opt, const char *arg)
 
 	errno = 0;
 	v = strtod(arg, &end);
-	if (*arg == '\0' || *end != '\0' || errno == ERANGE || v != v ||
-	    v > 1.7976931348623157e308 || v < -1.7976931348623157e308)
+	/* Too large for a double: HUGE_VAL and ERANGE ("inf" sets none). */
+	if (*arg != '\0' && *end == '\0' && isinf(v) && errno == ERANGE)
+		mfm_usage_error("%s: invalid number '%s': out of range", opt,
+		    arg);
+	if (*arg == '\0' || *end != '\0' || v != v || isinf(v))
 		mfm_usage_error("%s: invalid number '%s'", opt, arg);
+	/* An underflow is 0 or nearly, as in the configuration. */
 	return v;
 }
 
-size_t
-mfm_cli_size(const char *opt, const char *arg)
+int
+mfm_cli_parse_size(const char *arg, size_t *out)
 {
 	char *end;
 	unsigned long long v;
 	unsigned shift = 0;
 
 	if (*arg < '0' || *arg > '9')
-		mfm_usage_error("%s: invalid size '%s'", opt, arg);
+		return -1;
 	errno = 0;
 	v = strtoull(arg, &end, 10);
 	if (*end == 'k' || *end == 'K')
@@ -245,8 +250,19 @@ mfm_cli_size(const char *opt, const char *arg)
 		shift = 30, end++;
 	if (*end != '\0' || errno == ERANGE || v == 0 ||
 	    v > (SIZE_MAX >> 1) >> shift)
+		return -1;
+	*out = (size_t)(v << shift);
+	return 0;
+}
+
+size_t
+mfm_cli_size(const char *opt, const char *arg)
+{
+	size_t v;
+
+	if (mfm_cli_parse_size(arg, &v) != 0)
 		mfm_usage_error("%s: invalid size '%s'", opt, arg);
-	return (size_t)(v << shift);
+	return v;
 }
 
 size_t
@@ -681,12 +697,30 @@ mfm_cli_read(const char *path,
 	mfm_json_release(&j);
 }
 
+FILE *
+mfm_cli_create(const char *path, const char *mode)
+{
+	FILE *f;
+	int fd, e;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC |
+	    (mode[0] == 'a' ? O_APPEND : O_TRUNC), 0600);
+	if (fd < 0)
+		return NULL;
+	if ((f = fdopen(fd, mode)) == NULL) {
+		e = errno;
+		close(fd);
+		errno = e;
+	}
+	return f;
+}
+
 static void
 open_rejects(void)
 {
 	if (mfm_cli.rejects_path == NULL || mfm_cli.rejects != NULL)
 		return;
-	mfm_cli.rejects = fopen(mfm_cli.rejects_path, "a");
+	mfm_cli.rejects = mfm_cli_create(mfm_cli.rejects_path, "a");
 	if (mfm_cli.rejects == NULL)
 		mfm_die("%s: %s", mfm_cli.rejects_path, strerror(errno));
 }

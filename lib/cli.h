@@ -112,8 +112,13 @@ int64_t mfm_cli_duration(const char *opt, const char *arg);
 /* A duration that may be zero (offsets, lateness). */
 int64_t mfm_cli_duration0(const char *opt, const char *arg);
 double mfm_cli_double(const char *opt, const char *arg);
-/* Sizes: an integer with an optional k, M or G suffix (powers of 1024). */
+/*
+ * Sizes: an integer with an optional k, M or G suffix (powers of 1024),
+ * above 0 and at most SIZE_MAX / 2.  mfm_cli_parse_size says -1 where
+ * mfm_cli_size exits.
+ */
 size_t mfm_cli_size(const char *opt, const char *arg);
+int mfm_cli_parse_size(const char *arg, size_t *out);
 /*
  * Counts: a decimal integer from lo to hi; anything else, an overflow
  * included, is "invalid count".  MFM_CLI_COUNT_MAX leaves room to
@@ -242,6 +247,14 @@ int mfm_cli_next(struct mfm_reader *r, struct mfm_json *j);
  * the line was blank or bad (reported), -1 at end of input.
  */
 int mfm_cli_step(struct mfm_reader *r, struct mfm_json *j);
+
+/*
+ * Open path for writing ("a" to append, "w" to truncate) as a file that
+ * holds input records (--rejects, side files, outputs): created mode
+ * 0600 whatever the umask, an existing file keeping its mode.  NULL with
+ * errno on failure.
+ */
+FILE *mfm_cli_create(const char *path, const char *mode);
 
 /*
  * Report a bad record at the reader's current line and count it.  Of each

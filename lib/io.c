@@ -1,8 +1,8 @@
 /*
  * Block-buffered line reader; see io.h.  The buffer must hold a whole line
- * of max_line bytes, its newline and one spare byte for the NUL after a
- * last line that has no newline, so it grows up to max_line + 2 bytes and
- * no further.
+ * of max_line bytes, a CR, its newline and one spare byte for the NUL
+ * after a last line that has no newline, so it grows up to max_line + 3
+ * bytes (LINE_ROOM) and no further.
  */
 #define _GNU_SOURCE	/* tee(2), F_GETPIPE_SZ: held input */
 #include <sys/stat.h>
@@ -21,6 +21,8 @@
 #include "lib/zread.h"
 #include "lib/banned.h"
 
+#define LINE_ROOM(max) ((max) + 3)
+
 static void
 reader_setup(struct mfm_reader *r, int fd, const char *name, size_t max_line)
 {
@@ -30,8 +32,8 @@ reader_setup(struct mfm_reader *r, int fd, const char *name, size_t max_line)
 	r->name = name;
 	r->max_line = max_line ? max_line : MFM_IO_MAX_LINE_DEFAULT;
 	r->cap = MFM_IO_BLOCK;
-	if (r->cap > r->max_line + 2)
-		r->cap = r->max_line + 2;
+	if (r->cap > LINE_ROOM(r->max_line))
+		r->cap = LINE_ROOM(r->max_line);
 	r->buf = mfm_xmalloc(r->cap);
 }
 
@@ -78,8 +80,8 @@ room(struct mfm_reader *r)
 	if (r->end + 1 >= r->cap) {
 		size_t ncap = r->cap * 2;
 
-		if (ncap > r->max_line + 2)
-			ncap = r->max_line + 2;
+		if (ncap > LINE_ROOM(r->max_line))
+			ncap = LINE_ROOM(r->max_line);
 		if (ncap <= r->cap)
 			return -2;	/* full: the line is too long */
 		r->buf = mfm_xrealloc(r->buf, ncap);
@@ -223,7 +225,7 @@ enum mfm_io_status
 mfm_reader_next(struct mfm_reader *r, struct mfm_err *err)
 {
 	char *nl;
-	size_t len;
+	size_t len, cr;
 	ssize_t n;
 
 	r->line = NULL;
@@ -260,7 +262,9 @@ mfm_reader_next(struct mfm_reader *r, struct mfm_err *err)
 		len = r->end - r->start;	/* last line, no newline */
 		r->start = r->end;
 	}
-	if (len > r->max_line) {
+	/* The cap is on the content: a CR before the newline is not. */
+	cr = len > 0 && r->line[len - 1] == '\r';
+	if (len - cr > r->max_line) {
 		mfm_err_set(err, MFM_ERR_LIMIT, "line longer than %zu bytes",
 		    r->max_line);
 		err->line = r->lineno;
@@ -271,8 +275,7 @@ mfm_reader_next(struct mfm_reader *r, struct mfm_err *err)
 		r->line = NULL;
 		return MFM_IO_BAD;
 	}
-	if (len > 0 && r->line[len - 1] == '\r')
-		len--;
+	len -= cr;
 	r->line[len] = '\0';	/* buf always has room: cap - 1 is the limit */
 	r->len = len;
 	if (memchr(r->line, '\0', len) != NULL) {
@@ -337,7 +340,7 @@ mfm_reader_ready(struct mfm_reader *r)
 	if (r->eof || memchr(r->buf + r->start, '\n', r->end - r->start))
 		return 1;
 	return r->start == 0 && r->end + 1 >= r->cap &&
-	    r->cap >= r->max_line + 2;
+	    r->cap >= LINE_ROOM(r->max_line);
 }
 
 long

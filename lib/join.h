@@ -34,6 +34,7 @@
 #include "lib/err.h"
 #include "lib/json.h"
 #include "lib/keymap.h"
+#include "lib/state.h"
 
 #define MFM_JOIN_MAX_PENDING_DEFAULT 10000000
 #define MFM_JOIN_STATE_VERSION 1
@@ -215,17 +216,18 @@ int mfm_join_hold(const struct mfm_join *jn, int id, int asof,
 void mfm_join_drain(struct mfm_join *jn);
 
 /*
- * State between runs.  Save writes everything pending, the latest event
- * time and the fingerprint of the options that shape keys (so that a
- * state is never read under other options) to path, crash-safe: a
- * temporary file in the same directory (path.tmp: the caller holds a
- * lock), fsync, rename, fsync of the directory.  Load reads it back
- * before the first record; a missing file is an empty state; a corrupt,
- * foreign or newer file is an error naming the file and line.
+ * State between runs, in a state file of lib/state.c (header, body,
+ * checked trailer; st locked by the caller with mfm_state_lock).  Save
+ * writes everything pending, the latest event time and the fingerprint
+ * of the options that shape keys (so that a state is never read under
+ * other options), crash-safe.  Load checks the whole file, then reads it
+ * back before the first record; a missing file is an empty state; a
+ * corrupt, foreign or newer file is an error naming the file (and the
+ * line, for a body that passed the checksum yet makes no sense).
  */
-int mfm_join_save(const struct mfm_join *jn, const char *path,
+int mfm_join_save(const struct mfm_join *jn, struct mfm_state *st,
     const char *fingerprint, struct mfm_err *err);
-int mfm_join_load(struct mfm_join *jn, const char *path,
+int mfm_join_load(struct mfm_join *jn, struct mfm_state *st,
     const char *fingerprint, size_t max_line, struct mfm_err *err);
 
 #endif
