@@ -36,7 +36,7 @@ static const char usage[] =
 "                [--time-unit UNIT] [-d DIR] [--tolerance DUR] [--no-exact]\n"
 "                [--ttl DUR] [--lateness DUR] [--keep first|last|error]\n"
 "                [-l PATH] [--orphans FILE] [--duplicates FILE]\n"
-"                [--conflicts FILE] [--state FILE] [--drain]\n"
+"                [--conflicts FILE] [--state FILE] [--resume] [--drain]\n"
 "                [--max-pending N] [-s PATHS] [--outcome-select PATHS]\n"
 "                [--shard I/N] [--rejects FILE] [--max-line SIZE]\n"
 "                PREDICTIONS [OUTCOMES]\n"
@@ -65,6 +65,8 @@ static const char usage[] =
 "      --duplicates FILE   write repeated outcomes, same label, to FILE\n"
 "      --conflicts FILE    write repeated outcomes with another label to FILE\n"
 "      --state FILE        keep pending records in FILE between runs\n"
+"      --resume            with --state: read input files from where the\n"
+"                          last run stopped\n"
 "      --drain             with --state: decide everything at the end\n"
 "      --max-pending N     most records held at once (10000000)\n"
 "  -s, --select PATHS      keep only these members of each prediction\n"
@@ -114,6 +116,7 @@ static const struct option longopts[] = {
 	{ "duplicates", required_argument, NULL, OPT_DUPLICATES },
 	{ "conflicts", required_argument, NULL, OPT_CONFLICTS },
 	{ "state", required_argument, NULL, OPT_STATE },
+	{ "resume", no_argument, NULL, MFM_OPT_RESUME },
 	{ "drain", no_argument, NULL, OPT_DRAIN },
 	{ "max-pending", required_argument, NULL, OPT_MAX_PENDING },
 	{ "select", required_argument, NULL, 's' },
@@ -295,6 +298,7 @@ configure(struct opts *o)
 	jo.max_pending = o->max_pending;
 	if (o->drain && o->state == NULL)
 		mfm_usage_error("--drain needs --state");
+	mfm_cli_need_state(o->state);
 	if (o->shard != NULL)
 		parse_shard(o->shard);
 	mfm_joinread_init(&in);
@@ -553,6 +557,8 @@ main(int argc, char **argv)
 	struct mfm_err err;
 	size_t i;
 	struct mfm_state st;
+	struct mfm_buf head = MFM_BUF_INIT;
+	size_t rest;
 	int ch;
 
 	mfm_cli_init("mfm-join", usage);
@@ -664,8 +670,9 @@ main(int argc, char **argv)
 		}
 		if (mfm_join_load(&jn, &st, fingerprint.p,
 		    3 * (mfm_cli.max_line ? mfm_cli.max_line :
-		    MFM_IO_MAX_LINE_DEFAULT) + 4096, &err) != 0)
+		    MFM_IO_MAX_LINE_DEFAULT) + 4096, &head, &err) != 0)
 			mfm_die_err(&err);
+		mfm_cli_chain_begin(head.p, head.len, &rest);
 	}
 	side_path[MFM_JOIN_ORPHAN] = o.orphans;
 	side_path[MFM_JOIN_DUPLICATE] = o.duplicates;
@@ -681,11 +688,16 @@ main(int argc, char **argv)
 		mfm_join_drain(&jn);
 	last_mark(&jn, o.state == NULL || o.drain);
 	if (o.state != NULL) {
-		/* Output first: a crash before the save repeats, never loses. */
-		mfm_cli_flush();
-		if (mfm_join_save(&jn, &st, fingerprint.p, &err) != 0)
+		/*
+		 * Output first (and with -o, forced to disk): a crash before
+		 * the save repeats, never loses.
+		 */
+		mfm_buf_clear(&head);
+		mfm_cli_chain_end(&head);
+		if (mfm_join_save(&jn, &st, fingerprint.p, &head, &err) != 0)
 			mfm_die_err(&err);
 	}
+	mfm_buf_release(&head);
 	close_sides();
 	if (argc == 2)
 		check_inputs();

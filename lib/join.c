@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "lib/io.h"
+#include "lib/chain.h"
 #include "lib/join.h"
 #include "lib/state.h"
 #include "lib/banned.h"
@@ -1278,7 +1279,7 @@ put_piece(struct mfm_state *st, struct mfm_buf *b, struct mfm_err *err)
 
 int
 mfm_join_save(const struct mfm_join *jn, struct mfm_state *st,
-    const char *fingerprint, struct mfm_err *err)
+    const char *fingerprint, const struct mfm_buf *head, struct mfm_err *err)
 {
 	struct mfm_buf b = MFM_BUF_INIT;
 	struct mfm_join_heap *items;
@@ -1312,6 +1313,8 @@ mfm_join_save(const struct mfm_join *jn, struct mfm_state *st,
 	 */
 	if (mfm_state_begin(st, err) != 0)
 		goto out;
+	if (head != NULL)
+		mfm_buf_add(&b, head->p, head->len);
 	mfm_buf_addf(&b, "{\"mfm_join_state\":%d,\"options\":",
 	    MFM_JOIN_STATE_VERSION);
 	mfm_json_put_str(&b, fingerprint, strlen(fingerprint));
@@ -1495,14 +1498,15 @@ bad:
 
 int
 mfm_join_load(struct mfm_join *jn, struct mfm_state *st,
-    const char *fingerprint, size_t max_line, struct mfm_err *err)
+    const char *fingerprint, size_t max_line, struct mfm_buf *head,
+    struct mfm_err *err)
 {
 	struct mfm_json j;
 	struct mfm_buf key = MFM_BUF_INIT;
 	enum mfm_io_status rs;
 	int64_t v, t;
 	int k, rc = -1, ht, found;
-	size_t n;
+	size_t n, hdr = 2, tag = sizeof(MFM_CHAIN_TAG) - 1;
 	const char *s, *path = st->path;
 
 	/* The whole file is checked before one line of it is used. */
@@ -1522,13 +1526,23 @@ mfm_join_load(struct mfm_join *jn, struct mfm_state *st,
 	while ((rs = mfm_state_next(st, err)) != MFM_IO_EOF) {
 		if (rs == MFM_IO_ERROR)
 			goto out;
+		if (rs == MFM_IO_LINE && st->lineno == 2 && st->len >= tag &&
+		    memcmp(st->line, MFM_CHAIN_TAG, tag) == 0) {
+			/* The caller's line, before the join's own. */
+			if (head != NULL) {
+				mfm_buf_add(head, st->line, st->len);
+				mfm_buf_addc(head, '\n');
+			}
+			hdr = 3;
+			continue;
+		}
 		if (rs == MFM_IO_BAD || mfm_json_parse(&j, st->line, st->len,
 		    err) != 0 || j.tok[0].type != MFM_JSON_OBJECT) {
 			mfm_err_set(err, MFM_ERR_DATA, "%s:%zu: corrupt state "
 			    "file", path, st->lineno);
 			goto out;
 		}
-		if (st->lineno == 2) {
+		if (st->lineno == hdr) {
 			k = mfm_json_member(&j, 0, "mfm_join_state", 14);
 			if (k < 0 || mfm_json_int64(&j, k, &v) != 0) {
 				mfm_err_set(err, MFM_ERR_DATA, "%s: not an "
@@ -1552,8 +1566,8 @@ mfm_join_load(struct mfm_join *jn, struct mfm_state *st,
 				goto out;
 			}
 			if ((ht = get_time(&j, "max_time", &t)) < 0) {
-				mfm_err_set(err, MFM_ERR_DATA, "%s:2: corrupt "
-				    "state file", path);
+				mfm_err_set(err, MFM_ERR_DATA, "%s:%zu: corrupt "
+				    "state file", path, hdr);
 				goto out;
 			}
 			jn->has_max = ht;
@@ -1566,7 +1580,7 @@ mfm_join_load(struct mfm_join *jn, struct mfm_state *st,
 			goto out;
 		}
 	}
-	if (st->lineno < 2) {
+	if (st->lineno < hdr) {
 		mfm_err_set(err, MFM_ERR_DATA, "%s: empty state body "
 		    "(not written by mfm-join)", path);
 		goto out;

@@ -223,11 +223,16 @@ void mfm_join_drain(struct mfm_join *jn);
  * other options), crash-safe.  Load checks the whole file, then reads it
  * back before the first record; a missing file is an empty state; a
  * corrupt, foreign or newer file is an error naming the file (and the
- * line, for a body that passed the checksum yet makes no sense).
+ * line, for a body that passed the checksum yet makes no sense).  head
+ * is a line of the caller's that goes first in the body (the chain line
+ * of lib/chain.h: input offsets, output length); load gives it back, or
+ * leaves head empty when the body has none.
  */
 int mfm_join_save(const struct mfm_join *jn, struct mfm_state *st,
-    const char *fingerprint, struct mfm_err *err);
+    const char *fingerprint, const struct mfm_buf *head,
+    struct mfm_err *err);
 int mfm_join_load(struct mfm_join *jn, struct mfm_state *st,
-    const char *fingerprint, size_t max_line, struct mfm_err *err);
+    const char *fingerprint, size_t max_line, struct mfm_buf *head,
+    struct mfm_err *err);
 
 #endif

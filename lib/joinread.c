@@ -435,7 +435,7 @@ open_stream(struct mfm_joinread *in, struct stream *s, const char *path,
 
 	memset(s, 0, sizeof(*s));
 	s->in = in;
-	mfm_cli_open(&s->r, path);
+	mfm_cli_open_input(&s->r, path);
 	mfm_json_init(&s->j);
 	s->kind = kind;
 	s->live = fstat(s->r.fd, &sb) == 0 && !S_ISREG(sb.st_mode);
@@ -444,10 +444,7 @@ open_stream(struct mfm_joinread *in, struct stream *s, const char *path,
 static void
 close_stream(struct stream *s)
 {
-	struct mfm_err err;
-
-	if (mfm_reader_close(&s->r, &err) != 0)
-		mfm_die_err(&err);
+	mfm_cli_close_input(&s->r);
 	mfm_json_release(&s->j);
 	mfm_buf_release(&s->key);
 	mfm_buf_release(&s->ent);

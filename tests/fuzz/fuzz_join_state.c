@@ -53,7 +53,7 @@ load(struct mfm_join *jn, const char *p, struct mfm_err *err)
 
 	check(mfm_state_lock(&st, p, "mfm-join", MFM_JOIN_STATE_VERSION,
 	    err) == 0);
-	rc = mfm_join_load(jn, &st, "x", 4096, err);
+	rc = mfm_join_load(jn, &st, "x", 4096, NULL, err);
 	mfm_state_close(&st);
 	return rc;
 }
@@ -66,7 +66,7 @@ save(const struct mfm_join *jn, const char *p)
 
 	check(mfm_state_lock(&st, p, "mfm-join", MFM_JOIN_STATE_VERSION,
 	    &err) == 0);
-	check(mfm_join_save(jn, &st, "x", &err) == 0);
+	check(mfm_join_save(jn, &st, "x", NULL, &err) == 0);
 	mfm_state_close(&st);
 }
 

@@ -503,8 +503,8 @@ state_at(struct mfm_join *jn, const char *path, const char *fp, int save,
 	if (mfm_state_lock(&st, path, "mfm-join", MFM_JOIN_STATE_VERSION,
 	    err) != 0)
 		return -1;
-	rc = save ? mfm_join_save(jn, &st, fp, err) :
-	    mfm_join_load(jn, &st, fp, 0, err);
+	rc = save ? mfm_join_save(jn, &st, fp, NULL, err) :
+	    mfm_join_load(jn, &st, fp, 0, NULL, err);
 	mfm_state_close(&st);
 	return rc;
 }
