@@ -61,6 +61,7 @@ LIBS_default = $(YAML_LIBS) -lm
 LIBS_join = $(YAML_LIBS)
 LIBS_window = $(YAML_LIBS)
 LIBS_alert = $(YAML_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) -lm
+LIBS_export = $(YAML_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) -lm
 
 ALL_CFLAGS = $(MFM_CFLAGS) $(YAML_CFLAGS) $(CURL_CFLAGS) $(CFLAGS)
 
