@@ -183,23 +183,24 @@ read_record(void *ctx, const struct mfm_reader *r, const struct mfm_json *j)
 	mfm_cli_bad(r, "%s", err.msg);
 }
 
-/* PUT (or POST) the exposition to the Pushgateway's group. */
-static int
-push(const struct opts *o, const struct mfm_buf *body)
+/*
+ * The Pushgateway's group as a receiver of lib/deliver.c: its URL read
+ * (from the environment or a file) and checked before any input is.
+ */
+static void
+push_setup(const struct opts *o, struct mfm_deliver *d)
 {
 	struct mfm_buf path = MFM_BUF_INIT;
-	struct mfm_deliver d;
 	struct mfm_deliver_recv *r;
 	struct mfm_err err;
-	int rc = -1;
 
-	mfm_deliver_init(&d);
+	mfm_deliver_init(d);
 	mfm_err_clear(&err);
-	d.user_agent = "mfm-export/" MFM_VERSION;
-	r = mfm_deliver_add(&d, MFM_DELIVER_PUSHGATEWAY,
+	d->user_agent = "mfm-export/" MFM_VERSION;
+	r = mfm_deliver_add(d, MFM_DELIVER_PUSHGATEWAY,
 	    o->push_env != NULL ? o->push_env : o->push_file, &err);
 	if (r == NULL)
-		goto out;
+		mfm_die_err(&err);
 	if (o->timeout > 0)
 		r->timeout = o->timeout;
 	if (o->retries >= 0)
@@ -208,21 +209,29 @@ push(const struct opts *o, const struct mfm_buf *body)
 		r->ca_file = mfm_xstrdup(o->ca_file);
 	if ((o->push_env != NULL ? mfm_deliver_url_env(r, o->push_env, &err) :
 	    mfm_deliver_url_file(r, o->push_file, &err)) != 0)
-		goto out;
+		mfm_die("%s: %s", o->push_env != NULL ? "--push-env" :
+		    "--push-file", err.msg);
 	mfm_export_push_path(&path, o->job, o->grouping.p, o->grouping.n);
 	if (mfm_deliver_url_append(r, path.p, &err) != 0 ||
-	    mfm_deliver_start(&d, &err) != 0 ||
-	    mfm_deliver_http(&d, r, strcmp(o->method, "post") == 0 ? "POST" :
-	    "PUT", MFM_PROM_TEXT_TYPE, body->p != NULL ? body->p : "",
-	    body->len, &err) != 0)
-		goto out;
-	rc = 0;
-out:
-	if (rc != 0)
-		mfm_warn("%s", err.msg);
+	    mfm_deliver_start(d, &err) != 0)
+		mfm_die_err(&err);
 	mfm_buf_release(&path);
-	mfm_deliver_release(&d);
-	return rc;
+}
+
+/* PUT (or POST) the exposition to the group. */
+static int
+push(const struct opts *o, struct mfm_deliver *d, const struct mfm_buf *body)
+{
+	struct mfm_err err;
+
+	mfm_err_clear(&err);
+	if (mfm_deliver_http(d, &d->recv[0], strcmp(o->method, "post") == 0 ?
+	    "POST" : "PUT", MFM_PROM_TEXT_TYPE, body->p != NULL ? body->p : "",
+	    body->len, &err) != 0) {
+		mfm_warn("%s", err.msg);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -230,6 +239,7 @@ main(int argc, char **argv)
 {
 	const struct mfm_cfg_node *sec, *pc = NULL;
 	struct mfm_export x;
+	struct mfm_deliver d;
 	struct mfm_buf out = MFM_BUF_INIT;
 	struct mfm_err err;
 	struct opts o;
@@ -386,6 +396,8 @@ main(int argc, char **argv)
 			mfm_usage_error("--label: %s", err.msg);
 	x.provisional = provisional;
 	x.max_windows = max_windows;
+	if (o.push_env != NULL || o.push_file != NULL)
+		push_setup(&o, &d);
 
 	if (argc == 0)
 		mfm_cli_read("-", read_record, &x);
@@ -402,8 +414,9 @@ main(int argc, char **argv)
 		}
 	}
 	if (o.push_env != NULL || o.push_file != NULL) {
-		if (push(&o, &out) != 0)
+		if (push(&o, &d, &out) != 0)
 			ok = 0;
+		mfm_deliver_release(&d);
 	}
 	if (o.textfile == NULL && o.push_env == NULL && o.push_file == NULL &&
 	    out.len > 0) {
@@ -415,10 +428,10 @@ main(int argc, char **argv)
 	if (mfm_cli.verbose)
 		fprintf(stderr, "mfm-export: %" PRIu64 " records, %zu windows "
 		    "of series, %zu samples in %zu families; %" PRIu64
-		    " superseded, %" PRIu64 " provisional left out, %" PRIu64
-		    " bad\n", mfm_cli.nread, x.written.windows,
-		    x.written.samples, x.written.families, x.nsuperseded,
-		    x.nprovisional, mfm_cli.nbad);
+		    " superseded, %" PRIu64 " of older windows, %" PRIu64
+		    " provisional left out, %" PRIu64 " bad\n", mfm_cli.nread,
+		    x.written.windows, x.written.samples, x.written.families,
+		    x.nsuperseded, x.nolder, x.nprovisional, mfm_cli.nbad);
 	mfm_buf_release(&out);
 	mfm_export_release(&x);
 	pairs_free(&o.labels);

@@ -4,7 +4,7 @@
  * Each record is read whole when it comes: its series (the label text),
  * its window, its rank among the records of that window, and its values,
  * one per family.  Only then is it kept or dropped, so a bad record
- * changes nothing.  At the end the kept records are sorted by series and
+ * adds no sample (a metric family it named first stays known).  At the end the kept records are sorted by series and
  * window, and every family is written with the samples of every record
  * that has a value for it (a null metric has none: undefined is no
  * number, and a missing sample is what Prometheus's absent() finds).
