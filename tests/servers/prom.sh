@@ -87,10 +87,11 @@ YAML
 	am_pid=$prom_pid
 }
 
-# start_pushgateway: sets $pg_port.
+# start_pushgateway: sets $pg_port.  In memory only: Debian's build
+# would keep its groups in /var/lib/prometheus otherwise.
 start_pushgateway() {
 	prom_start pushgateway -/ready prometheus-pushgateway \
-		--web.listen-address=127.0.0.1:PORT
+		--web.listen-address=127.0.0.1:PORT --persistence.file=
 	pg_port=$prom_port
 	pg_pid=$prom_pid
 }
@@ -138,7 +139,7 @@ prom_query() {
 			--data-urlencode "query=$2")
 		case $r in
 		*'"result":[]'*|'') ;;
-		*) echo "$r"; return 0 ;;
+		*) printf "%s\n" "$r"; return 0 ;;
 		esac
 		sleep 0.1
 		i=$((i + 1))
