@@ -268,8 +268,8 @@ window_label(int64_t len, char out[32])
 	int64_t days = (len + day / 2) / day;
 
 	/* A calendar day in a zone with summer time is 23 or 25 hours. */
-	if (len >= 20 * hour && len % day != 0 && len - days * day <= 2 * hour &&
-	    days * day - len <= 2 * hour)
+	if (len >= 20 * hour && len % day != 0 && len - days * day <= hour &&
+	    days * day - len <= hour)
 		len = days * day;
 	mfm_tm_format_duration(len, out);
 }
