@@ -506,6 +506,13 @@ mfm_deliver_url_file(struct mfm_deliver_recv *r, const char *path,
 
 /* Configuration */
 
+/* "an alertmanager", "a webhook". */
+static const char *
+a_an(const char *word)
+{
+	return strchr("aeiou", word[0]) != NULL ? "an" : "a";
+}
+
 /* Put a URL error at the node that named its source. */
 static int
 at_node(const struct mfm_cfg_node *n, struct mfm_err *err)
@@ -718,14 +725,16 @@ cfg_url(struct mfm_deliver_recv *r, const struct mfm_cfg_node *m,
 	file = mfm_cfg_get(m, "url_file");
 	if ((url = mfm_cfg_get(m, "url")) != NULL)
 		return mfm_cfg_err(url, err,
-		    "a %s URL is a secret: give url_env or url_file, not url",
+		    "%s %s URL is a secret: give url_env or url_file, not url",
+		    a_an(mfm_deliver_type_name(r->type)),
 		    mfm_deliver_type_name(r->type));
 	if (env != NULL && file != NULL)
 		return mfm_cfg_err(file, err,
 		    "give url_env or url_file, not both");
 	if (env == NULL && file == NULL)
 		return mfm_cfg_err(m, err,
-		    "a %s receiver needs url_env or url_file",
+		    "%s %s receiver needs url_env or url_file",
+		    a_an(mfm_deliver_type_name(r->type)),
 		    mfm_deliver_type_name(r->type));
 	if (mfm_cfg_str(env != NULL ? env : file, &s, err) != 0)
 		return -1;
@@ -980,8 +989,8 @@ mfm_deliver_config(struct mfm_deliver *d, const struct mfm_cfg_node *section,
 		    types[k].type == MFM_DELIVER_ALERTMANAGER) &&
 		    (url = mfm_cfg_get(m, "url")) != NULL)
 			return mfm_cfg_err(url, err,
-			    "a %s URL is a secret: give url_env or url_file, "
-			    "not url", type);
+			    "%s %s URL is a secret: give url_env or url_file, "
+			    "not url", a_an(type), type);
 		for (sk = 0; sk < sizeof(secret_keys) / sizeof(secret_keys[0]);
 		    sk++)
 			if ((url = mfm_cfg_get(m, secret_keys[sk])) != NULL)
@@ -1903,7 +1912,7 @@ am_alert(struct mfm_buf *b, const struct mfm_deliver *d,
 		mfm_buf_adds(b, ",\"context\":");
 		mfm_json_put_str(b, p, n);
 	}
-	mfm_buf_adds(b, ",\"fingerprint\":");
+	mfm_buf_adds(b, ",\"mfm_fingerprint\":");
 	put_s(b, ev->fingerprint);
 	mfm_buf_addc(b, '}');
 	/* Began: the window it started firing in, else this window. */
