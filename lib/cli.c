@@ -57,9 +57,24 @@ mfm_cli_init(const char *prog, const char *usage)
 	atexit(flush_at_exit);
 }
 
+/* The progress line, set up when the first input opens. */
+static struct mfm_progress *
+progress(void)
+{
+	static int ready;
+
+	if (!ready) {
+		mfm_progress_init(&mfm_cli.progress, STDERR_FILENO,
+		    mfm_cli.prog, mfm_cli.progress_mode, &mfm_cli.nread);
+		ready = 1;
+	}
+	return &mfm_cli.progress;
+}
+
 static void
 vmsg(const char *fmt, va_list ap)
 {
+	mfm_progress_clear(&mfm_cli.progress);
 	fprintf(stderr, "%s: ", mfm_cli.prog);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
@@ -136,6 +151,12 @@ mfm_cli_option(int ch, const char *arg)
 		return 1;
 	case MFM_OPT_MAX_LINE:
 		mfm_cli.max_line = mfm_cli_size("--max-line", arg);
+		return 1;
+	case MFM_OPT_PROGRESS:
+		mfm_cli.progress_mode = MFM_PROGRESS_ON;
+		return 1;
+	case MFM_OPT_NO_PROGRESS:
+		mfm_cli.progress_mode = MFM_PROGRESS_OFF;
 		return 1;
 	case '?':
 		/* getopt_long has said what was wrong. */
@@ -525,6 +546,8 @@ mfm_cli_open(struct mfm_reader *r, const char *path)
 	if (mfm_reader_open(r, path, mfm_cli.max_line, &err) != 0)
 		mfm_die_err(&err);
 	r->spill = mfm_cli.rejects;
+	r->progress = progress();
+	mfm_progress_open(r->progress, r, r->fd, r->name);
 }
 
 void
@@ -565,6 +588,8 @@ mfm_cli_open_input(struct mfm_reader *r, const char *path)
 	if (mfm_chain_start(&mfm_cli.chain, path, r->fd, &off, &err) != 0 ||
 	    (off > 0 && mfm_reader_seek(r, off, &err) != 0))
 		mfm_die_err(&err);
+	if (off > 0 && r->progress != NULL)
+		mfm_progress_skip(r->progress, r, off);
 	r->hold_partial = 1;
 }
 
@@ -647,6 +672,7 @@ open_rejects(void)
 static void
 vbad(const struct mfm_reader *r, size_t col, const char *fmt, va_list ap)
 {
+	mfm_progress_clear(&mfm_cli.progress);
 	if (col > 0)
 		fprintf(stderr, "%s: %s:%zu:%zu: ", mfm_cli.prog, r->name,
 		    r->lineno, col);
@@ -697,6 +723,9 @@ mfm_cli_next(struct mfm_reader *r, struct mfm_json *j)
 		mfm_err_clear(&err);
 		switch (mfm_reader_next(r, &err)) {
 		case MFM_IO_EOF:
+			if (r->progress != NULL)
+				mfm_progress_close(r->progress, r);
+			r->progress = NULL;
 			return 0;
 		case MFM_IO_ERROR:
 			mfm_die_err(&err);
@@ -734,6 +763,9 @@ mfm_cli_step(struct mfm_reader *r, struct mfm_json *j)
 	mfm_err_clear(&err);
 	switch (mfm_reader_next(r, &err)) {
 	case MFM_IO_EOF:
+		if (r->progress != NULL)
+			mfm_progress_close(r->progress, r);
+		r->progress = NULL;
 		return -1;
 	case MFM_IO_ERROR:
 		mfm_die_err(&err);
@@ -806,6 +838,8 @@ int
 mfm_cli_finish(int ok_status)
 {
 	int status = had_error || mfm_cli.nbad ? 2 : ok_status;
+
+	mfm_progress_clear(&mfm_cli.progress);
 
 	if (mfm_cli.rejects != NULL) {
 		if (fclose(mfm_cli.rejects) != 0) {

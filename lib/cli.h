@@ -19,6 +19,7 @@
 #include "lib/err.h"
 #include "lib/io.h"
 #include "lib/json.h"
+#include "lib/progress.h"
 #include "lib/refrun.h"
 
 /* Long-only option codes shared by the tools. */
@@ -29,6 +30,8 @@ enum {
 	MFM_OPT_REFERENCE_RANGE,
 	MFM_OPT_PREVIOUS,
 	MFM_OPT_RESUME,			/* tools with --state list it */
+	MFM_OPT_PROGRESS,		/* --progress, --no-progress */
+	MFM_OPT_NO_PROGRESS,
 	MFM_OPT_TOOL = 0x200		/* tools number their own from here */
 };
 
@@ -41,7 +44,9 @@ enum {
 	{ "config", required_argument, NULL, 'c' }, \
 	{ "output", required_argument, NULL, 'o' }, \
 	{ "rejects", required_argument, NULL, MFM_OPT_REJECTS }, \
-	{ "max-line", required_argument, NULL, MFM_OPT_MAX_LINE }
+	{ "max-line", required_argument, NULL, MFM_OPT_MAX_LINE }, \
+	{ "progress", no_argument, NULL, MFM_OPT_PROGRESS }, \
+	{ "no-progress", no_argument, NULL, MFM_OPT_NO_PROGRESS }
 
 /* The help text for the common options, for a tool's usage text. */
 #define MFM_CLI_HELP \
@@ -51,6 +56,9 @@ enum {
 "  -o, --output FILE     append the output to FILE\n" \
 "  -u, --unbuffered      flush output after every record\n" \
 "  -v, --verbose         report counts on stderr at the end\n" \
+"      --progress        show progress on stderr (default: on a terminal,\n" \
+"                        for inputs over 4 MB)\n" \
+"      --no-progress     never show progress\n" \
 "  -h, --help            show this help and exit\n" \
 "  -V, --version         show the version and exit\n"
 
@@ -68,6 +76,8 @@ struct mfm_cli {
 	uint64_t nbad;		/* bad records reported */
 	uint64_t nout;		/* records written */
 	struct mfm_buf out;	/* the record being built */
+	enum mfm_progress_mode progress_mode;
+	struct mfm_progress progress;	/* set up at the first input */
 	const char *output_path;	/* -o, or NULL for stdout */
 	int resume;			/* --resume */
 	struct mfm_chain chain;		/* -o and --resume under --state */

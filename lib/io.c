@@ -17,6 +17,7 @@
 
 #include "lib/buf.h"
 #include "lib/io.h"
+#include "lib/progress.h"
 #include "lib/banned.h"
 
 static void
@@ -95,6 +96,8 @@ fill(struct mfm_reader *r, struct mfm_err *err)
 		return -1;
 	if (n == 0)
 		r->eof = 1;
+	else if (r->progress != NULL)
+		mfm_progress_read(r->progress, r, (size_t)n);
 	r->end += (size_t)n;
 	r->nread += (uint64_t)n;
 	return n;

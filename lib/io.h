@@ -15,6 +15,8 @@
 
 #include "lib/err.h"
 
+struct mfm_progress;
+
 #define MFM_IO_MAX_LINE_DEFAULT (4u << 20)	/* 4 MiB */
 #define MFM_IO_BLOCK (256u << 10)
 
@@ -48,6 +50,7 @@ struct mfm_reader {
 	size_t max_line;
 	size_t lineno;		/* number of the line last returned */
 	FILE *spill;		/* if set, overlong lines are copied here whole */
+	struct mfm_progress *progress;	/* if set, told of every read */
 	/*
 	 * Set before the first read: a last line without a newline is not
 	 * returned (its writer may not have finished it) and held counts
