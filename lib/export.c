@@ -418,7 +418,8 @@ read_labels(struct mfm_export *x, const struct mfm_json *j, int g,
 		p[n].name = mfm_xstrdup("window");
 		p[n++].value = mfm_xstrdup(wlabel);
 	}
-	qsort(p, n, sizeof(*p), pair_cmp);
+	if (n > 1)
+		qsort(p, n, sizeof(*p), pair_cmp);
 	mfm_buf_release(&nb);
 	mfm_buf_release(&vb);
 	*pp = p;
@@ -539,7 +540,8 @@ read_record(struct mfm_export *x, const struct mfm_json *j,
 	}
 	if (r->prov && get_time(j, 0, "as_of", &as_of) == 0)
 		put_val(r, &cap, FAM_AS_OF, (double)as_of / 1e6);
-	qsort(r->val, r->nval, sizeof(*r->val), val_cmp);
+	if (r->nval > 1)
+		qsort(r->val, r->nval, sizeof(*r->val), val_cmp);
 	if (read_labels(x, j, g, r->has_window ? wl : NULL, &pairs, &npairs,
 	    err) != 0)
 		goto bad;
@@ -697,7 +699,8 @@ mfm_export_write(struct mfm_export *x, struct mfm_buf *out)
 	for (i = 0; i < x->nrec; i++)
 		if (written(x, x->rec[i]))
 			o[n++] = x->rec[i];
-	qsort(o, n, sizeof(*o), out_cmp);
+	if (n > 1)
+		qsort(o, n, sizeof(*o), out_cmp);
 	cur = mfm_xcalloc(n + 1, sizeof(*cur));
 	memset(&x->written, 0, sizeof(x->written));
 	x->written.windows = n;
