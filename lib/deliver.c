@@ -1510,13 +1510,10 @@ put_time(struct mfm_buf *b, struct mfm_deliver_str s)
 		mfm_buf_adds(b, "\"0001-01-01T00:00:00Z\"");
 }
 
+/* ,"annotations":{"summary":..., "value":"...", "threshold":"..." (open) */
 static void
-put_alert(struct mfm_buf *b, const struct mfm_deliver_event *ev)
+put_annotations(struct mfm_buf *b, const struct mfm_deliver_event *ev)
 {
-	mfm_buf_adds(b, "{\"status\":");
-	put_s(b, ev->status);
-	mfm_buf_adds(b, ",\"labels\":");
-	put_labels(b, ev);
 	mfm_buf_adds(b, ",\"annotations\":{\"summary\":");
 	put_s(b, ev->summary);
 	if (ev->value.len > 0) {
@@ -1527,6 +1524,16 @@ put_alert(struct mfm_buf *b, const struct mfm_deliver_event *ev)
 		mfm_buf_adds(b, ",\"threshold\":");
 		mfm_json_put_str(b, ev->threshold.p, ev->threshold.len);
 	}
+}
+
+static void
+put_alert(struct mfm_buf *b, const struct mfm_deliver_event *ev)
+{
+	mfm_buf_adds(b, "{\"status\":");
+	put_s(b, ev->status);
+	mfm_buf_adds(b, ",\"labels\":");
+	put_labels(b, ev);
+	put_annotations(b, ev);
 	mfm_buf_adds(b, "},\"startsAt\":");
 	put_time(b, ev->wstart);
 	mfm_buf_adds(b, ",\"endsAt\":");
@@ -1888,16 +1895,7 @@ am_alert(struct mfm_buf *b, const struct mfm_deliver *d,
 
 	mfm_buf_adds(b, "{\"labels\":");
 	am_labels(b, ev);
-	mfm_buf_adds(b, ",\"annotations\":{\"summary\":");
-	put_s(b, ev->summary);
-	if (ev->value.len > 0) {
-		mfm_buf_adds(b, ",\"value\":");
-		mfm_json_put_str(b, ev->value.p, ev->value.len);
-	}
-	if (ev->threshold.len > 0) {
-		mfm_buf_adds(b, ",\"threshold\":");
-		mfm_json_put_str(b, ev->threshold.p, ev->threshold.len);
-	}
+	put_annotations(b, ev);
 	if (ev->wstart.len > 0) {
 		mfm_buf_clear(&tmp);
 		mfm_buf_add(&tmp, ev->wstart.p, ev->wstart.len);
