@@ -48,6 +48,9 @@ CURL_LIBS := $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null || echo -lcurl)
 # HMAC-SHA256 and SHA-256 for mfm-alert: libcrypto, which libcurl on
 # Debian already links (libcurl4-openssl-dev), so no second TLS stack.
 CRYPTO_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
+# gzip and zstd input, read transparently by lib/io.c: every tool.
+Z_CFLAGS := $(shell $(PKG_CONFIG) --cflags zlib libzstd 2>/dev/null)
+Z_LIBS := $(shell $(PKG_CONFIG) --libs zlib libzstd 2>/dev/null || echo -lz -lzstd)
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck)
 
@@ -60,14 +63,15 @@ UNIT_OBJ = $(UNIT_SRC:%.c=$(BUILD)/%.o)
 MANS = $(wildcard man/*.1 man/*.5 man/*.7)
 
 # What each tool links beyond libmfm.a: only what it uses.  A tool not
-# named here links libyaml (every tool reads -c) and libm.
-LIBS_default = $(YAML_LIBS) -lm
-LIBS_join = $(YAML_LIBS)
-LIBS_window = $(YAML_LIBS)
-LIBS_alert = $(YAML_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) -lm
-LIBS_export = $(YAML_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) -lm
+# named here links libyaml (every tool reads -c), zlib and libzstd (every
+# tool reads input through lib/io.c) and libm.
+LIBS_default = $(YAML_LIBS) $(Z_LIBS) -lm
+LIBS_join = $(YAML_LIBS) $(Z_LIBS)
+LIBS_window = $(YAML_LIBS) $(Z_LIBS)
+LIBS_alert = $(YAML_LIBS) $(Z_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) -lm
+LIBS_export = $(YAML_LIBS) $(Z_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) -lm
 
-ALL_CFLAGS = $(MFM_CFLAGS) $(YAML_CFLAGS) $(CURL_CFLAGS) $(CFLAGS)
+ALL_CFLAGS = $(MFM_CFLAGS) $(YAML_CFLAGS) $(CURL_CFLAGS) $(Z_CFLAGS) $(CFLAGS)
 
 .PHONY: all check unit cli demo deps install uninstall clean fuzz bench \
 	bench-peers crash crash-test join-long
@@ -109,7 +113,7 @@ $(BUILD)/tests/unit/check_%.o: tests/unit/check_%.c
 
 $(BUILD)/unit-tests: $(BUILD)/tests/unit/main.o $(UNIT_OBJ) $(BUILD)/libmfm.a
 	$(CC) $(MFM_LDFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(YAML_LIBS) \
-		$(CURL_LIBS) $(CRYPTO_LIBS) -lm
+		$(Z_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) -lm
 
 deps:
 	@scripts/install-deps --if-missing

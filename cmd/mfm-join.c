@@ -25,6 +25,7 @@
 #include "lib/control.h"
 #include "lib/field.h"
 #include "lib/join.h"
+#include "lib/joincheck.h"
 #include "lib/joinread.h"
 #include "lib/pick.h"
 #include "lib/banned.h"
@@ -144,6 +145,7 @@ static struct mfm_join_opts jo;
 static FILE *side[MFM_JOIN_NKIND];
 static const char *side_path[MFM_JOIN_NKIND];
 static struct mfm_buf fingerprint = MFM_BUF_INIT;
+static struct mfm_joincheck check;	/* signs of wrong inputs */
 
 static const char *
 cfg_str(const struct mfm_cfg_node *sec, const char *key, const char *cur)
@@ -309,6 +311,32 @@ configure(struct opts *o)
 		    in.shard_i, in.shard_n);
 }
 
+/* Which paths mfm_joinread_hits checks beyond what the mode needs. */
+static int
+hits_what(const struct opts *o)
+{
+	return (o->time || o->otime || jo.ttl > 0 ? MFM_JOINREAD_TIME : 0) |
+	    (o->label ? MFM_JOINREAD_LABEL : 0) |
+	    (o->okey ? MFM_JOINREAD_OKEY : 0) |
+	    (o->oby ? MFM_JOINREAD_OBY : 0) |
+	    (o->otime ? MFM_JOINREAD_OTIME : 0);
+}
+
+/* After a run of two inputs, say what looks wrong with them. */
+static void
+check_inputs(void)
+{
+	struct mfm_buf msgs = MFM_BUF_INIT;
+	char *p, *nl;
+
+	if (mfm_joincheck_finish(&check, &in, &msgs) > 0)
+		for (p = msgs.p; p != NULL; p = nl ? nl + 1 : NULL) {
+			nl = strchr(p, '\n');
+			mfm_warn("%.*s", nl ? (int)(nl - p) : (int)strlen(p), p);
+		}
+	mfm_buf_release(&msgs);
+}
+
 static FILE *
 open_side(const char *path)
 {
@@ -453,6 +481,7 @@ on_event(void *arg, const struct mfm_join_event *ev)
 	size_t n;
 
 	(void)arg;
+	mfm_joincheck_event(&check, ev);
 	if (ev->pred == NULL) {
 		if (side[ev->kind] != NULL) {
 			fwrite(ev->out, 1, ev->olen, side[ev->kind]);
@@ -643,6 +672,9 @@ main(int argc, char **argv)
 	    strcmp(argv[1], "-") == 0)
 		mfm_usage_error("only one operand can be '-'");
 	configure(&o);
+	mfm_joinread_hits(&in, hits_what(&o), argc == 1);
+	if (argc == 2 && mfm_joincheck_files(argv[0], argv[1], &err) != 0)
+		mfm_die("%s", err.msg);
 
 	mfm_join_init(&jn, &jo, on_event, NULL);
 	if (o.state != NULL) {
@@ -672,6 +704,8 @@ main(int argc, char **argv)
 			mfm_die_err(&err);
 	}
 	close_sides();
+	if (argc == 2)
+		check_inputs();
 	if (mfm_cli.verbose)
 		report(&jn);
 	mfm_join_release(&jn);

@@ -148,6 +148,7 @@ struct run {
 	size_t nby;
 	struct mfm_field_set fields;
 	int *tok;		/* the fields' tokens in the current record */
+	struct mfm_hits *hits;	/* whether the paths match (mfm_cli_hits) */
 	struct mfm_metric_labels labels;
 	struct mfm_metric_conf conf;
 	int metrics[MFM_METRIC_COUNT];
@@ -632,11 +633,17 @@ count(struct run *run, const struct mfm_reader *r, const struct mfm_json *j)
 		case MFM_JSON_FALSE:
 			put_class(run, &run->ptext, j, t);
 			break;
+		case MFM_JSON_NONE:
+			mfm_cli_bad(r, "field '%s' missing", run->score.text);
+			return;
 		default:
 			mfm_cli_bad(r, "field '%s' is not a class",
 			    run->score.text);
 			return;
 		}
+	} else if (t < 0) {
+		mfm_cli_bad(r, "field '%s' missing", run->score.text);
+		return;
 	} else if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER) {
 		mfm_cli_bad(r, "field '%s' is not a number", run->score.text);
 		return;
@@ -675,6 +682,10 @@ count(struct run *run, const struct mfm_reader *r, const struct mfm_json *j)
 	}
 	if (run->has_weight) {
 		t = run->tok[F_WEIGHT];
+		if (t < 0) {
+			mfm_cli_bad(r, "field '%s' missing", run->weight.text);
+			return;
+		}
 		if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER ||
 		    mfm_json_double(j, t, &w) != 0 || !(w >= 0)) {
 			mfm_cli_bad(r, "field '%s' is not a number >= 0",
@@ -781,10 +792,12 @@ metric_record(void *ctx, const struct mfm_reader *r, const struct mfm_json *j)
 		return;
 	}
 	mfm_field_set_get(&run->fields, j, run->tok);
-	if (run->tok[F_MFM] >= 0)
+	if (run->tok[F_MFM] >= 0) {
 		control(run, r, j);
-	else
-		count(run, r, j);
+		return;
+	}
+	mfm_hits_count(run->hits, j, run->tok);
+	count(run, r, j);
 }
 
 /*
@@ -807,6 +820,30 @@ emit_all(struct run *run, int complete)
 		c->dirty = 0;
 		c->closed |= complete;
 	}
+}
+
+/*
+ * The paths whose matching is checked: the score and the label always,
+ * the others when given (a record without a window is in the run's one
+ * window, and without a delay has none).
+ */
+static void
+hits_init(struct run *run, int delay_given, int window_given)
+{
+	size_t i;
+
+	run->hits = mfm_hits_new("records");
+	mfm_hits_add(run->hits, "--score", &run->score, 0, F_SCORE);
+	mfm_hits_add(run->hits, "--label", &run->label, 0, F_LABEL);
+	if (delay_given)
+		mfm_hits_add(run->hits, "--delay", &run->delay, 0, F_DELAY);
+	if (window_given)
+		mfm_hits_add(run->hits, "--window", &run->window, 0, F_WINDOW);
+	if (run->has_weight)
+		mfm_hits_add(run->hits, "--weight", &run->weight, 0, F_WEIGHT);
+	for (i = 0; i < run->nby; i++)
+		mfm_hits_add(run->hits, "--by", &run->by[i], 0, F_BY + i);
+	mfm_cli_hits(run->hits);
 }
 
 #define STATE_VERSION 1
@@ -999,6 +1036,7 @@ main(int argc, char **argv)
 	const char *by_s = NULL, *positive = NULL, *task_s = NULL;
 	const char *weight_s = NULL, *delay_s = NULL, *metrics_s = NULL;
 	int threshold_set = 0, beta_set = 0, support_set = 0, task;
+	int delay_given, window_given;
 	const char *state_s = NULL;
 	size_t max_groups = MFM_GROUP_MAX_DEFAULT, i, rest;
 	struct mfm_buf body = MFM_BUF_INIT;
@@ -1100,6 +1138,8 @@ main(int argc, char **argv)
 
 	/* Command-line options win over the configuration file. */
 	sec = mfm_cli_config("metric", config_keys);
+	delay_given = delay_s != NULL || mfm_cfg_get(sec, "delay") != NULL;
+	window_given = window_s != NULL || mfm_cfg_get(sec, "window") != NULL;
 	if (score_s == NULL)
 		score_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "score"), "score");
 	if (label_s == NULL)
@@ -1164,6 +1204,8 @@ main(int argc, char **argv)
 	mfm_group_init(&run.groups, sizeof(struct cell), max_groups);
 	mfm_group_by(&run.groups, run.by, run.nby);
 	fields_init(&run);
+	if (!run.merge)
+		hits_init(&run, delay_given, window_given);
 	run.closed = mfm_xreallocarray(NULL, run.keep_closed + 1,
 	    sizeof(*run.closed));
 

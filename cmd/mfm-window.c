@@ -106,6 +106,7 @@ struct run {
 	uint64_t nrec, nclosed, nset_aside;
 	struct mfm_upstream up;		/* mfm-join's watermark */
 	struct mfm_window_text text;	/* window member texts */
+	struct mfm_hits *hits;		/* whether --time matches */
 };
 
 /*
@@ -228,7 +229,7 @@ window_file(struct run *run, const char *path)
 	struct mfm_err err;
 	size_t i;
 	int64_t t;
-	int rc, aside;
+	int rc, aside, tok;
 
 	mfm_json_init(&j);
 	mfm_cli_open_input(&r, path);
@@ -237,7 +238,10 @@ window_file(struct run *run, const char *path)
 			control(run, &r, &j);
 			continue;
 		}
-		rc = mfm_field_time(&j, &run->time, run->unit, &t, &err);
+		tok = mfm_json_get(&j, 0, &run->time);
+		mfm_hits_count(run->hits, &j, &tok);
+		rc = mfm_field_time_at(&j, tok, &run->time, run->unit, &t,
+		    &err);
 		if (rc == 0) {
 			mfm_cli_bad(&r, "field '%s' missing", run->time.text);
 			continue;
@@ -462,6 +466,9 @@ main(int argc, char **argv)
 	}
 
 	mfm_cli_path("--time", time_s, &run.time);
+	run.hits = mfm_hits_new("records");
+	mfm_hits_add(run.hits, "--time", &run.time, 0, 0);
+	mfm_cli_hits(run.hits);
 	if (mfm_field_unit(unit_s, &run.unit) != 0)
 		mfm_usage_error("--time-unit: invalid unit '%s'", unit_s);
 	if (tz_s != NULL) {

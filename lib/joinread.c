@@ -83,6 +83,50 @@ mfm_joinread_init(struct mfm_joinread *in)
 	in->ftok = mfm_xcalloc(in->fields.n, sizeof(*in->ftok));
 }
 
+void
+mfm_joinread_hits(struct mfm_joinread *in, int what, int mixed)
+{
+	const struct mfm_joinread_side *sd;
+	struct mfm_hits *h;
+	size_t i;
+	int k;
+
+	in->label_given = (what & MFM_JOINREAD_LABEL) != 0;
+	for (k = 0; k < 2; k++) {
+		sd = k ? &in->os : &in->ps;
+		h = in->hits[k] = mfm_hits_new(k ? "outcomes" : "predictions");
+		if (in->mode != MFM_JOINREAD_ASOF)
+			for (i = 0; i < sd->nkey; i++)
+				mfm_hits_add(h, k && (what & MFM_JOINREAD_OKEY) ?
+				    "--outcome-key" : "--key", &sd->key[i], 0,
+				    sd->key_f[i]);
+		if (sd->has_fallback)
+			mfm_hits_add(h, "--key-fallback", &sd->fallback, 0,
+			    sd->fallback_f);
+		if (in->mode != MFM_JOINREAD_ID)
+			for (i = 0; i < sd->nby; i++)
+				mfm_hits_add(h, k && (what & MFM_JOINREAD_OBY) ?
+				    "--outcome-by" : "--by", &sd->by[i], 0,
+				    sd->by_f[i]);
+		if (in->mode != MFM_JOINREAD_ID ||
+		    (what & (k ? MFM_JOINREAD_OTIME : MFM_JOINREAD_TIME)))
+			mfm_hits_add(h, k && (what & MFM_JOINREAD_OTIME) ?
+			    "--outcome-time" : "--time", &sd->time, 0,
+			    sd->time_f);
+		for (i = 0; i < sd->nsel; i++)
+			mfm_hits_add(h, k ? "--outcome-select" : "--select",
+			    &sd->sel[i], 0, MFM_HITS_OWN);
+		if (!mixed && k && (what & MFM_JOINREAD_LABEL))
+			mfm_hits_add(h, "--label", &in->label, 0, in->label_f);
+		mfm_cli_hits(h);
+	}
+	if (mixed) {
+		h = in->hits[2] = mfm_hits_new("records");
+		mfm_hits_add(h, "--label", &in->label, 0, in->label_f);
+		mfm_cli_hits(h);
+	}
+}
+
 /*
  * Canonical key bytes of paths p[0..n), field numbers f[0..n), into b;
  * -1 with *bad set.
@@ -121,6 +165,12 @@ take(struct stream *s)
 	t = in->ftok[in->label_f];
 	s->head_out = s->kind >= 0 ? s->kind : t >= 0;
 	sd = s->head_out ? &in->os : &in->ps;
+	in->nside[s->head_out]++;
+	in->nlabel[s->head_out] += t >= 0;
+	if (in->hits[s->head_out] != NULL)
+		mfm_hits_count(in->hits[s->head_out], &s->j, in->ftok);
+	if (in->hits[2] != NULL)
+		mfm_hits_count(in->hits[2], &s->j, in->ftok);
 	memset(r, 0, sizeof(*r));
 	if (sd->nsel > 0) {
 		mfm_buf_clear(&s->picked);

@@ -164,6 +164,9 @@ mfm_slice_add(struct mfm_slice *s, struct mfm_slice_rows *r,
 	int t, m;
 
 	t = mfm_json_get(j, 0, s->score);
+	if (t < 0)
+		return mfm_err_set(err, MFM_ERR_DATA, "field '%s' missing",
+		    s->score->text);
 	if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER ||
 	    mfm_json_double(j, t, &row.score) != 0)
 		return mfm_err_set(err, MFM_ERR_DATA,
