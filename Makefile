@@ -69,6 +69,7 @@ LIBS_default = $(YAML_LIBS) $(Z_LIBS) -lm
 LIBS_join = $(YAML_LIBS) $(Z_LIBS)
 LIBS_window = $(YAML_LIBS) $(Z_LIBS)
 LIBS_alert = $(YAML_LIBS) $(Z_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) -lm
+LIBS_export = $(YAML_LIBS) $(Z_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) -lm
 
 ALL_CFLAGS = $(MFM_CFLAGS) $(YAML_CFLAGS) $(CURL_CFLAGS) $(Z_CFLAGS) $(CFLAGS)
 

@@ -168,7 +168,7 @@ classify(struct mfm_hits_path *e, const struct mfm_json *j, int t)
 			e->under_null++;
 			return 0;
 		}
-		t = mfm_json_member(j, t, p->seg[k].name, p->seg[k].len);
+		t = mfm_json_step(j, t, &p->seg[k]);
 		if (t < 0)
 			break;
 	}
