@@ -64,7 +64,8 @@ static const char usage[] =
 "      --bootstrap N       binary: 95% intervals from N resamples\n"
 "      --partial           write mergeable state, not metrics\n"
 "      --merge             read --partial state records and merge them\n"
-"      --keep-closed N     closed windows kept for revisions (16)\n"
+"      --keep-closed N     closed windows kept for revisions (16; 2\n"
+"                          with mfm-join's watermark records)\n"
 "      --max-groups N      windows x groups open at most (100000)\n"
 "      --max-classes N     multiclass: classes at most (256)\n"
 "      --state FILE        keep windows not yet final in FILE between runs\n"
@@ -155,6 +156,7 @@ struct run {
 	size_t nmetrics;
 	int partial, merge;
 	size_t keep_closed;
+	int keep_auto;		/* --keep-closed not given */
 	struct mfm_group groups;
 	char **closed;		/* kept closed windows, oldest first */
 	size_t nclosed;
@@ -500,7 +502,7 @@ close_window(struct run *run, const char *w, size_t wlen, int64_t revision)
 	}
 	if (kept(run, w, wlen))
 		return;
-	if (run->nclosed == run->keep_closed) {
+	while (run->nclosed > 0 && run->nclosed >= run->keep_closed) {
 		/* The oldest closed window goes, and its revisions with it. */
 		note_dropped(run, run->closed[0]);
 		drop_window(run, run->closed[0], strlen(run->closed[0]));
@@ -510,6 +512,18 @@ close_window(struct run *run, const char *w, size_t wlen, int64_t revision)
 		run->nclosed--;
 	}
 	run->closed[run->nclosed++] = mfm_xmemdup(w, wlen);
+}
+
+/*
+ * Input with mfm-join's watermark records: a record comes late for a
+ * closed window only when its prediction came later than the join's TTL,
+ * so fewer closed windows are kept, unless --keep-closed said how many.
+ */
+static void
+keep_joined(struct run *run)
+{
+	if (run->keep_auto && run->keep_closed > 2)
+		run->keep_closed = 2;
 }
 
 /*
@@ -531,6 +545,8 @@ control(struct run *run, const struct mfm_reader *r, const struct mfm_json *j)
 		mfm_cli_bad(r, "%s", err.msg);
 		return;
 	}
+	if (type == MFM_CONTROL_WATERMARK)
+		keep_joined(run);
 	if (type != MFM_CONTROL_WINDOW_CLOSED)
 		return;
 	c = mfm_json_member(j, 0, "_mfm", 4);
@@ -912,7 +928,8 @@ load_closed(struct run *run, const struct mfm_json *j)
 
 	a = mfm_json_member(j, 0, "closed", 6);
 	if (mfm_json_type_of(j, a) != MFM_JSON_ARRAY ||
-	    mfm_json_at(j, a)->count > run->keep_closed)
+	    mfm_json_at(j, a)->count > (run->keep_closed > 16 ?
+	    run->keep_closed : 16))
 		return -1;
 	for (t = mfm_json_first(j, a); t >= 0; t = mfm_json_next(j, a, t)) {
 		if ((s = mfm_json_str(j, t, &n, &run->str)) == NULL)
@@ -985,6 +1002,8 @@ state_load(struct run *run, const char *path, const char *body, size_t len)
 	mfm_err_clear(&err);
 	if (mfm_upstream_load_head(&run->up, body, len, &rest, &err) != 0)
 		mfm_die("%s: %s", path, err.msg);
+	if (run->up.seen)
+		keep_joined(run);
 	mfm_json_init(&j);
 	line = 0;
 	for (p = body + rest; p < end; p = nl + 1) {
@@ -1181,9 +1200,11 @@ main(int argc, char **argv)
 		    1);
 	if (!support_set)
 		min_support_cfg(&run, mfm_cfg_get(sec, "min_support"));
-	if (!keep_set)
+	if (!keep_set && mfm_cfg_get(sec, "keep_closed") != NULL)
 		run.keep_closed = mfm_cli_cfg_count(mfm_cfg_get(sec,
 		    "keep_closed"), "keep_closed", 16, 0, 1000000);
+	else if (!keep_set)
+		run.keep_auto = 1;
 	if (state_s == NULL)
 		state_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "state"), NULL);
 	mfm_cli_need_state(state_s);
@@ -1219,8 +1240,9 @@ main(int argc, char **argv)
 	fields_init(&run);
 	if (!run.merge)
 		hits_init(&run, delay_given, window_given);
-	run.closed = mfm_xreallocarray(NULL, run.keep_closed + 1,
-	    sizeof(*run.closed));
+	/* Room for a state written under the larger default, too. */
+	run.closed = mfm_xreallocarray(NULL, (run.keep_closed > 16 ?
+	    run.keep_closed : 16) + 1, sizeof(*run.closed));
 
 	mfm_upstream_init(&run.up);
 	if (state_s != NULL) {

@@ -654,12 +654,11 @@ mfm_cli_chain_end(struct mfm_buf *body)
 	uint64_t len = 0;
 	int has_out = mfm_cli.output_path != NULL;
 
-	if (has_out) {
-		mfm_cli_flush();
-		if (mfm_chain_sync(STDOUT_FILENO, mfm_cli.output_path, &len,
-		    &err) != 0)
-			mfm_die_err(&err);
-	}
+	/* Output first: a crash before the save repeats, never loses. */
+	mfm_cli_flush();
+	if (has_out && mfm_chain_sync(STDOUT_FILENO, mfm_cli.output_path,
+	    &len, &err) != 0)
+		mfm_die_err(&err);
 	mfm_chain_put(&mfm_cli.chain, body, has_out, len);
 }
 

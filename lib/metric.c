@@ -1826,13 +1826,21 @@ read_scores(struct mfm_metric_scores *c, const struct mfm_json *j, int obj,
     const char *key, double *pos)
 {
 	struct mfm_metric_score e;
-	double v[4];
-	int arr, r;
+	double v[4], last = 0;
+	int arr, r, direct;
 
 	*pos = 0;
 	arr = mfm_json_member(j, obj, key, strlen(key));
 	if (mfm_json_type_of(j, arr) != MFM_JSON_ARRAY)
 		return -1;
+	/*
+	 * A state lists its scores sorted and distinct: read into an empty
+	 * table, they go straight to their places, with no sort and merge.
+	 */
+	direct = c->n == 0 && c->nadd == 0;
+	if (direct && mfm_json_at(j, arr)->count > 0)
+		c->v = mfm_xreallocarray(c->v, mfm_json_at(j, arr)->count,
+		    sizeof(*c->v));
 	for (r = mfm_json_first(j, arr); r >= 0; r = mfm_json_next(j, arr, r)) {
 		if (num_row(j, r, v, 4, 1) != 0)
 			return -1;
@@ -1841,6 +1849,12 @@ read_scores(struct mfm_metric_scores *c, const struct mfm_json *j, int obj,
 		e.neg = v[2];
 		e.unl = v[3];
 		*pos += v[1];
+		if (direct && (c->n == 0 || v[0] > last)) {
+			c->v[c->n++] = e;
+			last = v[0];
+			continue;
+		}
+		direct = 0;
 		scores_add(c, &e);
 	}
 	return 0;
@@ -1850,15 +1864,28 @@ static int
 read_counts(struct mfm_metric_counts *c, const struct mfm_json *j, int obj,
     const char *key)
 {
-	double v[2];
-	int arr, r;
+	double v[2], last = 0;
+	int arr, r, direct;
 
 	arr = mfm_json_member(j, obj, key, strlen(key));
 	if (mfm_json_type_of(j, arr) != MFM_JSON_ARRAY)
 		return -1;
+	/* Sorted and distinct, as a state lists them: see read_scores. */
+	direct = c->n == 0 && c->nadd == 0;
+	if (direct && mfm_json_at(j, arr)->count > 0)
+		c->v = mfm_xreallocarray(c->v, mfm_json_at(j, arr)->count,
+		    sizeof(*c->v));
 	for (r = mfm_json_first(j, arr); r >= 0; r = mfm_json_next(j, arr, r)) {
 		if (num_row(j, r, v, 2, 2) != 0)
 			return -1;
+		if (direct && (c->n == 0 || v[0] > last)) {
+			c->v[c->n].key = value_bits(v[0]);
+			c->v[c->n].n = v[1];
+			c->n++;
+			last = v[0];
+			continue;
+		}
+		direct = 0;
 		counts_add(c, value_bits(v[0]), v[1]);
 	}
 	return 0;
