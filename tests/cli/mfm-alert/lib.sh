@@ -91,3 +91,11 @@ for line in open(sys.argv[2], encoding="utf-8"):
     r = json.loads(line)
     print(eval(sys.argv[1]))' "$1" "$2"
 }
+
+# page_file PAGE NAME: what the EXAMPLES of man/PAGE show after
+# `$ cat NAME` (up to the next command), so that a case runs the page's
+# own file (the lines hold no mdoc escape).
+page_file() {
+	awk -v n="\$ cat $2" '$0 == n { p = 1; next }
+		p && (/^\$ / || /^\.Ed$/) { exit } p' "$MFM_TOP/man/$1"
+}
