@@ -3,7 +3,7 @@
 # ends by itself (after its requests or its lifetime), and is waited
 # for, so no case leaves a process behind.
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/alert.XXXXXX")
+. "$MFM_TOP/tests/cli/lib.sh"	# $work, st, statuses
 # A loopback test must never go through a proxy of the environment.
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy \
 	no_proxy NO_PROXY
