@@ -125,6 +125,7 @@ unit: deps $(BUILD)/unit-tests
 # The benchmark programs are built too, so that a change that breaks them
 # fails here rather than in the next scripts/bench.
 cli: deps $(BINS) $(BUILD)/completions/zsh/_mfm $(BUILD)/bench-json $(BUILD)/bench-metric $(BUILD)/bench-gen
+	tests/cli/lint
 	MFM_BIN=$(abspath $(BUILD)) tests/cli/run
 
 check: deps
