@@ -1291,7 +1291,10 @@ mfm_opt_list(struct mfm_buf *b, const struct mfm_opt_state *st)
 		list_field(b, f.p, 0);
 		list_field(b, e->alias, 0);
 		list_field(b, e->alias ? NULL : shown_default(o, &d), 0);
-		list_field(b, e->why, 1);
+		list_field(b, e->why, 0);
+		list_field(b, e->alias ? NULL : o->help, 0);
+		list_field(b, e->alias == NULL && (o->flags & MFM_OPT_NEG) ?
+		    o->what : NULL, 1);
 	}
 	mfm_buf_release(&f);
 	mfm_buf_release(&d);

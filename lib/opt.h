@@ -281,7 +281,8 @@ void mfm_opt_help(struct mfm_buf *b, const struct mfm_opt_state *st);
  * --list-options: one line per entry, tab-separated: long name, letter,
  * kind, placeholder, config key, flags (hidden, nosyn, common, neg,
  * deprecated, repeat), enum names (space-separated), alias target,
- * default as shown, reason (.why); "-" for an empty field.
+ * default as shown, reason (.why), help, help of the --no- form; "-"
+ * for an empty field.  Shell completions and the table test read it.
  */
 void mfm_opt_list(struct mfm_buf *b, const struct mfm_opt_state *st);
 
