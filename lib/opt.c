@@ -865,6 +865,8 @@ config_key(struct mfm_opt_state *st, const struct mfm_cfg_node *m, size_t i,
 	mfm_err_clear(err);
 	if (mfm_opt_parse_node(o, v, err) != 0)
 		return -1;
+	if (mfm_cfg_is_null(v))
+		return 0;
 	st->src[k] = MFM_OPT_SRC_CONFIG;
 	st->node[k] = v;
 	return 0;
