@@ -120,15 +120,17 @@ mfm_fail(const char *fmt, ...)
 	had_error = 1;
 }
 
+/* mfm_fail's old name, for the tools not yet on an option table. */
 void
 mfm_warn(const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vmsg(fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	had_error = 1;
+	mfm_fail("%s", msg);
 }
 
 static void bad_summary(void);

@@ -441,12 +441,27 @@ parse_flag(const char *arg, int *out, struct mfm_err *err)
 	return 0;
 }
 
+/*
+ * Append the items of list from (a struct with an array v of n items, as
+ * mfm_opt_paths and mfm_opt_durations are) to list to, and free from's
+ * array.
+ */
+#define TAKE_LIST(to, from) do {					\
+	(to)->v = mfm_xreallocarray((to)->v, (to)->n + (from)->n,	\
+	    sizeof(*(to)->v));						\
+	if ((from)->n > 0)						\
+		memcpy((to)->v + (to)->n, (from)->v,			\
+		    (from)->n * sizeof(*(to)->v));			\
+	(to)->n += (from)->n;						\
+	free((from)->v);						\
+} while (0)
+
 int
 mfm_opt_parse(const struct mfm_opt *o, const char *arg, int append,
     struct mfm_err *err)
 {
 	struct mfm_opt_strs *ss;
-	struct mfm_opt_paths *ps;
+	struct mfm_opt_paths ps = { NULL, 0 };
 	struct mfm_opt_durations d = { NULL, 0 };
 	struct mfm_json_path p;
 	int64_t us;
@@ -476,28 +491,12 @@ mfm_opt_parse(const struct mfm_opt *o, const char *arg, int append,
 		*(struct mfm_json_path *)o->dst = p;
 		return 0;
 	case MFM_OPT_PATHS:
-		ps = o->dst;
-		if (!append) {
-			struct mfm_opt_paths np;
-
-			if (mfm_opt_split_paths(arg, &np.v, &np.n, err) != 0)
-				return -1;
+		if (mfm_opt_split_paths(arg, &ps.v, &ps.n, err) != 0)
+			return -1;
+		if (!append)
 			mfm_opt_release(o);
-			*ps = np;
-			return 0;
-		} else {
-			struct mfm_json_path *v;
-			size_t n;
-
-			if (mfm_opt_split_paths(arg, &v, &n, err) != 0)
-				return -1;
-			ps->v = mfm_xreallocarray(ps->v, ps->n + n,
-			    sizeof(*ps->v));
-			memcpy(ps->v + ps->n, v, n * sizeof(*v));
-			ps->n += n;
-			free(v);
-			return 0;
-		}
+		TAKE_LIST((struct mfm_opt_paths *)o->dst, &ps);
+		return 0;
 	case MFM_OPT_DURATION:
 		if (mfm_tm_parse_duration(arg, &us,
 		    (o->flags & MFM_OPT_ZERO) != 0, err) != 0)
@@ -509,18 +508,9 @@ mfm_opt_parse(const struct mfm_opt *o, const char *arg, int append,
 			free(d.v);
 			return -1;
 		}
-		if (!append) {
+		if (!append)
 			mfm_opt_release(o);
-			*(struct mfm_opt_durations *)o->dst = d;
-		} else {
-			struct mfm_opt_durations *ds = o->dst;
-
-			ds->v = mfm_xreallocarray(ds->v, ds->n + d.n,
-			    sizeof(*ds->v));
-			memcpy(ds->v + ds->n, d.v, d.n * sizeof(*d.v));
-			ds->n += d.n;
-			free(d.v);
-		}
+		TAKE_LIST((struct mfm_opt_durations *)o->dst, &d);
 		return 0;
 	case MFM_OPT_SIZE:
 		if (parse_size(arg, &sz, err) != 0)

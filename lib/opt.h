@@ -55,6 +55,17 @@
  * hidden from --help and the synopsis.  Its other members are ignored.
  * Old spellings last one release and are listed in mfm(7).
  *
+ * Converting a tool (mfm(7) OPTION NAMES says what each one renames):
+ * move its settings into the static object and its options into the
+ * table; main() becomes mfm_cli_parse(), the checks across options
+ * (mfm_cli_opt_die() for a value, so that one from the file is reported
+ * at its position), mfm_cli_start(), mfm_cli_loop(); caps go through
+ * mfm_cli_limit() or mfm_cli_record_err(), messages through mfm_note()
+ * or mfm_fail().  Then its man page: the SYNOPSIS in the table's order,
+ * each option in OPTIONS with the default --help shows, every key in
+ * CONFIGURATION, old spellings in mfm(7); take the tool off PENDING in
+ * scripts/check-options, which checks all of it.
+ *
  * Messages.  The library never prints: parsing fails with the kind's
  * message, "invalid duration 'x': expected a number", "invalid count
  * '0' (1 to 100)", "invalid unit 'x' (auto, s, ms, us or ns)", and the
