@@ -67,15 +67,6 @@ jitter_half(int64_t us)
 }
 
 static void
-wipe_free(char *s)
-{
-	if (s == NULL)
-		return;
-	memset(s, 0, strlen(s));
-	free(s);
-}
-
-static void
 sleep_us(int64_t us)
 {
 	struct timespec ts;
@@ -100,45 +91,6 @@ mfm_deliver_init(struct mfm_deliver *d)
 }
 
 static void
-recv_release(struct mfm_deliver_recv *r)
-{
-	size_t i;
-
-	free(r->name);
-	if (r->url != NULL) {
-		/* Do not leave the secret in freed memory. */
-		memset(r->url, 0, strlen(r->url));
-		free(r->url);
-	}
-	free(r->shown);
-	free(r->host);
-	for (i = 0; i < r->nsecrets; i++) {
-		memset(r->secrets[i], 0, strlen(r->secrets[i]));
-		free(r->secrets[i]);
-	}
-	free(r->secrets);
-	free(r->ca_file);
-	for (i = 0; i < r->nmatch; i++) {
-		free(r->match[i].name);
-		free(r->match[i].value);
-	}
-	wipe_free(r->hmac);
-	wipe_free(r->routing_key);
-	wipe_free(r->username);
-	wipe_free(r->password);
-	free(r->from);
-	for (i = 0; i < r->nto; i++)
-		free(r->to[i]);
-	for (i = 0; i < r->argc; i++)
-		free(r->argv[i]);
-	for (i = 0; i < r->nsecret_env; i++)
-		free(r->secret_env[i]);
-	for (i = 0; i < r->ngroup_by; i++)
-		free(r->group_by[i]);
-	free(r->generator_url);
-}
-
-static void
 note_env(struct mfm_deliver_recv *r, const char *var)
 {
 	if (r->nsecret_env < sizeof(r->secret_env) / sizeof(r->secret_env[0]))
@@ -148,89 +100,13 @@ note_env(struct mfm_deliver_recv *r, const char *var)
 void
 mfm_deliver_release(struct mfm_deliver *d)
 {
-	size_t i, k;
-
-	for (i = 0; i < d->n; i++)
-		recv_release(&d->recv[i]);
-	free(d->recv);
-	for (i = 0; i < d->nsilence; i++)
-		for (k = 0; k < d->silence[i].nmatch; k++) {
-			free(d->silence[i].match[k].name);
-			free(d->silence[i].match[k].value);
-		}
-	free(d->silence);
+	mfm_deliver_receivers_release(d);
 	mfm_keymap_release(&d->critical);
-	if (d->headers != NULL)
-		curl_slist_free_all(d->headers);
 	if (d->curl != NULL)
 		curl_easy_cleanup(d->curl);
 	if (d->curl_global)
 		curl_global_cleanup();
 	mfm_deliver_init(d);
-}
-
-struct mfm_deliver_recv *
-mfm_deliver_add(struct mfm_deliver *d, enum mfm_deliver_type type,
-    const char *name, struct mfm_err *err)
-{
-	struct mfm_deliver_recv *r;
-
-	if (d->n >= MFM_DELIVER_MAX_RECEIVERS) {
-		mfm_err_set(err, MFM_ERR_LIMIT, "more than %d receivers",
-		    MFM_DELIVER_MAX_RECEIVERS);
-		return NULL;
-	}
-	d->recv = mfm_xreallocarray(d->recv, d->n + 1, sizeof(*d->recv));
-	r = &d->recv[d->n++];
-	memset(r, 0, sizeof(*r));
-	r->type = type;
-	r->name = mfm_xstrdup(name);
-	r->timeout = MFM_DELIVER_TIMEOUT;
-	r->backoff = MFM_DELIVER_BACKOFF;
-	r->max_backoff = MFM_DELIVER_MAX_BACKOFF;
-	r->retries = MFM_DELIVER_RETRIES;
-	r->deadline = 3600 * INT64_C(1000000);
-	r->send_resolved = 1;
-	r->starttls = 1;
-	r->resend_delay = 60 * INT64_C(1000000);
-	r->interval = 3600 * INT64_C(1000000);
-	return r;
-}
-
-const char *
-mfm_deliver_type_name(enum mfm_deliver_type t)
-{
-	switch (t) {
-	case MFM_DELIVER_STDOUT:
-		return "stdout";
-	case MFM_DELIVER_WEBHOOK:
-		return "webhook";
-	case MFM_DELIVER_SLACK:
-		return "slack";
-	case MFM_DELIVER_PAGERDUTY:
-		return "pagerduty";
-	case MFM_DELIVER_EMAIL:
-		return "email";
-	case MFM_DELIVER_COMMAND:
-		return "command";
-	case MFM_DELIVER_ALERTMANAGER:
-		return "alertmanager";
-	case MFM_DELIVER_PUSHGATEWAY:
-		return "pushgateway";
-	}
-	return NULL;
-}
-
-struct mfm_deliver_recv *
-mfm_deliver_find(struct mfm_deliver *d, const char *name, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < d->n; i++)
-		if (strlen(d->recv[i].name) == len &&
-		    memcmp(d->recv[i].name, name, len) == 0)
-			return &d->recv[i];
-	return NULL;
 }
 
 /* URLs */
@@ -252,11 +128,11 @@ forget_url(struct mfm_deliver_recv *r)
 	size_t i;
 
 	/* Only what the URL set: matchers and other secrets stay. */
-	wipe_free(r->url);
+	mfm_deliver_wipe_free(r->url);
 	free(r->shown);
 	free(r->host);
 	for (i = 0; i < r->nsecrets; i++)
-		wipe_free(r->secrets[i]);
+		mfm_deliver_wipe_free(r->secrets[i]);
 	free(r->secrets);
 	r->url = r->shown = r->host = NULL;
 	r->secrets = NULL;
@@ -449,7 +325,7 @@ mfm_deliver_secret(struct mfm_deliver_recv *r, const char *env,
 	if (n == 0)
 		return mfm_err_set(err, MFM_ERR_USAGE, "%s: empty secret",
 		    env != NULL ? env : path);
-	wipe_free(*out);
+	mfm_deliver_wipe_free(*out);
 	*out = mfm_xstrdup(buf);
 	add_secret(r, buf);
 	memset(buf, 0, sizeof(buf));

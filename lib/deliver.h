@@ -27,46 +27,12 @@
 #include "lib/err.h"
 #include "lib/json.h"
 #include "lib/keymap.h"
+#include "lib/receiver.h"
 
-struct curl_slist;
-
-#define MFM_DELIVER_MAX_RECEIVERS 64
 #define MFM_DELIVER_MAX_URL 8192		/* bytes, also of a url_file */
 #define MFM_DELIVER_MAX_RESPONSE (1u << 20)	/* body bytes read, then cut */
-#define MFM_DELIVER_TIMEOUT (10 * INT64_C(1000000))	/* per attempt */
-#define MFM_DELIVER_RETRIES 2			/* after the first attempt */
-#define MFM_DELIVER_RETRIES_MAX 10
-#define MFM_DELIVER_BACKOFF (500 * INT64_C(1000))	/* first wait */
-#define MFM_DELIVER_MAX_BACKOFF (30 * INT64_C(1000000))	/* any one wait */
-
 #define MFM_DELIVER_MAX_SECRET 4096	/* bytes of a key, password, ... */
-#define MFM_DELIVER_MAX_REPLY 120	/* bytes of a server's reply shown */
-#define MFM_DELIVER_MAX_ARGS 64		/* argv of a command receiver */
-#define MFM_DELIVER_MAX_TO 32		/* recipients of an email receiver */
-#define MFM_DELIVER_MAX_MATCH 16	/* matchers of a receiver */
 #define MFM_DELIVER_PAGERDUTY_URL "https://events.pagerduty.com/v2/enqueue"
-
-enum mfm_deliver_type {
-	MFM_DELIVER_STDOUT = 1,	/* one readable line per event */
-	MFM_DELIVER_WEBHOOK,	/* HTTP(S) POST: Alertmanager v4 or the event */
-	MFM_DELIVER_SLACK,	/* Slack incoming webhook, Block Kit */
-	MFM_DELIVER_PAGERDUTY,	/* PagerDuty Events API v2 */
-	MFM_DELIVER_EMAIL,	/* SMTP through libcurl */
-	MFM_DELIVER_COMMAND,	/* a local program, the event on stdin */
-	MFM_DELIVER_ALERTMANAGER,	/* Alertmanager's POST /api/v2/alerts */
-	MFM_DELIVER_PUSHGATEWAY	/* mfm-export's push, not an alert receiver */
-};
-
-enum mfm_deliver_format {
-	MFM_DELIVER_FMT_ALERTMANAGER = 0,	/* webhook format version 4 */
-	MFM_DELIVER_FMT_MFM			/* the event, byte for byte */
-};
-
-/* A label matcher: name = value, both copied. */
-struct mfm_deliver_match {
-	char *name;
-	char *value;
-};
 
 /* A string read from an event: p is not NUL-terminated. */
 struct mfm_deliver_str {
@@ -99,106 +65,6 @@ struct mfm_deliver_event {
 	struct mfm_buf scratch[8];
 };
 
-struct mfm_deliver_recv {
-	enum mfm_deliver_type type;
-	char *name;			/* for messages: "webhook ops: ..." */
-	/* Webhook only. */
-	char *url;			/* the secret: never in a message */
-	char *shown;			/* scheme://host[:port]/… */
-	char *host;			/* the Host header curl sends */
-	char **secrets;			/* parts of url scrubbed from messages */
-	size_t nsecrets;
-	int userinfo;			/* url carries user[:password]@ */
-	char *ca_file;			/* NULL: the system's CA store */
-	int64_t timeout;		/* us, per attempt */
-	int64_t backoff;		/* us, first wait; doubles */
-	int64_t max_backoff;		/* us, cap on any one wait */
-	unsigned retries;		/* attempts after the first */
-	int64_t deadline;		/* us after queueing, then dead */
-	/* Routing. */
-	struct mfm_deliver_match match[MFM_DELIVER_MAX_MATCH];
-	size_t nmatch;
-	int send_resolved;		/* default 1 */
-	int64_t repeat_interval;	/* us; 0: every event is sent */
-	/* Webhook. */
-	enum mfm_deliver_format format;
-	char *hmac;			/* secret, NULL: no signature */
-	/* PagerDuty: the routing key is a secret, the URL is not. */
-	char *routing_key;
-	/* Email. */
-	char *from;
-	char *to[MFM_DELIVER_MAX_TO];
-	size_t nto;
-	char *username, *password;	/* secrets, NULL: no login */
-	int starttls;			/* 1: required (default) */
-	/* Command. */
-	char *argv[MFM_DELIVER_MAX_ARGS + 1];
-	size_t argc;
-	/* Labels whose values make a group (see mfm_deliver_send_group). */
-	char *group_by[MFM_DELIVER_MAX_MATCH];
-	size_t ngroup_by;
-	int64_t group_wait;		/* us a new group is held, --state */
-	int64_t group_interval;		/* us between a group's messages */
-	/* Alertmanager: a firing alert is valid until 4 x the longer of
-	 * interval (how often mfm-alert runs) and resend_delay, and sent
-	 * again once resend_delay has passed, as Prometheus does. */
-	char *generator_url;		/* NULL: none */
-	int64_t resend_delay;		/* us, default 1m */
-	int64_t interval;		/* us, default 1h */
-	/* Environment variables that hold this receiver's secrets: a
-	 * command receiver's program does not inherit them. */
-	char *secret_env[4];
-	size_t nsecret_env;
-};
-
-/* What one delivery came to, for the receipt. */
-struct mfm_deliver_result {
-	unsigned attempts;
-	long code;			/* HTTP, SMTP or exit status */
-	int permanent;			/* failed, and retrying will not help */
-};
-
-/* A silence: events matching every matcher are muted from start to end. */
-struct mfm_deliver_silence {
-	struct mfm_deliver_match match[MFM_DELIVER_MAX_MATCH];
-	size_t nmatch;
-	int64_t start, end;		/* us since the epoch, [start, end) */
-};
-
-#define MFM_DELIVER_MAX_SILENCES 256
-
-struct mfm_deliver {
-	struct mfm_deliver_recv *recv;
-	size_t n;
-	struct mfm_deliver_silence *silence;
-	size_t nsilence;
-	int inhibit;			/* critical mutes the rest: default 1 */
-	struct mfm_keymap critical;	/* group JSON -> 1 while firing */
-	int dry_run;			/* show what would be sent, send nothing */
-	/* Waits between attempts; tests replace it.  Default: nanosleep. */
-	void (*sleep)(int64_t us);
-	/* Spreads a backoff wait; NULL for none (tests).  Default: w/2..w. */
-	int64_t (*jitter)(int64_t us);
-	struct mfm_deliver_result last;	/* of the last mfm_deliver_send */
-	/* Events sent along with the one given, in a group send. */
-	const struct mfm_deliver_event *const *more;
-	size_t nmore;
-	const char *user_agent;		/* default "mfm-alert/VERSION" */
-	int64_t now;			/* us since the epoch; 0: the clock */
-	/* Counts, for -v. */
-	uint64_t nsent;
-	uint64_t nfailed;
-	/* libcurl state: one easy handle, reused so connections are too. */
-	int curl_global;
-	void *curl;
-	struct curl_slist *headers;
-	size_t got;			/* response bytes of the attempt */
-	int cut;			/* the response went past the cap */
-	/* The last reply line an SMTP server sent, control characters as
-	 * '?', for the message of a failure. */
-	char reply[MFM_DELIVER_MAX_REPLY + 1];
-};
-
 void mfm_deliver_init(struct mfm_deliver *d);
 void mfm_deliver_release(struct mfm_deliver *d);
 
@@ -210,14 +76,6 @@ void mfm_deliver_release(struct mfm_deliver *d);
  */
 int mfm_deliver_config(struct mfm_deliver *d,
     const struct mfm_cfg_node *section, struct mfm_err *err);
-
-/*
- * Add a receiver with the defaults of its type; name is copied.  Returns
- * NULL with err set past MFM_DELIVER_MAX_RECEIVERS.  The pointer is valid
- * until the next add.
- */
-struct mfm_deliver_recv *mfm_deliver_add(struct mfm_deliver *d,
-    enum mfm_deliver_type type, const char *name, struct mfm_err *err);
 
 /*
  * Set a webhook's URL from the environment variable var, or from the
@@ -304,9 +162,6 @@ int mfm_deliver_http(struct mfm_deliver *d, struct mfm_deliver_recv *r,
     const char *method, const char *content_type, const char *body,
     size_t len, struct mfm_err *err);
 
-/* The name of a receiver type, "webhook"; NULL for none. */
-const char *mfm_deliver_type_name(enum mfm_deliver_type t);
-
 /*
  * Whether receiver r takes event ev: its matchers (severity, rule,
  * status, metric, or a member of the event's group) all equal, resolved
@@ -327,10 +182,6 @@ int mfm_deliver_silenced(const struct mfm_deliver *d,
     const struct mfm_deliver_event *ev, int64_t now);
 int mfm_deliver_inhibited(struct mfm_deliver *d,
     const struct mfm_deliver_event *ev);
-
-/* Find a receiver by name; NULL when none. */
-struct mfm_deliver_recv *mfm_deliver_find(struct mfm_deliver *d,
-    const char *name, size_t len);
 
 /*
  * The Idempotency-Key of (receiver, event): 32 hex digits of SHA-256
