@@ -952,154 +952,6 @@ mfm_deliver_start(struct mfm_deliver *d, struct mfm_err *err)
 	return 0;
 }
 
-/* Events */
-
-void
-mfm_deliver_event_init(struct mfm_deliver_event *ev)
-{
-	size_t i;
-
-	memset(ev, 0, sizeof(*ev));
-	for (i = 0; i < sizeof(ev->scratch) / sizeof(ev->scratch[0]); i++)
-		mfm_buf_init(&ev->scratch[i]);
-}
-
-void
-mfm_deliver_event_release(struct mfm_deliver_event *ev)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(ev->scratch) / sizeof(ev->scratch[0]); i++)
-		mfm_buf_release(&ev->scratch[i]);
-	mfm_deliver_event_init(ev);
-}
-
-static int
-event_str(const struct mfm_json *j, const char *key, int required,
-    struct mfm_deliver_str *out, struct mfm_buf *scratch, struct mfm_err *err)
-{
-	int t = mfm_json_member(j, 0, key, strlen(key));
-
-	out->p = "";
-	out->len = 0;
-	if (t < 0) {
-		if (required)
-			return mfm_err_set(err, MFM_ERR_DATA,
-			    "event has no '%s'", key);
-		return 0;
-	}
-	if (mfm_json_type_of(j, t) != MFM_JSON_STRING)
-		return mfm_err_set(err, MFM_ERR_DATA,
-		    "event member '%s' is not a string", key);
-	out->p = mfm_json_str(j, t, &out->len, scratch);
-	if (required && out->len == 0)
-		return mfm_err_set(err, MFM_ERR_DATA,
-		    "event member '%s' is empty", key);
-	return 0;
-}
-
-static int
-str_in(struct mfm_deliver_str s, const char *w)
-{
-	return s.len == strlen(w) && memcmp(s.p, w, s.len) == 0;
-}
-
-/* Raw JSON of member key of object obj, or len 0. */
-static void
-event_raw(const struct mfm_json *j, int obj, const char *key,
-    struct mfm_deliver_str *out)
-{
-	int t = obj < 0 ? -1 : mfm_json_member(j, obj, key, strlen(key));
-
-	out->p = "";
-	out->len = 0;
-	if (t >= 0)
-		out->p = mfm_json_raw(j, t, &out->len);
-}
-
-int
-mfm_deliver_event_read(struct mfm_deliver_event *ev, const struct mfm_json *j,
-    struct mfm_err *err)
-{
-	int t, w;
-
-	if (mfm_json_member(j, 0, "_mfm", 4) >= 0)
-		return 1;
-	if (event_str(j, "status", 1, &ev->status, &ev->scratch[4], err) != 0)
-		return -1;
-	ev->firing = ev->status.len == 6 &&
-	    memcmp(ev->status.p, "firing", 6) == 0;
-	if (!ev->firing && !str_in(ev->status, "resolved") &&
-	    !str_in(ev->status, "pending") && !str_in(ev->status, "inactive") &&
-	    !str_in(ev->status, "insufficient_data"))
-		return mfm_err_set(err, MFM_ERR_DATA, "event status is not "
-		    "firing, resolved, pending, inactive or insufficient_data");
-	if (event_str(j, "rule", 1, &ev->rule, &ev->scratch[0], err) != 0 ||
-	    event_str(j, "fingerprint", 1, &ev->fingerprint,
-	    &ev->scratch[1], err) != 0 ||
-	    event_str(j, "summary", 1, &ev->summary, &ev->scratch[2],
-	    err) != 0 ||
-	    event_str(j, "severity", 0, &ev->severity, &ev->scratch[3],
-	    err) != 0 ||
-	    event_str(j, "metric", 0, &ev->metric, &ev->scratch[5],
-	    err) != 0)
-		return -1;
-	ev->wstart.p = ev->wend.p = "";
-	ev->wstart.len = ev->wend.len = 0;
-	if ((w = mfm_json_member(j, 0, "window", 6)) >= 0 &&
-	    mfm_json_type_of(j, w) == MFM_JSON_OBJECT) {
-		if ((t = mfm_json_member(j, w, "start", 5)) >= 0 &&
-		    mfm_json_type_of(j, t) == MFM_JSON_STRING)
-			ev->wstart.p = mfm_json_str(j, t, &ev->wstart.len,
-			    &ev->scratch[6]);
-		if ((t = mfm_json_member(j, w, "end", 3)) >= 0 &&
-		    mfm_json_type_of(j, t) == MFM_JSON_STRING)
-			ev->wend.p = mfm_json_str(j, t, &ev->wend.len,
-			    &ev->scratch[7]);
-	}
-	ev->gtok = mfm_json_member(j, 0, "group", 5);
-	if (ev->gtok >= 0 && mfm_json_type_of(j, ev->gtok) != MFM_JSON_OBJECT)
-		return mfm_err_set(err, MFM_ERR_DATA,
-		    "event member 'group' is not an object");
-	if (ev->gtok >= 0)
-		ev->group.p = mfm_json_raw(j, ev->gtok, &ev->group.len);
-	else {
-		ev->group.p = "{}";
-		ev->group.len = 2;
-	}
-	event_raw(j, 0, "value", &ev->value);
-	event_raw(j, 0, "threshold", &ev->threshold);
-	ev->j = j;
-	ev->body.p = mfm_json_raw(j, 0, &ev->body.len);
-	return 0;
-}
-
-/* The value of label name for ev: a member of the event or its group. */
-static void
-label_of(const struct mfm_deliver_event *ev, const char *name,
-    struct mfm_deliver_str *v, struct mfm_buf *tmp)
-{
-	int t;
-
-	v->p = "";
-	v->len = 0;
-	if (strcmp(name, "status") == 0)
-		*v = ev->status;
-	else if (strcmp(name, "severity") == 0)
-		*v = ev->severity;
-	else if (strcmp(name, "rule") == 0)
-		*v = ev->rule;
-	else if (strcmp(name, "metric") == 0)
-		*v = ev->metric;
-	else if (ev->gtok >= 0 && (t = mfm_json_member(ev->j, ev->gtok,
-	    name, strlen(name))) >= 0) {
-		if (mfm_json_type_of(ev->j, t) == MFM_JSON_STRING)
-			v->p = mfm_json_str(ev->j, t, &v->len, tmp);
-		else
-			v->p = mfm_json_raw(ev->j, t, &v->len);
-	}
-}
-
 void
 mfm_deliver_group_key(const struct mfm_deliver_recv *r,
     const struct mfm_deliver_event *ev, struct mfm_buf *out)
@@ -1110,7 +962,7 @@ mfm_deliver_group_key(const struct mfm_deliver_recv *r,
 
 	mfm_buf_add(out, ev->status.p, ev->status.len);
 	for (g = 0; g < r->ngroup_by; g++) {
-		label_of(ev, r->group_by[g], &v, &tmp);
+		mfm_deliver_label(ev, r->group_by[g], &v, &tmp);
 		mfm_buf_addc(out, '\0');
 		mfm_buf_add(out, v.p, v.len);
 	}
@@ -1133,7 +985,7 @@ matches(const struct mfm_deliver_match *match, size_t nmatch,
 		m = &match[i];
 		if (strcmp(m->name, "status") == 0)
 			*status_named = 1;
-		label_of(ev, m->name, &v, &tmp);
+		mfm_deliver_label(ev, m->name, &v, &tmp);
 		ok = v.len == strlen(m->value) &&
 		    memcmp(v.p, m->value, v.len) == 0;
 	}
@@ -1167,12 +1019,12 @@ mfm_deliver_inhibited(struct mfm_deliver *d,
 
 	if (!d->inhibit)
 		return 0;
-	if (str_in(ev->severity, "critical")) {
+	if (mfm_deliver_str_is(ev->severity, "critical")) {
 		if (ev->firing) {
 			v = mfm_keymap_put(&d->critical, ev->group.p,
 			    ev->group.len, &isnew);
 			*v = 1;
-		} else if (str_in(ev->status, "resolved") &&
+		} else if (mfm_deliver_str_is(ev->status, "resolved") &&
 		    (v = mfm_keymap_find(&d->critical, ev->group.p,
 		    ev->group.len)) != NULL)
 			*v = 0;
@@ -1431,7 +1283,7 @@ put_group_labels(struct mfm_buf *b, const struct mfm_deliver_recv *r,
 
 	mfm_buf_addc(b, '{');
 	for (g = 0; g < r->ngroup_by; g++) {
-		label_of(ev, r->group_by[g], &v, tmp);
+		mfm_deliver_label(ev, r->group_by[g], &v, tmp);
 		if (g > 0)
 			mfm_buf_addc(b, ',');
 		mfm_json_put_str(b, r->group_by[g], strlen(r->group_by[g]));
@@ -1458,7 +1310,7 @@ body_alertmanager(struct mfm_buf *b, const struct mfm_deliver *d,
 	} else {
 		mfm_buf_addf(&gk, "%s:{", r->name);
 		for (g = 0; g < r->ngroup_by; g++) {
-			label_of(ev, r->group_by[g], &v, &tmp);
+			mfm_deliver_label(ev, r->group_by[g], &v, &tmp);
 			mfm_buf_addf(&gk, "%s%s=\"", g > 0 ? "," : "",
 			    r->group_by[g]);
 			mfm_buf_add(&gk, v.p, v.len);

@@ -27,43 +27,13 @@
 #include "lib/err.h"
 #include "lib/json.h"
 #include "lib/keymap.h"
+#include "lib/alertev.h"
 #include "lib/receiver.h"
 
 #define MFM_DELIVER_MAX_URL 8192		/* bytes, also of a url_file */
 #define MFM_DELIVER_MAX_RESPONSE (1u << 20)	/* body bytes read, then cut */
 #define MFM_DELIVER_MAX_SECRET 4096	/* bytes of a key, password, ... */
 #define MFM_DELIVER_PAGERDUTY_URL "https://events.pagerduty.com/v2/enqueue"
-
-/* A string read from an event: p is not NUL-terminated. */
-struct mfm_deliver_str {
-	const char *p;
-	size_t len;
-};
-
-/*
- * One alert event, as mfm-threshold(1) writes it.  The strings point
- * into the record's line or into the event's own scratch buffers; they
- * are valid until the next mfm_deliver_event_read on the same event or
- * until the line changes.
- */
-struct mfm_deliver_event {
-	int firing;			/* 1 firing, 0 resolved */
-	struct mfm_deliver_str rule;
-	struct mfm_deliver_str severity;	/* len 0 when absent */
-	struct mfm_deliver_str fingerprint;
-	struct mfm_deliver_str summary;
-	struct mfm_deliver_str status;	/* as written: firing, resolved, ... */
-	struct mfm_deliver_str metric;	/* len 0 when absent */
-	struct mfm_deliver_str wstart;	/* window.start, len 0 when absent */
-	struct mfm_deliver_str wend;	/* window.end */
-	struct mfm_deliver_str group;	/* raw JSON object, "{}" when absent */
-	struct mfm_deliver_str value;	/* raw JSON, len 0 when absent */
-	struct mfm_deliver_str threshold;	/* raw JSON */
-	struct mfm_deliver_str body;	/* the whole record, raw JSON */
-	const struct mfm_json *j;	/* the parsed record, for labels */
-	int gtok;			/* its group token, -1 when absent */
-	struct mfm_buf scratch[8];
-};
 
 void mfm_deliver_init(struct mfm_deliver *d);
 void mfm_deliver_release(struct mfm_deliver *d);
@@ -111,19 +81,6 @@ int mfm_deliver_url_set(struct mfm_deliver_recv *r, const char *url,
  * are complete and before the first send.
  */
 int mfm_deliver_start(struct mfm_deliver *d, struct mfm_err *err);
-
-/*
- * Read an event from a parsed record.  Returns 0 for an event, 1 for a
- * control record (one with the reserved top-level member "_mfm"), which
- * the caller skips, and -1 with a MFM_ERR_DATA error for a bad event:
- * "event has no 'fingerprint'".  Required: status ("firing" or
- * "resolved"), rule, fingerprint and summary, all strings; severity is
- * optional, a string when present.
- */
-void mfm_deliver_event_init(struct mfm_deliver_event *ev);
-void mfm_deliver_event_release(struct mfm_deliver_event *ev);
-int mfm_deliver_event_read(struct mfm_deliver_event *ev,
-    const struct mfm_json *j, struct mfm_err *err);
 
 /*
  * Deliver ev to receiver r.  Text for the terminal (the stdout receiver's
