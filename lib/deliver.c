@@ -32,7 +32,7 @@
 #include "lib/tm.h"
 #include "lib/banned.h"
 
-#define ELLIPSIS "\xe2\x80\xa6"		/* U+2026, marks what is hidden */
+#define ELLIPSIS MFM_DELIVER_ELLIPSIS
 
 /*
  * The length of s cut to at most max bytes on a UTF-8 character
@@ -90,13 +90,6 @@ mfm_deliver_init(struct mfm_deliver *d)
 	d->user_agent = "mfm-alert/" MFM_VERSION;
 }
 
-static void
-note_env(struct mfm_deliver_recv *r, const char *var)
-{
-	if (r->nsecret_env < sizeof(r->secret_env) / sizeof(r->secret_env[0]))
-		r->secret_env[r->nsecret_env++] = mfm_xstrdup(var);
-}
-
 void
 mfm_deliver_release(struct mfm_deliver *d)
 {
@@ -107,277 +100,6 @@ mfm_deliver_release(struct mfm_deliver *d)
 	if (d->curl_global)
 		curl_global_cleanup();
 	mfm_deliver_init(d);
-}
-
-/* URLs */
-
-static void
-add_secret(struct mfm_deliver_recv *r, const char *s)
-{
-	/* One byte ("/") hides nothing and would garble every message. */
-	if (s == NULL || strlen(s) < 2)
-		return;
-	r->secrets = mfm_xreallocarray(r->secrets, r->nsecrets + 1,
-	    sizeof(*r->secrets));
-	r->secrets[r->nsecrets++] = mfm_xstrdup(s);
-}
-
-static void
-forget_url(struct mfm_deliver_recv *r)
-{
-	size_t i;
-
-	/* Only what the URL set: matchers and other secrets stay. */
-	mfm_deliver_wipe_free(r->url);
-	free(r->shown);
-	free(r->host);
-	for (i = 0; i < r->nsecrets; i++)
-		mfm_deliver_wipe_free(r->secrets[i]);
-	free(r->secrets);
-	r->url = r->shown = r->host = NULL;
-	r->secrets = NULL;
-	r->nsecrets = 0;
-	r->userinfo = 0;
-}
-
-int
-mfm_deliver_url_set(struct mfm_deliver_recv *r, const char *url, size_t len,
-    const char *from, struct mfm_err *err)
-{
-	static const CURLUPart parts[] = {
-		CURLUPART_PATH, CURLUPART_QUERY, CURLUPART_USER,
-		CURLUPART_PASSWORD
-	};
-	char *scheme = NULL, *host = NULL, *port = NULL, *part, *s;
-	struct mfm_buf b = MFM_BUF_INIT;
-	CURLUcode uc;
-	CURLU *u;
-	size_t i;
-	int rc = -1;
-
-	while (len > 0 && (url[len - 1] == ' ' || url[len - 1] == '\t' ||
-	    url[len - 1] == '\n' || url[len - 1] == '\r'))
-		len--;
-	while (len > 0 && (*url == ' ' || *url == '\t')) {
-		url++;
-		len--;
-	}
-	if (len == 0)
-		return mfm_err_set(err, MFM_ERR_USAGE, "%s: no URL", from);
-	if (len > MFM_DELIVER_MAX_URL)
-		return mfm_err_set(err, MFM_ERR_LIMIT,
-		    "%s: URL longer than %d bytes", from, MFM_DELIVER_MAX_URL);
-	for (i = 0; i < len; i++)
-		if ((unsigned char)url[i] <= ' ' || url[i] == 0x7f)
-			return mfm_err_set(err, MFM_ERR_USAGE,
-			    "%s: URL holds white space or a control character",
-			    from);
-	forget_url(r);
-	r->url = mfm_xmemdup(url, len);
-	if (strncasecmp(r->url, "http://", 7) == 0)
-		s = r->url + 7;
-	else if (strncasecmp(r->url, "https://", 8) == 0)
-		s = r->url + 8;
-	else {
-		forget_url(r);
-		return mfm_err_set(err, MFM_ERR_USAGE,
-		    "%s: not an http or https URL", from);
-	}
-	/*
-	 * curl reads "https:///x" as host x; then the "host" shown in every
-	 * message could be the token.
-	 */
-	if (*s == '/') {
-		forget_url(r);
-		return mfm_err_set(err, MFM_ERR_USAGE, "%s: URL has no host",
-		    from);
-	}
-	if ((u = curl_url()) == NULL) {
-		forget_url(r);
-		return mfm_err_set(err, MFM_ERR_SYS, "out of memory");
-	}
-	/* The message says why, never what: the URL is a secret. */
-	if ((uc = curl_url_set(u, CURLUPART_URL, r->url, 0)) != CURLUE_OK) {
-		mfm_err_set(err, MFM_ERR_USAGE, "%s: invalid URL: %s", from,
-		    curl_url_strerror(uc));
-		goto out;
-	}
-	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
-		mfm_err_set(err, MFM_ERR_USAGE,
-		    "%s: not an http or https URL", from);
-		goto out;
-	}
-	if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-	    *host == '\0') {
-		mfm_err_set(err, MFM_ERR_USAGE, "%s: URL has no host", from);
-		goto out;
-	}
-	if (curl_url_get(u, CURLUPART_PORT, &port, 0) != CURLUE_OK)
-		port = NULL;
-	/* curl names the port in Host only when it is not the default. */
-	mfm_buf_adds(&b, host);
-	if (port != NULL && strcmp(port,
-	    strcmp(scheme, "https") == 0 ? "443" : "80") != 0)
-		mfm_buf_addf(&b, ":%s", port);
-	r->host = mfm_buf_detach(&b);
-	mfm_buf_addf(&b, "%s://%s", scheme, host);
-	if (port != NULL)
-		mfm_buf_addf(&b, ":%s", port);
-	mfm_buf_adds(&b, "/" ELLIPSIS);
-	r->shown = mfm_buf_detach(&b);
-	add_secret(r, r->url);
-	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
-		if (curl_url_get(u, parts[i], &part, 0) != CURLUE_OK)
-			continue;
-		if (parts[i] == CURLUPART_USER)
-			r->userinfo = 1;
-		add_secret(r, part);
-		/* Also as curl may show it: decoded. */
-		if (curl_url_get(u, parts[i], &s, CURLU_URLDECODE) ==
-		    CURLUE_OK) {
-			if (strcmp(s, part) != 0)
-				add_secret(r, s);
-			curl_free(s);
-		}
-		curl_free(part);
-	}
-	rc = 0;
-out:
-	if (rc != 0)
-		forget_url(r);
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(port);
-	curl_url_cleanup(u);
-	return rc;
-}
-
-int
-mfm_deliver_url_append(struct mfm_deliver_recv *r, const char *path,
-    struct mfm_err *err)
-{
-	struct mfm_buf b = MFM_BUF_INIT;
-	size_t n;
-	int rc;
-
-	if (r->url == NULL)
-		return mfm_err_set(err, MFM_ERR_USAGE, "%s %s: no URL",
-		    mfm_deliver_type_name(r->type), r->name);
-	n = strlen(r->url);
-	while (n > 0 && r->url[n - 1] == '/')
-		n--;
-	mfm_buf_add(&b, r->url, n);
-	mfm_buf_adds(&b, path);
-	rc = mfm_deliver_url_set(r, b.p, b.len, "url", err);
-	memset(b.p, 0, b.len);
-	mfm_buf_release(&b);
-	return rc;
-}
-
-int
-mfm_deliver_secret(struct mfm_deliver_recv *r, const char *env,
-    const char *path, char **out, struct mfm_err *err)
-{
-	char buf[MFM_DELIVER_MAX_SECRET + 2];
-	const char *v;
-	size_t n;
-	char *nl;
-	FILE *f;
-
-	if (env != NULL) {
-		if (*env == '\0')
-			return mfm_err_set(err, MFM_ERR_USAGE,
-			    "empty environment variable name");
-		if ((v = getenv(env)) == NULL)
-			return mfm_err_set(err, MFM_ERR_USAGE,
-			    "environment variable %s is not set", env);
-		note_env(r, env);
-		n = strlen(v);
-		if (n > MFM_DELIVER_MAX_SECRET)
-			return mfm_err_set(err, MFM_ERR_LIMIT,
-			    "environment variable %s: longer than %d bytes",
-			    env, MFM_DELIVER_MAX_SECRET);
-		memcpy(buf, v, n);
-	} else {
-		if ((f = fopen(path, "r")) == NULL)
-			return mfm_err_sys(err, "%s", path);
-		n = fread(buf, 1, sizeof(buf) - 1, f);
-		if (ferror(f)) {
-			mfm_err_sys(err, "%s", path);
-			fclose(f);
-			return -1;
-		}
-		fclose(f);
-		if ((nl = memchr(buf, '\n', n)) != NULL)
-			n = (size_t)(nl - buf);
-		else if (n > MFM_DELIVER_MAX_SECRET) {
-			memset(buf, 0, sizeof(buf));
-			return mfm_err_set(err, MFM_ERR_LIMIT,
-			    "%s: longer than %d bytes", path,
-			    MFM_DELIVER_MAX_SECRET);
-		}
-	}
-	while (n > 0 && (buf[n - 1] == '\r' || buf[n - 1] == ' ' ||
-	    buf[n - 1] == '\t'))
-		n--;
-	buf[n] = '\0';
-	if (n == 0)
-		return mfm_err_set(err, MFM_ERR_USAGE, "%s: empty secret",
-		    env != NULL ? env : path);
-	mfm_deliver_wipe_free(*out);
-	*out = mfm_xstrdup(buf);
-	add_secret(r, buf);
-	memset(buf, 0, sizeof(buf));
-	return 0;
-}
-
-int
-mfm_deliver_url_env(struct mfm_deliver_recv *r, const char *var,
-    struct mfm_err *err)
-{
-	char from[128];
-	const char *v;
-
-	snprintf(from, sizeof(from), "environment variable %s", var);
-	if (*var == '\0')
-		return mfm_err_set(err, MFM_ERR_USAGE,
-		    "empty environment variable name");
-	if ((v = getenv(var)) == NULL)
-		return mfm_err_set(err, MFM_ERR_USAGE, "%s is not set", from);
-	note_env(r, var);
-	return mfm_deliver_url_set(r, v, strlen(v), from, err);
-}
-
-int
-mfm_deliver_url_file(struct mfm_deliver_recv *r, const char *path,
-    struct mfm_err *err)
-{
-	char buf[MFM_DELIVER_MAX_URL + 2];
-	size_t n;
-	char *nl;
-	FILE *f;
-	int rc;
-
-	if ((f = fopen(path, "r")) == NULL)
-		return mfm_err_sys(err, "%s", path);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	if (ferror(f)) {
-		mfm_err_sys(err, "%s", path);
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	/* The first line is the URL; a final newline is usual. */
-	if ((nl = memchr(buf, '\n', n)) != NULL)
-		n = (size_t)(nl - buf);
-	else if (n > MFM_DELIVER_MAX_URL)
-		return mfm_err_set(err, MFM_ERR_LIMIT,
-		    "%s: URL longer than %d bytes", path, MFM_DELIVER_MAX_URL);
-	rc = mfm_deliver_url_set(r, buf, n, path, err);
-	memset(buf, 0, sizeof(buf));
-	return rc;
 }
 
 /* Configuration */
@@ -1876,27 +1598,6 @@ discard(char *p, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-/* Replace every copy of a part of the URL in msg with an ellipsis. */
-static void
-scrub(const struct mfm_deliver_recv *r, char *msg, size_t size)
-{
-	struct mfm_buf b = MFM_BUF_INIT;
-	const char *hit;
-	size_t i, n;
-
-	for (i = 0; i < r->nsecrets; i++) {
-		n = strlen(r->secrets[i]);
-		while ((hit = strstr(msg, r->secrets[i])) != NULL) {
-			mfm_buf_clear(&b);
-			mfm_buf_add(&b, msg, (size_t)(hit - msg));
-			mfm_buf_adds(&b, ELLIPSIS);
-			mfm_buf_adds(&b, hit + n);
-			snprintf(msg, size, "%s", b.p);
-		}
-	}
-	mfm_buf_release(&b);
-}
-
 /* Ignore SIGPIPE around a transfer: a peer that hangs up is an error
  * to report, not the end of the run. */
 static void
@@ -2070,7 +1771,7 @@ http_send(struct mfm_deliver *d, const struct mfm_deliver_recv *r,
 	else if (errbuf[0] == '\0')
 		snprintf(errbuf, CURL_ERROR_SIZE, "%s",
 		    curl_easy_strerror(rc));
-	scrub(r, errbuf, sizeof(errbuf));
+	mfm_deliver_scrub(r, errbuf, sizeof(errbuf));
 	return mfm_err_set(err, MFM_ERR_SYS,
 	    "%s %s: %s to %s failed after %u attempt%s: %s", what(r),
 	    r->name, method, r->shown, attempt, attempt == 1 ? "" : "s",
@@ -2453,7 +2154,7 @@ smtp_send(struct mfm_deliver *d, const struct mfm_deliver_recv *r,
 		snprintf(errbuf, CURL_ERROR_SIZE, "%s",
 		    curl_easy_strerror(rc));
 	put_reply(why, sizeof(why), errbuf, d->reply);
-	scrub(r, why, sizeof(why));
+	mfm_deliver_scrub(r, why, sizeof(why));
 	return mfm_err_set(err, MFM_ERR_SYS,
 	    "email %s: sending to %s failed after %u attempt%s: %s%s",
 	    r->name, r->shown, attempt, attempt == 1 ? "" : "s", why,

@@ -29,10 +29,9 @@
 #include "lib/keymap.h"
 #include "lib/alertev.h"
 #include "lib/receiver.h"
+#include "lib/secret.h"
 
-#define MFM_DELIVER_MAX_URL 8192		/* bytes, also of a url_file */
 #define MFM_DELIVER_MAX_RESPONSE (1u << 20)	/* body bytes read, then cut */
-#define MFM_DELIVER_MAX_SECRET 4096	/* bytes of a key, password, ... */
 #define MFM_DELIVER_PAGERDUTY_URL "https://events.pagerduty.com/v2/enqueue"
 
 void mfm_deliver_init(struct mfm_deliver *d);
@@ -46,34 +45,6 @@ void mfm_deliver_release(struct mfm_deliver *d);
  */
 int mfm_deliver_config(struct mfm_deliver *d,
     const struct mfm_cfg_node *section, struct mfm_err *err);
-
-/*
- * Set a webhook's URL from the environment variable var, or from the
- * first line of the file path.  Surrounding white space is dropped; the
- * URL must be http or https with a host, and no message ever quotes it.
- */
-int mfm_deliver_url_env(struct mfm_deliver_recv *r, const char *var,
-    struct mfm_err *err);
-int mfm_deliver_url_file(struct mfm_deliver_recv *r, const char *path,
-    struct mfm_err *err);
-/*
- * Put path after r's URL (its trailing slashes dropped): Alertmanager's
- * /api/v2/alerts, a Pushgateway's /metrics/job/....  The whole is
- * checked again and kept as secret as the URL was.
- */
-int mfm_deliver_url_append(struct mfm_deliver_recv *r, const char *path,
-    struct mfm_err *err);
-/*
- * Read a secret (routing key, password, HMAC key) from the environment
- * variable env or from the file path (its first line), whichever is not
- * NULL; *out is a new string the caller frees (after wiping it).  The
- * secret is also remembered in r so that messages are scrubbed of it.
- */
-int mfm_deliver_secret(struct mfm_deliver_recv *r, const char *env,
-    const char *path, char **out, struct mfm_err *err);
-/* The same from a string, for the two above and for tests. */
-int mfm_deliver_url_set(struct mfm_deliver_recv *r, const char *url,
-    size_t len, const char *from, struct mfm_err *err);
 
 /*
  * Check every receiver (a webhook has a URL, its ca_file is readable)

@@ -22,6 +22,7 @@
 struct mfm_deliver_event;
 
 #define MFM_DELIVER_MAX_RECEIVERS 64
+#define MFM_DELIVER_ELLIPSIS "\xe2\x80\xa6"	/* U+2026, for what is hidden */
 #define MFM_DELIVER_TIMEOUT (10 * INT64_C(1000000))	/* per attempt */
 #define MFM_DELIVER_RETRIES 2			/* after the first attempt */
 #define MFM_DELIVER_RETRIES_MAX 10
