@@ -27,24 +27,15 @@
 #include "lib/err.h"
 #include "lib/json.h"
 #include "lib/keymap.h"
+#include "lib/alertcfg.h"
 #include "lib/alertev.h"
 #include "lib/receiver.h"
 #include "lib/secret.h"
 
 #define MFM_DELIVER_MAX_RESPONSE (1u << 20)	/* body bytes read, then cut */
-#define MFM_DELIVER_PAGERDUTY_URL "https://events.pagerduty.com/v2/enqueue"
 
 void mfm_deliver_init(struct mfm_deliver *d);
 void mfm_deliver_release(struct mfm_deliver *d);
-
-/*
- * Read the receivers of the alert section of the configuration (its
- * "receivers" list; the section's own keys are checked by the caller).
- * Errors carry the line and column of the offending node.  A section
- * without receivers adds none.
- */
-int mfm_deliver_config(struct mfm_deliver *d,
-    const struct mfm_cfg_node *section, struct mfm_err *err);
 
 /*
  * Check every receiver (a webhook has a URL, its ca_file is readable)
