@@ -30,6 +30,7 @@
 #include "lib/alertcfg.h"
 #include "lib/alertev.h"
 #include "lib/receiver.h"
+#include "lib/route.h"
 #include "lib/secret.h"
 
 #define MFM_DELIVER_MAX_RESPONSE (1u << 20)	/* body bytes read, then cut */
@@ -57,14 +58,11 @@ int mfm_deliver_send(struct mfm_deliver *d, struct mfm_deliver_recv *r,
     struct mfm_err *err);
 
 /*
- * Grouping.  mfm_deliver_group_key appends to out the key of ev's group
- * for r: its status and the values of r's group_by labels.
- * mfm_deliver_send_group delivers ev[0..n) to r as one notification: one
- * Alertmanager message with n alerts, one Slack message, one e-mail, the
- * n events on one command's input.  Its key covers every event.
+ * Deliver ev[0..n) to r as one notification (a group, see
+ * mfm_deliver_group_key): one Alertmanager message with n alerts, one
+ * Slack message, one e-mail, the n events on one command's input.  Its
+ * key covers every event.
  */
-void mfm_deliver_group_key(const struct mfm_deliver_recv *r,
-    const struct mfm_deliver_event *ev, struct mfm_buf *out);
 int mfm_deliver_send_group(struct mfm_deliver *d, struct mfm_deliver_recv *r,
     const struct mfm_deliver_event *const *ev, size_t n, struct mfm_buf *out,
     struct mfm_err *err);
@@ -80,27 +78,6 @@ int mfm_deliver_send_group(struct mfm_deliver *d, struct mfm_deliver_recv *r,
 int mfm_deliver_http(struct mfm_deliver *d, struct mfm_deliver_recv *r,
     const char *method, const char *content_type, const char *body,
     size_t len, struct mfm_err *err);
-
-/*
- * Whether receiver r takes event ev: its matchers (severity, rule,
- * status, metric, or a member of the event's group) all equal, resolved
- * events only with send_resolved, and statuses other than firing and
- * resolved only when a matcher names that status.
- */
-int mfm_deliver_routes(const struct mfm_deliver_recv *r,
-    const struct mfm_deliver_event *ev);
-
-/*
- * Muting.  mfm_deliver_silenced: ev matches a silence active at now (us
- * since the epoch).  mfm_deliver_inhibited: ev is a firing non-critical
- * event of a group whose critical alert is firing (as seen by earlier
- * calls: a firing critical event sets its group, a resolved one clears
- * it); always 0 when d->inhibit is off.  Call it once per event.
- */
-int mfm_deliver_silenced(const struct mfm_deliver *d,
-    const struct mfm_deliver_event *ev, int64_t now);
-int mfm_deliver_inhibited(struct mfm_deliver *d,
-    const struct mfm_deliver_event *ev);
 
 /*
  * The Idempotency-Key of (receiver, event): 32 hex digits of SHA-256
