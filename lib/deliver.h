@@ -28,6 +28,7 @@
 #include "lib/json.h"
 #include "lib/keymap.h"
 #include "lib/alertcfg.h"
+#include "lib/alertfmt.h"
 #include "lib/alertev.h"
 #include "lib/receiver.h"
 #include "lib/route.h"
@@ -78,36 +79,6 @@ int mfm_deliver_send_group(struct mfm_deliver *d, struct mfm_deliver_recv *r,
 int mfm_deliver_http(struct mfm_deliver *d, struct mfm_deliver_recv *r,
     const char *method, const char *content_type, const char *body,
     size_t len, struct mfm_err *err);
-
-/*
- * The Idempotency-Key of (receiver, event): 32 hex digits of SHA-256
- * over the receiver's name and the event record.  The same event to the
- * same receiver always has the same key, across retries and restarts.
- */
-void mfm_deliver_key(const struct mfm_deliver_recv *r,
-    const struct mfm_deliver_event *ev, char out[33]);
-
-/* The body r sends for ev; secrets shown as an ellipsis when redact. */
-void mfm_deliver_format_body(struct mfm_buf *out,
-    const struct mfm_deliver *d, const struct mfm_deliver_recv *r,
-    const struct mfm_deliver_event *ev, int redact);
-
-/* HMAC-SHA256 of msg under key, as 64 lowercase hex digits. */
-void mfm_deliver_hmac(const char *key, size_t klen, const char *msg,
-    size_t mlen, char out[65]);
-
-/*
- * The stdout receiver's line:
- *   FIRING    critical  auc_low  auc 0.6123 < 0.7 for ...
- * Control characters from the event (which could move a terminal's
- * cursor or end the line) are shown as '?'.
- */
-void mfm_deliver_format_line(struct mfm_buf *out,
-    const struct mfm_deliver_event *ev);
-/* A dry run's text: the request r would send, URL redacted. */
-void mfm_deliver_format_request(struct mfm_buf *out,
-    const struct mfm_deliver *d, const struct mfm_deliver_recv *r,
-    const struct mfm_deliver_event *ev);
 
 /*
  * Retry policy, public for tests.  mfm_deliver_retryable says whether an

@@ -44,7 +44,7 @@ struct mfm_jw {
 	unsigned depth;			/* containers open */
 	uint64_t more;			/* bit d: level d has a value already */
 	uint64_t array;			/* bit d: level d is an array */
-	int key;			/* a key was written, its value is next */
+	int key;			/* a key was written: a value is next */
 };
 
 /* Write to out, after what it holds. */

@@ -131,7 +131,7 @@ struct mfm_deliver {
 	size_t nsilence;
 	int inhibit;			/* critical mutes the rest: default 1 */
 	struct mfm_keymap critical;	/* group JSON -> 1 while firing */
-	int dry_run;			/* show what would be sent, send nothing */
+	int dry_run;			/* show what would be sent; send none */
 	/* Waits between attempts; tests replace it.  Default: nanosleep. */
 	void (*sleep)(int64_t us);
 	/* Spreads a backoff wait; NULL for none (tests).  Default: w/2..w. */
