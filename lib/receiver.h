@@ -63,7 +63,7 @@ struct mfm_deliver_recv {
 	char *url;			/* the secret: never in a message */
 	char *shown;			/* scheme://host[:port]/… */
 	char *host;			/* the Host header curl sends */
-	char **secrets;			/* parts of url scrubbed from messages */
+	char **secrets;			/* parts of url, kept out of messages */
 	size_t nsecrets;
 	int userinfo;			/* url carries user[:password]@ */
 	char *ca_file;			/* NULL: the system's CA store */
