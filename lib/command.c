@@ -1,5 +1,9 @@
 /*
- * The command receiver; see command.h.
+ * The command receiver; see command.h.  Each attempt forks a child that
+ * execs the program.  A second pipe, closed on exec, brings the exec's
+ * errno back when the program could not be run, so that the failure is
+ * reported by the caller, with the tool's name, like any other: the
+ * library prints nothing, in the child neither.
  */
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -32,12 +36,6 @@ mono_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/*
- * Run the command once: the event and a newline on its stdin, its
- * stdout sent to our stderr (stdout is for receipts), killed after the
- * timeout.  Returns the exit status, 128 + signal, or -1 on timeout;
- * -2 with err set when it could not be started.
- */
 /* Is the NAME=value entry e one of the receivers' secret variables? */
 static int
 secret_var(const struct mfm_deliver *d, const char *e)
@@ -53,18 +51,10 @@ secret_var(const struct mfm_deliver *d, const char *e)
 	return 0;
 }
 
-static int
-run_once(const struct mfm_deliver *d, const struct mfm_deliver_recv *r,
-    const struct mfm_deliver_event *ev, struct mfm_err *err)
+/* The environment less the receivers' secret variables; free it. */
+static char **
+environment(const struct mfm_deliver *d)
 {
-	struct sigaction old;
-	struct pollfd pfd;
-	int in[2], st, fl;
-	int64_t end = mono_us() + r->timeout, left;
-	size_t off = 0;
-	struct mfm_buf b = MFM_BUF_INIT;
-	ssize_t w;
-	pid_t pid, got;
 	char **envp;
 	size_t ne, k;
 
@@ -75,35 +65,129 @@ run_once(const struct mfm_deliver *d, const struct mfm_deliver_recv *r,
 		if (!secret_var(d, environ[k]))
 			envp[ne++] = environ[k];
 	envp[ne] = NULL;
-	mfm_deliver_format_body(&b, d, r, ev, 0);
-	mfm_buf_addc(&b, '\n');
-	if (pipe(in) != 0) {
-		free(envp);
-		mfm_buf_release(&b);
-		return mfm_err_sys(err, "command %s: pipe", r->name), -2;
+	return envp;
+}
+
+/*
+ * The child, between fork and exec: its own process group (so that the
+ * timeout kills its children too), the pipe as its stdin, our stderr as
+ * its stdout.  When the program cannot be run, its errno goes back
+ * through ex (closed on exec: the parent reads nothing when it ran), and
+ * the parent reports it: the library never prints, not even here.
+ */
+static void
+child(const struct mfm_deliver_recv *r, char **envp, int in[2], int ex[2])
+{
+	int e;
+
+	setpgid(0, 0);
+	dup2(in[0], 0);
+	dup2(2, 1);
+	close(in[0]);
+	close(in[1]);
+	close(ex[0]);
+	execve(r->argv[0], r->argv, envp);
+	e = errno;
+	while (write(ex[1], &e, sizeof(e)) == -1 && errno == EINTR)
+		continue;
+	_exit(127);
+}
+
+/*
+ * Whether the child ran its program: 0 when it did (ex reached its end
+ * at the exec), else the errno of the exec, or -1 when the timeout at
+ * end came first.
+ */
+static int
+exec_errno(int fd, int64_t end)
+{
+	struct pollfd pfd;
+	int64_t left;
+	ssize_t n;
+	int e = 0;
+
+	while ((left = end - mono_us()) > 0) {
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, (int)(left / 1000) + 1) <= 0)
+			continue;
+		if ((n = read(fd, &e, sizeof(e))) == -1 && errno == EINTR)
+			continue;
+		return n == (ssize_t)sizeof(e) ? e : 0;
 	}
-	fflush(NULL);
-	if ((pid = fork()) == -1) {
+	return -1;
+}
+
+/* Kill the child's process group and reap the child. */
+static void
+kill_child(pid_t pid)
+{
+	int st;
+
+	kill(-pid, SIGKILL);
+	kill(pid, SIGKILL);
+	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+		continue;
+}
+
+/*
+ * Run the command once: the event and a newline on its stdin, its
+ * stdout sent to our stderr (stdout is for receipts), killed after the
+ * timeout.  Returns the exit status, 128 + signal, or -1 on timeout;
+ * -2 with err set when it could not be started, -3 with err set when
+ * its program could not be run (exit status 127, as a shell's).
+ */
+static int
+run_once(const struct mfm_deliver *d, const struct mfm_deliver_recv *r,
+    const struct mfm_deliver_event *ev, struct mfm_err *err)
+{
+	struct sigaction old;
+	struct pollfd pfd;
+	int in[2], ex[2], st, fl, e;
+	int64_t end = mono_us() + r->timeout, left;
+	size_t off = 0;
+	struct mfm_buf b = MFM_BUF_INIT;
+	ssize_t w;
+	pid_t pid, got;
+	char **envp;
+
+	if (pipe(in) != 0)
+		return mfm_err_sys(err, "command %s: pipe", r->name), -2;
+	if (pipe(ex) != 0) {
+		mfm_err_sys(err, "command %s: pipe", r->name);
 		close(in[0]);
 		close(in[1]);
-		free(envp);
-		mfm_buf_release(&b);
+		return -2;
+	}
+	fcntl(ex[0], F_SETFD, FD_CLOEXEC);
+	fcntl(ex[1], F_SETFD, FD_CLOEXEC);
+	envp = environment(d);
+	fflush(NULL);
+	if ((pid = fork()) == 0)
+		child(r, envp, in, ex);
+	e = errno;
+	close(in[0]);
+	close(ex[1]);
+	free(envp);
+	if (pid == -1) {
+		close(in[1]);
+		close(ex[0]);
+		errno = e;
 		return mfm_err_sys(err, "command %s: fork", r->name), -2;
 	}
-	if (pid == 0) {
-		/* Its own process group: the timeout kills its children too. */
-		setpgid(0, 0);
-		dup2(in[0], 0);
-		dup2(2, 1);
-		close(in[0]);
+	e = exec_errno(ex[0], end);
+	close(ex[0]);
+	if (e != 0) {
+		kill_child(pid);
 		close(in[1]);
-		execve(r->argv[0], r->argv, envp);
-		fprintf(stderr, "mfm-alert: command %s: %s: %s\n", r->name,
-		    r->argv[0], strerror(errno));
-		_exit(127);
+		if (e == -1)
+			return -1;
+		errno = e;
+		return mfm_err_sys(err, "command %s: %s", r->name,
+		    r->argv[0]), -3;
 	}
-	close(in[0]);
-	free(envp);
+	mfm_deliver_format_body(&b, d, r, ev, 0);
+	mfm_buf_addc(&b, '\n');
 	fl = fcntl(in[1], F_GETFL);
 	fcntl(in[1], F_SETFL, fl | O_NONBLOCK);
 	fcntl(in[1], F_SETFD, FD_CLOEXEC);
@@ -131,10 +215,7 @@ run_once(const struct mfm_deliver *d, const struct mfm_deliver_recv *r,
 			return mfm_err_sys(err, "command %s: waitpid",
 			    r->name), -2;
 		if (mono_us() >= end) {
-			kill(-pid, SIGKILL);
-			kill(pid, SIGKILL);
-			while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
-				continue;
+			kill_child(pid);
 			return -1;
 		}
 		mfm_deliver_sleep(5000);
@@ -157,8 +238,8 @@ mfm_deliver_command_run(struct mfm_deliver *d,
 	for (attempt = 1;; attempt++) {
 		st = run_once(d, r, ev, err);
 		res->attempts = attempt;
-		res->code = st;
-		if (st == -2) {
+		res->code = st == -3 ? 127 : st;
+		if (st == -2 || st == -3) {
 			res->permanent = 1;
 			return -1;
 		}

@@ -7,7 +7,9 @@
  * whole at the receiver's timeout.  It does not inherit the environment
  * variables that hold any receiver's secrets.  Exit status 0 is
  * delivered; 75 (EX_TEMPFAIL) and a timeout are retried as lib/retry.h
- * says; any other status is a permanent failure.
+ * says; any other status is a permanent failure, and so is a program
+ * that cannot be run: "command NAME: /path: No such file or directory",
+ * with the code 127 in d->last, as a shell's.
  */
 #ifndef MFM_COMMAND_H
 #define MFM_COMMAND_H
