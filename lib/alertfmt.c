@@ -11,7 +11,7 @@
 
 #include "lib/alertfmt.h"
 #include "lib/amfmt.h"
-#include "lib/json.h"
+#include "lib/jw.h"
 #include "lib/mime.h"
 #include "lib/utf8.h"
 #include "lib/banned.h"
@@ -110,10 +110,12 @@ mfm_deliver_note_key(const struct mfm_deliver *d,
 	out[32] = '\0';
 }
 
+/* A member whose value is a string of the event. */
 static void
-put_s(struct mfm_buf *b, struct mfm_deliver_str s)
+member(struct mfm_jw *w, const char *key, struct mfm_deliver_str s)
 {
-	mfm_json_put_str(b, s.p, s.len);
+	mfm_jw_key(w, key);
+	mfm_jw_str(w, s.p, s.len);
 }
 
 /* Slack's three: the rest of mrkdwn is left as written. */
@@ -136,88 +138,116 @@ slack_escape(struct mfm_buf *out, const char *s, size_t n, size_t max)
 		mfm_buf_adds(out, ELLIPSIS);
 }
 
-static void slack_alert(struct mfm_buf *b, const struct mfm_deliver_event *ev,
-    struct mfm_buf *tp);
+/* A Block Kit block of the type, left open: {"type":TYPE */
+static void
+block(struct mfm_jw *w, const char *type)
+{
+	mfm_jw_object(w);
+	mfm_jw_key(w, "type");
+	mfm_jw_strz(w, type);
+}
 
+/* A Block Kit text object: {"type":TYPE,"text":T}. */
+static void
+text_object(struct mfm_jw *w, const char *type, const struct mfm_buf *t)
+{
+	block(w, type);
+	mfm_jw_key(w, "text");
+	mfm_jw_str(w, t->p, t->len);
+	mfm_jw_end(w);
+}
+
+/*
+ * An alert's two blocks: a section of its summary with the severity and
+ * the group as fields, and a context block of its fingerprint.  t is
+ * scratch.
+ */
+static void
+slack_alert(struct mfm_jw *w, const struct mfm_deliver_event *ev,
+    struct mfm_buf *t)
+{
+	block(w, "section");
+	mfm_jw_key(w, "text");
+	mfm_buf_clear(t);
+	slack_escape(t, ev->summary.p, ev->summary.len, 2900);
+	text_object(w, "mrkdwn", t);
+	mfm_jw_key(w, "fields");
+	mfm_jw_array(w);
+	mfm_buf_clear(t);
+	mfm_buf_adds(t, "*Severity*\n");
+	if (ev->severity.len > 0)
+		slack_escape(t, ev->severity.p, ev->severity.len, 100);
+	else
+		mfm_buf_adds(t, "-");
+	text_object(w, "mrkdwn", t);
+	mfm_buf_clear(t);
+	mfm_buf_adds(t, "*Group*\n");
+	slack_escape(t, ev->group.p, ev->group.len, 1800);
+	text_object(w, "mrkdwn", t);
+	mfm_jw_end(w);
+	mfm_jw_end(w);
+	block(w, "context");
+	mfm_jw_key(w, "elements");
+	mfm_jw_array(w);
+	mfm_buf_clear(t);
+	mfm_buf_adds(t, "fingerprint ");
+	slack_escape(t, ev->fingerprint.p, ev->fingerprint.len, 64);
+	text_object(w, "mrkdwn", t);
+	mfm_jw_end(w);
+	mfm_jw_end(w);
+}
+
+/*
+ * Slack's incoming webhook message: the text of a notification (what
+ * the phone shows), then blocks: a header, and the alerts (at most 24:
+ * Slack takes 50 blocks, a header and two per alert, then a count).
+ */
 static void
 body_slack(struct mfm_buf *b, const struct mfm_deliver *d,
     const struct mfm_deliver_event *ev)
 {
+	const char *status = ev->firing ? "FIRING" : "RESOLVED";
 	struct mfm_buf t = MFM_BUF_INIT;
-	size_t g;
-	const char *icon = ev->firing ? ":rotating_light:" :
-	    ":white_check_mark:";
+	struct mfm_jw w;
+	size_t i;
 
-	mfm_buf_addf(&t, "%s [%s] ", icon, ev->firing ? "FIRING" :
-	    "RESOLVED");
+	mfm_jw_init(&w, b);
+	mfm_jw_object(&w);
+	mfm_buf_addf(&t, "%s [%s] ", ev->firing ? ":rotating_light:" :
+	    ":white_check_mark:", status);
 	slack_escape(&t, ev->rule.p, ev->rule.len, 200);
 	mfm_buf_adds(&t, ": ");
 	slack_escape(&t, ev->summary.p, ev->summary.len, 2000);
-	mfm_buf_adds(b, "{\"text\":");
-	mfm_json_put_str(b, t.p, t.len);
+	mfm_jw_key(&w, "text");
+	mfm_jw_str(&w, t.p, t.len);
+	mfm_jw_key(&w, "blocks");
+	mfm_jw_array(&w);
 	/* The header is plain text, at most 150 characters. */
 	mfm_buf_clear(&t);
-	mfm_buf_addf(&t, "%s ", ev->firing ? "FIRING" : "RESOLVED");
-	mfm_buf_add(&t, ev->rule.p, mfm_utf8_cut(ev->rule.p, ev->rule.len,
-	    100));
-	if (d->nmore > 0) {
-		mfm_buf_clear(&t);
-		mfm_buf_addf(&t, "%s %zu alerts", ev->firing ? "FIRING" :
-		    "RESOLVED", d->nmore + 1);
+	if (d->nmore > 0)
+		mfm_buf_addf(&t, "%s %zu alerts", status, d->nmore + 1);
+	else {
+		mfm_buf_addf(&t, "%s ", status);
+		mfm_buf_add(&t, ev->rule.p, mfm_utf8_cut(ev->rule.p,
+		    ev->rule.len, 100));
 	}
-	mfm_buf_adds(b, ",\"blocks\":[{\"type\":\"header\",\"text\":"
-	    "{\"type\":\"plain_text\",\"text\":");
-	mfm_json_put_str(b, t.p, t.len);
-	mfm_buf_adds(b, "}}");
-	slack_alert(b, ev, &t);
-	/* Slack takes 50 blocks: a header and two per alert. */
-	for (g = 0; g < d->nmore && g < 23; g++)
-		slack_alert(b, d->more[g], &t);
-	if (g < d->nmore) {
+	block(&w, "header");
+	mfm_jw_key(&w, "text");
+	text_object(&w, "plain_text", &t);
+	mfm_jw_end(&w);
+	for (i = 0; i <= d->nmore && i < 24; i++)
+		slack_alert(&w, mfm_deliver_nth(d, ev, i), &t);
+	if (i <= d->nmore) {
 		mfm_buf_clear(&t);
-		mfm_buf_addf(&t, "and %zu more", d->nmore - g);
-		mfm_buf_adds(b, ",{\"type\":\"section\",\"text\":"
-		    "{\"type\":\"mrkdwn\",\"text\":");
-		mfm_json_put_str(b, t.p, t.len);
-		mfm_buf_adds(b, "}}");
+		mfm_buf_addf(&t, "and %zu more", d->nmore + 1 - i);
+		block(&w, "section");
+		mfm_jw_key(&w, "text");
+		text_object(&w, "mrkdwn", &t);
+		mfm_jw_end(&w);
 	}
-	mfm_buf_adds(b, "]}");
+	mfm_jw_end(&w);
+	mfm_jw_end(&w);
 	mfm_buf_release(&t);
-}
-
-/* An alert's two blocks: the summary with fields, the fingerprint. */
-static void
-slack_alert(struct mfm_buf *b, const struct mfm_deliver_event *ev,
-    struct mfm_buf *tp)
-{
-	struct mfm_buf t = *tp;
-
-	mfm_buf_adds(b, ",{\"type\":\"section\",\"text\":"
-	    "{\"type\":\"mrkdwn\",\"text\":");
-	mfm_buf_clear(&t);
-	slack_escape(&t, ev->summary.p, ev->summary.len, 2900);
-	mfm_json_put_str(b, t.p, t.len);
-	mfm_buf_adds(b, "},\"fields\":[{\"type\":\"mrkdwn\",\"text\":");
-	mfm_buf_clear(&t);
-	mfm_buf_adds(&t, "*Severity*\n");
-	if (ev->severity.len > 0)
-		slack_escape(&t, ev->severity.p, ev->severity.len, 100);
-	else
-		mfm_buf_adds(&t, "-");
-	mfm_json_put_str(b, t.p, t.len);
-	mfm_buf_adds(b, "},{\"type\":\"mrkdwn\",\"text\":");
-	mfm_buf_clear(&t);
-	mfm_buf_adds(&t, "*Group*\n");
-	slack_escape(&t, ev->group.p, ev->group.len, 1800);
-	mfm_json_put_str(b, t.p, t.len);
-	mfm_buf_adds(b, "}]},{\"type\":\"context\",\"elements\":"
-	    "[{\"type\":\"mrkdwn\",\"text\":");
-	mfm_buf_clear(&t);
-	mfm_buf_adds(&t, "fingerprint ");
-	slack_escape(&t, ev->fingerprint.p, ev->fingerprint.len, 64);
-	mfm_json_put_str(b, t.p, t.len);
-	mfm_buf_adds(b, "}]}");
-	*tp = t;
 }
 
 static const char *
@@ -228,46 +258,74 @@ pd_severity(const struct mfm_deliver_event *ev)
 	size_t i;
 
 	for (i = 0; i < 4; i++)
-		if (ev->severity.len == strlen(ok[i]) &&
-		    memcmp(ev->severity.p, ok[i], ev->severity.len) == 0)
+		if (mfm_deliver_str_is(ev->severity, ok[i]))
 			return ok[i];
 	/* PagerDuty refuses any other value; an unknown one is serious. */
 	return "error";
 }
 
+/*
+ * PagerDuty's Events API v2: trigger or resolve the incident of the
+ * fingerprint (dedup_key); a trigger has the payload, the event itself
+ * as its custom_details.
+ */
 static void
 body_pagerduty(struct mfm_buf *b, const struct mfm_deliver_recv *r,
     const struct mfm_deliver_event *ev, int redact)
 {
-	struct mfm_buf t = MFM_BUF_INIT;
+	struct mfm_jw w;
 
-	mfm_buf_adds(b, "{\"routing_key\":");
-	if (redact || r->routing_key == NULL)
-		mfm_json_put_str(b, ELLIPSIS, strlen(ELLIPSIS));
-	else
-		mfm_json_put_str(b, r->routing_key, strlen(r->routing_key));
-	mfm_buf_addf(b, ",\"event_action\":\"%s\",\"dedup_key\":",
-	    ev->firing ? "trigger" : "resolve");
-	put_s(b, ev->fingerprint);
+	mfm_jw_init(&w, b);
+	mfm_jw_object(&w);
+	mfm_jw_key(&w, "routing_key");
+	mfm_jw_strz(&w, redact || r->routing_key == NULL ? ELLIPSIS :
+	    r->routing_key);
+	mfm_jw_key(&w, "event_action");
+	mfm_jw_strz(&w, ev->firing ? "trigger" : "resolve");
+	member(&w, "dedup_key", ev->fingerprint);
 	if (ev->firing) {
+		mfm_jw_key(&w, "payload");
+		mfm_jw_object(&w);
 		/* The summary is at most 1024 characters. */
-		mfm_buf_add(&t, ev->summary.p,
-		    mfm_utf8_cut(ev->summary.p, ev->summary.len, 1000));
-		mfm_buf_adds(b, ",\"payload\":{\"summary\":");
-		mfm_json_put_str(b, t.p, t.len);
-		mfm_buf_adds(b, ",\"source\":\"mfm\",\"severity\":");
-		mfm_buf_addf(b, "\"%s\",\"class\":", pd_severity(ev));
-		put_s(b, ev->rule);
-		if (ev->metric.len > 0) {
-			mfm_buf_adds(b, ",\"component\":");
-			put_s(b, ev->metric);
-		}
-		mfm_buf_adds(b, ",\"custom_details\":");
-		mfm_buf_add(b, ev->body.p, ev->body.len);
-		mfm_buf_addc(b, '}');
+		mfm_jw_key(&w, "summary");
+		mfm_jw_str(&w, ev->summary.p, mfm_utf8_cut(ev->summary.p,
+		    ev->summary.len, 1000));
+		mfm_jw_key(&w, "source");
+		mfm_jw_strz(&w, "mfm");
+		mfm_jw_key(&w, "severity");
+		mfm_jw_strz(&w, pd_severity(ev));
+		member(&w, "class", ev->rule);
+		if (ev->metric.len > 0)
+			member(&w, "component", ev->metric);
+		mfm_jw_key(&w, "custom_details");
+		mfm_jw_raw(&w, ev->body.p, ev->body.len);
+		mfm_jw_end(&w);
 	}
-	mfm_buf_adds(b, ",\"client\":\"mfm-alert\"}");
-	mfm_buf_release(&t);
+	mfm_jw_key(&w, "client");
+	mfm_jw_strz(&w, "mfm-alert");
+	mfm_jw_end(&w);
+}
+
+/* The mfm format: the event as it is, or a group's in an array. */
+static void
+body_mfm(struct mfm_buf *b, const struct mfm_deliver *d,
+    const struct mfm_deliver_event *ev)
+{
+	const struct mfm_deliver_event *e;
+	struct mfm_jw w;
+	size_t i;
+
+	if (d->nmore == 0) {
+		mfm_buf_add(b, ev->body.p, ev->body.len);
+		return;
+	}
+	mfm_jw_init(&w, b);
+	mfm_jw_array(&w);
+	for (i = 0; i <= d->nmore; i++) {
+		e = mfm_deliver_nth(d, ev, i);
+		mfm_jw_raw(&w, e->body.p, e->body.len);
+	}
+	mfm_jw_end(&w);
 }
 
 void
@@ -275,23 +333,14 @@ mfm_deliver_format_body(struct mfm_buf *out, const struct mfm_deliver *d,
     const struct mfm_deliver_recv *r, const struct mfm_deliver_event *ev,
     int redact)
 {
-	size_t g;
+	const struct mfm_deliver_event *e;
+	size_t i;
 
 	switch (r->type) {
 	case MFM_DELIVER_WEBHOOK:
-		if (r->format == MFM_DELIVER_FMT_MFM && d->nmore == 0)
-			mfm_buf_add(out, ev->body.p, ev->body.len);
-		else if (r->format == MFM_DELIVER_FMT_MFM) {
-			/* A group: the events in an array. */
-			mfm_buf_addc(out, '[');
-			mfm_buf_add(out, ev->body.p, ev->body.len);
-			for (g = 0; g < d->nmore; g++) {
-				mfm_buf_addc(out, ',');
-				mfm_buf_add(out, d->more[g]->body.p,
-				    d->more[g]->body.len);
-			}
-			mfm_buf_addc(out, ']');
-		} else
+		if (r->format == MFM_DELIVER_FMT_MFM)
+			body_mfm(out, d, ev);
+		else
 			mfm_deliver_body_am_webhook(out, d, r, ev);
 		break;
 	case MFM_DELIVER_SLACK:
@@ -311,11 +360,11 @@ mfm_deliver_format_body(struct mfm_buf *out, const struct mfm_deliver *d,
 	case MFM_DELIVER_EMAIL:
 	case MFM_DELIVER_COMMAND:
 		/* One event per line, as on the command's input. */
-		mfm_buf_add(out, ev->body.p, ev->body.len);
-		for (g = 0; g < d->nmore; g++) {
-			mfm_buf_addc(out, '\n');
-			mfm_buf_add(out, d->more[g]->body.p,
-			    d->more[g]->body.len);
+		for (i = 0; i <= d->nmore; i++) {
+			if (i > 0)
+				mfm_buf_addc(out, '\n');
+			e = mfm_deliver_nth(d, ev, i);
+			mfm_buf_add(out, e->body.p, e->body.len);
 		}
 		break;
 	}

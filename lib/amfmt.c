@@ -8,19 +8,22 @@
 
 #include "lib/amfmt.h"
 #include "lib/json.h"
+#include "lib/jw.h"
 #include "lib/prom.h"
 #include "lib/tm.h"
 #include "lib/banned.h"
 
+/* A member whose value is a string of the event. */
 static void
-put_s(struct mfm_buf *b, struct mfm_deliver_str s)
+member(struct mfm_jw *w, const char *key, struct mfm_deliver_str s)
 {
-	mfm_json_put_str(b, s.p, s.len);
+	mfm_jw_key(w, key);
+	mfm_jw_str(w, s.p, s.len);
 }
 
 /* A label value: JSON strings as they are, anything else as its text. */
 static void
-put_label(struct mfm_buf *b, const struct mfm_json *j, int t,
+label_value(struct mfm_jw *w, const struct mfm_json *j, int t,
     struct mfm_buf *tmp)
 {
 	const char *p;
@@ -30,104 +33,118 @@ put_label(struct mfm_buf *b, const struct mfm_json *j, int t,
 		p = mfm_json_str(j, t, &n, tmp);
 	else
 		p = mfm_json_raw(j, t, &n);
-	mfm_json_put_str(b, p, n);
+	mfm_jw_str(w, p, n);
 }
 
 static void
-put_labels(struct mfm_buf *b, const struct mfm_deliver_event *ev)
+put_labels(struct mfm_jw *w, const struct mfm_deliver_event *ev)
 {
 	struct mfm_buf tmp = MFM_BUF_INIT;
 	const char *k;
 	size_t kn;
 	int t;
 
-	mfm_buf_adds(b, "{\"alertname\":");
-	put_s(b, ev->rule);
-	if (ev->severity.len > 0) {
-		mfm_buf_adds(b, ",\"severity\":");
-		put_s(b, ev->severity);
+	mfm_jw_object(w);
+	member(w, "alertname", ev->rule);
+	if (ev->severity.len > 0)
+		member(w, "severity", ev->severity);
+	if (ev->metric.len > 0)
+		member(w, "metric", ev->metric);
+	for (t = ev->gtok >= 0 ? mfm_json_first(ev->j, ev->gtok) : -1; t >= 0;
+	    t = mfm_json_next(ev->j, ev->gtok, t)) {
+		/* A member is its key token followed by its value. */
+		k = mfm_json_str(ev->j, t, &kn, &tmp);
+		mfm_jw_keyn(w, k, kn);
+		label_value(w, ev->j, t + 1, &tmp);
 	}
-	if (ev->metric.len > 0) {
-		mfm_buf_adds(b, ",\"metric\":");
-		put_s(b, ev->metric);
-	}
-	if (ev->gtok >= 0) {
-		for (t = mfm_json_first(ev->j, ev->gtok); t >= 0;
-		    t = mfm_json_next(ev->j, ev->gtok, t)) {
-			/* A member is its key token followed by its value. */
-			k = mfm_json_str(ev->j, t, &kn, &tmp);
-			mfm_buf_addc(b, ',');
-			mfm_json_put_str(b, k, kn);
-			mfm_buf_addc(b, ':');
-			put_label(b, ev->j, t + 1, &tmp);
-		}
-	}
-	mfm_buf_addc(b, '}');
+	mfm_jw_end(w);
 	mfm_buf_release(&tmp);
 }
 
+/* A time of the event, or Alertmanager's zero time when it has none. */
 static void
-put_time(struct mfm_buf *b, struct mfm_deliver_str s)
+put_time(struct mfm_jw *w, const char *key, struct mfm_deliver_str s)
 {
+	mfm_jw_key(w, key);
 	if (s.len > 0)
-		put_s(b, s);
+		mfm_jw_str(w, s.p, s.len);
 	else
-		mfm_buf_adds(b, "\"0001-01-01T00:00:00Z\"");
+		mfm_jw_strz(w, "0001-01-01T00:00:00Z");
 }
 
-/* ,"annotations":{"summary":..., "value":"...", "threshold":"..." (open) */
+/* "annotations":{"summary":...,"value":"...","threshold":"..." (open) */
 static void
-put_annotations(struct mfm_buf *b, const struct mfm_deliver_event *ev)
+put_annotations(struct mfm_jw *w, const struct mfm_deliver_event *ev)
 {
-	mfm_buf_adds(b, ",\"annotations\":{\"summary\":");
-	put_s(b, ev->summary);
-	if (ev->value.len > 0) {
-		mfm_buf_adds(b, ",\"value\":");
-		mfm_json_put_str(b, ev->value.p, ev->value.len);
-	}
-	if (ev->threshold.len > 0) {
-		mfm_buf_adds(b, ",\"threshold\":");
-		mfm_json_put_str(b, ev->threshold.p, ev->threshold.len);
-	}
+	mfm_jw_key(w, "annotations");
+	mfm_jw_object(w);
+	member(w, "summary", ev->summary);
+	/* Numbers as their text: annotations are strings. */
+	if (ev->value.len > 0)
+		member(w, "value", ev->value);
+	if (ev->threshold.len > 0)
+		member(w, "threshold", ev->threshold);
 }
 
 static void
-put_alert(struct mfm_buf *b, const struct mfm_deliver_event *ev)
+put_alert(struct mfm_jw *w, const struct mfm_deliver_event *ev)
 {
-	mfm_buf_adds(b, "{\"status\":");
-	put_s(b, ev->status);
-	mfm_buf_adds(b, ",\"labels\":");
-	put_labels(b, ev);
-	put_annotations(b, ev);
-	mfm_buf_adds(b, "},\"startsAt\":");
-	put_time(b, ev->wstart);
-	mfm_buf_adds(b, ",\"endsAt\":");
-	if (!ev->firing)
-		put_time(b, ev->wend);
-	else
-		put_time(b, (struct mfm_deliver_str){ "", 0 });
-	mfm_buf_adds(b, ",\"generatorURL\":\"\",\"fingerprint\":");
-	put_s(b, ev->fingerprint);
-	mfm_buf_addc(b, '}');
+	static const struct mfm_deliver_str none = { "", 0 };
+
+	mfm_jw_object(w);
+	member(w, "status", ev->status);
+	mfm_jw_key(w, "labels");
+	put_labels(w, ev);
+	put_annotations(w, ev);
+	mfm_jw_end(w);
+	put_time(w, "startsAt", ev->wstart);
+	put_time(w, "endsAt", ev->firing ? none : ev->wend);
+	member(w, "generatorURL", none);
+	member(w, "fingerprint", ev->fingerprint);
+	mfm_jw_end(w);
 }
 
+/* The group_by labels of ev: the labels a group's alerts share. */
 static void
-put_group_labels(struct mfm_buf *b, const struct mfm_deliver_recv *r,
+put_group_labels(struct mfm_jw *w, const struct mfm_deliver_recv *r,
     const struct mfm_deliver_event *ev, struct mfm_buf *tmp)
 {
 	struct mfm_deliver_str v;
 	size_t g;
 
-	mfm_buf_addc(b, '{');
+	mfm_jw_object(w);
 	for (g = 0; g < r->ngroup_by; g++) {
 		mfm_deliver_label(ev, r->group_by[g], &v, tmp);
-		if (g > 0)
-			mfm_buf_addc(b, ',');
-		mfm_json_put_str(b, r->group_by[g], strlen(r->group_by[g]));
-		mfm_buf_addc(b, ':');
-		put_s(b, v);
+		member(w, r->group_by[g], v);
 	}
-	mfm_buf_addc(b, '}');
+	mfm_jw_end(w);
+}
+
+/*
+ * The groupKey: the receiver and the group_by labels, or the
+ * fingerprint when r does not group (one alert per group).
+ */
+static void
+group_key(struct mfm_buf *gk, const struct mfm_deliver_recv *r,
+    const struct mfm_deliver_event *ev, struct mfm_buf *tmp)
+{
+	struct mfm_deliver_str v;
+	size_t g;
+
+	if (r->ngroup_by == 0) {
+		mfm_buf_addf(gk, "%s:{fingerprint=\"", r->name);
+		mfm_buf_add(gk, ev->fingerprint.p, ev->fingerprint.len);
+		mfm_buf_adds(gk, "\"}");
+		return;
+	}
+	mfm_buf_addf(gk, "%s:{", r->name);
+	for (g = 0; g < r->ngroup_by; g++) {
+		mfm_deliver_label(ev, r->group_by[g], &v, tmp);
+		mfm_buf_addf(gk, "%s%s=\"", g > 0 ? "," : "", r->group_by[g]);
+		mfm_buf_add(gk, v.p, v.len);
+		mfm_buf_addc(gk, '"');
+	}
+	mfm_buf_addc(gk, '}');
 }
 
 void
@@ -135,68 +152,60 @@ mfm_deliver_body_am_webhook(struct mfm_buf *b, const struct mfm_deliver *d,
     const struct mfm_deliver_recv *r, const struct mfm_deliver_event *ev)
 {
 	struct mfm_buf gk = MFM_BUF_INIT, tmp = MFM_BUF_INIT;
-	struct mfm_deliver_str v;
-	size_t g;
+	struct mfm_jw w;
+	size_t i;
 
-	mfm_buf_adds(b, "{\"version\":\"4\",\"groupKey\":");
+	mfm_jw_init(&w, b);
+	mfm_jw_object(&w);
+	mfm_jw_key(&w, "version");
+	mfm_jw_strz(&w, "4");
+	group_key(&gk, r, ev, &tmp);
+	mfm_jw_key(&w, "groupKey");
+	mfm_jw_str(&w, gk.p, gk.len);
+	mfm_jw_key(&w, "truncatedAlerts");
+	mfm_jw_int(&w, 0);
+	member(&w, "status", ev->status);
+	mfm_jw_key(&w, "receiver");
+	mfm_jw_strz(&w, r->name);
+	mfm_jw_key(&w, "groupLabels");
 	if (r->ngroup_by == 0) {
-		/* The receiver and the fingerprint: one alert per group. */
-		mfm_buf_addf(&gk, "%s:{fingerprint=\"", r->name);
-		mfm_buf_add(&gk, ev->fingerprint.p, ev->fingerprint.len);
-		mfm_buf_adds(&gk, "\"}");
+		mfm_jw_object(&w);
+		member(&w, "alertname", ev->rule);
+		mfm_jw_end(&w);
+		mfm_jw_key(&w, "commonLabels");
+		put_labels(&w, ev);
+		mfm_jw_key(&w, "commonAnnotations");
+		mfm_jw_object(&w);
+		member(&w, "summary", ev->summary);
+		mfm_jw_end(&w);
 	} else {
-		mfm_buf_addf(&gk, "%s:{", r->name);
-		for (g = 0; g < r->ngroup_by; g++) {
-			mfm_deliver_label(ev, r->group_by[g], &v, &tmp);
-			mfm_buf_addf(&gk, "%s%s=\"", g > 0 ? "," : "",
-			    r->group_by[g]);
-			mfm_buf_add(&gk, v.p, v.len);
-			mfm_buf_addc(&gk, '"');
-		}
-		mfm_buf_addc(&gk, '}');
+		put_group_labels(&w, r, ev, &tmp);
+		mfm_jw_key(&w, "commonLabels");
+		put_group_labels(&w, r, ev, &tmp);
+		mfm_jw_key(&w, "commonAnnotations");
+		mfm_jw_object(&w);
+		mfm_jw_end(&w);
 	}
-	mfm_json_put_str(b, gk.p, gk.len);
-	mfm_buf_release(&gk);
-	mfm_buf_addf(b, ",\"truncatedAlerts\":0,\"status\":");
-	put_s(b, ev->status);
-	mfm_buf_adds(b, ",\"receiver\":");
-	mfm_json_put_str(b, r->name, strlen(r->name));
-	if (r->ngroup_by == 0) {
-		mfm_buf_adds(b, ",\"groupLabels\":{\"alertname\":");
-		put_s(b, ev->rule);
-		mfm_buf_adds(b, "},\"commonLabels\":");
-		put_labels(b, ev);
-		mfm_buf_adds(b, ",\"commonAnnotations\":{\"summary\":");
-		put_s(b, ev->summary);
-		mfm_buf_addc(b, '}');
-	} else {
-		/* The group's labels are the ones its alerts share. */
-		mfm_buf_adds(b, ",\"groupLabels\":");
-		put_group_labels(b, r, ev, &tmp);
-		mfm_buf_adds(b, ",\"commonLabels\":");
-		put_group_labels(b, r, ev, &tmp);
-		mfm_buf_adds(b, ",\"commonAnnotations\":{}");
-	}
-	mfm_buf_adds(b, ",\"externalURL\":\"\",\"alerts\":[");
-	put_alert(b, ev);
-	for (g = 0; g < d->nmore; g++) {
-		mfm_buf_addc(b, ',');
-		put_alert(b, d->more[g]);
-	}
-	mfm_buf_adds(b, "],\"mfm\":");
+	mfm_jw_key(&w, "externalURL");
+	mfm_jw_strz(&w, "");
+	mfm_jw_key(&w, "alerts");
+	mfm_jw_array(&w);
+	for (i = 0; i <= d->nmore; i++)
+		put_alert(&w, mfm_deliver_nth(d, ev, i));
+	mfm_jw_end(&w);
+	/* The events themselves: the one, or the group's in an array. */
+	mfm_jw_key(&w, "mfm");
 	if (r->ngroup_by == 0)
-		mfm_buf_add(b, ev->body.p, ev->body.len);
+		mfm_jw_raw(&w, ev->body.p, ev->body.len);
 	else {
-		mfm_buf_addc(b, '[');
-		mfm_buf_add(b, ev->body.p, ev->body.len);
-		for (g = 0; g < d->nmore; g++) {
-			mfm_buf_addc(b, ',');
-			mfm_buf_add(b, d->more[g]->body.p,
-			    d->more[g]->body.len);
-		}
-		mfm_buf_addc(b, ']');
+		mfm_jw_array(&w);
+		for (i = 0; i <= d->nmore; i++)
+			mfm_jw_raw(&w, mfm_deliver_nth(d, ev, i)->body.p,
+			    mfm_deliver_nth(d, ev, i)->body.len);
+		mfm_jw_end(&w);
 	}
-	mfm_buf_addc(b, '}');
+	mfm_jw_end(&w);
+	mfm_buf_release(&gk);
 	mfm_buf_release(&tmp);
 }
 
@@ -218,7 +227,7 @@ name_taken(const struct mfm_buf *names, const char *name, size_t n)
 }
 
 static void
-am_labels(struct mfm_buf *b, const struct mfm_deliver_event *ev)
+am_labels(struct mfm_jw *w, const struct mfm_deliver_event *ev)
 {
 	struct mfm_buf tmp = MFM_BUF_INIT, names = MFM_BUF_INIT,
 	    nb = MFM_BUF_INIT;
@@ -227,18 +236,14 @@ am_labels(struct mfm_buf *b, const struct mfm_deliver_event *ev)
 	int t;
 
 	/* Names written so far, NUL-separated, to keep each once. */
-	mfm_buf_adds(b, "{\"alertname\":");
-	put_s(b, ev->rule);
+	mfm_jw_object(w);
+	member(w, "alertname", ev->rule);
 	mfm_buf_add(&names, "alertname\0", 10);
-	if (ev->severity.len > 0) {
-		mfm_buf_adds(b, ",\"severity\":");
-		put_s(b, ev->severity);
-	}
+	if (ev->severity.len > 0)
+		member(w, "severity", ev->severity);
 	mfm_buf_add(&names, "severity\0", 9);
-	if (ev->metric.len > 0) {
-		mfm_buf_adds(b, ",\"metric\":");
-		put_s(b, ev->metric);
-	}
+	if (ev->metric.len > 0)
+		member(w, "metric", ev->metric);
 	mfm_buf_add(&names, "metric\0", 7);
 	for (t = ev->gtok >= 0 ? mfm_json_first(ev->j, ev->gtok) : -1; t >= 0;
 	    t = mfm_json_next(ev->j, ev->gtok, t)) {
@@ -256,25 +261,24 @@ am_labels(struct mfm_buf *b, const struct mfm_deliver_event *ev)
 		if (name_taken(&names, nb.p, nb.len))
 			continue;	/* a second "a.b" beside "a_b" */
 		mfm_buf_add(&names, nb.p, nb.len);
-		mfm_buf_addc(b, ',');
-		mfm_json_put_str(b, nb.p, nb.len - 1);
-		mfm_buf_addc(b, ':');
+		mfm_jw_keyn(w, nb.p, nb.len - 1);
 		v = mfm_prom_json_value(ev->j, t + 1, &vn, &tmp);
-		mfm_json_put_str(b, v, vn);
+		mfm_jw_str(w, v, vn);
 	}
-	mfm_buf_addc(b, '}');
+	mfm_jw_end(w);
 	mfm_buf_release(&tmp);
 	mfm_buf_release(&names);
 	mfm_buf_release(&nb);
 }
 
 static void
-put_tm(struct mfm_buf *b, int64_t us)
+put_tm(struct mfm_jw *w, const char *key, int64_t us)
 {
 	char t[MFM_TM_RFC3339_LEN + 1];
 
 	mfm_tm_format_rfc3339(us, t);
-	mfm_buf_addf(b, "\"%s\"", t);
+	mfm_jw_key(w, key);
+	mfm_jw_strz(w, t);
 }
 
 static int64_t
@@ -288,58 +292,63 @@ deliver_now(const struct mfm_deliver *d)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static void
-am_alert(struct mfm_buf *b, const struct mfm_deliver *d,
-    const struct mfm_deliver_recv *r, const struct mfm_deliver_event *ev)
+/* When the alert began: the window it started firing in, else this one. */
+static int64_t
+began(const struct mfm_deliver_event *ev, int64_t now, struct mfm_buf *tmp)
 {
-	struct mfm_buf tmp = MFM_BUF_INIT;
-	int64_t now = deliver_now(d), start = now, valid;
+	int64_t start = now;
 	const char *p;
 	size_t n;
 	int t;
 
-	mfm_buf_adds(b, "{\"labels\":");
-	am_labels(b, ev);
-	put_annotations(b, ev);
-	if (ev->wstart.len > 0) {
-		mfm_buf_clear(&tmp);
-		mfm_buf_add(&tmp, ev->wstart.p, ev->wstart.len);
-		mfm_buf_addc(&tmp, '/');
-		mfm_buf_add(&tmp, ev->wend.p, ev->wend.len);
-		mfm_buf_adds(b, ",\"window\":");
-		mfm_json_put_str(b, tmp.p, tmp.len);
-	}
-	/* The root cause, as mfm-threshold --context joined it. */
-	if ((t = mfm_json_member(ev->j, 0, "context", 7)) >= 0) {
-		p = mfm_json_raw(ev->j, t, &n);
-		mfm_buf_adds(b, ",\"context\":");
-		mfm_json_put_str(b, p, n);
-	}
-	mfm_buf_adds(b, ",\"mfm_fingerprint\":");
-	put_s(b, ev->fingerprint);
-	mfm_buf_addc(b, '}');
-	/* Began: the window it started firing in, else this window. */
 	if ((t = mfm_json_member(ev->j, 0, "since", 5)) >= 0 &&
 	    mfm_json_type_of(ev->j, t) == MFM_JSON_STRING &&
-	    (p = mfm_json_str(ev->j, t, &n, &tmp)) != NULL &&
+	    (p = mfm_json_str(ev->j, t, &n, tmp)) != NULL &&
 	    mfm_tm_parse_rfc3339(p, n, &start, NULL) == 0)
 		;
 	else if (ev->wstart.len == 0 || mfm_tm_parse_rfc3339(ev->wstart.p,
 	    ev->wstart.len, &start, NULL) != 0)
 		start = now;
-	if (start > now)
-		start = now;
-	mfm_buf_adds(b, ",\"startsAt\":");
-	put_tm(b, start);
-	valid = r->interval > r->resend_delay ? r->interval : r->resend_delay;
-	mfm_buf_adds(b, ",\"endsAt\":");
-	put_tm(b, ev->firing ? now + 4 * valid : now);
-	if (r->generator_url != NULL) {
-		mfm_buf_adds(b, ",\"generatorURL\":");
-		mfm_json_put_str(b, r->generator_url,
-		    strlen(r->generator_url));
+	return start > now ? now : start;
+}
+
+static void
+am_alert(struct mfm_jw *w, const struct mfm_deliver *d,
+    const struct mfm_deliver_recv *r, const struct mfm_deliver_event *ev)
+{
+	struct mfm_buf tmp = MFM_BUF_INIT;
+	int64_t now = deliver_now(d), valid;
+	const char *p;
+	size_t n;
+	int t;
+
+	mfm_jw_object(w);
+	mfm_jw_key(w, "labels");
+	am_labels(w, ev);
+	put_annotations(w, ev);
+	if (ev->wstart.len > 0) {
+		mfm_buf_add(&tmp, ev->wstart.p, ev->wstart.len);
+		mfm_buf_addc(&tmp, '/');
+		mfm_buf_add(&tmp, ev->wend.p, ev->wend.len);
+		mfm_jw_key(w, "window");
+		mfm_jw_str(w, tmp.p, tmp.len);
 	}
-	mfm_buf_addc(b, '}');
+	/* The root cause, as mfm-threshold --context joined it. */
+	if ((t = mfm_json_member(ev->j, 0, "context", 7)) >= 0) {
+		p = mfm_json_raw(ev->j, t, &n);
+		mfm_jw_key(w, "context");
+		mfm_jw_str(w, p, n);
+	}
+	member(w, "mfm_fingerprint", ev->fingerprint);
+	mfm_jw_end(w);
+	put_tm(w, "startsAt", began(ev, now, &tmp));
+	valid = r->interval > r->resend_delay ? r->interval : r->resend_delay;
+	put_tm(w, "endsAt", ev->firing ? now + 4 * valid : now);
+	if (r->generator_url != NULL) {
+		mfm_jw_key(w, "generatorURL");
+		mfm_jw_strz(w, r->generator_url);
+	}
+	mfm_jw_end(w);
 	mfm_buf_release(&tmp);
 }
 
@@ -347,13 +356,12 @@ void
 mfm_deliver_body_am_api(struct mfm_buf *b, const struct mfm_deliver *d,
     const struct mfm_deliver_recv *r, const struct mfm_deliver_event *ev)
 {
-	size_t g;
+	struct mfm_jw w;
+	size_t i;
 
-	mfm_buf_addc(b, '[');
-	am_alert(b, d, r, ev);
-	for (g = 0; g < d->nmore; g++) {
-		mfm_buf_addc(b, ',');
-		am_alert(b, d, r, d->more[g]);
-	}
-	mfm_buf_addc(b, ']');
+	mfm_jw_init(&w, b);
+	mfm_jw_array(&w);
+	for (i = 0; i <= d->nmore; i++)
+		am_alert(&w, d, r, mfm_deliver_nth(d, ev, i));
+	mfm_jw_end(&w);
 }

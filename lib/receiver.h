@@ -157,6 +157,17 @@ struct mfm_deliver {
 };
 
 /*
+ * Event i of a notification: ev, then the group's others, d->more[0..
+ * d->nmore); i from 0 to d->nmore.
+ */
+static inline const struct mfm_deliver_event *
+mfm_deliver_nth(const struct mfm_deliver *d,
+    const struct mfm_deliver_event *ev, size_t i)
+{
+	return i == 0 ? ev : d->more[i - 1];
+}
+
+/*
  * Add a receiver with the defaults of its type; name is copied.  Returns
  * NULL with err set past MFM_DELIVER_MAX_RECEIVERS.  The pointer is valid
  * until the next add.
