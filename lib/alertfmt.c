@@ -43,18 +43,28 @@ mfm_deliver_format_line(struct mfm_buf *out,
 	mfm_utf8_clean(out, ev->summary.p, ev->summary.len);
 }
 
+/* The 2n lowercase hex digits of md[0..n), and a NUL. */
+static void
+hex(const unsigned char *md, size_t n, char *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	out[2 * n] = '\0';
+}
+
 void
 mfm_deliver_hmac(const char *key, size_t klen, const char *msg, size_t mlen,
     char out[65])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0, i;
+	unsigned int n = 0;
 
+	memset(md, 0, sizeof(md));
 	HMAC(EVP_sha256(), key, (int)klen, (const unsigned char *)msg, mlen,
 	    md, &n);
-	for (i = 0; i < n && i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	out[64] = '\0';
+	hex(md, 32, out);
 }
 
 void
@@ -62,7 +72,7 @@ mfm_deliver_key(const struct mfm_deliver_recv *r,
     const struct mfm_deliver_event *ev, char out[33])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0, i;
+	unsigned int n = 0;
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 
 	/* NUL between the two: "ab"+"c" and "a"+"bc" differ. */
@@ -72,9 +82,7 @@ mfm_deliver_key(const struct mfm_deliver_recv *r,
 	    EVP_DigestFinal_ex(c, md, &n) != 1)
 		memset(md, 0, sizeof(md));
 	EVP_MD_CTX_free(c);
-	for (i = 0; i < 16; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	out[32] = '\0';
+	hex(md, 16, out);
 }
 
 void
@@ -83,10 +91,11 @@ mfm_deliver_note_key(const struct mfm_deliver *d,
     char out[33])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0, i;
+	unsigned int n = 0;
 	EVP_MD_CTX *c;
 	char k[33];
-	size_t g;
+	size_t i;
+	int ok;
 
 	if (d->nmore == 0) {
 		mfm_deliver_key(r, ev, out);
@@ -94,20 +103,15 @@ mfm_deliver_note_key(const struct mfm_deliver *d,
 	}
 	/* The hash of the events' keys, in order. */
 	c = EVP_MD_CTX_new();
-	if (c == NULL || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1)
-		memset(md, 0, sizeof(md));
-	mfm_deliver_key(r, ev, k);
-	EVP_DigestUpdate(c, k, 32);
-	for (g = 0; g < d->nmore; g++) {
-		mfm_deliver_key(r, d->more[g], k);
-		EVP_DigestUpdate(c, k, 32);
+	ok = c != NULL && EVP_DigestInit_ex(c, EVP_sha256(), NULL) == 1;
+	for (i = 0; ok && i <= d->nmore; i++) {
+		mfm_deliver_key(r, mfm_deliver_nth(d, ev, i), k);
+		ok = EVP_DigestUpdate(c, k, 32) == 1;
 	}
-	if (EVP_DigestFinal_ex(c, md, &n) != 1)
+	if (!ok || EVP_DigestFinal_ex(c, md, &n) != 1)
 		memset(md, 0, sizeof(md));
 	EVP_MD_CTX_free(c);
-	for (i = 0; i < 16; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	out[32] = '\0';
+	hex(md, 16, out);
 }
 
 /* A member whose value is a string of the event. */
