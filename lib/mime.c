@@ -161,7 +161,7 @@ mfm_deliver_email_message(struct mfm_buf *out, const struct mfm_deliver *d,
 	    "Auto-Submitted: auto-generated\r\n\r\n");
 	mfm_buf_clear(&t);
 	for (i = 0; i <= d->nmore; i++) {
-		e = i == 0 ? ev : d->more[i - 1];
+		e = mfm_deliver_nth(d, ev, i);
 		if (i > 0)
 			mfm_buf_adds(&t, "\n\n----\n\n");
 		mfm_buf_add(&t, e->summary.p, e->summary.len);
