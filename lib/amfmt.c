@@ -21,44 +21,86 @@ member(struct mfm_jw *w, const char *key, struct mfm_deliver_str s)
 	mfm_jw_str(w, s.p, s.len);
 }
 
-/* A label value: JSON strings as they are, anything else as its text. */
-static void
-label_value(struct mfm_jw *w, const struct mfm_json *j, int t,
-    struct mfm_buf *tmp)
+/* Whether the NUL-ended name is one of the NUL-separated names. */
+static int
+name_taken(const struct mfm_buf *names, const char *name, size_t n)
 {
-	const char *p;
-	size_t n;
+	size_t i = 0, k;
 
-	if (mfm_json_type_of(j, t) == MFM_JSON_STRING)
-		p = mfm_json_str(j, t, &n, tmp);
-	else
-		p = mfm_json_raw(j, t, &n);
-	mfm_jw_str(w, p, n);
+	while (i < names->len) {
+		k = strlen(names->p + i) + 1;
+		if (k == n && memcmp(names->p + i, name, n) == 0)
+			return 1;
+		i += k;
+	}
+	return 0;
 }
 
+/*
+ * The name of group member k[0..kn) as a label into nb, NUL-ended:
+ * as it is, or as a Prometheus label name (prom).
+ */
 static void
-put_labels(struct mfm_jw *w, const struct mfm_deliver_event *ev)
+label_name(struct mfm_buf *nb, const char *prefix, const char *k, size_t kn,
+    int prom)
 {
-	struct mfm_buf tmp = MFM_BUF_INIT;
-	const char *k;
-	size_t kn;
+	mfm_buf_clear(nb);
+	mfm_buf_adds(nb, prefix);
+	if (prom)
+		mfm_prom_label_name(nb, k, kn);
+	else
+		mfm_buf_add(nb, k, kn);
+	mfm_buf_addc(nb, '\0');
+}
+
+/*
+ * An alert's labels: alertname (the rule), severity and metric, then
+ * the members of its group, each name once: a member named like a label
+ * before it gets "exported_" in front, as Prometheus renames, and one
+ * whose new name is taken too is left out.  For the API (prom) the names
+ * are Prometheus label names, and severity and metric are taken even
+ * when the event has none; the values are a string's text or another
+ * value's JSON text.
+ */
+static void
+put_labels(struct mfm_jw *w, const struct mfm_deliver_event *ev, int prom)
+{
+	struct mfm_buf tmp = MFM_BUF_INIT, names = MFM_BUF_INIT,
+	    nb = MFM_BUF_INIT;
+	const char *k, *v;
+	size_t kn, vn;
 	int t;
 
+	/* Names written so far, NUL-separated, to keep each once. */
 	mfm_jw_object(w);
 	member(w, "alertname", ev->rule);
+	mfm_buf_add(&names, "alertname\0", 10);
 	if (ev->severity.len > 0)
 		member(w, "severity", ev->severity);
+	if (ev->severity.len > 0 || prom)
+		mfm_buf_add(&names, "severity\0", 9);
 	if (ev->metric.len > 0)
 		member(w, "metric", ev->metric);
+	if (ev->metric.len > 0 || prom)
+		mfm_buf_add(&names, "metric\0", 7);
 	for (t = ev->gtok >= 0 ? mfm_json_first(ev->j, ev->gtok) : -1; t >= 0;
 	    t = mfm_json_next(ev->j, ev->gtok, t)) {
 		/* A member is its key token followed by its value. */
 		k = mfm_json_str(ev->j, t, &kn, &tmp);
-		mfm_jw_keyn(w, k, kn);
-		label_value(w, ev->j, t + 1, &tmp);
+		label_name(&nb, "", k, kn, prom);
+		if (name_taken(&names, nb.p, nb.len))
+			label_name(&nb, "exported_", k, kn, prom);
+		if (name_taken(&names, nb.p, nb.len))
+			continue;	/* a second "a.b" beside "a_b" */
+		mfm_buf_add(&names, nb.p, nb.len);
+		mfm_jw_keyn(w, nb.p, nb.len - 1);
+		v = mfm_prom_json_value(ev->j, t + 1, &vn, &tmp);
+		mfm_jw_str(w, v, vn);
 	}
 	mfm_jw_end(w);
 	mfm_buf_release(&tmp);
+	mfm_buf_release(&names);
+	mfm_buf_release(&nb);
 }
 
 /* A time of the event, or Alertmanager's zero time when it has none. */
@@ -94,7 +136,7 @@ put_alert(struct mfm_jw *w, const struct mfm_deliver_event *ev)
 	mfm_jw_object(w);
 	member(w, "status", ev->status);
 	mfm_jw_key(w, "labels");
-	put_labels(w, ev);
+	put_labels(w, ev, 0);
 	put_annotations(w, ev);
 	mfm_jw_end(w);
 	put_time(w, "startsAt", ev->wstart);
@@ -173,7 +215,7 @@ mfm_deliver_body_am_webhook(struct mfm_buf *b, const struct mfm_deliver *d,
 		member(&w, "alertname", ev->rule);
 		mfm_jw_end(&w);
 		mfm_jw_key(&w, "commonLabels");
-		put_labels(&w, ev);
+		put_labels(&w, ev, 0);
 		mfm_jw_key(&w, "commonAnnotations");
 		mfm_jw_object(&w);
 		member(&w, "summary", ev->summary);
@@ -210,66 +252,6 @@ mfm_deliver_body_am_webhook(struct mfm_buf *b, const struct mfm_deliver *d,
 }
 
 /* The API's alerts. */
-
-/* Whether the NUL-ended name is one of the NUL-separated names. */
-static int
-name_taken(const struct mfm_buf *names, const char *name, size_t n)
-{
-	size_t i = 0, k;
-
-	while (i < names->len) {
-		k = strlen(names->p + i) + 1;
-		if (k == n && memcmp(names->p + i, name, n) == 0)
-			return 1;
-		i += k;
-	}
-	return 0;
-}
-
-static void
-am_labels(struct mfm_jw *w, const struct mfm_deliver_event *ev)
-{
-	struct mfm_buf tmp = MFM_BUF_INIT, names = MFM_BUF_INIT,
-	    nb = MFM_BUF_INIT;
-	const char *k, *v;
-	size_t kn, vn;
-	int t;
-
-	/* Names written so far, NUL-separated, to keep each once. */
-	mfm_jw_object(w);
-	member(w, "alertname", ev->rule);
-	mfm_buf_add(&names, "alertname\0", 10);
-	if (ev->severity.len > 0)
-		member(w, "severity", ev->severity);
-	mfm_buf_add(&names, "severity\0", 9);
-	if (ev->metric.len > 0)
-		member(w, "metric", ev->metric);
-	mfm_buf_add(&names, "metric\0", 7);
-	for (t = ev->gtok >= 0 ? mfm_json_first(ev->j, ev->gtok) : -1; t >= 0;
-	    t = mfm_json_next(ev->j, ev->gtok, t)) {
-		k = mfm_json_str(ev->j, t, &kn, &tmp);
-		mfm_buf_clear(&nb);
-		mfm_prom_label_name(&nb, k, kn);
-		mfm_buf_addc(&nb, '\0');
-		if (name_taken(&names, nb.p, nb.len)) {
-			/* Taken (alertname, ...): as Prometheus renames. */
-			mfm_buf_clear(&nb);
-			mfm_buf_adds(&nb, "exported_");
-			mfm_prom_label_name(&nb, k, kn);
-			mfm_buf_addc(&nb, '\0');
-		}
-		if (name_taken(&names, nb.p, nb.len))
-			continue;	/* a second "a.b" beside "a_b" */
-		mfm_buf_add(&names, nb.p, nb.len);
-		mfm_jw_keyn(w, nb.p, nb.len - 1);
-		v = mfm_prom_json_value(ev->j, t + 1, &vn, &tmp);
-		mfm_jw_str(w, v, vn);
-	}
-	mfm_jw_end(w);
-	mfm_buf_release(&tmp);
-	mfm_buf_release(&names);
-	mfm_buf_release(&nb);
-}
 
 static void
 put_tm(struct mfm_jw *w, const char *key, int64_t us)
@@ -324,7 +306,7 @@ am_alert(struct mfm_jw *w, const struct mfm_deliver *d,
 
 	mfm_jw_object(w);
 	mfm_jw_key(w, "labels");
-	am_labels(w, ev);
+	put_labels(w, ev, 1);
 	put_annotations(w, ev);
 	if (ev->wstart.len > 0) {
 		mfm_buf_add(&tmp, ev->wstart.p, ev->wstart.len);

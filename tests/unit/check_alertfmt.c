@@ -143,6 +143,23 @@ START_TEST(test_am_webhook)
 }
 END_TEST
 
+START_TEST(test_am_webhook_labels)
+{
+	struct mfm_deliver_recv *r = receiver(MFM_DELIVER_WEBHOOK);
+	static const char labels[] = "{\"alertname\":\"r<&>\","
+	    "\"exported_alertname\":\"x\",\"a.b\":\"1\",\"a_b\":\"2\","
+	    "\"n\":\"null\",\"t\":\"true\"}";
+	char want[256];
+
+	/* A member of the group named like a label before it: renamed, as
+	 * the API's labels are, never a second key of the same name. */
+	snprintf(want, sizeof(want), "\"commonLabels\":%s,", labels);
+	ck_assert_ptr_nonnull(strstr(body(r, 2, 1), want));
+	snprintf(want, sizeof(want), "\"labels\":%s,", labels);
+	ck_assert_ptr_nonnull(strstr(b.p, want));
+}
+END_TEST
+
 START_TEST(test_am_webhook_group)
 {
 	struct mfm_deliver_recv *r = receiver(MFM_DELIVER_WEBHOOK);
@@ -354,6 +371,7 @@ suite_alertfmt(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_am_webhook);
+	tcase_add_test(tc, test_am_webhook_labels);
 	tcase_add_test(tc, test_am_webhook_group);
 	tcase_add_test(tc, test_am_api);
 	tcase_add_test(tc, test_slack);
