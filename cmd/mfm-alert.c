@@ -18,8 +18,8 @@
  * receiver that fails (after its retries) is reported and the run goes
  * on, so one dead endpoint does not hold the others' alerts back; the
  * exit status then says that something was not delivered.  The
- * receivers live in lib/deliver.c; this file reads the options and runs
- * the loop.
+ * receivers live in lib/deliver.h, what waits and what goes together in
+ * lib/hold.h; this file reads the options and runs the loop.
  */
 #include <sys/stat.h>
 
