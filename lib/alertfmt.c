@@ -161,6 +161,20 @@ text_object(struct mfm_jw *w, const char *type, const struct mfm_buf *t)
 	mfm_jw_end(w);
 }
 
+/* A field of an alert: "*TITLE*", then s cut at max, or "-". */
+static void
+field(struct mfm_jw *w, struct mfm_buf *t, const char *title,
+    struct mfm_deliver_str s, size_t max)
+{
+	mfm_buf_clear(t);
+	mfm_buf_addf(t, "*%s*\n", title);
+	if (s.len > 0)
+		slack_escape(t, s.p, s.len, max);
+	else
+		mfm_buf_adds(t, "-");
+	text_object(w, "mrkdwn", t);
+}
+
 /*
  * An alert's two blocks: a section of its summary with the severity and
  * the group as fields, and a context block of its fingerprint.  t is
@@ -177,17 +191,8 @@ slack_alert(struct mfm_jw *w, const struct mfm_deliver_event *ev,
 	text_object(w, "mrkdwn", t);
 	mfm_jw_key(w, "fields");
 	mfm_jw_array(w);
-	mfm_buf_clear(t);
-	mfm_buf_adds(t, "*Severity*\n");
-	if (ev->severity.len > 0)
-		slack_escape(t, ev->severity.p, ev->severity.len, 100);
-	else
-		mfm_buf_adds(t, "-");
-	text_object(w, "mrkdwn", t);
-	mfm_buf_clear(t);
-	mfm_buf_adds(t, "*Group*\n");
-	slack_escape(t, ev->group.p, ev->group.len, 1800);
-	text_object(w, "mrkdwn", t);
+	field(w, t, "Severity", ev->severity, 100);
+	field(w, t, "Group", ev->group, 1800);
 	mfm_jw_end(w);
 	mfm_jw_end(w);
 	block(w, "context");

@@ -30,12 +30,11 @@ matchers_release(struct mfm_deliver_match *m, size_t n)
 	}
 }
 
-static void
-recv_release(struct mfm_deliver_recv *r)
+void
+mfm_deliver_forget_url(struct mfm_deliver_recv *r)
 {
 	size_t i;
 
-	free(r->name);
 	/* Do not leave the secrets in freed memory. */
 	mfm_deliver_wipe_free(r->url);
 	free(r->shown);
@@ -43,6 +42,19 @@ recv_release(struct mfm_deliver_recv *r)
 	for (i = 0; i < r->nsecrets; i++)
 		mfm_deliver_wipe_free(r->secrets[i]);
 	free(r->secrets);
+	r->url = r->shown = r->host = NULL;
+	r->secrets = NULL;
+	r->nsecrets = 0;
+	r->userinfo = 0;
+}
+
+static void
+recv_release(struct mfm_deliver_recv *r)
+{
+	size_t i;
+
+	free(r->name);
+	mfm_deliver_forget_url(r);
 	free(r->ca_file);
 	matchers_release(r->match, r->nmatch);
 	mfm_deliver_wipe_free(r->hmac);

@@ -188,6 +188,13 @@ const char *mfm_deliver_type_name(enum mfm_deliver_type t);
  */
 void mfm_deliver_receivers_release(struct mfm_deliver *d);
 
+/*
+ * Forget r's URL: the URL, its shown form and host, and the secrets
+ * remembered for scrubbing (the URL's parts, and any read before it),
+ * wiped and freed.  Its matchers and its own keys stay.
+ */
+void mfm_deliver_forget_url(struct mfm_deliver_recv *r);
+
 /* Wipe the string s (a secret), then free it; NULL is fine. */
 void mfm_deliver_wipe_free(char *s);
 

@@ -34,24 +34,6 @@ add_secret(struct mfm_deliver_recv *r, const char *s)
 	r->secrets[r->nsecrets++] = mfm_xstrdup(s);
 }
 
-static void
-forget_url(struct mfm_deliver_recv *r)
-{
-	size_t i;
-
-	/* Only what the URL set: matchers and other secrets stay. */
-	mfm_deliver_wipe_free(r->url);
-	free(r->shown);
-	free(r->host);
-	for (i = 0; i < r->nsecrets; i++)
-		mfm_deliver_wipe_free(r->secrets[i]);
-	free(r->secrets);
-	r->url = r->shown = r->host = NULL;
-	r->secrets = NULL;
-	r->nsecrets = 0;
-	r->userinfo = 0;
-}
-
 int
 mfm_deliver_url_set(struct mfm_deliver_recv *r, const char *url, size_t len,
     const char *from, struct mfm_err *err)
@@ -84,14 +66,14 @@ mfm_deliver_url_set(struct mfm_deliver_recv *r, const char *url, size_t len,
 			return mfm_err_set(err, MFM_ERR_USAGE,
 			    "%s: URL holds white space or a control character",
 			    from);
-	forget_url(r);
+	mfm_deliver_forget_url(r);
 	r->url = mfm_xmemdup(url, len);
 	if (strncasecmp(r->url, "http://", 7) == 0)
 		s = r->url + 7;
 	else if (strncasecmp(r->url, "https://", 8) == 0)
 		s = r->url + 8;
 	else {
-		forget_url(r);
+		mfm_deliver_forget_url(r);
 		return mfm_err_set(err, MFM_ERR_USAGE,
 		    "%s: not an http or https URL", from);
 	}
@@ -100,12 +82,12 @@ mfm_deliver_url_set(struct mfm_deliver_recv *r, const char *url, size_t len,
 	 * message could be the token.
 	 */
 	if (*s == '/') {
-		forget_url(r);
+		mfm_deliver_forget_url(r);
 		return mfm_err_set(err, MFM_ERR_USAGE, "%s: URL has no host",
 		    from);
 	}
 	if ((u = curl_url()) == NULL) {
-		forget_url(r);
+		mfm_deliver_forget_url(r);
 		return mfm_err_set(err, MFM_ERR_SYS, "out of memory");
 	}
 	/* The message says why, never what: the URL is a secret. */
@@ -157,7 +139,7 @@ mfm_deliver_url_set(struct mfm_deliver_recv *r, const char *url, size_t len,
 	rc = 0;
 out:
 	if (rc != 0)
-		forget_url(r);
+		mfm_deliver_forget_url(r);
 	curl_free(scheme);
 	curl_free(host);
 	curl_free(port);

@@ -16,37 +16,10 @@
 #include "lib/hold.h"
 #include "lib/outbox.h"
 
+#include "events.h"
+
 #define MIN (60 * INT64_C(1000000))
 #define T0 (INT64_C(1795694400) * 1000000)	/* 2026-11-26T12:00:00Z */
-
-/* An event read from a line; the line is kept with it. */
-struct event {
-	char *line;
-	struct mfm_json j;
-	struct mfm_deliver_event ev;
-};
-
-static void
-event_read(struct event *e, const char *line)
-{
-	struct mfm_err err;
-
-	e->line = strdup(line);
-	mfm_json_init(&e->j);
-	mfm_deliver_event_init(&e->ev);
-	ck_assert_int_eq(mfm_json_parse(&e->j, e->line, strlen(e->line),
-	    &err), 0);
-	ck_assert_msg(mfm_deliver_event_read(&e->ev, &e->j, &err) == 0, "%s",
-	    err.msg);
-}
-
-static void
-event_release(struct event *e)
-{
-	mfm_deliver_event_release(&e->ev);
-	mfm_json_release(&e->j);
-	free(e->line);
-}
 
 static char *
 line(const char *status, const char *rule, const char *fp)
@@ -211,12 +184,26 @@ members(const struct mfm_hold_set *s)
 	return buf;
 }
 
+/* The batch's next set at now: to r (NULL: none), of the entries want. */
+static const struct mfm_hold_set *
+expect(struct mfm_hold *h, int64_t now, const struct mfm_deliver_recv *r,
+    const char *want)
+{
+	static struct mfm_hold_set s;
+
+	ck_assert_int_eq(mfm_hold_next(h, now, &s), 1);
+	ck_assert_ptr_eq(s.r, r);
+	ck_assert_str_eq(members(&s), want);
+	return &s;
+}
+
 START_TEST(test_batch)
 {
 	struct mfm_deliver d;
 	struct mfm_deliver_recv *w, *p;
 	struct mfm_outbox o;
-	struct mfm_hold_set s;
+	const struct mfm_hold_set *s;
+	struct mfm_hold_set end;
 	struct mfm_hold h;
 	struct mfm_err err;
 
@@ -238,32 +225,20 @@ START_TEST(test_batch)
 	ck_assert_int_eq(mfm_outbox_done(&o, 8, &err), 0);
 
 	mfm_hold_start(&h, &d, &o, 0);
-	ck_assert_int_eq(mfm_hold_next(&h, T0, &s), 1);
-	ck_assert_ptr_eq(s.r, w);
-	ck_assert_str_eq(members(&s), "0,2,7");
-	ck_assert_int_eq(s.held, 0);
-	ck_assert_ptr_eq(s.ev[1]->body.p, o.e[2].event);
-	ck_assert_int_eq(mfm_hold_next(&h, T0, &s), 1);
-	ck_assert_ptr_eq(s.r, w);
-	ck_assert_str_eq(members(&s), "1");
-	ck_assert_int_eq(mfm_hold_next(&h, T0, &s), 1);
-	ck_assert_ptr_eq(s.r, p);
-	ck_assert_str_eq(members(&s), "3");
+	s = expect(&h, T0, w, "0,2,7");
+	ck_assert_int_eq(s->held, 0);
+	ck_assert_ptr_eq(s->ev[1]->body.p, o.e[2].event);
+	expect(&h, T0, w, "1");
+	expect(&h, T0, p, "3");
 	/* Its receiver is not configured any more. */
-	ck_assert_int_eq(mfm_hold_next(&h, T0, &s), 1);
-	ck_assert_ptr_null(s.r);
-	ck_assert_str_eq(members(&s), "4");
+	expect(&h, T0, NULL, "4");
 	/* Another status, another group. */
-	ck_assert_int_eq(mfm_hold_next(&h, T0, &s), 1);
-	ck_assert_ptr_eq(s.r, w);
-	ck_assert_str_eq(members(&s), "5");
+	expect(&h, T0, w, "5");
 	/* An event that does not read. */
-	ck_assert_int_eq(mfm_hold_next(&h, T0, &s), 1);
-	ck_assert_ptr_null(s.r);
-	ck_assert_str_eq(members(&s), "6");
+	expect(&h, T0, NULL, "6");
 	/* Each entry once, though none was settled. */
-	ck_assert_int_eq(mfm_hold_next(&h, T0, &s), 0);
-	ck_assert_int_eq(mfm_hold_next(&h, T0, &s), 0);
+	ck_assert_int_eq(mfm_hold_next(&h, T0, &end), 0);
+	ck_assert_int_eq(mfm_hold_next(&h, T0, &end), 0);
 	mfm_hold_release(&h);
 	ck_assert_int_eq(o.e[0].settled, 0);
 
@@ -271,19 +246,13 @@ START_TEST(test_batch)
 	ck_assert_int_eq(mfm_outbox_done(&o, 0, &err), 0);
 	ck_assert_int_eq(mfm_outbox_done(&o, 2, &err), 0);
 	mfm_hold_start(&h, &d, &o, 0);
-	ck_assert_int_eq(mfm_hold_next(&h, T0, &s), 1);
-	ck_assert_str_eq(members(&s), "1");
-	ck_assert_int_eq(mfm_hold_next(&h, T0, &s), 1);
-	ck_assert_str_eq(members(&s), "3");
-	ck_assert_int_eq(mfm_hold_next(&h, T0, &s), 1);
-	ck_assert_str_eq(members(&s), "4");
-	ck_assert_int_eq(mfm_hold_next(&h, T0, &s), 1);
-	ck_assert_str_eq(members(&s), "5");
-	ck_assert_int_eq(mfm_hold_next(&h, T0, &s), 1);
-	ck_assert_str_eq(members(&s), "6");
-	ck_assert_int_eq(mfm_hold_next(&h, T0, &s), 1);
-	ck_assert_str_eq(members(&s), "7");
-	ck_assert_int_eq(mfm_hold_next(&h, T0, &s), 0);
+	expect(&h, T0, w, "1");
+	expect(&h, T0, p, "3");
+	expect(&h, T0, NULL, "4");
+	expect(&h, T0, w, "5");
+	expect(&h, T0, NULL, "6");
+	expect(&h, T0, w, "7");
+	ck_assert_int_eq(mfm_hold_next(&h, T0, &end), 0);
 	mfm_hold_release(&h);
 	mfm_outbox_close(&o, NULL);
 	mfm_deliver_release(&d);

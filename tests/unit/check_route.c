@@ -13,36 +13,9 @@
 
 #include "lib/deliver.h"
 
+#include "events.h"
+
 #define T0 (INT64_C(1795694400) * 1000000)	/* 2026-11-26T12:00:00Z */
-
-/* An event read from a line; the line is kept with it. */
-struct event {
-	char *line;
-	struct mfm_json j;
-	struct mfm_deliver_event ev;
-};
-
-static void
-event_read(struct event *e, const char *line)
-{
-	struct mfm_err err;
-
-	e->line = strdup(line);
-	mfm_json_init(&e->j);
-	mfm_deliver_event_init(&e->ev);
-	ck_assert_int_eq(mfm_json_parse(&e->j, e->line, strlen(e->line),
-	    &err), 0);
-	ck_assert_msg(mfm_deliver_event_read(&e->ev, &e->j, &err) == 0, "%s",
-	    err.msg);
-}
-
-static void
-event_release(struct event *e)
-{
-	mfm_deliver_event_release(&e->ev);
-	mfm_json_release(&e->j);
-	free(e->line);
-}
 
 static void
 match(struct mfm_deliver_match *m, size_t *n, const char *name,
