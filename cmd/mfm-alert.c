@@ -28,7 +28,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "lib/cli.h"
 #include "lib/deliver.h"
@@ -112,7 +111,6 @@ struct run {
 	int state;
 	int resume;		/* --resume: files from the journal's place */
 	int receipts;
-	int64_t now0;		/* --now, or 0 for the system's clock */
 	struct counts c;
 };
 
@@ -125,12 +123,7 @@ struct run {
 static int64_t
 now_us(const struct run *run)
 {
-	struct timespec ts;
-
-	if (run->now0 != 0)
-		return run->now0;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	return mfm_deliver_now(&run->d);
 }
 
 /* Receivers from -c, then the command line's webhook; stdout if none. */
@@ -639,7 +632,6 @@ main(int argc, char **argv)
 	mfm_outbox_init(&run.o);
 	configure(&run.d, &o);
 	run.receipts = o.receipts;
-	run.now0 = o.now;
 	mfm_err_clear(&err);
 	if (o.state != NULL) {
 		if (mfm_outbox_open(&run.o, o.state, &err) != 0)

@@ -4,7 +4,6 @@
  * event's as they are, the API's are Prometheus label names, each once.
  */
 #include <string.h>
-#include <time.h>
 
 #include "lib/amfmt.h"
 #include "lib/json.h"
@@ -263,17 +262,6 @@ put_tm(struct mfm_jw *w, const char *key, int64_t us)
 	mfm_jw_strz(w, t);
 }
 
-static int64_t
-deliver_now(const struct mfm_deliver *d)
-{
-	struct timespec ts;
-
-	if (d->now != 0)
-		return d->now;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* When the alert began: the window it started firing in, else this one. */
 static int64_t
 began(const struct mfm_deliver_event *ev, int64_t now, struct mfm_buf *tmp)
@@ -299,7 +287,7 @@ am_alert(struct mfm_jw *w, const struct mfm_deliver *d,
     const struct mfm_deliver_recv *r, const struct mfm_deliver_event *ev)
 {
 	struct mfm_buf tmp = MFM_BUF_INIT;
-	int64_t now = deliver_now(d), valid;
+	int64_t now = mfm_deliver_now(d), valid;
 	const char *p;
 	size_t n;
 	int t;

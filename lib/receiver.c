@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lib/buf.h"
 #include "lib/receiver.h"
@@ -152,4 +153,15 @@ mfm_deliver_find(struct mfm_deliver *d, const char *name, size_t len)
 		    memcmp(d->recv[i].name, name, len) == 0)
 			return &d->recv[i];
 	return NULL;
+}
+
+int64_t
+mfm_deliver_now(const struct mfm_deliver *d)
+{
+	struct timespec ts;
+
+	if (d->now != 0)
+		return d->now;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }

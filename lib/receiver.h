@@ -175,6 +175,12 @@ mfm_deliver_nth(const struct mfm_deliver *d,
 struct mfm_deliver_recv *mfm_deliver_add(struct mfm_deliver *d,
     enum mfm_deliver_type type, const char *name, struct mfm_err *err);
 
+/*
+ * The time now, in us since the epoch: d->now when set (a replay's, which
+ * stands still), else the system's clock, read at each call.
+ */
+int64_t mfm_deliver_now(const struct mfm_deliver *d);
+
 /* Find a receiver by name; NULL when none. */
 struct mfm_deliver_recv *mfm_deliver_find(struct mfm_deliver *d,
     const char *name, size_t len);
