@@ -34,6 +34,7 @@
 #include "lib/err.h"
 #include "lib/json.h"
 #include "lib/keymap.h"
+#include "lib/slab.h"
 
 #define MFM_JOIN_MAX_PENDING_DEFAULT 10000000
 #define MFM_JOIN_STATE_VERSION 1
@@ -123,6 +124,7 @@ struct mfm_join {
 	struct mfm_join_asof *asof;	/* per entity: outcomes by time */
 	size_t nasof, capasof;
 	struct mfm_join_arecs *arecs;	/* held as-of records */
+	struct mfm_slab slab;		/* held records' bytes, long keys */
 	uint64_t seq;			/* arrival order, for ties */
 	/* time */
 	int has_max;
