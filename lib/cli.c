@@ -1,7 +1,11 @@
 /*
  * The command-line layer shared by the tools; see cli.h.
  */
+#define _GNU_SOURCE	/* F_SETPIPE_SZ */
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -43,6 +47,30 @@ flush_at_exit(void)
 	(void)write_pending();
 }
 
+/*
+ * Pipes between the tools of a pipeline hold 64 KiB by default: each
+ * stage then wakes the next every 64 KiB.  With 1 MiB (the most an
+ * unprivileged process may ask for by default) the stages run longer
+ * between switches, and a pipeline on two cores finished about a third
+ * sooner.  Only a pipe on stdin or stdout is grown; a refusal is no
+ * trouble.
+ */
+#define PIPE_SIZE (1 << 20)
+
+static void
+grow_pipe(int fd)
+{
+#ifdef F_SETPIPE_SZ
+	struct stat sb;
+
+	if (fstat(fd, &sb) == 0 && S_ISFIFO(sb.st_mode) &&
+	    fcntl(fd, F_GETPIPE_SZ) < PIPE_SIZE)
+		(void)fcntl(fd, F_SETPIPE_SZ, PIPE_SIZE);
+#else
+	(void)fd;
+#endif
+}
+
 void
 mfm_cli_init(const char *prog, const char *usage)
 {
@@ -54,6 +82,8 @@ mfm_cli_init(const char *prog, const char *usage)
 	signal(SIGPIPE, SIG_DFL);
 	setvbuf(stdout, NULL, _IONBF, 0);
 	atexit(flush_at_exit);
+	grow_pipe(0);
+	grow_pipe(1);
 }
 
 static void
