@@ -592,6 +592,19 @@ bad_at(const struct mfm_reader *r, size_t col, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * A line that does not parse.  The reader leaves NUL bytes to us (a NUL
+ * fails any parse): such a line is reported as the reader would have.
+ */
+static void
+parse_error(const struct mfm_reader *r, const struct mfm_err *err)
+{
+	if (memchr(r->line, '\0', r->len) != NULL)
+		bad_at(r, 0, "NUL byte in line");
+	else
+		bad_at(r, err->col, "%s", err->msg);
+}
+
 int
 mfm_cli_next(struct mfm_reader *r, struct mfm_json *j)
 {
@@ -601,6 +614,7 @@ mfm_cli_next(struct mfm_reader *r, struct mfm_json *j)
 		open_rejects();
 		r->spill = mfm_cli.rejects;
 	}
+	r->nul_later = 1;
 	for (;;) {
 		mfm_err_clear(&err);
 		switch (mfm_reader_next(r, &err)) {
@@ -619,7 +633,7 @@ mfm_cli_next(struct mfm_reader *r, struct mfm_json *j)
 			continue;
 		mfm_cli.nread++;
 		if (mfm_json_parse(j, r->line, r->len, &err) != 0) {
-			bad_at(r, err.col, "%s", err.msg);
+			parse_error(r, &err);
 			continue;
 		}
 		if (j->tok[0].type != MFM_JSON_OBJECT) {
@@ -639,6 +653,7 @@ mfm_cli_step(struct mfm_reader *r, struct mfm_json *j)
 		open_rejects();
 		r->spill = mfm_cli.rejects;
 	}
+	r->nul_later = 1;
 	mfm_err_clear(&err);
 	switch (mfm_reader_next(r, &err)) {
 	case MFM_IO_EOF:
@@ -656,7 +671,7 @@ mfm_cli_step(struct mfm_reader *r, struct mfm_json *j)
 		return 0;
 	mfm_cli.nread++;
 	if (mfm_json_parse(j, r->line, r->len, &err) != 0) {
-		bad_at(r, err.col, "%s", err.msg);
+		parse_error(r, &err);
 		return 0;
 	}
 	if (j->tok[0].type != MFM_JSON_OBJECT) {
