@@ -58,7 +58,7 @@ MANS = $(wildcard man/*.1 man/*.5 man/*.7)
 # What each tool links beyond libmfm.a: only what it uses.  A tool not
 # named here links libyaml (every tool reads -c) and libm.
 LIBS_default = $(YAML_LIBS) -lm
-LIBS_join = $(YAML_LIBS)
+LIBS_join = $(YAML_LIBS) -pthread
 LIBS_window = $(YAML_LIBS)
 LIBS_alert = $(YAML_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) -lm
 

@@ -295,6 +295,7 @@ configure(struct opts *o)
 		mfm_usage_error("--drain needs --state");
 	if (o->shard != NULL)
 		parse_shard(o->shard);
+	in.threads = 1;
 	mfm_joinread_init(&in);
 
 	/* What shapes keys: a state is only read back under the same. */

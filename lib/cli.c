@@ -582,8 +582,8 @@ mfm_cli_bad(const struct mfm_reader *r, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void
-bad_at(const struct mfm_reader *r, size_t col, const char *fmt, ...)
+void
+mfm_cli_bad_at(const struct mfm_reader *r, size_t col, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -600,9 +600,9 @@ static void
 parse_error(const struct mfm_reader *r, const struct mfm_err *err)
 {
 	if (memchr(r->line, '\0', r->len) != NULL)
-		bad_at(r, 0, "NUL byte in line");
+		mfm_cli_bad_at(r, 0, "NUL byte in line");
 	else
-		bad_at(r, err->col, "%s", err->msg);
+		mfm_cli_bad_at(r, err->col, "%s", err->msg);
 }
 
 int
@@ -624,7 +624,7 @@ mfm_cli_next(struct mfm_reader *r, struct mfm_json *j)
 			mfm_die_err(&err);
 		case MFM_IO_BAD:
 			mfm_cli.nread++;
-			bad_at(r, 0, "%s", err.msg);
+			mfm_cli_bad_at(r, 0, "%s", err.msg);
 			continue;
 		case MFM_IO_LINE:
 			break;
@@ -637,11 +637,45 @@ mfm_cli_next(struct mfm_reader *r, struct mfm_json *j)
 			continue;
 		}
 		if (j->tok[0].type != MFM_JSON_OBJECT) {
-			bad_at(r, 0, "record is not a JSON object");
+			mfm_cli_bad_at(r, 0, "record is not a JSON object");
 			continue;
 		}
 		return 1;
 	}
+}
+
+enum mfm_cli_scan
+mfm_cli_scan(struct mfm_reader *r, struct mfm_json *j, struct mfm_err *err)
+{
+	r->nul_later = 1;
+	mfm_err_clear(err);
+	switch (mfm_reader_next(r, err)) {
+	case MFM_IO_EOF:
+		return MFM_CLI_EOF;
+	case MFM_IO_ERROR:
+		return MFM_CLI_FAIL;
+	case MFM_IO_BAD:
+		err->col = 0;
+		return MFM_CLI_BAD;
+	case MFM_IO_LINE:
+		break;
+	}
+	if (mfm_io_blank(r->line, r->len))
+		return MFM_CLI_BLANK;
+	if (mfm_json_parse(j, r->line, r->len, err) != 0) {
+		/* The reader leaves NUL bytes to us: said as it would. */
+		if (memchr(r->line, '\0', r->len) != NULL) {
+			mfm_err_set(err, MFM_ERR_DATA, "NUL byte in line");
+			err->col = 0;
+		}
+		return MFM_CLI_BAD;
+	}
+	if (j->tok[0].type != MFM_JSON_OBJECT) {
+		mfm_err_set(err, MFM_ERR_DATA, "record is not a JSON object");
+		err->col = 0;
+		return MFM_CLI_BAD;
+	}
+	return MFM_CLI_RECORD;
 }
 
 int
@@ -653,31 +687,21 @@ mfm_cli_step(struct mfm_reader *r, struct mfm_json *j)
 		open_rejects();
 		r->spill = mfm_cli.rejects;
 	}
-	r->nul_later = 1;
-	mfm_err_clear(&err);
-	switch (mfm_reader_next(r, &err)) {
-	case MFM_IO_EOF:
+	switch (mfm_cli_scan(r, j, &err)) {
+	case MFM_CLI_EOF:
 		return -1;
-	case MFM_IO_ERROR:
+	case MFM_CLI_FAIL:
 		mfm_die_err(&err);
-	case MFM_IO_BAD:
+	case MFM_CLI_BAD:
 		mfm_cli.nread++;
-		bad_at(r, 0, "%s", err.msg);
+		mfm_cli_bad_at(r, err.col, "%s", err.msg);
 		return 0;
-	case MFM_IO_LINE:
+	case MFM_CLI_BLANK:
+		return 0;
+	case MFM_CLI_RECORD:
 		break;
 	}
-	if (mfm_io_blank(r->line, r->len))
-		return 0;
 	mfm_cli.nread++;
-	if (mfm_json_parse(j, r->line, r->len, &err) != 0) {
-		parse_error(r, &err);
-		return 0;
-	}
-	if (j->tok[0].type != MFM_JSON_OBJECT) {
-		bad_at(r, 0, "record is not a JSON object");
-		return 0;
-	}
 	return 1;
 }
 

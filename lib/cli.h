@@ -201,9 +201,28 @@ int mfm_cli_next(struct mfm_reader *r, struct mfm_json *j);
  */
 int mfm_cli_step(struct mfm_reader *r, struct mfm_json *j);
 
+/*
+ * mfm_cli_step's work without a word or a count, for a thread that reads
+ * ahead of the one that reports: the next line of r as a record in j,
+ * a blank line, a bad line (err says why, with err->col; the line is in
+ * r->line), the end, or a read error (err).
+ */
+enum mfm_cli_scan {
+	MFM_CLI_EOF = -1,
+	MFM_CLI_BLANK = 0,
+	MFM_CLI_RECORD = 1,
+	MFM_CLI_BAD = 2,
+	MFM_CLI_FAIL = 3
+};
+enum mfm_cli_scan mfm_cli_scan(struct mfm_reader *r, struct mfm_json *j,
+    struct mfm_err *err);
+
 /* Report a bad record at the reader's current line and count it. */
 void mfm_cli_bad(const struct mfm_reader *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* The same at column col of the line (0: none). */
+void mfm_cli_bad_at(const struct mfm_reader *r, size_t col, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
 
 /* Write mfm_cli.out plus a newline to stdout, then clear it. */
 void mfm_cli_emit(void);

@@ -687,12 +687,21 @@ full(const struct mfm_join *jn, struct mfm_err *err)
 }
 
 void
+mfm_join_hash(struct mfm_join_rec *r)
+{
+	if (r->key != NULL) {
+		r->hash = key_tag(r->key, r->klen);
+		r->hashed = 1;
+	}
+}
+
+void
 mfm_join_prefetch(const struct mfm_join *jn, struct mfm_join_rec *r)
 {
 	if (r->key == NULL)
 		return;
-	r->hash = key_tag(r->key, r->klen);
-	r->hashed = 1;
+	if (!r->hashed)
+		mfm_join_hash(r);
 	if (jn->ntab > 0)
 		__builtin_prefetch(&jn->tab[r->hash & (jn->ntab - 1)]);
 }

@@ -169,6 +169,8 @@ int mfm_join_outcome(struct mfm_join *jn, const struct mfm_join_rec *r,
  * does other work (reads the other stream) before handing r in.
  */
 void mfm_join_prefetch(const struct mfm_join *jn, struct mfm_join_rec *r);
+/* The hashing alone, which needs no engine: for a thread that reads. */
+void mfm_join_hash(struct mfm_join_rec *r);
 /*
  * The second step, a little later, once the slot has come: start fetching
  * the entry the key has, if any.

@@ -7,7 +7,9 @@
  * time.  Live streams (pipes, FIFOs, terminals) are polled: joined
  * records go out while the streams are open, and a file is never read
  * ahead of a live stream.  With a shard set, records of other shards
- * only move the watermark.
+ * only move the watermark.  Files (with threads set) are read and parsed
+ * by threads of their own while the engine works: the same decisions,
+ * output and messages.
  */
 #ifndef MFM_JOINREAD_H
 #define MFM_JOINREAD_H
@@ -44,10 +46,10 @@ struct mfm_joinread {
 	enum mfm_tm_unit unit;		/* of epoch-number times */
 	uint64_t shard_i, shard_n;	/* shard_n 0: no shards */
 	uint64_t nother;		/* out: records of other shards */
+	int threads;		/* files may be read by threads of their own */
 	/* Set by mfm_joinread_init: every path, found in one walk. */
 	struct mfm_field_set fields;
 	size_t label_f;
-	int *ftok;
 };
 
 /* Once the paths are set (and each side's pick, if any). */
