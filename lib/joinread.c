@@ -51,6 +51,7 @@ struct batch {
 	int eof;		/* the input ends after this batch */
 	int fail;		/* a read error ends it: err */
 	struct mfm_err err;
+	int step;		/* prefetching done by the merge: see prefetch_to */
 };
 
 /* A bad record met by a reading thread; its message follows. */
@@ -342,7 +343,7 @@ read_batch(const struct mfm_join *jn, struct stream *s, struct batch *b,
 
 	b->nit = 0;
 	b->nread = 0;
-	b->eof = b->fail = 0;
+	b->eof = b->fail = b->step = 0;
 	mfm_buf_clear(&b->arena);
 	mfm_buf_clear(&b->bad);
 	while (b->nit < BATCH && !*eof &&
@@ -412,6 +413,25 @@ reader_thread(void *arg)
 	return NULL;
 }
 
+/* Take batch b's prefetching to step: 1 slots, 2 entries, 3 records. */
+static void
+prefetch_to(const struct mfm_join *jn, struct batch *b, int step)
+{
+	size_t i;
+
+	for (; b->step < step; b->step++)
+		for (i = 0; i < b->nit; i++) {
+			if (b->it[i].other)
+				continue;
+			if (b->step == 0)
+				mfm_join_prefetch(jn, &b->it[i].rec);
+			else if (b->step == 1)
+				mfm_join_prefetch_entry(jn, &b->it[i].rec);
+			else if (b->it[i].out)
+				mfm_join_prefetch_held(jn, &b->it[i].rec);
+		}
+}
+
 /*
  * The merge takes the next batch a reading thread filled (giving back
  * the one it has used up): what reading it met is said now.
@@ -422,7 +442,7 @@ take_batch(const struct mfm_join *jn, struct stream *s)
 	struct batch *b;
 	struct mfm_reader at;
 	struct bad x;
-	size_t i, off;
+	size_t off, ahead;
 
 	pthread_mutex_lock(&s->mu);
 	if (s->b != NULL) {
@@ -439,6 +459,7 @@ take_batch(const struct mfm_join *jn, struct stream *s)
 		pthread_cond_wait(&s->cv, &s->mu);
 	}
 	b = &s->ring[s->rhead];
+	ahead = s->rcount - 1;
 	pthread_mutex_unlock(&s->mu);
 	s->b = b;
 	s->cur = 0;
@@ -455,9 +476,16 @@ take_batch(const struct mfm_join *jn, struct stream *s)
 		mfm_die_err(&b->err);
 	if (b->eof)
 		s->eof = 1;
-	for (i = 0; i < b->nit; i++)
-		if (!b->it[i].other)
-			mfm_join_prefetch(jn, &b->it[i].rec);
+	/*
+	 * The engine's memory for a record comes in three dependent steps
+	 * (the table slot, the entry it names, the record the entry holds):
+	 * one step a batch, two batches ahead, where the ring has them.
+	 */
+	prefetch_to(jn, b, 3);
+	if (ahead >= 1)
+		prefetch_to(jn, &s->ring[(s->rhead + 1) % RING], 2);
+	if (ahead >= 2)
+		prefetch_to(jn, &s->ring[(s->rhead + 2) % RING], 1);
 }
 
 /*
@@ -488,9 +516,9 @@ process(struct mfm_join *jn, struct stream *s)
 	struct mfm_err err;
 	int rc;
 
-	if (s->cur + 3 < b->nit)
+	if (!s->threaded && s->cur + 3 < b->nit)
 		mfm_join_prefetch_entry(jn, &b->it[s->cur + 3].rec);
-	if (s->cur + 1 < b->nit && b->it[s->cur + 1].out)
+	if (!s->threaded && s->cur + 1 < b->nit && b->it[s->cur + 1].out)
 		mfm_join_prefetch_held(jn, &b->it[s->cur + 1].rec);
 	if (it->other) {
 		mfm_join_observe(jn, &it->rec);
