@@ -369,20 +369,25 @@ tokenize(struct mfm_json *j, const char *buf, size_t len,
 		return syntax(err, base, p, "byte order mark");
 
 value:
-	/* p is at the first byte of a value; white space is skipped. */
-	if (cur != NOPARENT && !in_obj)
+	/*
+	 * p is at the first byte of a value; white space is skipped.  Here
+	 * an array's element (or the root); an object's member, counted at
+	 * its key, comes in at member_value.
+	 */
+	if (cur != NOPARENT)
 		tok[cur].count++;
-	switch (*p) {
-	case '"':
+member_value:
+	/* Strings first: most values are. */
+	if (*p == '"') {
 		PUSH(MFM_JSON_STRING, ti);
-		fl = 0;
-		q = scan_string(p + 1, end, &fl, &what, &at);
+		q = scan_string(p + 1, end, &tok[ti].flags, &what, &at);
 		if (q == NULL)
 			goto bad;
-		tok[ti].flags = fl;
 		tok[ti].len = (uint32_t)(q + 1 - p);
 		p = q + 1;
 		goto after_value;
+	}
+	switch (*p) {
 	case '-': case '0': case '1': case '2': case '3': case '4':
 	case '5': case '6': case '7': case '8': case '9':
 		PUSH(MFM_JSON_NUMBER, ti);
@@ -491,11 +496,9 @@ key:
 	}
 	PUSH(MFM_JSON_STRING, ti);
 	tok[cur].count++;
-	fl = 0;
-	q = scan_string(p + 1, end, &fl, &what, &at);
+	q = scan_string(p + 1, end, &tok[ti].flags, &what, &at);
 	if (q == NULL)
 		goto bad;
-	tok[ti].flags = fl;
 	tok[ti].len = (uint32_t)(q + 1 - p);
 	p = q + 1;
 	SKIP_WS(p);
@@ -503,7 +506,7 @@ key:
 		return unexpected(err, base, p, end, ", expected ':'");
 	p++;
 	SKIP_WS(p);
-	goto value;
+	goto member_value;
 
 after_value:
 	SKIP_WS(p);
