@@ -110,18 +110,42 @@ side_fields(struct mfm_joinread *in, struct mfm_joinread_side *sd)
 		mfm_field_set_add(&in->fields, &sd->pick.top[i]);
 }
 
+/* The first segment of p is looked into, if p has more than one. */
+static void
+add_deep(struct mfm_json_deep *d, const struct mfm_json_path *p)
+{
+	struct mfm_json_seg *seg = (struct mfm_json_seg *)d->seg;
+
+	if (p->nseg < 2)
+		return;
+	seg = mfm_xreallocarray(seg, d->n + 1, sizeof(*seg));
+	seg[d->n++] = p->seg[0];
+	d->seg = seg;
+}
+
 /*
  * Every path a record is read for (the label, each side's key, fallback,
  * entity, time and picked members) goes in one field set: one walk over
- * a record's members finds them all.
+ * a record's members finds them all.  Records are parsed shallow: only
+ * the top-level members that a path goes into get tokens for what they
+ * hold (mfm_json's deep); a member picked whole is copied as written.
  */
 void
 mfm_joinread_init(struct mfm_joinread *in)
 {
+	size_t i;
+
 	mfm_field_set_init(&in->fields);
 	in->label_f = mfm_field_set_add(&in->fields, &in->label);
 	side_fields(in, &in->ps);
 	side_fields(in, &in->os);
+	memset(&in->deep, 0, sizeof(in->deep));
+	for (i = 0; i < in->fields.n; i++)
+		add_deep(&in->deep, in->fields.path[i]);
+	for (i = 0; i < in->ps.nsel; i++)
+		add_deep(&in->deep, &in->ps.sel[i]);
+	for (i = 0; i < in->os.nsel; i++)
+		add_deep(&in->deep, &in->os.sel[i]);
 }
 
 /*
@@ -626,6 +650,7 @@ open_stream(struct mfm_joinread *in, struct stream *s, const char *path,
 	s->in = in;
 	mfm_cli_open(&s->r, path);
 	mfm_json_init(&s->j);
+	s->j.deep = &in->deep;
 	s->kind = kind;
 	s->live = fstat(s->r.fd, &sb) == 0 && !S_ISREG(sb.st_mode);
 	/* The field set is shared but for its working memory. */
@@ -719,4 +744,6 @@ mfm_joinread_release(struct mfm_joinread *in)
 	side_release(&in->ps);
 	side_release(&in->os);
 	mfm_field_set_release(&in->fields);
+	free((void *)in->deep.seg);
+	memset(&in->deep, 0, sizeof(in->deep));
 }

@@ -50,6 +50,8 @@ struct mfm_joinread {
 	/* Set by mfm_joinread_init: every path, found in one walk. */
 	struct mfm_field_set fields;
 	size_t label_f;
+	/* the top-level members looked into: the rest is parsed shallow */
+	struct mfm_json_deep deep;
 };
 
 /* Once the paths are set (and each side's pick, if any). */
