@@ -234,12 +234,17 @@ mfm_join_key(const struct mfm_json *j, int t, struct mfm_buf *key)
  * exact decimal with at most six fraction digits is that shortest form,
  * since doubles there are closer together than 1e-6 / 2.
  */
+static const char digits2[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233"
+    "34353637383940414243444546474849505152535455565758596061626364656667"
+    "6869707172737475767778798081828384858687888990919293949596979899";
+
 void
 mfm_join_put_delay(struct mfm_buf *b, int64_t us)
 {
 	char tmp[32];
 	uint64_t u, sec, frac;
-	size_t n = sizeof(tmp);
+	size_t n = sizeof(tmp), k;
 	int i;
 
 	if (us <= -(INT64_C(1) << 51) || us >= (INT64_C(1) << 51) ||
@@ -252,21 +257,30 @@ mfm_join_put_delay(struct mfm_buf *b, int64_t us)
 	sec = u / 1000000;
 	frac = u % 1000000;
 	if (frac != 0) {
-		for (i = 6; frac % 10 == 0; i--)
-			frac /= 10;
-		for (; i > 0; i--) {
-			tmp[--n] = (char)('0' + frac % 10);
-			frac /= 10;
+		/* Six digits, two at a time, then the trailing zeros go. */
+		for (i = 0; i < 3; i++) {
+			n -= 2;
+			memcpy(tmp + n, digits2 + 2 * (frac % 100), 2);
+			frac /= 100;
 		}
 		tmp[--n] = '.';
+		for (k = sizeof(tmp); tmp[k - 1] == '0'; k--)
+			;
+	} else
+		k = sizeof(tmp);
+	while (sec >= 100) {
+		n -= 2;
+		memcpy(tmp + n, digits2 + 2 * (sec % 100), 2);
+		sec /= 100;
 	}
-	do {
-		tmp[--n] = (char)('0' + sec % 10);
-		sec /= 10;
-	} while (sec != 0);
+	if (sec >= 10) {
+		n -= 2;
+		memcpy(tmp + n, digits2 + 2 * sec, 2);
+	} else
+		tmp[--n] = (char)('0' + sec);
 	if (us < 0)
 		tmp[--n] = '-';
-	mfm_buf_add(b, tmp + n, sizeof(tmp) - n);
+	mfm_buf_add(b, tmp + n, k - n);
 }
 
 /* --- heap of deadlines --- */
