@@ -121,11 +121,18 @@ mfm_field_set_add(struct mfm_field_set *s, const struct mfm_json_path *p)
 	return s->n++;
 }
 
+/* The walk's helpers, in line: they run for every member of every record. */
+#ifdef __GNUC__
+#define WALK_INLINE inline __attribute__((always_inline))
+#else
+#define WALK_INLINE inline
+#endif
+
 /*
  * a[0..n) == b[0..n), for the short names of fields: two loads of each
  * (overlapping when n is not a multiple), within the n bytes.
  */
-static inline int
+static WALK_INLINE int
 same_bytes(const char *a, const char *b, size_t n)
 {
 	uint64_t x, y, u, v;
@@ -149,7 +156,7 @@ same_bytes(const char *a, const char *b, size_t n)
 }
 
 /* Whether key token i of j is name[0..n) once unescaped. */
-static int
+static WALK_INLINE int
 key_is(const struct mfm_json *j, uint32_t i, const char *name, size_t n)
 {
 	const struct mfm_json_tok *key = &j->tok[i];
@@ -178,7 +185,7 @@ member(const struct mfm_json *j, int obj, const char *name, size_t n)
 }
 
 /* Record key token i of j if it is first segment k. */
-static void
+static WALK_INLINE void
 match(struct mfm_field_set *s, const struct mfm_json *j, uint32_t i, size_t k)
 {
 	if (key_is(j, i, s->seg[k]->name, s->seg[k]->len))
