@@ -3,7 +3,8 @@
 #   make               build the tools into build/
 #   make check         unit tests (Check) and CLI tests
 #   make demo          the whole pipeline on examples/
-#   make install       PREFIX=/usr/local DESTDIR=
+#   make install       PREFIX=/usr/local DESTDIR= (tools, man pages and
+#                      bash, zsh and fish completions)
 #   make fuzz          fuzz the JSON tokenizer for FUZZ_SECONDS (libFuzzer)
 #   make crash         kill -9 mfm-threshold CRASH_ROUNDS times mid-update
 #   make crash-test    kill -9 mfm-alert --state at random, ALERT_CRASH_ROUNDS times
@@ -15,6 +16,9 @@ VERSION = 0.1.0
 PREFIX ?= /usr/local
 BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR = $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR = $(PREFIX)/share/fish/vendor_completions.d
 FUZZ_SECONDS ?= 60
 CRASH_ROUNDS ?= 1000
 ALERT_CRASH_ROUNDS ?= 100
@@ -69,7 +73,11 @@ ALL_CFLAGS = $(MFM_CFLAGS) $(YAML_CFLAGS) $(CURL_CFLAGS) $(CFLAGS)
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(BINS)
+all: $(BINS) $(BUILD)/completions/zsh/_mfm
+
+# Shell completions, generated from the tools' own --help.
+$(BUILD)/completions/zsh/_mfm: $(BINS) scripts/gen-completions
+	scripts/gen-completions $(BUILD)/completions $(BINS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -111,7 +119,7 @@ unit: deps $(BUILD)/unit-tests
 
 # The benchmark programs are built too, so that a change that breaks them
 # fails here rather than in the next scripts/bench.
-cli: deps $(BINS) $(BUILD)/bench-json $(BUILD)/bench-metric $(BUILD)/bench-gen
+cli: deps $(BINS) $(BUILD)/completions/zsh/_mfm $(BUILD)/bench-json $(BUILD)/bench-metric $(BUILD)/bench-gen
 	MFM_BIN=$(abspath $(BUILD)) tests/cli/run
 
 check: deps
@@ -156,7 +164,8 @@ bench-peers: $(BINS) $(BUILD)/bench-json $(BUILD)/bench-gen
 crash: $(BINS)
 	MFM_BIN=$(abspath $(BUILD)) scripts/threshold-crash $(CRASH_ROUNDS)
 
-# The outbox under kill -9 at random points; a small version is in check.
+# The outbox under kill -9 at random points, while mfm-alert delivers,
+# reads a pipe and reads a growing file with --resume; small versions in check.
 crash-test: deps $(BINS)
 	MFM_BIN=$(abspath $(BUILD)) scripts/alert-crash-test $(ALERT_CRASH_ROUNDS)
 
@@ -173,11 +182,22 @@ install: all
 		install -m 755 $(BUILD)/mfm-$$t $(DESTDIR)$(BINDIR)/mfm-$$t; done
 	for m in $(MANS); do \
 		s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	mkdir -p $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
+		$(DESTDIR)$(FISHCOMPDIR)
+	for t in $(TOOLS); do \
+		install -m 644 $(BUILD)/completions/bash/mfm-$$t \
+			$(DESTDIR)$(BASHCOMPDIR)/mfm-$$t; \
+		install -m 644 $(BUILD)/completions/fish/mfm-$$t.fish \
+			$(DESTDIR)$(FISHCOMPDIR)/mfm-$$t.fish; done
+	install -m 644 $(BUILD)/completions/zsh/_mfm $(DESTDIR)$(ZSHCOMPDIR)/_mfm
 
 uninstall:
 	for t in $(TOOLS); do rm -f $(DESTDIR)$(BINDIR)/mfm-$$t; done
 	for m in $(MANS); do \
 		s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
+	for t in $(TOOLS); do rm -f $(DESTDIR)$(BASHCOMPDIR)/mfm-$$t \
+		$(DESTDIR)$(FISHCOMPDIR)/mfm-$$t.fish; done
+	rm -f $(DESTDIR)$(ZSHCOMPDIR)/_mfm
 
 clean:
 	rm -rf build

@@ -6,10 +6,14 @@
  *
  * Each event goes to every receiver whose matchers it meets, unless a
  * silence or a firing critical alert of its group mutes it.  With
- * --state DIR every notification of the input is first written to the
- * durable outbox (lib/outbox.c), then the outbox is sent, oldest first,
- * and each entry settled only when delivered or dead: a crash loses
- * nothing that was read, and the next run resends what is pending.
+ * --state DIR every event of the input is first written to the durable
+ * outbox (lib/outbox.c), for all its receivers in one synced line, before
+ * the input is consumed past it (a held reader, lib/io.c); then the
+ * outbox is sent, oldest first, and each entry settled only when
+ * delivered or dead: a crash loses nothing that was taken from the
+ * input, and the next run resends what is pending.  With --resume the
+ * input files are read from the place the journal keeps, moved past
+ * each event by the line that queues it.
  * Without --state each event is sent as it is read, for streams.  A
  * receiver that fails (after its retries) is reported and the run goes
  * on, so one dead endpoint does not hold the others' alerts back; the
@@ -17,6 +21,8 @@
  * receivers live in lib/deliver.c; this file reads the options and runs
  * the loop.
  */
+#include <sys/stat.h>
+
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -31,7 +37,7 @@
 #include "lib/banned.h"
 
 static const char usage[] =
-"usage: mfm-alert [-hnuVv] [-c FILE] [--state DIR] [--receipts]\n"
+"usage: mfm-alert [-hnuVv] [-c FILE] [--state DIR [--resume]] [--receipts]\n"
 "                 [--webhook-env VAR] [--webhook-file PATH]\n"
 "                 [--webhook-format FORMAT] [--ca-file PATH]\n"
 "                 [--timeout DURATION] [--now TIME] [--rejects FILE]\n"
@@ -42,6 +48,7 @@ static const char usage[] =
 "reads stdin.\n"
 "\n"
 "      --state DIR          durable outbox: queue, resume, dead letters\n"
+"      --resume             read each FILE from where the last run stopped\n"
 "      --receipts           one NDJSON receipt per notification on stdout\n"
 "      --webhook-env VAR    POST each event to the URL in variable VAR\n"
 "      --webhook-file PATH  POST each event to the URL in file PATH\n"
@@ -71,6 +78,7 @@ static const struct option longopts[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "state", required_argument, NULL, OPT_STATE },
 	{ "receipts", no_argument, NULL, OPT_RECEIPTS },
+	{ "resume", no_argument, NULL, MFM_OPT_RESUME },
 	{ "now", required_argument, NULL, OPT_NOW },
 	{ "dry-run", no_argument, NULL, 'n' },
 	MFM_CLI_LONG,
@@ -90,16 +98,38 @@ struct opts {
 
 struct counts {
 	uint64_t events, control, muted, queued, dead, held;
+	uint64_t unrouted;	/* firing events no receiver takes */
 };
+
+/* Firing events that reach no receiver: a line each for the first few. */
+#define UNROUTED_SHOWN 5
 
 struct run {
 	struct mfm_deliver d;
 	struct mfm_outbox o;
 	int state;
+	int resume;		/* --resume: files from the journal's place */
 	int receipts;
-	int64_t now;
+	int64_t now0;		/* --now, or 0 for the system's clock */
 	struct counts c;
 };
+
+/*
+ * The time now, in us since the epoch: the system's clock, read at each
+ * use, so that the times recorded (queued, failed) and judged (silences,
+ * deadlines, repeat and group intervals) are the real ones; or --now,
+ * which stands still for the run, so that a replay decides the same.
+ */
+static int64_t
+now_us(const struct run *run)
+{
+	struct timespec ts;
+
+	if (run->now0 != 0)
+		return run->now0;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 /* Receivers from -c, then the command line's webhook; stdout if none. */
 static void
@@ -232,7 +262,7 @@ send_set(struct run *run, struct mfm_deliver_recv *r,
 	if (rc != 0 && run->state && idx[0] != (size_t)-1) {
 		e = &run->o.e[idx[0]];
 		dead = run->d.last.permanent ||
-		    run->now - e->queued >= r->deadline;
+		    now_us(run) - e->queued >= r->deadline;
 	}
 	for (k = 0; k < n; k++) {
 		e = idx[k] != (size_t)-1 ? &run->o.e[idx[k]] : NULL;
@@ -248,7 +278,7 @@ send_set(struct run *run, struct mfm_deliver_recv *r,
 				mfm_die_err(&e2);
 		} else if (e != NULL && dead) {
 			if (mfm_outbox_dead(&run->o, idx[k], err.msg,
-			    run->now, &e2) != 0)
+			    now_us(run), &e2) != 0)
 				mfm_die_err(&e2);
 			run->c.dead++;
 		} else if (e != NULL)
@@ -275,7 +305,7 @@ static int
 repeat(struct run *run, const struct mfm_deliver_recv *r,
     const struct mfm_deliver_event *ev)
 {
-	int64_t at;
+	int64_t at, now = now_us(run);
 	int firing, known, resolved;
 
 	resolved = ev->status.len == 8 &&
@@ -284,30 +314,36 @@ repeat(struct run *run, const struct mfm_deliver_recv *r,
 		return 0;
 	known = mfm_outbox_last(&run->o, r->name, ev->fingerprint.p,
 	    ev->fingerprint.len, &at, &firing);
-	if (known && ev->firing && firing && run->now - at <
-	    r->repeat_interval)
+	if (known && ev->firing && firing && now - at < r->repeat_interval)
 		return 1;
 	if (known && resolved && !firing)
 		return 1;
 	mfm_outbox_note(&run->o, r->name, ev->fingerprint.p,
-	    ev->fingerprint.len, run->now, ev->firing);
+	    ev->fingerprint.len, now, ev->firing);
 	return 0;
 }
 
-static void
-route(struct run *run, const struct mfm_deliver_event *ev)
+/*
+ * Hand ev to every receiver that takes it; returns how many do (muted
+ * or not), so that a firing event that reaches none is seen.
+ */
+static size_t
+route(struct run *run, const struct mfm_deliver_event *ev,
+    const struct mfm_chain_file *in)
 {
+	const char *queue[MFM_DELIVER_MAX_RECEIVERS];
 	struct mfm_deliver_recv *r;
 	struct mfm_err err;
 	int silenced, inhibited;
-	size_t i, idx;
+	size_t i, nq = 0, taken = 0;
 
-	silenced = mfm_deliver_silenced(&run->d, ev, run->now);
+	silenced = mfm_deliver_silenced(&run->d, ev, now_us(run));
 	inhibited = mfm_deliver_inhibited(&run->d, ev);
 	for (i = 0; i < run->d.n; i++) {
 		r = &run->d.recv[i];
 		if (!mfm_deliver_routes(r, ev))
 			continue;
+		taken++;
 		memset(&run->d.last, 0, sizeof(run->d.last));
 		if (silenced || inhibited) {
 			run->c.muted++;
@@ -325,15 +361,19 @@ route(struct run *run, const struct mfm_deliver_event *ev)
 			send_one(run, r, ev, (size_t)-1);
 			continue;
 		}
-		/*
-		 * Queued now, sent by flush once the input is all queued;
-		 * without --state in memory only, for group_by.
-		 */
-		mfm_err_clear(&err);
-		if (mfm_outbox_put(&run->o, r->name, ev->body.p, ev->body.len,
-		    run->now, &idx, &err) != 0)
-			mfm_die_err(&err);
+		queue[nq++] = r->name;
 	}
+	/*
+	 * Queued now, for every receiver at once and with the input's place
+	 * after the event (--resume): one line of the journal, one durable
+	 * step.  Sent by flush once the input is all queued; without
+	 * --state in memory only, for group_by.
+	 */
+	mfm_err_clear(&err);
+	if (nq > 0 && mfm_outbox_put_event(&run->o, queue, nq, ev->body.p,
+	    ev->body.len, now_us(run), in, &err) < 0)
+		mfm_die_err(&err);
+	return taken;
 }
 
 /*
@@ -352,7 +392,7 @@ held(struct run *run, const struct mfm_deliver_recv *r,
     const struct mfm_buf *key, int64_t queued)
 {
 	struct mfm_buf k = MFM_BUF_INIT;
-	int64_t at;
+	int64_t at, now = now_us(run);
 	int firing, known, hold;
 
 	if (!run->state || r->ngroup_by == 0)
@@ -360,10 +400,10 @@ held(struct run *run, const struct mfm_deliver_recv *r,
 	mfm_buf_addc(&k, '\1');
 	mfm_buf_add(&k, key->p, key->len);
 	known = mfm_outbox_last(&run->o, r->name, k.p, k.len, &at, &firing);
-	hold = known ? run->now - at < r->group_interval :
-	    run->now - queued < r->group_wait;
+	hold = known ? now - at < r->group_interval :
+	    now - queued < r->group_wait;
 	if (!hold)
-		mfm_outbox_note(&run->o, r->name, k.p, k.len, run->now, 1);
+		mfm_outbox_note(&run->o, r->name, k.p, k.len, now, 1);
 	mfm_buf_release(&k);
 	return hold;
 }
@@ -412,7 +452,7 @@ flush(struct run *run)
 			    run->o.dir, e->receiver);
 			mfm_err_clear(&err);
 			if (mfm_outbox_dead(&run->o, i, "receiver not "
-			    "configured", run->now, &err) != 0)
+			    "configured", now_us(run), &err) != 0)
 				mfm_die_err(&err);
 			run->c.dead++;
 			continue;
@@ -465,6 +505,12 @@ flush(struct run *run)
 	mfm_buf_release(&k2);
 }
 
+/*
+ * Read one input and route its events.  With --state the input is held:
+ * consumed only up to the event last queued (what was taken from a pipe
+ * is in the outbox), and with --resume read from the place the journal
+ * keeps for it, which each event's put moves past it.
+ */
 static void
 deliver(struct run *run, const char *path)
 {
@@ -472,27 +518,87 @@ deliver(struct run *run, const char *path)
 	struct mfm_reader r;
 	struct mfm_json j;
 	struct mfm_err err;
+	struct mfm_chain_file *in = NULL;
+	uint64_t off;
 
 	mfm_json_init(&j);
 	mfm_deliver_event_init(&ev);
 	mfm_cli_open(&r, path);
+	mfm_err_clear(&err);
+	if (run->resume) {
+		if (mfm_chain_start(&run->o.chain, path, r.fd, &off,
+		    &err) != 0 || mfm_reader_seek(&r, off, &err) != 0) {
+			/* A file that shrank: the others go on. */
+			if (err.kind != MFM_ERR_DATA)
+				mfm_die_err(&err);
+			mfm_warn("%s", err.msg);
+			goto out;
+		}
+		in = mfm_outbox_place(&run->o, path);
+		/* Its writer may be writing the last line still. */
+		r.hold_partial = 1;
+	} else if (run->state && mfm_reader_hold(&r, &err) != 0)
+		mfm_die_err(&err);
 	while (mfm_cli_next(&r, &j)) {
 		mfm_err_clear(&err);
+		if (in != NULL)
+			in->offset = mfm_reader_offset(&r);
 		switch (mfm_deliver_event_read(&ev, &j, &err)) {
 		case 1:
 			run->c.control++;
-			continue;
+			break;
 		case -1:
 			mfm_cli_bad(&r, "%s", err.msg);
-			continue;
+			break;
+		default:
+			run->c.events++;
+			if (route(run, &ev, in) == 0 && ev.firing &&
+			    run->c.unrouted++ < UNROUTED_SHOWN && run->d.n > 0)
+				mfm_warn("%s:%zu: firing event reaches no "
+				    "receiver: no receiver's match takes it",
+				    r.name, r.lineno);
 		}
-		run->c.events++;
-		route(run, &ev);
+		/* Queued, synced: the input may move past it. */
+		if (mfm_reader_commit(&r, &err) != 0)
+			mfm_die_err(&err);
 	}
+	if (in != NULL) {
+		in->offset = mfm_reader_offset(&r);
+		if (r.held > 0 && mfm_cli.verbose)
+			mfm_warn("%s: a last line of %zu bytes without a "
+			    "newline is left for the next run", r.name, r.held);
+	}
+	if (mfm_reader_commit(&r, &err) != 0)
+		mfm_die_err(&err);
+out:
 	if (mfm_reader_close(&r, &err) != 0)
 		mfm_die_err(&err);
 	mfm_deliver_event_release(&ev);
 	mfm_json_release(&j);
+}
+
+/*
+ * A firing alert that nobody is told of is a failure of the monitor, not
+ * a success: say so, and what to configure, with exit status 2.
+ */
+static void
+unrouted(const struct run *run)
+{
+	uint64_t n = run->c.unrouted;
+	const char *s = n == 1 ? "" : "s";
+
+	if (n == 0)
+		return;
+	if (run->d.n == 0)
+		mfm_warn("%" PRIu64 " firing event%s reached no receiver: none "
+		    "is configured, and with --receipts standard output "
+		    "carries receipts only; add receivers to the alert section "
+		    "of the configuration (-c FILE), or give --webhook-env or "
+		    "--webhook-file", n, s);
+	else
+		mfm_warn("%" PRIu64 " firing event%s reached no receiver: add "
+		    "a receiver without match, or one whose match takes %s", n,
+		    s, n == 1 ? "it" : "them");
 }
 
 int
@@ -500,6 +606,7 @@ main(int argc, char **argv)
 {
 	struct opts o = { 0 };
 	struct mfm_err err;
+	struct stat st;
 	static struct run run;
 	int ch, i;
 
@@ -556,23 +663,39 @@ main(int argc, char **argv)
 		mfm_usage_error("give -n or --receipts, not both");
 	if (o.dry_run && o.state != NULL)
 		mfm_usage_error("a dry run does not use --state");
+	mfm_cli_need_state(o.state);
+	/* Checked before anything is read or sent (a named pipe's open
+	 * would wait for a writer). */
+	if (mfm_cli.resume && argc == 0)
+		mfm_usage_error("--resume: standard input cannot be resumed; "
+		    "name the files");
+	for (i = 0; mfm_cli.resume && i < argc; i++) {
+		if (strcmp(argv[i], "-") == 0)
+			mfm_usage_error("--resume: standard input cannot be "
+			    "resumed; name the files");
+		if (stat(argv[i], &st) == 0 && !S_ISREG(st.st_mode))
+			mfm_usage_error("%s: --resume needs regular files, not "
+			    "a pipe or a terminal", argv[i]);
+	}
 
 	mfm_deliver_init(&run.d);
 	mfm_outbox_init(&run.o);
 	configure(&run.d, &o);
 	run.receipts = o.receipts;
-	run.now = o.now != 0 ? o.now : (int64_t)time(NULL) * 1000000;
+	run.now0 = o.now;
 	mfm_err_clear(&err);
 	if (o.state != NULL) {
 		if (mfm_outbox_open(&run.o, o.state, &err) != 0)
 			mfm_die_err(&err);
 		run.state = 1;
+		run.resume = mfm_cli.resume;
 	}
 	if (argc == 0)
 		deliver(&run, "-");
 	for (i = 0; i < argc; i++)
 		deliver(&run, argv[i]);
 	flush(&run);
+	unrouted(&run);
 	if (mfm_outbox_close(&run.o, &err) != 0)
 		mfm_die_err(&err);
 	if (mfm_cli.verbose)

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "lib/cli.h"
+#include "lib/control.h"
 #include "lib/field.h"
 #include "lib/join.h"
 #include "lib/joinread.h"
@@ -331,6 +332,115 @@ close_sides(void)
 			mfm_die("%s: write error", side_path[k]);
 }
 
+/*
+ * Watermark records (mfm(7) LATE LABELS), written when the join's
+ * watermark enters a new hour, or a new minute once WATERMARK_RECORDS
+ * records have gone out since the last one: often enough that a window
+ * closes promptly downstream, rarely enough to add next to nothing.  The
+ * watermark is the inputs' (latest time less the lateness) less the hold,
+ * so the checks are done on the latest time, and only when it reaches the
+ * next point where a record may be due (in.after_at).
+ */
+#define MINUTE (60 * MFM_TM_US_PER_S)
+#define HOUR (60 * MINUTE)
+#define WATERMARK_RECORDS 1000
+
+static struct {
+	int has_hold;
+	int64_t shift;		/* lateness + hold: latest time - watermark */
+	int has;		/* one was written */
+	int64_t next_minute;	/* then: where the next minute, */
+	int64_t next_hour;	/* and the next hour, begin */
+	uint64_t nout;		/* mfm_cli.nout then */
+	int rearm;		/* a minute is due once the records are */
+} mark;
+
+/* The latest time at which the watermark reaches w. */
+static int64_t
+at(int64_t w)
+{
+	return w > INT64_MAX - mark.shift ? INT64_MAX : w + mark.shift;
+}
+
+static void
+put_mark(int has_w, int64_t w, int has_now, int64_t now, int complete)
+{
+	struct mfm_control_mark m;
+
+	memset(&m, 0, sizeof(m));
+	m.has_w = has_w;
+	m.w = w;
+	m.has_now = has_now;
+	m.now = now;
+	m.complete = complete;
+	m.shard_i = in.shard_i;
+	m.shard_n = in.shard_n;
+	mfm_control_put_watermark(&mfm_cli.out, &m);
+	mfm_cli_emit();
+	mark.nout = mfm_cli.nout;
+}
+
+/* When the latest time reaches in.after_at: a watermark record if due. */
+static void
+after_record(void *arg)
+{
+	const struct mfm_join *jn = arg;
+	int64_t now = jn->max_time - jn->o.lateness, w = jn->max_time -
+	    mark.shift;
+
+	if (mark.has && w < mark.next_hour &&
+	    mfm_cli.nout - mark.nout < WATERMARK_RECORDS) {
+		/* A new minute, but too few records yet: at the hour. */
+		in.after_at = at(mark.next_hour);
+		mark.rearm = 1;
+		return;
+	}
+	mark.has = 1;
+	mark.rearm = 0;
+	mark.next_minute = mfm_tm_floor(w, MINUTE, 0) + MINUTE;
+	mark.next_hour = mfm_tm_floor(w, HOUR, 0) + HOUR;
+	in.after_at = at(mark.next_minute);
+	put_mark(1, w, 1, now, 0);
+}
+
+/* Records out: a minute held back for them may be due now. */
+static inline void
+record_out(void)
+{
+	if (mark.rearm && mfm_cli.nout - mark.nout >= WATERMARK_RECORDS) {
+		mark.rearm = 0;
+		in.after_at = at(mark.next_minute);
+	}
+}
+
+/* Set up the watermark records for the join's options. */
+static void
+marks_init(const struct mfm_join *jn)
+{
+	int64_t hold;
+
+	in.after_at = INT64_MAX;
+	if (mfm_join_hold(jn, in.mode != MFM_JOINREAD_ASOF,
+	    in.mode != MFM_JOINREAD_ID, &hold) != 0)
+		return;
+	mark.has_hold = 1;
+	mark.shift = jn->o.lateness > INT64_MAX - hold ? INT64_MAX :
+	    jn->o.lateness + hold;
+	in.after = after_record;
+	in.after_arg = (void *)jn;
+	in.after_at = INT64_MIN;
+}
+
+/* The run's last watermark record: complete when it decided everything. */
+static void
+last_mark(const struct mfm_join *jn, int complete)
+{
+	int64_t now = jn->max_time - jn->o.lateness;
+
+	put_mark(mark.has_hold && jn->has_max, jn->max_time - mark.shift,
+	    jn->has_max, now, complete);
+}
+
 /* A string literal, into room grown beforehand. */
 #define PUT_LIT(b, s) mfm_buf_put(b, s, sizeof(s) - 1)
 
@@ -379,6 +489,7 @@ on_event(void *arg, const struct mfm_join_event *ev)
 	mfm_buf_put(b, names[ev->kind], strlen(names[ev->kind]));
 	b->p[b->len] = '\0';
 	mfm_cli_end();
+	record_out();
 }
 
 /*
@@ -525,7 +636,8 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 1 && argc != 2)
+	/* --drain with no operands reads nothing: it ends a sequence. */
+	if (argc > 2 || (argc == 0 && !o.drain))
 		mfm_usage_error("expected PREDICTIONS and OUTCOMES, or one "
 		    "mixed stream");
 	if (argc == 2 && strcmp(argv[0], "-") == 0 &&
@@ -547,10 +659,13 @@ main(int argc, char **argv)
 	for (i = 0; i < MFM_JOIN_NKIND; i++)
 		side[i] = open_side(side_path[i]);
 
-	mfm_joinread_run(&in, &jn, argv, (size_t)argc);
+	marks_init(&jn);
+	if (argc > 0)
+		mfm_joinread_run(&in, &jn, argv, (size_t)argc);
 
 	if (o.state == NULL || o.drain)
 		mfm_join_drain(&jn);
+	last_mark(&jn, o.state == NULL || o.drain);
 	if (o.state != NULL) {
 		/* Output first: a crash before the save repeats, never loses. */
 		mfm_cli_flush();

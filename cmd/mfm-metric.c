@@ -8,10 +8,13 @@
  * window's metric records are written when a window_closed control
  * record says the window can no longer change, and every window still
  * open at end of input then, sorted by window start and group; so a file
- * and the same records through a slow pipe give the same records.  Late
- * records for a closed window whose state is kept (--keep-closed) make
- * it be written again with the revision number of its next
- * window_closed.  --partial writes the state instead of the metrics and
+ * and the same records through a slow pipe give the same records.  When
+ * the input says more is to come (mfm-join's watermark records, not yet
+ * complete, or a --state run), the open windows are written as
+ * provisional instead, when they changed, and kept for the next run
+ * (mfm(7) LATE LABELS).  Late records for a closed window whose state is
+ * kept (--keep-closed) make it be written again with the revision number
+ * of its next window_closed.  --partial writes the state instead of the metrics and
  * --merge reads such states back, so sharded runs merge into exactly the
  * single run's answer.  A record whose score or label is unusable is a
  * bad record: reported, counted, kept in --rejects, and the run goes on.
@@ -24,9 +27,12 @@
 #include <string.h>
 
 #include "lib/cli.h"
+#include "lib/control.h"
 #include "lib/field.h"
+#include "lib/state.h"
 #include "lib/group.h"
 #include "lib/metric.h"
+#include "lib/tm.h"
 #include "lib/banned.h"
 
 static const char usage[] =
@@ -37,6 +43,7 @@ static const char usage[] =
 "                  [--min-support N] [--ci] [--bootstrap N]\n"
 "                  [--partial | --merge]\n"
 "                  [--keep-closed N] [--max-groups N] [--max-classes N]\n"
+"                  [--state FILE] [--resume] [--drain] [-o FILE]\n"
 "                  [--rejects FILE] [--max-line SIZE] [FILE ...]\n"
 "\n"
 "Compute model metrics per window and group.\n"
@@ -60,6 +67,10 @@ static const char usage[] =
 "      --keep-closed N     closed windows kept for revisions (16)\n"
 "      --max-groups N      windows x groups open at most (100000)\n"
 "      --max-classes N     multiclass: classes at most (256)\n"
+"      --state FILE        keep windows not yet final in FILE between runs\n"
+"      --resume            with --state: read input files from where the\n"
+"                          last run stopped\n"
+"      --drain             with --state: write every window as final\n"
 MFM_CLI_HELP;
 
 enum {
@@ -81,7 +92,9 @@ enum {
 	OPT_MERGE,
 	OPT_KEEP_CLOSED,
 	OPT_MAX_CLASSES,
-	OPT_BOOTSTRAP
+	OPT_BOOTSTRAP,
+	OPT_STATE,
+	OPT_DRAIN
 };
 
 static const struct option longopts[] = {
@@ -104,20 +117,24 @@ static const struct option longopts[] = {
 	{ "keep-closed", required_argument, NULL, OPT_KEEP_CLOSED },
 	{ "max-classes", required_argument, NULL, OPT_MAX_CLASSES },
 	{ "bootstrap", required_argument, NULL, OPT_BOOTSTRAP },
+	{ "state", required_argument, NULL, OPT_STATE },
+	{ "drain", no_argument, NULL, OPT_DRAIN },
+	{ "resume", no_argument, NULL, MFM_OPT_RESUME },
 	MFM_CLI_LONG,
 	{ NULL, 0, NULL, 0 }
 };
 
 static const char *const config_keys[] = {
 	"score", "label", "threshold", "by", "window", "positive", "task",
-	"weight", "delay", "metrics", "beta", "min_support", NULL
+	"weight", "delay", "metrics", "beta", "min_support", "state",
+	"keep_closed", NULL
 };
 
 /* What the group table holds per window and group. */
 struct cell {
 	struct mfm_metric_acc acc;
 	int closed;		/* written at its window_closed */
-	int dirty;		/* records came after that */
+	int dirty;		/* records came since it was last written */
 	int64_t revision;
 };
 
@@ -140,6 +157,9 @@ struct run {
 	struct mfm_group groups;
 	char **closed;		/* kept closed windows, oldest first */
 	size_t nclosed;
+	int dropped;		/* see note_dropped */
+	char *dropped_end;
+	struct mfm_upstream up;	/* mfm-join's watermark */
 	struct mfm_buf wkey, scratch, ptext, ytext, str;
 	uint64_t nlabelled;
 };
@@ -213,9 +233,28 @@ put_key(struct mfm_buf *b, const char *name, int comma)
 	mfm_buf_add(b, "\":", 2);
 }
 
-/* Write the metric (or state) record of entry i. */
+/* ,"provisional":true,"as_of":"..." for a window not yet final. */
 static void
-emit(struct run *run, size_t i, int64_t revision)
+put_provisional(const struct run *run, struct mfm_buf *b)
+{
+	char t[MFM_TM_RFC3339_LEN + 1];
+	size_t n;
+
+	mfm_buf_adds(b, ",\"provisional\":true");
+	if (run->up.has_now && (n = mfm_tm_format_rfc3339(run->up.now,
+	    t)) > 0) {
+		mfm_buf_adds(b, ",\"as_of\":\"");
+		mfm_buf_add(b, t, n);
+		mfm_buf_addc(b, '"');
+	}
+}
+
+/*
+ * Write the metric (or state) record of entry i: final, or provisional
+ * (the window may still change).
+ */
+static void
+emit(struct run *run, size_t i, int64_t revision, int provisional)
 {
 	struct mfm_buf *b = &mfm_cli.out;
 	struct mfm_metric_result res;
@@ -235,6 +274,8 @@ emit(struct run *run, size_t i, int64_t revision)
 	mfm_buf_adds(b, ",\"group\":");
 	s = mfm_group_text(&run->groups, i, &n);
 	mfm_buf_add(b, s, n);
+	if (provisional)
+		put_provisional(run, b);
 	if (run->partial) {
 		mfm_buf_adds(b, ",\"state\":");
 		mfm_metric_acc_write_state(&c->acc, b, &run->scratch);
@@ -247,6 +288,14 @@ emit(struct run *run, size_t i, int64_t revision)
 	mfm_json_put_int64(b, (int64_t)c->acc.n);
 	mfm_buf_adds(b, ",\"labelled\":");
 	mfm_json_put_int64(b, (int64_t)c->acc.labelled);
+	if (run->conf.task == MFM_METRIC_BINARY) {
+		/* What minimum support needs: records of each class. */
+		mfm_buf_adds(b, ",\"positives\":");
+		mfm_json_put_int64(b, (int64_t)c->acc.npos);
+		mfm_buf_adds(b, ",\"negatives\":");
+		mfm_json_put_int64(b, (int64_t)(c->acc.labelled -
+		    c->acc.npos));
+	}
 	mfm_buf_adds(b, ",\"labels\":{\"coverage\":");
 	mfm_json_put_double(b, res.m[MFM_METRIC_LABEL_COVERAGE].v);
 	mfm_buf_adds(b, ",\"delay_p50\":");
@@ -349,6 +398,71 @@ cmp_group_text(const void *pa, const void *pb)
 	return c != 0 ? c : (an > bn) - (an < bn);
 }
 
+/* The end of a window key, as text: "...","end":"END"... */
+static const char *
+window_end(const char *w, size_t *n)
+{
+	const char *e = strstr(w, "\"end\":\""), *q;
+
+	if (e == NULL)
+		return NULL;
+	e += 7;
+	if ((q = strchr(e, '"')) == NULL)
+		return NULL;
+	*n = (size_t)(q - e);
+	return e;
+}
+
+/*
+ * Remember how far the closed windows dropped so far reached: dropped is
+ * 0 before any, 1 with the latest end in dropped_end, 2 when a dropped
+ * window had no end to compare by.
+ */
+static void
+note_dropped(struct run *run, const char *w)
+{
+	const char *e;
+	size_t n = 0;
+
+	if (run->dropped == 2)
+		return;
+	if ((e = window_end(w, &n)) == NULL) {
+		run->dropped = 2;
+		free(run->dropped_end);
+		run->dropped_end = NULL;
+		return;
+	}
+	if (run->dropped == 0 || (strlen(run->dropped_end) == n &&
+	    memcmp(e, run->dropped_end, n) > 0)) {
+		free(run->dropped_end);
+		run->dropped_end = mfm_xmemdup(e, n);
+	}
+	run->dropped = 1;
+}
+
+/*
+ * Was window w (a key) dropped, or could it have been?  It ends no later
+ * than a dropped one; a later window was never seen, and a revision of
+ * it stands on its own.
+ */
+static int
+maybe_dropped(const struct run *run, const char *w, size_t wlen)
+{
+	struct mfm_buf k = MFM_BUF_INIT;
+	const char *e;
+	size_t n;
+	int r;
+
+	if (run->dropped != 1)
+		return run->dropped == 2;
+	mfm_buf_add(&k, w, wlen);
+	e = window_end(k.p, &n);
+	r = e == NULL || n != strlen(run->dropped_end) ||
+	    memcmp(e, run->dropped_end, n) <= 0;
+	mfm_buf_release(&k);
+	return r;
+}
+
 /*
  * A window_closed control record for window w: write its groups in
  * group order (unless written already and unchanged), then keep or
@@ -371,7 +485,7 @@ close_window(struct run *run, const char *w, size_t wlen, int64_t revision)
 		if (revision > c->revision)
 			c->revision = revision;
 		if (!c->closed || c->dirty)
-			emit(run, idx[k], c->revision);
+			emit(run, idx[k], c->revision, 0);
 		c->closed = 1;
 		c->dirty = 0;
 	}
@@ -379,6 +493,7 @@ close_window(struct run *run, const char *w, size_t wlen, int64_t revision)
 	if (n == 0)
 		return;
 	if (run->keep_closed == 0) {
+		note_dropped(run, w);
 		drop_window(run, w, wlen);
 		return;
 	}
@@ -386,6 +501,7 @@ close_window(struct run *run, const char *w, size_t wlen, int64_t revision)
 		return;
 	if (run->nclosed == run->keep_closed) {
 		/* The oldest closed window goes, and its revisions with it. */
+		note_dropped(run, run->closed[0]);
 		drop_window(run, run->closed[0], strlen(run->closed[0]));
 		free(run->closed[0]);
 		memmove(run->closed, run->closed + 1,
@@ -395,18 +511,28 @@ close_window(struct run *run, const char *w, size_t wlen, int64_t revision)
 	run->closed[run->nclosed++] = mfm_xmemdup(w, wlen);
 }
 
-/* A control record: act on window_closed, ignore any other. */
+/*
+ * A control record: act on window_closed, follow mfm-join's watermark
+ * (for as_of and whether the input is complete), ignore any other.
+ */
 static void
 control(struct run *run, const struct mfm_reader *r, const struct mfm_json *j)
 {
+	struct mfm_control_mark m;
+	enum mfm_control_type type;
+	struct mfm_err err;
 	int c, t, w;
 	int64_t rev = 0;
 
-	c = mfm_json_member(j, 0, "_mfm", 4);
-	t = mfm_json_member(j, c, "type", 4);
-	if (mfm_json_type_of(j, t) != MFM_JSON_STRING ||
-	    !mfm_json_str_eq(j, t, "window_closed", 13))
+	if (mfm_control_type(j, &type, &m, &err) != 0 ||
+	    (type == MFM_CONTROL_WATERMARK &&
+	    mfm_upstream_add(&run->up, &m, &err) < 0)) {
+		mfm_cli_bad(r, "%s", err.msg);
 		return;
+	}
+	if (type != MFM_CONTROL_WINDOW_CLOSED)
+		return;
+	c = mfm_json_member(j, 0, "_mfm", 4);
 	w = mfm_json_member(j, c, "window", 6);
 	if (mfm_json_type_of(j, w) != MFM_JSON_OBJECT) {
 		mfm_cli_bad(r, "window_closed without a window object");
@@ -452,25 +578,27 @@ cell_of(struct run *run, const struct mfm_reader *r, int64_t rev,
 	if (created && rev > 0 && !run->merge) {
 		/*
 		 * A group new to a revised window: fine if the window's state
-		 * is kept (the group is written at its next close), an error
-		 * if it was dropped, since the revision cannot be computed.
+		 * is kept (the group is written at its next close), or if the
+		 * window was never seen (it had no record before it closed);
+		 * an error if it was dropped, since the revision cannot be
+		 * computed.
 		 */
 		for (i = run->groups.n; i-- > 0;)
 			if (mfm_group_val(&run->groups, i) == c)
 				break;
 		w = mfm_group_window(&run->groups, i, &n);
-		if (!kept(run, w, n)) {
+		if (kept(run, w, n)) {
+			c->closed = 1;
+		} else if (maybe_dropped(run, w, n)) {
 			mfm_group_remove(&run->groups, i);
 			mfm_cli_bad(r, "revision %" PRId64 " of a window no "
 			    "longer kept (--keep-closed)", rev);
 			return NULL;
 		}
-		c->closed = 1;
 	}
 	if (created)
 		mfm_metric_acc_init_conf(&c->acc, &run->conf);
-	if (c->closed)
-		c->dirty = 1;
+	c->dirty = 1;
 	if (rev > c->revision)
 		c->revision = rev;
 	return c;
@@ -659,9 +787,13 @@ metric_record(void *ctx, const struct mfm_reader *r, const struct mfm_json *j)
 		count(run, r, j);
 }
 
-/* End of input: every window not yet written, or changed since. */
+/*
+ * End of input: every window not yet written, or changed since; as
+ * final when the input is complete, else as provisional (the windows
+ * not closed) and kept.
+ */
 static void
-emit_all(struct run *run)
+emit_all(struct run *run, int complete)
 {
 	struct cell *c;
 	size_t i;
@@ -669,9 +801,158 @@ emit_all(struct run *run)
 	mfm_group_sort(&run->groups);
 	for (i = 0; i < run->groups.n; i++) {
 		c = mfm_group_val(&run->groups, i);
-		if (!c->closed || c->dirty)
-			emit(run, i, c->revision);
+		if (!c->dirty && (c->closed || !complete))
+			continue;
+		emit(run, i, c->revision, !complete && !c->closed);
+		c->dirty = 0;
+		c->closed |= complete;
 	}
+}
+
+#define STATE_VERSION 1
+
+/*
+ * The state between runs: after the chain and upstream lines, one line
+ * for the closed windows kept, then one per window and group, with its
+ * counts as --partial writes them.
+ */
+static void
+state_dump(struct run *run, struct mfm_buf *b)
+{
+	struct cell *c;
+	const char *s;
+	size_t i, n;
+
+	mfm_upstream_dump(&run->up, b);
+	mfm_buf_adds(b, "{\"closed\":[");
+	for (i = 0; i < run->nclosed; i++) {
+		if (i > 0)
+			mfm_buf_addc(b, ',');
+		mfm_json_put_str(b, run->closed[i], strlen(run->closed[i]));
+	}
+	mfm_buf_addf(b, "],\"dropped\":%d,\"dropped_end\":", run->dropped);
+	if (run->dropped_end != NULL)
+		mfm_json_put_str(b, run->dropped_end,
+		    strlen(run->dropped_end));
+	else
+		mfm_buf_adds(b, "null");
+	mfm_buf_adds(b, "}\n");
+	for (i = 0; i < run->groups.n; i++) {
+		c = mfm_group_val(&run->groups, i);
+		mfm_buf_adds(b, "{\"window\":");
+		s = mfm_group_window(&run->groups, i, &n);
+		mfm_buf_add(b, s, n);
+		mfm_buf_adds(b, ",\"group\":");
+		s = mfm_group_text(&run->groups, i, &n);
+		mfm_buf_add(b, s, n);
+		mfm_buf_addf(b, ",\"cell\":[%d,%d,%" PRId64 "],\"state\":",
+		    c->closed, c->dirty, c->revision);
+		mfm_metric_acc_write_state(&c->acc, b, &run->scratch);
+		mfm_buf_adds(b, "}\n");
+	}
+}
+
+static int
+load_closed(struct run *run, const struct mfm_json *j)
+{
+	const char *s;
+	size_t n;
+	int64_t d;
+	int a, t;
+
+	a = mfm_json_member(j, 0, "closed", 6);
+	if (mfm_json_type_of(j, a) != MFM_JSON_ARRAY ||
+	    mfm_json_at(j, a)->count > run->keep_closed)
+		return -1;
+	for (t = mfm_json_first(j, a); t >= 0; t = mfm_json_next(j, a, t)) {
+		if ((s = mfm_json_str(j, t, &n, &run->str)) == NULL)
+			return -1;
+		run->closed[run->nclosed++] = mfm_xmemdup(s, n);
+	}
+	if (mfm_json_int64(j, mfm_json_member(j, 0, "dropped", 7), &d) != 0 ||
+	    d < 0 || d > 2)
+		return -1;
+	run->dropped = (int)d;
+	t = mfm_json_member(j, 0, "dropped_end", 11);
+	if ((run->dropped == 1) != (mfm_json_type_of(j, t) == MFM_JSON_STRING))
+		return -1;
+	if (mfm_json_type_of(j, t) == MFM_JSON_STRING) {
+		s = mfm_json_str(j, t, &n, &run->str);
+		run->dropped_end = mfm_xmemdup(s, n);
+	} else if (mfm_json_type_of(j, t) != MFM_JSON_NULL) {
+		return -1;
+	}
+	return 0;
+}
+
+static int
+load_cell(struct run *run, const struct mfm_json *j, struct mfm_err *err)
+{
+	const char *w, *g;
+	size_t wn, gn;
+	int64_t v[3];
+	int t, a, k, created;
+	struct cell *c;
+
+	t = mfm_json_member(j, 0, "window", 6);
+	k = mfm_json_member(j, 0, "group", 5);
+	a = mfm_json_member(j, 0, "cell", 4);
+	if ((mfm_json_type_of(j, t) != MFM_JSON_OBJECT &&
+	    mfm_json_type_of(j, t) != MFM_JSON_NULL) ||
+	    mfm_json_type_of(j, k) != MFM_JSON_OBJECT ||
+	    mfm_json_type_of(j, a) != MFM_JSON_ARRAY ||
+	    mfm_json_at(j, a)->count != 3)
+		return mfm_err_set(err, MFM_ERR_DATA, "bad window line");
+	for (k = mfm_json_first(j, a), t = 0; k >= 0;
+	    k = mfm_json_next(j, a, k), t++)
+		if (mfm_json_int64(j, k, &v[t]) != 0 || v[t] < 0)
+			return mfm_err_set(err, MFM_ERR_DATA,
+			    "bad window line");
+	w = mfm_json_raw(j, mfm_json_member(j, 0, "window", 6), &wn);
+	g = mfm_json_raw(j, mfm_json_member(j, 0, "group", 5), &gn);
+	c = mfm_group_get_key(&run->groups, w, wn, g, gn, &created, err);
+	if (c == NULL)
+		return -1;
+	if (!created)
+		return mfm_err_set(err, MFM_ERR_DATA, "window and group "
+		    "given twice");
+	mfm_metric_acc_init_conf(&c->acc, &run->conf);
+	c->closed = v[0] != 0;
+	c->dirty = v[1] != 0;
+	c->revision = v[2];
+	return mfm_metric_acc_read_state(&c->acc, j,
+	    mfm_json_member(j, 0, "state", 5), err);
+}
+
+static void
+state_load(struct run *run, const char *path, const char *body, size_t len)
+{
+	struct mfm_json j;
+	struct mfm_err err;
+	const char *p, *end = body + len, *nl;
+	size_t rest, line;
+
+	mfm_err_clear(&err);
+	if (mfm_upstream_load_head(&run->up, body, len, &rest, &err) != 0)
+		mfm_die("%s: %s", path, err.msg);
+	mfm_json_init(&j);
+	line = 0;
+	for (p = body + rest; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			nl = end;
+		if (mfm_json_parse(&j, p, (size_t)(nl - p), &err) != 0 ||
+		    (line == 0 ? (load_closed(run, &j) != 0 ? mfm_err_set(&err,
+		    MFM_ERR_DATA, "bad closed windows") : 0) :
+		    load_cell(run, &j, &err)) != 0) {
+			if (err.kind == MFM_ERR_LIMIT)
+				mfm_die("%s: %s (--max-groups)", path,
+				    err.msg);
+			mfm_die("%s: corrupt state file: %s", path, err.msg);
+		}
+		line++;
+	}
+	mfm_json_release(&j);
 }
 
 /* The field set in F_ order; without --weight F_WEIGHT finds "_mfm". */
@@ -718,9 +999,13 @@ main(int argc, char **argv)
 	const char *by_s = NULL, *positive = NULL, *task_s = NULL;
 	const char *weight_s = NULL, *delay_s = NULL, *metrics_s = NULL;
 	int threshold_set = 0, beta_set = 0, support_set = 0, task;
-	size_t max_groups = MFM_GROUP_MAX_DEFAULT, i;
+	const char *state_s = NULL;
+	size_t max_groups = MFM_GROUP_MAX_DEFAULT, i, rest;
+	struct mfm_buf body = MFM_BUF_INIT;
+	struct mfm_state st;
+	struct mfm_err err;
 	struct run run;
-	int ch;
+	int ch, drain = 0, found, keep_set = 0;
 
 	memset(&run, 0, sizeof(run));
 	mfm_metric_conf_init(&run.conf);
@@ -785,10 +1070,14 @@ main(int argc, char **argv)
 			break;
 		case OPT_KEEP_CLOSED:
 			run.keep_closed = mfm_cli_count("--keep-closed", optarg,
-			    0, SIZE_MAX / 2);
-			if (run.keep_closed > 1000000)
-				mfm_usage_error(
-				    "--keep-closed: at most 1000000");
+			    0, 1000000);
+			keep_set = 1;
+			break;
+		case OPT_STATE:
+			state_s = optarg;
+			break;
+		case OPT_DRAIN:
+			drain = 1;
 			break;
 		case OPT_BOOTSTRAP:
 			i = mfm_cli_count("--bootstrap", optarg, 1,
@@ -839,6 +1128,15 @@ main(int argc, char **argv)
 		    1);
 	if (!support_set)
 		min_support_cfg(&run, mfm_cfg_get(sec, "min_support"));
+	if (!keep_set)
+		run.keep_closed = mfm_cli_cfg_count(mfm_cfg_get(sec,
+		    "keep_closed"), "keep_closed", 16, 0, 1000000);
+	if (state_s == NULL)
+		state_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "state"), NULL);
+	mfm_cli_need_state(state_s);
+	if (drain && state_s == NULL)
+		mfm_usage_error("--drain needs --state");
+	mfm_state_init(&st);
 	if (!(run.conf.beta > 0) || !isfinite(run.conf.beta))
 		mfm_usage_error("--beta: must be a positive number");
 	if ((task = mfm_metric_task_lookup(task_s)) < 0)
@@ -869,11 +1167,35 @@ main(int argc, char **argv)
 	run.closed = mfm_xreallocarray(NULL, run.keep_closed + 1,
 	    sizeof(*run.closed));
 
+	mfm_upstream_init(&run.up);
+	if (state_s != NULL) {
+		if (run.partial || run.merge)
+			mfm_usage_error("--state keeps windows between runs "
+			    "of a plain run: not with --partial or --merge");
+		if (mfm_state_open(&st, state_s, "mfm-metric", STATE_VERSION,
+		    &body, &found, &err) != 0)
+			mfm_die("%s: %s", state_s, err.msg);
+		mfm_cli_chain_begin(body.p, body.len, &rest);
+		if (found)
+			state_load(&run, state_s, body.p + rest,
+			    body.len - rest);
+	}
 	if (argc == 0)
-		mfm_cli_read("-", metric_record, &run);
+		mfm_cli_read_input("-", metric_record, &run);
 	for (i = 0; i < (size_t)argc; i++)
-		mfm_cli_read(argv[i], metric_record, &run);
-	emit_all(&run);
+		mfm_cli_read_input(argv[i], metric_record, &run);
+	/* Complete: nothing more can come for any window (mfm(7)). */
+	emit_all(&run, drain || run.up.complete ||
+	    (!run.up.seen && state_s == NULL));
+	if (state_s != NULL) {
+		mfm_buf_clear(&body);
+		mfm_cli_chain_end(&body);
+		state_dump(&run, &body);
+		if (mfm_state_save(&st, body.p, body.len, &err) != 0)
+			mfm_die("%s: %s", state_s, err.msg);
+		mfm_state_close(&st);
+	}
+	mfm_buf_release(&body);
 	if (mfm_cli.verbose)
 		fprintf(stderr, "mfm-metric: %" PRIu64 " records, %" PRIu64
 		    " labelled, %zu windows x groups, %" PRIu64 " bad\n",
@@ -885,6 +1207,8 @@ main(int argc, char **argv)
 	for (i = 0; i < run.nclosed; i++)
 		free(run.closed[i]);
 	free(run.closed);
+	free(run.dropped_end);
+	mfm_upstream_release(&run.up);
 	mfm_cli_paths_free(run.by, run.nby);
 	mfm_buf_release(&run.wkey);
 	mfm_buf_release(&run.scratch);

@@ -12,9 +12,11 @@
  * With --backtest nothing is emitted per record: the run ends with how
  * many alerts, flaps and notifications the rules would have produced.
  * Control records (reserved member "_mfm") are passed over; any other
- * record without a "metrics" object is a bad record.  The exit status
- * answers the question: 0 when something fired, 1 when nothing did, 2 on
- * trouble of any kind, which wins over the answer.
+ * record without a "metrics" object is a bad record.  Provisional
+ * records and later revisions of a window are judged as mfm(7) LATE
+ * LABELS says.  The exit status answers the question as diff(1) does:
+ * 0 when no alert is firing, 1 when one is, 2 on trouble of any kind
+ * (a run that could judge nothing included), which wins over the answer.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -35,13 +37,15 @@ static const char usage[] =
 "usage: mfm-threshold [-huVv] [-c FILE] [-e EXPR] [--severity LEVEL]\n"
 "                     [--for N] [--keep-firing-for N] [--clear NUMBER]\n"
 "                     [--min-count N] [--min-positives N]\n"
-"                     [--missing POLICY] [--match KEY=VALUE] [--all]\n"
-"                     [--state FILE] [--backtest] [--max-series N]\n"
-"                     [--context FILE] [--max-context N]\n"
+"                     [--min-labelled N] [--min-per-class N]\n"
+"                     [--maturity DURATION] [--missing POLICY]\n"
+"                     [--match KEY=VALUE] [--all] [--state FILE]\n"
+"                     [--resume] [--backtest] [--max-series N]\n"
+"                     [--context FILE] [--max-context N] [-o FILE]\n"
 "                     [--rejects FILE] [--max-line SIZE] [FILE ...]\n"
 "\n"
 "Emit alert events when metric records breach rules.\n"
-"Exit 0 if any rule fired, 1 if none did, 2 on error.\n"
+"Exit 0 if no alert is firing, 1 if one is, 2 on trouble.\n"
 "\n"
 "  -e, --rule EXPR       rule METRIC OP NUMBER, OP one of < <= > >= == !=;\n"
 "                        repeatable, e.g. -e 'auc < 0.7'\n"
@@ -52,12 +56,20 @@ static const char usage[] =
 "      --clear NUMBER    hysteresis: resolve only once past NUMBER\n"
 "      --min-count N     fewer than N records: insufficient data\n"
 "      --min-positives N fewer than N positives: insufficient data\n"
+"      --min-labelled N  fewer than N labelled records: insufficient\n"
+"                        data (30, where the record has the count)\n"
+"      --min-per-class N auc, pr_auc: fewer than N of a class:\n"
+"                        insufficient data (10, likewise)\n"
+"      --maturity DURATION  judge provisional records too, once their\n"
+"                        as_of is DURATION past the window's end\n"
 "      --missing POLICY  a null or absent metric: ignore, breaching,\n"
 "                        not_breaching (ignore)\n"
 "      --match KEY=VALUE only groups whose KEY is VALUE; repeatable\n"
 "Output and state:\n"
 "      --all             emit every state, not only firing and resolved\n"
 "      --state FILE      keep alert states in FILE between runs\n"
+"      --resume          read input files from where the last run\n"
+"                        with this --state stopped\n"
 "      --backtest        emit no events; count alerts, flaps and\n"
 "                        notifications per rule at the end\n"
 "      --max-series N    alert series (rules times groups) at most\n"
@@ -83,7 +95,10 @@ enum {
 	OPT_BACKTEST,
 	OPT_MAX_SERIES,
 	OPT_CONTEXT,
-	OPT_MAX_CONTEXT
+	OPT_MAX_CONTEXT,
+	OPT_MIN_LABELLED,
+	OPT_MIN_PER_CLASS,
+	OPT_MATURITY
 };
 
 static const struct option longopts[] = {
@@ -102,6 +117,10 @@ static const struct option longopts[] = {
 	{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
 	{ "context", required_argument, NULL, OPT_CONTEXT },
 	{ "max-context", required_argument, NULL, OPT_MAX_CONTEXT },
+	{ "min-labelled", required_argument, NULL, OPT_MIN_LABELLED },
+	{ "min-per-class", required_argument, NULL, OPT_MIN_PER_CLASS },
+	{ "maturity", required_argument, NULL, OPT_MATURITY },
+	{ "resume", no_argument, NULL, MFM_OPT_RESUME },
 	MFM_CLI_LONG,
 	{ NULL, 0, NULL, 0 }
 };
@@ -126,7 +145,7 @@ threshold_file(const char *path, struct mfm_track *t,
 	size_t i;
 
 	mfm_json_init(&j);
-	mfm_cli_open(&r, path);
+	mfm_cli_open_input(&r, path);
 	while (mfm_cli_next(&r, &j)) {
 		switch (mfm_rule_rec_load(rec, &j, &err)) {
 		case -1:
@@ -157,8 +176,7 @@ threshold_file(const char *path, struct mfm_track *t,
 			mfm_cli_emit();
 		}
 	}
-	if (mfm_reader_close(&r, &err) != 0)
-		mfm_die_err(&err);
+	mfm_cli_close_input(&r);
 	mfm_json_release(&j);
 }
 
@@ -226,6 +244,50 @@ check_unseen(const struct mfm_rule_set *rules)
 			    rules->rule[i].metric, nrecords);
 }
 
+/*
+ * A run that judged nothing while windows were due (every one too thin,
+ * or without a value) cannot answer: that is trouble, not a pass.
+ */
+static void
+check_judged(const struct mfm_track *t, int has_state)
+{
+	uint64_t insufficient = 0;
+	size_t i;
+
+	/* A cron run with nothing new is fine; a one-off with nothing not. */
+	if (nrecords == 0 && !has_state) {
+		mfm_warn("no metric records: nothing to judge");
+		return;
+	}
+	if (t->njudged > 0 || t->nundecided == 0)
+		return;
+	for (i = 0; i < t->rules->n; i++)
+		insufficient += t->rules->rule[i].ninsufficient;
+	mfm_warn("no window could be judged: %" PRIu64 " with too little "
+	    "data (see min_labelled, min_per_class), %" PRIu64 " without a "
+	    "value (nothing labelled?); run with --all to see why",
+	    insufficient, t->nundecided - insufficient);
+}
+
+static void
+verbose(const struct mfm_track *t)
+{
+	uint64_t rep = 0, sup = 0, prov = 0;
+	size_t i;
+
+	for (i = 0; i < t->rules->n; i++) {
+		rep += t->rules->rule[i].nrepeat;
+		sup += t->rules->rule[i].nsuperseded;
+		prov += t->rules->rule[i].nprovisional;
+	}
+	fprintf(stderr, "mfm-threshold: %" PRIu64 " records, %zu rules, %"
+	    PRIu64 " firing events, %zu alerts firing at the end, %" PRIu64
+	    " judged, %" PRIu64 " undecided, %" PRIu64 " provisional, %"
+	    PRIu64 " repeated, %" PRIu64 " superseded, %" PRIu64
+	    " bad\n", mfm_cli.nread, t->rules->n, nfiring, mfm_track_firing(t),
+	    t->njudged, t->nundecided, prov, rep, sup, mfm_cli.nbad);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -239,8 +301,8 @@ main(int argc, char **argv)
 	const struct mfm_cfg_node *sec, *cn;
 	const char *state_path = NULL, *eq;
 	const char **ctx_files = NULL;
-	size_t i, k, max_series = 100000, nctx = 0, max_context = 0;
-	int ch, found;
+	size_t i, k, max_series = 100000, nctx = 0, max_context = 0, rest;
+	int ch, found, firing;
 
 	mfm_cli_init("mfm-threshold", usage);
 	mfm_rule_set_init(&rules);
@@ -282,6 +344,20 @@ main(int argc, char **argv)
 		case OPT_MIN_POSITIVES:
 			opts.min_positives = mfm_cli_count_in("--min-positives",
 			    optarg, 0, (unsigned long)-1);
+			break;
+		case OPT_MIN_LABELLED:
+			opts.min_labelled = mfm_cli_count_in("--min-labelled",
+			    optarg, 0, (unsigned long)-1);
+			opts.has_min_labelled = 1;
+			break;
+		case OPT_MIN_PER_CLASS:
+			opts.min_per_class = mfm_cli_count_in("--min-per-class",
+			    optarg, 0, (unsigned long)-1);
+			opts.has_min_per_class = 1;
+			break;
+		case OPT_MATURITY:
+			opts.maturity = mfm_cli_duration0("--maturity", optarg);
+			opts.has_maturity = 1;
 			break;
 		case OPT_MISSING:
 			if (mfm_rule_missing_parse(optarg, &opts.missing))
@@ -328,6 +404,7 @@ main(int argc, char **argv)
 	if (backtest && state_path != NULL)
 		mfm_usage_error("--backtest replays history from a clean "
 		    "state: it takes no --state");
+	mfm_cli_need_state(state_path);
 
 	mfm_err_clear(&err);
 	sec = mfm_cli_config("threshold", config_keys);
@@ -360,6 +437,12 @@ main(int argc, char **argv)
 		c->clear = opts.clear;
 		c->min_count = opts.min_count;
 		c->min_positives = opts.min_positives;
+		c->has_min_labelled = opts.has_min_labelled;
+		c->min_labelled = opts.min_labelled;
+		c->has_min_per_class = opts.has_min_per_class;
+		c->min_per_class = opts.min_per_class;
+		c->has_maturity = opts.has_maturity;
+		c->maturity = opts.maturity;
 		c->missing = opts.missing;
 		for (k = 0; k < opts.nmatch; k++)
 			mfm_rule_add_match(c, opts.match[k].key,
@@ -387,10 +470,11 @@ main(int argc, char **argv)
 		if (mfm_state_open(&st, state_path, "mfm-threshold",
 		    STATE_VERSION, &body, &found, &err) != 0)
 			mfm_die("%s: %s", state_path, err.msg);
-		if (found && mfm_track_load(&track, body.p, body.len,
-		    &err) != 0)
+		mfm_cli_chain_begin(body.p, body.len, &rest);
+		if (found && mfm_track_load(&track, body.p + rest,
+		    body.len - rest, &err) != 0)
 			mfm_die("%s: state line %zu: %s", state_path,
-			    err.line, err.msg);
+			    err.line + (rest > 0), err.msg);
 		if (track.ndropped > 0 && mfm_cli.verbose)
 			mfm_warn("%s: %" PRIu64 " series of rules no longer "
 			    "given were dropped", state_path, track.ndropped);
@@ -407,6 +491,7 @@ main(int argc, char **argv)
 	}
 	if (state_path != NULL) {
 		mfm_buf_clear(&body);
+		mfm_cli_chain_end(&body);
 		mfm_track_dump(&track, &body);
 		if (mfm_state_save(&st, body.p ? body.p : "", body.len,
 		    &err) != 0)
@@ -414,15 +499,14 @@ main(int argc, char **argv)
 		mfm_state_close(&st);
 	}
 	check_unseen(&rules);
+	check_judged(&track, state_path != NULL);
 	if (mfm_cli.verbose)
-		fprintf(stderr, "mfm-threshold: %" PRIu64 " records, %zu "
-		    "rules, %" PRIu64 " firing, %" PRIu64 " stale, %" PRIu64
-		    " bad\n", mfm_cli.nread, rules.n, nfiring, track.nstale,
-		    mfm_cli.nbad);
+		verbose(&track);
+	firing = nfiring > 0 || (!backtest && mfm_track_firing(&track) > 0);
 	mfm_buf_release(&body);
 	mfm_track_release(&track);
 	mfm_rule_rec_release(&rec);
 	mfm_rule_set_release(&rules);
 	mfm_context_release(&context);
-	return mfm_cli_finish(nfiring > 0 ? 0 : 1);
+	return mfm_cli_finish(firing ? 1 : 0);
 }

@@ -5,11 +5,15 @@
  * Windows of one or more --size values, tumbling or sliding (--step),
  * aligned to the Unix epoch (shifted by --offset) or to local time in
  * the --tz zone.  A record is written once per window holding it, with
- * "window":{"start":"...","end":"..."} appended.  The watermark (latest
- * event time minus --allowed-lateness) closes windows: each closed
- * window is announced once with a window_closed control record, and a
- * record for a closed window is late (see the man page).  The engine
- * is lib/window.c; this file holds options and the record loop.
+ * "window":{"start":"...","end":"..."} appended.  The watermark closes
+ * windows: mfm-join's, from the watermark records in the input, else the
+ * latest event time minus --allowed-lateness.  Each closed window is
+ * announced once with a window_closed control record; a record for a
+ * closed window is late, and revises it (or goes to --late).  At the end
+ * of input every window is closed, unless the input says more is to come
+ * (an incomplete upstream watermark, or --state): then open windows wait
+ * for the next run.  The engine is lib/window.c; this file holds options,
+ * the record loop and the state.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -19,7 +23,9 @@
 #include <string.h>
 
 #include "lib/cli.h"
+#include "lib/control.h"
 #include "lib/field.h"
+#include "lib/state.h"
 #include "lib/tz.h"
 #include "lib/window.h"
 #include "lib/banned.h"
@@ -27,9 +33,10 @@
 static const char usage[] =
 "usage: mfm-window [-huVv] [-c FILE] [-s SIZES] [-t PATH] [-z ZONE]\n"
 "                  [-l DURATION] [--step STEPS] [--offset OFFSETS]\n"
-"                  [--late FILE] [--revise] [--max-windows N]\n"
-"                  [--time-unit UNIT] [--rejects FILE] [--max-line SIZE]\n"
-"                  [FILE ...]\n"
+"                  [--late FILE] [--keep-closed N] [--max-windows N]\n"
+"                  [--time-unit UNIT] [--state FILE] [--resume]\n"
+"                  [--drain] [-o FILE] [--rejects FILE]\n"
+"                  [--max-line SIZE] [FILE ...]\n"
 "\n"
 "Tag each record with the event-time windows it falls in.\n"
 "\n"
@@ -40,11 +47,17 @@ static const char usage[] =
 "  -t, --time PATH         event time field (timestamp)\n"
 "      --time-unit UNIT    unit of epoch-number times: auto, s, ms, us, ns\n"
 "  -l, --allowed-lateness DURATION\n"
+"                          without mfm-join's watermark records:\n"
 "                          watermark = latest event time - DURATION\n"
 "                          (none: windows close at end of input)\n"
-"      --late FILE         append late records to FILE\n"
-"      --revise            write late records as revisions of their window\n"
+"      --late FILE         append late records to FILE instead of\n"
+"                          revising their window\n"
+"      --keep-closed N     closed windows kept for revisions (16)\n"
 "      --max-windows N     windows held at once at most (100000)\n"
+"      --state FILE        keep open windows in FILE between runs\n"
+"      --resume            with --state: read input files from where the\n"
+"                          last run stopped\n"
+"      --drain             with --state: close every window at the end\n"
 MFM_CLI_HELP;
 
 enum {
@@ -53,7 +66,10 @@ enum {
 	OPT_TIME_UNIT,
 	OPT_LATE,
 	OPT_REVISE,
-	OPT_MAX_WINDOWS
+	OPT_MAX_WINDOWS,
+	OPT_KEEP_CLOSED,
+	OPT_STATE,
+	OPT_DRAIN
 };
 
 static const struct option longopts[] = {
@@ -67,13 +83,18 @@ static const struct option longopts[] = {
 	{ "late", required_argument, NULL, OPT_LATE },
 	{ "revise", no_argument, NULL, OPT_REVISE },
 	{ "max-windows", required_argument, NULL, OPT_MAX_WINDOWS },
+	{ "keep-closed", required_argument, NULL, OPT_KEEP_CLOSED },
+	{ "state", required_argument, NULL, OPT_STATE },
+	{ "drain", no_argument, NULL, OPT_DRAIN },
+	{ "resume", no_argument, NULL, MFM_OPT_RESUME },
 	MFM_CLI_LONG,
 	{ NULL, 0, NULL, 0 }
 };
 
 static const char *const config_keys[] = {
 	"size", "step", "offset", "tz", "time", "time_unit",
-	"allowed_lateness", "late", "revise", "max_windows", NULL
+	"allowed_lateness", "late", "revise", "max_windows", "keep_closed",
+	"state", NULL
 };
 
 struct run {
@@ -82,7 +103,8 @@ struct run {
 	enum mfm_tm_unit unit;
 	const char *late_path;
 	FILE *late;
-	uint64_t nrec, nclosed;
+	uint64_t nrec, nclosed, nset_aside;
+	struct mfm_upstream up;		/* mfm-join's watermark */
 	struct mfm_window_text text;	/* window member texts */
 };
 
@@ -146,14 +168,54 @@ late_write(struct run *run)
 	mfm_buf_clear(b);
 }
 
-/* A line whose object has the single member "_mfm" is a control record. */
-static int
-is_control(const struct mfm_json *j)
+/*
+ * A control record, passed on in place; a watermark record of mfm-join
+ * also moves the watermark, closing windows.
+ */
+static void
+control(struct run *run, const struct mfm_reader *r, const struct mfm_json *j)
 {
-	int k = mfm_json_first(j, 0);
+	struct mfm_control_mark m;
+	enum mfm_control_type type;
+	struct mfm_err err;
+	const char *raw;
+	size_t n;
+	int rc;
 
-	return mfm_json_at(j, 0)->count == 1 && k >= 0 &&
-	    mfm_json_str_eq(j, k, "_mfm", 4);
+	raw = mfm_json_raw(j, 0, &n);
+	mfm_buf_add(&mfm_cli.out, raw, n);
+	mfm_cli_emit();
+	if (mfm_control_type(j, &type, &m, &err) != 0) {
+		mfm_cli_bad(r, "%s", err.msg);
+		return;
+	}
+	if (type != MFM_CONTROL_WATERMARK)
+		return;
+	if ((rc = mfm_upstream_add(&run->up, &m, &err)) < 0) {
+		mfm_cli_bad(r, "%s", err.msg);
+		return;
+	}
+	if (rc > 0 && run->up.has_w) {
+		mfm_window_advance_to(&run->w, run->up.w);
+		emit_closed(run);
+	}
+	/* From the first watermark record on, records move none. */
+	run->w.external = 1;
+}
+
+/* A late record for a window whose count of revisions is gone. */
+static void
+too_late(struct run *run, const struct mfm_reader *r,
+    const struct mfm_window_tag *tg)
+{
+	char s[MFM_TM_RFC3339_LEN + 1];
+
+	if (run->late != NULL)
+		return;
+	mfm_tm_format_rfc3339(tg->start, s);
+	mfm_cli_bad(r, "too late to revise window %s: it closed before the "
+	    "last %zu kept (--keep-closed), or use --late FILE", s,
+	    run->w.keep_closed);
 }
 
 static void
@@ -164,18 +226,15 @@ window_file(struct run *run, const char *path)
 	struct mfm_reader r;
 	struct mfm_json j;
 	struct mfm_err err;
-	const char *raw;
-	size_t i, n;
+	size_t i;
 	int64_t t;
-	int rc;
+	int rc, aside;
 
 	mfm_json_init(&j);
-	mfm_cli_open(&r, path);
+	mfm_cli_open_input(&r, path);
 	while (mfm_cli_next(&r, &j)) {
-		if (is_control(&j)) {
-			raw = mfm_json_raw(&j, 0, &n);
-			mfm_buf_add(b, raw, n);
-			mfm_cli_emit();
+		if (mfm_control_is(&j)) {
+			control(run, &r, &j);
 			continue;
 		}
 		rc = mfm_field_time(&j, &run->time, run->unit, &t, &err);
@@ -197,17 +256,21 @@ window_file(struct run *run, const char *path)
 		run->nrec++;
 		for (i = 0; i < run->w.ntag; i++) {
 			tg = &run->w.tag[i];
-			if (tg->revision < 0 && run->late == NULL)
+			if (tg->revision == -2)
+				too_late(run, &r, tg);
+			aside = tg->revision < 0;
+			if (aside && run->late == NULL)
 				continue;
-			/* In place on its way to stdout, unless late. */
-			o = tg->revision < 0 ? b : mfm_cli_begin();
+			run->nset_aside += aside;
+			/* In place on its way to stdout, unless set aside. */
+			o = aside ? b : mfm_cli_begin();
 			if (mfm_json_put_open_object(o, &j, 0))
 				mfm_buf_addc(o, ',');
 			mfm_buf_adds(o, "\"window\":");
 			mfm_window_put_cached(o, &run->text, tg->start,
-			    tg->end, tg->revision);
+			    tg->end, aside ? 0 : tg->revision);
 			mfm_buf_addc(o, '}');
-			if (tg->revision < 0)
+			if (aside)
 				late_write(run);
 			else
 				mfm_cli_end();
@@ -215,9 +278,48 @@ window_file(struct run *run, const char *path)
 		mfm_window_advance(&run->w, t);
 		emit_closed(run);
 	}
-	if (mfm_reader_close(&r, &err) != 0)
-		mfm_die_err(&err);
+	mfm_cli_close_input(&r);
 	mfm_json_release(&j);
+}
+
+#define STATE_VERSION 1
+
+/* Lock and read the state: chain line, upstream lines, windows. */
+static void
+state_open(struct run *run, struct mfm_state *st, const char *path)
+{
+	struct mfm_buf body = MFM_BUF_INIT;
+	struct mfm_err err;
+	size_t rest, up;
+	int found;
+
+	mfm_state_init(st);
+	if (mfm_state_open(st, path, "mfm-window", STATE_VERSION, &body,
+	    &found, &err) != 0)
+		mfm_die("%s: %s", path, err.msg);
+	mfm_cli_chain_begin(body.p, body.len, &rest);
+	if (found && (mfm_upstream_load_head(&run->up, body.p + rest,
+	    body.len - rest, &up, &err) != 0 || mfm_window_load(&run->w,
+	    body.p + rest + up, body.len - rest - up, &err) != 0))
+		mfm_die("%s: %s", path, err.msg);
+	if (run->up.seen)
+		run->w.external = 1;
+	mfm_buf_release(&body);
+}
+
+static void
+state_save(struct run *run, struct mfm_state *st, const char *path)
+{
+	struct mfm_buf body = MFM_BUF_INIT;
+	struct mfm_err err;
+
+	mfm_cli_chain_end(&body);
+	mfm_upstream_dump(&run->up, &body);
+	mfm_window_dump(&run->w, &body);
+	if (mfm_state_save(st, body.p, body.len, &err) != 0)
+		mfm_die("%s: %s", path, err.msg);
+	mfm_state_close(st);
+	mfm_buf_release(&body);
 }
 
 /* A list option: one value for every size, or one per size. */
@@ -237,13 +339,14 @@ main(int argc, char **argv)
 	const struct mfm_cfg_node *offset_n = NULL;
 	const char *size_s = NULL, *step_s = NULL, *offset_s = NULL;
 	const char *time_s = NULL, *unit_s = NULL, *tz_s = NULL;
-	const char *late_s = NULL;
+	const char *late_s = NULL, *state_s = NULL;
 	int64_t *size = NULL, *step = NULL, *offset = NULL, lateness = 0;
-	size_t nsize, nstep, noffset, i, maxw = 0;
-	int ch, revise = -1, have_lateness = 0;
+	size_t nsize, nstep, noffset, i, maxw = 0, keep = 0;
+	int ch, revise = -1, have_lateness = 0, drain = 0, have_keep = 0;
 	long long v;
 	struct mfm_tz tz;
 	struct mfm_err err;
+	struct mfm_state st;
 	struct run run;
 
 	memset(&run, 0, sizeof(run));
@@ -288,6 +391,17 @@ main(int argc, char **argv)
 				mfm_usage_error("--max-windows: must be at "
 				    "least 1");
 			break;
+		case OPT_KEEP_CLOSED:
+			keep = mfm_cli_count("--keep-closed", optarg, 0,
+			    MFM_CLI_COUNT_MAX);
+			have_keep = 1;
+			break;
+		case OPT_STATE:
+			state_s = optarg;
+			break;
+		case OPT_DRAIN:
+			drain = 1;
+			break;
 		default:
 			mfm_cli_option(ch, optarg);
 		}
@@ -325,6 +439,21 @@ main(int argc, char **argv)
 	if (revise < 0 && mfm_cfg_get(sec, "revise") != NULL &&
 	    mfm_cfg_bool(mfm_cfg_get(sec, "revise"), &revise, &err) != 0)
 		mfm_cli_config_die(&err);
+	/* Late records revise their window, or go to --late: never lost. */
+	if (revise == 0 && late_s == NULL) {
+		mfm_cfg_err(mfm_cfg_get(sec, "revise"), &err, "late records "
+		    "must go somewhere: revise their window (the default) "
+		    "or set 'late' to a file");
+		mfm_cli_config_die(&err);
+	}
+	if (!have_keep)
+		keep = mfm_cli_cfg_count(mfm_cfg_get(sec, "keep_closed"),
+		    "keep_closed", MFM_WINDOW_KEEP_DEFAULT, 0, 1e9);
+	if (state_s == NULL)
+		state_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "state"), NULL);
+	mfm_cli_need_state(state_s);
+	if (drain && state_s == NULL)
+		mfm_usage_error("--drain needs --state");
 	if (maxw == 0 && mfm_cfg_get(sec, "max_windows") != NULL) {
 		if (mfm_cfg_int(mfm_cfg_get(sec, "max_windows"), 1,
 		    1000000000, &v, &err) != 0)
@@ -343,8 +472,10 @@ main(int argc, char **argv)
 		}
 		run.w.tz = &tz;
 	}
+	run.w.tz_name = tz_s;
 	run.w.lateness = lateness;
-	run.w.revise = revise > 0;
+	run.w.revise = late_s == NULL;
+	run.w.keep_closed = keep;
 	if (maxw != 0)
 		run.w.max_windows = maxw;
 	duration_list("--size", size_s, size_n, 0, &size, &nsize);
@@ -367,24 +498,34 @@ main(int argc, char **argv)
 			mfm_die("%s: %s", late_s, strerror(errno));
 	}
 
+	mfm_upstream_init(&run.up);
+	if (state_s != NULL)
+		state_open(&run, &st, state_s);
 	if (argc == 0)
 		window_file(&run, "-");
 	for (i = 0; i < (size_t)argc; i++)
 		window_file(&run, argv[i]);
-	mfm_window_finish(&run.w);
+	/*
+	 * Every window closes at the end of a complete stream; when more is
+	 * to come (a join still waiting, or a cron run), they wait.
+	 */
+	if (drain || run.up.complete || (!run.up.seen && state_s == NULL))
+		mfm_window_finish(&run.w);
+	else
+		mfm_window_pause(&run.w);
 	emit_closed(&run);
+	if (state_s != NULL)
+		state_save(&run, &st, state_s);
 
 	if (run.late != NULL && fclose(run.late) != 0)
 		mfm_die("%s: %s", late_s, strerror(errno));
 	if (mfm_cli.verbose)
 		fprintf(stderr, "mfm-window: %" PRIu64 " records windowed, %"
-		    PRIu64 " late, %" PRIu64 " windows closed, %" PRIu64
-		    " bad\n", run.nrec, run.w.nlate, run.nclosed,
-		    mfm_cli.nbad);
-	else if (run.w.nlate > 0 && run.late == NULL && !run.w.revise)
-		/* A note, not trouble: the exit status stays 0. */
-		fprintf(stderr, "mfm-window: %" PRIu64 " late records dropped "
-		    "(see --late and --revise)\n", run.w.nlate);
+		    PRIu64 " late (%" PRIu64 " set aside, %" PRIu64 " too late"
+		    " to revise), %" PRIu64 " windows closed, %zu open, %"
+		    PRIu64 " bad\n", run.nrec, run.w.nlate, run.nset_aside,
+		    run.w.ntoo_late, run.nclosed, run.w.nopen, mfm_cli.nbad);
+	mfm_upstream_release(&run.up);
 	mfm_json_path_release(&run.time);
 	mfm_window_release(&run.w);
 	mfm_tz_release(&tz);

@@ -36,7 +36,7 @@
 /* Every section a tool reads; a top-level key outside it is a typo. */
 static const char *const sections[] = {
 	"join", "window", "metric", "threshold", "alert", "drift", "slice",
-	"estimate",
+	"estimate", "report",
 	NULL
 };
 

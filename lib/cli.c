@@ -86,9 +86,24 @@ mfm_cli_init(const char *prog, const char *usage)
 	grow_pipe(1);
 }
 
+/* The progress line, set up when the first input opens. */
+static struct mfm_progress *
+progress(void)
+{
+	static int ready;
+
+	if (!ready) {
+		mfm_progress_init(&mfm_cli.progress, STDERR_FILENO,
+		    mfm_cli.prog, mfm_cli.progress_mode, &mfm_cli.nread);
+		ready = 1;
+	}
+	return &mfm_cli.progress;
+}
+
 static void
 vmsg(const char *fmt, va_list ap)
 {
+	mfm_progress_clear(&mfm_cli.progress);
 	fprintf(stderr, "%s: ", mfm_cli.prog);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
@@ -154,11 +169,23 @@ mfm_cli_option(int ch, const char *arg)
 	case 'c':
 		mfm_cli.config_path = arg;
 		return 1;
+	case 'o':
+		mfm_cli.output_path = arg;
+		return 1;
+	case MFM_OPT_RESUME:
+		mfm_cli.resume = 1;
+		return 1;
 	case MFM_OPT_REJECTS:
 		mfm_cli.rejects_path = arg;
 		return 1;
 	case MFM_OPT_MAX_LINE:
 		mfm_cli.max_line = mfm_cli_size("--max-line", arg);
+		return 1;
+	case MFM_OPT_PROGRESS:
+		mfm_cli.progress_mode = MFM_PROGRESS_ON;
+		return 1;
+	case MFM_OPT_NO_PROGRESS:
+		mfm_cli.progress_mode = MFM_PROGRESS_OFF;
 		return 1;
 	case '?':
 		/* getopt_long has said what was wrong. */
@@ -383,12 +410,38 @@ mfm_cli_config_die(const struct mfm_err *err)
 	mfm_die("%s: %s", path, err->msg);
 }
 
+/*
+ * -o: the output file takes standard output's place, opened for
+ * appending (once, however many times this is reached).
+ */
+static void
+output_open(void)
+{
+	static int done;
+	int fd;
+
+	if (mfm_cli.output_path == NULL || done)
+		return;
+	done = 1;
+	fd = open(mfm_cli.output_path, O_WRONLY | O_CREAT | O_APPEND |
+	    O_CLOEXEC, 0600);
+	if (fd < 0)
+		mfm_die("%s: %s", mfm_cli.output_path, strerror(errno));
+	if (fd != STDOUT_FILENO) {
+		if (dup2(fd, STDOUT_FILENO) < 0)
+			mfm_die("%s: %s", mfm_cli.output_path,
+			    strerror(errno));
+		close(fd);
+	}
+}
+
 const struct mfm_cfg_node *
 mfm_cli_config(const char *section, const char *const *known)
 {
 	const struct mfm_cfg_node *n;
 	struct mfm_err err;
 
+	output_open();
 	if (mfm_cli.config_path == NULL)
 		return NULL;
 	mfm_err_clear(&err);
@@ -522,6 +575,99 @@ mfm_cli_open(struct mfm_reader *r, const char *path)
 	if (mfm_reader_open(r, path, mfm_cli.max_line, &err) != 0)
 		mfm_die_err(&err);
 	r->spill = mfm_cli.rejects;
+	r->progress = progress();
+	mfm_progress_open(r->progress, r, r->fd, r->name);
+}
+
+void
+mfm_cli_need_state(const char *state_path)
+{
+	if (mfm_cli.resume && state_path == NULL)
+		mfm_usage_error("--resume needs --state: the offsets are kept "
+		    "there");
+}
+
+void
+mfm_cli_chain_begin(const char *body, size_t len, size_t *rest)
+{
+	struct mfm_err err;
+
+	mfm_err_clear(&err);
+	if (mfm_chain_load(&mfm_cli.chain, body, len, rest, &err) != 0)
+		mfm_die_err(&err);
+	output_open();
+	if (mfm_cli.output_path != NULL && mfm_chain_recover(&mfm_cli.chain,
+	    STDOUT_FILENO, mfm_cli.output_path, &err) != 0)
+		mfm_die_err(&err);
+}
+
+void
+mfm_cli_open_input(struct mfm_reader *r, const char *path)
+{
+	struct mfm_err err;
+	uint64_t off;
+
+	mfm_cli_open(r, path);
+	if (!mfm_cli.resume)
+		return;
+	mfm_err_clear(&err);
+	if (strcmp(path, "-") == 0)
+		mfm_usage_error("--resume: standard input cannot be resumed; "
+		    "name the files");
+	if (mfm_chain_start(&mfm_cli.chain, path, r->fd, &off, &err) != 0 ||
+	    (off > 0 && mfm_reader_seek(r, off, &err) != 0))
+		mfm_die_err(&err);
+	if (off > 0 && r->progress != NULL)
+		mfm_progress_skip(r->progress, r, off);
+	r->hold_partial = 1;
+}
+
+void
+mfm_cli_close_input(struct mfm_reader *r)
+{
+	struct mfm_err err;
+
+	if (mfm_cli.resume) {
+		mfm_chain_stop(&mfm_cli.chain, r->name, mfm_reader_offset(r));
+		if (r->held > 0 && mfm_cli.verbose)
+			mfm_warn("%s: a last line of %zu bytes without a "
+			    "newline is left for the next run", r->name,
+			    r->held);
+	}
+	if (mfm_reader_close(r, &err) != 0)
+		mfm_die_err(&err);
+}
+
+void
+mfm_cli_chain_end(struct mfm_buf *body)
+{
+	struct mfm_err err;
+	uint64_t len = 0;
+	int has_out = mfm_cli.output_path != NULL;
+
+	if (has_out) {
+		mfm_cli_flush();
+		if (mfm_chain_sync(STDOUT_FILENO, mfm_cli.output_path, &len,
+		    &err) != 0)
+			mfm_die_err(&err);
+	}
+	mfm_chain_put(&mfm_cli.chain, body, has_out, len);
+}
+
+void
+mfm_cli_read_input(const char *path,
+    void (*fn)(void *ctx, const struct mfm_reader *r, const struct mfm_json *j),
+    void *ctx)
+{
+	struct mfm_reader r;
+	struct mfm_json j;
+
+	mfm_json_init(&j);
+	mfm_cli_open_input(&r, path);
+	while (mfm_cli_next(&r, &j))
+		fn(ctx, &r, &j);
+	mfm_cli_close_input(&r);
+	mfm_json_release(&j);
 }
 
 void
@@ -555,6 +701,7 @@ open_rejects(void)
 static void
 vbad(const struct mfm_reader *r, size_t col, const char *fmt, va_list ap)
 {
+	mfm_progress_clear(&mfm_cli.progress);
 	if (col > 0)
 		fprintf(stderr, "%s: %s:%zu:%zu: ", mfm_cli.prog, r->name,
 		    r->lineno, col);
@@ -619,6 +766,9 @@ mfm_cli_next(struct mfm_reader *r, struct mfm_json *j)
 		mfm_err_clear(&err);
 		switch (mfm_reader_next(r, &err)) {
 		case MFM_IO_EOF:
+			if (r->progress != NULL)
+				mfm_progress_close(r->progress, r);
+			r->progress = NULL;
 			return 0;
 		case MFM_IO_ERROR:
 			mfm_die_err(&err);
@@ -689,6 +839,9 @@ mfm_cli_step(struct mfm_reader *r, struct mfm_json *j)
 	}
 	switch (mfm_cli_scan(r, j, &err)) {
 	case MFM_CLI_EOF:
+		if (r->progress != NULL)
+			mfm_progress_close(r->progress, r);
+		r->progress = NULL;
 		return -1;
 	case MFM_CLI_FAIL:
 		mfm_die_err(&err);
@@ -753,6 +906,8 @@ int
 mfm_cli_finish(int ok_status)
 {
 	int status = had_error || mfm_cli.nbad ? 2 : ok_status;
+
+	mfm_progress_clear(&mfm_cli.progress);
 
 	if (mfm_cli.rejects != NULL) {
 		if (fclose(mfm_cli.rejects) != 0) {

@@ -15,9 +15,11 @@
 
 #include "lib/buf.h"
 #include "lib/cfg.h"
+#include "lib/chain.h"
 #include "lib/err.h"
 #include "lib/io.h"
 #include "lib/json.h"
+#include "lib/progress.h"
 #include "lib/refrun.h"
 
 /* Long-only option codes shared by the tools. */
@@ -27,26 +29,36 @@ enum {
 	MFM_OPT_REFERENCE,		/* mfm_cli_reference_option() */
 	MFM_OPT_REFERENCE_RANGE,
 	MFM_OPT_PREVIOUS,
+	MFM_OPT_RESUME,			/* tools with --state list it */
+	MFM_OPT_PROGRESS,		/* --progress, --no-progress */
+	MFM_OPT_NO_PROGRESS,
 	MFM_OPT_TOOL = 0x200		/* tools number their own from here */
 };
 
-#define MFM_CLI_SHORT "hVuvc:"
+#define MFM_CLI_SHORT "hVuvc:o:"
 #define MFM_CLI_LONG \
 	{ "help", no_argument, NULL, 'h' }, \
 	{ "version", no_argument, NULL, 'V' }, \
 	{ "unbuffered", no_argument, NULL, 'u' }, \
 	{ "verbose", no_argument, NULL, 'v' }, \
 	{ "config", required_argument, NULL, 'c' }, \
+	{ "output", required_argument, NULL, 'o' }, \
 	{ "rejects", required_argument, NULL, MFM_OPT_REJECTS }, \
-	{ "max-line", required_argument, NULL, MFM_OPT_MAX_LINE }
+	{ "max-line", required_argument, NULL, MFM_OPT_MAX_LINE }, \
+	{ "progress", no_argument, NULL, MFM_OPT_PROGRESS }, \
+	{ "no-progress", no_argument, NULL, MFM_OPT_NO_PROGRESS }
 
 /* The help text for the common options, for a tool's usage text. */
 #define MFM_CLI_HELP \
 "  -c, --config FILE     read settings from FILE's section for this tool\n" \
 "      --rejects FILE    append bad input lines, whole, to FILE\n" \
 "      --max-line SIZE   longest input line (default 4M)\n" \
+"  -o, --output FILE     append the output to FILE\n" \
 "  -u, --unbuffered      flush output after every record\n" \
 "  -v, --verbose         report counts on stderr at the end\n" \
+"      --progress        show progress on stderr (default: on a terminal,\n" \
+"                        for inputs over 4 MB)\n" \
+"      --no-progress     never show progress\n" \
 "  -h, --help            show this help and exit\n" \
 "  -V, --version         show the version and exit\n"
 
@@ -64,6 +76,11 @@ struct mfm_cli {
 	uint64_t nbad;		/* bad records reported */
 	uint64_t nout;		/* records written */
 	struct mfm_buf out;	/* the record being built */
+	enum mfm_progress_mode progress_mode;
+	struct mfm_progress progress;	/* set up at the first input */
+	const char *output_path;	/* -o, or NULL for stdout */
+	int resume;			/* --resume */
+	struct mfm_chain chain;		/* -o and --resume under --state */
 };
 
 /* The process-wide tool state, so that mfm_die() knows the name. */
@@ -175,6 +192,29 @@ void mfm_cli_cfg_paths(const struct mfm_cfg_node *n,
 
 /* Open an input operand ("-" for stdin); exits 2 on failure. */
 void mfm_cli_open(struct mfm_reader *r, const char *path);
+
+/*
+ * Chains of files (mfm(7), lib/chain.h), for tools with --state.
+ * mfm_cli_need_state: --resume without a state is a usage error.
+ * mfm_cli_chain_begin, once the state is read: take the chain line off
+ * the head of its body (*rest: where the tool's own body starts) and cut
+ * the -o file back to the length of the last save.
+ * mfm_cli_open_input / mfm_cli_close_input: an input operand, resumed
+ * from where the last run stopped under --resume (a last line without a
+ * newline is then left for the next run), and closed checked.
+ * mfm_cli_chain_end, before the state is saved: write out and force the
+ * -o file to disk, and start the new body with the chain line.
+ * Errors exit 2.
+ */
+void mfm_cli_need_state(const char *state_path);
+void mfm_cli_chain_begin(const char *body, size_t len, size_t *rest);
+void mfm_cli_open_input(struct mfm_reader *r, const char *path);
+void mfm_cli_close_input(struct mfm_reader *r);
+void mfm_cli_chain_end(struct mfm_buf *body);
+/* mfm_cli_read for input operands: through mfm_cli_open_input. */
+void mfm_cli_read_input(const char *path,
+    void (*fn)(void *ctx, const struct mfm_reader *r, const struct mfm_json *j),
+    void *ctx);
 
 /*
  * The record loop: open path ("-" for stdin), hand fn every record that

@@ -103,6 +103,25 @@ slice_value(struct mfm_buf *b, const struct mfm_json *j, int t,
 	}
 }
 
+void
+mfm_context_slice(struct mfm_buf *b, const struct mfm_json *j, int slice,
+    struct mfm_buf *scratch)
+{
+	const char *s;
+	size_t n;
+	int t;
+
+	for (t = mfm_json_first(j, slice); t >= 0;
+	    t = mfm_json_next(j, slice, t)) {
+		if (t != slice + 1)
+			mfm_buf_adds(b, ", ");
+		s = mfm_json_str(j, t, &n, scratch);
+		mfm_buf_add(b, s, n);
+		mfm_buf_addc(b, '=');
+		slice_value(b, j, t + 1, scratch);
+	}
+}
+
 static void
 number(struct mfm_buf *b, const struct mfm_json *j, int t)
 {
@@ -138,15 +157,7 @@ why(struct mfm_buf *b, const struct mfm_json *j, int ctx,
 		if (b->len > 0)
 			mfm_buf_adds(b, "; ");
 		mfm_buf_adds(b, "worst slice ");
-		for (t = mfm_json_first(j, k); t >= 0;
-		    t = mfm_json_next(j, k, t)) {
-			if (t != k + 1)
-				mfm_buf_adds(b, ", ");
-			s = mfm_json_str(j, t, &n, scratch);
-			mfm_buf_add(b, s, n);
-			mfm_buf_addc(b, '=');
-			slice_value(b, j, t + 1, scratch);
-		}
+		mfm_context_slice(b, j, k, scratch);
 		metric = mfm_json_member(j, ctx, "metric", 6);
 		if (mfm_json_type_of(j, metric) == MFM_JSON_STRING) {
 			s = mfm_json_str(j, metric, &n, scratch);

@@ -56,4 +56,12 @@ int mfm_context_add(struct mfm_context *c, const struct mfm_json *j,
 const struct mfm_context_entry *mfm_context_find(struct mfm_context *c,
     const struct mfm_json *j, int window, const char *canon, size_t len);
 
+/*
+ * Append the text of the slice object at token slice of j as summaries
+ * write it: "inputs.channel=partner", members joined by ", ", a numeric
+ * bin [lo, hi] as "[lo, hi)", "<hi" or ">=lo".  scratch is for decoding.
+ */
+void mfm_context_slice(struct mfm_buf *b, const struct mfm_json *j,
+    int slice, struct mfm_buf *scratch);
+
 #endif

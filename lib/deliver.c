@@ -33,6 +33,20 @@
 
 #define ELLIPSIS "\xe2\x80\xa6"		/* U+2026, marks what is hidden */
 
+/*
+ * The length of s cut to at most max bytes on a UTF-8 character
+ * boundary: a cut inside a character would reach the receiver as U+FFFD.
+ */
+static size_t
+utf8_cut(const char *s, size_t n, size_t max)
+{
+	if (n <= max)
+		return n;
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return max;
+}
+
 extern char **environ;
 
 static int64_t
@@ -1546,9 +1560,9 @@ body_alertmanager(struct mfm_buf *b, const struct mfm_deliver *d,
 static void
 slack_escape(struct mfm_buf *out, const char *s, size_t n, size_t max)
 {
-	size_t i;
+	size_t i, m = utf8_cut(s, n, max);
 
-	for (i = 0; i < n && i < max; i++) {
+	for (i = 0; i < m; i++) {
 		if (s[i] == '&')
 			mfm_buf_adds(out, "&amp;");
 		else if (s[i] == '<')
@@ -1558,12 +1572,7 @@ slack_escape(struct mfm_buf *out, const char *s, size_t n, size_t max)
 		else
 			mfm_buf_addc(out, s[i]);
 	}
-	/* Do not end inside a UTF-8 sequence. */
-	while (i < n && out->len > 0 && (s[i] & 0xc0) == 0x80) {
-		out->len--;
-		i--;
-	}
-	if (i < n)
+	if (m < n)
 		mfm_buf_adds(out, ELLIPSIS);
 }
 
@@ -1589,10 +1598,7 @@ body_slack(struct mfm_buf *b, const struct mfm_deliver *d,
 	/* The header is plain text, at most 150 characters. */
 	mfm_buf_clear(&t);
 	mfm_buf_addf(&t, "%s ", ev->firing ? "FIRING" : "RESOLVED");
-	mfm_buf_add(&t, ev->rule.p, ev->rule.len < 100 ? ev->rule.len : 100);
-	while (t.len > 0 && ev->rule.len > 100 &&
-	    (t.p[t.len - 1] & 0xc0) == 0x80)
-		t.len--;
+	mfm_buf_add(&t, ev->rule.p, utf8_cut(ev->rule.p, ev->rule.len, 100));
 	if (d->nmore > 0) {
 		mfm_buf_clear(&t);
 		mfm_buf_addf(&t, "%s %zu alerts", ev->firing ? "FIRING" :
@@ -1685,10 +1691,7 @@ body_pagerduty(struct mfm_buf *b, const struct mfm_deliver_recv *r,
 	if (ev->firing) {
 		/* The summary is at most 1024 characters. */
 		mfm_buf_add(&t, ev->summary.p,
-		    ev->summary.len < 1000 ? ev->summary.len : 1000);
-		while (ev->summary.len > 1000 && t.len > 0 &&
-		    (t.p[t.len - 1] & 0xc0) == 0x80)
-			t.len--;
+		    utf8_cut(ev->summary.p, ev->summary.len, 1000));
 		mfm_buf_adds(b, ",\"payload\":{\"summary\":");
 		mfm_json_put_str(b, t.p, t.len);
 		mfm_buf_adds(b, ",\"source\":\"mfm\",\"severity\":");
@@ -2132,8 +2135,7 @@ put_header_text(struct mfm_buf *b, const char *src, size_t n)
 	int plain = 1;
 	unsigned v;
 
-	if (n > 900)
-		n = 900;
+	n = utf8_cut(src, n, 900);
 	for (i = 0; i < n; i++) {
 		if ((unsigned char)src[i] < 0x20 || src[i] == 0x7f)
 			mfm_buf_addc(&c, ' ');
@@ -2240,7 +2242,7 @@ email_message(struct mfm_buf *out, const struct mfm_deliver *d,
 	mfm_buf_add(&t, ev->rule.p, ev->rule.len);
 	mfm_buf_adds(&t, ": ");
 	mfm_buf_add(&t, ev->summary.p, ev->summary.len);
-	put_header_text(out, t.p, t.len < 200 ? t.len : 200);
+	put_header_text(out, t.p, utf8_cut(t.p, t.len, 200));
 	mfm_buf_adds(out, "\r\nMIME-Version: 1.0\r\n"
 	    "Content-Type: text/plain; charset=UTF-8\r\n"
 	    "Content-Transfer-Encoding: quoted-printable\r\n"
@@ -2287,6 +2289,49 @@ read_upload(char *buf, size_t size, size_t nitems, void *arg)
 	return n;
 }
 
+/*
+ * libcurl's debug callback, on for SMTP: keep the server's last refusal
+ * (a 4xx or 5xx reply line; its replies come as CURLINFO_HEADER_IN, a
+ * line each), so that a failure can quote it, where libcurl's own
+ * message may say no more than "Weird server reply".  A later positive
+ * reply clears it (a refused EHLO followed by HELO is no failure), but
+ * not 221, the goodbye libcurl asks for after a refusal.  What we send
+ * (HEADER_OUT, with AUTH) is never looked at.
+ */
+static int
+smtp_debug(CURL *h, curl_infotype type, char *p, size_t n, void *arg)
+{
+	struct mfm_deliver *d = arg;
+	size_t i, k = 0;
+
+	(void)h;
+	if (type != CURLINFO_HEADER_IN || n < 3 || p[1] < '0' || p[1] > '9' ||
+	    p[2] < '0' || p[2] > '9')
+		return 0;
+	if (p[0] != '4' && p[0] != '5') {
+		if (memcmp(p, "221", 3) != 0)
+			d->reply[0] = '\0';
+		return 0;
+	}
+	while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r'))
+		n--;
+	for (i = 0; i < n && k < MFM_DELIVER_MAX_REPLY; i++)
+		d->reply[k++] = (unsigned char)p[i] < 0x20 ||
+		    (unsigned char)p[i] > 0x7e ? '?' : p[i];
+	d->reply[k] = '\0';
+	return 0;
+}
+
+/* libcurl's message, then "; the server said \"554 5.7.1 ...\"". */
+static void
+put_reply(char *out, size_t size, const char *msg, const char *reply)
+{
+	if (reply[0] != '\0')
+		snprintf(out, size, "%s; the server said \"%s\"", msg, reply);
+	else
+		snprintf(out, size, "%s", msg);
+}
+
 static int
 smtp_retryable(CURLcode rc, long code)
 {
@@ -2312,6 +2357,7 @@ smtp_send(struct mfm_deliver *d, const struct mfm_deliver_recv *r,
 	struct mfm_deliver_result *res = &d->last;
 	struct mfm_buf msg = MFM_BUF_INIT;
 	char errbuf[CURL_ERROR_SIZE];
+	char why[CURL_ERROR_SIZE + MFM_DELIVER_MAX_REPLY + 32];
 	struct curl_slist *rcpt = NULL, *n;
 	struct sigaction old;
 	struct upload u;
@@ -2335,6 +2381,10 @@ smtp_send(struct mfm_deliver *d, const struct mfm_deliver_recv *r,
 #if LIBCURL_VERSION_NUM >= 0x075500
 		rc |= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 #endif
+		d->reply[0] = '\0';
+		rc |= curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, smtp_debug);
+		rc |= curl_easy_setopt(h, CURLOPT_DEBUGDATA, d);
+		rc |= curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
 		rc |= curl_easy_setopt(h, CURLOPT_MAIL_FROM, r->from);
 		rc |= curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
 		rc |= curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
@@ -2382,10 +2432,11 @@ smtp_send(struct mfm_deliver *d, const struct mfm_deliver_recv *r,
 	if (errbuf[0] == '\0')
 		snprintf(errbuf, CURL_ERROR_SIZE, "%s",
 		    curl_easy_strerror(rc));
-	scrub(r, errbuf, sizeof(errbuf));
+	put_reply(why, sizeof(why), errbuf, d->reply);
+	scrub(r, why, sizeof(why));
 	return mfm_err_set(err, MFM_ERR_SYS,
 	    "email %s: sending to %s failed after %u attempt%s: %s%s",
-	    r->name, r->shown, attempt, attempt == 1 ? "" : "s", errbuf,
+	    r->name, r->shown, attempt, attempt == 1 ? "" : "s", why,
 	    rc == CURLE_USE_SSL_FAILED ? " (the server offers no STARTTLS; "
 	    "starttls: false allows clear text)" : "");
 }

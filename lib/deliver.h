@@ -40,6 +40,7 @@ struct curl_slist;
 #define MFM_DELIVER_MAX_BACKOFF (30 * INT64_C(1000000))	/* any one wait */
 
 #define MFM_DELIVER_MAX_SECRET 4096	/* bytes of a key, password, ... */
+#define MFM_DELIVER_MAX_REPLY 120	/* bytes of a server's reply shown */
 #define MFM_DELIVER_MAX_ARGS 64		/* argv of a command receiver */
 #define MFM_DELIVER_MAX_TO 32		/* recipients of an email receiver */
 #define MFM_DELIVER_MAX_MATCH 16	/* matchers of a receiver */
@@ -185,6 +186,9 @@ struct mfm_deliver {
 	struct curl_slist *headers;
 	size_t got;			/* response bytes of the attempt */
 	int cut;			/* the response went past the cap */
+	/* The last reply line an SMTP server sent, control characters as
+	 * '?', for the message of a failure. */
+	char reply[MFM_DELIVER_MAX_REPLY + 1];
 };
 
 void mfm_deliver_init(struct mfm_deliver *d);

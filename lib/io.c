@@ -4,20 +4,27 @@
  * last line that has no newline, so it grows up to max_line + 2 bytes and
  * no further.
  */
+#define _GNU_SOURCE	/* tee(2), F_GETPIPE_SZ: held input */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/buf.h"
 #include "lib/io.h"
+#include "lib/progress.h"
 #include "lib/banned.h"
 
 static void
 reader_setup(struct mfm_reader *r, int fd, const char *name, size_t max_line)
 {
 	memset(r, 0, sizeof(*r));
+	r->tee[0] = r->tee[1] = -1;
 	r->fd = fd;
 	r->name = name;
 	r->max_line = max_line ? max_line : MFM_IO_MAX_LINE_DEFAULT;
@@ -52,6 +59,9 @@ mfm_reader_fdopen(struct mfm_reader *r, int fd, const char *name,
 	reader_setup(r, fd, name, max_line);
 }
 
+static ssize_t read_held(struct mfm_reader *r, char *dst, size_t room,
+    struct mfm_err *err);
+
 /* Read more bytes after end; returns bytes read, 0 at EOF, -1 on error. */
 static ssize_t
 fill(struct mfm_reader *r, struct mfm_err *err)
@@ -73,16 +83,23 @@ fill(struct mfm_reader *r, struct mfm_err *err)
 		r->buf = mfm_xrealloc(r->buf, ncap);
 		r->cap = ncap;
 	}
-	do
-		n = read(r->fd, r->buf + r->end, r->cap - 1 - r->end);
-	while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		mfm_err_sys(err, "%s", r->name);
-		return -1;
+	if (r->hold != MFM_IO_HOLD_NONE)
+		n = read_held(r, r->buf + r->end, r->cap - 1 - r->end, err);
+	else {
+		do
+			n = read(r->fd, r->buf + r->end, r->cap - 1 - r->end);
+		while (n < 0 && errno == EINTR);
+		if (n < 0)
+			mfm_err_sys(err, "%s", r->name);
 	}
+	if (n < 0)
+		return -1;
 	if (n == 0)
 		r->eof = 1;
+	else if (r->progress != NULL)
+		mfm_progress_read(r->progress, r, (size_t)n);
 	r->end += (size_t)n;
+	r->nread += (uint64_t)n;
 	return n;
 }
 
@@ -123,6 +140,10 @@ mfm_reader_next(struct mfm_reader *r, struct mfm_err *err)
 	r->len = 0;
 	for (;;) {
 		nl = memchr(r->buf + r->start, '\n', r->end - r->start);
+		if (nl == NULL && r->eof && r->hold_partial) {
+			r->held = r->end - r->start;
+			return MFM_IO_EOF;
+		}
 		if (nl != NULL || (r->eof && r->end > r->start))
 			break;
 		if (r->eof)
@@ -179,10 +200,30 @@ mfm_reader_close(struct mfm_reader *r, struct mfm_err *err)
 
 	if (r->own_fd && r->fd >= 0 && close(r->fd) != 0)
 		rc = mfm_err_sys(err, "%s", r->name);
+	if (r->tee[0] >= 0)
+		close(r->tee[0]);
+	if (r->tee[1] >= 0)
+		close(r->tee[1]);
+	r->tee[0] = r->tee[1] = -1;
 	free(r->buf);
 	r->buf = NULL;
 	r->fd = -1;
 	return rc;
+}
+
+int
+mfm_reader_seek(struct mfm_reader *r, uint64_t off, struct mfm_err *err)
+{
+	if (lseek(r->fd, (off_t)off, SEEK_SET) == (off_t)-1)
+		return mfm_err_sys(err, "%s", r->name);
+	r->base = off;
+	return 0;
+}
+
+uint64_t
+mfm_reader_offset(const struct mfm_reader *r)
+{
+	return r->base + r->nread - (r->end - r->start);
 }
 
 int
@@ -209,4 +250,183 @@ mfm_io_blank(const char *p, size_t n)
 		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
 			return 0;
 	return 1;
+}
+
+/* Take n bytes of a held pipe, which are there: they were peeked at. */
+static int
+consume(struct mfm_reader *r, uint64_t n, struct mfm_err *err)
+{
+	char junk[4096];
+	ssize_t m;
+
+	while (n > 0) {
+		m = read(r->fd, junk, n < sizeof(junk) ? (size_t)n :
+		    sizeof(junk));
+		if (m < 0 && errno == EINTR)
+			continue;
+		if (m < 0)
+			return mfm_err_sys(err, "%s", r->name);
+		if (m == 0)
+			return mfm_err_set(err, MFM_ERR_SYS, "%s: input ended "
+			    "under a held line", r->name);
+		n -= (uint64_t)m;
+		r->taken += (uint64_t)m;
+	}
+	return 0;
+}
+
+/* Read exactly n bytes of the copy's pipe into dst (NULL: drop them). */
+static int
+read_copy(struct mfm_reader *r, char *dst, size_t n, struct mfm_err *err)
+{
+	char junk[4096];
+	ssize_t m;
+
+	while (n > 0) {
+		m = read(r->tee[0], dst ? dst : junk, dst ? n :
+		    n < sizeof(junk) ? n : sizeof(junk));
+		if (m < 0 && errno == EINTR)
+			continue;
+		if (m <= 0)
+			return mfm_err_sys(err, "%s", r->name);
+		n -= (size_t)m;
+		if (dst != NULL)
+			dst += m;
+	}
+	return 0;
+}
+
+/*
+ * A held pipe: tee(2) copies what the pipe holds (from its first byte
+ * not consumed) without taking it; the bytes seen before are skipped,
+ * the new ones returned.  When the pipe holds nothing new, only part of
+ * a line, wait for its writer in sleeps of 1 ms doubling to 100 ms; when
+ * that part fills half the pipe, its writer may be blocked on it: take
+ * it, to make room.  No writer and nothing new is the end of input.
+ */
+static ssize_t
+peek_pipe(struct mfm_reader *r, char *dst, size_t room,
+    struct mfm_err *err)
+{
+	struct timespec ts;
+	struct pollfd pfd;
+	size_t seen, want;
+	long wait_us = 1000;
+	ssize_t n;
+
+	for (;;) {
+		seen = (size_t)(r->base + r->nread - r->taken);
+		want = seen + room;
+		if (want > r->tee_cap)
+			want = r->tee_cap;
+		if (seen >= want || seen >= r->pipe_cap / 2) {
+			if (consume(r, seen, err) != 0)
+				return -1;
+			continue;
+		}
+		do
+			n = tee(r->fd, r->tee[1], want, 0);
+		while (n < 0 && errno == EINTR);
+		if (n < 0)
+			return mfm_err_sys(err, "%s", r->name);
+		if (n == 0)
+			return 0;
+		if ((size_t)n > seen) {
+			if (read_copy(r, NULL, seen, err) != 0 ||
+			    read_copy(r, dst, (size_t)n - seen, err) != 0)
+				return -1;
+			return n - (ssize_t)seen;
+		}
+		if (read_copy(r, NULL, (size_t)n, err) != 0)
+			return -1;
+		/* No writer: what the pipe holds, seen, is all there is. */
+		pfd.fd = r->fd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLHUP))
+			return 0;
+		ts.tv_sec = 0;
+		ts.tv_nsec = wait_us * 1000;
+		nanosleep(&ts, NULL);
+		if (wait_us < 100000)
+			wait_us *= 2;
+	}
+}
+
+static ssize_t
+read_held(struct mfm_reader *r, char *dst, size_t room, struct mfm_err *err)
+{
+	ssize_t n;
+
+	switch (r->hold) {
+	case MFM_IO_HOLD_PIPE:
+		return peek_pipe(r, dst, room, err);
+	case MFM_IO_HOLD_SEEK:
+		do
+			n = pread(r->fd, dst, room, (off_t)(r->base + r->nread));
+		while (n < 0 && errno == EINTR);
+		break;
+	default:
+		do
+			n = read(r->fd, dst, room > 0 ? 1 : 0);
+		while (n < 0 && errno == EINTR);
+		if (n > 0)
+			r->taken += (uint64_t)n;
+		break;
+	}
+	if (n < 0)
+		mfm_err_sys(err, "%s", r->name);
+	return n;
+}
+
+int
+mfm_reader_hold(struct mfm_reader *r, struct mfm_err *err)
+{
+	struct stat st;
+	off_t off;
+	int cap;
+
+	if (fstat(r->fd, &st) != 0)
+		return mfm_err_sys(err, "%s", r->name);
+	r->taken = r->base + r->nread;
+	if (S_ISFIFO(st.st_mode)) {
+		if (pipe2(r->tee, O_CLOEXEC) != 0)
+			return mfm_err_sys(err, "%s", r->name);
+		cap = fcntl(r->fd, F_GETPIPE_SZ);
+		r->pipe_cap = cap > 0 ? (size_t)cap : 65536;
+		/* The copy holds all the input pipe can, if allowed. */
+		(void)fcntl(r->tee[1], F_SETPIPE_SZ, (int)r->pipe_cap);
+		cap = fcntl(r->tee[1], F_GETPIPE_SZ);
+		r->tee_cap = cap > 0 ? (size_t)cap : 65536;
+		r->hold = MFM_IO_HOLD_PIPE;
+	} else if (S_ISREG(st.st_mode)) {
+		if (r->own_fd)
+			return 0;
+		if ((off = lseek(r->fd, 0, SEEK_CUR)) < 0)
+			return mfm_err_sys(err, "%s", r->name);
+		r->base = r->taken = (uint64_t)off;
+		r->hold = MFM_IO_HOLD_SEEK;
+	} else
+		r->hold = MFM_IO_HOLD_BYTE;
+	return 0;
+}
+
+int
+mfm_reader_commit(struct mfm_reader *r, struct mfm_err *err)
+{
+	uint64_t to = mfm_reader_offset(r);
+
+	if (to <= r->taken)
+		return 0;
+	switch (r->hold) {
+	case MFM_IO_HOLD_PIPE:
+		return consume(r, to - r->taken, err);
+	case MFM_IO_HOLD_SEEK:
+		if (lseek(r->fd, (off_t)to, SEEK_SET) < 0)
+			return mfm_err_sys(err, "%s", r->name);
+		r->taken = to;
+		return 0;
+	default:
+		return 0;
+	}
 }

@@ -10,9 +10,12 @@
 #define MFM_IO_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "lib/err.h"
+
+struct mfm_progress;
 
 #define MFM_IO_MAX_LINE_DEFAULT (4u << 20)	/* 4 MiB */
 #define MFM_IO_BLOCK (256u << 10)
@@ -24,6 +27,14 @@ enum mfm_io_status {
 	MFM_IO_BAD = 2		/* a bad line: err says why; line/len hold what is kept */
 };
 
+/* How a held reader takes its input (mfm_reader_hold). */
+enum mfm_io_hold {
+	MFM_IO_HOLD_NONE = 0,	/* read(2) in blocks: consumed as read */
+	MFM_IO_HOLD_PIPE,	/* tee(2) a copy, consume on commit */
+	MFM_IO_HOLD_SEEK,	/* pread(2), the offset moved on commit */
+	MFM_IO_HOLD_BYTE	/* read(2) a byte at a time */
+};
+
 struct mfm_reader {
 	const char *name;	/* for messages: the path, or "-" for stdin */
 	int fd;
@@ -31,6 +42,11 @@ struct mfm_reader {
 	int eof;
 	char *buf;
 	size_t cap, start, end;
+	enum mfm_io_hold hold;
+	uint64_t taken;		/* input consumed, when held */
+	int tee[2];		/* MFM_IO_HOLD_PIPE: the copy's pipe */
+	size_t tee_cap;		/* its capacity */
+	size_t pipe_cap;	/* the input pipe's capacity */
 	size_t max_line;
 	size_t lineno;		/* number of the line last returned */
 	FILE *spill;		/* if set, overlong lines are copied here whole */
@@ -40,6 +56,16 @@ struct mfm_reader {
 	 * not parse, and the reader does not scan each line for it.
 	 */
 	int nul_later;
+	struct mfm_progress *progress;	/* if set, told of every read */
+	/*
+	 * Set before the first read: a last line without a newline is not
+	 * returned (its writer may not have finished it) and held counts
+	 * its bytes.
+	 */
+	int hold_partial;
+	size_t held;
+	uint64_t base;		/* offset of the first byte read */
+	uint64_t nread;		/* bytes read from fd */
 	/* The line last returned, valid until the next call. */
 	char *line;
 	size_t len;
@@ -58,6 +84,29 @@ void mfm_reader_fdopen(struct mfm_reader *r, int fd, const char *name,
  */
 enum mfm_io_status mfm_reader_next(struct mfm_reader *r, struct mfm_err *err);
 int mfm_reader_close(struct mfm_reader *r, struct mfm_err *err);
+/*
+ * Start reading at byte off of the file (before the first read), for
+ * inputs resumed where an earlier run stopped.
+ */
+int mfm_reader_seek(struct mfm_reader *r, uint64_t off, struct mfm_err *err);
+/* The offset just past the last whole line returned (or skipped). */
+uint64_t mfm_reader_offset(const struct mfm_reader *r);
+
+/*
+ * Held input, for a tool that must not take from its input more than it
+ * has made durable (mfm-alert --state): after mfm_reader_hold, lines are
+ * read as usual, but the input is consumed only up to what
+ * mfm_reader_commit says, the end of the last line returned
+ * (mfm_reader_offset).  A pipe is
+ * peeked at with tee(2) and read on commit (waiting, in short sleeps,
+ * while it holds only a part of a line, unless the part fills half the
+ * pipe); an inherited regular file is read with pread(2) and its offset
+ * moved on commit; anything else (a terminal, a socket) is read a byte at
+ * a time, so at most the line being read is taken.  A regular file the
+ * reader opened itself is read as usual: nobody else sees its offset.
+ */
+int mfm_reader_hold(struct mfm_reader *r, struct mfm_err *err);
+int mfm_reader_commit(struct mfm_reader *r, struct mfm_err *err);
 
 /*
  * For readers of live streams polled together (mfm-join): is

@@ -1212,6 +1212,26 @@ mfm_join_shard(const char *key, size_t len, uint64_t n)
 	return h % n;
 }
 
+int
+mfm_join_hold(const struct mfm_join *jn, int id, int asof, int64_t *hold)
+{
+	int64_t h;
+
+	*hold = 0;
+	if (id) {
+		if (jn->o.ttl <= 0)
+			return -1;
+		*hold = jn->o.ttl;
+	}
+	if (asof) {
+		if ((h = asof_horizon(jn)) < 0)
+			return -1;
+		if (h > *hold)
+			*hold = h;
+	}
+	return 0;
+}
+
 void
 mfm_join_drain(struct mfm_join *jn)
 {

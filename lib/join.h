@@ -203,6 +203,18 @@ void mfm_join_pending(const struct mfm_join *jn, uint64_t *npred,
  */
 void mfm_join_put_delay(struct mfm_buf *b, int64_t us);
 
+/*
+ * The join's output watermark (mfm(7) LATE LABELS): every prediction with
+ * an event time before it has been decided, since the watermark of the
+ * inputs (the latest event time less the lateness) has passed its time
+ * plus what a prediction may wait, *hold: the TTL for id joins, the as-of
+ * horizon (0 backward, else the tolerance, else the TTL) for as-of ones,
+ * the larger for both (id and asof say which kinds are joined).  -1 when
+ * predictions may wait for ever: there is no watermark before the end.
+ */
+int mfm_join_hold(const struct mfm_join *jn, int id, int asof,
+    int64_t *hold);
+
 /* End of input: decide everything still pending (no state kept). */
 void mfm_join_drain(struct mfm_join *jn);
 

@@ -48,6 +48,7 @@ struct batch {
 	/* With a reading thread: */
 	struct mfm_buf bad;	/* bad records, as struct bad + message */
 	uint64_t nread;		/* records read (mfm_cli.nread) */
+	uint64_t bytes;		/* bytes read for it (the progress line) */
 	int eof;		/* the input ends after this batch */
 	int fail;		/* a read error ends it: err */
 	struct mfm_err err;
@@ -84,6 +85,7 @@ struct stream {
 	size_t rhead, rcount;	/* taken by the merge / filled, in order */
 	int waiting;		/* one side sleeps on cv */
 	int peof;		/* the thread has met the end */
+	struct mfm_progress *progress;	/* the reader's, told by the merge */
 	struct batch one;	/* without a thread: the only batch */
 };
 
@@ -367,6 +369,7 @@ read_batch(const struct mfm_join *jn, struct stream *s, struct batch *b,
 
 	b->nit = 0;
 	b->nread = 0;
+	b->bytes = s->r.nread;
 	b->eof = b->fail = b->step = 0;
 	mfm_buf_clear(&b->arena);
 	mfm_buf_clear(&b->bad);
@@ -404,6 +407,7 @@ read_batch(const struct mfm_join *jn, struct stream *s, struct batch *b,
 			it->rec.label = b->arena.p + it->label;
 	}
 	b->eof = *eof;
+	b->bytes = s->r.nread - b->bytes;
 }
 
 /*
@@ -496,10 +500,16 @@ take_batch(const struct mfm_join *jn, struct stream *s)
 		    b->bad.p + off + sizeof(x));
 	}
 	mfm_cli.nread += b->nread;
+	if (s->progress != NULL && b->bytes > 0)
+		mfm_progress_read(s->progress, &s->r, b->bytes);
 	if (b->fail)
 		mfm_die_err(&b->err);
-	if (b->eof)
+	if (b->eof) {
 		s->eof = 1;
+		if (s->progress != NULL)
+			mfm_progress_close(s->progress, &s->r);
+		s->progress = NULL;
+	}
 	/*
 	 * The engine's memory for a record comes in three dependent steps
 	 * (the table slot, the entry it names, the record the entry holds):
@@ -531,6 +541,13 @@ fill(const struct mfm_join *jn, struct stream *s)
 	read_batch(jn, s, s->b, &s->eof);
 }
 
+static inline void
+after(struct mfm_joinread *in, const struct mfm_join *jn)
+{
+	if (in->after != NULL && jn->has_max && jn->max_time >= in->after_at)
+		in->after(in->after_arg);
+}
+
 static void
 process(struct mfm_join *jn, struct stream *s)
 {
@@ -547,11 +564,13 @@ process(struct mfm_join *jn, struct stream *s)
 	if (it->other) {
 		mfm_join_observe(jn, &it->rec);
 		s->in->nother++;
+		after(s->in, jn);
 		return;
 	}
 	mfm_err_clear(&err);
 	rc = it->out ? mfm_join_outcome(jn, &it->rec, &err) :
 	    mfm_join_prediction(jn, &it->rec, &err);
+	after(s->in, jn);
 	if (rc == 0)
 		return;
 	if (err.kind == MFM_ERR_LIMIT)
@@ -667,6 +686,9 @@ start_thread(struct stream *s)
 
 	s->threaded = 1;
 	s->ring = mfm_xcalloc(RING, sizeof(*s->ring));
+	/* The progress line is the merge's to draw: told as it takes up. */
+	s->progress = s->r.progress;
+	s->r.progress = NULL;
 	if ((rc = pthread_mutex_init(&s->mu, NULL)) != 0 ||
 	    (rc = pthread_cond_init(&s->cv, NULL)) != 0 ||
 	    (rc = pthread_create(&s->thread, NULL, reader_thread, s)) != 0)

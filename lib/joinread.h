@@ -47,6 +47,13 @@ struct mfm_joinread {
 	uint64_t shard_i, shard_n;	/* shard_n 0: no shards */
 	uint64_t nother;		/* out: records of other shards */
 	int threads;		/* files may be read by threads of their own */
+	/*
+	 * If set, called after a record is handed to the engine when the
+	 * engine's latest time has reached after_at (which it may move).
+	 */
+	void (*after)(void *arg);
+	void *after_arg;
+	int64_t after_at;
 	/* Set by mfm_joinread_init: every path, found in one walk. */
 	struct mfm_field_set fields;
 	size_t label_f;

@@ -760,6 +760,7 @@ mfm_metric_acc_addw(struct mfm_metric_acc *a, double score, int label,
 		return 0;
 	}
 	a->labelled++;
+	a->npos += label == MFM_METRIC_POS;
 	y = label == MFM_METRIC_POS ? 1 : 0;
 	if (score >= a->threshold) {
 		if (y == 1)
@@ -954,6 +955,7 @@ mfm_metric_acc_merge(struct mfm_metric_acc *dst,
 	}
 	dst->n += src->n;
 	dst->labelled += src->labelled;
+	dst->npos += src->npos;
 	dst->tp += src->tp;
 	dst->fp += src->fp;
 	dst->tn += src->tn;
@@ -1579,6 +1581,10 @@ mfm_metric_acc_write_state(const struct mfm_metric_acc *a,
 	mfm_json_put_int64(b, (int64_t)a->n);
 	put_key(b, "labelled");
 	mfm_json_put_int64(b, (int64_t)a->labelled);
+	if (a->reg == NULL && a->mc == NULL) {
+		put_key(b, "positives");
+		mfm_json_put_int64(b, (int64_t)a->npos);
+	}
 	put_counts(b, "delays", &a->delays, scratch);
 	if (a->reg != NULL) {
 		put_key(b, "sums");
@@ -1692,12 +1698,13 @@ num_row(const struct mfm_json *j, int r, double *v, int w)
 
 static int
 read_scores(struct mfm_metric_scores *c, const struct mfm_json *j, int obj,
-    const char *key)
+    const char *key, double *pos)
 {
 	struct mfm_metric_score e;
 	double v[4];
 	int arr, r;
 
+	*pos = 0;
 	arr = mfm_json_member(j, obj, key, strlen(key));
 	if (mfm_json_type_of(j, arr) != MFM_JSON_ARRAY)
 		return -1;
@@ -1708,6 +1715,7 @@ read_scores(struct mfm_metric_scores *c, const struct mfm_json *j, int obj,
 		e.pos = v[1];
 		e.neg = v[2];
 		e.unl = v[3];
+		*pos += v[1];
 		scores_add(c, &e);
 	}
 	return 0;
@@ -1825,8 +1833,16 @@ mfm_metric_acc_read_state(struct mfm_metric_acc *a, const struct mfm_json *j,
 			    (size_t)map[(size_t)v[1]]] += v[2];
 		}
 		free(map);
-	} else if (read_scores(&a->scores, j, t, "scores") != 0)
-		return bad_state(err, "scores");
+	} else {
+		if (read_scores(&a->scores, j, t, "scores", &v[0]) != 0)
+			return bad_state(err, "scores");
+		/* Older states lack the count: unweighted, it is the sum. */
+		if (mfm_json_member(j, t, "positives", 9) >= 0 &&
+		    (num_member(j, t, "positives", &v[0]) != 0 ||
+		    !(v[0] >= 0 && v[0] <= lab)))
+			return bad_state(err, "positives");
+		a->npos += (uint64_t)v[0];
+	}
 	a->n += (uint64_t)n;
 	a->labelled += (uint64_t)lab;
 	return 0;

@@ -199,6 +199,7 @@ struct mfm_metric_acc {
 	double threshold;
 	uint64_t n;		/* records with a valid score */
 	uint64_t labelled;	/* of which labelled */
+	uint64_t npos;		/* binary: of which positive */
 	double tp, fp, tn, fn;	/* running counts; output uses the table */
 	struct mfm_metric_sum se;	/* running sum of (score - label)^2 */
 	struct mfm_metric_scores scores;	/* binary: distinct scores */

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "lib/json.h"
 #include "lib/outbox.h"
 #include "lib/state.h"
+#include "lib/tm.h"
 #include "lib/banned.h"
 
 void
@@ -29,6 +31,8 @@ mfm_outbox_init(struct mfm_outbox *o)
 	o->lockfd = o->fd = -1;
 	o->next_id = 1;
 	mfm_keymap_init(&o->seen);
+	mfm_keymap_init(&o->queued);
+	mfm_chain_init(&o->chain);
 }
 
 static char *
@@ -207,15 +211,148 @@ save_seen(struct mfm_outbox *o, struct mfm_err *err)
 	return rc;
 }
 
+/*
+ * The map of queued notifications, for mfm_outbox_put_event to see that
+ * the same event is already pending for a receiver.  The key is two
+ * hashes (receiver, event); a hit is confirmed against the entry's bytes.
+ */
+static void
+queued_key(const char *receiver, const char *event, size_t len,
+    char key[16])
+{
+	uint64_t a = mfm_keymap_hash(receiver, strlen(receiver) + 1);
+	uint64_t b = mfm_keymap_hash(event, len);
+
+	memcpy(key, &a, 8);
+	memcpy(key + 8, &b, 8);
+}
+
+static void
+note_queued(struct mfm_outbox *o, size_t idx)
+{
+	char key[16];
+	int isnew;
+
+	queued_key(o->e[idx].receiver, o->e[idx].event, o->e[idx].event_len,
+	    key);
+	*mfm_keymap_put(&o->queued, key, sizeof(key), &isnew) = idx;
+}
+
 static int
-get_u64(const struct mfm_json *j, const char *key, uint64_t *out)
+is_queued(const struct mfm_outbox *o, const char *receiver,
+    const char *event, size_t len)
+{
+	const struct mfm_outbox_entry *e;
+	const size_t *v;
+	char key[16];
+
+	queued_key(receiver, event, len, key);
+	if ((v = mfm_keymap_find(&o->queued, key, sizeof(key))) == NULL ||
+	    *v >= o->n)
+		return 0;
+	e = &o->e[*v];
+	return !e->settled && strcmp(e->receiver, receiver) == 0 &&
+	    e->event_len == len && memcmp(e->event, event, len) == 0;
+}
+
+static void
+index_queued(struct mfm_outbox *o)
+{
+	size_t i;
+
+	mfm_keymap_release(&o->queued);
+	mfm_keymap_init(&o->queued);
+	for (i = 0; i < o->n; i++)
+		note_queued(o, i);
+}
+
+static struct mfm_chain_file *
+place_find(struct mfm_chain_file *f, size_t n, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(f[i].path, path) == 0)
+			return &f[i];
+	return NULL;
+}
+
+struct mfm_chain_file *
+mfm_outbox_place(struct mfm_outbox *o, const char *path)
+{
+	return place_find(o->chain.now, o->chain.nnow, path);
+}
+
+/* "in":{"path":P,"dev":D,"ino":I,"off":N} */
+static void
+put_place(struct mfm_buf *b, const struct mfm_chain_file *in)
+{
+	mfm_buf_adds(b, "\"in\":{\"path\":");
+	mfm_json_put_str(b, in->path, strlen(in->path));
+	mfm_buf_addf(b, ",\"dev\":%" PRIu64 ",\"ino\":%" PRIu64 ",\"off\":%"
+	    PRIu64 "}", in->dev, in->ino, in->offset);
+}
+
+static int
+get_u64_in(const struct mfm_json *j, int obj, const char *key,
+    uint64_t *out)
 {
 	int64_t v;
-	int t = mfm_json_member(j, 0, key, strlen(key));
+	int t = mfm_json_member(j, obj, key, strlen(key));
 
 	if (t < 0 || mfm_json_int64(j, t, &v) != 0 || v < 0)
 		return -1;
 	*out = (uint64_t)v;
+	return 0;
+}
+
+static int
+get_u64(const struct mfm_json *j, const char *key, uint64_t *out)
+{
+	return get_u64_in(j, 0, key, out);
+}
+
+/* A place "in":{...}: what the last runs read of a file. */
+static int
+load_place(struct mfm_outbox *o, const struct mfm_json *j, int t,
+    struct mfm_err *err)
+{
+	struct mfm_buf scratch = MFM_BUF_INIT;
+	struct mfm_chain *c = &o->chain;
+	struct mfm_chain_file in, *f;
+	const char *p;
+	size_t n;
+	int tp;
+
+	if (mfm_json_type_of(j, t) != MFM_JSON_OBJECT ||
+	    (tp = mfm_json_member(j, t, "path", 4)) < 0 ||
+	    (p = mfm_json_str(j, tp, &n, &scratch)) == NULL || n == 0 ||
+	    memchr(p, '\0', n) != NULL ||
+	    get_u64_in(j, t, "dev", &in.dev) != 0 ||
+	    get_u64_in(j, t, "ino", &in.ino) != 0 ||
+	    get_u64_in(j, t, "off", &in.offset) != 0) {
+		mfm_buf_release(&scratch);
+		return -1;
+	}
+	in.path = mfm_xmemdup(p, n);
+	mfm_buf_release(&scratch);
+	if ((f = place_find(c->was, c->nwas, in.path)) == NULL) {
+		if (c->nwas >= MFM_CHAIN_MAX_INPUTS) {
+			free(in.path);
+			mfm_err_set(err, MFM_ERR_LIMIT, "%s: more than %d "
+			    "input files to resume", o->dir,
+			    MFM_CHAIN_MAX_INPUTS);
+			return -2;
+		}
+		c->was = mfm_xreallocarray(c->was, c->nwas + 1,
+		    sizeof(*c->was));
+		f = &c->was[c->nwas++];
+		f->path = in.path;
+	} else
+		free(in.path);
+	f->dev = in.dev;
+	f->ino = in.ino;
+	f->offset = in.offset;
 	return 0;
 }
 
@@ -260,50 +397,85 @@ load_line(struct mfm_outbox *o, struct mfm_json *j, const char *line,
 {
 	struct mfm_buf scratch = MFM_BUF_INIT;
 	struct mfm_outbox_entry *e;
-	const char *s;
+	const char *s, *ev;
 	uint64_t id, q;
-	size_t n, i;
-	int t;
+	size_t n, evn, k, nrcv;
+	int t, tr, tin;
 
 	if (mfm_json_parse(j, line, len, err) != 0 ||
 	    mfm_json_type_of(j, 0) != MFM_JSON_OBJECT)
-		return mfm_err_set(err, MFM_ERR_DATA, "%s:%zu: corrupt "
-		    "journal line", path, lineno);
+		goto corrupt;
 	if (get_u64(j, "next", &id) == 0) {
 		if (id > o->next_id)
 			o->next_id = id;
 		return 0;
 	}
 	if (get_u64(j, "done", &id) == 0) {
-		if ((i = find(o, id)) != (size_t)-1)
-			o->e[i].settled = 1;
+		if ((k = find(o, id)) != (size_t)-1)
+			o->e[k].settled = 1;
 		return 0;
 	}
-	if (get_u64(j, "put", &id) != 0 || get_u64(j, "queued", &q) != 0 ||
-	    (t = mfm_json_member(j, 0, "receiver", 8)) < 0 ||
-	    mfm_json_type_of(j, t) != MFM_JSON_STRING)
-		return mfm_err_set(err, MFM_ERR_DATA, "%s:%zu: corrupt "
-		    "journal line", path, lineno);
-	if (o->n >= MFM_OUTBOX_MAX_PENDING)
+	if ((tin = mfm_json_member(j, 0, "in", 2)) >= 0) {
+		switch (load_place(o, j, tin, err)) {
+		case -1:
+			goto corrupt;
+		case -2:
+			return -1;
+		}
+	}
+	if (get_u64(j, "put", &id) != 0) {
+		if (tin >= 0 && mfm_json_member(j, 0, "put", 3) < 0)
+			return 0;	/* a place alone */
+		goto corrupt;
+	}
+	/* "receiver":R, or "receivers":[R,...] for ids id, id+1, ... */
+	if ((tr = mfm_json_member(j, 0, "receiver", 8)) >= 0) {
+		if (mfm_json_type_of(j, tr) != MFM_JSON_STRING)
+			goto corrupt;
+		nrcv = 1;
+	} else if ((tr = mfm_json_member(j, 0, "receivers", 9)) >= 0 &&
+	    mfm_json_type_of(j, tr) == MFM_JSON_ARRAY) {
+		nrcv = 0;
+		for (t = mfm_json_first(j, tr); t >= 0;
+		    t = mfm_json_next(j, tr, t)) {
+			if (mfm_json_type_of(j, t) != MFM_JSON_STRING)
+				goto corrupt;
+			nrcv++;
+		}
+		if (nrcv == 0)
+			goto corrupt;
+	} else
+		goto corrupt;
+	if (get_u64(j, "queued", &q) != 0 ||
+	    (t = mfm_json_member(j, 0, "event", 5)) < 0)
+		goto corrupt;
+	ev = mfm_json_raw(j, t, &evn);
+	if (o->n + nrcv > MFM_OUTBOX_MAX_PENDING)
 		return mfm_err_set(err, MFM_ERR_LIMIT, "%s: more than %d "
 		    "pending notifications", path, MFM_OUTBOX_MAX_PENDING);
-	o->e = mfm_xreallocarray(o->e, o->n + 1, sizeof(*o->e));
-	e = &o->e[o->n++];
-	memset(e, 0, sizeof(*e));
-	e->id = id;
-	e->queued = (int64_t)q;
-	s = mfm_json_str(j, t, &n, &scratch);
-	e->receiver = mfm_xmemdup(s, n);
+	o->e = mfm_xreallocarray(o->e, o->n + nrcv, sizeof(*o->e));
+	t = nrcv == 1 && mfm_json_type_of(j, tr) == MFM_JSON_STRING ? tr :
+	    mfm_json_first(j, tr);
+	for (k = 0; k < nrcv; k++) {
+		e = &o->e[o->n++];
+		memset(e, 0, sizeof(*e));
+		e->id = id + k;
+		e->queued = (int64_t)q;
+		s = mfm_json_str(j, t, &n, &scratch);
+		e->receiver = mfm_xmemdup(s, n);
+		e->event = mfm_xmemdup(ev, evn);
+		e->event_len = evn;
+		if (k + 1 < nrcv)
+			t = mfm_json_next(j, tr, t);
+	}
 	mfm_buf_release(&scratch);
-	if ((t = mfm_json_member(j, 0, "event", 5)) < 0)
-		return mfm_err_set(err, MFM_ERR_DATA, "%s:%zu: corrupt "
-		    "journal line", path, lineno);
-	s = mfm_json_raw(j, t, &n);
-	e->event = mfm_xmemdup(s, n);
-	e->event_len = n;
-	if (id >= o->next_id)
-		o->next_id = id + 1;
+	if (id + nrcv > o->next_id)
+		o->next_id = id + nrcv;
 	return 0;
+corrupt:
+	mfm_buf_release(&scratch);
+	return mfm_err_set(err, MFM_ERR_DATA, "%s:%zu: corrupt journal line",
+	    path, lineno);
 }
 
 static int
@@ -371,6 +543,7 @@ mfm_outbox_open(struct mfm_outbox *o, const char *dir, struct mfm_err *err)
 			goto out;
 	}
 	pack(o);
+	index_queued(o);
 	if (load_dead(o, &j, err) != 0 || load_seen(o, &j, err) != 0)
 		goto out;
 	o->fd = open(jpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -386,37 +559,87 @@ out:
 	return rc;
 }
 
-int
-mfm_outbox_put(struct mfm_outbox *o, const char *receiver, const char *event,
-    size_t len, int64_t now, size_t *idx, struct mfm_err *err)
+/*
+ * One journal line for an event to n receivers (ids next_id, ...), with
+ * the input's place when in is not NULL; then the entries.
+ */
+static int
+put(struct mfm_outbox *o, const char *const *rcv, size_t n,
+    const char *event, size_t len, int64_t now,
+    const struct mfm_chain_file *in, struct mfm_err *err)
 {
 	struct mfm_buf b = MFM_BUF_INIT;
 	struct mfm_outbox_entry *e;
+	size_t k;
 	int rc;
 
-	if (o->n >= MFM_OUTBOX_MAX_PENDING)
+	if (o->n + n > MFM_OUTBOX_MAX_PENDING)
 		return mfm_err_set(err, MFM_ERR_LIMIT, "%s: more than %d "
 		    "queued notifications", o->dir, MFM_OUTBOX_MAX_PENDING);
-	mfm_buf_addf(&b, "{\"put\":%" PRIu64 ",\"receiver\":", o->next_id);
-	mfm_json_put_str(&b, receiver, strlen(receiver));
+	mfm_buf_addf(&b, "{\"put\":%" PRIu64 ",\"receiver%s\":", o->next_id,
+	    n == 1 ? "" : "s");
+	if (n > 1)
+		mfm_buf_addc(&b, '[');
+	for (k = 0; k < n; k++) {
+		if (k > 0)
+			mfm_buf_addc(&b, ',');
+		mfm_json_put_str(&b, rcv[k], strlen(rcv[k]));
+	}
+	if (n > 1)
+		mfm_buf_addc(&b, ']');
 	mfm_buf_addf(&b, ",\"queued\":%" PRId64 ",\"event\":", now);
 	mfm_buf_add(&b, event, len);
+	if (in != NULL) {
+		mfm_buf_addc(&b, ',');
+		put_place(&b, in);
+	}
 	mfm_buf_adds(&b, "}\n");
 	/* Not open: an outbox in memory, for one run. */
 	rc = o->fd >= 0 ? write_line(o->fd, &b, o->dir, err) : 0;
 	mfm_buf_release(&b);
 	if (rc != 0)
 		return -1;
-	o->e = mfm_xreallocarray(o->e, o->n + 1, sizeof(*o->e));
-	e = &o->e[o->n];
-	memset(e, 0, sizeof(*e));
-	e->id = o->next_id++;
-	e->receiver = mfm_xstrdup(receiver);
-	e->queued = now;
-	e->event = mfm_xmemdup(event, len);
-	e->event_len = len;
-	*idx = o->n++;
+	o->e = mfm_xreallocarray(o->e, o->n + n, sizeof(*o->e));
+	for (k = 0; k < n; k++) {
+		e = &o->e[o->n];
+		memset(e, 0, sizeof(*e));
+		e->id = o->next_id++;
+		e->receiver = mfm_xstrdup(rcv[k]);
+		e->queued = now;
+		e->event = mfm_xmemdup(event, len);
+		e->event_len = len;
+		note_queued(o, o->n++);
+	}
 	return 0;
+}
+
+int
+mfm_outbox_put(struct mfm_outbox *o, const char *receiver, const char *event,
+    size_t len, int64_t now, size_t *idx, struct mfm_err *err)
+{
+	if (put(o, &receiver, 1, event, len, now, NULL, err) != 0)
+		return -1;
+	*idx = o->n - 1;
+	return 0;
+}
+
+int
+mfm_outbox_put_event(struct mfm_outbox *o, const char *const *rcv, size_t n,
+    const char *event, size_t len, int64_t now,
+    const struct mfm_chain_file *in, struct mfm_err *err)
+{
+	const char **take = mfm_xcalloc(n ? n : 1, sizeof(*take));
+	size_t i, k = 0;
+	int rc = 0;
+
+	/* In memory (no state directory) every event is its own. */
+	for (i = 0; i < n; i++)
+		if (o->fd < 0 || !is_queued(o, rcv[i], event, len))
+			take[k++] = rcv[i];
+	if (k > 0)
+		rc = put(o, take, k, event, len, now, in, err);
+	free(take);
+	return rc != 0 ? -1 : (int)k;
 }
 
 int
@@ -450,6 +673,7 @@ mfm_outbox_dead(struct mfm_outbox *o, size_t idx, const char *reason,
 {
 	struct mfm_outbox_entry *e = &o->e[idx];
 	struct mfm_buf b = MFM_BUF_INIT;
+	char tq[MFM_TM_RFC3339_LEN + 1], tf[MFM_TM_RFC3339_LEN + 1];
 	char *path;
 	int fd, rc;
 
@@ -465,8 +689,11 @@ mfm_outbox_dead(struct mfm_outbox *o, size_t idx, const char *reason,
 		}
 		mfm_buf_addf(&b, "{\"id\":%" PRIu64 ",\"receiver\":", e->id);
 		mfm_json_put_str(&b, e->receiver, strlen(e->receiver));
-		mfm_buf_addf(&b, ",\"queued\":%" PRId64 ",\"failed\":%" PRId64
-		    ",\"reason\":", e->queued, now);
+		/* Times as mfm writes them, for the people who read it. */
+		mfm_tm_format_rfc3339(e->queued, tq);
+		mfm_tm_format_rfc3339(now, tf);
+		mfm_buf_addf(&b, ",\"queued\":\"%s\",\"failed\":\"%s\""
+		    ",\"reason\":", tq, tf);
 		mfm_json_put_str(&b, reason, strlen(reason));
 		mfm_buf_adds(&b, ",\"event\":");
 		mfm_buf_add(&b, e->event, e->event_len);
@@ -495,6 +722,20 @@ compact(struct mfm_outbox *o, struct mfm_err *err)
 
 	pack(o);
 	mfm_buf_addf(&b, "{\"next\":%" PRIu64 "}\n", o->next_id);
+	/* This run's places, and those of files it did not read. */
+	for (i = 0; i < o->chain.nnow; i++) {
+		mfm_buf_addc(&b, '{');
+		put_place(&b, &o->chain.now[i]);
+		mfm_buf_adds(&b, "}\n");
+	}
+	for (i = 0; i < o->chain.nwas; i++) {
+		if (place_find(o->chain.now, o->chain.nnow,
+		    o->chain.was[i].path) != NULL)
+			continue;
+		mfm_buf_addc(&b, '{');
+		put_place(&b, &o->chain.was[i]);
+		mfm_buf_adds(&b, "}\n");
+	}
 	for (i = 0; i < o->n; i++) {
 		mfm_buf_addf(&b, "{\"put\":%" PRIu64 ",\"receiver\":",
 		    o->e[i].id);
@@ -533,6 +774,8 @@ mfm_outbox_close(struct mfm_outbox *o, struct mfm_err *err)
 	free(o->dir);
 	free(o->last);
 	mfm_keymap_release(&o->seen);
+	mfm_keymap_release(&o->queued);
+	mfm_chain_release(&o->chain);
 	mfm_outbox_init(o);
 	return rc;
 }

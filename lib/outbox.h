@@ -5,12 +5,21 @@
  *
  * The directory holds three files:
  *   lock           held with flock(2) for the whole run: one sender
- *   outbox.ndjson  a journal: {"put":ID,...} when a notification is
- *                  queued, {"done":ID} when it is settled (sent, or moved
- *                  to the dead letters); a put without its done is
- *                  pending
+ *   outbox.ndjson  a journal: {"put":ID,"receiver":R,...} when a
+ *                  notification is queued, or {"put":ID,"receivers":[R,
+ *                  ...],...} for one event to several receivers (ids ID,
+ *                  ID+1, ...: one line, so one durable step);
+ *                  {"done":ID} when it is settled (sent, or moved to the
+ *                  dead letters); a put without its done is pending.  A
+ *                  put may carry "in":{"path":P,"dev":D,"ino":I,"off":N},
+ *                  the place in an input file read with --resume just
+ *                  past its event: the event is queued and the place
+ *                  moved past it at once; {"in":{...}} alone keeps a
+ *                  place when the journal is compacted (the places of
+ *                  files not read in a run are kept too)
  *   dead.ndjson    the dead letters: notifications that failed for good
- *                  or past their deadline, with the reason
+ *                  or past their deadline, with the reason and the times
+ *                  queued and failed (RFC 3339 UTC, milliseconds)
  * A line is written whole with one write(2) and fsync(2)ed before the
  * caller goes on.  A crash can leave a last line without its newline; it
  * was never acted on (the fsync had not returned), so loading drops it.
@@ -32,6 +41,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/chain.h"
 #include "lib/err.h"
 #include "lib/keymap.h"
 
@@ -64,6 +74,13 @@ struct mfm_outbox {
 		int firing;
 	} *last;
 	size_t nlast;
+	/*
+	 * Places in --resume inputs: chain.was from the journal, chain.now
+	 * the files of this run (mfm_chain_start, lib/chain.h).
+	 */
+	struct mfm_chain chain;
+	/* hash of receiver and event -> the latest entry with them */
+	struct mfm_keymap queued;
 };
 
 void mfm_outbox_init(struct mfm_outbox *o);
@@ -77,9 +94,27 @@ int mfm_outbox_open(struct mfm_outbox *o, const char *dir,
 int mfm_outbox_put(struct mfm_outbox *o, const char *receiver,
     const char *event, size_t len, int64_t now, size_t *idx,
     struct mfm_err *err);
+/*
+ * Queue one event for the n receivers of rcv, as one journal line,
+ * written and synced on return, carrying the place in (a file of
+ * chain.now, moved past the event) unless in is NULL.  A receiver for
+ * which the same event is already pending (a notification with the same
+ * key: a line read again after a crash that came between its put and the
+ * input's commit) is left out.  Returns the number of notifications
+ * queued; -1 on error.
+ */
+int mfm_outbox_put_event(struct mfm_outbox *o, const char *const *rcv,
+    size_t n, const char *event, size_t len, int64_t now,
+    const struct mfm_chain_file *in, struct mfm_err *err);
+/* The file of chain.now named path, or NULL. */
+struct mfm_chain_file *mfm_outbox_place(struct mfm_outbox *o,
+    const char *path);
 /* Entry idx was delivered. */
 int mfm_outbox_done(struct mfm_outbox *o, size_t idx, struct mfm_err *err);
-/* Entry idx failed for good: to dead.ndjson with reason, then done. */
+/*
+ * Entry idx failed for good at now (us since the epoch): to dead.ndjson
+ * with reason and the times queued and failed, then done.
+ */
 int mfm_outbox_dead(struct mfm_outbox *o, size_t idx, const char *reason,
     int64_t now, struct mfm_err *err);
 /* Whether entry idx is already a dead letter (a crash came between). */

@@ -441,6 +441,23 @@ cfg_conditions(struct mfm_rule *r, const struct mfm_cfg_node *n,
 	    err))
 		return -1;
 	r->min_positives = (double)k;
+	if ((v = mfm_cfg_get(n, "min_labelled")) != NULL) {
+		if (cfg_count(v, 0, INT64_MAX, &k, err))
+			return -1;
+		r->min_labelled = (double)k;
+		r->has_min_labelled = 1;
+	}
+	if ((v = mfm_cfg_get(n, "min_per_class")) != NULL) {
+		if (cfg_count(v, 0, INT64_MAX, &k, err))
+			return -1;
+		r->min_per_class = (double)k;
+		r->has_min_per_class = 1;
+	}
+	if ((v = mfm_cfg_get(n, "maturity")) != NULL) {
+		if (mfm_cfg_duration(v, 1, &r->maturity, err) != 0)
+			return -1;
+		r->has_maturity = 1;
+	}
 	k = 1;
 	if (cfg_count(mfm_cfg_get(n, "for"), 1, MFM_RULE_MAX_WINDOWS, &k,
 	    err))
@@ -499,7 +516,8 @@ mfm_rule_from_cfg(struct mfm_rule *r, const struct mfm_cfg_node *n,
 {
 	static const char *const known[] = {
 		"name", "expr", "metric", "op", "value", "severity", "match",
-		"min_count", "min_positives", "for", "keep_firing_for",
+		"min_count", "min_positives", "min_labelled",
+		"min_per_class", "maturity", "for", "keep_firing_for",
 		"clear", "missing", "significance", "baseline", "compare",
 		NULL
 	};
@@ -653,6 +671,7 @@ mfm_rule_rec_init(struct mfm_rule_rec *rec)
 	memset(rec, 0, sizeof(*rec));
 	rec->window = rec->group = rec->metrics = -1;
 	rec->n = rec->labelled = rec->ci = rec->positives = -1;
+	rec->negatives = rec->revision = rec->provisional = rec->as_of = -1;
 	mfm_buf_init(&rec->canon);
 	mfm_buf_init(&rec->scratch);
 }
@@ -809,12 +828,14 @@ mfm_rule_rec_load(struct mfm_rule_rec *rec, const struct mfm_json *j,
     struct mfm_err *err)
 {
 	enum mfm_json_type type;
+	int64_t rev;
 	double v;
 	int k;
 
 	rec->j = j;
 	rec->window = rec->group = rec->metrics = -1;
 	rec->n = rec->labelled = rec->ci = rec->positives = -1;
+	rec->negatives = rec->revision = rec->provisional = rec->as_of = -1;
 	mfm_buf_clear(&rec->canon);
 	if (mfm_json_member(j, 0, "_mfm", 4) >= 0)
 		return 0;
@@ -838,9 +859,27 @@ mfm_rule_rec_load(struct mfm_rule_rec *rec, const struct mfm_json *j,
 	rec->labelled = mfm_json_member(j, 0, "labelled", 8);
 	rec->ci = mfm_json_member(j, 0, "ci", 2);
 	rec->positives = mfm_json_member(j, 0, "positives", 9);
+	rec->negatives = mfm_json_member(j, 0, "negatives", 9);
+	rec->revision = mfm_json_member(j, 0, "revision", 8);
+	rec->provisional = mfm_json_member(j, 0, "provisional", 11);
+	rec->as_of = mfm_json_member(j, 0, "as_of", 5);
+	if (rec->revision >= 0 && (mfm_json_int64(j, rec->revision,
+	    &rev) != 0 || rev < 0))
+		return mfm_err_set(err, MFM_ERR_DATA,
+		    "'revision' is not a count");
+	if (rec->provisional >= 0 &&
+	    mfm_json_type_of(j, rec->provisional) != MFM_JSON_TRUE &&
+	    mfm_json_type_of(j, rec->provisional) != MFM_JSON_FALSE)
+		return mfm_err_set(err, MFM_ERR_DATA,
+		    "'provisional' is not true or false");
+	if (rec->as_of >= 0 &&
+	    mfm_json_type_of(j, rec->as_of) != MFM_JSON_STRING)
+		return mfm_err_set(err, MFM_ERR_DATA,
+		    "'as_of' is not a time");
 	if (object_or_absent(j, rec->window, "window", err) != 0 ||
 	    object_or_absent(j, rec->ci, "ci", err) != 0 ||
 	    count_or_absent(j, rec->positives, "positives", err) != 0 ||
+	    count_or_absent(j, rec->negatives, "negatives", err) != 0 ||
 	    object_or_absent(j, rec->group, "group", err) != 0 ||
 	    count_or_absent(j, rec->n, "n", err) != 0 ||
 	    count_or_absent(j, rec->labelled, "labelled", err) != 0)
@@ -945,37 +984,103 @@ mfm_rule_ci(const struct mfm_rule *r, const struct mfm_rule_rec *rec,
 	return 0;
 }
 
-int
-mfm_rule_positives(const struct mfm_rule_rec *rec, double *out)
+/* The sum of two members of rec's metrics (tp and fn, tn and fp). */
+static int
+metric_sum(const struct mfm_rule_rec *rec, const char *a, const char *b,
+    double *out)
 {
-	double tp, fn;
-	int a, b;
+	double x, y;
 
-	if (rec->positives >= 0)
-		return mfm_json_double(rec->j, rec->positives, out);
-	a = mfm_json_member(rec->j, rec->metrics, "tp", 2);
-	b = mfm_json_member(rec->j, rec->metrics, "fn", 2);
-	if (mfm_json_double(rec->j, a, &tp) != 0 ||
-	    mfm_json_double(rec->j, b, &fn) != 0)
+	if (mfm_json_double(rec->j, mfm_json_member(rec->j, rec->metrics, a,
+	    strlen(a)), &x) != 0 || mfm_json_double(rec->j,
+	    mfm_json_member(rec->j, rec->metrics, b, strlen(b)), &y) != 0)
 		return -1;
-	*out = tp + fn;
+	*out = x + y;
 	return 0;
 }
 
-const char *
-mfm_rule_window_start(const struct mfm_rule_rec *rec, size_t *n)
+int
+mfm_rule_negatives(const struct mfm_rule_rec *rec, double *out)
 {
-	int t = mfm_json_member(rec->j, rec->window, "start", 5);
+	if (rec->negatives >= 0)
+		return mfm_json_double(rec->j, rec->negatives, out);
+	return metric_sum(rec, "tn", "fp", out);
+}
+
+int
+mfm_rule_from_labels(const struct mfm_rule *r)
+{
+	static const char *const free_of_labels[] = {
+		"n", "labelled", "positive_rate", "label_coverage",
+		"label_delay_p50", "label_delay_p95", "label_delay_max", NULL
+	};
+	size_t i;
+
+	if (strncmp(r->metric, "expected_", 9) == 0)
+		return 0;	/* mfm-estimate's, made without labels */
+	for (i = 0; free_of_labels[i] != NULL; i++)
+		if (strcmp(r->metric, free_of_labels[i]) == 0)
+			return 0;
+	return 1;
+}
+
+int
+mfm_rule_rank_metric(const struct mfm_rule *r)
+{
+	return strcmp(r->metric, "auc") == 0 ||
+	    strcmp(r->metric, "pr_auc") == 0;
+}
+
+int
+mfm_rule_rec_provisional(const struct mfm_rule_rec *rec)
+{
+	return mfm_json_type_of(rec->j, rec->provisional) == MFM_JSON_TRUE;
+}
+
+int64_t
+mfm_rule_rec_revision(const struct mfm_rule_rec *rec)
+{
+	int64_t rev = 0;
+
+	if (rec->revision >= 0)
+		(void)mfm_json_int64(rec->j, rec->revision, &rev);
+	return rev;
+}
+
+int
+mfm_rule_positives(const struct mfm_rule_rec *rec, double *out)
+{
+	if (rec->positives >= 0)
+		return mfm_json_double(rec->j, rec->positives, out);
+	return metric_sum(rec, "tp", "fn", out);
+}
+
+/* A window bound as text; plain ASCII times need no decoding. */
+static const char *
+window_bound(const struct mfm_rule_rec *rec, const char *name, size_t *n)
+{
+	int t = mfm_json_member(rec->j, rec->window, name, strlen(name));
 	const char *raw;
 
 	if (mfm_json_type_of(rec->j, t) != MFM_JSON_STRING)
 		return NULL;
-	/* Window starts are plain ASCII times: no escapes to decode. */
 	raw = mfm_json_raw(rec->j, t, n);
 	if (memchr(raw, '\\', *n) != NULL)
 		return NULL;
 	*n -= 2;
 	return raw + 1;
+}
+
+const char *
+mfm_rule_window_start(const struct mfm_rule_rec *rec, size_t *n)
+{
+	return window_bound(rec, "start", n);
+}
+
+const char *
+mfm_rule_window_end(const struct mfm_rule_rec *rec, size_t *n)
+{
+	return window_bound(rec, "end", n);
 }
 
 void
@@ -1179,6 +1284,12 @@ mfm_rule_event_head(struct mfm_buf *b, const struct mfm_rule *r,
 	put_raw(b, rec->j, rec->n);
 	mfm_buf_adds(b, ",\"labelled\":");
 	put_raw(b, rec->j, rec->labelled);
+	if (mfm_rule_rec_revision(rec) > 0) {
+		mfm_buf_adds(b, ",\"revision\":");
+		mfm_json_put_int64(b, mfm_rule_rec_revision(rec));
+	}
+	if (mfm_rule_rec_provisional(rec))
+		mfm_buf_adds(b, ",\"provisional\":true");
 	mfm_buf_addf(b, ",\"fingerprint\":\"%016" PRIx64 "\"",
 	    mfm_rule_fingerprint(r, rec));
 }

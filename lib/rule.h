@@ -32,6 +32,13 @@
 /* Caps on window counts in a rule: for, keep_firing_for, last. */
 #define MFM_RULE_MAX_WINDOWS	1000000
 #define MFM_RULE_MAX_LAST	10000
+/*
+ * Minimum support when a rule sets none (mfm(7) LATE LABELS): labelled
+ * records for any metric computed from labels, and records of each class
+ * for the rank metrics (auc, pr_auc).
+ */
+#define MFM_RULE_MIN_LABELLED	30
+#define MFM_RULE_MIN_PER_CLASS	10
 
 enum mfm_rule_op {
 	MFM_RULE_LT = 0,
@@ -103,6 +110,12 @@ struct mfm_rule {
 	size_t nmatch;
 	double min_count;	/* n below it: insufficient data; 0: none */
 	double min_positives;	/* positives below it: likewise */
+	int has_min_labelled;	/* else MFM_RULE_MIN_LABELLED, where known */
+	double min_labelled;	/* labelled below it: likewise */
+	int has_min_per_class;	/* else MFM_RULE_MIN_PER_CLASS, likewise */
+	double min_per_class;	/* positives or negatives below it */
+	int has_maturity;	/* judge provisional records once mature */
+	int64_t maturity;	/* microseconds past the window's end */
 	unsigned for_n;		/* breaching windows before firing (>= 1) */
 	unsigned keep_firing;	/* clear windows before resolving */
 	int has_clear;		/* hysteresis: resolve only past clear */
@@ -125,6 +138,9 @@ struct mfm_rule {
 	uint64_t nresolved;	/* transitions out of firing */
 	uint64_t nflaps;	/* alerts of a series that had resolved */
 	uint64_t ninsufficient;	/* insufficient_data verdicts */
+	uint64_t nrepeat;	/* records judged before, skipped */
+	uint64_t nsuperseded;	/* revisions of windows older than the last */
+	uint64_t nprovisional;	/* provisional records not yet mature */
 };
 
 /* The rules of a run, in order; names are unique. */
@@ -139,7 +155,8 @@ struct mfm_rule_set {
  */
 struct mfm_rule_rec {
 	const struct mfm_json *j;
-	int window, group, metrics, n, labelled, ci, positives;
+	int window, group, metrics, n, labelled, ci, positives, negatives;
+	int revision, provisional, as_of;	/* mfm(7) LATE LABELS */
 	struct mfm_buf canon;	/* the group's canonical text */
 	struct mfm_buf scratch;
 };
@@ -229,9 +246,24 @@ int mfm_rule_ci(const struct mfm_rule *r, const struct mfm_rule_rec *rec,
  * the sum of its metrics "tp" and "fn"; -1 when it has neither.
  */
 int mfm_rule_positives(const struct mfm_rule_rec *rec, double *out);
+/* The count of actual negatives in rec, "negatives", or tn + fp; or -1. */
+int mfm_rule_negatives(const struct mfm_rule_rec *rec, double *out);
+/*
+ * Is r's metric computed from labels (so that minimum support applies)?
+ * All are but n, labelled, positive_rate, the label health and the
+ * estimates of mfm-estimate.  Is it a rank metric (auc, pr_auc)?
+ */
+int mfm_rule_from_labels(const struct mfm_rule *r);
+int mfm_rule_rank_metric(const struct mfm_rule *r);
+/* Is rec provisional ("provisional":true)? */
+int mfm_rule_rec_provisional(const struct mfm_rule_rec *rec);
+/* rec's revision: its "revision", 0 when absent. */
+int64_t mfm_rule_rec_revision(const struct mfm_rule_rec *rec);
 /* The start of rec's window as text, or NULL (*n its length). */
 const char *mfm_rule_window_start(const struct mfm_rule_rec *rec,
     size_t *n);
+/* The end of rec's window as text, or NULL (*n its length). */
+const char *mfm_rule_window_end(const struct mfm_rule_rec *rec, size_t *n);
 /*
  * Record a reference value for BASE_FILE rule r from rec (a record of
  * the reference file): the last value for a group wins.  Null and

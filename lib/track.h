@@ -7,12 +7,17 @@
  *
  * A series is inactive, pending (breaching, fewer than "for" windows in
  * a row) or firing.  Each metric record moves every series it concerns
- * by one step, in input order; a record whose window starts no later
- * than the last window a series saw is stale and leaves it alone (a
- * re-run over old input, or a late revision of a window, does not
- * re-decide it).  An evaluation without a verdict (insufficient data,
- * or a missing metric under "missing: ignore") leaves the state as it
- * was, "for" count included.
+ * by one step, in order of window (start, then end).  A later revision
+ * of the series' latest window (a final record after provisional ones, a
+ * higher "revision", a provisional record with more records or labels)
+ * takes that window's step again from the state before it, so that it
+ * may fire, resolve or update the alert (mfm(7) LATE LABELS); a record
+ * that repeats one already judged, or revises an older window, leaves
+ * the series alone.  Provisional records are judged only by a rule with
+ * a maturity, once mature.  An evaluation without a verdict
+ * (insufficient data, or a missing metric under "missing: ignore")
+ * leaves the state as it was, "for" count included; for a revision, as
+ * the earlier revision left it.
  */
 #ifndef MFM_TRACK_H
 #define MFM_TRACK_H
@@ -33,13 +38,15 @@ enum mfm_track_status {
 	MFM_TRACK_FIRING,
 	MFM_TRACK_RESOLVED,
 	MFM_TRACK_INSUFFICIENT,
-	MFM_TRACK_NODATA
+	MFM_TRACK_NODATA,
+	MFM_TRACK_PROVISIONAL	/* a provisional record, not judged */
 };
 
 /* The outcome of one evaluation, valid until the next one. */
 struct mfm_track_result {
 	enum mfm_track_status status;
-	int stale;		/* SKIP because the window was stale */
+	int stale;		/* SKIP: a repeat, or an older window */
+	int revised;		/* judged a later revision of a window */
 	int started;		/* FIRING that began with this window */
 	int has_value;
 	double value;
@@ -57,20 +64,41 @@ struct mfm_track_result {
 	char reason[160];	/* INSUFFICIENT, NODATA */
 };
 
-struct mfm_track_series {
-	size_t rule;		/* index in the rule set */
-	char *canon;		/* owned: the group's canonical text */
-	size_t canon_len;
+/* What a step changes: the series' state machine and its history. */
+struct mfm_track_snap {
 	int state;		/* 0 inactive, 1 pending, 2 firing */
 	unsigned nbreach;	/* breaching windows in a row */
 	unsigned nclear;	/* clear windows in a row while firing */
 	char *since;		/* owned or NULL: first firing window */
-	char *last;		/* owned or NULL: last window evaluated */
 	int has_ref;		/* BASE_WINDOW: the reference value */
 	double ref;
 	double *hist;		/* BASE_LAST: ring of base_last values */
 	unsigned nhist, head;
 	int resolved;		/* has resolved once: a new alert is a flap */
+};
+
+/* Which revision of a window: later ones compare greater. */
+struct mfm_track_rev {
+	int final;		/* 0 for a provisional record */
+	int64_t revision;
+	double n, labelled;	/* provisional records grow */
+};
+
+struct mfm_track_series {
+	size_t rule;		/* index in the rule set */
+	char *canon;		/* owned: the group's canonical text */
+	size_t canon_len;
+	int64_t span;		/* its windows' length, or 0 */
+	struct mfm_track_snap cur;
+	/* The last window stepped, and the state from before its step. */
+	char *last;		/* owned or NULL: its start */
+	char *last_end;		/* owned or NULL: its end */
+	struct mfm_track_rev last_rev;
+	struct mfm_track_snap prev;
+	int has_prev;
+	int last_status;	/* enum mfm_track_status of its step */
+	int last_counted;	/* what its step added: 1 alert, 2 flap, */
+				/* 4 resolved */
 };
 
 struct mfm_track {
@@ -79,7 +107,9 @@ struct mfm_track {
 	struct mfm_track_series *s;
 	size_t n, cap;
 	size_t max;			/* series at most */
-	uint64_t nstale;		/* stale evaluations */
+	uint64_t nstale;		/* repeats and older windows skipped */
+	uint64_t njudged;		/* steps with a verdict */
+	uint64_t nundecided;		/* insufficient data, no data */
 	uint64_t ndropped;		/* loaded series of unknown rules */
 	struct mfm_buf key, text;
 };
@@ -95,6 +125,8 @@ void mfm_track_release(struct mfm_track *t);
 int mfm_track_eval(struct mfm_track *t, size_t ri,
     const struct mfm_rule_rec *rec, struct mfm_track_result *res,
     struct mfm_err *err);
+/* How many series are firing now. */
+size_t mfm_track_firing(const struct mfm_track *t);
 /* "firing", "resolved", "pending", "inactive", "insufficient_data"... */
 const char *mfm_track_status_name(enum mfm_track_status s);
 /*

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/json.h"
 #include "lib/tm.h"
 #include "lib/window.h"
 #include "lib/banned.h"
@@ -21,6 +22,7 @@ mfm_window_init(struct mfm_window *w)
 {
 	memset(w, 0, sizeof(*w));
 	w->max_windows = MFM_WINDOW_MAX_DEFAULT;
+	w->keep_closed = MFM_WINDOW_KEEP_DEFAULT;
 	w->watermark = INT64_MIN;
 }
 
@@ -229,6 +231,13 @@ mfm_window_assign(struct mfm_window *w, int64_t t, struct mfm_err *err)
 			tg->revision = -1;
 			continue;
 		}
+		if (!find(w->kept, w->nkept, tg->start, tg->end, &pos) &&
+		    w->have_dropped && tg->end <= w->dropped_end) {
+			/* Closed before the kept windows: its count is gone. */
+			tg->revision = -2;
+			w->ntoo_late++;
+			continue;
+		}
 		if (!find(w->kept, w->nkept, tg->start, tg->end, &pos)) {
 			k = insert(&w->kept, &w->nkept, &w->capkept, pos);
 			k->start = tg->start;
@@ -246,6 +255,29 @@ mfm_window_assign(struct mfm_window *w, int64_t t, struct mfm_err *err)
 		w->nlate++;
 	w->same = reuse && !late;
 	return 0;
+}
+
+/*
+ * Keep the last keep_closed closed windows (by end), and those with a
+ * revision pending; remember how far the dropped ones reached.
+ */
+static void
+prune(struct mfm_window *w)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < w->nkept && w->nkept - n > w->keep_closed; i++) {
+		if (w->kept[i].pending)
+			break;
+		if (!w->have_dropped || w->kept[i].end > w->dropped_end)
+			w->dropped_end = w->kept[i].end;
+		w->have_dropped = 1;
+		n++;
+	}
+	if (n == 0)
+		return;
+	memmove(w->kept, w->kept + n, (w->nkept - n) * sizeof(*w->kept));
+	w->nkept -= n;
 }
 
 /*
@@ -290,33 +322,55 @@ close_windows(struct mfm_window *w, size_t nclose)
 			*insert(&w->kept, &w->nkept, &w->capkept, pos) = c;
 		}
 	}
-	memmove(w->open, w->open + nclose, (w->nopen - nclose) *
-	    sizeof(*w->open));
+	if (nclose > 0)
+		memmove(w->open, w->open + nclose, (w->nopen - nclose) *
+		    sizeof(*w->open));
 	w->nopen -= nclose;
+	prune(w);
+}
+
+/* The watermark reaches wm (above the current one): close windows. */
+static void
+move(struct mfm_window *w, int64_t wm)
+{
+	size_t n;
+
+	w->watermark = wm;
+	for (n = 0; n < w->nopen && w->open[n].end <= wm; n++)
+		;
+	close_windows(w, n);
+}
+
+void
+mfm_window_advance_to(struct mfm_window *w, int64_t wm)
+{
+	w->nclosed = 0;
+	w->external = 1;
+	if (wm < MFM_TM_MIN)
+		wm = MFM_TM_MIN;
+	if (wm > w->watermark)
+		move(w, wm);
 }
 
 void
 mfm_window_advance(struct mfm_window *w, int64_t t)
 {
 	int64_t wm;
-	size_t n;
 
 	w->nclosed = 0;
 	if (w->have_time && t <= w->max_time)
 		return;
 	w->have_time = 1;
 	w->max_time = t;
+	if (w->external)
+		return;
 	/* Never below year 0, so that the watermark can be written. */
 	if (w->lateness > t - MFM_TM_MIN)
 		wm = MFM_TM_MIN;
 	else
 		wm = t - w->lateness;
-	if (wm <= w->watermark)
-		return;
-	w->watermark = wm;
-	for (n = 0; n < w->nopen && w->open[n].end <= wm; n++)
-		;
-	close_windows(w, n);
+	if (wm > w->watermark)
+		move(w, wm);
 }
 
 void
@@ -327,6 +381,12 @@ mfm_window_finish(struct mfm_window *w)
 		w->watermark = w->max_time;
 	close_windows(w, w->nopen);
 	w->same = 0;	/* the windows of the last tags are closed now */
+}
+
+void
+mfm_window_pause(struct mfm_window *w)
+{
+	close_windows(w, 0);
 }
 
 /* The window member value into out; returns its length. */
@@ -395,4 +455,146 @@ mfm_window_put_closed(struct mfm_buf *b, const struct mfm_window_tag *c,
 	mfm_buf_adds(b, ",\"watermark\":\"");
 	mfm_buf_add(b, m, nm);
 	mfm_buf_addf(b, "\",\"revision\":%d}}", c->revision);
+}
+
+/* The settings a state belongs to: specs and zone. */
+static void
+put_specs(const struct mfm_window *w, struct mfm_buf *b)
+{
+	size_t i;
+
+	for (i = 0; i < w->nspec; i++)
+		mfm_buf_addf(b, "%s%lld/%lld/%lld", i > 0 ? "," : "",
+		    (long long)w->spec[i].size, (long long)w->spec[i].step,
+		    (long long)w->spec[i].offset);
+	if (w->tz != NULL)
+		mfm_buf_addf(b, " %s", w->tz_name != NULL ? w->tz_name : "?");
+}
+
+void
+mfm_window_dump(const struct mfm_window *w, struct mfm_buf *b)
+{
+	struct mfm_buf specs = MFM_BUF_INIT;
+	size_t i;
+
+	put_specs(w, &specs);
+	mfm_buf_adds(b, "{\"specs\":");
+	mfm_json_put_str(b, specs.p, specs.len);
+	mfm_buf_addf(b, ",\"time\":[%d,%lld,%lld,%d,%lld]}\n", w->have_time,
+	    (long long)w->max_time, (long long)w->watermark, w->have_dropped,
+	    (long long)w->dropped_end);
+	mfm_buf_release(&specs);
+	for (i = 0; i < w->nopen; i++)
+		mfm_buf_addf(b, "{\"open\":[%lld,%lld]}\n",
+		    (long long)w->open[i].start, (long long)w->open[i].end);
+	for (i = 0; i < w->nkept; i++)
+		mfm_buf_addf(b, "{\"kept\":[%lld,%lld,%d,%d]}\n",
+		    (long long)w->kept[i].start, (long long)w->kept[i].end,
+		    w->kept[i].revision, w->kept[i].pending);
+}
+
+/* The n integers of array member name of j's root into v; -1 if not. */
+static int
+ints(const struct mfm_json *j, const char *name, int64_t *v, size_t n)
+{
+	int a = mfm_json_member(j, 0, name, strlen(name)), t;
+	size_t i = 0;
+
+	if (mfm_json_type_of(j, a) != MFM_JSON_ARRAY ||
+	    mfm_json_at(j, a)->count != n)
+		return -1;
+	for (t = mfm_json_first(j, a); t >= 0; t = mfm_json_next(j, a, t))
+		if (mfm_json_int64(j, t, &v[i++]) != 0)
+			return -1;
+	return 0;
+}
+
+static int
+load_line(struct mfm_window *w, const struct mfm_json *j, int first,
+    struct mfm_buf *specs, struct mfm_err *err)
+{
+	struct mfm_window_tag tg;
+	struct mfm_buf sc = MFM_BUF_INIT;
+	const char *s;
+	int64_t v[5];
+	size_t n, pos;
+	int t, ok;
+
+	memset(&tg, 0, sizeof(tg));
+	if (first) {
+		t = mfm_json_member(j, 0, "specs", 5);
+		s = mfm_json_str(j, t, &n, &sc);
+		ok = s != NULL && n == specs->len && memcmp(s, specs->p, n) == 0;
+		mfm_buf_release(&sc);
+		if (s == NULL || ints(j, "time", v, 5) != 0)
+			return mfm_err_set(err, MFM_ERR_DATA, "bad times");
+		if (!ok)
+			return mfm_err_set(err, MFM_ERR_USAGE, "the state was "
+			    "written for other window sizes, steps, offsets "
+			    "or zone");
+		w->have_time = v[0] != 0;
+		w->max_time = v[1];
+		w->watermark = v[2];
+		w->have_dropped = v[3] != 0;
+		w->dropped_end = v[4];
+		return 0;
+	}
+	if (ints(j, "open", v, 2) == 0) {
+		if (v[0] >= v[1] || find(w->open, w->nopen, v[0], v[1], &pos) ||
+		    w->nopen + w->nkept >= w->max_windows)
+			return mfm_err_set(err, MFM_ERR_DATA, "bad open window");
+		tg.start = v[0];
+		tg.end = v[1];
+		*insert(&w->open, &w->nopen, &w->capopen, pos) = tg;
+		return 0;
+	}
+	if (ints(j, "kept", v, 4) == 0) {
+		if (v[0] >= v[1] || v[2] < 0 || v[2] > INT32_MAX ||
+		    (v[3] != 0 && v[3] != 1) ||
+		    find(w->kept, w->nkept, v[0], v[1], &pos) ||
+		    w->nopen + w->nkept >= w->max_windows)
+			return mfm_err_set(err, MFM_ERR_DATA, "bad kept window");
+		tg.start = v[0];
+		tg.end = v[1];
+		tg.revision = (int)v[2];
+		tg.pending = (int)v[3];
+		*insert(&w->kept, &w->nkept, &w->capkept, pos) = tg;
+		w->npending += tg.pending;
+		return 0;
+	}
+	return mfm_err_set(err, MFM_ERR_DATA, "not a window state line");
+}
+
+int
+mfm_window_load(struct mfm_window *w, const char *body, size_t len,
+    struct mfm_err *err)
+{
+	struct mfm_buf specs = MFM_BUF_INIT;
+	struct mfm_json j;
+	const char *p = body, *end = body + len, *nl;
+	size_t line = 0;
+	int rc = 0;
+
+	put_specs(w, &specs);
+	mfm_json_init(&j);
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			nl = end;
+		if (mfm_json_parse(&j, p, (size_t)(nl - p), err) != 0 ||
+		    mfm_json_type_of(&j, 0) != MFM_JSON_OBJECT ||
+		    load_line(w, &j, line == 0, &specs, err) != 0) {
+			if (err->kind != MFM_ERR_USAGE)
+				err->kind = MFM_ERR_DATA;
+			err->line = line + 1;
+			rc = -1;
+			break;
+		}
+		line++;
+		p = nl + 1;
+	}
+	mfm_json_release(&j);
+	mfm_buf_release(&specs);
+	w->same = 0;
+	return rc;
 }

@@ -12,12 +12,18 @@
  * windows of a tumbling spec tile the time line with no gap and no
  * overlap.
  *
- * The engine also keeps the watermark, the latest event time seen minus
- * the allowed lateness.  A window is open from its first record until
- * the watermark reaches its end; then it is closed and reported once.
- * A record for a closed window is late: it is flagged, and with revise
- * on it opens a revision of the window, numbered 1, 2, ... per window,
- * which is closed in turn at the next watermark advance.
+ * The engine also keeps the watermark: the latest event time seen minus
+ * the allowed lateness, or one given from upstream (mfm_window_advance_to,
+ * for the watermark records of mfm-join).  A window is open from its
+ * first record until the watermark reaches its end; then it is closed and
+ * reported once.  A record for a closed window is late: it is flagged,
+ * and with revise on it opens a revision of the window, numbered 1, 2,
+ * ... per window, which is closed in turn at the next watermark advance.
+ * The last keep_closed closed windows are kept to number revisions; a
+ * record for a window closed before them is too late to revise.
+ *
+ * The state (open windows, kept ones, times) can be written and read
+ * back, so that a cron run goes on where the last one stopped.
  */
 #ifndef MFM_WINDOW_H
 #define MFM_WINDOW_H
@@ -32,6 +38,8 @@
 
 /* Default cap on windows held at once: open, and kept for revisions. */
 #define MFM_WINDOW_MAX_DEFAULT 100000
+/* Default number of closed windows kept to number revisions. */
+#define MFM_WINDOW_KEEP_DEFAULT 16
 /* The longest window size: 100 years of 366 days. */
 #define MFM_WINDOW_MAX_SIZE (INT64_C(36600) * 86400 * MFM_TM_US_PER_S)
 
@@ -47,7 +55,9 @@ struct mfm_window_tag {
 	/*
 	 * Tags of a record: 0 for an open window, N > 0 for a late record
 	 * in revision N of a closed window (revise on), -1 for a late
-	 * record otherwise.  Closed windows: the revision being closed.
+	 * record otherwise, -2 for one too late to revise (its window
+	 * closed before the kept ones).  Closed windows: the revision
+	 * being closed.
 	 */
 	int revision;
 	int pending;		/* kept windows: revision not yet closed */
@@ -58,9 +68,12 @@ struct mfm_window {
 	struct mfm_window_spec *spec;	/* owned, see mfm_window_add */
 	size_t nspec;
 	const struct mfm_tz *tz;	/* borrowed; NULL for UTC/epoch */
+	const char *tz_name;		/* borrowed: its name, for states */
 	int64_t lateness;		/* >= 0; INT64_MAX: no watermark */
 	int revise;
 	size_t max_windows;		/* cap on open + kept windows */
+	size_t keep_closed;		/* closed windows kept, revise on */
+	int external;	/* the watermark comes from mfm_window_advance_to */
 
 	/* State. */
 	int have_time;
@@ -78,6 +91,9 @@ struct mfm_window {
 	struct mfm_window_tag *closed;	/* just closed, by (end, start) */
 	size_t nclosed, capclosed;
 	uint64_t nlate;			/* records late for some window */
+	uint64_t ntoo_late;		/* of them, too late to revise */
+	int have_dropped;		/* closed windows were dropped: */
+	int64_t dropped_end;		/* the latest end among them */
 };
 
 void mfm_window_init(struct mfm_window *w);
@@ -111,10 +127,31 @@ int mfm_window_assign(struct mfm_window *w, int64_t t, struct mfm_err *err);
 void mfm_window_advance(struct mfm_window *w, int64_t t);
 
 /*
+ * A watermark from upstream: from now on records move no watermark
+ * (w->external), and the windows that ends at or before wm closes, with
+ * the pending revisions, go into w->closed as for mfm_window_advance.
+ */
+void mfm_window_advance_to(struct mfm_window *w, int64_t wm);
+
+/*
  * End of input: the watermark moves up to the latest event time, and
  * every open window and pending revision goes into closed.
  */
 void mfm_window_finish(struct mfm_window *w);
+/*
+ * End of a run that is not the end of the stream: only the pending
+ * revisions go into closed (their windows had closed before).
+ */
+void mfm_window_pause(struct mfm_window *w);
+
+/*
+ * The state for the next run: one line per open and kept window, and
+ * one for the times, appended to b.  Load reads it back into a w set up
+ * with the same specs; MFM_ERR_DATA with err->line on a bad line.
+ */
+void mfm_window_dump(const struct mfm_window *w, struct mfm_buf *b);
+int mfm_window_load(struct mfm_window *w, const char *body, size_t len,
+    struct mfm_err *err);
 
 /*
  * Append the window member value {"start":"...","end":"..."}, with

@@ -10,13 +10,15 @@ lifetime, 2 on bad usage.
 
     smtpd.py PORT_FILE --record FILE [--cert PEM --key PEM]
              [--user NAME --password WORD] [--rcpt-code CODE]
-             [--max-messages N] [--lifetime SECONDS]
+             [--data-reply REPLY] [--max-messages N] [--lifetime SECONDS]
 
 With --cert and --key it offers STARTTLS and refuses mail before it;
 without them it offers no STARTTLS (to test that the client refuses to
 send in clear).  With --user and --password it requires AUTH (PLAIN or
 LOGIN, after STARTTLS).  --rcpt-code answers every RCPT TO with CODE
-(550: a permanent refusal, 451: a temporary one).  --record appends one
+(550: a permanent refusal, 451: a temporary one).  --data-reply answers
+the end of every message with the reply REPLY (such as "554 5.7.1
+Message refused as spam") instead of accepting it.  --record appends one
 JSON line per message: mail_from, rcpt_tos, tls (bool), user, data.
 """
 
@@ -49,6 +51,8 @@ class Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.args.data_reply:
+            return self.args.data_reply
         rec = {
             "mail_from": envelope.mail_from,
             "rcpt_tos": envelope.rcpt_tos,
@@ -106,6 +110,7 @@ def main():
     p.add_argument("--user")
     p.add_argument("--password")
     p.add_argument("--rcpt-code", type=int, default=0)
+    p.add_argument("--data-reply")
     p.add_argument("--max-messages", type=int, default=0)
     p.add_argument("--lifetime", type=float, default=10)
     args = p.parse_args()

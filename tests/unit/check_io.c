@@ -1,8 +1,13 @@
 /*
  * Unit tests for the line reader (lib/io.c): CRLF, a last line without
  * newline, NUL bytes, the line-length cap with spill, lines across block
- * boundaries, and line numbers.
+ * boundaries, and line numbers; offsets (tell, seek, whole lines) and
+ * held input (a pipe peeked at and consumed on commit, a file's offset
+ * moved on commit).
  */
+#include <sys/wait.h>
+
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,6 +220,158 @@ START_TEST(test_ready_fill)
 }
 END_TEST
 
+START_TEST(test_offset_seek_partial)
+{
+	static const char in[] = "a\nbb\r\n\nlast";
+	struct mfm_reader r;
+	struct mfm_err err;
+
+	/* A 4-byte cap makes the buffer small: offsets across fills. */
+	open_bytes(&r, in, sizeof(in) - 1, 4);
+	ck_assert_uint_eq(mfm_reader_offset(&r), 0);
+	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_LINE);
+	ck_assert_uint_eq(mfm_reader_offset(&r), 2);
+	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_LINE);
+	ck_assert_uint_eq(mfm_reader_offset(&r), 6);
+	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_LINE);
+	ck_assert_uint_eq(mfm_reader_offset(&r), 7);
+	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_LINE);
+	ck_assert_str_eq(r.line, "last");
+	ck_assert_uint_eq(mfm_reader_offset(&r), 11);
+	ck_assert_int_eq(mfm_reader_close(&r, &err), 0);
+
+	/* Whole lines only: "last" has no newline yet, it is left. */
+	open_bytes(&r, in, sizeof(in) - 1, 0);
+	r.hold_partial = 1;
+	ck_assert_int_eq(mfm_reader_seek(&r, 2, &err), 0);
+	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_LINE);
+	ck_assert_str_eq(r.line, "bb");
+	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_LINE);
+	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_EOF);
+	ck_assert_uint_eq(mfm_reader_offset(&r), 7);
+	ck_assert_uint_eq(r.held, 4);
+	ck_assert_int_eq(mfm_reader_close(&r, &err), 0);
+}
+END_TEST
+
+/* The bytes a pipe holds now, taken out of it. */
+static size_t
+drain(int fd, char *out, size_t cap)
+{
+	ssize_t m;
+	size_t n = 0;
+
+	ck_assert_int_eq(fcntl(fd, F_SETFL, O_NONBLOCK), 0);
+	while (n < cap && (m = read(fd, out + n, cap - n)) > 0)
+		n += (size_t)m;
+	out[n] = '\0';
+	return n;
+}
+
+START_TEST(test_hold_pipe)
+{
+	struct mfm_reader r;
+	struct mfm_err err;
+	char rest[64];
+	int p[2];
+
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(write(p[1], "a\nb\npar", 7), 7);
+	mfm_reader_fdopen(&r, p[0], "p", 0);
+	ck_assert_int_eq(mfm_reader_hold(&r, &err), 0);
+	ck_assert_int_eq(r.hold, MFM_IO_HOLD_PIPE);
+	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_LINE);
+	ck_assert_str_eq(r.line, "a");
+	ck_assert_int_eq(mfm_reader_commit(&r, &err), 0);
+	/* Read, not committed: "b" is still in the pipe, as is the part. */
+	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_LINE);
+	ck_assert_str_eq(r.line, "b");
+	ck_assert_uint_eq(drain(p[0], rest, sizeof(rest) - 1), 5);
+	ck_assert_str_eq(rest, "b\npar");
+	close(p[1]);
+	ck_assert_int_eq(mfm_reader_close(&r, &err), 0);
+}
+END_TEST
+
+START_TEST(test_hold_pipe_writer)
+{
+	static char big[100001];
+	struct mfm_reader r;
+	struct mfm_err err;
+	int p[2], st;
+	pid_t pid;
+
+	/* A line in three writes, with pauses; then one line longer than the
+	 * pipe (its writer blocks until the reader takes a part); then a
+	 * last line without newline, and the writer goes. */
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\n';
+	ck_assert_int_eq(pipe(p), 0);
+	if ((pid = fork()) == 0) {
+		close(p[0]);
+		if (write(p[1], "ab", 2) != 2)
+			_exit(1);
+		usleep(20000);
+		if (write(p[1], "c", 1) != 1)
+			_exit(1);
+		usleep(20000);
+		if (write(p[1], "d\n", 2) != 2 ||
+		    write(p[1], big, sizeof(big)) != (ssize_t)sizeof(big) ||
+		    write(p[1], "end", 3) != 3)
+			_exit(1);
+		_exit(0);
+	}
+	close(p[1]);
+	mfm_reader_fdopen(&r, p[0], "p", 0);
+	ck_assert_int_eq(mfm_reader_hold(&r, &err), 0);
+	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_LINE);
+	ck_assert_str_eq(r.line, "abcd");
+	ck_assert_int_eq(mfm_reader_commit(&r, &err), 0);
+	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_LINE);
+	ck_assert_uint_eq(r.len, sizeof(big) - 1);
+	ck_assert_int_eq(mfm_reader_commit(&r, &err), 0);
+	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_LINE);
+	ck_assert_str_eq(r.line, "end");
+	ck_assert_int_eq(mfm_reader_commit(&r, &err), 0);
+	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_EOF);
+	ck_assert_uint_eq(mfm_reader_offset(&r), 5 + sizeof(big) + 3);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_int_eq(st, 0);
+	ck_assert_int_eq(mfm_reader_close(&r, &err), 0);
+}
+END_TEST
+
+START_TEST(test_hold_file)
+{
+	static const char in[] = "skip\na\nb\n";
+	struct mfm_reader r;
+	struct mfm_err err;
+	FILE *f = tmpfile();
+	int fd;
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(in, 1, sizeof(in) - 1, f), sizeof(in) - 1);
+	fflush(f);
+	fd = dup(fileno(f));
+	fclose(f);
+	/* Inherited at offset 5, like stdin after a reader before us. */
+	ck_assert_int_eq(lseek(fd, 5, SEEK_SET), 5);
+	mfm_reader_fdopen(&r, fd, "-", 0);
+	ck_assert_int_eq(mfm_reader_hold(&r, &err), 0);
+	ck_assert_int_eq(r.hold, MFM_IO_HOLD_SEEK);
+	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_LINE);
+	ck_assert_str_eq(r.line, "a");
+	ck_assert_int_eq(lseek(fd, 0, SEEK_CUR), 5);
+	ck_assert_int_eq(mfm_reader_commit(&r, &err), 0);
+	ck_assert_int_eq(lseek(fd, 0, SEEK_CUR), 7);
+	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_LINE);
+	ck_assert_str_eq(r.line, "b");
+	ck_assert_int_eq(lseek(fd, 0, SEEK_CUR), 7);
+	ck_assert_int_eq(mfm_reader_close(&r, &err), 0);
+	close(fd);
+}
+END_TEST
+
 Suite *suite_io(void);
 
 Suite *
@@ -230,6 +387,10 @@ suite_io(void)
 	tcase_add_test(tc, test_open_missing);
 	tcase_add_test(tc, test_blank);
 	tcase_add_test(tc, test_ready_fill);
+	tcase_add_test(tc, test_offset_seek_partial);
+	tcase_add_test(tc, test_hold_pipe);
+	tcase_add_test(tc, test_hold_pipe_writer);
+	tcase_add_test(tc, test_hold_file);
 	suite_add_tcase(s, tc);
 	return s;
 }

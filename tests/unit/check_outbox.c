@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,6 +156,109 @@ START_TEST(test_dead_once)
 }
 END_TEST
 
+START_TEST(test_dead_times)
+{
+	struct mfm_outbox o;
+	struct mfm_err err;
+	size_t a;
+
+	mfm_outbox_init(&o);
+	ck_assert_int_eq(mfm_outbox_open(&o, dir, &err), 0);
+	/* 2026-11-26T12:00:00.123456Z, failed 4.5 s later. */
+	ck_assert_int_eq(mfm_outbox_put(&o, "pd", EV, strlen(EV),
+	    INT64_C(1795694400123456), &a, &err), 0);
+	ck_assert_int_eq(mfm_outbox_dead(&o, a, "HTTP 400",
+	    INT64_C(1795694404623456), &err), 0);
+	ck_assert_int_eq(mfm_outbox_close(&o, &err), 0);
+	ck_assert_str_eq(file("dead.ndjson"), "{\"id\":1,\"receiver\":\"pd\","
+	    "\"queued\":\"2026-11-26T12:00:00.123Z\","
+	    "\"failed\":\"2026-11-26T12:00:04.623Z\",\"reason\":\"HTTP 400\","
+	    "\"event\":" EV "}\n");
+}
+END_TEST
+
+START_TEST(test_put_event_places)
+{
+	static const char *const both[] = { "ops", "pd" };
+	struct mfm_chain_file *in;
+	struct mfm_outbox o;
+	struct mfm_err err;
+	uint64_t off;
+	int fd;
+	char path[160], path2[160];
+
+	snprintf(path, sizeof(path), "%s/alerts.ndjson", dir);
+	fd = open(path, O_RDWR | O_CREAT, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, EV "\n" EV "\n", 2 * sizeof(EV)), 2 *
+	    sizeof(EV));
+	mfm_outbox_init(&o);
+	ck_assert_int_eq(mfm_outbox_open(&o, dir, &err), 0);
+	ck_assert_int_eq(mfm_chain_start(&o.chain, path, fd, &off, &err), 0);
+	ck_assert_uint_eq(off, 0);
+	ck_assert_ptr_nonnull(in = mfm_outbox_place(&o, path));
+	/* One line for both receivers, with the place past the event. */
+	in->offset = sizeof(EV);
+	ck_assert_int_eq(mfm_outbox_put_event(&o, both, 2, EV, strlen(EV), 5,
+	    in, &err), 2);
+	ck_assert_uint_eq(o.n, 2);
+	ck_assert_ptr_nonnull(strstr(file("outbox.ndjson"),
+	    "{\"put\":1,\"receivers\":[\"ops\",\"pd\"],\"queued\":5,"));
+	ck_assert_ptr_nonnull(strstr(file("outbox.ndjson"), ",\"off\":39}}\n"));
+	/* The same event again, pending for both: not queued twice. */
+	ck_assert_int_eq(mfm_outbox_put_event(&o, both, 2, EV, strlen(EV), 6,
+	    in, &err), 0);
+	ck_assert_int_eq(mfm_outbox_done(&o, 0, &err), 0);
+	ck_assert_int_eq(mfm_outbox_put_event(&o, both, 2, EV, strlen(EV), 6,
+	    in, &err), 1);
+	ck_assert_str_eq(o.e[2].receiver, "ops");
+	/* As after kill -9: the journal as written. */
+	close(o.fd);
+	close(o.lockfd);
+	o.fd = o.lockfd = -1;
+	ck_assert_int_eq(mfm_outbox_close(&o, &err), 0);
+
+	ck_assert_int_eq(mfm_outbox_open(&o, dir, &err), 0);
+	ck_assert_uint_eq(o.n, 2);
+	ck_assert_uint_eq(o.e[0].id, 2);
+	ck_assert_str_eq(o.e[0].receiver, "pd");
+	ck_assert_uint_eq(o.e[1].id, 3);
+	ck_assert_str_eq(o.e[1].receiver, "ops");
+	ck_assert_uint_eq(o.next_id, 4);
+	ck_assert_uint_eq(o.chain.nwas, 1);
+	ck_assert_int_eq(mfm_chain_start(&o.chain, path, fd, &off, &err), 0);
+	ck_assert_uint_eq(off, 39);
+	/* Reloaded pending entries still count as queued. */
+	ck_assert_int_eq(mfm_outbox_put_event(&o, both + 1, 1, EV,
+	    strlen(EV), 7, NULL, &err), 0);
+	mfm_outbox_place(&o, path)->offset = 78;
+	ck_assert_int_eq(mfm_outbox_close(&o, &err), 0);
+	/* Compacted: the place kept on its own line. */
+	ck_assert_ptr_nonnull(strstr(file("outbox.ndjson"), "{\"next\":4}\n"
+	    "{\"in\":{\"path\":"));
+	ck_assert_ptr_nonnull(strstr(file("outbox.ndjson"), ",\"off\":78}}\n"
+	    "{\"put\":2,\"receiver\":\"pd\","));
+	/* A run that reads no file keeps the places. */
+	ck_assert_int_eq(mfm_outbox_open(&o, dir, &err), 0);
+	ck_assert_int_eq(mfm_outbox_close(&o, &err), 0);
+	ck_assert_ptr_nonnull(strstr(file("outbox.ndjson"), ",\"off\":78}}\n"));
+
+	/* Shorter than its place: an error; replaced: from its start. */
+	ck_assert_int_eq(mfm_outbox_open(&o, dir, &err), 0);
+	ck_assert_int_eq(ftruncate(fd, 10), 0);
+	ck_assert_int_eq(mfm_chain_start(&o.chain, path, fd, &off, &err), -1);
+	ck_assert_int_eq(err.kind, MFM_ERR_DATA);
+	close(fd);
+	snprintf(path2, sizeof(path2), "%s/new", dir);
+	fd = open(path2, O_RDWR | O_CREAT, 0600);
+	ck_assert_int_eq(rename(path2, path), 0);
+	ck_assert_int_eq(mfm_chain_start(&o.chain, path, fd, &off, &err), 0);
+	ck_assert_uint_eq(off, 0);
+	close(fd);
+	ck_assert_int_eq(mfm_outbox_close(&o, &err), 0);
+}
+END_TEST
+
 START_TEST(test_locked)
 {
 	struct mfm_outbox a, b;
@@ -233,6 +337,8 @@ suite_outbox(void)
 	tcase_add_test(tc, test_put_reopen_done);
 	tcase_add_test(tc, test_torn_tail);
 	tcase_add_test(tc, test_dead_once);
+	tcase_add_test(tc, test_dead_times);
+	tcase_add_test(tc, test_put_event_places);
 	tcase_add_test(tc, test_locked);
 	tcase_add_test(tc, test_corrupt);
 	tcase_add_test(tc, test_seen);
