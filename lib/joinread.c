@@ -22,8 +22,9 @@
  * waits for a live stream: it takes what is ready.
  *
  * When every input is a regular file (and no --rejects asks for the bad
- * lines whole), each is read by a thread of its own, RING batches ahead
- * of the merge: reading and parsing, most of mfm-join's work, then runs
+ * lines whole), each is read by a thread of its own, RING batches (at
+ * most RING_BYTES of them) ahead of the merge: reading and parsing, most
+ * of mfm-join's work, then runs
  * on another core than the engine and the output.  A reading thread says
  * nothing: what it met (bad records, a read error) goes with the batch,
  * and the merge reports it when it takes the batch up, where reading in
@@ -31,6 +32,12 @@
  */
 #define BATCH 16
 #define RING 256
+/*
+ * What a ring holds is capped in bytes too (lines may be long), and a
+ * batch that grew past KEEP_BYTES gives its memory back once taken.
+ */
+#define RING_BYTES (32u << 20)
+#define KEEP_BYTES (64u << 10)
 
 struct item {
 	struct mfm_join_rec rec;	/* pointers set when the batch is full */
@@ -53,6 +60,7 @@ struct batch {
 	int fail;		/* a read error ends it: err */
 	struct mfm_err err;
 	int step;		/* prefetching done by the merge: see prefetch_to */
+	size_t held;		/* its bytes, as counted in the ring's */
 };
 
 /* A bad record met by a reading thread; its message follows. */
@@ -83,6 +91,7 @@ struct stream {
 	pthread_cond_t cv;
 	struct batch *ring;
 	size_t rhead, rcount;	/* taken by the merge / filled, in order */
+	size_t rbytes;		/* held by the filled batches */
 	int waiting;		/* one side sleeps on cv */
 	int peof;		/* the thread has met the end */
 	struct mfm_progress *progress;	/* the reader's, told by the merge */
@@ -423,16 +432,20 @@ reader_thread(void *arg)
 
 	do {
 		pthread_mutex_lock(&s->mu);
-		while (s->rcount == RING) {
+		while (s->rcount == RING ||
+		    (s->rcount > 0 && s->rbytes >= RING_BYTES)) {
 			s->waiting = 1;
 			pthread_cond_wait(&s->cv, &s->mu);
 		}
 		b = &s->ring[(s->rhead + s->rcount) % RING];
 		pthread_mutex_unlock(&s->mu);
 		read_batch(NULL, s, b, &s->peof);
+		b->held = b->arena.cap + b->bad.cap;
 		pthread_mutex_lock(&s->mu);
 		s->rcount++;
-		if (s->waiting && (s->rcount >= RING / 2 || b->eof)) {
+		s->rbytes += b->held;
+		if (s->waiting && (s->rcount >= RING / 2 ||
+		    s->rbytes >= RING_BYTES / 2 || b->eof)) {
 			s->waiting = 0;
 			pthread_cond_signal(&s->cv);
 		}
@@ -470,14 +483,24 @@ take_batch(const struct mfm_join *jn, struct stream *s)
 	struct batch *b;
 	struct mfm_reader at;
 	struct bad x;
-	size_t off, ahead;
+	size_t off, ahead, held = 0;
 
+	if (s->b != NULL) {
+		/* Still ours until handed back: shrink it if it grew. */
+		held = s->b->held;
+		if (s->b->arena.cap > KEEP_BYTES)
+			mfm_buf_release(&s->b->arena);
+		if (s->b->bad.cap > KEEP_BYTES)
+			mfm_buf_release(&s->b->bad);
+	}
 	pthread_mutex_lock(&s->mu);
 	if (s->b != NULL) {
 		s->rhead = (s->rhead + 1) % RING;
 		s->rcount--;
+		s->rbytes -= held;
 		s->b = NULL;
-		if (s->waiting && s->rcount <= RING / 2) {
+		if (s->waiting && s->rcount <= RING / 2 &&
+		    s->rbytes <= RING_BYTES / 2) {
 			s->waiting = 0;
 			pthread_cond_signal(&s->cv);
 		}
