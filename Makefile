@@ -5,7 +5,7 @@
 #   make demo          the whole pipeline on examples/
 #   make install       PREFIX=/usr/local DESTDIR= (tools, man pages and
 #                      bash, zsh and fish completions)
-#   make fuzz          fuzz the JSON tokenizer for FUZZ_SECONDS (libFuzzer)
+#   make fuzz          every fuzz target, FUZZ_SECONDS each (libFuzzer)
 #   make crash         kill -9 mfm-threshold CRASH_ROUNDS times mid-update
 #   make crash-test    kill -9 mfm-alert --state at random, ALERT_CRASH_ROUNDS times
 #   make join-long     mfm-join: 1M-prediction counts, kill -9 during --state
@@ -48,6 +48,9 @@ CURL_LIBS := $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null || echo -lcurl)
 # HMAC-SHA256 and SHA-256 for mfm-alert: libcrypto, which libcurl on
 # Debian already links (libcurl4-openssl-dev), so no second TLS stack.
 CRYPTO_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
+# gzip and zstd input, read transparently by lib/io.c: every tool.
+Z_CFLAGS := $(shell $(PKG_CONFIG) --cflags zlib libzstd 2>/dev/null)
+Z_LIBS := $(shell $(PKG_CONFIG) --libs zlib libzstd 2>/dev/null || echo -lz -lzstd)
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck)
 
@@ -60,13 +63,16 @@ UNIT_OBJ = $(UNIT_SRC:%.c=$(BUILD)/%.o)
 MANS = $(wildcard man/*.1 man/*.5 man/*.7)
 
 # What each tool links beyond libmfm.a: only what it uses.  A tool not
-# named here links libyaml (every tool reads -c) and libm.
-LIBS_default = $(YAML_LIBS) -lm
-LIBS_join = $(YAML_LIBS) -pthread
-LIBS_window = $(YAML_LIBS)
-LIBS_alert = $(YAML_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) -lm
+# named here links libyaml (every tool reads -c), zlib and libzstd (every
+# tool reads input through lib/io.c) and libm.  mfm-join reads files on
+# threads of their own.
+LIBS_default = $(YAML_LIBS) $(Z_LIBS) -lm
+LIBS_join = $(YAML_LIBS) $(Z_LIBS) -pthread
+LIBS_window = $(YAML_LIBS) $(Z_LIBS)
+LIBS_alert = $(YAML_LIBS) $(Z_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) -lm
+LIBS_export = $(YAML_LIBS) $(Z_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) -lm
 
-ALL_CFLAGS = $(MFM_CFLAGS) $(YAML_CFLAGS) $(CURL_CFLAGS) $(CFLAGS)
+ALL_CFLAGS = $(MFM_CFLAGS) $(YAML_CFLAGS) $(CURL_CFLAGS) $(Z_CFLAGS) $(CFLAGS)
 
 .PHONY: all check unit cli demo deps install uninstall clean fuzz bench \
 	bench-peers crash crash-test join-long
@@ -108,7 +114,7 @@ $(BUILD)/tests/unit/check_%.o: tests/unit/check_%.c
 
 $(BUILD)/unit-tests: $(BUILD)/tests/unit/main.o $(UNIT_OBJ) $(BUILD)/libmfm.a
 	$(CC) $(MFM_LDFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(YAML_LIBS) \
-		$(CURL_LIBS) $(CRYPTO_LIBS) -lm
+		$(Z_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) -lm
 
 deps:
 	@scripts/install-deps --if-missing
@@ -130,17 +136,46 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@MFM_BIN=$(abspath $(BUILD)) scripts/demo
 
-# Fuzzing the tokenizer with libFuzzer (clang); bounded by FUZZ_SECONDS.
-$(BUILD)/fuzz/fuzz-json: tests/fuzz/fuzz_json.c lib/json.c lib/buf.c lib/err.c
-	@mkdir -p $(dir $@)
-	clang -g -O1 -I. -fsanitize=fuzzer,address,undefined \
-		-D_DEFAULT_SOURCE -o $@ $^
+# Fuzzing with libFuzzer (clang).  Every tests/fuzz/fuzz_<name>.c is a
+# target, linked with the library built again for it (coverage, ASan,
+# UBSan); `make fuzz` runs each for FUZZ_SECONDS from its committed seeds
+# (tests/fuzz/corpus/<name>; the tokenizer's are tests/data/json) and a
+# dictionary tests/fuzz/<name>.dict if there is one, keeping what it
+# finds in build/fuzz/corpus/<name> and any crash in build/fuzz.
+# `make fuzz-<name>` runs one.
+FUZZ = $(BUILD)/fuzz
+FUZZ_TARGETS = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_FLAGS = -g -O1 -Wno-format-nonliteral -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined
+FUZZ_MAX_LEN ?= 4096
 
-fuzz: deps $(BUILD)/fuzz/fuzz-json
-	@mkdir -p $(BUILD)/fuzz/corpus
-	$(BUILD)/fuzz/fuzz-json -max_total_time=$(FUZZ_SECONDS) \
-		-max_len=4096 -dict=tests/fuzz/json.dict \
-		$(BUILD)/fuzz/corpus tests/data/json
+$(FUZZ)/lib/%.o: lib/%.c
+	@mkdir -p $(dir $@)
+	clang $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(MFM_CFLAGS)) \
+		$(YAML_CFLAGS) $(CURL_CFLAGS) $(FUZZ_FLAGS) \
+		-fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ)/libmfm.a: $(LIB_SRC:%.c=$(FUZZ)/%.o)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(FUZZ)/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ)/libmfm.a
+	clang $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(MFM_CFLAGS)) \
+		$(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $(filter-out %.h,$^) \
+		$(YAML_LIBS) \
+		$(CURL_LIBS) $(CRYPTO_LIBS) -lm
+
+fuzz-%: $(FUZZ)/fuzz-%
+	@mkdir -p $(FUZZ)/corpus/$*
+	$< -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAX_LEN) \
+		-timeout=10 -print_final_stats=1 -artifact_prefix=$(FUZZ)/ \
+		$(if $(wildcard tests/fuzz/$*.dict),-dict=tests/fuzz/$*.dict) \
+		$(FUZZ)/corpus/$* \
+		$(if $(filter json,$*),tests/data/json,tests/fuzz/corpus/$*)
+
+fuzz: deps
+	@for t in $(FUZZ_TARGETS); do \
+		$(MAKE) --no-print-directory fuzz-$$t || exit 1; done
 
 $(BUILD)/bench-json: tests/bench/bench_json.c $(BUILD)/libmfm.a
 	@mkdir -p $(dir $@)

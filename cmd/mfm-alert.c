@@ -99,6 +99,7 @@ struct opts {
 struct counts {
 	uint64_t events, control, muted, queued, dead, held;
 	uint64_t unrouted;	/* firing events no receiver takes */
+	uint64_t resent;	/* firing alerts sent to Alertmanager again */
 };
 
 /* Firing events that reach no receiver: a line each for the first few. */
@@ -230,6 +231,34 @@ receipt(struct run *run, const struct mfm_deliver_recv *r,
 }
 
 /*
+ * What Alertmanager was told, remembered before the notification is
+ * settled: a firing alert to send again while it fires, a resolved one
+ * to forget (lib/outbox.h, firing.ndjson).
+ */
+static void
+note_firing(struct run *run, const struct mfm_deliver_recv *r,
+    const struct mfm_deliver_event *const *ev, size_t n)
+{
+	struct mfm_err err;
+	size_t k;
+	int rc = 0;
+
+	mfm_err_clear(&err);
+	for (k = 0; k < n && rc == 0; k++) {
+		if (ev[k]->firing)
+			rc = mfm_outbox_firing_set(&run->o, r->name,
+			    ev[k]->fingerprint.p, ev[k]->fingerprint.len,
+			    ev[k]->body.p, ev[k]->body.len, now_us(run), &err);
+		else if (ev[k]->status.len == 8 &&
+		    memcmp(ev[k]->status.p, "resolved", 8) == 0)
+			rc = mfm_outbox_firing_clear(&run->o, r->name,
+			    ev[k]->fingerprint.p, ev[k]->fingerprint.len, &err);
+	}
+	if (rc != 0)
+		mfm_die_err(&err);
+}
+
+/*
  * Send ev[0..n) to r as one notification; idx[k] is ev[k]'s outbox
  * entry, or (size_t)-1 when it has none (no --state, n is 1).  Every
  * entry is settled alike: done, dead or left queued.
@@ -257,6 +286,8 @@ send_set(struct run *run, struct mfm_deliver_recv *r,
 	rc = mfm_deliver_send_group(&run->d, r, ev, n, &mfm_cli.out, &err);
 	if (rc == 0 && mfm_cli.out.len > 0)
 		mfm_cli_emit();
+	if (rc == 0 && r->type == MFM_DELIVER_ALERTMANAGER)
+		note_firing(run, r, ev, n);
 	if (rc != 0)
 		mfm_warn("%s", err.msg);
 	if (rc != 0 && run->state && idx[0] != (size_t)-1) {
@@ -505,6 +536,110 @@ flush(struct run *run)
 	mfm_buf_release(&k2);
 }
 
+/* Whether a notification of fingerprint fp to r is still pending. */
+static int
+pending_fp(struct run *run, const struct mfm_deliver_recv *r, const char *fp,
+    size_t fplen)
+{
+	struct mfm_buf tmp = MFM_BUF_INIT;
+	struct mfm_outbox_entry *e;
+	struct mfm_json j;
+	struct mfm_err err;
+	const char *f;
+	size_t i, n;
+	int t, hit = 0;
+
+	mfm_json_init(&j);
+	for (i = 0; i < run->o.n && !hit; i++) {
+		e = &run->o.e[i];
+		if (e->settled || strcmp(e->receiver, r->name) != 0 ||
+		    mfm_json_parse(&j, e->event, e->event_len, &err) != 0 ||
+		    (t = mfm_json_member(&j, 0, "fingerprint", 11)) < 0 ||
+		    (f = mfm_json_str(&j, t, &n, &tmp)) == NULL)
+			continue;
+		hit = n == fplen && memcmp(f, fp, n) == 0;
+	}
+	mfm_json_release(&j);
+	mfm_buf_release(&tmp);
+	return hit;
+}
+
+/*
+ * Alertmanager forgets a firing alert that is not sent again before its
+ * endsAt: send each alert still firing again once resend_delay has
+ * passed since it was last sent, as Prometheus does, through the outbox
+ * (queued, then sent and settled like any notification), unless a
+ * notification of it is pending, which is newer.  With --state only:
+ * a run without it remembers nothing for the next.
+ */
+static void
+resend(struct run *run)
+{
+	struct mfm_deliver_event ev;
+	struct mfm_deliver_recv *r;
+	struct mfm_json j;
+	struct mfm_err err;
+	const char *name;
+	char *event, *fp;
+	size_t i, len, fplen;
+	int64_t now;
+
+	mfm_json_init(&j);
+	mfm_deliver_event_init(&ev);
+	for (i = 0; i < run->o.nalert; i++) {
+		now = now_us(run);
+		r = mfm_deliver_find(&run->d, run->o.alert[i].receiver,
+		    strlen(run->o.alert[i].receiver));
+		if (r == NULL || r->type != MFM_DELIVER_ALERTMANAGER) {
+			/* Not configured any more: Alertmanager lets it
+			 * expire at its endsAt. */
+			mfm_err_clear(&err);
+			fp = mfm_xmemdup(run->o.alert[i].fp,
+			    run->o.alert[i].fplen);
+			fplen = run->o.alert[i].fplen;
+			name = run->o.alert[i].receiver;
+			if (mfm_cli.verbose)
+				mfm_warn("%s: receiver %s is not configured "
+				    "any more: alert %s no longer sent",
+				    run->o.dir, name, fp);
+			if (mfm_outbox_firing_clear(&run->o, name, fp, fplen,
+			    &err) != 0)
+				mfm_die_err(&err);
+			free(fp);
+			i--;
+			continue;
+		}
+		if (now - run->o.alert[i].sent < r->resend_delay ||
+		    pending_fp(run, r, run->o.alert[i].fp,
+		    run->o.alert[i].fplen))
+			continue;
+		/* A copy: sending it replaces the registry's. */
+		len = run->o.alert[i].event_len;
+		event = mfm_xmemdup(run->o.alert[i].event, len);
+		mfm_err_clear(&err);
+		if (mfm_json_parse(&j, event, len, &err) != 0 ||
+		    mfm_deliver_event_read(&ev, &j, &err) != 0) {
+			mfm_warn("%s/firing.ndjson: %s", run->o.dir, err.msg);
+			free(event);
+			continue;
+		}
+		name = r->name;
+		switch (mfm_outbox_put_event(&run->o, &name, 1, event, len,
+		    now, NULL, &err)) {
+		case -1:
+			mfm_die_err(&err);
+		case 0:
+			break;		/* the same, pending */
+		default:
+			run->c.resent++;
+			send_one(run, r, &ev, run->o.n - 1);
+		}
+		free(event);
+	}
+	mfm_deliver_event_release(&ev);
+	mfm_json_release(&j);
+}
+
 /*
  * Read one input and route its events.  With --state the input is held:
  * consumed only up to the event last queued (what was taken from a pipe
@@ -695,16 +830,23 @@ main(int argc, char **argv)
 	for (i = 0; i < argc; i++)
 		deliver(&run, argv[i]);
 	flush(&run);
+	if (run.state)
+		resend(&run);
 	unrouted(&run);
 	if (mfm_outbox_close(&run.o, &err) != 0)
 		mfm_die_err(&err);
-	if (mfm_cli.verbose)
+	if (mfm_cli.verbose) {
 		fprintf(stderr, "mfm-alert: events %" PRIu64
 		    "; deliveries %" PRIu64 ", failed %" PRIu64
-		    " (queued %" PRIu64 ", dead %" PRIu64 "), muted %" PRIu64
-		    "; control records %" PRIu64 "; bad %" PRIu64 "\n",
+		    " (queued %" PRIu64 ", dead %" PRIu64 "), muted %" PRIu64,
 		    run.c.events, run.d.nsent, run.d.nfailed, run.c.queued,
-		    run.c.dead, run.c.muted, run.c.control, mfm_cli.nbad);
+		    run.c.dead, run.c.muted);
+		if (run.c.resent > 0)
+			fprintf(stderr, "; sent to Alertmanager again %" PRIu64,
+			    run.c.resent);
+		fprintf(stderr, "; control records %" PRIu64 "; bad %" PRIu64
+		    "\n", run.c.control, mfm_cli.nbad);
+	}
 	mfm_deliver_release(&run.d);
 	return mfm_cli_finish(0);
 }

@@ -124,6 +124,7 @@ struct run {
 	int context, feature_group;
 	int partial, merge;
 	struct mfm_buf wkey;		/* a state record's window key */
+	struct mfm_hits *hits;		/* whether the paths match */
 };
 
 /* Whether record j is a drift state line ("_mfm":"drift_state"). */
@@ -172,6 +173,26 @@ merge_state(struct run *run, const struct mfm_reader *r,
 		mfm_die("%s:%zu: %s", r->name, r->lineno, err.msg);
 }
 
+/*
+ * The paths whose matching is checked, in the input (not the reference):
+ * the features, score, label and groups; the window when given (without
+ * one a record is in the run's one window).
+ */
+static void
+hits_init(struct run *run, size_t nspec, int window_given)
+{
+	size_t i;
+
+	run->hits = mfm_hits_new("records");
+	for (i = 0; i < nspec; i++)
+		mfm_hits_add(run->hits, i < run->nfeat ? "--features" :
+		    run->d.label != NULL && i + 1 == nspec ? "--label" :
+		    "--score", &run->feat[i], run->wild[i] ? MFM_HITS_WILD : 0,
+		    MFM_HITS_OWN);
+	mfm_cli_hits_groups(run->hits, run->by, run->nby,
+	    window_given ? &run->window : NULL);
+}
+
 static void
 input_record(void *ctx, const struct mfm_reader *r, const struct mfm_json *j)
 {
@@ -195,6 +216,7 @@ input_record(void *ctx, const struct mfm_reader *r, const struct mfm_json *j)
 	}
 	if (t >= 0)
 		return;
+	mfm_hits_count(run->hits, j, NULL);
 	s = mfm_group_get(&run->rr.groups, j, &run->window, run->by, run->nby,
 	    &created, &err);
 	if (s == NULL) {
@@ -568,7 +590,7 @@ main(int argc, char **argv)
 	const char *feat_s = NULL, *score_s = NULL, *label_s = NULL;
 	const char *window_s = NULL, *by_s = NULL, *save = NULL;
 	size_t max_groups = MFM_GROUP_MAX_DEFAULT, i, nspec;
-	int bins_set = 0, top_set = 0, ch;
+	int bins_set = 0, top_set = 0, ch, window_given;
 	struct mfm_cli_reference ref;
 	struct mfm_err err;
 	struct run run;
@@ -664,6 +686,7 @@ main(int argc, char **argv)
 
 	/* Command-line options win over the configuration file. */
 	sec = mfm_cli_config("drift", config_keys);
+	window_given = window_s != NULL || mfm_cfg_get(sec, "window") != NULL;
 	if (window_s == NULL)
 		window_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "window"),
 		    "window");
@@ -696,6 +719,8 @@ main(int argc, char **argv)
 	run.d.spec = run.feat;
 	run.d.wild = run.wild;
 	run.d.nspec = nspec;
+	if (!run.merge)
+		hits_init(&run, nspec, window_given);
 	mfm_refrun_init(&run.rr, &ref.mode, sizeof(struct mfm_drift_set),
 	    max_groups, &refrun_ops, &run);
 

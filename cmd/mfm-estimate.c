@@ -75,6 +75,7 @@ struct run {
 	double threshold;
 	struct mfm_sketch_budget budget;
 	struct mfm_group groups;
+	struct mfm_hits *hits;		/* whether the paths match */
 };
 
 static void
@@ -89,6 +90,7 @@ estimate_record(void *ctx, const struct mfm_reader *r,
 
 	if (mfm_json_member(j, 0, "_mfm", 4) >= 0)
 		return;
+	mfm_hits_count(run->hits, j, NULL);
 	if (run->has_label) {
 		t = mfm_json_get(j, 0, &run->label);
 		labelled = t >= 0 && mfm_json_type_of(j, t) != MFM_JSON_NULL;
@@ -96,9 +98,16 @@ estimate_record(void *ctx, const struct mfm_reader *r,
 			return;
 	}
 	t = mfm_json_get(j, 0, &run->score);
-	if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER ||
-	    mfm_json_double(j, t, &score) != 0) {
+	if (t < 0) {
+		mfm_cli_bad(r, "field '%s' missing", run->score.text);
+		return;
+	}
+	if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER) {
 		mfm_cli_bad(r, "field '%s' is not a number", run->score.text);
+		return;
+	}
+	if (mfm_json_double(j, t, &score) != 0) {
+		mfm_cli_bad(r, "field '%s' is out of range", run->score.text);
 		return;
 	}
 	if (!(score >= 0 && score <= 1)) {
@@ -119,6 +128,22 @@ estimate_record(void *ctx, const struct mfm_reader *r,
 	if (mfm_estimate_add(e, score, &run->budget, &err) != 0)
 		mfm_die("%s: %s (--max-values)", r->name, err.msg);
 	e->labelled += labelled;
+}
+
+/*
+ * The paths whose matching is checked: the score; the label, groups and
+ * window when given (without a window a record is in the run's one).
+ */
+static void
+hits_init(struct run *run, int window_given)
+{
+	run->hits = mfm_hits_new("records");
+	mfm_hits_add(run->hits, "--score", &run->score, 0, MFM_HITS_OWN);
+	if (run->has_label)
+		mfm_hits_add(run->hits, "--label", &run->label, 0,
+		    MFM_HITS_OWN);
+	mfm_cli_hits_groups(run->hits, run->by, run->nby,
+	    window_given ? &run->window : NULL);
 }
 
 static void
@@ -160,7 +185,7 @@ main(int argc, char **argv)
 	const char *score_s = NULL, *label_s = NULL, *window_s = NULL;
 	const char *by_s = NULL;
 	size_t max_groups = MFM_GROUP_MAX_DEFAULT, i;
-	int threshold_set = 0, ch;
+	int threshold_set = 0, ch, window_given;
 	struct run run;
 
 	memset(&run, 0, sizeof(run));
@@ -206,6 +231,7 @@ main(int argc, char **argv)
 
 	/* Command-line options win over the configuration file. */
 	sec = mfm_cli_config("estimate", config_keys);
+	window_given = window_s != NULL || mfm_cfg_get(sec, "window") != NULL;
 	if (score_s == NULL)
 		score_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "score"), "score");
 	if (label_s == NULL)
@@ -227,6 +253,7 @@ main(int argc, char **argv)
 	mfm_cli_opt_paths("--by", by_s, mfm_cfg_get(sec, "by"), NULL, &run.by,
 	    &run.nby);
 	mfm_group_init(&run.groups, sizeof(struct mfm_estimate), max_groups);
+	hits_init(&run, window_given);
 
 	if (argc == 0)
 		mfm_cli_read("-", estimate_record, &run);

@@ -10,7 +10,6 @@
  * options, writes joined predictions on stdout and outcomes that join
  * nothing to their side files, and keeps the state between runs.
  */
-#include <sys/file.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +24,7 @@
 #include "lib/control.h"
 #include "lib/field.h"
 #include "lib/join.h"
+#include "lib/joincheck.h"
 #include "lib/joinread.h"
 #include "lib/pick.h"
 #include "lib/banned.h"
@@ -36,7 +36,7 @@ static const char usage[] =
 "                [--time-unit UNIT] [-d DIR] [--tolerance DUR] [--no-exact]\n"
 "                [--ttl DUR] [--lateness DUR] [--keep first|last|error]\n"
 "                [-l PATH] [--orphans FILE] [--duplicates FILE]\n"
-"                [--conflicts FILE] [--state FILE] [--drain]\n"
+"                [--conflicts FILE] [--state FILE] [--resume] [--drain]\n"
 "                [--max-pending N] [-s PATHS] [--outcome-select PATHS]\n"
 "                [--shard I/N] [--rejects FILE] [--max-line SIZE]\n"
 "                PREDICTIONS [OUTCOMES]\n"
@@ -65,6 +65,8 @@ static const char usage[] =
 "      --duplicates FILE   write repeated outcomes, same label, to FILE\n"
 "      --conflicts FILE    write repeated outcomes with another label to FILE\n"
 "      --state FILE        keep pending records in FILE between runs\n"
+"      --resume            with --state: read input files from where the\n"
+"                          last run stopped\n"
 "      --drain             with --state: decide everything at the end\n"
 "      --max-pending N     most records held at once (10000000)\n"
 "  -s, --select PATHS      keep only these members of each prediction\n"
@@ -114,6 +116,7 @@ static const struct option longopts[] = {
 	{ "duplicates", required_argument, NULL, OPT_DUPLICATES },
 	{ "conflicts", required_argument, NULL, OPT_CONFLICTS },
 	{ "state", required_argument, NULL, OPT_STATE },
+	{ "resume", no_argument, NULL, MFM_OPT_RESUME },
 	{ "drain", no_argument, NULL, OPT_DRAIN },
 	{ "max-pending", required_argument, NULL, OPT_MAX_PENDING },
 	{ "select", required_argument, NULL, 's' },
@@ -144,6 +147,7 @@ static struct mfm_join_opts jo;
 static FILE *side[MFM_JOIN_NKIND];
 static const char *side_path[MFM_JOIN_NKIND];
 static struct mfm_buf fingerprint = MFM_BUF_INIT;
+static struct mfm_joincheck check;	/* signs of wrong inputs */
 
 static const char *
 cfg_str(const struct mfm_cfg_node *sec, const char *key, const char *cur)
@@ -294,6 +298,7 @@ configure(struct opts *o)
 	jo.max_pending = o->max_pending;
 	if (o->drain && o->state == NULL)
 		mfm_usage_error("--drain needs --state");
+	mfm_cli_need_state(o->state);
 	if (o->shard != NULL)
 		parse_shard(o->shard);
 	in.threads = 1;
@@ -310,6 +315,32 @@ configure(struct opts *o)
 		    in.shard_i, in.shard_n);
 }
 
+/* Which paths mfm_joinread_hits checks beyond what the mode needs. */
+static int
+hits_what(const struct opts *o)
+{
+	return (o->time || o->otime || jo.ttl > 0 ? MFM_JOINREAD_TIME : 0) |
+	    (o->label ? MFM_JOINREAD_LABEL : 0) |
+	    (o->okey ? MFM_JOINREAD_OKEY : 0) |
+	    (o->oby ? MFM_JOINREAD_OBY : 0) |
+	    (o->otime ? MFM_JOINREAD_OTIME : 0);
+}
+
+/* After a run of two inputs, say what looks wrong with them. */
+static void
+check_inputs(void)
+{
+	struct mfm_buf msgs = MFM_BUF_INIT;
+	char *p, *nl;
+
+	if (mfm_joincheck_finish(&check, &in, &msgs) > 0)
+		for (p = msgs.p; p != NULL; p = nl ? nl + 1 : NULL) {
+			nl = strchr(p, '\n');
+			mfm_warn("%.*s", nl ? (int)(nl - p) : (int)strlen(p), p);
+		}
+	mfm_buf_release(&msgs);
+}
+
 static FILE *
 open_side(const char *path)
 {
@@ -317,7 +348,7 @@ open_side(const char *path)
 
 	if (path == NULL)
 		return NULL;
-	if ((f = fopen(path, "w")) == NULL)
+	if ((f = mfm_cli_create(path, "w")) == NULL)
 		mfm_die("%s: %s", path, strerror(errno));
 	return f;
 }
@@ -454,6 +485,7 @@ on_event(void *arg, const struct mfm_join_event *ev)
 	size_t n;
 
 	(void)arg;
+	mfm_joincheck_event(&check, ev);
 	if (ev->pred == NULL) {
 		if (side[ev->kind] != NULL) {
 			fwrite(ev->out, 1, ev->olen, side[ev->kind]);
@@ -492,30 +524,6 @@ on_event(void *arg, const struct mfm_join_event *ev)
 	record_out();
 }
 
-/*
- * Hold FILE.lock for the whole run, so that two overlapping runs (cron)
- * never read and write one state.  The lock file stays; the state file
- * itself is replaced by rename and so cannot carry the lock.
- */
-static int
-lock_state(const char *path)
-{
-	struct mfm_buf b = MFM_BUF_INIT;
-	int fd;
-
-	mfm_buf_addf(&b, "%s.lock", path);
-	fd = open(b.p, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-	if (fd < 0)
-		mfm_die("%s: %s", b.p, strerror(errno));
-	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		if (errno == EWOULDBLOCK)
-			mfm_die("%s: in use by another mfm-join run", path);
-		mfm_die("%s: %s", b.p, strerror(errno));
-	}
-	mfm_buf_release(&b);
-	return fd;
-}
-
 static void
 report(const struct mfm_join *jn)
 {
@@ -549,7 +557,10 @@ main(int argc, char **argv)
 	struct mfm_join jn;
 	struct mfm_err err;
 	size_t i;
-	int ch, lockfd = -1;
+	struct mfm_state st;
+	struct mfm_buf head = MFM_BUF_INIT;
+	size_t rest;
+	int ch;
 
 	mfm_cli_init("mfm-join", usage);
 	while ((ch = getopt_long(argc, argv, MFM_CLI_SHORT "m:k:b:t:d:l:s:",
@@ -644,14 +655,25 @@ main(int argc, char **argv)
 	    strcmp(argv[1], "-") == 0)
 		mfm_usage_error("only one operand can be '-'");
 	configure(&o);
+	mfm_joinread_hits(&in, hits_what(&o), argc == 1);
+	if (argc == 2 && mfm_joincheck_files(argv[0], argv[1], &err) != 0)
+		mfm_die("%s", err.msg);
 
 	mfm_join_init(&jn, &jo, on_event, NULL);
+	mfm_state_init(&st);
 	if (o.state != NULL) {
-		lockfd = lock_state(o.state);
-		if (mfm_join_load(&jn, o.state, fingerprint.p,
+		/* Held for the whole run: overlapping cron runs never mix. */
+		if (mfm_state_lock(&st, o.state, "mfm-join",
+		    MFM_JOIN_STATE_VERSION, &err) != 0) {
+			if (err.sys != 0)	/* names FILE.lock */
+				mfm_die("%s", err.msg);
+			mfm_die("%s: %s", o.state, err.msg);
+		}
+		if (mfm_join_load(&jn, &st, fingerprint.p,
 		    3 * (mfm_cli.max_line ? mfm_cli.max_line :
-		    MFM_IO_MAX_LINE_DEFAULT) + 4096, &err) != 0)
+		    MFM_IO_MAX_LINE_DEFAULT) + 4096, &head, &err) != 0)
 			mfm_die_err(&err);
+		mfm_cli_chain_begin(head.p, head.len, &rest);
 	}
 	side_path[MFM_JOIN_ORPHAN] = o.orphans;
 	side_path[MFM_JOIN_DUPLICATE] = o.duplicates;
@@ -667,18 +689,24 @@ main(int argc, char **argv)
 		mfm_join_drain(&jn);
 	last_mark(&jn, o.state == NULL || o.drain);
 	if (o.state != NULL) {
-		/* Output first: a crash before the save repeats, never loses. */
-		mfm_cli_flush();
-		if (mfm_join_save(&jn, o.state, fingerprint.p, &err) != 0)
+		/*
+		 * Output first (and with -o, forced to disk): a crash before
+		 * the save repeats, never loses.
+		 */
+		mfm_buf_clear(&head);
+		mfm_cli_chain_end(&head);
+		if (mfm_join_save(&jn, &st, fingerprint.p, &head, &err) != 0)
 			mfm_die_err(&err);
 	}
+	mfm_buf_release(&head);
 	close_sides();
+	if (argc == 2)
+		check_inputs();
 	if (mfm_cli.verbose)
 		report(&jn);
 	mfm_join_release(&jn);
 	mfm_joinread_release(&in);
-	if (lockfd >= 0)
-		close(lockfd);
+	mfm_state_close(&st);
 	mfm_buf_release(&fingerprint);
 	return mfm_cli_finish(0);
 }

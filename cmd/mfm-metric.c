@@ -64,7 +64,8 @@ static const char usage[] =
 "      --bootstrap N       binary: 95% intervals from N resamples\n"
 "      --partial           write mergeable state, not metrics\n"
 "      --merge             read --partial state records and merge them\n"
-"      --keep-closed N     closed windows kept for revisions (16)\n"
+"      --keep-closed N     closed windows kept for revisions (16; 2\n"
+"                          with mfm-join's watermark records)\n"
 "      --max-groups N      windows x groups open at most (100000)\n"
 "      --max-classes N     multiclass: classes at most (256)\n"
 "      --state FILE        keep windows not yet final in FILE between runs\n"
@@ -148,12 +149,14 @@ struct run {
 	size_t nby;
 	struct mfm_field_set fields;
 	int *tok;		/* the fields' tokens in the current record */
+	struct mfm_hits *hits;	/* whether the paths match (mfm_cli_hits) */
 	struct mfm_metric_labels labels;
 	struct mfm_metric_conf conf;
 	int metrics[MFM_METRIC_COUNT];
 	size_t nmetrics;
 	int partial, merge;
 	size_t keep_closed;
+	int keep_auto;		/* --keep-closed not given */
 	struct mfm_group groups;
 	char **closed;		/* kept closed windows, oldest first */
 	size_t nclosed;
@@ -499,7 +502,7 @@ close_window(struct run *run, const char *w, size_t wlen, int64_t revision)
 	}
 	if (kept(run, w, wlen))
 		return;
-	if (run->nclosed == run->keep_closed) {
+	while (run->nclosed > 0 && run->nclosed >= run->keep_closed) {
 		/* The oldest closed window goes, and its revisions with it. */
 		note_dropped(run, run->closed[0]);
 		drop_window(run, run->closed[0], strlen(run->closed[0]));
@@ -509,6 +512,18 @@ close_window(struct run *run, const char *w, size_t wlen, int64_t revision)
 		run->nclosed--;
 	}
 	run->closed[run->nclosed++] = mfm_xmemdup(w, wlen);
+}
+
+/*
+ * Input with mfm-join's watermark records: a record comes late for a
+ * closed window only when its prediction came later than the join's TTL,
+ * so fewer closed windows are kept, unless --keep-closed said how many.
+ */
+static void
+keep_joined(struct run *run)
+{
+	if (run->keep_auto && run->keep_closed > 2)
+		run->keep_closed = 2;
 }
 
 /*
@@ -530,6 +545,8 @@ control(struct run *run, const struct mfm_reader *r, const struct mfm_json *j)
 		mfm_cli_bad(r, "%s", err.msg);
 		return;
 	}
+	if (type == MFM_CONTROL_WATERMARK)
+		keep_joined(run);
 	if (type != MFM_CONTROL_WINDOW_CLOSED)
 		return;
 	c = mfm_json_member(j, 0, "_mfm", 4);
@@ -632,11 +649,17 @@ count(struct run *run, const struct mfm_reader *r, const struct mfm_json *j)
 		case MFM_JSON_FALSE:
 			put_class(run, &run->ptext, j, t);
 			break;
+		case MFM_JSON_NONE:
+			mfm_cli_bad(r, "field '%s' missing", run->score.text);
+			return;
 		default:
 			mfm_cli_bad(r, "field '%s' is not a class",
 			    run->score.text);
 			return;
 		}
+	} else if (t < 0) {
+		mfm_cli_bad(r, "field '%s' missing", run->score.text);
+		return;
 	} else if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER) {
 		mfm_cli_bad(r, "field '%s' is not a number", run->score.text);
 		return;
@@ -653,9 +676,13 @@ count(struct run *run, const struct mfm_reader *r, const struct mfm_json *j)
 			return;
 		}
 	} else if (has_y && task == MFM_METRIC_REGRESSION) {
-		if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER ||
-		    mfm_json_double(j, t, &y) != 0) {
+		if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER) {
 			mfm_cli_bad(r, "field '%s' is not a number",
+			    run->label.text);
+			return;
+		}
+		if (mfm_json_double(j, t, &y) != 0) {
+			mfm_cli_bad(r, "field '%s' is out of range",
 			    run->label.text);
 			return;
 		}
@@ -675,8 +702,17 @@ count(struct run *run, const struct mfm_reader *r, const struct mfm_json *j)
 	}
 	if (run->has_weight) {
 		t = run->tok[F_WEIGHT];
-		if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER ||
-		    mfm_json_double(j, t, &w) != 0 || !(w >= 0)) {
+		if (t < 0) {
+			mfm_cli_bad(r, "field '%s' missing", run->weight.text);
+			return;
+		}
+		if (mfm_json_type_of(j, t) == MFM_JSON_NUMBER &&
+		    mfm_json_double(j, t, &w) != 0) {
+			mfm_cli_bad(r, "field '%s' is out of range",
+			    run->weight.text);
+			return;
+		}
+		if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER || !(w >= 0)) {
 			mfm_cli_bad(r, "field '%s' is not a number >= 0",
 			    run->weight.text);
 			return;
@@ -684,9 +720,13 @@ count(struct run *run, const struct mfm_reader *r, const struct mfm_json *j)
 	}
 	t = run->tok[F_DELAY];
 	if (has_y && t >= 0 && mfm_json_type_of(j, t) != MFM_JSON_NULL) {
-		if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER ||
-		    mfm_json_double(j, t, &delay) != 0) {
+		if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER) {
 			mfm_cli_bad(r, "field '%s' is not a number",
+			    run->delay.text);
+			return;
+		}
+		if (mfm_json_double(j, t, &delay) != 0) {
+			mfm_cli_bad(r, "field '%s' is out of range",
 			    run->delay.text);
 			return;
 		}
@@ -781,10 +821,12 @@ metric_record(void *ctx, const struct mfm_reader *r, const struct mfm_json *j)
 		return;
 	}
 	mfm_field_set_get(&run->fields, j, run->tok);
-	if (run->tok[F_MFM] >= 0)
+	if (run->tok[F_MFM] >= 0) {
 		control(run, r, j);
-	else
-		count(run, r, j);
+		return;
+	}
+	mfm_hits_count(run->hits, j, run->tok);
+	count(run, r, j);
 }
 
 /*
@@ -807,6 +849,30 @@ emit_all(struct run *run, int complete)
 		c->dirty = 0;
 		c->closed |= complete;
 	}
+}
+
+/*
+ * The paths whose matching is checked: the score and the label always,
+ * the others when given (a record without a window is in the run's one
+ * window, and without a delay has none).
+ */
+static void
+hits_init(struct run *run, int delay_given, int window_given)
+{
+	size_t i;
+
+	run->hits = mfm_hits_new("records");
+	mfm_hits_add(run->hits, "--score", &run->score, 0, F_SCORE);
+	mfm_hits_add(run->hits, "--label", &run->label, 0, F_LABEL);
+	if (delay_given)
+		mfm_hits_add(run->hits, "--delay", &run->delay, 0, F_DELAY);
+	if (window_given)
+		mfm_hits_add(run->hits, "--window", &run->window, 0, F_WINDOW);
+	if (run->has_weight)
+		mfm_hits_add(run->hits, "--weight", &run->weight, 0, F_WEIGHT);
+	for (i = 0; i < run->nby; i++)
+		mfm_hits_add(run->hits, "--by", &run->by[i], 0, F_BY + i);
+	mfm_cli_hits(run->hits);
 }
 
 #define STATE_VERSION 1
@@ -862,7 +928,8 @@ load_closed(struct run *run, const struct mfm_json *j)
 
 	a = mfm_json_member(j, 0, "closed", 6);
 	if (mfm_json_type_of(j, a) != MFM_JSON_ARRAY ||
-	    mfm_json_at(j, a)->count > run->keep_closed)
+	    mfm_json_at(j, a)->count > (run->keep_closed > 16 ?
+	    run->keep_closed : 16))
 		return -1;
 	for (t = mfm_json_first(j, a); t >= 0; t = mfm_json_next(j, a, t)) {
 		if ((s = mfm_json_str(j, t, &n, &run->str)) == NULL)
@@ -935,6 +1002,8 @@ state_load(struct run *run, const char *path, const char *body, size_t len)
 	mfm_err_clear(&err);
 	if (mfm_upstream_load_head(&run->up, body, len, &rest, &err) != 0)
 		mfm_die("%s: %s", path, err.msg);
+	if (run->up.seen)
+		keep_joined(run);
 	mfm_json_init(&j);
 	line = 0;
 	for (p = body + rest; p < end; p = nl + 1) {
@@ -999,6 +1068,7 @@ main(int argc, char **argv)
 	const char *by_s = NULL, *positive = NULL, *task_s = NULL;
 	const char *weight_s = NULL, *delay_s = NULL, *metrics_s = NULL;
 	int threshold_set = 0, beta_set = 0, support_set = 0, task;
+	int delay_given, window_given;
 	const char *state_s = NULL;
 	size_t max_groups = MFM_GROUP_MAX_DEFAULT, i, rest;
 	struct mfm_buf body = MFM_BUF_INIT;
@@ -1100,6 +1170,8 @@ main(int argc, char **argv)
 
 	/* Command-line options win over the configuration file. */
 	sec = mfm_cli_config("metric", config_keys);
+	delay_given = delay_s != NULL || mfm_cfg_get(sec, "delay") != NULL;
+	window_given = window_s != NULL || mfm_cfg_get(sec, "window") != NULL;
 	if (score_s == NULL)
 		score_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "score"), "score");
 	if (label_s == NULL)
@@ -1128,9 +1200,11 @@ main(int argc, char **argv)
 		    1);
 	if (!support_set)
 		min_support_cfg(&run, mfm_cfg_get(sec, "min_support"));
-	if (!keep_set)
+	if (!keep_set && mfm_cfg_get(sec, "keep_closed") != NULL)
 		run.keep_closed = mfm_cli_cfg_count(mfm_cfg_get(sec,
 		    "keep_closed"), "keep_closed", 16, 0, 1000000);
+	else if (!keep_set)
+		run.keep_auto = 1;
 	if (state_s == NULL)
 		state_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "state"), NULL);
 	mfm_cli_need_state(state_s);
@@ -1164,8 +1238,11 @@ main(int argc, char **argv)
 	mfm_group_init(&run.groups, sizeof(struct cell), max_groups);
 	mfm_group_by(&run.groups, run.by, run.nby);
 	fields_init(&run);
-	run.closed = mfm_xreallocarray(NULL, run.keep_closed + 1,
-	    sizeof(*run.closed));
+	if (!run.merge)
+		hits_init(&run, delay_given, window_given);
+	/* Room for a state written under the larger default, too. */
+	run.closed = mfm_xreallocarray(NULL, (run.keep_closed > 16 ?
+	    run.keep_closed : 16) + 1, sizeof(*run.closed));
 
 	mfm_upstream_init(&run.up);
 	if (state_s != NULL) {

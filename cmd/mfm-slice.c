@@ -123,6 +123,7 @@ struct run {
 	int context;
 	double fdr;
 	size_t top;
+	struct mfm_hits *hits;		/* whether the paths match */
 };
 
 /* Where records go, and whether a bad one is fatal (a reference). */
@@ -144,6 +145,8 @@ slice_record(void *ctx, const struct mfm_reader *r, const struct mfm_json *j)
 
 	if (mfm_json_member(j, 0, "_mfm", 4) >= 0)
 		return;
+	if (!k->fatal)
+		mfm_hits_count(run->hits, j, NULL);
 	rows = mfm_group_get(k->g, j, &run->window, run->by, run->nby,
 	    &created, &err);
 	if (rows != NULL && mfm_slice_add(&run->s, rows, j, &err) == 0)
@@ -153,6 +156,26 @@ slice_record(void *ctx, const struct mfm_reader *r, const struct mfm_json *j)
 	if (k->fatal)
 		mfm_die("%s:%zu: %s", r->name, r->lineno, err.msg);
 	mfm_cli_bad(r, "%s", err.msg);
+}
+
+/*
+ * The paths whose matching is checked, in the input (not the reference):
+ * score, label, features and groups; the window when given (without one
+ * a record is in the run's one window).
+ */
+static void
+hits_init(struct run *run, int window_given)
+{
+	size_t i;
+
+	run->hits = mfm_hits_new("records");
+	mfm_hits_add(run->hits, "--score", &run->score, 0, MFM_HITS_OWN);
+	mfm_hits_add(run->hits, "--label", &run->label, 0, MFM_HITS_OWN);
+	for (i = 0; i < run->nfeat; i++)
+		mfm_hits_add(run->hits, "--features", &run->feat[i],
+		    run->wild[i] ? MFM_HITS_WILD : 0, MFM_HITS_OWN);
+	mfm_cli_hits_groups(run->hits, run->by, run->nby,
+	    window_given ? &run->window : NULL);
 }
 
 static void
@@ -335,7 +358,7 @@ main(int argc, char **argv)
 	const char *metric_s = NULL;
 	size_t max_groups = MFM_GROUP_MAX_DEFAULT, i;
 	int threshold_set = 0, bins_set = 0, min_set = 0, fdr_set = 0;
-	int top_set = 0, ch;
+	int top_set = 0, ch, window_given;
 	struct mfm_cli_reference ref;
 	struct mfm_err err;
 	struct run run;
@@ -432,6 +455,7 @@ main(int argc, char **argv)
 		score_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "score"), "score");
 	if (label_s == NULL)
 		label_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "label"), "label");
+	window_given = window_s != NULL || mfm_cfg_get(sec, "window") != NULL;
 	if (window_s == NULL)
 		window_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "window"),
 		    "window");
@@ -478,6 +502,7 @@ main(int argc, char **argv)
 	run.s.spec = run.feat;
 	run.s.wild = run.wild;
 	run.s.nspec = run.nfeat;
+	hits_init(&run, window_given);
 	mfm_refrun_init(&run.rr, &ref.mode, sizeof(struct mfm_slice_rows),
 	    max_groups, &refrun_ops, &run);
 

@@ -52,7 +52,8 @@ static const char usage[] =
 "                          (none: windows close at end of input)\n"
 "      --late FILE         append late records to FILE instead of\n"
 "                          revising their window\n"
-"      --keep-closed N     closed windows kept for revisions (16)\n"
+"      --keep-closed N     closed windows kept for revisions (16; 2\n"
+"                          with mfm-join's watermark records)\n"
 "      --max-windows N     windows held at once at most (100000)\n"
 "      --state FILE        keep open windows in FILE between runs\n"
 "      --resume            with --state: read input files from where the\n"
@@ -105,7 +106,9 @@ struct run {
 	FILE *late;
 	uint64_t nrec, nclosed, nset_aside;
 	struct mfm_upstream up;		/* mfm-join's watermark */
+	int keep_auto;			/* --keep-closed not given */
 	struct mfm_window_text text;	/* window member texts */
+	struct mfm_hits *hits;		/* whether --time matches */
 };
 
 /*
@@ -201,6 +204,8 @@ control(struct run *run, const struct mfm_reader *r, const struct mfm_json *j)
 	}
 	/* From the first watermark record on, records move none. */
 	run->w.external = 1;
+	if (run->keep_auto)
+		run->w.keep_closed = MFM_WINDOW_KEEP_JOINED;
 }
 
 /* A late record for a window whose count of revisions is gone. */
@@ -228,7 +233,7 @@ window_file(struct run *run, const char *path)
 	struct mfm_err err;
 	size_t i;
 	int64_t t;
-	int rc, aside;
+	int rc, aside, tok;
 
 	mfm_json_init(&j);
 	mfm_cli_open_input(&r, path);
@@ -237,7 +242,10 @@ window_file(struct run *run, const char *path)
 			control(run, &r, &j);
 			continue;
 		}
-		rc = mfm_field_time(&j, &run->time, run->unit, &t, &err);
+		tok = mfm_json_get(&j, 0, &run->time);
+		mfm_hits_count(run->hits, &j, &tok);
+		rc = mfm_field_time_at(&j, tok, &run->time, run->unit, &t,
+		    &err);
 		if (rc == 0) {
 			mfm_cli_bad(&r, "field '%s' missing", run->time.text);
 			continue;
@@ -302,8 +310,11 @@ state_open(struct run *run, struct mfm_state *st, const char *path)
 	    body.len - rest, &up, &err) != 0 || mfm_window_load(&run->w,
 	    body.p + rest + up, body.len - rest - up, &err) != 0))
 		mfm_die("%s: %s", path, err.msg);
-	if (run->up.seen)
+	if (run->up.seen) {
 		run->w.external = 1;
+		if (run->keep_auto)
+			run->w.keep_closed = MFM_WINDOW_KEEP_JOINED;
+	}
 	mfm_buf_release(&body);
 }
 
@@ -446,9 +457,15 @@ main(int argc, char **argv)
 		    "or set 'late' to a file");
 		mfm_cli_config_die(&err);
 	}
-	if (!have_keep)
+	if (!have_keep && mfm_cfg_get(sec, "keep_closed") != NULL) {
 		keep = mfm_cli_cfg_count(mfm_cfg_get(sec, "keep_closed"),
 		    "keep_closed", MFM_WINDOW_KEEP_DEFAULT, 0, 1e9);
+		have_keep = 1;
+	}
+	if (!have_keep) {
+		keep = MFM_WINDOW_KEEP_DEFAULT;
+		run.keep_auto = 1;
+	}
 	if (state_s == NULL)
 		state_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "state"), NULL);
 	mfm_cli_need_state(state_s);
@@ -462,6 +479,9 @@ main(int argc, char **argv)
 	}
 
 	mfm_cli_path("--time", time_s, &run.time);
+	run.hits = mfm_hits_new("records");
+	mfm_hits_add(run.hits, "--time", &run.time, 0, 0);
+	mfm_cli_hits(run.hits);
 	if (mfm_field_unit(unit_s, &run.unit) != 0)
 		mfm_usage_error("--time-unit: invalid unit '%s'", unit_s);
 	if (tz_s != NULL) {
@@ -493,7 +513,7 @@ main(int argc, char **argv)
 	free(offset);
 	if (late_s != NULL) {
 		run.late_path = late_s;
-		run.late = fopen(late_s, "a");
+		run.late = mfm_cli_create(late_s, "a");
 		if (run.late == NULL)
 			mfm_die("%s: %s", late_s, strerror(errno));
 	}

@@ -36,7 +36,7 @@
 /* Every section a tool reads; a top-level key outside it is a typo. */
 static const char *const sections[] = {
 	"join", "window", "metric", "threshold", "alert", "drift", "slice",
-	"estimate", "report",
+	"estimate", "report", "export",
 	NULL
 };
 
@@ -739,7 +739,7 @@ mfm_cfg_double(const struct mfm_cfg_node *n, double *out,
 	d = c_strtod(n->value);
 	/* Overflow gives HUGE_VAL; an underflow to 0 is a fine answer. */
 	if (!isfinite(d))
-		return mfm_cfg_err(n, err, "expected a finite number");
+		return mfm_cfg_err(n, err, "number out of range");
 	*out = d;
 	return 0;
 }

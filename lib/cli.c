@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -27,6 +28,24 @@ static int had_error;
  */
 static struct mfm_buf pend;
 #define PEND_MAX (64u << 10)
+
+/*
+ * Bad-record messages by kind, so that a flood of one kind shows its
+ * first MFM_CLI_SHOWN lines and one count.  Kinds past KINDS_MAX share
+ * the last slot.
+ */
+#define KINDS_MAX 64
+static struct bad_kind {
+	char *text;
+	uint64_t n;
+} kinds[KINDS_MAX + 1];
+static size_t nkinds;
+static struct mfm_buf badmsg;
+static int opened;	/* an input was opened: -v reports its lines */
+/* Path counters, reported and freed by mfm_cli_finish. */
+#define HITS_MAX 4
+static struct mfm_hits *hits[HITS_MAX];
+static size_t nhits;
 
 /* Write what is pending; -1 with errno on a write error. */
 static int
@@ -120,11 +139,14 @@ mfm_warn(const char *fmt, ...)
 	had_error = 1;
 }
 
+static void bad_summary(void);
+
 void
 mfm_die(const char *fmt, ...)
 {
 	va_list ap;
 
+	bad_summary();
 	va_start(ap, fmt);
 	vmsg(fmt, ap);
 	va_end(ap);
@@ -228,21 +250,25 @@ mfm_cli_double(const char *opt, const char *arg)
 
 	errno = 0;
 	v = strtod(arg, &end);
-	if (*arg == '\0' || *end != '\0' || errno == ERANGE || v != v ||
-	    v > 1.7976931348623157e308 || v < -1.7976931348623157e308)
+	/* Too large for a double: HUGE_VAL and ERANGE ("inf" sets none). */
+	if (*arg != '\0' && *end == '\0' && isinf(v) && errno == ERANGE)
+		mfm_usage_error("%s: invalid number '%s': out of range", opt,
+		    arg);
+	if (*arg == '\0' || *end != '\0' || v != v || isinf(v))
 		mfm_usage_error("%s: invalid number '%s'", opt, arg);
+	/* An underflow is 0 or nearly, as in the configuration. */
 	return v;
 }
 
-size_t
-mfm_cli_size(const char *opt, const char *arg)
+int
+mfm_cli_parse_size(const char *arg, size_t *out)
 {
 	char *end;
 	unsigned long long v;
 	unsigned shift = 0;
 
 	if (*arg < '0' || *arg > '9')
-		mfm_usage_error("%s: invalid size '%s'", opt, arg);
+		return -1;
 	errno = 0;
 	v = strtoull(arg, &end, 10);
 	if (*end == 'k' || *end == 'K')
@@ -253,8 +279,19 @@ mfm_cli_size(const char *opt, const char *arg)
 		shift = 30, end++;
 	if (*end != '\0' || errno == ERANGE || v == 0 ||
 	    v > (SIZE_MAX >> 1) >> shift)
+		return -1;
+	*out = (size_t)(v << shift);
+	return 0;
+}
+
+size_t
+mfm_cli_size(const char *opt, const char *arg)
+{
+	size_t v;
+
+	if (mfm_cli_parse_size(arg, &v) != 0)
 		mfm_usage_error("%s: invalid size '%s'", opt, arg);
-	return (size_t)(v << shift);
+	return v;
 }
 
 size_t
@@ -575,6 +612,7 @@ mfm_cli_open(struct mfm_reader *r, const char *path)
 	if (mfm_reader_open(r, path, mfm_cli.max_line, &err) != 0)
 		mfm_die_err(&err);
 	r->spill = mfm_cli.rejects;
+	opened = 1;
 	r->progress = progress();
 	mfm_progress_open(r->progress, r, r->fd, r->name);
 }
@@ -645,12 +683,11 @@ mfm_cli_chain_end(struct mfm_buf *body)
 	uint64_t len = 0;
 	int has_out = mfm_cli.output_path != NULL;
 
-	if (has_out) {
-		mfm_cli_flush();
-		if (mfm_chain_sync(STDOUT_FILENO, mfm_cli.output_path, &len,
-		    &err) != 0)
-			mfm_die_err(&err);
-	}
+	/* Output first: a crash before the save repeats, never loses. */
+	mfm_cli_flush();
+	if (has_out && mfm_chain_sync(STDOUT_FILENO, mfm_cli.output_path,
+	    &len, &err) != 0)
+		mfm_die_err(&err);
 	mfm_chain_put(&mfm_cli.chain, body, has_out, len);
 }
 
@@ -688,28 +725,122 @@ mfm_cli_read(const char *path,
 	mfm_json_release(&j);
 }
 
+FILE *
+mfm_cli_create(const char *path, const char *mode)
+{
+	FILE *f;
+	int fd, e;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC |
+	    (mode[0] == 'a' ? O_APPEND : O_TRUNC), 0600);
+	if (fd < 0)
+		return NULL;
+	if ((f = fdopen(fd, mode)) == NULL) {
+		e = errno;
+		close(fd);
+		errno = e;
+	}
+	return f;
+}
+
 static void
 open_rejects(void)
 {
 	if (mfm_cli.rejects_path == NULL || mfm_cli.rejects != NULL)
 		return;
-	mfm_cli.rejects = fopen(mfm_cli.rejects_path, "a");
+	mfm_cli.rejects = mfm_cli_create(mfm_cli.rejects_path, "a");
 	if (mfm_cli.rejects == NULL)
 		mfm_die("%s: %s", mfm_cli.rejects_path, strerror(errno));
+}
+
+/*
+ * The length of msg's kind: the text up to the first ": " that a value
+ * follows (a quote or a digit in the rest), so that "field 't' is not a
+ * time: invalid time 'x'" and "... 'y'" are one kind; the whole text
+ * when no value follows, as in "invalid JSON: unclosed object".
+ */
+static size_t
+kind_len(const char *msg)
+{
+	const char *p, *q;
+
+	for (p = msg; (p = strstr(p, ": ")) != NULL; p += 2)
+		for (q = p + 2; *q != '\0'; q++)
+			if (*q == '\'' || (*q >= '0' && *q <= '9'))
+				return (size_t)(p - msg);
+	return strlen(msg);
+}
+
+/* Count msg in its kind; whether it is still to be shown. */
+static int
+bad_kind(const char *msg)
+{
+	size_t n = kind_len(msg), i;
+
+	for (i = 0; i < nkinds; i++)
+		if (strlen(kinds[i].text) == n &&
+		    memcmp(kinds[i].text, msg, n) == 0)
+			break;
+	if (i == nkinds) {
+		if (nkinds == KINDS_MAX) {
+			i = KINDS_MAX;
+			if (kinds[i].text == NULL)
+				kinds[i].text = mfm_xstrdup(
+				    "bad records of other kinds");
+		} else
+			kinds[nkinds++].text = mfm_xmemdup(msg, n);
+	}
+	return ++kinds[i].n <= MFM_CLI_SHOWN;
+}
+
+/* One line per kind of which some were not shown; then none again. */
+static void
+bad_summary(void)
+{
+	char num[MFM_ERR_COUNT_SIZE];
+	size_t i;
+
+	if (nkinds == 0 && kinds[KINDS_MAX].n == 0)
+		return;
+	mfm_progress_clear(&mfm_cli.progress);
+
+	for (i = 0; i <= KINDS_MAX; i++) {
+		if (kinds[i].n > MFM_CLI_SHOWN)
+			fprintf(stderr, "%s: %s more: %s\n", mfm_cli.prog,
+			    mfm_err_count(num, kinds[i].n - MFM_CLI_SHOWN),
+			    kinds[i].text);
+		free(kinds[i].text);
+		kinds[i].text = NULL;
+		kinds[i].n = 0;
+	}
+	nkinds = 0;
+	mfm_buf_release(&badmsg);
 }
 
 static void
 vbad(const struct mfm_reader *r, size_t col, const char *fmt, va_list ap)
 {
-	mfm_progress_clear(&mfm_cli.progress);
-	if (col > 0)
-		fprintf(stderr, "%s: %s:%zu:%zu: ", mfm_cli.prog, r->name,
-		    r->lineno, col);
-	else
-		fprintf(stderr, "%s: %s:%zu: ", mfm_cli.prog, r->name,
-		    r->lineno);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	va_list aq;
+	int n;
+
+	va_copy(aq, ap);
+	n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	mfm_buf_clear(&badmsg);
+	if (n > 0) {
+		mfm_buf_grow(&badmsg, (size_t)n);
+		vsnprintf(badmsg.p, (size_t)n + 1, fmt, ap);
+		badmsg.len = (size_t)n;
+	}
+	if (bad_kind(badmsg.p != NULL ? badmsg.p : "")) {
+		mfm_progress_clear(&mfm_cli.progress);
+		if (col > 0)
+			fprintf(stderr, "%s: %s:%zu:%zu: %s\n", mfm_cli.prog,
+			    r->name, r->lineno, col, badmsg.p);
+		else
+			fprintf(stderr, "%s: %s:%zu: %s\n", mfm_cli.prog,
+			    r->name, r->lineno, badmsg.p);
+	}
 	mfm_cli.nbad++;
 	had_error = 1;
 	if (mfm_cli.rejects_path != NULL && r->line != NULL) {
@@ -779,8 +910,10 @@ mfm_cli_next(struct mfm_reader *r, struct mfm_json *j)
 		case MFM_IO_LINE:
 			break;
 		}
-		if (mfm_io_blank(r->line, r->len))
+		if (mfm_io_blank(r->line, r->len)) {
+			mfm_cli.nblank++;
 			continue;
+		}
 		mfm_cli.nread++;
 		if (mfm_json_parse(j, r->line, r->len, &err) != 0) {
 			parse_error(r, &err);
@@ -850,6 +983,7 @@ mfm_cli_step(struct mfm_reader *r, struct mfm_json *j)
 		mfm_cli_bad_at(r, err.col, "%s", err.msg);
 		return 0;
 	case MFM_CLI_BLANK:
+		mfm_cli.nblank++;
 		return 0;
 	case MFM_CLI_RECORD:
 		break;
@@ -902,12 +1036,136 @@ mfm_cli_end(void)
 	record_done();
 }
 
+void
+mfm_cli_hits(struct mfm_hits *h)
+{
+	if (nhits == HITS_MAX)
+		mfm_die("internal error: more than %d path counters", HITS_MAX);
+	h->all = mfm_cli.verbose;
+	hits[nhits++] = h;
+}
+
+void
+mfm_cli_hits_groups(struct mfm_hits *h, const struct mfm_json_path *by,
+    size_t nby, const struct mfm_json_path *window)
+{
+	size_t i;
+
+	for (i = 0; i < nby; i++)
+		mfm_hits_add(h, "--by", &by[i], 0, MFM_HITS_OWN);
+	if (window != NULL)
+		mfm_hits_add(h, "--window", window, 0, MFM_HITS_OWN);
+	mfm_cli_hits(h);
+}
+
+/* "4,244 records", "1 record": the noun's plural ends in 's'. */
+static void
+put_count(struct mfm_buf *b, uint64_t n, const char *noun)
+{
+	char num[MFM_ERR_COUNT_SIZE];
+	size_t len = strlen(noun);
+
+	mfm_buf_addf(b, "%s %.*s", mfm_err_count(num, n),
+	    (int)(n == 1 && len > 1 && noun[len - 1] == 's' ? len - 1 : len),
+	    noun);
+}
+
+/* Path i of h matches nothing: say so, and what it may have meant. */
+static void
+path_error(const struct mfm_hits *h, size_t i, struct mfm_buf *b)
+{
+	const char *near[3];
+	size_t n, k;
+	int close;
+
+	mfm_buf_addf(b, "%s: path '%s' matches nothing in ", h->e[i].opt,
+	    h->e[i].text);
+	put_count(b, h->nrec, h->noun);
+	n = mfm_hits_near(h, i, near, 3, &close);
+	for (k = 0; k < n; k++) {
+		if (k == 0)
+			mfm_buf_adds(b, close ? "; did you mean " :
+			    "; nearest paths: ");
+		else
+			mfm_buf_adds(b, close && k + 1 == n ? " or " : ", ");
+		mfm_buf_addf(b, "'%s%s'", near[k],
+		    h->e[i].flags & MFM_HITS_WILD ? ".*" : "");
+	}
+	if (n > 0 && close)
+		mfm_buf_addc(b, '?');
+}
+
+/* -v: how many records a path was found in, missing from, null above. */
+static void
+path_misses(const struct mfm_hits *h, size_t i, struct mfm_buf *b)
+{
+	const struct mfm_hits_path *e = &h->e[i];
+	char num[MFM_ERR_COUNT_SIZE];
+
+	mfm_buf_addf(b, "%s: path '%s' found in %s of ", e->opt, e->text,
+	    mfm_err_count(num, e->found));
+	put_count(b, h->nrec, h->noun);
+	if (e->missing > 0)
+		mfm_buf_addf(b, ", missing in %s",
+		    mfm_err_count(num, e->missing));
+	if (e->under_null > 0)
+		mfm_buf_addf(b, ", under a null in %s",
+		    mfm_err_count(num, e->under_null));
+}
+
+static void
+report_hits(void)
+{
+	struct mfm_buf b = MFM_BUF_INIT;
+	const struct mfm_hits_path *e;
+	size_t k, i;
+
+	for (k = 0; k < nhits; k++) {
+		for (i = 0; i < hits[k]->n; i++) {
+			e = &hits[k]->e[i];
+			mfm_buf_clear(&b);
+			if (hits[k]->nrec > 0 && e->found == 0 &&
+			    e->missing > 0) {
+				path_error(hits[k], i, &b);
+				mfm_warn("%s", b.p);
+			} else if (mfm_cli.verbose &&
+			    (e->missing > 0 || e->under_null > 0)) {
+				path_misses(hits[k], i, &b);
+				fprintf(stderr, "%s: %s\n", mfm_cli.prog, b.p);
+			}
+		}
+		mfm_hits_free(hits[k]);
+	}
+	nhits = 0;
+	mfm_buf_release(&b);
+}
+
+/* -v: the lines read add up: records, bad ones and blank ones. */
+static void
+report_lines(void)
+{
+	char a[MFM_ERR_COUNT_SIZE], b[MFM_ERR_COUNT_SIZE];
+	char c[MFM_ERR_COUNT_SIZE], d[MFM_ERR_COUNT_SIZE];
+	uint64_t nbad = mfm_cli.nbad < mfm_cli.nread ? mfm_cli.nbad :
+	    mfm_cli.nread;
+
+	fprintf(stderr, "%s: lines %s: records %s, bad %s, blank %s\n",
+	    mfm_cli.prog, mfm_err_count(a, mfm_cli.nread + mfm_cli.nblank),
+	    mfm_err_count(b, mfm_cli.nread - nbad), mfm_err_count(c, nbad),
+	    mfm_err_count(d, mfm_cli.nblank));
+}
+
 int
 mfm_cli_finish(int ok_status)
 {
-	int status = had_error || mfm_cli.nbad ? 2 : ok_status;
+	int status;
 
 	mfm_progress_clear(&mfm_cli.progress);
+	bad_summary();
+	report_hits();
+	if (mfm_cli.verbose && opened)
+		report_lines();
+	status = had_error || mfm_cli.nbad ? 2 : ok_status;
 
 	if (mfm_cli.rejects != NULL) {
 		if (fclose(mfm_cli.rejects) != 0) {

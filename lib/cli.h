@@ -17,6 +17,7 @@
 #include "lib/cfg.h"
 #include "lib/chain.h"
 #include "lib/err.h"
+#include "lib/hits.h"
 #include "lib/io.h"
 #include "lib/json.h"
 #include "lib/progress.h"
@@ -73,6 +74,7 @@ struct mfm_cli {
 	const char *rejects_path;
 	FILE *rejects;
 	uint64_t nread;		/* input records (non-blank lines) */
+	uint64_t nblank;	/* blank lines skipped */
 	uint64_t nbad;		/* bad records reported */
 	uint64_t nout;		/* records written */
 	struct mfm_buf out;	/* the record being built */
@@ -110,8 +112,13 @@ int64_t mfm_cli_duration(const char *opt, const char *arg);
 /* A duration that may be zero (offsets, lateness). */
 int64_t mfm_cli_duration0(const char *opt, const char *arg);
 double mfm_cli_double(const char *opt, const char *arg);
-/* Sizes: an integer with an optional k, M or G suffix (powers of 1024). */
+/*
+ * Sizes: an integer with an optional k, M or G suffix (powers of 1024),
+ * above 0 and at most SIZE_MAX / 2.  mfm_cli_parse_size says -1 where
+ * mfm_cli_size exits.
+ */
 size_t mfm_cli_size(const char *opt, const char *arg);
+int mfm_cli_parse_size(const char *arg, size_t *out);
 /*
  * Counts: a decimal integer from lo to hi; anything else, an overflow
  * included, is "invalid count".  MFM_CLI_COUNT_MAX leaves room to
@@ -257,12 +264,43 @@ enum mfm_cli_scan {
 enum mfm_cli_scan mfm_cli_scan(struct mfm_reader *r, struct mfm_json *j,
     struct mfm_err *err);
 
-/* Report a bad record at the reader's current line and count it. */
+/*
+ * Open path for writing ("a" to append, "w" to truncate) as a file that
+ * holds input records (--rejects, side files, outputs): created mode
+ * 0600 whatever the umask, an existing file keeping its mode.  NULL with
+ * errno on failure.
+ */
+FILE *mfm_cli_create(const char *path, const char *mode);
+
+/*
+ * Report a bad record at the reader's current line and count it.  Of each
+ * kind of message (its text up to the first ": " followed by a value,
+ * quoted or numeric) the first MFM_CLI_SHOWN are printed; the others are
+ * counted, and mfm_cli_finish (or mfm_die) ends with one line per kind,
+ * "prog: 4,239 more: field 'score' missing".
+ */
+#define MFM_CLI_SHOWN 5
 void mfm_cli_bad(const struct mfm_reader *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* The same at column col of the line (0: none). */
 void mfm_cli_bad_at(const struct mfm_reader *r, size_t col, const char *fmt,
     ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * Take h (lib/hits.h), whose paths the tool counts record by record:
+ * mfm_cli_finish reports each path that matches nothing though records
+ * were read, as an error (exit 2), "prog: --label: path 'outcome.churnd'
+ * matches nothing in 4,244 records; did you mean 'outcome.churned'?",
+ * and with -v each path that some records miss; then frees h.
+ */
+void mfm_cli_hits(struct mfm_hits *h);
+/*
+ * The same after adding the paths that group records, which the caller
+ * does not look up itself: by[0..nby) as --by and, when given (not
+ * NULL), window as --window.
+ */
+void mfm_cli_hits_groups(struct mfm_hits *h, const struct mfm_json_path *by,
+    size_t nby, const struct mfm_json_path *window);
 
 /* Write mfm_cli.out plus a newline to stdout, then clear it. */
 void mfm_cli_emit(void);
@@ -277,8 +315,11 @@ void mfm_cli_end(void);
 void mfm_cli_flush(void);
 
 /*
- * End of run: close --rejects and stdout, checked.  Returns the exit
- * status: 2 if any bad record or error was reported, else ok_status.
+ * End of run: the count of bad records of each kind not shown, the
+ * paths that match nothing (mfm_cli_hits), with -v
+ * the lines read ("prog: 4,250 lines: 4,244 records, 3 bad, 3 blank"),
+ * then close --rejects and stdout, checked.  Returns the exit status: 2
+ * if any bad record or error was reported, else ok_status.
  */
 int mfm_cli_finish(int ok_status);
 

@@ -28,6 +28,7 @@
 #include <openssl/hmac.h>
 
 #include "lib/deliver.h"
+#include "lib/prom.h"
 #include "lib/tm.h"
 #include "lib/banned.h"
 
@@ -134,6 +135,7 @@ recv_release(struct mfm_deliver_recv *r)
 		free(r->secret_env[i]);
 	for (i = 0; i < r->ngroup_by; i++)
 		free(r->group_by[i]);
+	free(r->generator_url);
 }
 
 static void
@@ -190,6 +192,8 @@ mfm_deliver_add(struct mfm_deliver *d, enum mfm_deliver_type type,
 	r->deadline = 3600 * INT64_C(1000000);
 	r->send_resolved = 1;
 	r->starttls = 1;
+	r->resend_delay = 60 * INT64_C(1000000);
+	r->interval = 3600 * INT64_C(1000000);
 	return r;
 }
 
@@ -209,6 +213,10 @@ mfm_deliver_type_name(enum mfm_deliver_type t)
 		return "email";
 	case MFM_DELIVER_COMMAND:
 		return "command";
+	case MFM_DELIVER_ALERTMANAGER:
+		return "alertmanager";
+	case MFM_DELIVER_PUSHGATEWAY:
+		return "pushgateway";
 	}
 	return NULL;
 }
@@ -370,6 +378,28 @@ out:
 }
 
 int
+mfm_deliver_url_append(struct mfm_deliver_recv *r, const char *path,
+    struct mfm_err *err)
+{
+	struct mfm_buf b = MFM_BUF_INIT;
+	size_t n;
+	int rc;
+
+	if (r->url == NULL)
+		return mfm_err_set(err, MFM_ERR_USAGE, "%s %s: no URL",
+		    mfm_deliver_type_name(r->type), r->name);
+	n = strlen(r->url);
+	while (n > 0 && r->url[n - 1] == '/')
+		n--;
+	mfm_buf_add(&b, r->url, n);
+	mfm_buf_adds(&b, path);
+	rc = mfm_deliver_url_set(r, b.p, b.len, "url", err);
+	memset(b.p, 0, b.len);
+	mfm_buf_release(&b);
+	return rc;
+}
+
+int
 mfm_deliver_secret(struct mfm_deliver_recv *r, const char *env,
     const char *path, char **out, struct mfm_err *err)
 {
@@ -475,6 +505,13 @@ mfm_deliver_url_file(struct mfm_deliver_recv *r, const char *path,
 }
 
 /* Configuration */
+
+/* "an alertmanager", "a webhook". */
+static const char *
+a_an(const char *word)
+{
+	return strchr("aeiou", word[0]) != NULL ? "an" : "a";
+}
 
 /* Put a URL error at the node that named its source. */
 static int
@@ -688,14 +725,16 @@ cfg_url(struct mfm_deliver_recv *r, const struct mfm_cfg_node *m,
 	file = mfm_cfg_get(m, "url_file");
 	if ((url = mfm_cfg_get(m, "url")) != NULL)
 		return mfm_cfg_err(url, err,
-		    "a %s URL is a secret: give url_env or url_file, not url",
+		    "%s %s URL is a secret: give url_env or url_file, not url",
+		    a_an(mfm_deliver_type_name(r->type)),
 		    mfm_deliver_type_name(r->type));
 	if (env != NULL && file != NULL)
 		return mfm_cfg_err(file, err,
 		    "give url_env or url_file, not both");
 	if (env == NULL && file == NULL)
 		return mfm_cfg_err(m, err,
-		    "a %s receiver needs url_env or url_file",
+		    "%s %s receiver needs url_env or url_file",
+		    a_an(mfm_deliver_type_name(r->type)),
 		    mfm_deliver_type_name(r->type));
 	if (mfm_cfg_str(env != NULL ? env : file, &s, err) != 0)
 		return -1;
@@ -731,6 +770,32 @@ cfg_webhook(struct mfm_deliver_recv *r, const struct mfm_cfg_node *m,
 			    "(alertmanager or mfm)", s);
 	}
 	return cfg_secret(r, m, "hmac_secret", 0, &r->hmac, err);
+}
+
+static int
+cfg_alertmanager(struct mfm_deliver_recv *r, const struct mfm_cfg_node *m,
+    struct mfm_err *err)
+{
+	const struct mfm_cfg_node *g;
+
+	if (cfg_url(r, m, err) != 0)
+		return -1;
+	/* The URL is Alertmanager's own; the API is under it. */
+	if (mfm_deliver_url_append(r, "/api/v2/alerts", err) != 0)
+		return at_node(m, err);
+	if (cfg_common(r, m, err) != 0 ||
+	    cfg_strdup(m, "generator_url", &r->generator_url, err) != 0 ||
+	    mfm_cfg_duration(mfm_cfg_get(m, "resend_delay"), 0,
+	    &r->resend_delay, err) != 0 ||
+	    mfm_cfg_duration(mfm_cfg_get(m, "interval"), 0, &r->interval,
+	    err) != 0)
+		return -1;
+	if ((g = mfm_cfg_get(m, "group_by")) != NULL ||
+	    (g = mfm_cfg_get(m, "repeat_interval")) != NULL)
+		return mfm_cfg_err(g, err, "an alertmanager receiver takes no "
+		    "group_by or repeat_interval: Alertmanager groups and "
+		    "repeats by its own routes");
+	return 0;
 }
 
 static int
@@ -862,6 +927,10 @@ mfm_deliver_config(struct mfm_deliver *d, const struct mfm_cfg_node *section,
 	static const char *const command_keys[] = {
 		COMMON, SENDING, "argv", NULL
 	};
+	static const char *const alertmanager_keys[] = {
+		COMMON, SENDING, "url_env", "url_file", "generator_url",
+		"resend_delay", "interval", NULL
+	};
 #undef COMMON
 #undef SENDING
 	static const struct {
@@ -878,6 +947,8 @@ mfm_deliver_config(struct mfm_deliver *d, const struct mfm_cfg_node *section,
 		    cfg_pagerduty },
 		{ "email", MFM_DELIVER_EMAIL, email_keys, cfg_email },
 		{ "command", MFM_DELIVER_COMMAND, command_keys, cfg_command },
+		{ "alertmanager", MFM_DELIVER_ALERTMANAGER, alertmanager_keys,
+		    cfg_alertmanager },
 	};
 	static const char *const secret_keys[] = { "routing_key",
 	    "password", "hmac_secret", "username" };
@@ -914,11 +985,12 @@ mfm_deliver_config(struct mfm_deliver *d, const struct mfm_cfg_node *section,
 			return mfm_cfg_err(t, err,
 			    "unknown receiver type '%s'", type);
 		if ((types[k].type == MFM_DELIVER_WEBHOOK ||
-		    types[k].type == MFM_DELIVER_SLACK) &&
+		    types[k].type == MFM_DELIVER_SLACK ||
+		    types[k].type == MFM_DELIVER_ALERTMANAGER) &&
 		    (url = mfm_cfg_get(m, "url")) != NULL)
 			return mfm_cfg_err(url, err,
-			    "a %s URL is a secret: give url_env or url_file, "
-			    "not url", type);
+			    "%s %s URL is a secret: give url_env or url_file, "
+			    "not url", a_an(type), type);
 		for (sk = 0; sk < sizeof(secret_keys) / sizeof(secret_keys[0]);
 		    sk++)
 			if ((url = mfm_cfg_get(m, secret_keys[sk])) != NULL)
@@ -1438,13 +1510,10 @@ put_time(struct mfm_buf *b, struct mfm_deliver_str s)
 		mfm_buf_adds(b, "\"0001-01-01T00:00:00Z\"");
 }
 
+/* ,"annotations":{"summary":..., "value":"...", "threshold":"..." (open) */
 static void
-put_alert(struct mfm_buf *b, const struct mfm_deliver_event *ev)
+put_annotations(struct mfm_buf *b, const struct mfm_deliver_event *ev)
 {
-	mfm_buf_adds(b, "{\"status\":");
-	put_s(b, ev->status);
-	mfm_buf_adds(b, ",\"labels\":");
-	put_labels(b, ev);
 	mfm_buf_adds(b, ",\"annotations\":{\"summary\":");
 	put_s(b, ev->summary);
 	if (ev->value.len > 0) {
@@ -1455,6 +1524,16 @@ put_alert(struct mfm_buf *b, const struct mfm_deliver_event *ev)
 		mfm_buf_adds(b, ",\"threshold\":");
 		mfm_json_put_str(b, ev->threshold.p, ev->threshold.len);
 	}
+}
+
+static void
+put_alert(struct mfm_buf *b, const struct mfm_deliver_event *ev)
+{
+	mfm_buf_adds(b, "{\"status\":");
+	put_s(b, ev->status);
+	mfm_buf_adds(b, ",\"labels\":");
+	put_labels(b, ev);
+	put_annotations(b, ev);
 	mfm_buf_adds(b, "},\"startsAt\":");
 	put_time(b, ev->wstart);
 	mfm_buf_adds(b, ",\"endsAt\":");
@@ -1709,6 +1788,171 @@ body_pagerduty(struct mfm_buf *b, const struct mfm_deliver_recv *r,
 	mfm_buf_release(&t);
 }
 
+/*
+ * Alertmanager's API (POST /api/v2/alerts): an array of alerts, each
+ * with labels that name it (Alertmanager's identity of an alert, the
+ * same in every window), annotations, and the times.  A firing alert is
+ * valid until 4 x the longer of the receiver's interval and
+ * resend_delay from now, as Prometheus sends them, so that it stays
+ * active while mfm-alert re-sends it and ends by itself when mfm stops;
+ * a resolved one ends now.
+ */
+/* Whether the NUL-ended name is one of the NUL-separated names. */
+static int
+name_taken(const struct mfm_buf *names, const char *name, size_t n)
+{
+	size_t i = 0, k;
+
+	while (i < names->len) {
+		k = strlen(names->p + i) + 1;
+		if (k == n && memcmp(names->p + i, name, n) == 0)
+			return 1;
+		i += k;
+	}
+	return 0;
+}
+
+static void
+am_labels(struct mfm_buf *b, const struct mfm_deliver_event *ev)
+{
+	struct mfm_buf tmp = MFM_BUF_INIT, names = MFM_BUF_INIT,
+	    nb = MFM_BUF_INIT;
+	const char *k, *v;
+	size_t kn, vn;
+	int t;
+
+	/* Names written so far, NUL-separated, to keep each once. */
+	mfm_buf_adds(b, "{\"alertname\":");
+	put_s(b, ev->rule);
+	mfm_buf_add(&names, "alertname\0", 10);
+	if (ev->severity.len > 0) {
+		mfm_buf_adds(b, ",\"severity\":");
+		put_s(b, ev->severity);
+	}
+	mfm_buf_add(&names, "severity\0", 9);
+	if (ev->metric.len > 0) {
+		mfm_buf_adds(b, ",\"metric\":");
+		put_s(b, ev->metric);
+	}
+	mfm_buf_add(&names, "metric\0", 7);
+	for (t = ev->gtok >= 0 ? mfm_json_first(ev->j, ev->gtok) : -1; t >= 0;
+	    t = mfm_json_next(ev->j, ev->gtok, t)) {
+		k = mfm_json_str(ev->j, t, &kn, &tmp);
+		mfm_buf_clear(&nb);
+		mfm_prom_label_name(&nb, k, kn);
+		mfm_buf_addc(&nb, '\0');
+		if (name_taken(&names, nb.p, nb.len)) {
+			/* Taken (alertname, ...): as Prometheus renames. */
+			mfm_buf_clear(&nb);
+			mfm_buf_adds(&nb, "exported_");
+			mfm_prom_label_name(&nb, k, kn);
+			mfm_buf_addc(&nb, '\0');
+		}
+		if (name_taken(&names, nb.p, nb.len))
+			continue;	/* a second "a.b" beside "a_b" */
+		mfm_buf_add(&names, nb.p, nb.len);
+		mfm_buf_addc(b, ',');
+		mfm_json_put_str(b, nb.p, nb.len - 1);
+		mfm_buf_addc(b, ':');
+		v = mfm_prom_json_value(ev->j, t + 1, &vn, &tmp);
+		mfm_json_put_str(b, v, vn);
+	}
+	mfm_buf_addc(b, '}');
+	mfm_buf_release(&tmp);
+	mfm_buf_release(&names);
+	mfm_buf_release(&nb);
+}
+
+static void
+put_tm(struct mfm_buf *b, int64_t us)
+{
+	char t[MFM_TM_RFC3339_LEN + 1];
+
+	mfm_tm_format_rfc3339(us, t);
+	mfm_buf_addf(b, "\"%s\"", t);
+}
+
+static int64_t
+deliver_now(const struct mfm_deliver *d)
+{
+	struct timespec ts;
+
+	if (d->now != 0)
+		return d->now;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void
+am_alert(struct mfm_buf *b, const struct mfm_deliver *d,
+    const struct mfm_deliver_recv *r, const struct mfm_deliver_event *ev)
+{
+	struct mfm_buf tmp = MFM_BUF_INIT;
+	int64_t now = deliver_now(d), start = now, valid;
+	const char *p;
+	size_t n;
+	int t;
+
+	mfm_buf_adds(b, "{\"labels\":");
+	am_labels(b, ev);
+	put_annotations(b, ev);
+	if (ev->wstart.len > 0) {
+		mfm_buf_clear(&tmp);
+		mfm_buf_add(&tmp, ev->wstart.p, ev->wstart.len);
+		mfm_buf_addc(&tmp, '/');
+		mfm_buf_add(&tmp, ev->wend.p, ev->wend.len);
+		mfm_buf_adds(b, ",\"window\":");
+		mfm_json_put_str(b, tmp.p, tmp.len);
+	}
+	/* The root cause, as mfm-threshold --context joined it. */
+	if ((t = mfm_json_member(ev->j, 0, "context", 7)) >= 0) {
+		p = mfm_json_raw(ev->j, t, &n);
+		mfm_buf_adds(b, ",\"context\":");
+		mfm_json_put_str(b, p, n);
+	}
+	mfm_buf_adds(b, ",\"mfm_fingerprint\":");
+	put_s(b, ev->fingerprint);
+	mfm_buf_addc(b, '}');
+	/* Began: the window it started firing in, else this window. */
+	if ((t = mfm_json_member(ev->j, 0, "since", 5)) >= 0 &&
+	    mfm_json_type_of(ev->j, t) == MFM_JSON_STRING &&
+	    (p = mfm_json_str(ev->j, t, &n, &tmp)) != NULL &&
+	    mfm_tm_parse_rfc3339(p, n, &start, NULL) == 0)
+		;
+	else if (ev->wstart.len == 0 || mfm_tm_parse_rfc3339(ev->wstart.p,
+	    ev->wstart.len, &start, NULL) != 0)
+		start = now;
+	if (start > now)
+		start = now;
+	mfm_buf_adds(b, ",\"startsAt\":");
+	put_tm(b, start);
+	valid = r->interval > r->resend_delay ? r->interval : r->resend_delay;
+	mfm_buf_adds(b, ",\"endsAt\":");
+	put_tm(b, ev->firing ? now + 4 * valid : now);
+	if (r->generator_url != NULL) {
+		mfm_buf_adds(b, ",\"generatorURL\":");
+		mfm_json_put_str(b, r->generator_url,
+		    strlen(r->generator_url));
+	}
+	mfm_buf_addc(b, '}');
+	mfm_buf_release(&tmp);
+}
+
+static void
+body_am_api(struct mfm_buf *b, const struct mfm_deliver *d,
+    const struct mfm_deliver_recv *r, const struct mfm_deliver_event *ev)
+{
+	size_t g;
+
+	mfm_buf_addc(b, '[');
+	am_alert(b, d, r, ev);
+	for (g = 0; g < d->nmore; g++) {
+		mfm_buf_addc(b, ',');
+		am_alert(b, d, r, d->more[g]);
+	}
+	mfm_buf_addc(b, ']');
+}
+
 void
 mfm_deliver_format_body(struct mfm_buf *out, const struct mfm_deliver *d,
     const struct mfm_deliver_recv *r, const struct mfm_deliver_event *ev,
@@ -1738,6 +1982,11 @@ mfm_deliver_format_body(struct mfm_buf *out, const struct mfm_deliver *d,
 		break;
 	case MFM_DELIVER_PAGERDUTY:
 		body_pagerduty(out, r, ev, redact);
+		break;
+	case MFM_DELIVER_ALERTMANAGER:
+		body_am_api(out, d, r, ev);
+		break;
+	case MFM_DELIVER_PUSHGATEWAY:
 		break;
 	case MFM_DELIVER_STDOUT:
 		mfm_deliver_format_line(out, ev);
@@ -1961,8 +2210,8 @@ common_opts(struct mfm_deliver *d, const struct mfm_deliver_recv *r,
 
 static CURLcode
 post_once(struct mfm_deliver *d, const struct mfm_deliver_recv *r,
-    const struct mfm_buf *body, struct curl_slist *hdr, char *errbuf,
-    long *http, int64_t *retry_after)
+    const char *method, const struct mfm_buf *body, struct curl_slist *hdr,
+    char *errbuf, long *http, int64_t *retry_after)
 {
 	struct sigaction old;
 	CURL *h = d->curl;
@@ -1980,7 +2229,11 @@ post_once(struct mfm_deliver *d, const struct mfm_deliver_recv *r,
 #endif
 	rc |= curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	rc |= curl_easy_setopt(h, CURLOPT_POST, 1L);
-	rc |= curl_easy_setopt(h, CURLOPT_POSTFIELDS, body->p);
+	/* PUT with a body, as the Pushgateway takes a whole group. */
+	if (strcmp(method, "POST") != 0)
+		rc |= curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+	rc |= curl_easy_setopt(h, CURLOPT_POSTFIELDS, body->p != NULL ?
+	    body->p : "");
 	rc |= curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
 	    (curl_off_t)body->len);
 	rc |= curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
@@ -2034,11 +2287,16 @@ what(const struct mfm_deliver_recv *r)
 	return mfm_deliver_type_name(r->type);
 }
 
+/*
+ * Send body with method and the header lines h to r's URL, retried as
+ * the receiver says; a failure after the last attempt is the message
+ * "webhook ops: HTTP 500 from https://host/… after 3 attempts".
+ */
 static int
-http_post(struct mfm_deliver *d, const struct mfm_deliver_recv *r,
-    const struct mfm_deliver_event *ev, struct mfm_err *err)
+http_send(struct mfm_deliver *d, const struct mfm_deliver_recv *r,
+    const char *method, const struct mfm_buf *body, const struct mfm_buf *h,
+    struct mfm_err *err)
 {
-	struct mfm_buf body = MFM_BUF_INIT, h = MFM_BUF_INIT;
 	struct mfm_deliver_result *res = &d->last;
 	char errbuf[CURL_ERROR_SIZE];
 	struct curl_slist *hdr;
@@ -2048,16 +2306,11 @@ http_post(struct mfm_deliver *d, const struct mfm_deliver_recv *r,
 	CURLcode rc;
 	int ok = 0;
 
-	mfm_deliver_format_body(&body, d, r, ev, 0);
-	http_headers(&h, d, r, ev, &body);
-	if ((hdr = to_slist(&h)) == NULL) {
-		mfm_buf_release(&h);
-		memset(body.p, 0, body.len);
-		mfm_buf_release(&body);
+	if ((hdr = to_slist(h)) == NULL)
 		return mfm_err_set(err, MFM_ERR_SYS, "out of memory");
-	}
 	for (attempt = 1;; attempt++) {
-		rc = post_once(d, r, &body, hdr, errbuf, &http, &retry_after);
+		rc = post_once(d, r, method, body, hdr, errbuf, &http,
+		    &retry_after);
 		res->attempts = attempt;
 		res->code = http;
 		if (rc == CURLE_OK && http >= 200 && http <= 299) {
@@ -2074,9 +2327,6 @@ http_post(struct mfm_deliver *d, const struct mfm_deliver_recv *r,
 		d->sleep(w);
 	}
 	curl_slist_free_all(hdr);
-	mfm_buf_release(&h);
-	memset(body.p, 0, body.len);
-	mfm_buf_release(&body);
 	if (ok)
 		return 0;
 	res->permanent = !mfm_deliver_retryable(rc, http);
@@ -2094,8 +2344,50 @@ http_post(struct mfm_deliver *d, const struct mfm_deliver_recv *r,
 		    curl_easy_strerror(rc));
 	scrub(r, errbuf, sizeof(errbuf));
 	return mfm_err_set(err, MFM_ERR_SYS,
-	    "%s %s: POST to %s failed after %u attempt%s: %s", what(r),
-	    r->name, r->shown, attempt, attempt == 1 ? "" : "s", errbuf);
+	    "%s %s: %s to %s failed after %u attempt%s: %s", what(r),
+	    r->name, method, r->shown, attempt, attempt == 1 ? "" : "s",
+	    errbuf);
+}
+
+static int
+http_post(struct mfm_deliver *d, const struct mfm_deliver_recv *r,
+    const struct mfm_deliver_event *ev, struct mfm_err *err)
+{
+	struct mfm_buf body = MFM_BUF_INIT, h = MFM_BUF_INIT;
+	int rc;
+
+	mfm_deliver_format_body(&body, d, r, ev, 0);
+	http_headers(&h, d, r, ev, &body);
+	rc = http_send(d, r, "POST", &body, &h, err);
+	mfm_buf_release(&h);
+	if (body.p != NULL)
+		memset(body.p, 0, body.len);
+	mfm_buf_release(&body);
+	return rc;
+}
+
+int
+mfm_deliver_http(struct mfm_deliver *d, struct mfm_deliver_recv *r,
+    const char *method, const char *content_type, const char *body,
+    size_t len, struct mfm_err *err)
+{
+	struct mfm_buf b = MFM_BUF_INIT, h = MFM_BUF_INIT;
+	int rc;
+
+	memset(&d->last, 0, sizeof(d->last));
+	if (d->curl == NULL)
+		return mfm_err_set(err, MFM_ERR_USAGE, "%s %s: "
+		    "mfm_deliver_start was not called", what(r), r->name);
+	mfm_buf_add(&b, body, len);
+	mfm_buf_addf(&h, "Content-Type: %s\n", content_type);
+	rc = http_send(d, r, method, &b, &h, err);
+	mfm_buf_release(&b);
+	mfm_buf_release(&h);
+	if (rc != 0)
+		d->nfailed++;
+	else
+		d->nsent++;
+	return rc;
 }
 
 /* E-mail */
@@ -2646,8 +2938,12 @@ mfm_deliver_send(struct mfm_deliver *d, struct mfm_deliver_recv *r,
 	case MFM_DELIVER_WEBHOOK:
 	case MFM_DELIVER_SLACK:
 	case MFM_DELIVER_PAGERDUTY:
+	case MFM_DELIVER_ALERTMANAGER:
 		rc = http_post(d, r, ev, err);
 		break;
+	case MFM_DELIVER_PUSHGATEWAY:
+		return mfm_err_set(err, MFM_ERR_USAGE, "pushgateway %s: not "
+		    "a receiver of alerts", r->name);
 	case MFM_DELIVER_EMAIL:
 		rc = smtp_send(d, r, ev, err);
 		break;

@@ -52,7 +52,9 @@ enum mfm_deliver_type {
 	MFM_DELIVER_SLACK,	/* Slack incoming webhook, Block Kit */
 	MFM_DELIVER_PAGERDUTY,	/* PagerDuty Events API v2 */
 	MFM_DELIVER_EMAIL,	/* SMTP through libcurl */
-	MFM_DELIVER_COMMAND	/* a local program, the event on stdin */
+	MFM_DELIVER_COMMAND,	/* a local program, the event on stdin */
+	MFM_DELIVER_ALERTMANAGER,	/* Alertmanager's POST /api/v2/alerts */
+	MFM_DELIVER_PUSHGATEWAY	/* mfm-export's push, not an alert receiver */
 };
 
 enum mfm_deliver_format {
@@ -137,6 +139,12 @@ struct mfm_deliver_recv {
 	size_t ngroup_by;
 	int64_t group_wait;		/* us a new group is held, --state */
 	int64_t group_interval;		/* us between a group's messages */
+	/* Alertmanager: a firing alert is valid until 4 x the longer of
+	 * interval (how often mfm-alert runs) and resend_delay, and sent
+	 * again once resend_delay has passed, as Prometheus does. */
+	char *generator_url;		/* NULL: none */
+	int64_t resend_delay;		/* us, default 1m */
+	int64_t interval;		/* us, default 1h */
 	/* Environment variables that hold this receiver's secrets: a
 	 * command receiver's program does not inherit them. */
 	char *secret_env[4];
@@ -221,6 +229,13 @@ int mfm_deliver_url_env(struct mfm_deliver_recv *r, const char *var,
 int mfm_deliver_url_file(struct mfm_deliver_recv *r, const char *path,
     struct mfm_err *err);
 /*
+ * Put path after r's URL (its trailing slashes dropped): Alertmanager's
+ * /api/v2/alerts, a Pushgateway's /metrics/job/....  The whole is
+ * checked again and kept as secret as the URL was.
+ */
+int mfm_deliver_url_append(struct mfm_deliver_recv *r, const char *path,
+    struct mfm_err *err);
+/*
  * Read a secret (routing key, password, HMAC key) from the environment
  * variable env or from the file path (its first line), whichever is not
  * NULL; *out is a new string the caller frees (after wiping it).  The
@@ -276,6 +291,18 @@ void mfm_deliver_group_key(const struct mfm_deliver_recv *r,
 int mfm_deliver_send_group(struct mfm_deliver *d, struct mfm_deliver_recv *r,
     const struct mfm_deliver_event *const *ev, size_t n, struct mfm_buf *out,
     struct mfm_err *err);
+
+/*
+ * One HTTP request to r's URL outside the alert receivers (mfm-export's
+ * push to a Pushgateway): method ("PUT", "POST"), the Content-Type and
+ * the body, retried as r says (retries, backoff, Retry-After), TLS
+ * verified, redirects not followed, any 2xx a success.  A failure
+ * returns -1 with "pushgateway NAME: HTTP 400 from http://host/… after
+ * 1 attempt"; d->last says how it went.  mfm_deliver_start first.
+ */
+int mfm_deliver_http(struct mfm_deliver *d, struct mfm_deliver_recv *r,
+    const char *method, const char *content_type, const char *body,
+    size_t len, struct mfm_err *err);
 
 /* The name of a receiver type, "webhook"; NULL for none. */
 const char *mfm_deliver_type_name(enum mfm_deliver_type t);

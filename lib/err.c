@@ -83,3 +83,19 @@ mfm_err_quote(char *dst, size_t size, const char *s, size_t n, size_t max)
 	dst[k] = '\0';
 	return dst;
 }
+
+const char *
+mfm_err_count(char *dst, unsigned long long v)
+{
+	char digits[24];
+	int n, i, k = 0;
+
+	n = snprintf(digits, sizeof(digits), "%llu", v);
+	for (i = 0; i < n; i++) {
+		if (i > 0 && (n - i) % 3 == 0)
+			dst[k++] = ',';
+		dst[k++] = digits[i];
+	}
+	dst[k] = '\0';
+	return dst;
+}

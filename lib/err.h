@@ -39,5 +39,11 @@ void mfm_err_clear(struct mfm_err *err);
  */
 const char *mfm_err_quote(char *dst, size_t size, const char *s, size_t n,
     size_t max);
+/*
+ * A count as messages write it, digits in groups of three: "4,244".
+ * dst holds MFM_ERR_COUNT_SIZE bytes; returns dst.
+ */
+#define MFM_ERR_COUNT_SIZE 32
+const char *mfm_err_count(char *dst, unsigned long long v);
 
 #endif

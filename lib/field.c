@@ -230,7 +230,10 @@ mfm_field_set_get(struct mfm_field_set *s, const struct mfm_json *j,
 		p = s->path[k];
 		t = s->found[s->first[k]];
 		for (m = 1; m < p->nseg && t >= 0; m++)
-			t = member(j, t, p->seg[m].name, p->seg[m].len);
+			t = p->seg[m].op == MFM_JSON_STEP_KEY &&
+			    j->tok[t].type == MFM_JSON_OBJECT ? member(j, t,
+			    p->seg[m].name, p->seg[m].len) :
+			    mfm_json_step(j, t, &p->seg[m]);
 		out[k] = t;
 	}
 }

@@ -1,8 +1,8 @@
 /*
  * Block-buffered line reader; see io.h.  The buffer must hold a whole line
- * of max_line bytes, its newline and one spare byte for the NUL after a
- * last line that has no newline, so it grows up to max_line + 2 bytes and
- * no further.
+ * of max_line bytes, a CR, its newline and one spare byte for the NUL
+ * after a last line that has no newline, so it grows up to max_line + 3
+ * bytes (LINE_ROOM) and no further.
  */
 #define _GNU_SOURCE	/* tee(2), F_GETPIPE_SZ: held input */
 #include <sys/stat.h>
@@ -18,7 +18,10 @@
 #include "lib/buf.h"
 #include "lib/io.h"
 #include "lib/progress.h"
+#include "lib/zread.h"
 #include "lib/banned.h"
+
+#define LINE_ROOM(max) ((max) + 3)
 
 static void
 reader_setup(struct mfm_reader *r, int fd, const char *name, size_t max_line)
@@ -29,8 +32,8 @@ reader_setup(struct mfm_reader *r, int fd, const char *name, size_t max_line)
 	r->name = name;
 	r->max_line = max_line ? max_line : MFM_IO_MAX_LINE_DEFAULT;
 	r->cap = MFM_IO_BLOCK;
-	if (r->cap > r->max_line + 2)
-		r->cap = r->max_line + 2;
+	if (r->cap > LINE_ROOM(r->max_line))
+		r->cap = LINE_ROOM(r->max_line);
 	r->buf = mfm_xmalloc(r->cap);
 }
 
@@ -62,12 +65,13 @@ mfm_reader_fdopen(struct mfm_reader *r, int fd, const char *name,
 static ssize_t read_held(struct mfm_reader *r, char *dst, size_t room,
     struct mfm_err *err);
 
-/* Read more bytes after end; returns bytes read, 0 at EOF, -1 on error. */
-static ssize_t
-fill(struct mfm_reader *r, struct mfm_err *err)
+/*
+ * Make room after end: the unread bytes go to the front, and the buffer
+ * grows up to its cap.  -2 when it is full (the line is too long).
+ */
+static int
+room(struct mfm_reader *r)
 {
-	ssize_t n;
-
 	if (r->start > 0) {
 		memmove(r->buf, r->buf + r->start, r->end - r->start);
 		r->end -= r->start;
@@ -76,13 +80,99 @@ fill(struct mfm_reader *r, struct mfm_err *err)
 	if (r->end + 1 >= r->cap) {
 		size_t ncap = r->cap * 2;
 
-		if (ncap > r->max_line + 2)
-			ncap = r->max_line + 2;
+		if (ncap > LINE_ROOM(r->max_line))
+			ncap = LINE_ROOM(r->max_line);
 		if (ncap <= r->cap)
 			return -2;	/* full: the line is too long */
 		r->buf = mfm_xrealloc(r->buf, ncap);
 		r->cap = ncap;
 	}
+	return 0;
+}
+
+/*
+ * Decode compressed input into the room after end; with may_read, read
+ * once when nothing is left to decode.  Returns the bytes decoded, else
+ * got plus the bytes read, 0 at the end, -1 on error.
+ */
+static ssize_t
+zfill(struct mfm_reader *r, int may_read, ssize_t got, struct mfm_err *err)
+{
+	ssize_t n;
+
+	for (;;) {
+		n = mfm_zread_decode(r->z, r->buf + r->end,
+		    r->cap - 1 - r->end, err);
+		if (n < 0)
+			return -1;
+		r->end += (size_t)n;
+		if (n > 0)
+			return n;
+		if (!may_read || got > 0)
+			return got;
+		got = mfm_zread_feed(r->z, r->fd, err);
+		if (got < 0)
+			return -1;
+		r->nread += (uint64_t)got;
+		if (got > 0 && r->progress != NULL)
+			mfm_progress_read(r->progress, r, (size_t)got);
+		if (got == 0) {
+			r->eof = 1;
+			return 0;
+		}
+	}
+}
+
+/*
+ * The first bytes of the input are in buf[0..end): tell what it is, and
+ * switch to decoding for gzip and zstd.  Returns n, what fill read, or
+ * what zfill returns, or -1 for an encoding not read.
+ */
+static ssize_t
+sniff(struct mfm_reader *r, ssize_t n, struct mfm_err *err)
+{
+	enum mfm_zread_kind kind;
+
+	kind = mfm_zread_sniff(r->buf, r->end, r->eof, r->name, err);
+	switch (kind) {
+	case MFM_ZREAD_MORE:
+		return n;	/* a prefix of a magic number holds no line */
+	case MFM_ZREAD_FOREIGN:
+		return -1;
+	case MFM_ZREAD_BOM:
+		r->start = 3;
+		break;
+	case MFM_ZREAD_GZIP:
+	case MFM_ZREAD_ZSTD:
+		/* Decoded ahead, it could not be consumed line by line. */
+		if (r->hold != MFM_IO_HOLD_NONE)
+			return mfm_err_set(err, MFM_ERR_DATA, "%s: %s input "
+			    "cannot be read held (as by mfm-alert --state): "
+			    "decompress it first (%s -dc)", r->name,
+			    kind == MFM_ZREAD_GZIP ? "gzip" : "zstd",
+			    kind == MFM_ZREAD_GZIP ? "gzip" : "zstd");
+		r->sniffed = 1;
+		r->z = mfm_zread_new(kind, r->name, r->buf, r->end);
+		r->start = r->end = 0;
+		r->eof = 0;
+		return zfill(r, 0, n, err);
+	case MFM_ZREAD_PLAIN:
+		break;
+	}
+	r->sniffed = 1;
+	return n;
+}
+
+/* Read more bytes after end; returns bytes read, 0 at EOF, -1 on error. */
+static ssize_t
+fill(struct mfm_reader *r, struct mfm_err *err)
+{
+	ssize_t n;
+
+	if (room(r) != 0)
+		return -2;
+	if (r->z != NULL)
+		return zfill(r, 1, 0, err);
 	if (r->hold != MFM_IO_HOLD_NONE)
 		n = read_held(r, r->buf + r->end, r->cap - 1 - r->end, err);
 	else {
@@ -100,6 +190,8 @@ fill(struct mfm_reader *r, struct mfm_err *err)
 		mfm_progress_read(r->progress, r, (size_t)n);
 	r->end += (size_t)n;
 	r->nread += (uint64_t)n;
+	if (!r->sniffed)
+		return sniff(r, n, err);
 	return n;
 }
 
@@ -133,14 +225,14 @@ enum mfm_io_status
 mfm_reader_next(struct mfm_reader *r, struct mfm_err *err)
 {
 	char *nl;
-	size_t len;
+	size_t len, cr;
 	ssize_t n;
 
 	r->line = NULL;
 	r->len = 0;
 	for (;;) {
 		nl = memchr(r->buf + r->start, '\n', r->end - r->start);
-		if (nl == NULL && r->eof && r->hold_partial) {
+		if (nl == NULL && r->eof && r->hold_partial && r->z == NULL) {
 			r->held = r->end - r->start;
 			return MFM_IO_EOF;
 		}
@@ -170,7 +262,9 @@ mfm_reader_next(struct mfm_reader *r, struct mfm_err *err)
 		len = r->end - r->start;	/* last line, no newline */
 		r->start = r->end;
 	}
-	if (len > r->max_line) {
+	/* The cap is on the content: a CR before the newline is not. */
+	cr = len > 0 && r->line[len - 1] == '\r';
+	if (len - cr > r->max_line) {
 		mfm_err_set(err, MFM_ERR_LIMIT, "line longer than %zu bytes",
 		    r->max_line);
 		err->line = r->lineno;
@@ -181,8 +275,7 @@ mfm_reader_next(struct mfm_reader *r, struct mfm_err *err)
 		r->line = NULL;
 		return MFM_IO_BAD;
 	}
-	if (len > 0 && r->line[len - 1] == '\r')
-		len--;
+	len -= cr;
 	r->line[len] = '\0';	/* buf always has room: cap - 1 is the limit */
 	r->len = len;
 	if (!r->nul_later && memchr(r->line, '\0', len) != NULL) {
@@ -205,6 +298,8 @@ mfm_reader_close(struct mfm_reader *r, struct mfm_err *err)
 	if (r->tee[1] >= 0)
 		close(r->tee[1]);
 	r->tee[0] = r->tee[1] = -1;
+	mfm_zread_free(r->z);
+	r->z = NULL;
 	free(r->buf);
 	r->buf = NULL;
 	r->fd = -1;
@@ -223,16 +318,29 @@ mfm_reader_seek(struct mfm_reader *r, uint64_t off, struct mfm_err *err)
 uint64_t
 mfm_reader_offset(const struct mfm_reader *r)
 {
+	if (r->z != NULL)
+		return r->base + r->nread;
 	return r->base + r->nread - (r->end - r->start);
 }
 
 int
-mfm_reader_ready(const struct mfm_reader *r)
+mfm_reader_ready(struct mfm_reader *r)
 {
+	struct mfm_err err;
+
+	/*
+	 * Decode what is in hand, without reading: a line may be in it, and
+	 * poll(2) cannot tell.  An error is left for mfm_reader_next.
+	 */
+	while (r->z != NULL && mfm_zread_pending(r->z) &&
+	    memchr(r->buf + r->start, '\n', r->end - r->start) == NULL &&
+	    room(r) == 0)
+		if (zfill(r, 0, 0, &err) < 0)
+			return 1;
 	if (r->eof || memchr(r->buf + r->start, '\n', r->end - r->start))
 		return 1;
 	return r->start == 0 && r->end + 1 >= r->cap &&
-	    r->cap >= r->max_line + 2;
+	    r->cap >= LINE_ROOM(r->max_line);
 }
 
 long

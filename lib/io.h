@@ -4,7 +4,11 @@
  * where its newline was, a CR before the newline is dropped, a last line
  * without a newline is still a line, and the line number is kept for
  * "file:line" messages.  Lines longer than max_line bytes and lines with
- * a NUL byte are bad lines: reported, never silently dropped.
+ * a NUL byte are bad lines: reported, never silently dropped.  Input
+ * compressed with gzip or zstd is decoded as it is read, told by its
+ * first bytes (a UTF-8 byte-order mark is skipped); any other encoding is
+ * a read error that names it (lib/zread.h).  Compressed input cannot be
+ * held (mfm_reader_hold): it is decoded ahead of the lines.
  */
 #ifndef MFM_IO_H
 #define MFM_IO_H
@@ -16,6 +20,7 @@
 #include "lib/err.h"
 
 struct mfm_progress;
+struct mfm_zread;
 
 #define MFM_IO_MAX_LINE_DEFAULT (4u << 20)	/* 4 MiB */
 #define MFM_IO_BLOCK (256u << 10)
@@ -56,6 +61,8 @@ struct mfm_reader {
 	 * not parse, and the reader does not scan each line for it.
 	 */
 	int nul_later;
+	int sniffed;		/* the first bytes were told (lib/zread.h) */
+	struct mfm_zread *z;	/* gzip or zstd input: its decoder */
 	struct mfm_progress *progress;	/* if set, told of every read */
 	/*
 	 * Set before the first read: a last line without a newline is not
@@ -89,7 +96,11 @@ int mfm_reader_close(struct mfm_reader *r, struct mfm_err *err);
  * inputs resumed where an earlier run stopped.
  */
 int mfm_reader_seek(struct mfm_reader *r, uint64_t off, struct mfm_err *err);
-/* The offset just past the last whole line returned (or skipped). */
+/*
+ * The offset just past the last whole line returned (or skipped).  Of
+ * compressed input, which hold_partial does not hold back (a gzip member
+ * or zstd frame is whole), the compressed bytes read: exact at its end.
+ */
 uint64_t mfm_reader_offset(const struct mfm_reader *r);
 
 /*
@@ -114,7 +125,7 @@ int mfm_reader_commit(struct mfm_reader *r, struct mfm_err *err);
  * is buffered, the input has ended, or the buffer is full with an
  * overlong line (whose rest is then read and skipped)?
  */
-int mfm_reader_ready(const struct mfm_reader *r);
+int mfm_reader_ready(struct mfm_reader *r);
 /*
  * One read(2) into the buffer, after poll(2) said the descriptor is
  * readable.  Returns the bytes read, 0 at end of input, -1 on a read

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "lib/io.h"
+#include "lib/chain.h"
 #include "lib/join.h"
 #include "lib/state.h"
 #include "lib/banned.h"
@@ -1345,23 +1346,23 @@ state_line(const struct mfm_join *jn, const struct mfm_join_heap *it,
 
 /* Write out what b holds and empty it. */
 static int
-put_piece(int fd, struct mfm_buf *b)
+put_piece(struct mfm_state *st, struct mfm_buf *b, struct mfm_err *err)
 {
-	int rc = mfm_state_write(fd, b->p, b->len);
+	int rc = mfm_state_add(st, b->p, b->len, err);
 
 	mfm_buf_clear(b);
 	return rc;
 }
 
 int
-mfm_join_save(const struct mfm_join *jn, const char *path,
-    const char *fingerprint, struct mfm_err *err)
+mfm_join_save(const struct mfm_join *jn, struct mfm_state *st,
+    const char *fingerprint, const struct mfm_buf *head, struct mfm_err *err)
 {
-	struct mfm_buf b = MFM_BUF_INIT, tmp = MFM_BUF_INIT;
+	struct mfm_buf b = MFM_BUF_INIT;
 	struct mfm_join_heap *items;
 	struct ekeys ek;
 	size_t i, nitems;
-	int fd, rc = -1;
+	int rc = -1;
 
 	ek.p = mfm_xcalloc(jn->nasof + 1, sizeof(*ek.p));
 	ek.n = mfm_xcalloc(jn->nasof + 1, sizeof(*ek.n));
@@ -1383,16 +1384,14 @@ mfm_join_save(const struct mfm_join *jn, const char *path,
 	qsort(items, nitems, sizeof(*items), item_cmp);
 
 	/*
-	 * One fixed name: the caller holds the lock, and a temporary file
-	 * left by a killed run is simply overwritten.  The state is written
-	 * in pieces, so that it is never held twice in memory.
+	 * The body is written in pieces, so that it is never held twice in
+	 * memory; lib/state.c puts the header and the checked trailer
+	 * around it and replaces the file crash-safe.
 	 */
-	mfm_buf_addf(&tmp, "%s.tmp", path);
-	fd = open(tmp.p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd < 0) {
-		mfm_err_sys(err, "%s", tmp.p);
+	if (mfm_state_begin(st, err) != 0)
 		goto out;
-	}
+	if (head != NULL)
+		mfm_buf_add(&b, head->p, head->len);
 	mfm_buf_addf(&b, "{\"mfm_join_state\":%d,\"options\":",
 	    MFM_JOIN_STATE_VERSION);
 	mfm_json_put_str(&b, fingerprint, strlen(fingerprint));
@@ -1400,22 +1399,17 @@ mfm_join_save(const struct mfm_join *jn, const char *path,
 	mfm_buf_adds(&b, "}\n");
 	for (i = 0; i < nitems; i++) {
 		state_line(jn, &items[i], &ek, &b);
-		if (b.len >= (1u << 16) && put_piece(fd, &b) != 0)
-			break;
+		if (b.len >= (1u << 16) && put_piece(st, &b, err) != 0)
+			goto out;
 	}
-	if (i < nitems || put_piece(fd, &b) != 0) {
-		mfm_err_sys(err, "%s", tmp.p);
-		close(fd);
-		unlink(tmp.p);
+	if (put_piece(st, &b, err) != 0)
 		goto out;
-	}
-	rc = mfm_state_publish(fd, tmp.p, path, err);
+	rc = mfm_state_commit(st, err);
 out:
 	free(items);
 	free(ek.p);
 	free(ek.n);
 	mfm_buf_release(&b);
-	mfm_buf_release(&tmp);
 	return rc;
 }
 
@@ -1436,6 +1430,11 @@ unhex(const struct mfm_json *j, int t, struct mfm_buf *out)
 	n -= 2;
 	if (n % 2 != 0)
 		return -1;
+	/*
+	 * Never a NULL key, even an empty one (the one entity of an as-of
+	 * join without --by): it is hashed and compared with memcmp.
+	 */
+	mfm_buf_grow(out, n / 2 + 1);
 	for (i = 0; i < n; i += 2) {
 		hi = s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10 :
 		    s[i] >= '0' && s[i] <= '9' ? s[i] - '0' : -1;
@@ -1575,37 +1574,52 @@ bad:
 }
 
 int
-mfm_join_load(struct mfm_join *jn, const char *path, const char *fingerprint,
-    size_t max_line, struct mfm_err *err)
+mfm_join_load(struct mfm_join *jn, struct mfm_state *st,
+    const char *fingerprint, size_t max_line, struct mfm_buf *head,
+    struct mfm_err *err)
 {
-	struct mfm_reader r;
 	struct mfm_json j;
 	struct mfm_buf key = MFM_BUF_INIT;
-	struct mfm_err cerr;
-	enum mfm_io_status st;
+	enum mfm_io_status rs;
 	int64_t v, t;
-	int k, rc = -1, ht;
-	size_t n;
-	const char *s;
+	int k, rc = -1, ht, found;
+	size_t n, hdr = 2, tag = sizeof(MFM_CHAIN_TAG) - 1;
+	const char *s, *path = st->path;
 
-	if (mfm_reader_open(&r, path, max_line, err) != 0) {
-		if (err->sys == ENOENT) {
-			mfm_err_clear(err);
-			return 0;	/* the first run */
-		}
+	/* The whole file is checked before one line of it is used. */
+	if (mfm_state_read(st, max_line, &found, err) != 0) {
+		char msg[sizeof(err->msg)];
+		int sys = err->sys;
+
+		/* Name the file; kind and errno stay. */
+		memcpy(msg, err->msg, sizeof(msg));
+		mfm_err_set(err, err->kind, "%s: %s", path, msg);
+		err->sys = sys;
 		return -1;
 	}
+	if (!found)
+		return 0;	/* the first run */
 	mfm_json_init(&j);
-	while ((st = mfm_reader_next(&r, err)) != MFM_IO_EOF) {
-		if (st == MFM_IO_ERROR)
+	while ((rs = mfm_state_next(st, err)) != MFM_IO_EOF) {
+		if (rs == MFM_IO_ERROR)
 			goto out;
-		if (st == MFM_IO_BAD || mfm_json_parse(&j, r.line, r.len,
+		if (rs == MFM_IO_LINE && st->lineno == 2 && st->len >= tag &&
+		    memcmp(st->line, MFM_CHAIN_TAG, tag) == 0) {
+			/* The caller's line, before the join's own. */
+			if (head != NULL) {
+				mfm_buf_add(head, st->line, st->len);
+				mfm_buf_addc(head, '\n');
+			}
+			hdr = 3;
+			continue;
+		}
+		if (rs == MFM_IO_BAD || mfm_json_parse(&j, st->line, st->len,
 		    err) != 0 || j.tok[0].type != MFM_JSON_OBJECT) {
 			mfm_err_set(err, MFM_ERR_DATA, "%s:%zu: corrupt state "
-			    "file", path, r.lineno);
+			    "file", path, st->lineno);
 			goto out;
 		}
-		if (r.lineno == 1) {
+		if (st->lineno == hdr) {
 			k = mfm_json_member(&j, 0, "mfm_join_state", 14);
 			if (k < 0 || mfm_json_int64(&j, k, &v) != 0) {
 				mfm_err_set(err, MFM_ERR_DATA, "%s: not an "
@@ -1629,8 +1643,8 @@ mfm_join_load(struct mfm_join *jn, const char *path, const char *fingerprint,
 				goto out;
 			}
 			if ((ht = get_time(&j, "max_time", &t)) < 0) {
-				mfm_err_set(err, MFM_ERR_DATA, "%s:1: corrupt "
-				    "state file", path);
+				mfm_err_set(err, MFM_ERR_DATA, "%s:%zu: corrupt "
+				    "state file", path, hdr);
 				goto out;
 			}
 			jn->has_max = ht;
@@ -1639,18 +1653,17 @@ mfm_join_load(struct mfm_join *jn, const char *path, const char *fingerprint,
 		}
 		if (load_line(jn, &j, &key) != 0) {
 			mfm_err_set(err, MFM_ERR_DATA, "%s:%zu: corrupt state "
-			    "file", path, r.lineno);
+			    "file", path, st->lineno);
 			goto out;
 		}
 	}
-	if (r.lineno == 0) {
-		mfm_err_set(err, MFM_ERR_DATA, "%s: empty state file "
+	if (st->lineno < hdr) {
+		mfm_err_set(err, MFM_ERR_DATA, "%s: empty state body "
 		    "(not written by mfm-join)", path);
 		goto out;
 	}
 	rc = 0;
 out:
-	mfm_reader_close(&r, &cerr);
 	mfm_json_release(&j);
 	mfm_buf_release(&key);
 	return rc;

@@ -35,6 +35,7 @@
 #include "lib/json.h"
 #include "lib/keymap.h"
 #include "lib/slab.h"
+#include "lib/state.h"
 
 #define MFM_JOIN_MAX_PENDING_DEFAULT 10000000
 #define MFM_JOIN_STATE_VERSION 1
@@ -219,17 +220,23 @@ int mfm_join_hold(const struct mfm_join *jn, int id, int asof,
 void mfm_join_drain(struct mfm_join *jn);
 
 /*
- * State between runs.  Save writes everything pending, the latest event
- * time and the fingerprint of the options that shape keys (so that a
- * state is never read under other options) to path, crash-safe: a
- * temporary file in the same directory (path.tmp: the caller holds a
- * lock), fsync, rename, fsync of the directory.  Load reads it back
- * before the first record; a missing file is an empty state; a corrupt,
- * foreign or newer file is an error naming the file and line.
+ * State between runs, in a state file of lib/state.c (header, body,
+ * checked trailer; st locked by the caller with mfm_state_lock).  Save
+ * writes everything pending, the latest event time and the fingerprint
+ * of the options that shape keys (so that a state is never read under
+ * other options), crash-safe.  Load checks the whole file, then reads it
+ * back before the first record; a missing file is an empty state; a
+ * corrupt, foreign or newer file is an error naming the file (and the
+ * line, for a body that passed the checksum yet makes no sense).  head
+ * is a line of the caller's that goes first in the body (the chain line
+ * of lib/chain.h: input offsets, output length); load gives it back, or
+ * leaves head empty when the body has none.
  */
-int mfm_join_save(const struct mfm_join *jn, const char *path,
-    const char *fingerprint, struct mfm_err *err);
-int mfm_join_load(struct mfm_join *jn, const char *path,
-    const char *fingerprint, size_t max_line, struct mfm_err *err);
+int mfm_join_save(const struct mfm_join *jn, struct mfm_state *st,
+    const char *fingerprint, const struct mfm_buf *head,
+    struct mfm_err *err);
+int mfm_join_load(struct mfm_join *jn, struct mfm_state *st,
+    const char *fingerprint, size_t max_line, struct mfm_buf *head,
+    struct mfm_err *err);
 
 #endif

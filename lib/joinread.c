@@ -55,6 +55,7 @@ struct batch {
 	/* With a reading thread: */
 	struct mfm_buf bad;	/* bad records, as struct bad + message */
 	uint64_t nread;		/* records read (mfm_cli.nread) */
+	uint64_t nblank;	/* blank lines (mfm_cli.nblank) */
 	uint64_t bytes;		/* bytes read for it (the progress line) */
 	int eof;		/* the input ends after this batch */
 	int fail;		/* a read error ends it: err */
@@ -121,16 +122,22 @@ side_fields(struct mfm_joinread *in, struct mfm_joinread_side *sd)
 		mfm_field_set_add(&in->fields, &sd->pick.top[i]);
 }
 
-/* The first segment of p is looked into, if p has more than one. */
+/*
+ * The first key of p is looked into if a step follows it (steps such as
+ * @json before it apply to the record itself).
+ */
 static void
 add_deep(struct mfm_json_deep *d, const struct mfm_json_path *p)
 {
 	struct mfm_json_seg *seg = (struct mfm_json_seg *)d->seg;
+	size_t k;
 
-	if (p->nseg < 2)
+	for (k = 0; k < p->nseg && p->seg[k].op != MFM_JSON_STEP_KEY; k++)
+		;
+	if (k + 1 >= p->nseg)
 		return;
 	seg = mfm_xreallocarray(seg, d->n + 1, sizeof(*seg));
-	seg[d->n++] = p->seg[0];
+	seg[d->n++] = p->seg[k];
 	d->seg = seg;
 }
 
@@ -157,6 +164,50 @@ mfm_joinread_init(struct mfm_joinread *in)
 		add_deep(&in->deep, &in->ps.sel[i]);
 	for (i = 0; i < in->os.nsel; i++)
 		add_deep(&in->deep, &in->os.sel[i]);
+}
+
+void
+mfm_joinread_hits(struct mfm_joinread *in, int what, int mixed)
+{
+	const struct mfm_joinread_side *sd;
+	struct mfm_hits *h;
+	size_t i;
+	int k;
+
+	in->label_given = (what & MFM_JOINREAD_LABEL) != 0;
+	for (k = 0; k < 2; k++) {
+		sd = k ? &in->os : &in->ps;
+		h = in->hits[k] = mfm_hits_new(k ? "outcomes" : "predictions");
+		if (in->mode != MFM_JOINREAD_ASOF)
+			for (i = 0; i < sd->nkey; i++)
+				mfm_hits_add(h, k && (what & MFM_JOINREAD_OKEY) ?
+				    "--outcome-key" : "--key", &sd->key[i], 0,
+				    sd->key_f[i]);
+		if (sd->has_fallback)
+			mfm_hits_add(h, "--key-fallback", &sd->fallback, 0,
+			    sd->fallback_f);
+		if (in->mode != MFM_JOINREAD_ID)
+			for (i = 0; i < sd->nby; i++)
+				mfm_hits_add(h, k && (what & MFM_JOINREAD_OBY) ?
+				    "--outcome-by" : "--by", &sd->by[i], 0,
+				    sd->by_f[i]);
+		if (in->mode != MFM_JOINREAD_ID ||
+		    (what & (k ? MFM_JOINREAD_OTIME : MFM_JOINREAD_TIME)))
+			mfm_hits_add(h, k && (what & MFM_JOINREAD_OTIME) ?
+			    "--outcome-time" : "--time", &sd->time, 0,
+			    sd->time_f);
+		for (i = 0; i < sd->nsel; i++)
+			mfm_hits_add(h, k ? "--outcome-select" : "--select",
+			    &sd->sel[i], 0, MFM_HITS_OWN);
+		if (!mixed && k && (what & MFM_JOINREAD_LABEL))
+			mfm_hits_add(h, "--label", &in->label, 0, in->label_f);
+		mfm_cli_hits(h);
+	}
+	if (mixed) {
+		h = in->hits[2] = mfm_hits_new("records");
+		mfm_hits_add(h, "--label", &in->label, 0, in->label_f);
+		mfm_cli_hits(h);
+	}
 }
 
 /*
@@ -234,6 +285,22 @@ take(struct stream *s, struct batch *b)
 	t = ftok[in->label_f];
 	s->head_out = s->kind >= 0 ? s->kind : t >= 0;
 	sd = s->head_out ? &in->os : &in->ps;
+	in->nside[s->head_out]++;
+	in->nlabel[s->head_out] += t >= 0;
+	/* A record whose paths are kept for suggestions is parsed in full. */
+	if ((in->hits[s->head_out] != NULL &&
+	    mfm_hits_samples(in->hits[s->head_out], &s->j)) ||
+	    (in->hits[2] != NULL && mfm_hits_samples(in->hits[2], &s->j))) {
+		s->j.deep = NULL;
+		if (mfm_json_parse(&s->j, s->r.line, s->r.len, &err) != 0)
+			abort();	/* it parsed a moment ago */
+		s->j.deep = &in->deep;
+		mfm_field_set_get(&s->fields, &s->j, s->ftok);
+	}
+	if (in->hits[s->head_out] != NULL)
+		mfm_hits_count(in->hits[s->head_out], &s->j, s->ftok);
+	if (in->hits[2] != NULL)
+		mfm_hits_count(in->hits[2], &s->j, s->ftok);
 	memset(r, 0, sizeof(*r));
 	if (sd->nsel > 0) {
 		mfm_buf_clear(&s->picked);
@@ -356,6 +423,7 @@ next_line(struct stream *s, struct batch *b)
 		report(s, b, err.col, "%s", err.msg);
 		return 0;
 	case MFM_CLI_BLANK:
+		b->nblank++;
 		return 0;
 	case MFM_CLI_RECORD:
 		break;
@@ -377,7 +445,7 @@ read_batch(const struct mfm_join *jn, struct stream *s, struct batch *b,
 	int rc;
 
 	b->nit = 0;
-	b->nread = 0;
+	b->nread = b->nblank = 0;
 	b->bytes = s->r.nread;
 	b->eof = b->fail = b->step = 0;
 	mfm_buf_clear(&b->arena);
@@ -523,6 +591,7 @@ take_batch(const struct mfm_join *jn, struct stream *s)
 		    b->bad.p + off + sizeof(x));
 	}
 	mfm_cli.nread += b->nread;
+	mfm_cli.nblank += b->nblank;
 	if (s->progress != NULL && b->bytes > 0)
 		mfm_progress_read(s->progress, &s->r, b->bytes);
 	if (b->fail)
@@ -690,7 +759,7 @@ open_stream(struct mfm_joinread *in, struct stream *s, const char *path,
 
 	memset(s, 0, sizeof(*s));
 	s->in = in;
-	mfm_cli_open(&s->r, path);
+	mfm_cli_open_input(&s->r, path);
 	mfm_json_init(&s->j);
 	s->j.deep = &in->deep;
 	s->kind = kind;
@@ -722,7 +791,6 @@ start_thread(struct stream *s)
 static void
 close_stream(struct stream *s)
 {
-	struct mfm_err err;
 	size_t i;
 
 	if (s->threaded) {
@@ -736,8 +804,7 @@ close_stream(struct stream *s)
 		}
 		free(s->ring);
 	}
-	if (mfm_reader_close(&s->r, &err) != 0)
-		mfm_die_err(&err);
+	mfm_cli_close_input(&s->r);
 	mfm_json_release(&s->j);
 	mfm_buf_release(&s->key);
 	mfm_buf_release(&s->ent);

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "lib/field.h"
+#include "lib/hits.h"
 #include "lib/join.h"
 #include "lib/json.h"
 #include "lib/pick.h"
@@ -59,10 +60,41 @@ struct mfm_joinread {
 	size_t label_f;
 	/* the top-level members looked into: the rest is parsed shallow */
 	struct mfm_json_deep deep;
+	/*
+	 * Set by mfm_joinread_hits: whether the paths match, of predictions
+	 * (hits[0]), outcomes (hits[1]) and, for a mixed stream, of every
+	 * record (hits[2], its label); owned by lib/cli.c's mfm_cli_hits.
+	 * With a reading thread per input, each side's are counted by its
+	 * thread, and read when the threads are done.
+	 */
+	struct mfm_hits *hits[3];
+	/*
+	 * Records taken of each side, and of them those with the label
+	 * field: with two inputs, a sign that they are swapped.
+	 */
+	uint64_t nside[2], nlabel[2];
+	int label_given;		/* set by mfm_joinread_hits */
 };
 
 /* Once the paths are set (and each side's pick, if any). */
 void mfm_joinread_init(struct mfm_joinread *in);
+
+/* What mfm_joinread_hits checks beyond what the mode needs. */
+enum {
+	MFM_JOINREAD_TIME = 1,		/* predictions' time: given, or --ttl */
+	MFM_JOINREAD_LABEL = 2,		/* --label given */
+	MFM_JOINREAD_OKEY = 4,		/* --outcome-key given */
+	MFM_JOINREAD_OBY = 8,		/* --outcome-by given */
+	MFM_JOINREAD_OTIME = 16		/* --outcome-time given */
+};
+/*
+ * After mfm_joinread_init, check that the paths match (lib/hits.h,
+ * mfm_cli_hits): each side's key (id and hybrid joins), fallback, entity
+ * (as-of and hybrid), time (as-of and hybrid, or as what says) and
+ * --select paths; the label of a mixed stream, or with
+ * MFM_JOINREAD_LABEL of the outcomes.
+ */
+void mfm_joinread_hits(struct mfm_joinread *in, int what, int mixed);
 void mfm_joinread_release(struct mfm_joinread *in);
 
 /*

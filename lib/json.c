@@ -263,6 +263,8 @@ void
 mfm_json_release(struct mfm_json *j)
 {
 	free(j->tok);
+	free(j->own);
+	free(j->parsed);
 	mfm_json_init(j);
 }
 
@@ -732,6 +734,8 @@ mfm_json_parse(struct mfm_json *j, const char *buf, size_t len,
 	j->buf = buf;
 	j->len = len;
 	j->ntok = 0;
+	j->own_len = 0;
+	j->nparsed = 0;
 	if (len > UINT32_MAX - 1) {
 		mfm_err_set(err, MFM_ERR_DATA,
 		    "invalid JSON: line longer than %" PRIu32 " bytes",
@@ -757,6 +761,19 @@ bad_path(struct mfm_json_path *p, const char *spec, struct mfm_err *err)
 	mfm_json_path_release(p);
 	return mfm_err_set(err, MFM_ERR_USAGE, "invalid field path '%.200s'",
 	    spec);
+}
+
+/* The parse step a bare segment names, or MFM_JSON_STEP_KEY. */
+static int
+step_op(const char *s, size_t n)
+{
+	if (n == 5 && memcmp(s, "@json", 5) == 0)
+		return MFM_JSON_STEP_JSON;
+	if (n == 7 && memcmp(s, "@number", 7) == 0)
+		return MFM_JSON_STEP_NUMBER;
+	if (n == 4 && memcmp(s, "@csv", 4) == 0)
+		return MFM_JSON_STEP_CSV;
+	return MFM_JSON_STEP_KEY;
 }
 
 int
@@ -803,7 +820,12 @@ mfm_json_path_parse(struct mfm_json_path *p, const char *spec,
 		}
 		p->seg[p->nseg].len = name.len;
 		p->seg[p->nseg].name = mfm_xmemdup(name.p, name.len);
+		p->seg[p->nseg].op = quoted ? MFM_JSON_STEP_KEY :
+		    step_op(name.p, name.len);
 		p->nseg++;
+		/* A record is an object: a path starts with a member. */
+		if (p->nseg == 1 && p->seg[0].op != MFM_JSON_STEP_KEY)
+			goto bad;
 		if (*s == '\0')
 			break;
 		s++;		/* the dot */
@@ -866,8 +888,183 @@ mfm_json_get(const struct mfm_json *j, int from,
 	int t = from;
 
 	for (i = 0; i < p->nseg && t >= 0; i++)
-		t = mfm_json_member(j, t, p->seg[i].name, p->seg[i].len);
+		t = mfm_json_step(j, t, &p->seg[i]);
 	return t;
+}
+
+/* Parse steps. */
+
+/* Element k of the array at token a (a string of digits), or -1. */
+static int
+element(const struct mfm_json *j, int a, const char *k, size_t n)
+{
+	size_t i, idx = 0;
+	int t;
+
+	if (n == 0 || n > 9)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (!is_digit((unsigned char)k[i]))
+			return -1;
+		idx = idx * 10 + (size_t)(k[i] - '0');
+	}
+	for (t = mfm_json_first(j, a); t >= 0 && idx > 0;
+	    t = mfm_json_next(j, a, t))
+		idx--;
+	return t;
+}
+
+/*
+ * Append text[0..n) to j as JSON: into own (a copy of the line first,
+ * then each parsed text, NUL after each), its tokens after j's.  own is
+ * sized once per record, for the line and 16 times its length, so that
+ * it never moves while the record is read; past that a step fails.
+ * Returns the root token, or -1 when the text is no JSON or no room.
+ */
+static int
+append_json(struct mfm_json *j, const char *text, size_t n)
+{
+	struct mfm_json tmp;
+	size_t need, i, lim;
+	uint32_t base, shift;
+	int root;
+
+	if (j->buf != j->own || j->own_len == 0) {
+		need = j->len * 17 + 4096;
+		if (j->own_cap < need) {
+			free(j->own);
+			j->own = mfm_xmalloc(need);
+			j->own_cap = need;
+		}
+		memcpy(j->own, j->buf, j->len);
+		j->own[j->len] = '\0';
+		j->own_len = j->len + 1;
+		j->buf = j->own;
+	}
+	if (n >= j->own_cap - j->own_len)
+		return -1;
+	base = (uint32_t)j->own_len;
+	memcpy(j->own + base, text, n);
+	j->own[base + n] = '\0';
+	mfm_json_init(&tmp);
+	tmp.max_depth = j->max_depth;
+	if (mfm_json_parse(&tmp, j->own + base, n, NULL) != 0) {
+		mfm_json_release(&tmp);
+		return -1;
+	}
+	root = (int)j->ntok;
+	shift = (uint32_t)j->ntok;
+	for (i = 0; i < tmp.ntok; i++) {
+		if ((lim = grow_tokens(j, j->ntok)) == 0 || j->ntok >= lim) {
+			j->ntok = (size_t)root;
+			mfm_json_release(&tmp);
+			return -1;
+		}
+		j->tok[j->ntok] = tmp.tok[i];
+		j->tok[j->ntok].start += base;
+		j->tok[j->ntok].next += shift;
+		j->ntok++;
+	}
+	j->own_len = base + n + 1;
+	mfm_json_release(&tmp);
+	return root;
+}
+
+/* A string's fields, split at commas, as a JSON array of strings. */
+static void
+csv_to_json(struct mfm_buf *out, const char *s, size_t n)
+{
+	struct mfm_buf f = MFM_BUF_INIT;
+	size_t i = 0;
+	int more = 1;
+
+	/* A line end after the last field is not a field of its own. */
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+		n--;
+	mfm_buf_addc(out, '[');
+	while (more) {
+		mfm_buf_clear(&f);
+		mfm_buf_grow(&f, 0);
+		if (i < n && s[i] == '"') {
+			for (i++; i < n; i++) {
+				if (s[i] == '"' && i + 1 < n && s[i + 1] == '"')
+					mfm_buf_addc(&f, s[i++]);
+				else if (s[i] == '"')
+					break;
+				else
+					mfm_buf_addc(&f, s[i]);
+			}
+			while (i < n && s[i] != ',')
+				i++;
+		} else
+			for (; i < n && s[i] != ','; i++)
+				mfm_buf_addc(&f, s[i]);
+		more = i < n;
+		i++;
+		if (out->len > 1)
+			mfm_buf_addc(out, ',');
+		mfm_json_put_str(out, f.p, f.len);
+	}
+	mfm_buf_addc(out, ']');
+	mfm_buf_release(&f);
+}
+
+int
+mfm_json_step(const struct mfm_json *cj, int t,
+    const struct mfm_json_seg *seg)
+{
+	/* The one place a lookup adds to j; see json.h. */
+	struct mfm_json *j = (struct mfm_json *)cj;
+	struct mfm_buf str = MFM_BUF_INIT, text = MFM_BUF_INIT;
+	const char *p;
+	size_t i, n;
+	int to = -1;
+
+	if (t < 0 || (size_t)t >= j->ntok)
+		return -1;
+	if (seg->op == MFM_JSON_STEP_KEY) {
+		if (j->tok[t].type == MFM_JSON_ARRAY)
+			return element(j, t, seg->name, seg->len);
+		return mfm_json_member(j, t, seg->name, seg->len);
+	}
+	/* Not a string: already what the step would make of it. */
+	if (j->tok[t].type != MFM_JSON_STRING)
+		return t;
+	for (i = 0; i < j->nparsed; i++)
+		if (j->parsed[i].from == t && j->parsed[i].op == seg->op)
+			return j->parsed[i].to;
+	p = mfm_json_str(j, t, &n, &str);
+	if (seg->op == MFM_JSON_STEP_CSV)
+		csv_to_json(&text, p, n);
+	else {
+		if (seg->op == MFM_JSON_STEP_NUMBER) {
+			while (n > 0 && is_ws((unsigned char)*p)) {
+				p++;
+				n--;
+			}
+			while (n > 0 && is_ws((unsigned char)p[n - 1]))
+				n--;
+		}
+		mfm_buf_add(&text, p, n);
+	}
+	if (text.len > 0)
+		to = append_json(j, text.p, text.len);
+	mfm_buf_release(&str);
+	mfm_buf_release(&text);
+	/* A string that is not what the step reads stays the string. */
+	if (to < 0 || (seg->op == MFM_JSON_STEP_NUMBER &&
+	    j->tok[to].type != MFM_JSON_NUMBER))
+		to = t;
+	if (j->nparsed == j->parsed_cap) {
+		j->parsed_cap = j->parsed_cap ? j->parsed_cap * 2 : 8;
+		j->parsed = mfm_xreallocarray(j->parsed, j->parsed_cap,
+		    sizeof(*j->parsed));
+	}
+	j->parsed[j->nparsed].from = t;
+	j->parsed[j->nparsed].op = seg->op;
+	j->parsed[j->nparsed].to = to;
+	j->nparsed++;
+	return to;
 }
 
 int
@@ -878,7 +1075,8 @@ mfm_json_first(const struct mfm_json *j, int c)
 	if (j->tok[c].type != MFM_JSON_OBJECT &&
 	    j->tok[c].type != MFM_JSON_ARRAY)
 		return -1;
-	return j->tok[c].count > 0 ? c + 1 : -1;
+	/* Not count > 0: a container a shallow parse skipped has none. */
+	return (uint32_t)c + 1 < j->tok[c].next ? c + 1 : -1;
 }
 
 int
@@ -1282,11 +1480,18 @@ mfm_json_put_str(struct mfm_buf *b, const char *str, size_t n)
 void
 mfm_json_put_int64(struct mfm_buf *b, int64_t v)
 {
-	char tmp[24];
-	int n;
+	char tmp[24], *p = tmp + sizeof(tmp);
+	/* The magnitude as unsigned: INT64_MIN has no positive int64. */
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 
-	n = snprintf(tmp, sizeof(tmp), "%" PRId64, v);
-	mfm_buf_add(b, tmp, (size_t)n);
+	/* By hand: snprintf's format parsing cost more than the digits. */
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u > 0);
+	if (v < 0)
+		*--p = '-';
+	mfm_buf_add(b, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 /*

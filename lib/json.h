@@ -64,8 +64,8 @@ struct mfm_json_tok {
 
 /*
  * The members of a record's top-level object that a reader looks into
- * (the first segment of its paths of two segments or more), for a
- * shallow parse: see struct mfm_json.
+ * (the first key of each path that has steps after it), for a shallow
+ * parse: see struct mfm_json.
  */
 struct mfm_json_deep {
 	const struct mfm_json_seg *seg;	/* borrowed */
@@ -85,23 +85,60 @@ struct mfm_json {
 	 * top-level member not named here (or whose key has escapes), if it
 	 * is an object or an array, is validated as strictly as the rest but
 	 * gets one token, its count right and nothing under it (its next is
-	 * the token after it).  For a reader that looks only into the
-	 * members it names: a record with a few fields read out of many is
-	 * parsed at a fraction of the cost.  Errors are the same.
+	 * the token after it; mfm_json_first finds nothing in it).  For a
+	 * reader that looks only into the members it names: a record with a
+	 * few fields read out of many is parsed at a fraction of the cost.
+	 * Errors are the same.
 	 */
 	const struct mfm_json_deep *deep;
+	/*
+	 * Strings that a path step parsed (@json, @number, @csv): their
+	 * JSON text follows a copy of the line in own, which buf then
+	 * points to, and their tokens follow the line's, so that every
+	 * token, old or new, reads the same way.  own never moves while
+	 * the record is in use (it is sized once per record), so what was
+	 * read before stays valid.  Reset by mfm_json_parse.
+	 */
+	char *own;
+	size_t own_len, own_cap;
+	struct mfm_json_parsed {
+		int from;		/* the string token */
+		int op;			/* its step */
+		int to;			/* the root token of what it holds */
+	} *parsed;
+	size_t nparsed, parsed_cap;
 };
 /*
  * Set j->max_depth / j->max_tokens / j->deep after mfm_json_init() to
  * change them.
  */
 
-/* A compiled field path: "a.b.c"; "a\.b" or "\"a.b\".c" for a dot in a key. */
+/*
+ * A compiled field path: "a.b.c"; "a\.b" or "\"a.b\".c" for a dot in a
+ * key.  A step that is a whole number also picks that element (from 0)
+ * of an array.  The bare steps @json, @number and @csv parse the string
+ * they are applied to (a quoted "@json" is a key of that name):
+ *   @json    the string's text as JSON, for the steps after it
+ *   @number  the string's text, less white space around it, as a number
+ *   @csv     the string split at commas into an array of strings (a
+ *            field in double quotes may hold commas, "" is a quote)
+ * Applied to a value that is not a string, each is the value itself (so
+ * a path reads a member whether it was logged as JSON or as a string of
+ * JSON); a string that does not parse stays the string.
+ */
+enum mfm_json_op {
+	MFM_JSON_STEP_KEY = 0,
+	MFM_JSON_STEP_JSON,
+	MFM_JSON_STEP_NUMBER,
+	MFM_JSON_STEP_CSV
+};
+
 struct mfm_json_path {
 	size_t nseg;
 	struct mfm_json_seg {
 		char *name;		/* unescaped key, owned */
 		size_t len;
+		int op;			/* enum mfm_json_op */
 	} *seg;
 	char *text;		/* the path as written, owned, for messages */
 };
@@ -158,6 +195,14 @@ void mfm_json_path_release(struct mfm_json_path *p);
  */
 int mfm_json_get(const struct mfm_json *j, int from,
     const struct mfm_json_path *p);
+/*
+ * One step of a path from token t: a member of an object, an element of
+ * an array, or a parse step; -1 when it leads nowhere.  A parse step
+ * adds tokens to j (j is not changed otherwise: the cast is the
+ * documented exception to const), at most once per string and step.
+ */
+int mfm_json_step(const struct mfm_json *j, int t,
+    const struct mfm_json_seg *seg);
 /*
  * Look one key up in the object at token obj, comparing unescaped keys;
  * -1 if absent or obj is not an object.  The last duplicate wins.

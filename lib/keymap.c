@@ -111,7 +111,8 @@ mfm_keymap_put(struct mfm_keymap *m, const void *key, size_t len, int *isnew)
 		*isnew = 0;
 		return &s->value;
 	}
-	if (m->arena_len + len > m->arena_cap) {
+	/* An arena even for an empty key: lookups memcmp at its offset. */
+	if (m->arena == NULL || m->arena_len + len > m->arena_cap) {
 		size_t cap = m->arena_cap ? m->arena_cap : 4096;
 
 		while (cap < m->arena_len + len)

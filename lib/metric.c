@@ -279,8 +279,10 @@ mfm_metric_label(const struct mfm_metric_labels *l, const struct mfm_json *j,
 			*label = MFM_METRIC_NEG;
 			return 0;
 		case MFM_JSON_NUMBER:
-			if (mfm_json_double(j, t, &v) == 0 &&
-			    (v == 0 || v == 1)) {
+			if (mfm_json_double(j, t, &v) != 0)
+				return mfm_err_set(err, MFM_ERR_DATA,
+				    "field '%s' is out of range", path);
+			if (v == 0 || v == 1) {
 				*label = v == 1 ? MFM_METRIC_POS :
 				    MFM_METRIC_NEG;
 				return 0;
@@ -824,8 +826,9 @@ mfm_metric_acc_add_reg(struct mfm_metric_acc *a, double p, double y,
 	t[MFM_METRIC_RS_Y2] = w * y * y;
 	for (i = 0; i < MFM_METRIC_RS_COUNT; i++)
 		if (!isfinite(t[i]))
-			return mfm_err_set(err, MFM_ERR_DATA,
-			    "values too large to square");
+			return mfm_err_set(err, MFM_ERR_DATA, "overflow: a "
+			    "weighted term of score and label is beyond the "
+			    "range of a double");
 	a->n++;
 	a->labelled++;
 	for (i = 0; i < MFM_METRIC_RS_COUNT; i++)
@@ -976,6 +979,27 @@ struct bin {
 	int outside;			/* a labelled score outside [0, 1] */
 };
 
+/*
+ * The Mann-Whitney AUC from each score's share of the positives and of
+ * the negatives, for weights whose products overflow: every term is at
+ * most 1.  Only then, so that other weights keep their bits.
+ */
+static double
+auc_of_shares(const struct mfm_metric_score *v, size_t n, double pos,
+    double neg)
+{
+	struct mfm_metric_sum u = { 0, 0 };
+	double below = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (v[i].pos != 0)
+			sum_add(&u, v[i].pos / pos * (below + v[i].neg / neg / 2));
+		below += v[i].neg / neg;
+	}
+	return sum_value(&u);
+}
+
 static void
 bin_sums(const struct mfm_metric_acc *a, const struct mfm_metric_score *v,
     size_t n, struct bin *b)
@@ -1021,8 +1045,13 @@ bin_sums(const struct mfm_metric_acc *a, const struct mfm_metric_score *v,
 	}
 	b->ll = sum_value(&ll);
 	b->se = sum_value(&se);
-	b->auc = b->pos > 0 && b->neg > 0 ?
-	    sum_value(&u) / (b->pos * b->neg) : NAN;
+	b->auc = NAN;
+	if (b->pos > 0 && b->neg > 0) {
+		b->auc = sum_value(&u) / (b->pos * b->neg);
+		/* Weights so large that U or P * N overflow: shares instead. */
+		if (!isfinite(b->auc) || !isfinite(b->pos * b->neg))
+			b->auc = auc_of_shares(v, n, b->pos, b->neg);
+	}
 	/* Average precision: from the top score down, one step a score. */
 	for (i = n; i-- > 0;) {
 		if (v[i].pos == 0 && v[i].neg == 0)
@@ -1127,10 +1156,61 @@ static void
 fbeta(struct mfm_metric_result *r, enum mfm_metric_id id, double beta,
     const struct bin *b)
 {
-	double b2 = beta * beta;
+	double b2 = beta * beta, all = b->pos + b->neg;
+	double tp = b->tp, fn = b->fn, fp = b->fp;
 
-	set(r, id, (1 + b2) * b->tp, (1 + b2) * b->tp + b2 * b->fn + b->fp,
+	/* Counts so large that the sum overflows: shares of all instead. */
+	if (!isfinite((1 + b2) * tp + b2 * fn + fp)) {
+		tp /= all;
+		fn /= all;
+		fp /= all;
+	}
+	set(r, id, (1 + b2) * tp, (1 + b2) * tp + b2 * fn + fp,
 	    "no positives");
+}
+
+/*
+ * Matthews' correlation.  Its products overflow for counts near 1e77:
+ * then it is computed from shares of all, each factor of the
+ * denominator under its own square root.
+ */
+static void
+mcc(struct mfm_metric_result *r, const struct bin *b)
+{
+	double all = b->pos + b->neg, num, den;
+	double tp = b->tp, fp = b->fp, tn = b->tn, fn = b->fn;
+
+	num = tp * tn - fp * fn;
+	den = (tp + fp) * (tp + fn) * (tn + fp) * (tn + fn);
+	if (isfinite(num) && isfinite(den)) {
+		set(r, MFM_METRIC_MCC, num, sqrt(den),
+		    "one class or one predicted class only");
+		return;
+	}
+	tp /= all;
+	fp /= all;
+	tn /= all;
+	fn /= all;
+	set(r, MFM_METRIC_MCC, tp * tn - fp * fn, sqrt(tp + fp) *
+	    sqrt(tp + fn) * sqrt(tn + fp) * sqrt(tn + fn),
+	    "one class or one predicted class only");
+}
+
+/*
+ * A value that overflowed (a sum or product beyond the range of a
+ * double made it infinite or NaN) is null with its reason, never NaN or
+ * a wrong number.
+ */
+#define OVERFLOW "overflow"
+
+static void
+overflowed(struct mfm_metric_result *r)
+{
+	int m;
+
+	for (m = 0; m < MFM_METRIC_COUNT; m++)
+		if (r->m[m].undefined == NULL && !isfinite(r->m[m].v))
+			undef(r, m, OVERFLOW);
 }
 
 /* The binary metrics of the sorted table v[0..n). */
@@ -1139,14 +1219,21 @@ binary_of(const struct mfm_metric_acc *a, const struct mfm_metric_score *v,
     size_t n, struct mfm_metric_result *r)
 {
 	struct bin b;
-	double all, den, h;
+	double all, h;
 
 	bin_sums(a, v, n, &b);
 	all = b.pos + b.neg;
-	prop(a, r, MFM_METRIC_POSITIVE_RATE, b.predpos, all + b.unl,
-	    "zero total weight");
-	if (all == 0 || a->labelled < a->conf->min_support) {
-		const char *why = all == 0 ? "no labels" : "below min support";
+	if (isfinite(all + b.unl))
+		prop(a, r, MFM_METRIC_POSITIVE_RATE, b.predpos, all + b.unl,
+		    "zero total weight");
+	else
+		undef(r, MFM_METRIC_POSITIVE_RATE, OVERFLOW);
+	/* Weights whose sum overflows: every count and share is wrong. */
+	if (all == 0 || a->labelled < a->conf->min_support ||
+	    !isfinite(all)) {
+		const char *why = all == 0 ? "no labels" :
+		    a->labelled < a->conf->min_support ? "below min support" :
+		    OVERFLOW;
 		int m;
 
 		for (m = 0; m <= MFM_METRIC_PREVALENCE; m++)
@@ -1158,7 +1245,7 @@ binary_of(const struct mfm_metric_acc *a, const struct mfm_metric_score *v,
 		undef(r, MFM_METRIC_BALANCED_ACCURACY, "one class only");
 	} else {
 		setv(r, MFM_METRIC_AUC, b.auc);
-		if (!isnan(b.auc_var)) {
+		if (isfinite(b.auc_var)) {
 			h = MFM_METRIC_Z95 * sqrt(b.auc_var);
 			r->m[MFM_METRIC_AUC].lo = fmax(b.auc - h, 0);
 			r->m[MFM_METRIC_AUC].hi = fmin(b.auc + h, 1);
@@ -1190,14 +1277,13 @@ binary_of(const struct mfm_metric_acc *a, const struct mfm_metric_score *v,
 	fbeta(r, MFM_METRIC_F0_5, 0.5, &b);
 	fbeta(r, MFM_METRIC_F2, 2, &b);
 	fbeta(r, MFM_METRIC_FBETA, a->conf->beta, &b);
-	den = (b.tp + b.fp) * (b.tp + b.fn) * (b.tn + b.fp) * (b.tn + b.fn);
-	set(r, MFM_METRIC_MCC, b.tp * b.tn - b.fp * b.fn, sqrt(den),
-	    "one class or one predicted class only");
+	mcc(r, &b);
 	setv(r, MFM_METRIC_TP, b.tp);
 	setv(r, MFM_METRIC_FP, b.fp);
 	setv(r, MFM_METRIC_TN, b.tn);
 	setv(r, MFM_METRIC_FN, b.fn);
 	prop(a, r, MFM_METRIC_PREVALENCE, b.pos, all, "no labels");
+	overflowed(r);
 }
 
 
@@ -1217,13 +1303,27 @@ rng_unit(uint64_t *state)
 
 /*
  * A Poisson variate of mean lambda: Knuth's product of uniforms, in
- * steps of mean 16 at most, so that exp(-step) stays far from 0.
+ * steps of mean 16 at most, so that exp(-step) stays far from 0.  Its
+ * cost grows with lambda, so above POISSON_NORMAL (a weight no record
+ * count reaches in practice, but sample weights may) the draw is the
+ * normal one of the same mean and variance, rounded: a weight of 1e12
+ * took 1e12 steps a resample, 1e300 forever.
  */
+#define POISSON_NORMAL 4096.0
+
 static double
 poisson(uint64_t *state, double lambda)
 {
-	double k = 0, step, limit, p;
+	double k = 0, step, limit, p, z;
 
+	if (!(lambda <= POISSON_NORMAL)) {
+		if (!isfinite(lambda))
+			return lambda;
+		/* Box-Muller; 1 - u is in (0, 1], so its log is finite. */
+		z = sqrt(-2 * log(1 - rng_unit(state)));
+		z *= cos(2 * M_PI * rng_unit(state));
+		return fmax(0, floor(lambda + sqrt(lambda) * z + 0.5));
+	}
 	while (lambda > 0) {
 		step = lambda > 16 ? 16 : lambda;
 		lambda -= step;
@@ -1322,10 +1422,14 @@ compute_reg(const struct mfm_metric_acc *a, struct mfm_metric_result *r)
 		why = "no labels";
 	else if (a->labelled < a->conf->min_support)
 		why = "below min support";
+	else if (!isfinite(w))
+		why = OVERFLOW;		/* the sum of the weights */
 	if (why != NULL) {
 		undef(r, MFM_METRIC_MSE, why);
 		for (m = MFM_METRIC_RMSE; m <= MFM_METRIC_MSLE; m++)
 			undef(r, m, why);
+		if (strcmp(why, OVERFLOW) == 0)	/* not weighted: known */
+			setv(r, MFM_METRIC_MAX_ERROR, g->max_ae);
 		return;
 	}
 	setv(r, MFM_METRIC_MSE, s[MFM_METRIC_RS_E2] / w);
@@ -1340,9 +1444,17 @@ compute_reg(const struct mfm_metric_acc *a, struct mfm_metric_result *r)
 		setv(r, MFM_METRIC_MSLE, s[MFM_METRIC_RS_LE2] / w);
 	sst = s[MFM_METRIC_RS_Y2] - s[MFM_METRIC_RS_Y] * s[MFM_METRIC_RS_Y] /
 	    w;
+	/* Sum(w y) squared may overflow where its mean times it does not. */
+	if (!isfinite(s[MFM_METRIC_RS_Y] * s[MFM_METRIC_RS_Y]))
+		sst = s[MFM_METRIC_RS_Y2] - s[MFM_METRIC_RS_Y] *
+		    (s[MFM_METRIC_RS_Y] / w);
 	if (a->labelled < 2)
 		undef(r, MFM_METRIC_R2, "fewer than two labels");
-	else if (g->ymin == g->ymax || sst <= 0)
+	else if (g->ymin == g->ymax)
+		undef(r, MFM_METRIC_R2, "constant labels");
+	else if (!isfinite(sst) || !isfinite(s[MFM_METRIC_RS_E2]))
+		undef(r, MFM_METRIC_R2, OVERFLOW);
+	else if (sst <= 0)
 		undef(r, MFM_METRIC_R2, "constant labels");
 	else
 		setv(r, MFM_METRIC_R2, 1 - s[MFM_METRIC_RS_E2] / sst);
@@ -1397,6 +1509,8 @@ compute_mc(const struct mfm_metric_acc *a, struct mfm_metric_result *r,
 		why = "no labels";
 	else if (a->labelled < a->conf->min_support)
 		why = "below min support";
+	else if (!isfinite(total))
+		why = OVERFLOW;		/* the sum of the weights */
 	if (why != NULL) {
 		undef(r, MFM_METRIC_ACCURACY, why);
 		for (m = MFM_METRIC_PRECISION_MACRO;
@@ -1500,6 +1614,7 @@ mfm_metric_acc_compute(const struct mfm_metric_acc *a,
 	else
 		compute_binary(a, r, scratch);
 	compute_health(a, r, scratch);
+	overflowed(r);
 }
 
 static void
@@ -1679,16 +1794,26 @@ num_member(const struct mfm_json *j, int t, const char *key, double *v)
 	return 0;
 }
 
-/* Read array row r of width w into v; -1 if it is not that. */
+/*
+ * Read array row r of width w into v; -1 if it is not that.  Columns
+ * from first_sum on are sums of weights, where null is one that
+ * overflowed (written so, as JSON has no infinity): read as infinity,
+ * so that a merge says "overflow" as the shard would have.
+ */
 static int
-num_row(const struct mfm_json *j, int r, double *v, int w)
+num_row(const struct mfm_json *j, int r, double *v, int w, int first_sum)
 {
 	int k, i = 0;
 
 	if (mfm_json_type_of(j, r) != MFM_JSON_ARRAY)
 		return -1;
 	for (k = mfm_json_first(j, r); k >= 0; k = mfm_json_next(j, r, k)) {
-		if (i == w || mfm_json_type_of(j, k) != MFM_JSON_NUMBER ||
+		if (i == w)
+			return -1;
+		if (i >= first_sum &&
+		    mfm_json_type_of(j, k) == MFM_JSON_NULL)
+			v[i] = INFINITY;
+		else if (mfm_json_type_of(j, k) != MFM_JSON_NUMBER ||
 		    mfm_json_double(j, k, &v[i]) != 0)
 			return -1;
 		i++;
@@ -1701,21 +1826,35 @@ read_scores(struct mfm_metric_scores *c, const struct mfm_json *j, int obj,
     const char *key, double *pos)
 {
 	struct mfm_metric_score e;
-	double v[4];
-	int arr, r;
+	double v[4], last = 0;
+	int arr, r, direct;
 
 	*pos = 0;
 	arr = mfm_json_member(j, obj, key, strlen(key));
 	if (mfm_json_type_of(j, arr) != MFM_JSON_ARRAY)
 		return -1;
+	/*
+	 * A state lists its scores sorted and distinct: read into an empty
+	 * table, they go straight to their places, with no sort and merge.
+	 */
+	direct = c->n == 0 && c->nadd == 0;
+	if (direct && mfm_json_at(j, arr)->count > 0)
+		c->v = mfm_xreallocarray(c->v, mfm_json_at(j, arr)->count,
+		    sizeof(*c->v));
 	for (r = mfm_json_first(j, arr); r >= 0; r = mfm_json_next(j, arr, r)) {
-		if (num_row(j, r, v, 4) != 0)
+		if (num_row(j, r, v, 4, 1) != 0)
 			return -1;
 		e.key = value_bits(v[0]);
 		e.pos = v[1];
 		e.neg = v[2];
 		e.unl = v[3];
 		*pos += v[1];
+		if (direct && (c->n == 0 || v[0] > last)) {
+			c->v[c->n++] = e;
+			last = v[0];
+			continue;
+		}
+		direct = 0;
 		scores_add(c, &e);
 	}
 	return 0;
@@ -1725,15 +1864,28 @@ static int
 read_counts(struct mfm_metric_counts *c, const struct mfm_json *j, int obj,
     const char *key)
 {
-	double v[2];
-	int arr, r;
+	double v[2], last = 0;
+	int arr, r, direct;
 
 	arr = mfm_json_member(j, obj, key, strlen(key));
 	if (mfm_json_type_of(j, arr) != MFM_JSON_ARRAY)
 		return -1;
+	/* Sorted and distinct, as a state lists them: see read_scores. */
+	direct = c->n == 0 && c->nadd == 0;
+	if (direct && mfm_json_at(j, arr)->count > 0)
+		c->v = mfm_xreallocarray(c->v, mfm_json_at(j, arr)->count,
+		    sizeof(*c->v));
 	for (r = mfm_json_first(j, arr); r >= 0; r = mfm_json_next(j, arr, r)) {
-		if (num_row(j, r, v, 2) != 0)
+		if (num_row(j, r, v, 2, 2) != 0)
 			return -1;
+		if (direct && (c->n == 0 || v[0] > last)) {
+			c->v[c->n].key = value_bits(v[0]);
+			c->v[c->n].n = v[1];
+			c->n++;
+			last = v[0];
+			continue;
+		}
+		direct = 0;
 		counts_add(c, value_bits(v[0]), v[1]);
 	}
 	return 0;
@@ -1782,7 +1934,10 @@ mfm_metric_acc_read_state(struct mfm_metric_acc *a, const struct mfm_json *j,
 				return bad_state(err, "sums");
 			for (k = mfm_json_first(j, r); k >= 0;
 			    k = mfm_json_next(j, r, k)) {
-				if (mfm_json_double(j, k, &v[0]) != 0)
+				/* null: a partial sum that overflowed */
+				if (mfm_json_type_of(j, k) == MFM_JSON_NULL)
+					v[0] = NAN;
+				else if (mfm_json_double(j, k, &v[0]) != 0)
 					return bad_state(err, "sums");
 				mfm_metric_xsum_add(&g->s[m], v[0]);
 			}
@@ -1823,7 +1978,7 @@ mfm_metric_acc_read_state(struct mfm_metric_acc *a, const struct mfm_json *j,
 		}
 		for (r = mfm_json_first(j, arr); r >= 0;
 		    r = mfm_json_next(j, arr, r)) {
-			if (num_row(j, r, v, 3) != 0 || !(v[0] >= 0) ||
+			if (num_row(j, r, v, 3, 2) != 0 || !(v[0] >= 0) ||
 			    !(v[1] >= 0) || v[0] >= (double)nc ||
 			    v[1] >= (double)nc) {
 				free(map);

@@ -211,6 +211,166 @@ save_seen(struct mfm_outbox *o, struct mfm_err *err)
 	return rc;
 }
 
+/* firing.ndjson */
+
+static void
+alert_free(struct mfm_outbox_alert *a)
+{
+	free(a->receiver);
+	free(a->fp);
+	free(a->event);
+	memset(a, 0, sizeof(*a));
+}
+
+static int
+save_firing(struct mfm_outbox *o, struct mfm_err *err)
+{
+	struct mfm_buf b = MFM_BUF_INIT;
+	char *path;
+	size_t i;
+	int rc;
+
+	if (o->fd < 0)
+		return 0;
+	for (i = 0; i < o->nalert; i++) {
+		mfm_buf_adds(&b, "{\"receiver\":");
+		mfm_json_put_str(&b, o->alert[i].receiver,
+		    strlen(o->alert[i].receiver));
+		mfm_buf_adds(&b, ",\"fingerprint\":");
+		mfm_json_put_str(&b, o->alert[i].fp, o->alert[i].fplen);
+		mfm_buf_addf(&b, ",\"sent\":%" PRId64 ",\"event\":",
+		    o->alert[i].sent);
+		mfm_buf_add(&b, o->alert[i].event, o->alert[i].event_len);
+		mfm_buf_adds(&b, "}\n");
+	}
+	path = path_of(o, "firing.ndjson");
+	rc = mfm_state_replace(path, b.p != NULL ? b.p : "", b.len, 0600,
+	    err);
+	free(path);
+	mfm_buf_release(&b);
+	return rc;
+}
+
+static size_t
+firing_find(const struct mfm_outbox *o, const char *receiver, const char *fp,
+    size_t fplen)
+{
+	size_t i;
+
+	for (i = 0; i < o->nalert; i++)
+		if (o->alert[i].fplen == fplen &&
+		    memcmp(o->alert[i].fp, fp, fplen) == 0 &&
+		    strcmp(o->alert[i].receiver, receiver) == 0)
+			return i;
+	return (size_t)-1;
+}
+
+static int
+firing_add(struct mfm_outbox *o, const char *receiver, const char *fp,
+    size_t fplen, const char *event, size_t len, int64_t sent,
+    struct mfm_err *err)
+{
+	struct mfm_outbox_alert *a;
+	size_t i = firing_find(o, receiver, fp, fplen);
+
+	if (i == (size_t)-1) {
+		if (o->nalert >= MFM_OUTBOX_MAX_FIRING)
+			return mfm_err_set(err, MFM_ERR_LIMIT, "%s: more than "
+			    "%d alerts firing at Alertmanager", o->dir,
+			    MFM_OUTBOX_MAX_FIRING);
+		o->alert = mfm_xreallocarray(o->alert, o->nalert + 1,
+		    sizeof(*o->alert));
+		a = &o->alert[o->nalert++];
+		memset(a, 0, sizeof(*a));
+		a->receiver = mfm_xstrdup(receiver);
+		a->fp = mfm_xmemdup(fp, fplen);
+		a->fplen = fplen;
+	} else {
+		a = &o->alert[i];
+		free(a->event);
+	}
+	a->event = mfm_xmemdup(event, len);
+	a->event_len = len;
+	a->sent = sent;
+	return 0;
+}
+
+static int
+load_firing(struct mfm_outbox *o, struct mfm_json *j, struct mfm_err *err)
+{
+	struct mfm_buf s1 = MFM_BUF_INIT, s2 = MFM_BUF_INIT;
+	char *path = path_of(o, "firing.ndjson"), *p, *nl, *line, *rcv;
+	const char *r, *f, *ev;
+	size_t n, rn, fn, evn, lineno = 0;
+	int64_t sent;
+	int tr, tf, ts, te, rc = 0;
+
+	if (slurp(path, &p, &n, err) != 0) {
+		free(path);
+		return -1;
+	}
+	for (line = p; p != NULL && (nl = strchr(line, '\n')) != NULL;
+	    line = nl + 1) {
+		lineno++;
+		if (mfm_json_parse(j, line, (size_t)(nl - line), err) != 0 ||
+		    (tr = mfm_json_member(j, 0, "receiver", 8)) < 0 ||
+		    (tf = mfm_json_member(j, 0, "fingerprint", 11)) < 0 ||
+		    (ts = mfm_json_member(j, 0, "sent", 4)) < 0 ||
+		    (te = mfm_json_member(j, 0, "event", 5)) < 0 ||
+		    mfm_json_type_of(j, te) != MFM_JSON_OBJECT ||
+		    (r = mfm_json_str(j, tr, &rn, &s1)) == NULL ||
+		    (f = mfm_json_str(j, tf, &fn, &s2)) == NULL ||
+		    mfm_json_int64(j, ts, &sent) != 0) {
+			/* Written whole and renamed: not ours, or altered. */
+			rc = mfm_err_set(err, MFM_ERR_DATA, "%s:%zu: corrupt "
+			    "line", path, lineno);
+			break;
+		}
+		ev = mfm_json_raw(j, te, &evn);
+		rcv = mfm_xmemdup(r, rn);
+		rc = firing_add(o, rcv, f, fn, ev, evn, sent, err);
+		free(rcv);
+		if (rc != 0)
+			break;
+	}
+	mfm_buf_release(&s1);
+	mfm_buf_release(&s2);
+	free(p);
+	free(path);
+	return rc;
+}
+
+int
+mfm_outbox_firing_set(struct mfm_outbox *o, const char *receiver,
+    const char *fp, size_t fplen, const char *event, size_t len, int64_t now,
+    struct mfm_err *err)
+{
+	if (firing_add(o, receiver, fp, fplen, event, len, now, err) != 0)
+		return -1;
+	return save_firing(o, err);
+}
+
+int
+mfm_outbox_firing_clear(struct mfm_outbox *o, const char *receiver,
+    const char *fp, size_t fplen, struct mfm_err *err)
+{
+	size_t i = firing_find(o, receiver, fp, fplen);
+
+	if (i == (size_t)-1)
+		return 0;
+	alert_free(&o->alert[i]);
+	memmove(&o->alert[i], &o->alert[i + 1],
+	    (o->nalert - i - 1) * sizeof(*o->alert));
+	o->nalert--;
+	return save_firing(o, err);
+}
+
+void
+mfm_outbox_firing_sent(struct mfm_outbox *o, size_t i, int64_t now)
+{
+	o->alert[i].sent = now;
+}
+
 /*
  * The map of queued notifications, for mfm_outbox_put_event to see that
  * the same event is already pending for a receiver.  The key is two
@@ -544,7 +704,8 @@ mfm_outbox_open(struct mfm_outbox *o, const char *dir, struct mfm_err *err)
 	}
 	pack(o);
 	index_queued(o);
-	if (load_dead(o, &j, err) != 0 || load_seen(o, &j, err) != 0)
+	if (load_dead(o, &j, err) != 0 || load_seen(o, &j, err) != 0 ||
+	    load_firing(o, &j, err) != 0)
 		goto out;
 	o->fd = open(jpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (o->fd < 0 || (o->dropped > 0 && ftruncate(o->fd, (off_t)n) != 0)) {
@@ -762,6 +923,8 @@ mfm_outbox_close(struct mfm_outbox *o, struct mfm_err *err)
 		/* The seen file first: compact syncs the directory. */
 		rc = save_seen(o, err);
 		if (rc == 0)
+			rc = save_firing(o, err);
+		if (rc == 0)
 			rc = compact(o, err);
 		close(o->fd);
 	}
@@ -769,6 +932,9 @@ mfm_outbox_close(struct mfm_outbox *o, struct mfm_err *err)
 		close(o->lockfd);	/* releases the lock */
 	for (i = 0; i < o->n; i++)
 		entry_free(&o->e[i]);
+	for (i = 0; i < o->nalert; i++)
+		alert_free(&o->alert[i]);
+	free(o->alert);
 	free(o->e);
 	free(o->dead);
 	free(o->dir);

@@ -31,6 +31,15 @@
  * close (new file, rename), and a crash that loses its last changes only
  * lets a repeat through, never suppresses a change.
  *
+ * A fifth, firing.ndjson, holds the alerts an alertmanager receiver was
+ * told are firing: {"receiver":R,"fingerprint":F,"sent":T,"event":E},
+ * the latest firing event of each and when it was last sent, so that
+ * later runs send it again before Alertmanager lets it expire.  It is
+ * replaced (new file, fsync, rename) each time an alert starts firing,
+ * changes or resolves, before the notification is marked done, so a
+ * crash can leave it ahead of the journal (the notification is sent
+ * again), never behind; the times sent are saved at close.
+ *
  * Entries name their receiver, never hold its secrets: the receiver's
  * URL, key or password is read from the environment or its file again
  * by the run that sends.
@@ -47,6 +56,17 @@
 
 #define MFM_OUTBOX_MAX_FILE (256u << 20)	/* bytes of the journal */
 #define MFM_OUTBOX_MAX_PENDING 1000000
+#define MFM_OUTBOX_MAX_FIRING 100000	/* alerts firing at Alertmanager */
+
+/* An alert firing at an alertmanager receiver. */
+struct mfm_outbox_alert {
+	char *receiver;
+	char *fp;			/* the event's fingerprint */
+	size_t fplen;
+	int64_t sent;			/* us since the epoch, last sent */
+	char *event;			/* the latest firing event, JSON */
+	size_t event_len;
+};
 
 struct mfm_outbox_entry {
 	uint64_t id;
@@ -81,6 +101,9 @@ struct mfm_outbox {
 	struct mfm_chain chain;
 	/* hash of receiver and event -> the latest entry with them */
 	struct mfm_keymap queued;
+	/* firing.ndjson */
+	struct mfm_outbox_alert *alert;
+	size_t nalert;
 };
 
 void mfm_outbox_init(struct mfm_outbox *o);
@@ -128,6 +151,20 @@ int mfm_outbox_last(const struct mfm_outbox *o, const char *receiver,
     const char *fp, size_t fplen, int64_t *at, int *firing);
 void mfm_outbox_note(struct mfm_outbox *o, const char *receiver,
     const char *fp, size_t fplen, int64_t at, int firing);
+/*
+ * Alerts firing at Alertmanager.  mfm_outbox_firing_set records that
+ * receiver was sent event (firing, of fingerprint fp) at now, replacing
+ * what it held for fp; mfm_outbox_firing_clear forgets fp (resolved).
+ * Both replace firing.ndjson durably when the outbox is open (in memory
+ * otherwise).  mfm_outbox_firing_sent notes a resend of o->alert[i].
+ */
+int mfm_outbox_firing_set(struct mfm_outbox *o, const char *receiver,
+    const char *fp, size_t fplen, const char *event, size_t len, int64_t now,
+    struct mfm_err *err);
+int mfm_outbox_firing_clear(struct mfm_outbox *o, const char *receiver,
+    const char *fp, size_t fplen, struct mfm_err *err);
+void mfm_outbox_firing_sent(struct mfm_outbox *o, size_t i, int64_t now);
+
 /* Compact the journal, unlock, free.  Safe after a failed open. */
 int mfm_outbox_close(struct mfm_outbox *o, struct mfm_err *err);
 

@@ -817,8 +817,11 @@ count_or_absent(const struct mfm_json *j, int t, const char *name,
 {
 	double v;
 
-	if (t >= 0 && mfm_json_double(j, t, &v) != 0)
+	if (t >= 0 && mfm_json_type_of(j, t) != MFM_JSON_NUMBER)
 		return mfm_err_set(err, MFM_ERR_DATA, "'%s' is not a number",
+		    name);
+	if (t >= 0 && mfm_json_double(j, t, &v) != 0)
+		return mfm_err_set(err, MFM_ERR_DATA, "'%s' is out of range",
 		    name);
 	return 0;
 }

@@ -164,10 +164,15 @@ mfm_slice_add(struct mfm_slice *s, struct mfm_slice_rows *r,
 	int t, m;
 
 	t = mfm_json_get(j, 0, s->score);
-	if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER ||
-	    mfm_json_double(j, t, &row.score) != 0)
+	if (t < 0)
+		return mfm_err_set(err, MFM_ERR_DATA, "field '%s' missing",
+		    s->score->text);
+	if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER)
 		return mfm_err_set(err, MFM_ERR_DATA,
 		    "field '%s' is not a number", s->score->text);
+	if (mfm_json_double(j, t, &row.score) != 0)
+		return mfm_err_set(err, MFM_ERR_DATA,
+		    "field '%s' is out of range", s->score->text);
 	t = mfm_json_get(j, 0, s->label);
 	if (mfm_metric_label(s->labels, j, t, s->label->text, &row.label,
 	    err) != 0)

@@ -25,9 +25,11 @@
 #define MFM_STATE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lib/buf.h"
 #include "lib/err.h"
+#include "lib/io.h"	/* enum mfm_io_status */
 
 /* Largest state file read, in bytes. */
 #define MFM_STATE_MAX_SIZE (256u << 20)
@@ -37,6 +39,19 @@ struct mfm_state {
 	char *tool;		/* owned; e.g. "mfm-threshold" */
 	unsigned version;	/* the tool's body format version */
 	int lockfd;		/* -1 when not open */
+	/* Reading the body line by line (mfm_state_read, mfm_state_next). */
+	int fd;			/* the state file; -1 when not reading */
+	uint64_t pos, end;	/* next offset to read; end of the body */
+	char *buf;		/* lines being handed out */
+	size_t cap, start, fill, max_line;
+	size_t lineno;		/* line of the file last handed out */
+	const char *line;	/* the line last handed out, NUL-terminated */
+	size_t len;
+	/* Writing in pieces (mfm_state_begin, _add, _commit). */
+	int wfd;		/* FILE.tmp; -1 when not writing */
+	size_t wlen;		/* body bytes written */
+	uint64_t wsum;		/* their FNV-1a */
+	char wlast;		/* the last of them */
 };
 
 /* An st that is closed, so that mfm_state_close is harmless. */
@@ -57,6 +72,38 @@ int mfm_state_save(struct mfm_state *st, const void *body, size_t len,
     struct mfm_err *err);
 /* Release the lock and free st; harmless on a closed st. */
 void mfm_state_close(struct mfm_state *st);
+
+/*
+ * The same files for a body too large to hold twice in memory (mfm-join's
+ * pending records), read and written a line or a piece at a time.
+ *
+ * mfm_state_lock takes the lock as mfm_state_open does, reading nothing.
+ * mfm_state_read then checks the whole file (header, trailer, length and
+ * checksum, no size limit) before it hands out anything, so that a
+ * corrupt file is refused before one line of it is used; *found as for
+ * mfm_state_open.  mfm_state_next hands out the body's lines in st->line
+ * and st->len (without the newline), st->lineno being the line's number
+ * in the file (the header is line 1): MFM_IO_LINE, MFM_IO_EOF after the
+ * last, MFM_IO_BAD for a line over max_line bytes (0: the default
+ * MFM_IO_MAX_LINE_DEFAULT), MFM_IO_ERROR for a read error; after either
+ * stop reading.  The line is valid until the next call.
+ *
+ * mfm_state_begin opens FILE.tmp (mode 0600) and writes the header;
+ * mfm_state_add appends to the body; mfm_state_commit writes the trailer
+ * and replaces the state file durably.  A body that does not end with a
+ * newline is given one (here and in mfm_state_format, mfm_state_save),
+ * so that the trailer is a line of its own and the file reads back.  After an error in _add or
+ * _commit the temporary file is gone and the old state stands.
+ */
+int mfm_state_lock(struct mfm_state *st, const char *path, const char *tool,
+    unsigned version, struct mfm_err *err);
+int mfm_state_read(struct mfm_state *st, size_t max_line, int *found,
+    struct mfm_err *err);
+enum mfm_io_status mfm_state_next(struct mfm_state *st, struct mfm_err *err);
+int mfm_state_begin(struct mfm_state *st, struct mfm_err *err);
+int mfm_state_add(struct mfm_state *st, const void *p, size_t n,
+    struct mfm_err *err);
+int mfm_state_commit(struct mfm_state *st, struct mfm_err *err);
 
 /*
  * The durable replace under every state file of mfm, for callers with a

@@ -1120,7 +1120,8 @@ mfm_track_load(struct mfm_track *t, const char *body, size_t len,
 		if (nl == NULL)
 			nl = end;
 		if (mfm_json_parse(&j, p, (size_t)(nl - p), err) != 0 ||
-		    mfm_json_type_of(&j, 0) != MFM_JSON_OBJECT ||
+		    (mfm_json_type_of(&j, 0) != MFM_JSON_OBJECT &&
+		    mfm_err_set(err, MFM_ERR_DATA, "not a JSON object")) ||
 		    load_line(t, &j, err) != 0) {
 			if (err->kind != MFM_ERR_LIMIT)
 				err->kind = MFM_ERR_DATA;

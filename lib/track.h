@@ -149,8 +149,9 @@ uint64_t mfm_track_backtest(const struct mfm_track *t, size_t i,
 /* Append every series, one JSON object a line, for a state file. */
 void mfm_track_dump(const struct mfm_track *t, struct mfm_buf *out);
 /*
- * Read what mfm_track_dump wrote.  Series of rules no longer in the set
- * are counted in ndropped and forgotten.  MFM_ERR_DATA with err->line
+ * Read what mfm_track_dump wrote; body[len] must be readable, as for
+ * mfm_json_parse (mfm_state_open ends the body with a NUL).  Series of
+ * rules no longer in the set are counted in ndropped and forgotten.  MFM_ERR_DATA with err->line
  * (1-based within body) on a line that is not a valid series.
  */
 int mfm_track_load(struct mfm_track *t, const char *body, size_t len,

@@ -38,8 +38,13 @@
 
 /* Default cap on windows held at once: open, and kept for revisions. */
 #define MFM_WINDOW_MAX_DEFAULT 100000
-/* Default number of closed windows kept to number revisions. */
+/*
+ * Default number of closed windows kept to number revisions: 16, or 2
+ * when the watermark comes from mfm-join (a record then comes late only
+ * when its prediction came later than the join's TTL).
+ */
 #define MFM_WINDOW_KEEP_DEFAULT 16
+#define MFM_WINDOW_KEEP_JOINED 2
 /* The longest window size: 100 years of 366 days. */
 #define MFM_WINDOW_MAX_SIZE (INT64_C(36600) * 86400 * MFM_TM_US_PER_S)
 

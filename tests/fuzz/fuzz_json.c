@@ -167,7 +167,9 @@ walk(size_t size)
 static void
 check_shallow(const char *buf, size_t size, int rc)
 {
-	static const struct mfm_json_seg seg[] = { { "a", 1 }, { "b", 1 } };
+	static const struct mfm_json_seg seg[] = {
+		{ "a", 1, MFM_JSON_STEP_KEY }, { "b", 1, MFM_JSON_STEP_KEY }
+	};
 	static const struct mfm_json_deep deep = { seg, 2 };
 	static uint32_t map[8192 * 2 + 2];
 	static unsigned char keep[8192 * 2 + 2];

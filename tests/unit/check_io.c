@@ -133,6 +133,51 @@ START_TEST(test_cap)
 }
 END_TEST
 
+/*
+ * The cap is on a line's content: with CRLF, a line of exactly the cap
+ * is accepted as with LF, one byte more is refused and spilled whole, CR
+ * included; also when the line is the first thing in a fresh buffer.
+ */
+START_TEST(test_cap_crlf)
+{
+	struct mfm_buf in = MFM_BUF_INIT;
+	struct mfm_reader r;
+	struct mfm_err err;
+	char *spilled = NULL;
+	size_t spilled_len = 0, i;
+	FILE *spill;
+
+	for (i = 0; i < 100; i++)
+		mfm_buf_addc(&in, 'a');
+	mfm_buf_adds(&in, "\r\n");
+	for (i = 0; i < 101; i++)
+		mfm_buf_addc(&in, 'b');
+	mfm_buf_adds(&in, "\r\n");
+	for (i = 0; i < 100; i++)
+		mfm_buf_addc(&in, 'c');
+	mfm_buf_adds(&in, "\r");	/* a last line without newline */
+	spill = open_memstream(&spilled, &spilled_len);
+	open_bytes(&r, in.p, in.len, 100);
+	r.spill = spill;
+	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_LINE);
+	ck_assert_uint_eq(r.len, 100);
+	ck_assert_int_eq(r.line[99], 'a');
+	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_BAD);
+	ck_assert_str_eq(err.msg, "line longer than 100 bytes");
+	ck_assert_uint_eq(err.line, 2);
+	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_LINE);
+	ck_assert_uint_eq(r.len, 100);
+	ck_assert_int_eq(r.line[99], 'c');
+	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_EOF);
+	mfm_reader_close(&r, &err);
+	fclose(spill);
+	ck_assert_uint_eq(spilled_len, 101 + 2);
+	ck_assert_int_eq(spilled[101], '\r');
+	free(spilled);
+	mfm_buf_release(&in);
+}
+END_TEST
+
 START_TEST(test_blocks)
 {
 	struct mfm_buf in = MFM_BUF_INIT;
@@ -383,6 +428,7 @@ suite_io(void)
 	tcase_add_test(tc, test_lines);
 	tcase_add_test(tc, test_nul);
 	tcase_add_test(tc, test_cap);
+	tcase_add_test(tc, test_cap_crlf);
 	tcase_add_test(tc, test_blocks);
 	tcase_add_test(tc, test_open_missing);
 	tcase_add_test(tc, test_blank);

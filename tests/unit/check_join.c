@@ -577,6 +577,37 @@ START_TEST(test_observe)
 }
 END_TEST
 
+/* Remove a state file and its lock. */
+static void
+unlink_state(const char *path)
+{
+	char lock[4200];
+
+	unlink(path);
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	unlink(lock);
+}
+
+/* mfm_join_load, or _save, on a state file locked for the call. */
+static int
+state_at(struct mfm_join *jn, const char *path, const char *fp, int save,
+    struct mfm_err *err)
+{
+	struct mfm_state st;
+	int rc;
+
+	if (mfm_state_lock(&st, path, "mfm-join", MFM_JOIN_STATE_VERSION,
+	    err) != 0)
+		return -1;
+	rc = save ? mfm_join_save(jn, &st, fp, NULL, err) :
+	    mfm_join_load(jn, &st, fp, 0, NULL, err);
+	mfm_state_close(&st);
+	return rc;
+}
+
+#define load_at(jn, path, fp, err)	state_at(jn, path, fp, 0, err)
+#define save_at(jn, path, fp, err)	state_at(jn, path, fp, 1, err)
+
 START_TEST(test_state_round_trip)
 {
 	struct mfm_join_opts o;
@@ -603,18 +634,18 @@ START_TEST(test_state_round_trip)
 
 	/* ...equals two runs with the state between them. */
 	start(&jn, &o);
-	ck_assert_int_eq(mfm_join_load(&jn, path, "x", 0, &err), 0);
+	ck_assert_int_eq(load_at(&jn, path, "x", &err), 0);
 	feed(&jn, 0, "a", NULL, 0, NULL, "{\"p\":\"a\"}");
 	feed(&jn, 1, "b", NULL, 5, "1", "{\"o\":\"b\"}");
 	feed(&jn, 0, NULL, "E", 6, NULL, "{\"p\":\"E\"}");
 	feed(&jn, 1, NULL, "E", 2, NULL, "{\"o\":\"E\"}");
 	feed(&jn, 0, "c", NULL, 7, NULL, "{\"p\":\"c\"}");
 	feed(&jn, 1, "c", NULL, 8, "1", "{\"o\":\"c\"}");
-	ck_assert_int_eq(mfm_join_save(&jn, path, "x", &err), 0);
+	ck_assert_int_eq(save_at(&jn, path, "x", &err), 0);
 	mfm_join_release(&jn);
 	/* The log goes on: the second run appends to it. */
 	mfm_join_init(&jn, &o, log_event, NULL);
-	ck_assert_msg(mfm_join_load(&jn, path, "x", 0, &err) == 0, "%s",
+	ck_assert_msg(load_at(&jn, path, "x", &err) == 0, "%s",
 	    err.msg);
 	ck_assert_uint_eq(jn.nload_pred, 1);
 	ck_assert_uint_eq(jn.nload_out, 2);
@@ -625,10 +656,10 @@ START_TEST(test_state_round_trip)
 	/* Other options: refused, not misread. */
 	mfm_join_release(&jn);
 	start(&jn, &o);
-	ck_assert_int_eq(mfm_join_load(&jn, path, "y", 0, &err), -1);
+	ck_assert_int_eq(load_at(&jn, path, "y", &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "other join options (x)"));
 	mfm_join_release(&jn);
-	unlink(path);
+	unlink_state(path);
 	free(path);
 	free(whole);
 }
@@ -646,45 +677,61 @@ write_file(const char *path, const char *text)
 
 START_TEST(test_state_bad_files)
 {
+	/* Files as they are, then bodies wrapped in a valid envelope. */
 	static const struct {
+		int wrap;
 		const char *text, *msg;
 	} c[] = {
-		{ "", "empty state file" },
-		{ "hello\n", ":1: corrupt state file" },
-		{ "{\"a\":1}\n", "not an mfm-join state file" },
-		{ "{\"mfm_join_state\":2,\"options\":\"x\"}\n",
+		{ 0, "", "empty file, not an mfm state file" },
+		{ 0, "hello\n", "not an mfm state file" },
+		{ 0, "{\"mfm_join_state\":1,\"options\":\"x\","
+		  "\"max_time\":null}\n", "not an mfm state file" },
+		{ 1, "", "empty state body" },
+		{ 1, "hello\n", ":2: corrupt state file" },
+		{ 1, "{\"a\":1}\n", "not an mfm-join state file" },
+		{ 1, "{\"mfm_join_state\":2,\"options\":\"x\"}\n",
 		  "state format 2, this mfm-join reads 1" },
-		{ "{\"mfm_join_state\":1,\"options\":\"x\",\"max_time\":null}\n"
+		{ 1, "{\"mfm_join_state\":1,\"options\":\"x\",\"max_time\":null}\n"
 		  "{\"st\":\"pred\",\"k\":\"zz\",\"pt\":1,\"p\":{}}\n",
-		  ":2: corrupt state file" },
-		{ "{\"mfm_join_state\":1,\"options\":\"x\",\"max_time\":null}\n"
+		  ":3: corrupt state file" },
+		{ 1, "{\"mfm_join_state\":1,\"options\":\"x\",\"max_time\":null}\n"
 		  "{\"st\":\"pred\",\"k\":\"61\",\"pt\":1,\"p\":{}}\n"
 		  "{\"st\":\"pred\",\"k\":\"61\",\"pt\":1,\"p\":{}}\n",
-		  ":3: corrupt state file" },
-		{ "{\"mfm_join_state\":1,\"options\":\"x\",\"max_time\":null}\n"
+		  ":4: corrupt state file" },
+		{ 1, "{\"mfm_join_state\":1,\"options\":\"x\",\"max_time\":null}\n"
 		  "{\"st\":\"pred\",\"k\":\"61\",\"pt\":1,\"p\":{}",
-		  ":2: corrupt state file" },
+		  ":3: corrupt state file" },
 	};
 	struct mfm_join_opts o;
 	struct mfm_join jn;
 	struct mfm_err err;
+	struct mfm_buf b = MFM_BUF_INIT;
 	char *path = tmp_path("bad");
 	size_t i;
 
 	mfm_join_opts_init(&o);
 	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
-		write_file(path, c[i].text);
+		mfm_buf_clear(&b);
+		if (c[i].wrap)
+			mfm_state_format(&b, "mfm-join",
+			    MFM_JOIN_STATE_VERSION, c[i].text,
+			    strlen(c[i].text));
+		else
+			mfm_buf_adds(&b, c[i].text);
+		write_file(path, b.p ? b.p : "");
 		start(&jn, &o);
-		ck_assert_int_eq(mfm_join_load(&jn, path, "x", 0, &err), -1);
+		ck_assert_int_eq(load_at(&jn, path, "x", &err), -1);
 		ck_assert_msg(strstr(err.msg, c[i].msg) != NULL,
 		    "case %zu: %s", i, err.msg);
 		mfm_join_release(&jn);
 	}
+	mfm_buf_release(&b);
 	unlink(path);
 	/* A missing file is the first run. */
 	start(&jn, &o);
-	ck_assert_int_eq(mfm_join_load(&jn, path, "x", 0, &err), 0);
+	ck_assert_int_eq(load_at(&jn, path, "x", &err), 0);
 	mfm_join_release(&jn);
+	unlink_state(path);
 	free(path);
 }
 END_TEST

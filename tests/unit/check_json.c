@@ -228,7 +228,10 @@ START_TEST(test_get)
 	ck_assert_int_eq(get(&j, "missing.label"), -1);
 	/* An intermediate that is not an object. */
 	ck_assert_int_eq(get(&j, "id.x"), -1);
-	ck_assert_int_eq(get(&j, "x.y.0"), -1);
+	/* An array's element by its number (x.y is [1]). */
+	ck_assert_int_ge(get(&j, "x.y.0"), 0);
+	ck_assert_int_eq(get(&j, "x.y.1"), -1);
+	ck_assert_int_eq(get(&j, "x.y.z"), -1);
 	ck_assert_int_eq(get(&j, "outputs.label.x"), -1);
 	/* Keys with a dot, escaped or quoted. */
 	ck_assert_int_eq(mfm_json_type_of(&j, get(&j, "a\\.b")),
@@ -892,7 +895,9 @@ END_TEST
  */
 START_TEST(test_shallow)
 {
-	static const struct mfm_json_seg seg[] = { { "out", 3 } };
+	static const struct mfm_json_seg seg[] = {
+		{ "out", 3, MFM_JSON_STEP_KEY }
+	};
 	static const struct mfm_json_deep deep = { seg, 1 };
 	static const char *const bad[] = {
 		"{\"in\":{\"a\":[1,2,]},\"out\":{}}",
@@ -947,6 +952,113 @@ START_TEST(test_shallow)
 }
 END_TEST
 
+/* Path steps that parse strings: @json, @number, @csv, elements. */
+static const char *
+step_get(struct mfm_json *j, const char *line, const char *path,
+    size_t *n)
+{
+	struct mfm_json_path p;
+	struct mfm_err err;
+	int t;
+
+	ck_assert_int_eq(mfm_json_parse(j, line, strlen(line), &err), 0);
+	ck_assert_int_eq(mfm_json_path_parse(&p, path, &err), 0);
+	t = mfm_json_get(j, 0, &p);
+	mfm_json_path_release(&p);
+	if (t < 0) {
+		*n = 0;
+		return NULL;
+	}
+	return mfm_json_raw(j, t, n);
+}
+
+START_TEST(test_path_steps)
+{
+	static const struct {
+		const char *line, *path, *want;
+	} c[] = {
+		{ "{\"d\":\"{\\\"p\\\":[{\\\"s\\\":0.87}]}\"}",
+		    "d.@json.p.0.s", "0.87" },
+		{ "{\"d\":\" 0.87\\n\"}", "d.@number", "0.87" },
+		{ "{\"d\":\"1\"}", "d.@number", "1" },
+		/* Not a number: the string stays, for the tool to report. */
+		{ "{\"d\":\"yes\"}", "d.@number", "\"yes\"" },
+		{ "{\"d\":\"true\"}", "d.@number", "\"true\"" },
+		/* Already JSON: the step is the value itself. */
+		{ "{\"d\":{\"p\":[1,2]}}", "d.@json.p.1", "2" },
+		{ "{\"d\":0.5}", "d.@number", "0.5" },
+		{ "{\"d\":\"0.13,0.87\\n\"}", "d.@csv.1.@number", "0.87" },
+		{ "{\"d\":\"x,\\\"q\\\"\\\"q\\\",y\"}", "d.@csv.1",
+		    "\"q\\\"q\"" },
+		{ "{\"d\":\"a,,\"}", "d.@csv.2", "\"\"" },
+		/* A broken string of JSON leads nowhere further. */
+		{ "{\"d\":\"{oops\"}", "d.@json.p", NULL },
+		{ "{\"a\":[10,20,30]}", "a.2", "30" },
+		{ "{\"a\":[10,20,30]}", "a.3", NULL },
+		{ "{\"a\":{\"0\":\"key\"}}", "a.0", "\"key\"" },
+		/* A quoted step is a key of that name. */
+		{ "{\"a\":{\"@json\":7}}", "a.\"@json\"", "7" },
+		{ "{\"@timestamp\":1}", "@timestamp", "1" },
+		/* Nested: a string of JSON inside a string of JSON. */
+		{ "{\"r\":\"{\\\"in\\\":\\\"[4,5]\\\"}\"}", "r.@json.in.@json.1",
+		    "5" },
+	};
+	struct mfm_json j;
+	const char *v;
+	size_t i, n;
+
+	mfm_json_init(&j);
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		v = step_get(&j, c[i].line, c[i].path, &n);
+		if (c[i].want == NULL)
+			ck_assert_msg(v == NULL, "case %zu: found %.*s", i,
+			    (int)n, v);
+		else {
+			ck_assert_msg(v != NULL, "case %zu: nothing", i);
+			ck_assert_msg(n == strlen(c[i].want) &&
+			    memcmp(v, c[i].want, n) == 0,
+			    "case %zu: %.*s", i, (int)n, v);
+		}
+	}
+	mfm_json_release(&j);
+}
+END_TEST
+
+/* What was read before a parse step stays valid; the record is whole. */
+START_TEST(test_path_steps_stable)
+{
+	const char *line = "{\"k\":\"v\",\"d\":\"[1,2]\",\"e\":\"[3]\"}";
+	struct mfm_json_path p1, p2, p3;
+	struct mfm_json j;
+	struct mfm_err err;
+	const char *k, *all;
+	size_t n, kn;
+	int t;
+
+	mfm_json_init(&j);
+	ck_assert_int_eq(mfm_json_parse(&j, line, strlen(line), &err), 0);
+	ck_assert_int_eq(mfm_json_path_parse(&p1, "d.@json.1", &err), 0);
+	ck_assert_int_eq(mfm_json_path_parse(&p2, "e.@json.0", &err), 0);
+	ck_assert_int_eq(mfm_json_path_parse(&p3, "k", &err), 0);
+	k = mfm_json_raw(&j, mfm_json_get(&j, 0, &p3), &kn);
+	t = mfm_json_get(&j, 0, &p1);
+	ck_assert_int_ge(t, 0);
+	ck_assert_int_eq(mfm_json_get(&j, 0, &p1), t);	/* parsed once */
+	t = mfm_json_get(&j, 0, &p2);
+	ck_assert_str_eq(mfm_json_raw(&j, t, &n), "3]");
+	ck_assert_uint_eq(n, 1);
+	ck_assert(kn == 3 && memcmp(k, "\"v\"", 3) == 0);
+	all = mfm_json_raw(&j, 0, &n);
+	ck_assert(n == strlen(line) && memcmp(all, line, n) == 0);
+	mfm_json_path_release(&p1);
+	mfm_json_path_release(&p2);
+	mfm_json_path_release(&p3);
+	/* A step may not start a path: a record is an object. */
+	ck_assert_int_eq(mfm_json_path_parse(&p1, "@json.a", &err), -1);
+	mfm_json_release(&j);
+}
+END_TEST
+
 Suite *suite_json(void);
 
 Suite *
@@ -975,6 +1087,8 @@ suite_json(void)
 	tcase_add_test(tc, test_put_int64);
 	tcase_add_test(tc, test_put_open_object);
 	tcase_add_test(tc, test_shallow);
+	tcase_add_test(tc, test_path_steps);
+	tcase_add_test(tc, test_path_steps_stable);
 	suite_add_tcase(s, tc);
 	return s;
 }

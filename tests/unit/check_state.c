@@ -3,7 +3,8 @@
  * foreign file, another tool's file, another version, a truncated file
  * and a flipped byte are each refused with their own message; a missing
  * file is a fresh start; a save survives reopening; a second opener is
- * refused while the lock is held.
+ * refused while the lock is held; the piecewise writer and the line
+ * reader (mfm-join's) make and check the same files.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -51,6 +52,18 @@ START_TEST(test_format_parse)
 	/* One altered byte of the body. */
 	b.p[off + 3] ^= 1;
 	parse_fails(b.p, b.len, "checksum mismatch");
+	mfm_buf_release(&b);
+
+	/*
+	 * A body without its last newline gets one: the trailer must be a
+	 * line of its own (found by fuzz-state).
+	 */
+	mfm_buf_clear(&b);
+	mfm_state_format(&b, "mfm-x", 1, "{\"a\":1}", 7);
+	ck_assert_int_eq(mfm_state_parse(b.p, b.len, "mfm-x", 1, &off, &len,
+	    &err), 0);
+	ck_assert_uint_eq(len, 8);
+	ck_assert(memcmp(b.p + off, "{\"a\":1}\n", 8) == 0);
 	mfm_buf_release(&b);
 
 	/* An empty body is valid. */
@@ -150,6 +163,118 @@ START_TEST(test_save_errors)
 }
 END_TEST
 
+/* Write text whole to path. */
+static void
+put_file(const char *path, const char *text, size_t n)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, n), (ssize_t)n);
+	close(fd);
+}
+
+/* Read path as a state of mfm-x 1, its lines joined by '|'. */
+static int
+read_lines(const char *path, size_t max_line, struct mfm_buf *out,
+    struct mfm_err *err)
+{
+	struct mfm_state st;
+	enum mfm_io_status rs;
+	int found, rc = -1;
+
+	mfm_buf_clear(out);
+	mfm_buf_adds(out, "");
+	if (mfm_state_lock(&st, path, "mfm-x", 1, err) != 0)
+		return -1;
+	if (mfm_state_read(&st, max_line, &found, err) != 0)
+		goto out;
+	if (!found)
+		mfm_buf_adds(out, "(none)");
+	while ((rs = mfm_state_next(&st, err)) == MFM_IO_LINE) {
+		ck_assert_uint_eq(strlen(st.line), st.len);
+		mfm_buf_addf(out, "%zu:%s|", st.lineno, st.line);
+	}
+	if (rs == MFM_IO_EOF)
+		rc = 0;
+out:
+	mfm_state_close(&st);
+	return rc;
+}
+
+/*
+ * The piecewise writer and line reader: same file as mfm_state_save,
+ * lines numbered as in the file, every cut refused before any line is
+ * handed out, a line over the cap refused.
+ */
+START_TEST(test_stream)
+{
+	char dir[] = "/tmp/check_state.XXXXXX", path[64], aux[80];
+	struct mfm_buf b = MFM_BUF_INIT, got = MFM_BUF_INIT;
+	struct mfm_state st;
+	struct mfm_err err;
+	size_t i;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/s", dir);
+	ck_assert_int_eq(read_lines(path, 0, &got, &err), 0);
+	ck_assert_str_eq(got.p, "(none)");
+	ck_assert_int_eq(mfm_state_lock(&st, path, "mfm-x", 1, &err), 0);
+	ck_assert_int_eq(mfm_state_begin(&st, &err), 0);
+	ck_assert_int_eq(mfm_state_add(&st, body, 3, &err), 0);
+	ck_assert_int_eq(mfm_state_add(&st, body + 3, strlen(body) - 4,
+	    &err), 0);	/* the last newline is added */
+	ck_assert_int_eq(mfm_state_commit(&st, &err), 0);
+	mfm_state_close(&st);
+	snprintf(aux, sizeof(aux), "%s.tmp", path);
+	ck_assert_int_eq(access(aux, F_OK), -1);
+	ck_assert_int_eq(read_lines(path, 0, &got, &err), 0);
+	ck_assert_str_eq(got.p, "2:{\"a\":1}|3:{\"b\":2}|");
+	/* The same bytes as the whole-body writer. */
+	mfm_state_format(&b, "mfm-x", 1, body, strlen(body));
+	put_file(aux, b.p, b.len);
+	ck_assert_int_eq(read_lines(aux, 0, &got, &err), 0);
+	ck_assert_str_eq(got.p, "2:{\"a\":1}|3:{\"b\":2}|");
+	/* Every cut is refused, before a line is handed out. */
+	for (i = 0; i < b.len; i++) {
+		put_file(path, b.p, i);
+		ck_assert_int_eq(read_lines(path, 0, &got, &err), -1);
+		ck_assert_str_eq(got.p, "");
+	}
+	/* Every flipped bit of the body too. */
+	for (i = 20; i < 20 + strlen(body); i++) {
+		b.p[i] ^= 0x20;
+		put_file(path, b.p, b.len);
+		ck_assert_int_eq(read_lines(path, 0, &got, &err), -1);
+		ck_assert_msg(strstr(err.msg, i + 1 < 20 + strlen(body) ?
+		    "checksum mismatch" : "truncated") != NULL, "%zu: %s", i,
+		    err.msg);
+		b.p[i] ^= 0x20;
+	}
+	/* A line over the cap. */
+	put_file(path, b.p, b.len);
+	ck_assert_int_eq(read_lines(path, 7, &got, &err), 0);
+	ck_assert_int_eq(read_lines(path, 6, &got, &err), -1);
+	ck_assert_str_eq(err.msg, "line 2 longer than 6 bytes");
+	/* An empty body, and a body too large for mfm_state_open. */
+	mfm_buf_clear(&b);
+	mfm_state_format(&b, "mfm-x", 1, "", 0);
+	put_file(path, b.p, b.len);
+	ck_assert_int_eq(read_lines(path, 0, &got, &err), 0);
+	ck_assert_str_eq(got.p, "");
+
+	unlink(path);
+	unlink(aux);
+	snprintf(aux, sizeof(aux), "%s.lock", path);
+	unlink(aux);
+	snprintf(aux, sizeof(aux), "%s.tmp.lock", path);
+	unlink(aux);
+	rmdir(dir);
+	mfm_buf_release(&b);
+	mfm_buf_release(&got);
+}
+END_TEST
+
 Suite *suite_state(void);
 
 Suite *
@@ -162,6 +287,7 @@ suite_state(void)
 	tcase_add_test(tc, test_foreign);
 	tcase_add_test(tc, test_open_save);
 	tcase_add_test(tc, test_save_errors);
+	tcase_add_test(tc, test_stream);
 	suite_add_tcase(s, tc);
 	return s;
 }

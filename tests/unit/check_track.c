@@ -201,6 +201,11 @@ START_TEST(test_dump_load)
 	ck_assert_uint_eq(err.line, 3);
 	ck_assert_int_eq(mfm_track_load(&g.t, "nope\n", 5, &err), -1);
 	ck_assert_uint_eq(err.line, 1);
+	/* JSON but not an object: said so (found by fuzz-threshold_state). */
+	snprintf(err.msg, sizeof(err.msg), "stale");
+	ck_assert_int_eq(mfm_track_load(&g.t, "0\n", 2, &err), -1);
+	ck_assert_uint_eq(err.line, 1);
+	ck_assert_str_eq(err.msg, "not a JSON object");
 	teardown(&g);
 	teardown(&f);
 	mfm_buf_release(&a);
