@@ -81,7 +81,8 @@ ALL_CFLAGS = $(MFM_CFLAGS) $(YAML_CFLAGS) $(CURL_CFLAGS) $(Z_CFLAGS) $(CFLAGS)
 
 all: $(BINS) $(BUILD)/completions/zsh/_mfm
 
-# Shell completions, generated from the tools' own --help.
+# Shell completions, generated from the tools' option tables (--help for
+# a tool not on one yet).
 $(BUILD)/completions/zsh/_mfm: $(BINS) scripts/gen-completions
 	scripts/gen-completions $(BUILD)/completions $(BINS)
 

@@ -9,7 +9,6 @@
  * shows before the outcomes arrive; with --label, records that already
  * have one are counted, or left out (--unlabelled-only).
  */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,59 +19,54 @@
 #include "lib/group.h"
 #include "lib/banned.h"
 
-static const char usage[] =
-"usage: mfm-estimate [-huVv] [-c FILE] [--score PATH] [--label PATH]\n"
-"                    [--unlabelled-only] [--threshold X] [--by PATHS]\n"
-"                    [--window PATH] [--max-values N] [--max-groups N]\n"
-"                    [--rejects FILE] [--max-line SIZE] [FILE ...]\n"
-"\n"
-"Estimate classification metrics per window and group from calibrated\n"
-"scores, without labels, at end of input.\n"
-"\n"
-"      --score PATH        score field, a probability (score)\n"
-"      --label PATH        label field: records with one count as labelled\n"
-"      --unlabelled-only   estimate over records without a label only\n"
-"      --threshold X       predicted positive iff score >= X (0.5)\n"
-"      --by PATHS          comma-separated group fields (none)\n"
-"      --window PATH       window object field (window)\n"
-"      --max-values N      distinct scores kept in all groups (10000000)\n"
-"      --max-groups N      windows x groups open at most (100000)\n"
-MFM_CLI_HELP;
-
-enum {
-	OPT_SCORE = MFM_OPT_TOOL,
-	OPT_LABEL,
-	OPT_UNLABELLED,
-	OPT_THRESHOLD,
-	OPT_BY,
-	OPT_WINDOW,
-	OPT_MAX_VALUES,
-	OPT_MAX_GROUPS
+/* The settings, where the option table puts them. */
+static struct {
+	struct mfm_json_path score, label, window;
+	struct mfm_opt_paths by;
+	int unlabelled_only;
+	double threshold;
+	size_t max_values, max_groups;
+} set = {
+	.max_values = MFM_SKETCH_MAX_VALUES,
+	.max_groups = MFM_GROUP_MAX_DEFAULT
 };
 
-static const struct option longopts[] = {
-	{ "score", required_argument, NULL, OPT_SCORE },
-	{ "label", required_argument, NULL, OPT_LABEL },
-	{ "unlabelled-only", no_argument, NULL, OPT_UNLABELLED },
-	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
-	{ "by", required_argument, NULL, OPT_BY },
-	{ "window", required_argument, NULL, OPT_WINDOW },
-	{ "max-values", required_argument, NULL, OPT_MAX_VALUES },
-	{ "max-groups", required_argument, NULL, OPT_MAX_GROUPS },
-	MFM_CLI_LONG,
-	{ NULL, 0, NULL, 0 }
+static const struct mfm_opt opts[] = {
+	{ MFM_OPT_PATH, "score", 0, "PATH", "score",
+	  "score field, a probability", MFM_OPT_AT(set.score),
+	  .dflt = "score" },
+	{ MFM_OPT_PATH, "label", 0, "PATH", "label",
+	  "label field: records with one count as labelled",
+	  MFM_OPT_AT(set.label) },
+	{ MFM_OPT_FLAG, "unlabelled-only", 0, NULL, "unlabelled_only",
+	  "estimate over records without a label only",
+	  MFM_OPT_AT(set.unlabelled_only) },
+	{ MFM_OPT_NUMBER, "threshold", 0, "X", "threshold",
+	  "predicted positive iff score >= X", MFM_OPT_AT(set.threshold),
+	  .dflt = "0.5" },
+	{ MFM_OPT_PATHS, "by", 0, "PATHS", "by",
+	  "comma-separated group fields", MFM_OPT_AT(set.by),
+	  .show = "none" },
+	{ MFM_OPT_PATH, "window", 0, "PATH", "window", "window object field",
+	  MFM_OPT_AT(set.window), .dflt = "window" },
+	{ MFM_OPT_COUNT, "max-values", 0, "N", "max_values",
+	  "distinct scores kept in all groups", MFM_OPT_AT(set.max_values),
+	  .lo = 1, .hi = MFM_CLI_COUNT_MAX },
+	{ MFM_OPT_COUNT, "max-groups", 0, "N", "max_groups",
+	  "windows x groups open at most", MFM_OPT_AT(set.max_groups),
+	  .lo = 1, .hi = MFM_CLI_COUNT_MAX },
+	{ MFM_OPT_END }
 };
 
-static const char *const config_keys[] = {
-	"score", "label", "threshold", "by", "window", NULL
+static const struct mfm_cli_tool tool = {
+	"mfm-estimate", "estimate", "[FILE ...]",
+	"Estimate classification metrics per window and group from calibrated\n"
+	"scores, without labels, at end of input.\n",
+	opts
 };
 
 struct run {
-	struct mfm_json_path score, label, window;
-	struct mfm_json_path *by;
-	size_t nby;
-	int has_label, unlabelled_only;
-	double threshold;
+	int has_label;
 	struct mfm_sketch_budget budget;
 	struct mfm_group groups;
 	struct mfm_hits *hits;		/* whether the paths match */
@@ -92,41 +86,39 @@ estimate_record(void *ctx, const struct mfm_reader *r,
 		return;
 	mfm_hits_count(run->hits, j, NULL);
 	if (run->has_label) {
-		t = mfm_json_get(j, 0, &run->label);
+		t = mfm_json_get(j, 0, &set.label);
 		labelled = t >= 0 && mfm_json_type_of(j, t) != MFM_JSON_NULL;
-		if (labelled && run->unlabelled_only)
+		if (labelled && set.unlabelled_only)
 			return;
 	}
-	t = mfm_json_get(j, 0, &run->score);
+	t = mfm_json_get(j, 0, &set.score);
 	if (t < 0) {
-		mfm_cli_bad(r, "field '%s' missing", run->score.text);
+		mfm_cli_bad(r, "field '%s' missing", set.score.text);
 		return;
 	}
 	if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER) {
-		mfm_cli_bad(r, "field '%s' is not a number", run->score.text);
+		mfm_cli_bad(r, "field '%s' is not a number", set.score.text);
 		return;
 	}
 	if (mfm_json_double(j, t, &score) != 0) {
-		mfm_cli_bad(r, "field '%s' is out of range", run->score.text);
+		mfm_cli_bad(r, "field '%s' is out of range", set.score.text);
 		return;
 	}
 	if (!(score >= 0 && score <= 1)) {
 		mfm_cli_bad(r, "field '%s' is not a probability between "
-		    "0 and 1", run->score.text);
+		    "0 and 1", set.score.text);
 		return;
 	}
-	e = mfm_group_get(&run->groups, j, &run->window, run->by, run->nby,
+	e = mfm_group_get(&run->groups, j, &set.window, set.by.v, set.by.n,
 	    &created, &err);
 	if (e == NULL) {
-		if (err.kind == MFM_ERR_LIMIT)
-			mfm_die("%s (--max-groups)", err.msg);
-		mfm_cli_bad(r, "%s", err.msg);
+		mfm_cli_record_err(r, &err, "--max-groups");
 		return;
 	}
 	if (created)
 		mfm_estimate_init(e);
 	if (mfm_estimate_add(e, score, &run->budget, &err) != 0)
-		mfm_die("%s: %s (--max-values)", r->name, err.msg);
+		mfm_cli_limit(r, "--max-values", err.msg);
 	e->labelled += labelled;
 }
 
@@ -138,12 +130,12 @@ static void
 hits_init(struct run *run, int window_given)
 {
 	run->hits = mfm_hits_new("records");
-	mfm_hits_add(run->hits, "--score", &run->score, 0, MFM_HITS_OWN);
+	mfm_hits_add(run->hits, "--score", &set.score, 0, MFM_HITS_OWN);
 	if (run->has_label)
-		mfm_hits_add(run->hits, "--label", &run->label, 0,
+		mfm_hits_add(run->hits, "--label", &set.label, 0,
 		    MFM_HITS_OWN);
-	mfm_cli_hits_groups(run->hits, run->by, run->nby,
-	    window_given ? &run->window : NULL);
+	mfm_cli_hits_groups(run->hits, set.by.v, set.by.n,
+	    window_given ? &set.window : NULL);
 }
 
 static void
@@ -158,7 +150,7 @@ emit_all(struct run *run)
 	mfm_group_sort(&run->groups);
 	for (i = 0; i < run->groups.n; i++) {
 		e = mfm_group_val(&run->groups, i);
-		mfm_estimate_compute(e, run->threshold, &run->budget, v);
+		mfm_estimate_compute(e, set.threshold, &run->budget, v);
 		mfm_group_put_head(b, &run->groups, i);
 		mfm_buf_adds(b, ",\"n\":");
 		mfm_json_put_double(b, e->scores.numc);
@@ -181,84 +173,25 @@ emit_all(struct run *run)
 int
 main(int argc, char **argv)
 {
-	const struct mfm_cfg_node *sec;
-	const char *score_s = NULL, *label_s = NULL, *window_s = NULL;
-	const char *by_s = NULL;
-	size_t max_groups = MFM_GROUP_MAX_DEFAULT, i;
-	int threshold_set = 0, ch, window_given;
 	struct run run;
+	size_t i;
+	int n;
 
 	memset(&run, 0, sizeof(run));
-	run.budget.max_values = MFM_SKETCH_MAX_VALUES;
-	run.budget.max_categories = 1;
-	mfm_cli_init("mfm-estimate", usage);
-	while ((ch = getopt_long(argc, argv, MFM_CLI_SHORT, longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case OPT_SCORE:
-			score_s = optarg;
-			break;
-		case OPT_LABEL:
-			label_s = optarg;
-			break;
-		case OPT_UNLABELLED:
-			run.unlabelled_only = 1;
-			break;
-		case OPT_THRESHOLD:
-			run.threshold = mfm_cli_double("--threshold", optarg);
-			threshold_set = 1;
-			break;
-		case OPT_BY:
-			by_s = optarg;
-			break;
-		case OPT_WINDOW:
-			window_s = optarg;
-			break;
-		case OPT_MAX_VALUES:
-			run.budget.max_values = mfm_cli_count("--max-values",
-			    optarg, 1, MFM_CLI_COUNT_MAX);
-			break;
-		case OPT_MAX_GROUPS:
-			max_groups = mfm_cli_count("--max-groups", optarg, 1,
-			    MFM_CLI_COUNT_MAX);
-			break;
-		default:
-			mfm_cli_option(ch, optarg);
-		}
-	}
-	argc -= optind;
-	argv += optind;
-
-	/* Command-line options win over the configuration file. */
-	sec = mfm_cli_config("estimate", config_keys);
-	window_given = window_s != NULL || mfm_cfg_get(sec, "window") != NULL;
-	if (score_s == NULL)
-		score_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "score"), "score");
-	if (label_s == NULL)
-		label_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "label"), NULL);
-	if (window_s == NULL)
-		window_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "window"),
-		    "window");
-	if (!threshold_set)
-		run.threshold = mfm_cli_cfg_double(mfm_cfg_get(sec,
-		    "threshold"), 0.5);
-	if (run.unlabelled_only && label_s == NULL)
+	n = mfm_cli_parse(&tool, argc, argv);
+	argc -= n;
+	argv += n;
+	run.has_label = mfm_cli_given("label");
+	if (set.unlabelled_only && !run.has_label)
 		mfm_usage_error("--unlabelled-only needs --label");
-	mfm_cli_path("--score", score_s, &run.score);
-	mfm_cli_path("--window", window_s, &run.window);
-	if (label_s != NULL) {
-		mfm_cli_path("--label", label_s, &run.label);
-		run.has_label = 1;
-	}
-	mfm_cli_opt_paths("--by", by_s, mfm_cfg_get(sec, "by"), NULL, &run.by,
-	    &run.nby);
-	mfm_group_init(&run.groups, sizeof(struct mfm_estimate), max_groups);
-	hits_init(&run, window_given);
+	run.budget.max_values = set.max_values;
+	run.budget.max_categories = 1;
+	mfm_group_init(&run.groups, sizeof(struct mfm_estimate),
+	    set.max_groups);
+	hits_init(&run, mfm_cli_given("window"));
+	mfm_cli_start();
 
-	if (argc == 0)
-		mfm_cli_read("-", estimate_record, &run);
-	for (i = 0; i < (size_t)argc; i++)
-		mfm_cli_read(argv[i], estimate_record, &run);
+	mfm_cli_loop(argc, argv, estimate_record, &run);
 	emit_all(&run);
 	if (mfm_cli.verbose)
 		fprintf(stderr, "mfm-estimate: %" PRIu64 " records, %zu "
@@ -269,10 +202,5 @@ main(int argc, char **argv)
 		mfm_estimate_release(mfm_group_val(&run.groups, i),
 		    &run.budget);
 	mfm_group_release(&run.groups);
-	mfm_cli_paths_free(run.by, run.nby);
-	mfm_json_path_release(&run.score);
-	mfm_json_path_release(&run.window);
-	if (run.has_label)
-		mfm_json_path_release(&run.label);
 	return mfm_cli_finish(0);
 }

@@ -11,7 +11,6 @@
  * (--textfile), or to a Pushgateway (--push-env, --push-file), whose
  * URL is read from the environment or a file like mfm-alert's secrets.
  */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,149 +22,119 @@
 #include "lib/state.h"
 #include "lib/banned.h"
 
-static const char usage[] =
-"usage: mfm-export [-ahuVv] [-c FILE] [--openmetrics] [--timestamps]\n"
-"                  [--provisional] [--prefix PREFIX] [--label NAME=VALUE]\n"
-"                  [--max-windows N] [--textfile PATH]\n"
-"                  [--push-env VAR | --push-file PATH] [--job NAME]\n"
-"                  [--grouping NAME=VALUE] [--push-method METHOD]\n"
-"                  [--ca-file PATH] [--timeout DURATION] [-o FILE]\n"
-"                  [--rejects FILE] [--max-line SIZE] [FILE ...]\n"
-"\n"
-"Write metric records (from mfm-metric) as Prometheus metric families:\n"
-"the latest window of each series, at end of input.\n"
-"\n"
-"      --openmetrics        OpenMetrics text instead of Prometheus text\n"
-"      --timestamps         each sample at its window's end time\n"
-"  -a, --all                every window, not the latest (--timestamps)\n"
-"      --provisional        windows not yet final too, provisional=\"true\"\n"
-"      --prefix PREFIX      metric name prefix (mfm_)\n"
-"      --label NAME=VALUE   a label on every sample (repeatable)\n"
-"      --max-windows N      windows of series kept at most (100000)\n"
-"      --textfile PATH      replace PATH (*.prom) atomically instead\n"
-"      --push-env VAR       PUT to the Pushgateway whose URL is in VAR\n"
-"      --push-file PATH     ... whose URL is the first line of PATH\n"
-"      --job NAME           the Pushgateway job (mfm)\n"
-"      --grouping NAME=VALUE  a label of the Pushgateway group (repeatable)\n"
-"      --push-method M      put (replace the group, default) or post\n"
-"      --ca-file PATH       verify TLS with the CAs in PATH\n"
-"      --timeout DURATION   time allowed for one attempt (10s)\n"
-MFM_CLI_HELP;
-
-enum {
-	OPT_OPENMETRICS = MFM_OPT_TOOL,
-	OPT_TIMESTAMPS,
-	OPT_PROVISIONAL,
-	OPT_PREFIX,
-	OPT_LABEL,
-	OPT_MAX_WINDOWS,
-	OPT_TEXTFILE,
-	OPT_PUSH_ENV,
-	OPT_PUSH_FILE,
-	OPT_JOB,
-	OPT_GROUPING,
-	OPT_PUSH_METHOD,
-	OPT_CA_FILE,
-	OPT_TIMEOUT
+/* The settings, where the option table puts them. */
+static struct {
+	int openmetrics, timestamps, all, provisional;
+	const char *prefix;
+	struct mfm_opt_pairs labels;	/* --const-label */
+	size_t max_windows;
+	const char *textfile;
+	const char *push_env, *push_file, *job;
+	struct mfm_opt_pairs grouping;
+	int method;			/* 0 put, 1 post */
+	const char *ca_file;
+	int64_t timeout;
+	unsigned retries;
+} set = {
+	.max_windows = MFM_EXPORT_MAX_WINDOWS,
+	.timeout = MFM_DELIVER_TIMEOUT,
+	.retries = MFM_DELIVER_RETRIES
 };
 
-static const struct option longopts[] = {
-	{ "openmetrics", no_argument, NULL, OPT_OPENMETRICS },
-	{ "timestamps", no_argument, NULL, OPT_TIMESTAMPS },
-	{ "all", no_argument, NULL, 'a' },
-	{ "provisional", no_argument, NULL, OPT_PROVISIONAL },
-	{ "prefix", required_argument, NULL, OPT_PREFIX },
-	{ "label", required_argument, NULL, OPT_LABEL },
-	{ "max-windows", required_argument, NULL, OPT_MAX_WINDOWS },
-	{ "textfile", required_argument, NULL, OPT_TEXTFILE },
-	{ "push-env", required_argument, NULL, OPT_PUSH_ENV },
-	{ "push-file", required_argument, NULL, OPT_PUSH_FILE },
-	{ "job", required_argument, NULL, OPT_JOB },
-	{ "grouping", required_argument, NULL, OPT_GROUPING },
-	{ "push-method", required_argument, NULL, OPT_PUSH_METHOD },
-	{ "ca-file", required_argument, NULL, OPT_CA_FILE },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	MFM_CLI_LONG,
-	{ NULL, 0, NULL, 0 }
+static const struct mfm_opt_name methods[] = {
+	{ "put", 0 }, { "post", 1 }, { NULL, 0 }
 };
 
-static const char *const config_keys[] = {
-	"prefix", "labels", "provisional", "max_windows", "textfile", "push",
-	NULL
+static const struct mfm_opt opts[] = {
+	{ MFM_OPT_FLAG, "openmetrics", 0, NULL, "openmetrics",
+	  "OpenMetrics text instead of Prometheus text",
+	  MFM_OPT_AT(set.openmetrics) },
+	{ MFM_OPT_FLAG, "timestamps", 0, NULL, "timestamps",
+	  "each sample at its window's end time", MFM_OPT_AT(set.timestamps) },
+	{ MFM_OPT_FLAG, "all", 'a', NULL, "all",
+	  "every window, not the latest (--timestamps)", MFM_OPT_AT(set.all) },
+	{ MFM_OPT_FLAG, "provisional", 0, NULL, "provisional",
+	  "windows not yet final too, provisional=\"true\"",
+	  MFM_OPT_AT(set.provisional) },
+	{ MFM_OPT_STRING, "prefix", 0, "PREFIX", "prefix",
+	  "metric name prefix", MFM_OPT_AT(set.prefix), .show = "mfm_" },
+	{ MFM_OPT_PAIRS, "const-label", 0, "NAME=VALUE", "const_labels",
+	  "a label on every sample (repeatable)", MFM_OPT_AT(set.labels),
+	  .why = "a mapping of names to values, as the plural says" },
+	{ MFM_OPT_PAIRS, "label", 0, NULL, "labels", NULL,
+	  .alias = "const-label" },
+	{ MFM_OPT_COUNT, "max-windows", 0, "N", "max_windows",
+	  "windows of series kept at most", MFM_OPT_AT(set.max_windows),
+	  .lo = 1, .hi = MFM_CLI_COUNT_MAX },
+	{ MFM_OPT_FILE, "textfile", 0, "PATH", "textfile",
+	  "replace PATH (*.prom) atomically instead",
+	  MFM_OPT_AT(set.textfile) },
+	{ MFM_OPT_STRING, "push-env", 0, "VAR", "push_env",
+	  "PUT to the Pushgateway whose URL is in VAR",
+	  MFM_OPT_AT(set.push_env), .group = 1 },
+	{ MFM_OPT_FILE, "push-file", 0, "PATH", "push_file",
+	  "... whose URL is the first line of PATH",
+	  MFM_OPT_AT(set.push_file), .group = 1 },
+	{ MFM_OPT_STRING, "job", 0, "NAME", "job", "the Pushgateway job",
+	  MFM_OPT_AT(set.job), .dflt = "mfm" },
+	{ MFM_OPT_PAIRS, "grouping", 0, "NAME=VALUE", "grouping",
+	  "a label of the Pushgateway group (repeatable)",
+	  MFM_OPT_AT(set.grouping) },
+	{ MFM_OPT_ENUM, "push-method", 0, "METHOD", "push_method",
+	  "put (replace the group) or post", MFM_OPT_AT(set.method),
+	  .dflt = "put", .what = "method", .names = methods },
+	{ MFM_OPT_FILE, "ca-file", 0, "PATH", "ca_file",
+	  "verify TLS with the CAs in PATH", MFM_OPT_AT(set.ca_file) },
+	{ MFM_OPT_DURATION, "timeout", 0, "DURATION", "timeout",
+	  "time allowed for one attempt", MFM_OPT_AT(set.timeout) },
+	{ MFM_OPT_COUNT, "retries", 0, "N", "retries",
+	  "attempts after the first", MFM_OPT_AT(set.retries),
+	  .hi = MFM_DELIVER_RETRIES_MAX },
+	/* The push mapping of the first release, one key per option now. */
+	{ MFM_OPT_STRING, NULL, 0, NULL, "push.url_env", NULL,
+	  .alias = "push-env" },
+	{ MFM_OPT_FILE, NULL, 0, NULL, "push.url_file", NULL,
+	  .alias = "push-file" },
+	{ MFM_OPT_STRING, NULL, 0, NULL, "push.job", NULL, .alias = "job" },
+	{ MFM_OPT_PAIRS, NULL, 0, NULL, "push.grouping", NULL,
+	  .alias = "grouping" },
+	{ MFM_OPT_ENUM, NULL, 0, NULL, "push.method", NULL,
+	  .alias = "push-method" },
+	{ MFM_OPT_DURATION, NULL, 0, NULL, "push.timeout", NULL,
+	  .alias = "timeout" },
+	{ MFM_OPT_COUNT, NULL, 0, NULL, "push.retries", NULL,
+	  .alias = "retries" },
+	{ MFM_OPT_FILE, NULL, 0, NULL, "push.ca_file", NULL,
+	  .alias = "ca-file" },
+	{ MFM_OPT_REFUSED, NULL, 0, NULL, "push.url", NULL,
+	  .why = "a Pushgateway URL may hold a password: give push_env or "
+	  "push_file, not url" },
+	{ MFM_OPT_END }
 };
-static const char *const push_keys[] = {
-	"url_env", "url_file", "job", "grouping", "method", "timeout",
-	"retries", "ca_file", NULL
+
+static const struct mfm_cli_tool tool = {
+	"mfm-export", "export", "[FILE ...]",
+	"Write metric records (from mfm-metric) as Prometheus metric families:\n"
+	"the latest window of each series, at end of input.\n",
+	opts
 };
 
 #define MAX_PAIRS MFM_EXPORT_MAX_LABELS
 
-struct pairs {
-	struct mfm_export_label p[MAX_PAIRS];
-	size_t n;
-};
-
-struct opts {
-	const char *textfile;
-	const char *push_env, *push_file, *job, *method, *ca_file;
-	int64_t timeout;
-	long long retries;
-	struct pairs labels, grouping;
-};
-
-/* NAME=VALUE into pairs; the name checked as a label name. */
+/* Names of --const-label and --grouping: Prometheus label names. */
 static void
-pair_arg(const char *opt, const char *arg, struct pairs *ps)
-{
-	const char *eq = strchr(arg, '=');
-
-	if (eq == NULL || eq == arg)
-		mfm_usage_error("%s: expected NAME=VALUE, not '%s'", opt, arg);
-	if (!mfm_prom_label_name_ok(arg, (size_t)(eq - arg)))
-		mfm_usage_error("%s: invalid label name '%.*s' (letters, "
-		    "digits and '_', not a digit first nor \"__\")", opt,
-		    (int)(eq - arg), arg);
-	if (ps->n >= MAX_PAIRS)
-		mfm_usage_error("%s: more than %d labels", opt, MAX_PAIRS);
-	ps->p[ps->n].name = mfm_xmemdup(arg, (size_t)(eq - arg));
-	ps->p[ps->n].value = mfm_xstrdup(eq + 1);
-	ps->n++;
-}
-
-/* A mapping of names to values from the configuration, unless given. */
-static void
-cfg_pairs(const struct mfm_cfg_node *m, const char *key, struct pairs *ps)
-{
-	struct mfm_buf b = MFM_BUF_INIT;
-	struct mfm_err err;
-	size_t i;
-
-	if (m == NULL || ps->n > 0)
-		return;
-	mfm_err_clear(&err);
-	if (m->type != MFM_CFG_MAP) {
-		mfm_cfg_err(m, &err, "%s: expected a mapping of name: value",
-		    key);
-		mfm_cli_config_die(&err);
-	}
-	for (i = 0; i < m->n; i++) {
-		mfm_buf_clear(&b);
-		mfm_buf_addf(&b, "%s=%s", m->keys[i],
-		    mfm_cli_cfg_str(m->items[i], ""));
-		pair_arg(key, b.p, ps);
-	}
-	mfm_buf_release(&b);
-}
-
-static void
-pairs_free(struct pairs *ps)
+check_names(const char *opt, const struct mfm_opt_pairs *ps)
 {
 	size_t i;
 
-	for (i = 0; i < ps->n; i++) {
-		free(ps->p[i].name);
-		free(ps->p[i].value);
-	}
+	if (ps->n > MAX_PAIRS)
+		mfm_cli_opt_die(opt, "more than %d labels", MAX_PAIRS);
+	for (i = 0; i < ps->n; i++)
+		if (!mfm_prom_label_name_ok(ps->v[i].name,
+		    strlen(ps->v[i].name)))
+			mfm_cli_opt_die(opt, "invalid label name '%s' "
+			    "(letters, digits and '_', not a digit first nor "
+			    "\"__\")", ps->v[i].name);
 }
 
 static void
@@ -175,12 +144,8 @@ read_record(void *ctx, const struct mfm_reader *r, const struct mfm_json *j)
 	struct mfm_err err;
 
 	mfm_err_clear(&err);
-	if (mfm_export_add(x, j, &err) >= 0)
-		return;
-	if (err.kind == MFM_ERR_LIMIT)
-		mfm_die("%s:%zu: %s (--max-windows)", r->name, r->lineno,
-		    err.msg);
-	mfm_cli_bad(r, "%s", err.msg);
+	if (mfm_export_add(x, j, &err) < 0)
+		mfm_cli_record_err(r, &err, "--max-windows");
 }
 
 /*
@@ -188,30 +153,34 @@ read_record(void *ctx, const struct mfm_reader *r, const struct mfm_json *j)
  * (from the environment or a file) and checked before any input is.
  */
 static void
-push_setup(const struct opts *o, struct mfm_deliver *d)
+push_setup(struct mfm_deliver *d)
 {
 	struct mfm_buf path = MFM_BUF_INIT;
+	struct mfm_export_label g[MAX_PAIRS];
 	struct mfm_deliver_recv *r;
 	struct mfm_err err;
+	size_t i;
 
 	mfm_deliver_init(d);
 	mfm_err_clear(&err);
 	d->user_agent = "mfm-export/" MFM_VERSION;
 	r = mfm_deliver_add(d, MFM_DELIVER_PUSHGATEWAY,
-	    o->push_env != NULL ? o->push_env : o->push_file, &err);
+	    set.push_env != NULL ? set.push_env : set.push_file, &err);
 	if (r == NULL)
 		mfm_die_err(&err);
-	if (o->timeout > 0)
-		r->timeout = o->timeout;
-	if (o->retries >= 0)
-		r->retries = (unsigned)o->retries;
-	if (o->ca_file != NULL)
-		r->ca_file = mfm_xstrdup(o->ca_file);
-	if ((o->push_env != NULL ? mfm_deliver_url_env(r, o->push_env, &err) :
-	    mfm_deliver_url_file(r, o->push_file, &err)) != 0)
-		mfm_die("%s: %s", o->push_env != NULL ? "--push-env" :
+	r->timeout = set.timeout;
+	r->retries = set.retries;
+	if (set.ca_file != NULL)
+		r->ca_file = mfm_xstrdup(set.ca_file);
+	if ((set.push_env != NULL ? mfm_deliver_url_env(r, set.push_env,
+	    &err) : mfm_deliver_url_file(r, set.push_file, &err)) != 0)
+		mfm_die("%s: %s", set.push_env != NULL ? "--push-env" :
 		    "--push-file", err.msg);
-	mfm_export_push_path(&path, o->job, o->grouping.p, o->grouping.n);
+	for (i = 0; i < set.grouping.n; i++) {
+		g[i].name = set.grouping.v[i].name;
+		g[i].value = set.grouping.v[i].value;
+	}
+	mfm_export_push_path(&path, set.job, g, set.grouping.n);
 	if (mfm_deliver_url_append(r, path.p, &err) != 0 ||
 	    mfm_deliver_start(d, &err) != 0)
 		mfm_die_err(&err);
@@ -220,206 +189,101 @@ push_setup(const struct opts *o, struct mfm_deliver *d)
 
 /* PUT (or POST) the exposition to the group. */
 static int
-push(const struct opts *o, struct mfm_deliver *d, const struct mfm_buf *body)
+push(struct mfm_deliver *d, const struct mfm_buf *body)
 {
 	struct mfm_err err;
 
 	mfm_err_clear(&err);
-	if (mfm_deliver_http(d, &d->recv[0], strcmp(o->method, "post") == 0 ?
-	    "POST" : "PUT", MFM_PROM_TEXT_TYPE, body->p != NULL ? body->p : "",
-	    body->len, &err) != 0) {
-		mfm_warn("%s", err.msg);
+	if (mfm_deliver_http(d, &d->recv[0], set.method == 1 ? "POST" : "PUT",
+	    MFM_PROM_TEXT_TYPE, body->p != NULL ? body->p : "", body->len,
+	    &err) != 0) {
+		mfm_fail("%s", err.msg);
 		return -1;
 	}
 	return 0;
 }
 
+/* Options that cannot work together, refused before any input is read. */
+static void
+check_options(struct mfm_export *x)
+{
+	struct mfm_err err;
+	size_t i, n;
+
+	if (set.push_env != NULL && set.push_file != NULL)
+		mfm_usage_error("give --push-env or --push-file, not both");
+	check_names("grouping", &set.grouping);
+	check_names("const-label", &set.labels);
+	for (i = 0; i < set.grouping.n; i++)
+		if (strcmp(set.grouping.v[i].name, "job") == 0)
+			mfm_cli_opt_die("grouping", "the job is --job");
+	/* Where the exposition may not hold what the options ask for. */
+	if ((set.push_env != NULL || set.push_file != NULL) &&
+	    (set.timestamps || set.openmetrics))
+		mfm_usage_error("a Pushgateway takes the Prometheus text "
+		    "format without timestamps: drop --timestamps, --all and "
+		    "--openmetrics");
+	if (set.textfile != NULL && (set.timestamps || set.openmetrics))
+		mfm_usage_error("node_exporter's textfile collector takes the "
+		    "Prometheus text format without timestamps: drop "
+		    "--timestamps, --all and --openmetrics");
+	n = set.textfile != NULL ? strlen(set.textfile) : 0;
+	if (set.textfile != NULL && (n < 6 ||
+	    strcmp(set.textfile + n - 5, ".prom") != 0))
+		mfm_cli_opt_die("textfile", "node_exporter reads only files "
+		    "named *.prom, not '%s'", set.textfile);
+	mfm_err_clear(&err);
+	if (set.prefix != NULL && mfm_export_prefix(x, set.prefix, &err) != 0)
+		mfm_cli_opt_die("prefix", "%s", err.msg);
+	for (i = 0; i < set.labels.n; i++)
+		if (mfm_export_label(x, set.labels.v[i].name,
+		    set.labels.v[i].value, &err) != 0)
+			mfm_cli_opt_die("const-label", "%s", err.msg);
+}
+
 int
 main(int argc, char **argv)
 {
-	const struct mfm_cfg_node *sec, *pc = NULL;
 	struct mfm_export x;
 	struct mfm_deliver d;
 	struct mfm_buf out = MFM_BUF_INIT;
 	struct mfm_err err;
-	struct opts o;
-	const char *prefix = NULL;
-	size_t max_windows = 0, i;
-	int ch, provisional = 0, ok = 1;
+	int n, ok = 1, pushing;
 
-	memset(&o, 0, sizeof(o));
-	o.retries = -1;
 	mfm_export_init(&x);
-	mfm_cli_init("mfm-export", usage);
-	while ((ch = getopt_long(argc, argv, MFM_CLI_SHORT "a", longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case OPT_OPENMETRICS:
-			x.format = MFM_PROM_OPENMETRICS;
-			break;
-		case OPT_TIMESTAMPS:
-			x.timestamps = 1;
-			break;
-		case 'a':
-			x.all = x.timestamps = 1;
-			break;
-		case OPT_PROVISIONAL:
-			provisional = 1;
-			break;
-		case OPT_PREFIX:
-			prefix = optarg;
-			break;
-		case OPT_LABEL:
-			pair_arg("--label", optarg, &o.labels);
-			break;
-		case OPT_MAX_WINDOWS:
-			max_windows = mfm_cli_count("--max-windows", optarg, 1,
-			    MFM_CLI_COUNT_MAX);
-			break;
-		case OPT_TEXTFILE:
-			o.textfile = optarg;
-			break;
-		case OPT_PUSH_ENV:
-			o.push_env = optarg;
-			break;
-		case OPT_PUSH_FILE:
-			o.push_file = optarg;
-			break;
-		case OPT_JOB:
-			o.job = optarg;
-			break;
-		case OPT_GROUPING:
-			pair_arg("--grouping", optarg, &o.grouping);
-			break;
-		case OPT_PUSH_METHOD:
-			o.method = optarg;
-			break;
-		case OPT_CA_FILE:
-			o.ca_file = optarg;
-			break;
-		case OPT_TIMEOUT:
-			o.timeout = mfm_cli_duration("--timeout", optarg);
-			break;
-		default:
-			mfm_cli_option(ch, optarg);
-		}
-	}
-	argc -= optind;
-	argv += optind;
+	n = mfm_cli_parse(&tool, argc, argv);
+	argc -= n;
+	argv += n;
+	if (set.all)
+		set.timestamps = 1;
+	check_options(&x);
+	x.format = set.openmetrics ? MFM_PROM_OPENMETRICS : x.format;
+	x.timestamps = set.timestamps;
+	x.all = set.all;
+	x.provisional = set.provisional;
+	x.max_windows = set.max_windows;
+	pushing = set.push_env != NULL || set.push_file != NULL;
+	mfm_cli_start();
+	if (pushing)
+		push_setup(&d);
 
-	/* Command-line options win over the configuration file. */
-	sec = mfm_cli_config("export", config_keys);
-	mfm_err_clear(&err);
-	if (prefix == NULL)
-		prefix = mfm_cli_cfg_str(mfm_cfg_get(sec, "prefix"), NULL);
-	if (!provisional && mfm_cfg_get(sec, "provisional") != NULL &&
-	    mfm_cfg_bool(mfm_cfg_get(sec, "provisional"), &provisional,
-	    &err) != 0)
-		mfm_cli_config_die(&err);
-	if (max_windows == 0)
-		max_windows = mfm_cli_cfg_count(mfm_cfg_get(sec,
-		    "max_windows"), "max_windows", MFM_EXPORT_MAX_WINDOWS, 1,
-		    1e12);
-	if (o.textfile == NULL)
-		o.textfile = mfm_cli_cfg_str(mfm_cfg_get(sec, "textfile"),
-		    NULL);
-	cfg_pairs(mfm_cfg_get(sec, "labels"), "labels", &o.labels);
-	if ((pc = mfm_cfg_get(sec, "push")) != NULL) {
-		if (pc->type != MFM_CFG_MAP) {
-			mfm_cfg_err(pc, &err, "push: expected a mapping");
-			mfm_cli_config_die(&err);
-		}
-		if (mfm_cfg_check_keys(pc, push_keys, &err) != 0)
-			mfm_cli_config_die(&err);
-		if (mfm_cfg_get(pc, "url") != NULL) {
-			mfm_cfg_err(mfm_cfg_get(pc, "url"), &err, "a "
-			    "Pushgateway URL may hold a password: give url_env "
-			    "or url_file, not url");
-			mfm_cli_config_die(&err);
-		}
-		if (o.push_env == NULL && o.push_file == NULL) {
-			o.push_env = mfm_cli_cfg_str(mfm_cfg_get(pc,
-			    "url_env"), NULL);
-			o.push_file = mfm_cli_cfg_str(mfm_cfg_get(pc,
-			    "url_file"), NULL);
-		}
-		if (o.job == NULL)
-			o.job = mfm_cli_cfg_str(mfm_cfg_get(pc, "job"), NULL);
-		if (o.method == NULL)
-			o.method = mfm_cli_cfg_str(mfm_cfg_get(pc, "method"),
-			    NULL);
-		if (o.ca_file == NULL)
-			o.ca_file = mfm_cli_cfg_str(mfm_cfg_get(pc,
-			    "ca_file"), NULL);
-		if (o.timeout == 0)
-			o.timeout = mfm_cli_cfg_duration(mfm_cfg_get(pc,
-			    "timeout"), 0, 0);
-		if (mfm_cfg_get(pc, "retries") != NULL &&
-		    mfm_cfg_int(mfm_cfg_get(pc, "retries"), 0,
-		    MFM_DELIVER_RETRIES_MAX, &o.retries, &err) != 0)
-			mfm_cli_config_die(&err);
-		cfg_pairs(mfm_cfg_get(pc, "grouping"), "grouping",
-		    &o.grouping);
-	}
-	if (o.job == NULL)
-		o.job = "mfm";
-	if (o.method == NULL)
-		o.method = "put";
-	if (strcmp(o.method, "put") != 0 && strcmp(o.method, "post") != 0)
-		mfm_usage_error("--push-method: expected put or post, not "
-		    "'%s'", o.method);
-	if (o.push_env != NULL && o.push_file != NULL)
-		mfm_usage_error("give --push-env or --push-file, not both");
-	for (i = 0; i < o.grouping.n; i++)
-		if (strcmp(o.grouping.p[i].name, "job") == 0)
-			mfm_usage_error("--grouping: the job is --job");
-	/* Where the exposition may not hold what the options ask for. */
-	if ((o.push_env != NULL || o.push_file != NULL) &&
-	    (x.timestamps || x.format == MFM_PROM_OPENMETRICS))
-		mfm_usage_error("a Pushgateway takes the Prometheus text "
-		    "format without timestamps: drop --timestamps, --all and "
-		    "--openmetrics");
-	if (o.textfile != NULL && (x.timestamps ||
-	    x.format == MFM_PROM_OPENMETRICS))
-		mfm_usage_error("node_exporter's textfile collector takes the "
-		    "Prometheus text format without timestamps: drop "
-		    "--timestamps, --all and --openmetrics");
-	if (o.textfile != NULL && (strlen(o.textfile) < 6 ||
-	    strcmp(o.textfile + strlen(o.textfile) - 5, ".prom") != 0))
-		mfm_usage_error("--textfile: node_exporter reads only files "
-		    "named *.prom, not '%s'", o.textfile);
-	if (prefix != NULL && mfm_export_prefix(&x, prefix, &err) != 0)
-		mfm_usage_error("--prefix: %s", err.msg);
-	for (i = 0; i < o.labels.n; i++)
-		if (mfm_export_label(&x, o.labels.p[i].name,
-		    o.labels.p[i].value, &err) != 0)
-			mfm_usage_error("--label: %s", err.msg);
-	x.provisional = provisional;
-	x.max_windows = max_windows;
-	if (o.push_env != NULL || o.push_file != NULL)
-		push_setup(&o, &d);
-
-	if (argc == 0)
-		mfm_cli_read("-", read_record, &x);
-	for (i = 0; i < (size_t)argc; i++)
-		mfm_cli_read(argv[i], read_record, &x);
+	mfm_cli_loop(argc, argv, read_record, &x);
 	mfm_export_write(&x, &out);
 
-	if (o.textfile != NULL) {
+	if (set.textfile != NULL) {
 		/* Readable by node_exporter's user; a new file, renamed. */
-		if (mfm_state_replace(o.textfile, out.p != NULL ? out.p : "",
+		if (mfm_state_replace(set.textfile, out.p != NULL ? out.p : "",
 		    out.len, 0644, &err) != 0) {
-			mfm_warn("%s", err.msg);
+			mfm_fail("%s", err.msg);
 			ok = 0;
 		}
 	}
-	if (o.push_env != NULL || o.push_file != NULL) {
-		if (push(&o, &d, &out) != 0)
+	if (pushing) {
+		if (push(&d, &out) != 0)
 			ok = 0;
 		mfm_deliver_release(&d);
 	}
-	if (o.textfile == NULL && o.push_env == NULL && o.push_file == NULL &&
-	    out.len > 0) {
+	if (set.textfile == NULL && !pushing && out.len > 0) {
 		/* The exposition is one piece; its last line end is the
 		 * record's. */
 		mfm_buf_add(mfm_cli_begin(), out.p, out.len - 1);
@@ -434,7 +298,5 @@ main(int argc, char **argv)
 		    x.nsuperseded, x.nolder, x.nprovisional, mfm_cli.nbad);
 	mfm_buf_release(&out);
 	mfm_export_release(&x);
-	pairs_free(&o.labels);
-	pairs_free(&o.grouping);
 	return mfm_cli_finish(ok ? 0 : 2);
 }

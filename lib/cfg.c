@@ -723,24 +723,38 @@ c_strtod(const char *s)
 }
 
 int
-mfm_cfg_double(const struct mfm_cfg_node *n, double *out,
-    struct mfm_err *err)
+mfm_cfg_scan_double(const char *s, double *out)
 {
 	double d;
 
+	if (is_inf_nan(s))
+		return MFM_CFG_NOT_FINITE;
+	if (!is_decimal(s))
+		return MFM_CFG_NOT_NUMBER;
+	d = c_strtod(s);
+	/* Overflow gives HUGE_VAL; an underflow to 0 is a fine answer. */
+	if (!isfinite(d))
+		return MFM_CFG_OUT_OF_RANGE;
+	*out = d;
+	return 0;
+}
+
+int
+mfm_cfg_double(const struct mfm_cfg_node *n, double *out,
+    struct mfm_err *err)
+{
 	if (n == NULL)
 		return 0;
 	if (n->type != MFM_CFG_SCALAR)
 		return mfm_cfg_err(n, err, "expected a number");
-	if (is_inf_nan(n->value))
+	switch (mfm_cfg_scan_double(n->value, out)) {
+	case MFM_CFG_NOT_FINITE:
 		return mfm_cfg_err(n, err, "expected a finite number");
-	if (!is_decimal(n->value))
+	case MFM_CFG_NOT_NUMBER:
 		return mfm_cfg_err(n, err, "expected a number");
-	d = c_strtod(n->value);
-	/* Overflow gives HUGE_VAL; an underflow to 0 is a fine answer. */
-	if (!isfinite(d))
+	case MFM_CFG_OUT_OF_RANGE:
 		return mfm_cfg_err(n, err, "number out of range");
-	*out = d;
+	}
 	return 0;
 }
 

@@ -116,6 +116,14 @@ int mfm_cfg_double(const struct mfm_cfg_node *n, double *out,
     struct mfm_err *err);
 int mfm_cfg_bool(const struct mfm_cfg_node *n, int *out, struct mfm_err *err);
 /*
+ * The number of mfm_cfg_double in text s, for readers of the same
+ * numbers elsewhere (options): 0 with *out set, or why not.
+ */
+#define MFM_CFG_NOT_NUMBER	(-1)	/* not the core schema's decimal */
+#define MFM_CFG_NOT_FINITE	(-2)	/* .inf, .nan and their kin */
+#define MFM_CFG_OUT_OF_RANGE	(-3)	/* too large for a double */
+int mfm_cfg_scan_double(const char *s, double *out);
+/*
  * A decimal integer ([-+]?[0-9]+) within [min, max]: "expected an
  * integer", "expected an integer from 1 to 100".
  */

@@ -1,10 +1,24 @@
 /*
  * The command-line layer shared by the tools in cmd/: messages in the
- * house form ("prog: file:line: what is wrong"), option validators that
- * exit 2 on a bad value, the common options, the configuration file, the
- * record loop with bad-record accounting and --rejects, and the checked
- * close of stdout.  Unlike the rest of lib/, this module prints and exits:
- * it is the part of main() that every tool shares.
+ * house form ("prog: file:line: what is wrong"), the option table of
+ * lib/opt.h driven through getopt_long and the configuration file, the
+ * common options, the operand loop with bad-record accounting and
+ * --rejects, and the checked close of stdout.  Unlike the rest of lib/,
+ * this module prints and exits: it is the part of main() that every
+ * tool shares.
+ *
+ * A tool's main() reads top to bottom:
+ *
+ *	argc -= mfm_cli_parse(&tool, argc, argv); argv += ...;
+ *	... checks across options: mfm_cli_opt_die() for a bad value ...
+ *	mfm_cli_start();	  (--check-config ends here; -o opens)
+ *	mfm_cli_loop(argc, argv, record, &run);
+ *	... end of input ...
+ *	return mfm_cli_finish(0);
+ *
+ * The tools not yet on a table use MFM_CLI_SHORT, MFM_CLI_LONG,
+ * MFM_CLI_HELP, mfm_cli_option() and mfm_cli_config(); those go when
+ * the last one is converted (mfm(7) OPTION NAMES lists which).
  */
 #ifndef MFM_CLI_H
 #define MFM_CLI_H
@@ -20,8 +34,10 @@
 #include "lib/hits.h"
 #include "lib/io.h"
 #include "lib/json.h"
+#include "lib/opt.h"
 #include "lib/progress.h"
 #include "lib/refrun.h"
+#include "lib/tz.h"
 
 /* Long-only option codes shared by the tools. */
 enum {
@@ -82,17 +98,98 @@ struct mfm_cli {
 	struct mfm_progress progress;	/* set up at the first input */
 	const char *output_path;	/* -o, or NULL for stdout */
 	int resume;			/* --resume */
+	int check_config;		/* --check-config */
 	struct mfm_chain chain;		/* -o and --resume under --state */
 };
 
 /* The process-wide tool state, so that mfm_die() knows the name. */
 extern struct mfm_cli mfm_cli;
 
+/* A tool on the option table. */
+struct mfm_cli_tool {
+	const char *prog;		/* "mfm-window" */
+	const char *section;		/* its configuration section */
+	const char *operands;		/* the synopsis's end: "[FILE ...]" */
+	const char *about;		/* --help's paragraph, lines ended */
+	const struct mfm_opt *opts;	/* ended by MFM_OPT_END */
+};
+
+/*
+ * --resume, for a tool with --state, placed after its --state entry.
+ * Its value is mfm_cli.resume.
+ */
+#define MFM_CLI_OPT_RESUME \
+	{ MFM_OPT_FLAG, "resume", 0, NULL, "resume", \
+	  "with --state: read input files from where the last run stopped", \
+	  MFM_OPT_AT(mfm_cli.resume) }
+
+/*
+ * Parse the command line and the tool's configuration section (-c) by
+ * the tool's table followed by the common options: defaults, then the
+ * section, then the command line, which wins.  -h, -V and --list-options
+ * print and exit 0 where they stand.  Errors exit 2: a bad option value
+ * as "prog: --opt: invalid KIND 'x'" with a pointer to --help, a bad
+ * configuration value as "prog: file:line:col: ...".  Returns optind.
+ */
+int mfm_cli_parse(const struct mfm_cli_tool *tool, int argc, char **argv);
+/* Whether the option (long name, or config key) was given, either way. */
+int mfm_cli_given(const char *name);
+/*
+ * A bad value of an option, found after parsing (a check across options,
+ * a value the tool's engine refuses): reported where it came from,
+ * "prog: file:line:col: msg" from the configuration, else "prog: --name:
+ * msg" as a usage error.  Exits 2.
+ */
+void mfm_cli_opt_die(const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
+/*
+ * Options and configuration are checked: with --check-config the run
+ * ends here (status 0, or 2 when something was reported), reading no
+ * input; else -o's file is opened.
+ */
+void mfm_cli_start(void);
+
+/*
+ * The operand loop (mblaze's blaze822_loop): every operand in order, no
+ * operand meaning standard input, each opened through
+ * mfm_cli_open_input (so --resume applies), its records handed to fn
+ * with the reader for messages, and closed checked.
+ */
+typedef void mfm_cli_record_fn(void *ctx, const struct mfm_reader *r,
+    const struct mfm_json *j);
+void mfm_cli_loop(int argc, char *const *argv, mfm_cli_record_fn *fn,
+    void *ctx);
+/* Side inputs (files of an option), each read whole with mfm_cli_read. */
+void mfm_cli_read_all(const struct mfm_opt_strs *files,
+    mfm_cli_record_fn *fn, void *ctx);
+
+/*
+ * The time zone of an option (-z): MFM_OPT_CUSTOM with .parse
+ * mfm_cli_zone_parse and .release mfm_cli_zone_release over a struct
+ * mfm_cli_zone, loaded from tzdata when parsed.
+ */
+struct mfm_cli_zone {
+	const char *name;	/* NULL: none given */
+	struct mfm_tz tz;
+};
+int mfm_cli_zone_parse(const char *arg, void *dst, struct mfm_err *err);
+void mfm_cli_zone_release(void *dst);
+
 void mfm_cli_init(const char *prog, const char *usage);
 
-/* "prog: msg" on stderr. */
+/*
+ * Messages, by what they do to the run:
+ * mfm_note: "prog: msg" on stderr; the run's status is unchanged.
+ * mfm_fail: "prog: msg" on stderr; the run goes on and exits 2.
+ * mfm_die: "prog: msg" on stderr, exit 2 now.
+ * mfm_usage_error: the same and "Try 'prog --help'.", exit 2 now.
+ * mfm_cli_bad (below): a bad record, counted; the run goes on, exits 2.
+ * mfm_cli_limit (below): a cap reached, at a record; exit 2 now.
+ * mfm_warn is mfm_fail's old name, for the tools not yet converted.
+ */
+void mfm_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void mfm_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void mfm_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* "prog: msg" on stderr, exit 2. */
 void mfm_die(const char *fmt, ...)
     __attribute__((format(printf, 1, 2), noreturn));
 /* "prog: msg" and "Try 'prog --help'." on stderr, exit 2. */
@@ -285,6 +382,18 @@ void mfm_cli_bad(const struct mfm_reader *r, const char *fmt, ...)
 /* The same at column col of the line (0: none). */
 void mfm_cli_bad_at(const struct mfm_reader *r, size_t col, const char *fmt,
     ...) __attribute__((format(printf, 3, 4)));
+/*
+ * A cap reached at the reader's current line: "prog: file:line: msg
+ * (--opt)" (no option when opt is NULL), exit 2.
+ */
+void mfm_cli_limit(const struct mfm_reader *r, const char *opt,
+    const char *msg) __attribute__((noreturn));
+/*
+ * A record's error from the library: a cap reached (MFM_ERR_LIMIT) is
+ * mfm_cli_limit with opt, anything else a bad record.
+ */
+void mfm_cli_record_err(const struct mfm_reader *r, const struct mfm_err *err,
+    const char *opt);
 
 /*
  * Take h (lib/hits.h), whose paths the tool counts record by record:

@@ -49,24 +49,20 @@ mfm_field_time_at(const struct mfm_json *j, int t,
 	return 1;
 }
 
+const struct mfm_opt_name mfm_field_units[] = {
+	{ "auto", MFM_TM_AUTO }, { "s", MFM_TM_S }, { "ms", MFM_TM_MS },
+	{ "us", MFM_TM_US }, { "ns", MFM_TM_NS }, { NULL, 0 }
+};
+
 int
 mfm_field_unit(const char *s, enum mfm_tm_unit *unit)
 {
-	static const struct {
-		const char *name;
-		enum mfm_tm_unit unit;
-	} units[] = {
-		{ "auto", MFM_TM_AUTO }, { "s", MFM_TM_S }, { "ms", MFM_TM_MS },
-		{ "us", MFM_TM_US }, { "ns", MFM_TM_NS }
-	};
-	size_t i;
+	int v;
 
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (strcmp(s, units[i].name) == 0) {
-			*unit = units[i].unit;
-			return 0;
-		}
-	return -1;
+	if (mfm_opt_name_find(mfm_field_units, s, &v) != 0)
+		return -1;
+	*unit = (enum mfm_tm_unit)v;
+	return 0;
 }
 
 void

@@ -10,6 +10,7 @@
 
 #include "lib/err.h"
 #include "lib/json.h"
+#include "lib/opt.h"
 #include "lib/tm.h"
 
 /*
@@ -26,6 +27,8 @@ int mfm_field_time_at(const struct mfm_json *j, int t,
 
 /* Parse a --time-unit value: s, ms, us, ns or auto.  -1 when unknown. */
 int mfm_field_unit(const char *s, enum mfm_tm_unit *unit);
+/* The names of the units, for an option of kind MFM_OPT_ENUM. */
+extern const struct mfm_opt_name mfm_field_units[];
 
 /*
  * Several field paths read from every record: one walk over the

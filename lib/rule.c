@@ -23,7 +23,16 @@
 #define QUOTE_MAX	64
 
 static const char *const op_names[] = { "<", "<=", ">", ">=", "==", "!=" };
-static const char *const sev_names[] = { "info", "warning", "critical" };
+const struct mfm_opt_name mfm_rule_severities[] = {
+	{ "info", MFM_RULE_INFO }, { "warning", MFM_RULE_WARNING },
+	{ "critical", MFM_RULE_CRITICAL }, { NULL, 0 }
+};
+
+const struct mfm_opt_name mfm_rule_missings[] = {
+	{ "ignore", MFM_RULE_MISSING_IGNORE },
+	{ "breaching", MFM_RULE_MISSING_BREACHING },
+	{ "not_breaching", MFM_RULE_MISSING_OK }, { NULL, 0 }
+};
 
 static int
 is_space(char c)
@@ -119,20 +128,18 @@ mfm_rule_op_name(enum mfm_rule_op op)
 int
 mfm_rule_severity_parse(const char *s, enum mfm_rule_severity *sev)
 {
-	size_t i;
+	int v;
 
-	for (i = 0; i < sizeof(sev_names) / sizeof(sev_names[0]); i++)
-		if (strcmp(sev_names[i], s) == 0) {
-			*sev = (enum mfm_rule_severity)i;
-			return 0;
-		}
-	return -1;
+	if (mfm_opt_name_find(mfm_rule_severities, s, &v) != 0)
+		return -1;
+	*sev = (enum mfm_rule_severity)v;
+	return 0;
 }
 
 const char *
 mfm_rule_severity_name(enum mfm_rule_severity sev)
 {
-	return sev_names[sev];
+	return mfm_opt_name_of(mfm_rule_severities, (int)sev);
 }
 
 int
@@ -305,14 +312,11 @@ cfg_string(const struct mfm_cfg_node *n, const char **out,
 int
 mfm_rule_missing_parse(const char *s, enum mfm_rule_missing *m)
 {
-	if (strcmp(s, "ignore") == 0)
-		*m = MFM_RULE_MISSING_IGNORE;
-	else if (strcmp(s, "breaching") == 0)
-		*m = MFM_RULE_MISSING_BREACHING;
-	else if (strcmp(s, "not_breaching") == 0)
-		*m = MFM_RULE_MISSING_OK;
-	else
+	int v;
+
+	if (mfm_opt_name_find(mfm_rule_missings, s, &v) != 0)
 		return -1;
+	*m = (enum mfm_rule_missing)v;
 	return 0;
 }
 
@@ -1267,7 +1271,7 @@ mfm_rule_event_head(struct mfm_buf *b, const struct mfm_rule *r,
 	mfm_buf_adds(b, ",\"rule\":");
 	mfm_json_put_str(b, r->name, strlen(r->name));
 	mfm_buf_addf(b, ",\"severity\":\"%s\",\"metric\":",
-	    sev_names[r->severity]);
+	    mfm_rule_severity_name(r->severity));
 	mfm_json_put_str(b, r->metric, r->metric_len);
 	mfm_buf_adds(b, ",\"value\":");
 	if (has_value)

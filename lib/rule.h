@@ -28,6 +28,7 @@
 #include "lib/err.h"
 #include "lib/json.h"
 #include "lib/keymap.h"
+#include "lib/opt.h"
 
 /* Caps on window counts in a rule: for, keep_firing_for, last. */
 #define MFM_RULE_MAX_WINDOWS	1000000
@@ -194,6 +195,9 @@ int mfm_rule_missing_parse(const char *s, enum mfm_rule_missing *m);
 int mfm_rule_op_parse(const char *s, size_t n, enum mfm_rule_op *op);
 const char *mfm_rule_op_name(enum mfm_rule_op op);
 int mfm_rule_severity_parse(const char *s, enum mfm_rule_severity *sev);
+/* The names of severities and missing-value policies, for options. */
+extern const struct mfm_opt_name mfm_rule_severities[];
+extern const struct mfm_opt_name mfm_rule_missings[];
 const char *mfm_rule_severity_name(enum mfm_rule_severity sev);
 
 /* Does value OP threshold hold?  A NaN value never does. */
