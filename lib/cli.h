@@ -346,6 +346,22 @@ int mfm_cli_next(struct mfm_reader *r, struct mfm_json *j);
 int mfm_cli_step(struct mfm_reader *r, struct mfm_json *j);
 
 /*
+ * mfm_cli_step's work without a word or a count, for a thread that reads
+ * ahead of the one that reports: the next line of r as a record in j,
+ * a blank line, a bad line (err says why, with err->col; the line is in
+ * r->line), the end, or a read error (err).
+ */
+enum mfm_cli_scan {
+	MFM_CLI_EOF = -1,
+	MFM_CLI_BLANK = 0,
+	MFM_CLI_RECORD = 1,
+	MFM_CLI_BAD = 2,
+	MFM_CLI_FAIL = 3
+};
+enum mfm_cli_scan mfm_cli_scan(struct mfm_reader *r, struct mfm_json *j,
+    struct mfm_err *err);
+
+/*
  * Open path for writing ("a" to append, "w" to truncate) as a file that
  * holds input records (--rejects, side files, outputs): created mode
  * 0600 whatever the umask, an existing file keeping its mode.  NULL with
@@ -363,6 +379,9 @@ FILE *mfm_cli_create(const char *path, const char *mode);
 #define MFM_CLI_SHOWN 5
 void mfm_cli_bad(const struct mfm_reader *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* The same at column col of the line (0: none). */
+void mfm_cli_bad_at(const struct mfm_reader *r, size_t col, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
 /*
  * A cap reached at the reader's current line: "prog: file:line: msg
  * (--opt)" (no option when opt is NULL), exit 2.
