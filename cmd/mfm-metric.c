@@ -14,10 +14,12 @@
  * provisional instead, when they changed, and kept for the next run
  * (mfm(7) LATE LABELS).  Late records for a closed window whose state is
  * kept (--keep-closed) make it be written again with the revision number
- * of its next window_closed.  --partial writes the state instead of the metrics and
- * --merge reads such states back, so sharded runs merge into exactly the
- * single run's answer.  A record whose score or label is unusable is a
- * bad record: reported, counted, kept in --rejects, and the run goes on.
+ * of its next window_closed.  --partial writes the state instead of the
+ * metrics and --merge reads such states back, so sharded runs merge into
+ * exactly the single run's answer.  A record whose score or label is
+ * unusable is a bad record: reported, counted, kept in --rejects, and
+ * the run goes on.  The windows' lifecycle is lib/mwin.c; this file
+ * holds options, the record loop and the output.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -27,11 +29,11 @@
 #include <string.h>
 
 #include "lib/cli.h"
-#include "lib/control.h"
 #include "lib/field.h"
-#include "lib/state.h"
 #include "lib/group.h"
 #include "lib/metric.h"
+#include "lib/mwin.h"
+#include "lib/state.h"
 #include "lib/tm.h"
 #include "lib/banned.h"
 
@@ -131,14 +133,6 @@ static const char *const config_keys[] = {
 	"keep_closed", NULL
 };
 
-/* What the group table holds per window and group. */
-struct cell {
-	struct mfm_metric_acc acc;
-	int closed;		/* written at its window_closed */
-	int dirty;		/* records came since it was last written */
-	int64_t revision;
-};
-
 /* The fields every record is read for, by number in the field set. */
 enum { F_MFM, F_SCORE, F_LABEL, F_DELAY, F_WINDOW, F_WEIGHT, F_BY };
 
@@ -155,15 +149,8 @@ struct run {
 	int metrics[MFM_METRIC_COUNT];
 	size_t nmetrics;
 	int partial, merge;
-	size_t keep_closed;
-	int keep_auto;		/* --keep-closed not given */
-	struct mfm_group groups;
-	char **closed;		/* kept closed windows, oldest first */
-	size_t nclosed;
-	int dropped;		/* see note_dropped */
-	char *dropped_end;
-	struct mfm_upstream up;	/* mfm-join's watermark */
-	struct mfm_buf wkey, scratch, ptext, ytext, str;
+	struct mfm_mwin mw;	/* the windows and their cells */
+	struct mfm_buf scratch, ptext, ytext, str;
 	uint64_t nlabelled;
 };
 
@@ -238,14 +225,13 @@ put_key(struct mfm_buf *b, const char *name, int comma)
 
 /* ,"provisional":true,"as_of":"..." for a window not yet final. */
 static void
-put_provisional(const struct run *run, struct mfm_buf *b)
+put_provisional(const struct mfm_upstream *up, struct mfm_buf *b)
 {
 	char t[MFM_TM_RFC3339_LEN + 1];
 	size_t n;
 
 	mfm_buf_adds(b, ",\"provisional\":true");
-	if (run->up.has_now && (n = mfm_tm_format_rfc3339(run->up.now,
-	    t)) > 0) {
+	if (up->has_now && (n = mfm_tm_format_rfc3339(up->now, t)) > 0) {
 		mfm_buf_adds(b, ",\"as_of\":\"");
 		mfm_buf_add(b, t, n);
 		mfm_buf_addc(b, '"');
@@ -257,28 +243,30 @@ put_provisional(const struct run *run, struct mfm_buf *b)
  * (the window may still change).
  */
 static void
-emit(struct run *run, size_t i, int64_t revision, int provisional)
+emit(void *ctx, const struct mfm_mwin *mw, size_t i, int64_t revision,
+    int provisional)
 {
+	struct run *run = ctx;
 	struct mfm_buf *b = &mfm_cli.out;
 	struct mfm_metric_result res;
-	struct cell *c = mfm_group_val(&run->groups, i);
+	const struct mfm_mwin_cell *c = mfm_group_val(&mw->groups, i);
 	const struct mfm_metric_value *v;
 	const char *s;
 	size_t n, k;
 	int m, nundef, nci;
 
 	mfm_buf_adds(b, "{\"window\":");
-	s = mfm_group_window(&run->groups, i, &n);
+	s = mfm_group_window(&mw->groups, i, &n);
 	mfm_buf_add(b, s, n);
 	if (revision > 0) {
 		mfm_buf_adds(b, ",\"revision\":");
 		mfm_json_put_int64(b, revision);
 	}
 	mfm_buf_adds(b, ",\"group\":");
-	s = mfm_group_text(&run->groups, i, &n);
+	s = mfm_group_text(&mw->groups, i, &n);
 	mfm_buf_add(b, s, n);
 	if (provisional)
-		put_provisional(run, b);
+		put_provisional(&mw->up, b);
 	if (run->partial) {
 		mfm_buf_adds(b, ",\"state\":");
 		mfm_metric_acc_write_state(&c->acc, b, &run->scratch);
@@ -347,278 +335,17 @@ emit(struct run *run, size_t i, int64_t revision, int provisional)
 	mfm_cli_emit();
 }
 
-static void
-drop(struct run *run, size_t i)
-{
-	mfm_metric_acc_release(mfm_group_val(&run->groups, i));
-	mfm_group_remove(&run->groups, i);
-}
-
-static int
-window_is(const struct run *run, size_t i, const char *w, size_t wlen)
-{
-	const char *s;
-	size_t n;
-
-	s = mfm_group_window(&run->groups, i, &n);
-	return n == wlen && memcmp(s, w, n) == 0;
-}
-
-/* Drop every entry of window w; indices from the top, as removal moves. */
-static void
-drop_window(struct run *run, const char *w, size_t wlen)
-{
-	size_t i;
-
-	for (i = run->groups.n; i-- > 0;)
-		if (window_is(run, i, w, wlen))
-			drop(run, i);
-}
-
-/* Whether window w is one of the closed windows whose state is kept. */
-static int
-kept(const struct run *run, const char *w, size_t wlen)
-{
-	size_t i;
-
-	for (i = 0; i < run->nclosed; i++)
-		if (strlen(run->closed[i]) == wlen &&
-		    memcmp(run->closed[i], w, wlen) == 0)
-			return 1;
-	return 0;
-}
-
-static const struct mfm_group *cmp_groups;
-
-static int
-cmp_group_text(const void *pa, const void *pb)
-{
-	size_t a = *(const size_t *)pa, b = *(const size_t *)pb, an, bn;
-	const char *as = mfm_group_text(cmp_groups, a, &an);
-	const char *bs = mfm_group_text(cmp_groups, b, &bn);
-	int c = memcmp(as, bs, an < bn ? an : bn);
-
-	return c != 0 ? c : (an > bn) - (an < bn);
-}
-
-/* The end of a window key, as text: "...","end":"END"... */
-static const char *
-window_end(const char *w, size_t *n)
-{
-	const char *e = strstr(w, "\"end\":\""), *q;
-
-	if (e == NULL)
-		return NULL;
-	e += 7;
-	if ((q = strchr(e, '"')) == NULL)
-		return NULL;
-	*n = (size_t)(q - e);
-	return e;
-}
-
 /*
- * Remember how far the closed windows dropped so far reached: dropped is
- * 0 before any, 1 with the latest end in dropped_end, 2 when a dropped
- * window had no end to compare by.
- */
-static void
-note_dropped(struct run *run, const char *w)
-{
-	const char *e;
-	size_t n = 0;
-
-	if (run->dropped == 2)
-		return;
-	if ((e = window_end(w, &n)) == NULL) {
-		run->dropped = 2;
-		free(run->dropped_end);
-		run->dropped_end = NULL;
-		return;
-	}
-	if (run->dropped == 0 || (strlen(run->dropped_end) == n &&
-	    memcmp(e, run->dropped_end, n) > 0)) {
-		free(run->dropped_end);
-		run->dropped_end = mfm_xmemdup(e, n);
-	}
-	run->dropped = 1;
-}
-
-/*
- * Was window w (a key) dropped, or could it have been?  It ends no later
- * than a dropped one; a later window was never seen, and a revision of
- * it stands on its own.
- */
-static int
-maybe_dropped(const struct run *run, const char *w, size_t wlen)
-{
-	struct mfm_buf k = MFM_BUF_INIT;
-	const char *e;
-	size_t n;
-	int r;
-
-	if (run->dropped != 1)
-		return run->dropped == 2;
-	mfm_buf_add(&k, w, wlen);
-	e = window_end(k.p, &n);
-	r = e == NULL || n != strlen(run->dropped_end) ||
-	    memcmp(e, run->dropped_end, n) <= 0;
-	mfm_buf_release(&k);
-	return r;
-}
-
-/*
- * A window_closed control record for window w: write its groups in
- * group order (unless written already and unchanged), then keep or
- * drop its state.
- */
-static void
-close_window(struct run *run, const char *w, size_t wlen, int64_t revision)
-{
-	struct cell *c;
-	size_t *idx, n = 0, i, k;
-
-	idx = mfm_xreallocarray(NULL, run->groups.n + 1, sizeof(*idx));
-	for (i = 0; i < run->groups.n; i++)
-		if (window_is(run, i, w, wlen))
-			idx[n++] = i;
-	cmp_groups = &run->groups;
-	qsort(idx, n, sizeof(*idx), cmp_group_text);
-	for (k = 0; k < n; k++) {
-		c = mfm_group_val(&run->groups, idx[k]);
-		if (revision > c->revision)
-			c->revision = revision;
-		if (!c->closed || c->dirty)
-			emit(run, idx[k], c->revision, 0);
-		c->closed = 1;
-		c->dirty = 0;
-	}
-	free(idx);
-	if (n == 0)
-		return;
-	if (run->keep_closed == 0) {
-		note_dropped(run, w);
-		drop_window(run, w, wlen);
-		return;
-	}
-	if (kept(run, w, wlen))
-		return;
-	while (run->nclosed > 0 && run->nclosed >= run->keep_closed) {
-		/* The oldest closed window goes, and its revisions with it. */
-		note_dropped(run, run->closed[0]);
-		drop_window(run, run->closed[0], strlen(run->closed[0]));
-		free(run->closed[0]);
-		memmove(run->closed, run->closed + 1,
-		    (run->nclosed - 1) * sizeof(*run->closed));
-		run->nclosed--;
-	}
-	run->closed[run->nclosed++] = mfm_xmemdup(w, wlen);
-}
-
-/*
- * Input with mfm-join's watermark records: a record comes late for a
- * closed window only when its prediction came later than the join's TTL,
- * so fewer closed windows are kept, unless --keep-closed said how many.
- */
-static void
-keep_joined(struct run *run)
-{
-	if (run->keep_auto && run->keep_closed > 2)
-		run->keep_closed = 2;
-}
-
-/*
- * A control record: act on window_closed, follow mfm-join's watermark
- * (for as_of and whether the input is complete), ignore any other.
+ * A control record: a window_closed writes its window, mfm-join's
+ * watermark says how complete the input is; any other is ignored.
  */
 static void
 control(struct run *run, const struct mfm_reader *r, const struct mfm_json *j)
 {
-	struct mfm_control_mark m;
-	enum mfm_control_type type;
 	struct mfm_err err;
-	int c, t, w;
-	int64_t rev = 0;
 
-	if (mfm_control_type(j, &type, &m, &err) != 0 ||
-	    (type == MFM_CONTROL_WATERMARK &&
-	    mfm_upstream_add(&run->up, &m, &err) < 0)) {
+	if (mfm_mwin_control(&run->mw, j, &err) != 0)
 		mfm_cli_bad(r, "%s", err.msg);
-		return;
-	}
-	if (type == MFM_CONTROL_WATERMARK)
-		keep_joined(run);
-	if (type != MFM_CONTROL_WINDOW_CLOSED)
-		return;
-	c = mfm_json_member(j, 0, "_mfm", 4);
-	w = mfm_json_member(j, c, "window", 6);
-	if (mfm_json_type_of(j, w) != MFM_JSON_OBJECT) {
-		mfm_cli_bad(r, "window_closed without a window object");
-		return;
-	}
-	t = mfm_json_member(j, c, "revision", 8);
-	if (t >= 0 && (mfm_json_int64(j, t, &rev) != 0 || rev < 0)) {
-		mfm_cli_bad(r, "window_closed revision is not a count");
-		return;
-	}
-	mfm_buf_clear(&run->wkey);
-	mfm_group_put_window(&run->wkey, j, w);
-	close_window(run, run->wkey.p, run->wkey.len, rev);
-}
-
-/* The revision member of the record's window; 0 when none. */
-static int
-record_revision(const struct run *run, const struct mfm_json *j,
-    int64_t *rev)
-{
-	int t;
-
-	*rev = 0;
-	t = mfm_json_member(j, run->tok[F_WINDOW], "revision", 8);
-	if (t < 0)
-		return 0;
-	return mfm_json_int64(j, t, rev) != 0 || *rev < 0 ? -1 : 0;
-}
-
-/*
- * The cell c of a record whose window has revision rev, set up if
- * created; NULL (reported, and the new entry removed) when the record
- * revises a window whose state was dropped.  A record for a closed
- * window makes it due to be written again.
- */
-static struct cell *
-cell_of(struct run *run, const struct mfm_reader *r, int64_t rev,
-    struct cell *c, int created)
-{
-	const char *w;
-	size_t i, n;
-
-	if (created && rev > 0 && !run->merge) {
-		/*
-		 * A group new to a revised window: fine if the window's state
-		 * is kept (the group is written at its next close), or if the
-		 * window was never seen (it had no record before it closed);
-		 * an error if it was dropped, since the revision cannot be
-		 * computed.
-		 */
-		for (i = run->groups.n; i-- > 0;)
-			if (mfm_group_val(&run->groups, i) == c)
-				break;
-		w = mfm_group_window(&run->groups, i, &n);
-		if (kept(run, w, n)) {
-			c->closed = 1;
-		} else if (maybe_dropped(run, w, n)) {
-			mfm_group_remove(&run->groups, i);
-			mfm_cli_bad(r, "revision %" PRId64 " of a window no "
-			    "longer kept (--keep-closed)", rev);
-			return NULL;
-		}
-	}
-	if (created)
-		mfm_metric_acc_init_conf(&c->acc, &run->conf);
-	c->dirty = 1;
-	if (rev > c->revision)
-		c->revision = rev;
-	return c;
 }
 
 static void
@@ -634,10 +361,9 @@ static void
 count(struct run *run, const struct mfm_reader *r, const struct mfm_json *j)
 {
 	struct mfm_err err;
-	struct cell *c;
+	struct mfm_mwin_cell *c;
 	double score = 0, y = 0, w = 1, delay = 0;
-	int t, label = MFM_METRIC_UNLABELLED, has_y, has_delay = 0, created;
-	int64_t rev;
+	int t, label = MFM_METRIC_UNLABELLED, has_y, has_delay = 0;
 	enum mfm_metric_task task = run->conf.task;
 
 	t = run->tok[F_SCORE];
@@ -732,19 +458,12 @@ count(struct run *run, const struct mfm_reader *r, const struct mfm_json *j)
 		}
 		has_delay = 1;
 	}
-	if (record_revision(run, j, &rev) != 0) {
-		mfm_cli_bad(r, "field '%s.revision' is not a count",
-		    run->window.text);
-		return;
-	}
-	c = mfm_group_get_at(&run->groups, j, &run->window,
-	    run->tok[F_WINDOW], run->tok + F_BY, &created, &err);
+	c = mfm_mwin_cell(&run->mw, j, &run->window, run->tok[F_WINDOW],
+	    run->tok + F_BY, &err);
 	if (c == NULL) {
 		group_error(r, &err);
 		return;
 	}
-	if ((c = cell_of(run, r, rev, c, created)) == NULL)
-		return;
 	switch (task) {
 	case MFM_METRIC_BINARY:
 		t = mfm_metric_acc_addw(&c->acc, score, label, w, &err);
@@ -770,42 +489,15 @@ count(struct run *run, const struct mfm_reader *r, const struct mfm_json *j)
 	}
 }
 
-/* A --partial state record: merge it into its window and group. */
+/* A --partial state record: merged into its window and group. */
 static void
 merge_state(struct run *run, const struct mfm_reader *r,
     const struct mfm_json *j)
 {
 	struct mfm_err err;
-	struct cell *c;
-	const char *g;
-	size_t glen;
-	int64_t rev = 0;
-	int t, created;
 
-	t = mfm_json_member(j, 0, "group", 5);
-	if (mfm_json_type_of(j, t) != MFM_JSON_OBJECT) {
-		mfm_cli_bad(r, "state record without a group object");
-		return;
-	}
-	g = mfm_json_raw(j, t, &glen);
-	t = mfm_json_member(j, 0, "revision", 8);
-	if (t >= 0 && (mfm_json_int64(j, t, &rev) != 0 || rev < 0)) {
-		mfm_cli_bad(r, "field 'revision' is not a count");
-		return;
-	}
-	t = mfm_json_member(j, 0, "window", 6);
-	mfm_buf_clear(&run->wkey);
-	mfm_group_put_window(&run->wkey, j, t);
-	c = mfm_group_get_key(&run->groups, run->wkey.p, run->wkey.len, g,
-	    glen, &created, &err);
-	if (c == NULL) {
+	if (mfm_mwin_merge(&run->mw, j, &err) != 0)
 		group_error(r, &err);
-		return;
-	}
-	c = cell_of(run, r, rev, c, created);
-	t = mfm_json_member(j, 0, "state", 5);
-	if (mfm_metric_acc_read_state(&c->acc, j, t, &err) != 0)
-		mfm_cli_bad(r, "%s", err.msg);
 }
 
 static void
@@ -827,28 +519,6 @@ metric_record(void *ctx, const struct mfm_reader *r, const struct mfm_json *j)
 	}
 	mfm_hits_count(run->hits, j, run->tok);
 	count(run, r, j);
-}
-
-/*
- * End of input: every window not yet written, or changed since; as
- * final when the input is complete, else as provisional (the windows
- * not closed) and kept.
- */
-static void
-emit_all(struct run *run, int complete)
-{
-	struct cell *c;
-	size_t i;
-
-	mfm_group_sort(&run->groups);
-	for (i = 0; i < run->groups.n; i++) {
-		c = mfm_group_val(&run->groups, i);
-		if (!c->dirty && (c->closed || !complete))
-			continue;
-		emit(run, i, c->revision, !complete && !c->closed);
-		c->dirty = 0;
-		c->closed |= complete;
-	}
 }
 
 /*
@@ -876,153 +546,6 @@ hits_init(struct run *run, int delay_given, int window_given)
 }
 
 #define STATE_VERSION 1
-
-/*
- * The state between runs: after the chain and upstream lines, one line
- * for the closed windows kept, then one per window and group, with its
- * counts as --partial writes them.
- */
-static void
-state_dump(struct run *run, struct mfm_buf *b)
-{
-	struct cell *c;
-	const char *s;
-	size_t i, n;
-
-	mfm_upstream_dump(&run->up, b);
-	mfm_buf_adds(b, "{\"closed\":[");
-	for (i = 0; i < run->nclosed; i++) {
-		if (i > 0)
-			mfm_buf_addc(b, ',');
-		mfm_json_put_str(b, run->closed[i], strlen(run->closed[i]));
-	}
-	mfm_buf_addf(b, "],\"dropped\":%d,\"dropped_end\":", run->dropped);
-	if (run->dropped_end != NULL)
-		mfm_json_put_str(b, run->dropped_end,
-		    strlen(run->dropped_end));
-	else
-		mfm_buf_adds(b, "null");
-	mfm_buf_adds(b, "}\n");
-	for (i = 0; i < run->groups.n; i++) {
-		c = mfm_group_val(&run->groups, i);
-		mfm_buf_adds(b, "{\"window\":");
-		s = mfm_group_window(&run->groups, i, &n);
-		mfm_buf_add(b, s, n);
-		mfm_buf_adds(b, ",\"group\":");
-		s = mfm_group_text(&run->groups, i, &n);
-		mfm_buf_add(b, s, n);
-		mfm_buf_addf(b, ",\"cell\":[%d,%d,%" PRId64 "],\"state\":",
-		    c->closed, c->dirty, c->revision);
-		mfm_metric_acc_write_state(&c->acc, b, &run->scratch);
-		mfm_buf_adds(b, "}\n");
-	}
-}
-
-static int
-load_closed(struct run *run, const struct mfm_json *j)
-{
-	const char *s;
-	size_t n;
-	int64_t d;
-	int a, t;
-
-	a = mfm_json_member(j, 0, "closed", 6);
-	if (mfm_json_type_of(j, a) != MFM_JSON_ARRAY ||
-	    mfm_json_at(j, a)->count > (run->keep_closed > 16 ?
-	    run->keep_closed : 16))
-		return -1;
-	for (t = mfm_json_first(j, a); t >= 0; t = mfm_json_next(j, a, t)) {
-		if ((s = mfm_json_str(j, t, &n, &run->str)) == NULL)
-			return -1;
-		run->closed[run->nclosed++] = mfm_xmemdup(s, n);
-	}
-	if (mfm_json_int64(j, mfm_json_member(j, 0, "dropped", 7), &d) != 0 ||
-	    d < 0 || d > 2)
-		return -1;
-	run->dropped = (int)d;
-	t = mfm_json_member(j, 0, "dropped_end", 11);
-	if ((run->dropped == 1) != (mfm_json_type_of(j, t) == MFM_JSON_STRING))
-		return -1;
-	if (mfm_json_type_of(j, t) == MFM_JSON_STRING) {
-		s = mfm_json_str(j, t, &n, &run->str);
-		run->dropped_end = mfm_xmemdup(s, n);
-	} else if (mfm_json_type_of(j, t) != MFM_JSON_NULL) {
-		return -1;
-	}
-	return 0;
-}
-
-static int
-load_cell(struct run *run, const struct mfm_json *j, struct mfm_err *err)
-{
-	const char *w, *g;
-	size_t wn, gn;
-	int64_t v[3];
-	int t, a, k, created;
-	struct cell *c;
-
-	t = mfm_json_member(j, 0, "window", 6);
-	k = mfm_json_member(j, 0, "group", 5);
-	a = mfm_json_member(j, 0, "cell", 4);
-	if ((mfm_json_type_of(j, t) != MFM_JSON_OBJECT &&
-	    mfm_json_type_of(j, t) != MFM_JSON_NULL) ||
-	    mfm_json_type_of(j, k) != MFM_JSON_OBJECT ||
-	    mfm_json_type_of(j, a) != MFM_JSON_ARRAY ||
-	    mfm_json_at(j, a)->count != 3)
-		return mfm_err_set(err, MFM_ERR_DATA, "bad window line");
-	for (k = mfm_json_first(j, a), t = 0; k >= 0;
-	    k = mfm_json_next(j, a, k), t++)
-		if (mfm_json_int64(j, k, &v[t]) != 0 || v[t] < 0)
-			return mfm_err_set(err, MFM_ERR_DATA,
-			    "bad window line");
-	w = mfm_json_raw(j, mfm_json_member(j, 0, "window", 6), &wn);
-	g = mfm_json_raw(j, mfm_json_member(j, 0, "group", 5), &gn);
-	c = mfm_group_get_key(&run->groups, w, wn, g, gn, &created, err);
-	if (c == NULL)
-		return -1;
-	if (!created)
-		return mfm_err_set(err, MFM_ERR_DATA, "window and group "
-		    "given twice");
-	mfm_metric_acc_init_conf(&c->acc, &run->conf);
-	c->closed = v[0] != 0;
-	c->dirty = v[1] != 0;
-	c->revision = v[2];
-	return mfm_metric_acc_read_state(&c->acc, j,
-	    mfm_json_member(j, 0, "state", 5), err);
-}
-
-static void
-state_load(struct run *run, const char *path, const char *body, size_t len)
-{
-	struct mfm_json j;
-	struct mfm_err err;
-	const char *p, *end = body + len, *nl;
-	size_t rest, line;
-
-	mfm_err_clear(&err);
-	if (mfm_upstream_load_head(&run->up, body, len, &rest, &err) != 0)
-		mfm_die("%s: %s", path, err.msg);
-	if (run->up.seen)
-		keep_joined(run);
-	mfm_json_init(&j);
-	line = 0;
-	for (p = body + rest; p < end; p = nl + 1) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		if (nl == NULL)
-			nl = end;
-		if (mfm_json_parse(&j, p, (size_t)(nl - p), &err) != 0 ||
-		    (line == 0 ? (load_closed(run, &j) != 0 ? mfm_err_set(&err,
-		    MFM_ERR_DATA, "bad closed windows") : 0) :
-		    load_cell(run, &j, &err)) != 0) {
-			if (err.kind == MFM_ERR_LIMIT)
-				mfm_die("%s: %s (--max-groups)", path,
-				    err.msg);
-			mfm_die("%s: corrupt state file: %s", path, err.msg);
-		}
-		line++;
-	}
-	mfm_json_release(&j);
-}
 
 /* The field set in F_ order; without --weight F_WEIGHT finds "_mfm". */
 static void
@@ -1075,11 +598,11 @@ main(int argc, char **argv)
 	struct mfm_state st;
 	struct mfm_err err;
 	struct run run;
-	int ch, drain = 0, found, keep_set = 0;
+	int ch, drain = 0, found, keep_set = 0, keep_auto = 0;
+	size_t keep_closed = MFM_MWIN_KEEP_DEFAULT;
 
 	memset(&run, 0, sizeof(run));
 	mfm_metric_conf_init(&run.conf);
-	run.keep_closed = 16;
 	mfm_cli_init("mfm-metric", usage);
 	while ((ch = getopt_long(argc, argv, MFM_CLI_SHORT, longopts,
 	    NULL)) != -1) {
@@ -1139,7 +662,7 @@ main(int argc, char **argv)
 			run.merge = 1;
 			break;
 		case OPT_KEEP_CLOSED:
-			run.keep_closed = mfm_cli_count("--keep-closed", optarg,
+			keep_closed = mfm_cli_count("--keep-closed", optarg,
 			    0, 1000000);
 			keep_set = 1;
 			break;
@@ -1201,10 +724,10 @@ main(int argc, char **argv)
 	if (!support_set)
 		min_support_cfg(&run, mfm_cfg_get(sec, "min_support"));
 	if (!keep_set && mfm_cfg_get(sec, "keep_closed") != NULL)
-		run.keep_closed = mfm_cli_cfg_count(mfm_cfg_get(sec,
+		keep_closed = mfm_cli_cfg_count(mfm_cfg_get(sec,
 		    "keep_closed"), "keep_closed", 16, 0, 1000000);
 	else if (!keep_set)
-		run.keep_auto = 1;
+		keep_auto = 1;
 	if (state_s == NULL)
 		state_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "state"), NULL);
 	mfm_cli_need_state(state_s);
@@ -1235,16 +758,13 @@ main(int argc, char **argv)
 	if (positive != NULL && task != MFM_METRIC_BINARY)
 		mfm_usage_error("--positive: only for --task binary");
 	mfm_metric_labels_init(&run.labels, positive);
-	mfm_group_init(&run.groups, sizeof(struct cell), max_groups);
-	mfm_group_by(&run.groups, run.by, run.nby);
+	mfm_mwin_init(&run.mw, &run.conf, max_groups, keep_closed, keep_auto,
+	    emit, &run);
+	mfm_group_by(&run.mw.groups, run.by, run.nby);
 	fields_init(&run);
 	if (!run.merge)
 		hits_init(&run, delay_given, window_given);
-	/* Room for a state written under the larger default, too. */
-	run.closed = mfm_xreallocarray(NULL, (run.keep_closed > 16 ?
-	    run.keep_closed : 16) + 1, sizeof(*run.closed));
 
-	mfm_upstream_init(&run.up);
 	if (state_s != NULL) {
 		if (run.partial || run.merge)
 			mfm_usage_error("--state keeps windows between runs "
@@ -1253,21 +773,22 @@ main(int argc, char **argv)
 		    &body, &found, &err) != 0)
 			mfm_die("%s: %s", state_s, err.msg);
 		mfm_cli_chain_begin(body.p, body.len, &rest);
-		if (found)
-			state_load(&run, state_s, body.p + rest,
-			    body.len - rest);
+		if (found && mfm_mwin_load(&run.mw, body.p + rest,
+		    body.len - rest, &err) != 0)
+			mfm_die("%s: %s%s", state_s, err.msg,
+			    err.kind == MFM_ERR_LIMIT ? " (--max-groups)" : "");
 	}
 	if (argc == 0)
 		mfm_cli_read_input("-", metric_record, &run);
 	for (i = 0; i < (size_t)argc; i++)
 		mfm_cli_read_input(argv[i], metric_record, &run);
 	/* Complete: nothing more can come for any window (mfm(7)). */
-	emit_all(&run, drain || run.up.complete ||
-	    (!run.up.seen && state_s == NULL));
+	mfm_mwin_finish(&run.mw, mfm_mwin_complete(&run.mw, drain,
+	    state_s != NULL));
 	if (state_s != NULL) {
 		mfm_buf_clear(&body);
 		mfm_cli_chain_end(&body);
-		state_dump(&run, &body);
+		mfm_mwin_dump(&run.mw, &body);
 		if (mfm_state_save(&st, body.p, body.len, &err) != 0)
 			mfm_die("%s: %s", state_s, err.msg);
 		mfm_state_close(&st);
@@ -1276,18 +797,10 @@ main(int argc, char **argv)
 	if (mfm_cli.verbose)
 		fprintf(stderr, "mfm-metric: %" PRIu64 " records, %" PRIu64
 		    " labelled, %zu windows x groups, %" PRIu64 " bad\n",
-		    mfm_cli.nread, run.nlabelled, run.groups.n, mfm_cli.nbad);
+		    mfm_cli.nread, run.nlabelled, run.mw.groups.n, mfm_cli.nbad);
 
-	for (i = 0; i < run.groups.n; i++)
-		mfm_metric_acc_release(mfm_group_val(&run.groups, i));
-	mfm_group_release(&run.groups);
-	for (i = 0; i < run.nclosed; i++)
-		free(run.closed[i]);
-	free(run.closed);
-	free(run.dropped_end);
-	mfm_upstream_release(&run.up);
+	mfm_mwin_release(&run.mw);
 	mfm_cli_paths_free(run.by, run.nby);
-	mfm_buf_release(&run.wkey);
 	mfm_buf_release(&run.scratch);
 	mfm_buf_release(&run.ptext);
 	mfm_buf_release(&run.ytext);
