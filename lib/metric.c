@@ -1991,10 +1991,13 @@ mfm_metric_acc_read_state(struct mfm_metric_acc *a, const struct mfm_json *j,
 	} else {
 		if (read_scores(&a->scores, j, t, "scores", &v[0]) != 0)
 			return bad_state(err, "scores");
-		/* Older states lack the count: unweighted, it is the sum. */
-		if (mfm_json_member(j, t, "positives", 9) >= 0 &&
-		    (num_member(j, t, "positives", &v[0]) != 0 ||
-		    !(v[0] >= 0 && v[0] <= lab)))
+		/*
+		 * Older states lack the count: unweighted, it is the sum.
+		 * Either way no more than the labelled records.
+		 */
+		if ((mfm_json_member(j, t, "positives", 9) >= 0 &&
+		    num_member(j, t, "positives", &v[0]) != 0) ||
+		    !(v[0] >= 0 && v[0] <= lab))
 			return bad_state(err, "positives");
 		a->npos += (uint64_t)v[0];
 	}

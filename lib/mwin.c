@@ -233,11 +233,12 @@ int
 mfm_mwin_merge(struct mfm_mwin *m, const struct mfm_json *j,
     struct mfm_err *err)
 {
+	struct mfm_metric_acc check;
 	struct mfm_mwin_cell *c;
 	const char *g;
 	size_t glen;
 	int64_t rev = 0;
-	int t;
+	int t, rc;
 
 	t = mfm_json_member(j, 0, "group", 5);
 	if (mfm_json_type_of(j, t) != MFM_JSON_OBJECT)
@@ -248,6 +249,13 @@ mfm_mwin_merge(struct mfm_mwin *m, const struct mfm_json *j,
 	if (t >= 0 && (mfm_json_int64(j, t, &rev) != 0 || rev < 0))
 		return mfm_err_set(err, MFM_ERR_DATA,
 		    "field 'revision' is not a count");
+	/* A bad state changes nothing: read once alone, to check it. */
+	t = mfm_json_member(j, 0, "state", 5);
+	mfm_metric_acc_init_conf(&check, m->conf);
+	rc = mfm_metric_acc_read_state(&check, j, t, err);
+	mfm_metric_acc_release(&check);
+	if (rc != 0)
+		return -1;
 	t = mfm_json_member(j, 0, "window", 6);
 	mfm_buf_clear(&m->wkey);
 	mfm_group_put_window(&m->wkey, j, t);

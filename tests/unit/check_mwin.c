@@ -551,6 +551,21 @@ START_TEST(test_merge)
 	    "\"regression\"}}");
 	ck_assert_int_eq(mfm_mwin_merge(&r.m, &r.j, &err), -1);
 	ck_assert_int_eq(err.kind, MFM_ERR_DATA);
+	/* A bad state changes nothing, not even its first rows. */
+	parse(&r, "{\"window\":" A ",\"group\":{\"g\":1},\"state\":{"
+	    "\"task\":\"binary\",\"threshold\":0.5,\"n\":2,\"labelled\":2,"
+	    "\"delays\":[[5,1]],\"scores\":[[0.9,1,0,0],[0.1]]}}");
+	ck_assert_int_eq(mfm_mwin_merge(&r.m, &r.j, &err), -1);
+	ck_assert_str_eq(err.msg, "bad state: scores");
+	/* Nor does an older one whose positives pass its labelled. */
+	parse(&r, "{\"window\":" C ",\"group\":{},\"state\":{"
+	    "\"task\":\"binary\",\"threshold\":0.5,\"n\":1,\"labelled\":1,"
+	    "\"delays\":[],\"scores\":[[0.9,2,0,0]]}}");
+	ck_assert_int_eq(mfm_mwin_merge(&r.m, &r.j, &err), -1);
+	ck_assert_str_eq(err.msg, "bad state: positives");
+	ck_assert_uint_eq(r.m.groups.n, 2);
+	mfm_mwin_finish(&r.m, 1);
+	ck_assert_str_eq(written(&r), "");
 	run_release(&r);
 }
 END_TEST
