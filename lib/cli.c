@@ -622,42 +622,6 @@ mfm_cli_range(const char *opt, const char *arg, int64_t *from, int64_t *to)
 }
 
 int
-mfm_cli_reference_option(struct mfm_cli_reference *ref, int ch,
-    const char *arg)
-{
-	switch (ch) {
-	case MFM_OPT_REFERENCE:
-		ref->files = mfm_xreallocarray(ref->files, ref->nfiles + 1,
-		    sizeof(*ref->files));
-		ref->files[ref->nfiles++] = arg;
-		return 1;
-	case MFM_OPT_REFERENCE_RANGE:
-		mfm_cli_range("--reference-range", arg, &ref->mode.from,
-		    &ref->mode.to);
-		ref->mode.has_range = 1;
-		return 1;
-	case MFM_OPT_PREVIOUS:
-		ref->mode.previous = 1;
-		return 1;
-	}
-	return 0;
-}
-
-void
-mfm_cli_reference_modes(const struct mfm_cli_reference *ref)
-{
-	int nmodes = (ref->nfiles > 0) + ref->mode.has_range +
-	    ref->mode.previous;
-
-	if (nmodes == 0)
-		mfm_usage_error("a reference is needed: --reference, "
-		    "--reference-range or --previous");
-	if (nmodes > 1)
-		mfm_usage_error("--reference, --reference-range and "
-		    "--previous exclude each other");
-}
-
-int
 mfm_cli_ref_given(const struct mfm_cli_ref *ref)
 {
 	return (ref->files.n > 0) + (ref->range.set != 0) +

@@ -36,16 +36,12 @@
 #include "lib/json.h"
 #include "lib/opt.h"
 #include "lib/progress.h"
-#include "lib/refrun.h"
 #include "lib/tz.h"
 
 /* Long-only option codes shared by the tools. */
 enum {
 	MFM_OPT_REJECTS = 0x100,
 	MFM_OPT_MAX_LINE,
-	MFM_OPT_REFERENCE,		/* mfm_cli_reference_option() */
-	MFM_OPT_REFERENCE_RANGE,
-	MFM_OPT_PREVIOUS,
 	MFM_OPT_RESUME,			/* tools with --state list it */
 	MFM_OPT_PROGRESS,		/* --progress, --no-progress */
 	MFM_OPT_NO_PROGRESS,
@@ -278,22 +274,6 @@ struct mfm_cli_ref {
 int mfm_cli_ref_given(const struct mfm_cli_ref *ref);
 void mfm_cli_ref_one(struct mfm_cli_ref *ref);
 
-/*
- * The reference options of mfm-drift and mfm-slice: --reference FILE
- * (repeatable), --reference-range START/END and --previous, with the
- * codes MFM_OPT_REFERENCE, MFM_OPT_REFERENCE_RANGE and MFM_OPT_PREVIOUS
- * in the tool's table.
- */
-struct mfm_cli_reference {
-	const char **files;		/* --reference; free() the array */
-	size_t nfiles;
-	struct mfm_refrun_mode mode;
-};
-/* Handle a reference option; returns 1 if ch was one, 0 otherwise. */
-int mfm_cli_reference_option(struct mfm_cli_reference *ref, int ch,
-    const char *arg);
-/* Exactly one kind of reference must be given, else a usage error. */
-void mfm_cli_reference_modes(const struct mfm_cli_reference *ref);
 /*
  * Warn of a missing reference (struct mfm_refrun_ops): of the group, or
  * with group NULL of any window in --reference-range.
