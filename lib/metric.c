@@ -1951,7 +1951,9 @@ mfm_metric_acc_read_state(struct mfm_metric_acc *a, const struct mfm_json *j,
 			g->ymin = fmin(g->ymin, v[1]);
 		if (!isnan(v[2]))
 			g->ymax = fmax(g->ymax, v[2]);
-		if (num_member(j, t, "negative", &v[0]) != 0 || v[0] < 0)
+		/* Labelled records with a value below 0: as many at most. */
+		if (num_member(j, t, "negative", &v[0]) != 0 ||
+		    !(v[0] >= 0 && v[0] <= lab))
 			return bad_state(err, "negative");
 		g->negative += (uint64_t)v[0];
 	} else if (a->mc != NULL) {
