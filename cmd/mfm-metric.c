@@ -21,7 +21,6 @@
  * the run goes on.  The windows' lifecycle is lib/mwin.c; this file
  * holds options, the record loop and the output.
  */
-#include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -37,110 +36,108 @@
 #include "lib/tm.h"
 #include "lib/banned.h"
 
-static const char usage[] =
-"usage: mfm-metric [-huVv] [-c FILE] [--task TASK] [--score PATH]\n"
-"                  [--label PATH] [--weight PATH] [--delay PATH]\n"
-"                  [--metrics LIST] [--threshold X] [--beta X]\n"
-"                  [--positive VALUE] [--by PATHS] [--window PATH]\n"
-"                  [--min-support N] [--ci] [--bootstrap N]\n"
-"                  [--partial | --merge]\n"
-"                  [--keep-closed N] [--max-groups N] [--max-classes N]\n"
-"                  [--state FILE] [--resume] [--drain] [-o FILE]\n"
-"                  [--rejects FILE] [--max-line SIZE] [FILE ...]\n"
-"\n"
-"Compute model metrics per window and group.\n"
-"\n"
-"      --task TASK         binary, regression or multiclass (binary)\n"
-"      --score PATH        score or predicted class field (score)\n"
-"      --label PATH        label field (label)\n"
-"      --weight PATH       sample weight field (none: weight 1)\n"
-"      --delay PATH        label delay field, seconds (label_delay_s)\n"
-"      --metrics LIST      comma-separated metric names, or all\n"
-"      --threshold X       predicted positive iff score >= X (0.5)\n"
-"      --beta X            the beta of fbeta (1)\n"
-"      --positive VALUE    the label value that means positive\n"
-"      --by PATHS          comma-separated group fields (none)\n"
-"      --window PATH       window object field (window)\n"
-"      --min-support N     fewer labelled records: metrics null (1)\n"
-"      --ci                95% intervals (Wilson, DeLong for auc)\n"
-"      --bootstrap N       binary: 95% intervals from N resamples\n"
-"      --partial           write mergeable state, not metrics\n"
-"      --merge             read --partial state records and merge them\n"
-"      --keep-closed N     closed windows kept for revisions (16; 2\n"
-"                          with mfm-join's watermark records)\n"
-"      --max-groups N      windows x groups open at most (100000)\n"
-"      --max-classes N     multiclass: classes at most (256)\n"
-"      --state FILE        keep windows not yet final in FILE between runs\n"
-"      --resume            with --state: read input files from where the\n"
-"                          last run stopped\n"
-"      --drain             with --state: write every window as final\n"
-MFM_CLI_HELP;
-
-enum {
-	OPT_SCORE = MFM_OPT_TOOL,
-	OPT_LABEL,
-	OPT_THRESHOLD,
-	OPT_BY,
-	OPT_WINDOW,
-	OPT_POSITIVE,
-	OPT_MAX_GROUPS,
-	OPT_TASK,
-	OPT_WEIGHT,
-	OPT_DELAY,
-	OPT_METRICS,
-	OPT_BETA,
-	OPT_MIN_SUPPORT,
-	OPT_CI,
-	OPT_PARTIAL,
-	OPT_MERGE,
-	OPT_KEEP_CLOSED,
-	OPT_MAX_CLASSES,
-	OPT_BOOTSTRAP,
-	OPT_STATE,
-	OPT_DRAIN
+static const struct mfm_opt_name tasks[] = {
+	{ "binary", MFM_METRIC_BINARY },
+	{ "regression", MFM_METRIC_REGRESSION },
+	{ "multiclass", MFM_METRIC_MULTICLASS },
+	{ NULL, 0 }
 };
 
-static const struct option longopts[] = {
-	{ "score", required_argument, NULL, OPT_SCORE },
-	{ "label", required_argument, NULL, OPT_LABEL },
-	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
-	{ "by", required_argument, NULL, OPT_BY },
-	{ "window", required_argument, NULL, OPT_WINDOW },
-	{ "positive", required_argument, NULL, OPT_POSITIVE },
-	{ "max-groups", required_argument, NULL, OPT_MAX_GROUPS },
-	{ "task", required_argument, NULL, OPT_TASK },
-	{ "weight", required_argument, NULL, OPT_WEIGHT },
-	{ "delay", required_argument, NULL, OPT_DELAY },
-	{ "metrics", required_argument, NULL, OPT_METRICS },
-	{ "beta", required_argument, NULL, OPT_BETA },
-	{ "min-support", required_argument, NULL, OPT_MIN_SUPPORT },
-	{ "ci", no_argument, NULL, OPT_CI },
-	{ "partial", no_argument, NULL, OPT_PARTIAL },
-	{ "merge", no_argument, NULL, OPT_MERGE },
-	{ "keep-closed", required_argument, NULL, OPT_KEEP_CLOSED },
-	{ "max-classes", required_argument, NULL, OPT_MAX_CLASSES },
-	{ "bootstrap", required_argument, NULL, OPT_BOOTSTRAP },
-	{ "state", required_argument, NULL, OPT_STATE },
-	{ "drain", no_argument, NULL, OPT_DRAIN },
-	{ "resume", no_argument, NULL, MFM_OPT_RESUME },
-	MFM_CLI_LONG,
-	{ NULL, 0, NULL, 0 }
+/* The settings, where the option table puts them. */
+static struct {
+	int task;			/* enum mfm_metric_task */
+	struct mfm_json_path score, label, weight, delay, window;
+	const char *metrics, *positive;
+	double threshold, beta;
+	struct mfm_opt_paths by;
+	uint64_t min_labelled;
+	int ci;
+	unsigned bootstrap;
+	int partial, merge;
+	size_t keep_closed, max_groups, max_classes;
+	const char *state;
+	int drain;
+} set = {
+	.keep_closed = MFM_MWIN_KEEP_DEFAULT,
+	.max_groups = MFM_GROUP_MAX_DEFAULT,
+	.max_classes = 256
 };
 
-static const char *const config_keys[] = {
-	"score", "label", "threshold", "by", "window", "positive", "task",
-	"weight", "delay", "metrics", "beta", "min_support", "state",
-	"keep_closed", NULL
+static const struct mfm_opt opts[] = {
+	{ MFM_OPT_ENUM, "task", 0, "TASK", "task",
+	  "binary, regression or multiclass", MFM_OPT_AT(set.task),
+	  .dflt = "binary", .what = "task", .names = tasks },
+	{ MFM_OPT_PATH, "score", 0, "PATH", "score",
+	  "score or predicted class field", MFM_OPT_AT(set.score),
+	  .dflt = "score" },
+	{ MFM_OPT_PATH, "label", 0, "PATH", "label", "label field",
+	  MFM_OPT_AT(set.label), .dflt = "label" },
+	{ MFM_OPT_PATH, "weight", 0, "PATH", "weight", "sample weight field",
+	  MFM_OPT_AT(set.weight), .show = "none: weight 1" },
+	{ MFM_OPT_PATH, "delay", 0, "PATH", "delay",
+	  "label delay field, seconds", MFM_OPT_AT(set.delay),
+	  .dflt = "label_delay_s" },
+	{ MFM_OPT_STRING, "metrics", 'm', "LIST", "metrics",
+	  "comma-separated metric names, or all", MFM_OPT_AT(set.metrics),
+	  .show = "auc,precision,recall,f1,accuracy,mse for binary" },
+	{ MFM_OPT_NUMBER, "threshold", 0, "X", "threshold",
+	  "predicted positive iff score >= X", MFM_OPT_AT(set.threshold),
+	  .dflt = "0.5" },
+	{ MFM_OPT_NUMBER, "beta", 0, "X", "beta", "the beta of fbeta",
+	  MFM_OPT_AT(set.beta), .dflt = "1" },
+	{ MFM_OPT_STRING, "positive", 0, "VALUE", "positive",
+	  "the label value that means positive", MFM_OPT_AT(set.positive) },
+	{ MFM_OPT_PATHS, "by", 0, "PATHS", "by",
+	  "comma-separated group fields", MFM_OPT_AT(set.by),
+	  .show = "none" },
+	{ MFM_OPT_PATH, "window", 0, "PATH", "window", "window object field",
+	  MFM_OPT_AT(set.window), .dflt = "window" },
+	{ MFM_OPT_COUNT, "min-labelled", 0, "N", "min_labelled",
+	  "fewer labelled records: metrics null",
+	  MFM_OPT_AT(set.min_labelled), .show = "0: no minimum" },
+	{ MFM_OPT_COUNT, "min-support", 0, NULL, "min_support", NULL,
+	  .alias = "min-labelled" },
+	{ MFM_OPT_FLAG, "ci", 0, NULL, "ci",
+	  "95% intervals (Wilson, DeLong for auc)", MFM_OPT_AT(set.ci) },
+	{ MFM_OPT_COUNT, "bootstrap", 0, "N", "bootstrap",
+	  "binary: 95% intervals from N resamples",
+	  MFM_OPT_AT(set.bootstrap), .lo = 1, .hi = 100000, .show = "" },
+	{ MFM_OPT_FLAG, "partial", 0, NULL, "partial",
+	  "write mergeable state, not metrics", MFM_OPT_AT(set.partial) },
+	{ MFM_OPT_FLAG, "merge", 0, NULL, "merge",
+	  "read --partial state records and merge them",
+	  MFM_OPT_AT(set.merge) },
+	{ MFM_OPT_COUNT, "keep-closed", 0, "N", "keep_closed",
+	  "closed windows kept for revisions", MFM_OPT_AT(set.keep_closed),
+	  .show = "16; 2 with mfm-join's watermark records",
+	  .hi = MFM_MWIN_KEEP_MAX },
+	{ MFM_OPT_COUNT, "max-groups", 0, "N", "max_groups",
+	  "windows x groups open at most", MFM_OPT_AT(set.max_groups),
+	  .lo = 1, .hi = MFM_CLI_COUNT_MAX },
+	{ MFM_OPT_COUNT, "max-classes", 0, "N", "max_classes",
+	  "multiclass: classes at most", MFM_OPT_AT(set.max_classes),
+	  .lo = 1, .hi = MFM_CLI_COUNT_MAX },
+	{ MFM_OPT_FILE, "state", 0, "FILE", "state",
+	  "keep windows not yet final in FILE between runs",
+	  MFM_OPT_AT(set.state) },
+	MFM_CLI_OPT_RESUME,
+	{ MFM_OPT_FLAG, "drain", 0, NULL, "drain",
+	  "with --state: write every window as final", MFM_OPT_AT(set.drain) },
+	{ MFM_OPT_END }
+};
+
+static const struct mfm_cli_tool tool = {
+	"mfm-metric", "metric", "[FILE ...]",
+	"Compute model metrics per window and group.\n",
+	opts
 };
 
 /* The fields every record is read for, by number in the field set. */
 enum { F_MFM, F_SCORE, F_LABEL, F_DELAY, F_WINDOW, F_WEIGHT, F_BY };
 
 struct run {
-	struct mfm_json_path score, label, window, weight, delay, mfm;
+	struct mfm_json_path mfm;	/* "_mfm" */
 	int has_weight;
-	struct mfm_json_path *by;
-	size_t nby;
 	struct mfm_field_set fields;
 	int *tok;		/* the fields' tokens in the current record */
 	struct mfm_hits *hits;	/* whether the paths match (mfm_cli_hits) */
@@ -148,7 +145,6 @@ struct run {
 	struct mfm_metric_conf conf;
 	int metrics[MFM_METRIC_COUNT];
 	size_t nmetrics;
-	int partial, merge;
 	struct mfm_mwin mw;	/* the windows and their cells */
 	struct mfm_buf scratch, ptext, ytext, str;
 	uint64_t nlabelled;
@@ -180,13 +176,13 @@ metrics_arg(struct run *run, const char *list)
 		m = mfm_metric_lookup(p, (size_t)(e - p));
 		k = (int)(e - p);
 		if (m < 0)
-			mfm_usage_error("--metrics: unknown metric '%.*s'",
+			mfm_cli_opt_die("metrics", "unknown metric '%.*s'",
 			    k, p);
 		if (!mfm_metric_applies(run->conf.task, m))
-			mfm_usage_error("--metrics: '%.*s' is not a %s metric",
+			mfm_cli_opt_die("metrics", "'%.*s' is not a %s metric",
 			    k, p, mfm_metric_task_name(run->conf.task));
 		if (seen[m]++)
-			mfm_usage_error("--metrics: '%.*s' named twice", k, p);
+			mfm_cli_opt_die("metrics", "'%.*s' named twice", k, p);
 		run->metrics[run->nmetrics++] = m;
 		if (*e == '\0')
 			break;
@@ -267,7 +263,7 @@ emit(void *ctx, const struct mfm_mwin *mw, size_t i, int64_t revision,
 	mfm_buf_add(b, s, n);
 	if (provisional)
 		put_provisional(&mw->up, b);
-	if (run->partial) {
+	if (set.partial) {
 		mfm_buf_adds(b, ",\"state\":");
 		mfm_metric_acc_write_state(&c->acc, b, &run->scratch);
 		mfm_buf_addc(b, '}');
@@ -348,12 +344,15 @@ control(struct run *run, const struct mfm_reader *r, const struct mfm_json *j)
 		mfm_cli_bad(r, "%s", err.msg);
 }
 
+/*
+ * A record's error from the windows: a cap is the windows and groups',
+ * or a state's classes (--merge); anything else a bad record.
+ */
 static void
-group_error(const struct mfm_reader *r, const struct mfm_err *err)
+record_err(const struct mfm_reader *r, const struct mfm_err *err)
 {
-	if (err->kind == MFM_ERR_LIMIT)
-		mfm_die("%s (--max-groups)", err->msg);
-	mfm_cli_bad(r, "%s", err->msg);
+	mfm_cli_record_err(r, err, strstr(err->msg, "classes") != NULL ?
+	    "--max-classes" : "--max-groups");
 }
 
 /* Read the record's values and count it; bad values are reported. */
@@ -376,27 +375,27 @@ count(struct run *run, const struct mfm_reader *r, const struct mfm_json *j)
 			put_class(run, &run->ptext, j, t);
 			break;
 		case MFM_JSON_NONE:
-			mfm_cli_bad(r, "field '%s' missing", run->score.text);
+			mfm_cli_bad(r, "field '%s' missing", set.score.text);
 			return;
 		default:
 			mfm_cli_bad(r, "field '%s' is not a class",
-			    run->score.text);
+			    set.score.text);
 			return;
 		}
 	} else if (t < 0) {
-		mfm_cli_bad(r, "field '%s' missing", run->score.text);
+		mfm_cli_bad(r, "field '%s' missing", set.score.text);
 		return;
 	} else if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER) {
-		mfm_cli_bad(r, "field '%s' is not a number", run->score.text);
+		mfm_cli_bad(r, "field '%s' is not a number", set.score.text);
 		return;
 	} else if (mfm_json_double(j, t, &score) != 0) {
-		mfm_cli_bad(r, "field '%s' is out of range", run->score.text);
+		mfm_cli_bad(r, "field '%s' is out of range", set.score.text);
 		return;
 	}
 	t = run->tok[F_LABEL];
 	has_y = t >= 0 && mfm_json_type_of(j, t) != MFM_JSON_NULL;
 	if (task == MFM_METRIC_BINARY) {
-		if (mfm_metric_label(&run->labels, j, t, run->label.text,
+		if (mfm_metric_label(&run->labels, j, t, set.label.text,
 		    &label, &err) != 0) {
 			mfm_cli_bad(r, "%s", err.msg);
 			return;
@@ -404,12 +403,12 @@ count(struct run *run, const struct mfm_reader *r, const struct mfm_json *j)
 	} else if (has_y && task == MFM_METRIC_REGRESSION) {
 		if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER) {
 			mfm_cli_bad(r, "field '%s' is not a number",
-			    run->label.text);
+			    set.label.text);
 			return;
 		}
 		if (mfm_json_double(j, t, &y) != 0) {
 			mfm_cli_bad(r, "field '%s' is out of range",
-			    run->label.text);
+			    set.label.text);
 			return;
 		}
 	} else if (has_y) {
@@ -422,25 +421,25 @@ count(struct run *run, const struct mfm_reader *r, const struct mfm_json *j)
 			break;
 		default:
 			mfm_cli_bad(r, "field '%s' is not a class",
-			    run->label.text);
+			    set.label.text);
 			return;
 		}
 	}
 	if (run->has_weight) {
 		t = run->tok[F_WEIGHT];
 		if (t < 0) {
-			mfm_cli_bad(r, "field '%s' missing", run->weight.text);
+			mfm_cli_bad(r, "field '%s' missing", set.weight.text);
 			return;
 		}
 		if (mfm_json_type_of(j, t) == MFM_JSON_NUMBER &&
 		    mfm_json_double(j, t, &w) != 0) {
 			mfm_cli_bad(r, "field '%s' is out of range",
-			    run->weight.text);
+			    set.weight.text);
 			return;
 		}
 		if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER || !(w >= 0)) {
 			mfm_cli_bad(r, "field '%s' is not a number >= 0",
-			    run->weight.text);
+			    set.weight.text);
 			return;
 		}
 	}
@@ -448,20 +447,20 @@ count(struct run *run, const struct mfm_reader *r, const struct mfm_json *j)
 	if (has_y && t >= 0 && mfm_json_type_of(j, t) != MFM_JSON_NULL) {
 		if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER) {
 			mfm_cli_bad(r, "field '%s' is not a number",
-			    run->delay.text);
+			    set.delay.text);
 			return;
 		}
 		if (mfm_json_double(j, t, &delay) != 0) {
 			mfm_cli_bad(r, "field '%s' is out of range",
-			    run->delay.text);
+			    set.delay.text);
 			return;
 		}
 		has_delay = 1;
 	}
-	c = mfm_mwin_cell(&run->mw, j, &run->window, run->tok[F_WINDOW],
+	c = mfm_mwin_cell(&run->mw, j, &set.window, run->tok[F_WINDOW],
 	    run->tok + F_BY, &err);
 	if (c == NULL) {
-		group_error(r, &err);
+		record_err(r, &err);
 		return;
 	}
 	switch (task) {
@@ -476,10 +475,10 @@ count(struct run *run, const struct mfm_reader *r, const struct mfm_json *j)
 		    run->ptext.len, has_y ? run->ytext.p : NULL,
 		    run->ytext.len, w, &err);
 	}
+	if (t != 0 && err.kind == MFM_ERR_LIMIT)
+		mfm_cli_limit(r, "--max-classes", err.msg);
 	if (t != 0) {
-		if (err.kind == MFM_ERR_LIMIT)
-			mfm_die("%s (--max-classes)", err.msg);
-		mfm_cli_bad(r, "field '%s': %s", run->score.text, err.msg);
+		mfm_cli_bad(r, "field '%s': %s", set.score.text, err.msg);
 		return;
 	}
 	if (has_y) {
@@ -497,7 +496,7 @@ merge_state(struct run *run, const struct mfm_reader *r,
 	struct mfm_err err;
 
 	if (mfm_mwin_merge(&run->mw, j, &err) != 0)
-		group_error(r, &err);
+		record_err(r, &err);
 }
 
 static void
@@ -505,7 +504,7 @@ metric_record(void *ctx, const struct mfm_reader *r, const struct mfm_json *j)
 {
 	struct run *run = ctx;
 
-	if (run->merge) {
+	if (set.merge) {
 		if (mfm_json_member(j, 0, "_mfm", 4) >= 0)
 			control(run, r, j);
 		else
@@ -532,16 +531,16 @@ hits_init(struct run *run, int delay_given, int window_given)
 	size_t i;
 
 	run->hits = mfm_hits_new("records");
-	mfm_hits_add(run->hits, "--score", &run->score, 0, F_SCORE);
-	mfm_hits_add(run->hits, "--label", &run->label, 0, F_LABEL);
+	mfm_hits_add(run->hits, "--score", &set.score, 0, F_SCORE);
+	mfm_hits_add(run->hits, "--label", &set.label, 0, F_LABEL);
 	if (delay_given)
-		mfm_hits_add(run->hits, "--delay", &run->delay, 0, F_DELAY);
+		mfm_hits_add(run->hits, "--delay", &set.delay, 0, F_DELAY);
 	if (window_given)
-		mfm_hits_add(run->hits, "--window", &run->window, 0, F_WINDOW);
+		mfm_hits_add(run->hits, "--window", &set.window, 0, F_WINDOW);
 	if (run->has_weight)
-		mfm_hits_add(run->hits, "--weight", &run->weight, 0, F_WEIGHT);
-	for (i = 0; i < run->nby; i++)
-		mfm_hits_add(run->hits, "--by", &run->by[i], 0, F_BY + i);
+		mfm_hits_add(run->hits, "--weight", &set.weight, 0, F_WEIGHT);
+	for (i = 0; i < set.by.n; i++)
+		mfm_hits_add(run->hits, "--by", &set.by.v[i], 0, F_BY + i);
 	mfm_cli_hits(run->hits);
 }
 
@@ -558,241 +557,112 @@ fields_init(struct run *run)
 		mfm_die_err(&err);
 	mfm_field_set_init(&run->fields);
 	mfm_field_set_add(&run->fields, &run->mfm);
-	mfm_field_set_add(&run->fields, &run->score);
-	mfm_field_set_add(&run->fields, &run->label);
-	mfm_field_set_add(&run->fields, &run->delay);
-	mfm_field_set_add(&run->fields, &run->window);
-	mfm_field_set_add(&run->fields, run->has_weight ? &run->weight :
+	mfm_field_set_add(&run->fields, &set.score);
+	mfm_field_set_add(&run->fields, &set.label);
+	mfm_field_set_add(&run->fields, &set.delay);
+	mfm_field_set_add(&run->fields, &set.window);
+	mfm_field_set_add(&run->fields, run->has_weight ? &set.weight :
 	    &run->mfm);
-	for (i = 0; i < run->nby; i++)
-		mfm_field_set_add(&run->fields, &run->by[i]);
+	for (i = 0; i < set.by.n; i++)
+		mfm_field_set_add(&run->fields, &set.by.v[i]);
 	run->tok = mfm_xreallocarray(NULL, run->fields.n,
 	    sizeof(*run->tok));
 }
 
+/* The settings of every accumulator, and the metrics written. */
 static void
-min_support_cfg(struct run *run, const struct mfm_cfg_node *n)
+conf_init(struct run *run)
+{
+	struct mfm_metric_conf *c = &run->conf;
+
+	mfm_metric_conf_init(c);
+	c->task = (enum mfm_metric_task)set.task;
+	c->threshold = set.threshold;
+	if (!(set.beta > 0))
+		mfm_cli_opt_die("beta", "must be a positive number");
+	c->beta = set.beta;
+	c->min_support = set.min_labelled;
+	c->bootstrap = set.bootstrap;
+	c->ci = set.ci || set.bootstrap > 0;
+	c->max_classes = set.max_classes;
+	if (set.bootstrap > 0 && c->task != MFM_METRIC_BINARY)
+		mfm_cli_opt_die("bootstrap", "only for --task binary");
+	metrics_arg(run, set.metrics != NULL ? set.metrics :
+	    default_metrics[c->task]);
+	if (set.positive != NULL && *set.positive == '\0')
+		mfm_cli_opt_die("positive", "empty value");
+	if (set.positive != NULL && c->task != MFM_METRIC_BINARY)
+		mfm_cli_opt_die("positive", "only for --task binary");
+	mfm_metric_labels_init(&run->labels, set.positive);
+}
+
+/* Lock and read the state: chain line, then the windows' body. */
+static void
+state_open(struct run *run, struct mfm_state *st, struct mfm_buf *body)
 {
 	struct mfm_err err;
-	double v = mfm_cli_cfg_double(n, 0);
+	size_t rest;
+	int found;
 
-	if (!(v >= 0 && v <= 1e15 && v == floor(v))) {
-		mfm_cfg_err(n, &err, "min_support: not a count");
-		mfm_cli_config_die(&err);
-	}
-	run->conf.min_support = (uint64_t)v;
+	if (mfm_state_open(st, set.state, "mfm-metric", STATE_VERSION, body,
+	    &found, &err) != 0)
+		mfm_die("%s: %s", set.state, err.msg);
+	mfm_cli_chain_begin(body->p, body->len, &rest);
+	if (found && mfm_mwin_load(&run->mw, body->p + rest, body->len - rest,
+	    &err) != 0)
+		mfm_die("%s: %s%s", set.state, err.msg,
+		    err.kind == MFM_ERR_LIMIT ? " (--max-groups)" : "");
+}
+
+static void
+state_save(struct run *run, struct mfm_state *st, struct mfm_buf *body)
+{
+	struct mfm_err err;
+
+	mfm_buf_clear(body);
+	mfm_cli_chain_end(body);
+	mfm_mwin_dump(&run->mw, body);
+	if (mfm_state_save(st, body->p, body->len, &err) != 0)
+		mfm_die("%s: %s", set.state, err.msg);
+	mfm_state_close(st);
 }
 
 int
 main(int argc, char **argv)
 {
-	const struct mfm_cfg_node *sec;
-	const char *score_s = NULL, *label_s = NULL, *window_s = NULL;
-	const char *by_s = NULL, *positive = NULL, *task_s = NULL;
-	const char *weight_s = NULL, *delay_s = NULL, *metrics_s = NULL;
-	int threshold_set = 0, beta_set = 0, support_set = 0, task;
-	int delay_given, window_given;
-	const char *state_s = NULL;
-	size_t max_groups = MFM_GROUP_MAX_DEFAULT, i, rest;
 	struct mfm_buf body = MFM_BUF_INIT;
 	struct mfm_state st;
-	struct mfm_err err;
 	struct run run;
-	int ch, drain = 0, found, keep_set = 0, keep_auto = 0;
-	size_t keep_closed = MFM_MWIN_KEEP_DEFAULT;
+	int n;
 
 	memset(&run, 0, sizeof(run));
-	mfm_metric_conf_init(&run.conf);
-	mfm_cli_init("mfm-metric", usage);
-	while ((ch = getopt_long(argc, argv, MFM_CLI_SHORT, longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case OPT_SCORE:
-			score_s = optarg;
-			break;
-		case OPT_LABEL:
-			label_s = optarg;
-			break;
-		case OPT_THRESHOLD:
-			run.conf.threshold = mfm_cli_double("--threshold",
-			    optarg);
-			threshold_set = 1;
-			break;
-		case OPT_BY:
-			by_s = optarg;
-			break;
-		case OPT_WINDOW:
-			window_s = optarg;
-			break;
-		case OPT_POSITIVE:
-			positive = optarg;
-			break;
-		case OPT_MAX_GROUPS:
-			max_groups = mfm_cli_count("--max-groups", optarg, 1,
-			    SIZE_MAX / 2);
-			break;
-		case OPT_TASK:
-			task_s = optarg;
-			break;
-		case OPT_WEIGHT:
-			weight_s = optarg;
-			break;
-		case OPT_DELAY:
-			delay_s = optarg;
-			break;
-		case OPT_METRICS:
-			metrics_s = optarg;
-			break;
-		case OPT_BETA:
-			run.conf.beta = mfm_cli_double("--beta", optarg);
-			beta_set = 1;
-			break;
-		case OPT_MIN_SUPPORT:
-			run.conf.min_support = mfm_cli_count("--min-support",
-			    optarg, 0, SIZE_MAX / 2);
-			support_set = 1;
-			break;
-		case OPT_CI:
-			run.conf.ci = 1;
-			break;
-		case OPT_PARTIAL:
-			run.partial = 1;
-			break;
-		case OPT_MERGE:
-			run.merge = 1;
-			break;
-		case OPT_KEEP_CLOSED:
-			keep_closed = mfm_cli_count("--keep-closed", optarg,
-			    0, 1000000);
-			keep_set = 1;
-			break;
-		case OPT_STATE:
-			state_s = optarg;
-			break;
-		case OPT_DRAIN:
-			drain = 1;
-			break;
-		case OPT_BOOTSTRAP:
-			i = mfm_cli_count("--bootstrap", optarg, 1,
-			    SIZE_MAX / 2);
-			if (i > 100000)
-				mfm_usage_error("--bootstrap: at most 100000");
-			run.conf.bootstrap = (unsigned)i;
-			run.conf.ci = 1;
-			break;
-		case OPT_MAX_CLASSES:
-			run.conf.max_classes = mfm_cli_count("--max-classes",
-			    optarg, 1, SIZE_MAX / 2);
-			break;
-		default:
-			mfm_cli_option(ch, optarg);
-		}
-	}
-	argc -= optind;
-	argv += optind;
-
-	/* Command-line options win over the configuration file. */
-	sec = mfm_cli_config("metric", config_keys);
-	delay_given = delay_s != NULL || mfm_cfg_get(sec, "delay") != NULL;
-	window_given = window_s != NULL || mfm_cfg_get(sec, "window") != NULL;
-	if (score_s == NULL)
-		score_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "score"), "score");
-	if (label_s == NULL)
-		label_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "label"), "label");
-	if (window_s == NULL)
-		window_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "window"),
-		    "window");
-	if (positive == NULL)
-		positive = mfm_cli_cfg_str(mfm_cfg_get(sec, "positive"),
-		    NULL);
-	if (task_s == NULL)
-		task_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "task"), "binary");
-	if (weight_s == NULL)
-		weight_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "weight"), NULL);
-	if (delay_s == NULL)
-		delay_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "delay"),
-		    "label_delay_s");
-	if (metrics_s == NULL)
-		metrics_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "metrics"),
-		    NULL);
-	if (!threshold_set)
-		run.conf.threshold = mfm_cli_cfg_double(mfm_cfg_get(sec,
-		    "threshold"), 0.5);
-	if (!beta_set)
-		run.conf.beta = mfm_cli_cfg_double(mfm_cfg_get(sec, "beta"),
-		    1);
-	if (!support_set)
-		min_support_cfg(&run, mfm_cfg_get(sec, "min_support"));
-	if (!keep_set && mfm_cfg_get(sec, "keep_closed") != NULL)
-		keep_closed = mfm_cli_cfg_count(mfm_cfg_get(sec,
-		    "keep_closed"), "keep_closed", 16, 0, 1000000);
-	else if (!keep_set)
-		keep_auto = 1;
-	if (state_s == NULL)
-		state_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "state"), NULL);
-	mfm_cli_need_state(state_s);
-	if (drain && state_s == NULL)
-		mfm_usage_error("--drain needs --state");
 	mfm_state_init(&st);
-	if (!(run.conf.beta > 0) || !isfinite(run.conf.beta))
-		mfm_usage_error("--beta: must be a positive number");
-	if ((task = mfm_metric_task_lookup(task_s)) < 0)
-		mfm_usage_error("--task: unknown task '%s'", task_s);
-	run.conf.task = task;
-	if (run.conf.bootstrap > 0 && task != MFM_METRIC_BINARY)
-		mfm_usage_error("--bootstrap: only for --task binary");
-	metrics_arg(&run, metrics_s != NULL ? metrics_s :
-	    default_metrics[task]);
-	mfm_cli_path("--score", score_s, &run.score);
-	mfm_cli_path("--label", label_s, &run.label);
-	mfm_cli_path("--window", window_s, &run.window);
-	mfm_cli_path("--delay", delay_s, &run.delay);
-	if (weight_s != NULL) {
-		mfm_cli_path("--weight", weight_s, &run.weight);
-		run.has_weight = 1;
-	}
-	mfm_cli_opt_paths("--by", by_s, mfm_cfg_get(sec, "by"), NULL, &run.by,
-	    &run.nby);
-	if (positive != NULL && *positive == '\0')
-		mfm_usage_error("--positive: empty value");
-	if (positive != NULL && task != MFM_METRIC_BINARY)
-		mfm_usage_error("--positive: only for --task binary");
-	mfm_metric_labels_init(&run.labels, positive);
-	mfm_mwin_init(&run.mw, &run.conf, max_groups, keep_closed, keep_auto,
-	    emit, &run);
-	mfm_group_by(&run.mw.groups, run.by, run.nby);
+	n = mfm_cli_parse(&tool, argc, argv);
+	argc -= n;
+	argv += n;
+	mfm_cli_need_state(set.state);
+	if (set.drain && set.state == NULL)
+		mfm_usage_error("--drain needs --state");
+	if (set.state != NULL && (set.partial || set.merge))
+		mfm_usage_error("--state keeps windows between runs of a plain "
+		    "run: not with --partial or --merge");
+	conf_init(&run);
+	run.has_weight = mfm_cli_given("weight");
+	mfm_mwin_init(&run.mw, &run.conf, set.max_groups, set.keep_closed,
+	    !mfm_cli_given("keep-closed"), emit, &run);
+	mfm_group_by(&run.mw.groups, set.by.v, set.by.n);
 	fields_init(&run);
-	if (!run.merge)
-		hits_init(&run, delay_given, window_given);
+	if (!set.merge)
+		hits_init(&run, mfm_cli_given("delay"), mfm_cli_given("window"));
+	mfm_cli_start();
 
-	if (state_s != NULL) {
-		if (run.partial || run.merge)
-			mfm_usage_error("--state keeps windows between runs "
-			    "of a plain run: not with --partial or --merge");
-		if (mfm_state_open(&st, state_s, "mfm-metric", STATE_VERSION,
-		    &body, &found, &err) != 0)
-			mfm_die("%s: %s", state_s, err.msg);
-		mfm_cli_chain_begin(body.p, body.len, &rest);
-		if (found && mfm_mwin_load(&run.mw, body.p + rest,
-		    body.len - rest, &err) != 0)
-			mfm_die("%s: %s%s", state_s, err.msg,
-			    err.kind == MFM_ERR_LIMIT ? " (--max-groups)" : "");
-	}
-	if (argc == 0)
-		mfm_cli_read_input("-", metric_record, &run);
-	for (i = 0; i < (size_t)argc; i++)
-		mfm_cli_read_input(argv[i], metric_record, &run);
-	/* Complete: nothing more can come for any window (mfm(7)). */
-	mfm_mwin_finish(&run.mw, mfm_mwin_complete(&run.mw, drain,
-	    state_s != NULL));
-	if (state_s != NULL) {
-		mfm_buf_clear(&body);
-		mfm_cli_chain_end(&body);
-		mfm_mwin_dump(&run.mw, &body);
-		if (mfm_state_save(&st, body.p, body.len, &err) != 0)
-			mfm_die("%s: %s", state_s, err.msg);
-		mfm_state_close(&st);
-	}
+	if (set.state != NULL)
+		state_open(&run, &st, &body);
+	mfm_cli_loop(argc, argv, metric_record, &run);
+	mfm_mwin_finish(&run.mw, mfm_mwin_complete(&run.mw, set.drain,
+	    set.state != NULL));
+	if (set.state != NULL)
+		state_save(&run, &st, &body);
 	mfm_buf_release(&body);
 	if (mfm_cli.verbose)
 		fprintf(stderr, "mfm-metric: %" PRIu64 " records, %" PRIu64
@@ -800,19 +670,12 @@ main(int argc, char **argv)
 		    mfm_cli.nread, run.nlabelled, run.mw.groups.n, mfm_cli.nbad);
 
 	mfm_mwin_release(&run.mw);
-	mfm_cli_paths_free(run.by, run.nby);
 	mfm_buf_release(&run.scratch);
 	mfm_buf_release(&run.ptext);
 	mfm_buf_release(&run.ytext);
 	mfm_buf_release(&run.str);
-	mfm_json_path_release(&run.score);
-	mfm_json_path_release(&run.label);
-	mfm_json_path_release(&run.window);
-	mfm_json_path_release(&run.delay);
 	mfm_json_path_release(&run.mfm);
 	mfm_field_set_release(&run.fields);
 	free(run.tok);
-	if (run.has_weight)
-		mfm_json_path_release(&run.weight);
 	return mfm_cli_finish(0);
 }
