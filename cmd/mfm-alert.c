@@ -18,8 +18,8 @@
  * receiver that fails (after its retries) is reported and the run goes
  * on, so one dead endpoint does not hold the others' alerts back; the
  * exit status then says that something was not delivered.  The
- * receivers live in lib/deliver.c; this file reads the options and runs
- * the loop.
+ * receivers live in lib/deliver.h, what waits and what goes together in
+ * lib/hold.h; this file reads the options and runs the loop.
  */
 #include <sys/stat.h>
 
@@ -28,10 +28,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "lib/cli.h"
 #include "lib/deliver.h"
+#include "lib/hold.h"
 #include "lib/outbox.h"
 #include "lib/tm.h"
 #include "lib/banned.h"
@@ -111,7 +111,6 @@ struct run {
 	int state;
 	int resume;		/* --resume: files from the journal's place */
 	int receipts;
-	int64_t now0;		/* --now, or 0 for the system's clock */
 	struct counts c;
 };
 
@@ -124,12 +123,7 @@ struct run {
 static int64_t
 now_us(const struct run *run)
 {
-	struct timespec ts;
-
-	if (run->now0 != 0)
-		return run->now0;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	return mfm_deliver_now(&run->d);
 }
 
 /* Receivers from -c, then the command line's webhook; stdout if none. */
@@ -231,34 +225,6 @@ receipt(struct run *run, const struct mfm_deliver_recv *r,
 }
 
 /*
- * What Alertmanager was told, remembered before the notification is
- * settled: a firing alert to send again while it fires, a resolved one
- * to forget (lib/outbox.h, firing.ndjson).
- */
-static void
-note_firing(struct run *run, const struct mfm_deliver_recv *r,
-    const struct mfm_deliver_event *const *ev, size_t n)
-{
-	struct mfm_err err;
-	size_t k;
-	int rc = 0;
-
-	mfm_err_clear(&err);
-	for (k = 0; k < n && rc == 0; k++) {
-		if (ev[k]->firing)
-			rc = mfm_outbox_firing_set(&run->o, r->name,
-			    ev[k]->fingerprint.p, ev[k]->fingerprint.len,
-			    ev[k]->body.p, ev[k]->body.len, now_us(run), &err);
-		else if (ev[k]->status.len == 8 &&
-		    memcmp(ev[k]->status.p, "resolved", 8) == 0)
-			rc = mfm_outbox_firing_clear(&run->o, r->name,
-			    ev[k]->fingerprint.p, ev[k]->fingerprint.len, &err);
-	}
-	if (rc != 0)
-		mfm_die_err(&err);
-}
-
-/*
  * Send ev[0..n) to r as one notification; idx[k] is ev[k]'s outbox
  * entry, or (size_t)-1 when it has none (no --state, n is 1).  Every
  * entry is settled alike: done, dead or left queued.
@@ -286,8 +252,10 @@ send_set(struct run *run, struct mfm_deliver_recv *r,
 	rc = mfm_deliver_send_group(&run->d, r, ev, n, &mfm_cli.out, &err);
 	if (rc == 0 && mfm_cli.out.len > 0)
 		mfm_cli_emit();
-	if (rc == 0 && r->type == MFM_DELIVER_ALERTMANAGER)
-		note_firing(run, r, ev, n);
+	/* What Alertmanager was told, before the notification is settled. */
+	if (rc == 0 && r->type == MFM_DELIVER_ALERTMANAGER &&
+	    mfm_hold_told(&run->o, r, ev, n, now_us(run), &e2) != 0)
+		mfm_die_err(&e2);
 	if (rc != 0)
 		mfm_warn("%s", err.msg);
 	if (rc != 0 && run->state && idx[0] != (size_t)-1) {
@@ -327,34 +295,6 @@ send_one(struct run *run, struct mfm_deliver_recv *r,
 }
 
 /*
- * repeat_interval: a firing event already notified as firing less than
- * the interval ago, or a resolution already notified, is a repeat.
- * Otherwise the notification is remembered (in the outbox's memory,
- * kept in the state directory with --state).
- */
-static int
-repeat(struct run *run, const struct mfm_deliver_recv *r,
-    const struct mfm_deliver_event *ev)
-{
-	int64_t at, now = now_us(run);
-	int firing, known, resolved;
-
-	resolved = ev->status.len == 8 &&
-	    memcmp(ev->status.p, "resolved", 8) == 0;
-	if (r->repeat_interval <= 0 || (!ev->firing && !resolved))
-		return 0;
-	known = mfm_outbox_last(&run->o, r->name, ev->fingerprint.p,
-	    ev->fingerprint.len, &at, &firing);
-	if (known && ev->firing && firing && now - at < r->repeat_interval)
-		return 1;
-	if (known && resolved && !firing)
-		return 1;
-	mfm_outbox_note(&run->o, r->name, ev->fingerprint.p,
-	    ev->fingerprint.len, now, ev->firing);
-	return 0;
-}
-
-/*
  * Hand ev to every receiver that takes it; returns how many do (muted
  * or not), so that a firing event that reaches none is seen.
  */
@@ -382,13 +322,12 @@ route(struct run *run, const struct mfm_deliver_event *ev,
 			    "inhibited", 0, NULL);
 			continue;
 		}
-		if (repeat(run, r, ev)) {
+		if (mfm_hold_repeat(&run->o, r, ev, now_us(run))) {
 			run->c.muted++;
 			receipt(run, r, ev, "repeat", 0, NULL);
 			continue;
 		}
-		if ((!run->state && r->ngroup_by == 0) ||
-		    r->type == MFM_DELIVER_STDOUT) {
+		if (!mfm_hold_queued(r, run->state)) {
 			send_one(run, r, ev, (size_t)-1);
 			continue;
 		}
@@ -408,160 +347,38 @@ route(struct run *run, const struct mfm_deliver_event *ev,
 }
 
 /*
- * Send what is queued and not settled, in order: first what an earlier
- * run left, then this run's input.
+ * Send what is queued and not settled, as lib/hold.h hands it out: first
+ * what an earlier run left, then this run's input; a group as one
+ * notification, or held (group_wait, group_interval) for a later run.
  */
-/*
- * group_wait and group_interval, with --state: a group never notified
- * waits until group_wait after its oldest notification was queued; a
- * group notified less than group_interval ago waits for the rest of it.
- * Held notifications stay in the outbox for a later run.  The group's
- * last message is remembered under receiver and "\1" + its key.
- */
-static int
-held(struct run *run, const struct mfm_deliver_recv *r,
-    const struct mfm_buf *key, int64_t queued)
-{
-	struct mfm_buf k = MFM_BUF_INIT;
-	int64_t at, now = now_us(run);
-	int firing, known, hold;
-
-	if (!run->state || r->ngroup_by == 0)
-		return 0;
-	mfm_buf_addc(&k, '\1');
-	mfm_buf_add(&k, key->p, key->len);
-	known = mfm_outbox_last(&run->o, r->name, k.p, k.len, &at, &firing);
-	hold = known ? now - at < r->group_interval :
-	    now - queued < r->group_wait;
-	if (!hold)
-		mfm_outbox_note(&run->o, r->name, k.p, k.len, now, 1);
-	mfm_buf_release(&k);
-	return hold;
-}
-
 static void
 flush(struct run *run)
 {
-	struct mfm_buf key = MFM_BUF_INIT, k2 = MFM_BUF_INIT;
-	struct mfm_deliver_event *ev = NULL;
-	const struct mfm_deliver_event **evp = NULL;
-	struct mfm_deliver_recv *r;
-	struct mfm_json *j = NULL;
+	struct mfm_hold_set s;
+	struct mfm_hold h;
 	struct mfm_err err;
-	size_t *idx = NULL, i, k, m, n = run->o.n;
-	int *bad = NULL;
+	size_t k;
 
-	/* Every entry parsed once: a group needs its events side by side. */
-	j = mfm_xcalloc(n + 1, sizeof(*j));
-	ev = mfm_xcalloc(n + 1, sizeof(*ev));
-	evp = mfm_xcalloc(n + 1, sizeof(*evp));
-	idx = mfm_xcalloc(n + 1, sizeof(*idx));
-	bad = mfm_xcalloc(n + 1, sizeof(*bad));
-	for (i = 0; i < n; i++) {
-		struct mfm_outbox_entry *e = &run->o.e[i];
-
-		mfm_json_init(&j[i]);
-		mfm_deliver_event_init(&ev[i]);
-		if (e->settled)
-			continue;
-		mfm_err_clear(&err);
-		r = mfm_deliver_find(&run->d, e->receiver,
-		    strlen(e->receiver));
-		if (r == NULL || mfm_json_parse(&j[i], e->event, e->event_len,
-		    &err) != 0 || mfm_deliver_event_read(&ev[i], &j[i],
-		    &err) != 0)
-			bad[i] = 1;
-	}
-	for (i = 0; i < n; i++) {
-		struct mfm_outbox_entry *e = &run->o.e[i];
-
-		if (e->settled)
-			continue;
-		if (bad[i]) {
+	mfm_hold_start(&h, &run->d, &run->o, run->state);
+	while (mfm_hold_next(&h, now_us(run), &s)) {
+		if (s.r == NULL) {
 			/* Only a dead letter can keep it now. */
 			mfm_warn("%s: receiver %s is not configured any more",
-			    run->o.dir, e->receiver);
+			    run->o.dir, run->o.e[s.idx[0]].receiver);
 			mfm_err_clear(&err);
-			if (mfm_outbox_dead(&run->o, i, "receiver not "
+			if (mfm_outbox_dead(&run->o, s.idx[0], "receiver not "
 			    "configured", now_us(run), &err) != 0)
 				mfm_die_err(&err);
 			run->c.dead++;
-			continue;
-		}
-		r = mfm_deliver_find(&run->d, e->receiver,
-		    strlen(e->receiver));
-		evp[0] = &ev[i];
-		idx[0] = i;
-		m = 1;
-		if (r->ngroup_by > 0) {
-			mfm_buf_clear(&key);
-			mfm_deliver_group_key(r, &ev[i], &key);
-			for (k = i + 1; k < n; k++) {
-				if (run->o.e[k].settled || bad[k] ||
-				    strcmp(run->o.e[k].receiver, r->name) != 0)
-					continue;
-				mfm_buf_clear(&k2);
-				mfm_deliver_group_key(r, &ev[k], &k2);
-				if (k2.len != key.len ||
-				    memcmp(k2.p, key.p, key.len) != 0)
-					continue;
-				evp[m] = &ev[k];
-				idx[m++] = k;
-			}
-		}
-		if (held(run, r, &key, run->o.e[i].queued)) {
-			for (k = 0; k < m; k++)
-				receipt(run, r, evp[k], "held",
-				    run->o.e[idx[k]].id, NULL);
-			run->c.held += m;
+		} else if (s.held) {
+			for (k = 0; k < s.n; k++)
+				receipt(run, s.r, s.ev[k], "held",
+				    run->o.e[s.idx[k]].id, NULL);
+			run->c.held += s.n;
 		} else
-			send_set(run, r, evp, idx, m);
-		/* Left queued: not again in this run (2 until the end). */
-		for (k = 0; k < m; k++)
-			if (!run->o.e[idx[k]].settled)
-				run->o.e[idx[k]].settled = 2;
+			send_set(run, s.r, s.ev, s.idx, s.n);
 	}
-	for (i = 0; i < n; i++) {
-		if (run->o.e[i].settled == 2)
-			run->o.e[i].settled = 0;
-		mfm_deliver_event_release(&ev[i]);
-		mfm_json_release(&j[i]);
-	}
-	free(j);
-	free(ev);
-	free(evp);
-	free(idx);
-	free(bad);
-	mfm_buf_release(&key);
-	mfm_buf_release(&k2);
-}
-
-/* Whether a notification of fingerprint fp to r is still pending. */
-static int
-pending_fp(struct run *run, const struct mfm_deliver_recv *r, const char *fp,
-    size_t fplen)
-{
-	struct mfm_buf tmp = MFM_BUF_INIT;
-	struct mfm_outbox_entry *e;
-	struct mfm_json j;
-	struct mfm_err err;
-	const char *f;
-	size_t i, n;
-	int t, hit = 0;
-
-	mfm_json_init(&j);
-	for (i = 0; i < run->o.n && !hit; i++) {
-		e = &run->o.e[i];
-		if (e->settled || strcmp(e->receiver, r->name) != 0 ||
-		    mfm_json_parse(&j, e->event, e->event_len, &err) != 0 ||
-		    (t = mfm_json_member(&j, 0, "fingerprint", 11)) < 0 ||
-		    (f = mfm_json_str(&j, t, &n, &tmp)) == NULL)
-			continue;
-		hit = n == fplen && memcmp(f, fp, n) == 0;
-	}
-	mfm_json_release(&j);
-	mfm_buf_release(&tmp);
-	return hit;
+	mfm_hold_release(&h);
 }
 
 /*
@@ -609,9 +426,7 @@ resend(struct run *run)
 			i--;
 			continue;
 		}
-		if (now - run->o.alert[i].sent < r->resend_delay ||
-		    pending_fp(run, r, run->o.alert[i].fp,
-		    run->o.alert[i].fplen))
+		if (!mfm_hold_resend(&run->o, r, i, now))
 			continue;
 		/* A copy: sending it replaces the registry's. */
 		len = run->o.alert[i].event_len;
@@ -817,7 +632,6 @@ main(int argc, char **argv)
 	mfm_outbox_init(&run.o);
 	configure(&run.d, &o);
 	run.receipts = o.receipts;
-	run.now0 = o.now;
 	mfm_err_clear(&err);
 	if (o.state != NULL) {
 		if (mfm_outbox_open(&run.o, o.state, &err) != 0)
