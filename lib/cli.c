@@ -651,39 +651,52 @@ mfm_cli_range(const char *opt, const char *arg, int64_t *from, int64_t *to)
 }
 
 int
-mfm_cli_reference_option(struct mfm_cli_reference *ref, int ch,
-    const char *arg)
+mfm_cli_ref_given(const struct mfm_cli_ref *ref)
 {
-	switch (ch) {
-	case MFM_OPT_REFERENCE:
-		ref->files = mfm_xreallocarray(ref->files, ref->nfiles + 1,
-		    sizeof(*ref->files));
-		ref->files[ref->nfiles++] = arg;
-		return 1;
-	case MFM_OPT_REFERENCE_RANGE:
-		mfm_cli_range("--reference-range", arg, &ref->mode.from,
-		    &ref->mode.to);
-		ref->mode.has_range = 1;
-		return 1;
-	case MFM_OPT_PREVIOUS:
-		ref->mode.previous = 1;
-		return 1;
-	}
-	return 0;
+	return (ref->files.n > 0) + (ref->range.set != 0) +
+	    (ref->previous != 0);
 }
 
 void
-mfm_cli_reference_modes(const struct mfm_cli_reference *ref)
+mfm_cli_ref_one(struct mfm_cli_ref *ref)
 {
-	int nmodes = (ref->nfiles > 0) + ref->mode.has_range +
-	    ref->mode.previous;
+	static const char *const names[] = {
+		"previous", "reference-range", "reference"
+	};
+	const char *msg = "--reference, --reference-range and --previous "
+	    "exclude each other";
+	struct mfm_err err;
+	long k[3];
+	size_t i;
+	int argv = 0;
 
-	if (nmodes == 0)
+	for (i = 0; i < 3; i++) {
+		k[i] = mfm_opt_index(&opts, names[i]);
+		argv |= k[i] >= 0 && opts.src[k[i]] == MFM_OPT_SRC_ARGV;
+	}
+	/* The command line's reference replaces the file's. */
+	for (i = 0; argv && i < 3; i++)
+		if (k[i] >= 0 && opts.src[k[i]] == MFM_OPT_SRC_CONFIG)
+			mfm_opt_release(&table[k[i]]);
+	if (argv && k[0] >= 0 && opts.src[k[0]] == MFM_OPT_SRC_CONFIG)
+		ref->previous = 0;
+	if (argv && k[1] >= 0 && opts.src[k[1]] == MFM_OPT_SRC_CONFIG)
+		ref->range.set = 0;
+	switch (mfm_cli_ref_given(ref)) {
+	case 0:
 		mfm_usage_error("a reference is needed: --reference, "
 		    "--reference-range or --previous");
-	if (nmodes > 1)
-		mfm_usage_error("--reference, --reference-range and "
-		    "--previous exclude each other");
+	case 1:
+		return;
+	}
+	/* Two from the file: say where. */
+	for (i = 0; i < 3; i++)
+		if (k[i] >= 0 && opts.src[k[i]] == MFM_OPT_SRC_CONFIG &&
+		    opts.node[k[i]] != NULL) {
+			mfm_cfg_err(opts.node[k[i]], &err, "%s", msg);
+			mfm_cli_config_die(&err);
+		}
+	mfm_usage_error("%s", msg);
 }
 
 void
@@ -691,9 +704,9 @@ mfm_cli_missing_reference(void *ctx, const char *group, size_t n)
 {
 	(void)ctx;
 	if (group == NULL)
-		mfm_warn("--reference-range: no window starts in the range");
+		mfm_fail("--reference-range: no window starts in the range");
 	else
-		mfm_warn("no reference for group %.*s", (int)n, group);
+		mfm_fail("no reference for group %.*s", (int)n, group);
 }
 
 void
