@@ -13,7 +13,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,117 +28,148 @@
 #include "lib/pick.h"
 #include "lib/banned.h"
 
-static const char usage[] =
-"usage: mfm-join [-huVv] [-c FILE] [-m MODE] [-k PATHS] [--outcome-key PATHS]\n"
-"                [--key-fallback PATH] [-b PATHS] [--outcome-by PATHS]\n"
-"                [-t PATH] [--outcome-time PATH]\n"
-"                [--time-unit UNIT] [-d DIR] [--tolerance DUR] [--no-exact]\n"
-"                [--ttl DUR] [--lateness DUR] [--keep first|last|error]\n"
-"                [-l PATH] [--orphans FILE] [--duplicates FILE]\n"
-"                [--conflicts FILE] [--state FILE] [--resume] [--drain]\n"
-"                [--max-pending N] [-s PATHS] [--outcome-select PATHS]\n"
-"                [--shard I/N] [--rejects FILE] [--max-line SIZE]\n"
-"                PREDICTIONS [OUTCOMES]\n"
-"\n"
-"Pair predictions with the outcomes that arrive later: by id, as-of by\n"
-"entity and time, or id first with as-of as the fallback.  Either operand\n"
-"may be '-' for stdin (not both); one operand is a mixed stream.\n"
-"\n"
-"  -m, --mode MODE         id, asof or hybrid (id)\n"
-"  -k, --key PATHS         id fields of a prediction, comma-separated (id)\n"
-"      --outcome-key PATHS the id fields in outcomes, if different\n"
-"      --key-fallback PATH a prediction's id when its --key field is absent\n"
-"  -b, --by PATHS          as-of entity fields (none: one entity)\n"
-"      --outcome-by PATHS  the entity fields in outcomes, if different\n"
-"  -t, --time PATH         prediction time (timestamp)\n"
-"      --outcome-time PATH outcome time, if different from --time\n"
-"      --time-unit UNIT    unit of epoch-number times: auto, s, ms, us, ns\n"
-"  -d, --direction DIR     as-of: backward, forward or nearest (backward)\n"
-"      --tolerance DUR     as-of: farthest outcome time from the prediction\n"
-"      --no-exact          as-of: an outcome at the same time does not match\n"
-"      --ttl DUR           expire predictions and orphan outcomes after DUR\n"
-"      --lateness DUR      allowed lateness behind the latest time (0)\n"
-"      --keep WHICH        outcome an id keeps: first, last, error (first)\n"
-"  -l, --label PATH        outcome label: conflicts, mixed input (label)\n"
-"      --orphans FILE      write outcomes no prediction took to FILE\n"
-"      --duplicates FILE   write repeated outcomes, same label, to FILE\n"
-"      --conflicts FILE    write repeated outcomes with another label to FILE\n"
-"      --state FILE        keep pending records in FILE between runs\n"
-"      --resume            with --state: read input files from where the\n"
-"                          last run stopped\n"
-"      --drain             with --state: decide everything at the end\n"
-"      --max-pending N     most records held at once (10000000)\n"
-"  -s, --select PATHS      keep only these members of each prediction\n"
-"      --outcome-select PATHS  keep only these members of each outcome\n"
-"      --shard I/N         join only the keys of shard I of N (0 <= I < N)\n"
-MFM_CLI_HELP;
-
-enum {
-	OPT_OUTCOME_KEY = MFM_OPT_TOOL,
-	OPT_KEY_FALLBACK,
-	OPT_OUTCOME_BY,
-	OPT_OUTCOME_TIME,
-	OPT_TIME_UNIT,
-	OPT_TOLERANCE,
-	OPT_NO_EXACT,
-	OPT_TTL,
-	OPT_LATENESS,
-	OPT_KEEP,
-	OPT_ORPHANS,
-	OPT_DUPLICATES,
-	OPT_CONFLICTS,
-	OPT_STATE,
-	OPT_DRAIN,
-	OPT_MAX_PENDING,
-	OPT_OUTCOME_SELECT,
-	OPT_SHARD
+static const struct mfm_opt_name modes[] = {
+	{ "id", MFM_JOINREAD_ID },
+	{ "asof", MFM_JOINREAD_ASOF },
+	{ "as-of", MFM_JOINREAD_ASOF },
+	{ "hybrid", MFM_JOINREAD_HYBRID },
+	{ NULL, 0 }
 };
 
-static const struct option longopts[] = {
-	{ "mode", required_argument, NULL, 'm' },
-	{ "key", required_argument, NULL, 'k' },
-	{ "outcome-key", required_argument, NULL, OPT_OUTCOME_KEY },
-	{ "key-fallback", required_argument, NULL, OPT_KEY_FALLBACK },
-	{ "by", required_argument, NULL, 'b' },
-	{ "outcome-by", required_argument, NULL, OPT_OUTCOME_BY },
-	{ "time", required_argument, NULL, 't' },
-	{ "outcome-time", required_argument, NULL, OPT_OUTCOME_TIME },
-	{ "time-unit", required_argument, NULL, OPT_TIME_UNIT },
-	{ "direction", required_argument, NULL, 'd' },
-	{ "tolerance", required_argument, NULL, OPT_TOLERANCE },
-	{ "no-exact", no_argument, NULL, OPT_NO_EXACT },
-	{ "ttl", required_argument, NULL, OPT_TTL },
-	{ "lateness", required_argument, NULL, OPT_LATENESS },
-	{ "keep", required_argument, NULL, OPT_KEEP },
-	{ "label", required_argument, NULL, 'l' },
-	{ "orphans", required_argument, NULL, OPT_ORPHANS },
-	{ "duplicates", required_argument, NULL, OPT_DUPLICATES },
-	{ "conflicts", required_argument, NULL, OPT_CONFLICTS },
-	{ "state", required_argument, NULL, OPT_STATE },
-	{ "resume", no_argument, NULL, MFM_OPT_RESUME },
-	{ "drain", no_argument, NULL, OPT_DRAIN },
-	{ "max-pending", required_argument, NULL, OPT_MAX_PENDING },
-	{ "select", required_argument, NULL, 's' },
-	{ "outcome-select", required_argument, NULL, OPT_OUTCOME_SELECT },
-	{ "shard", required_argument, NULL, OPT_SHARD },
-	MFM_CLI_LONG,
-	{ NULL, 0, NULL, 0 }
+static const struct mfm_opt_name directions[] = {
+	{ "backward", MFM_JOIN_BACKWARD },
+	{ "forward", MFM_JOIN_FORWARD },
+	{ "nearest", MFM_JOIN_NEAREST },
+	{ NULL, 0 }
 };
 
-static const char *const config_keys[] = {
-	"mode", "key", "outcome_key", "key_fallback", "by", "outcome_by", "time",
-	"outcome_time", "time_unit", "direction", "tolerance", "exact", "ttl",
-	"lateness", "keep", "label", "state", "max_pending", "select",
-	"outcome_select", "shard", NULL
+static const struct mfm_opt_name keeps[] = {
+	{ "first", MFM_JOIN_KEEP_FIRST },
+	{ "last", MFM_JOIN_KEEP_LAST },
+	{ "error", MFM_JOIN_KEEP_ERROR },
+	{ NULL, 0 }
 };
 
-struct opts {
-	const char *mode, *key, *okey, *kfb, *by, *oby, *time, *otime, *unit;
-	const char *dir, *keep, *label, *state;
+/* --shard I/N. */
+struct shard {
+	uint64_t i, n;		/* n 0: none */
+};
+
+static int parse_shard(const char *arg, void *dst, struct mfm_err *err);
+
+/* The settings, where the option table puts them. */
+static struct {
+	int mode;			/* enum mfm_joinread_mode */
+	struct mfm_opt_paths key, okey, entity, oentity, select, oselect;
+	struct mfm_json_path kfb, time, otime, label;
+	int unit;			/* enum mfm_tm_unit */
+	int dir;			/* enum mfm_join_dir */
+	int64_t tolerance, ttl, lateness;
+	int exact;
+	int keep;			/* enum mfm_join_keep */
 	const char *orphans, *duplicates, *conflicts;
-	const char *tolerance, *ttl, *lateness, *select, *oselect, *shard;
-	int no_exact, drain;
+	const char *state;
+	int drain;
 	size_t max_pending;
+	struct shard shard;
+} set = {
+	.tolerance = -1,
+	.exact = 1,
+	.max_pending = MFM_JOIN_MAX_PENDING_DEFAULT
+};
+
+static const struct mfm_opt opts[] = {
+	{ MFM_OPT_ENUM, "mode", 0, "MODE", "mode", "id, asof or hybrid",
+	  MFM_OPT_AT(set.mode), .dflt = "id", .what = "mode",
+	  .names = modes },
+	{ MFM_OPT_ENUM, NULL, 'm', NULL, NULL, NULL, .alias = "mode" },
+	{ MFM_OPT_PATHS, "key", 'k', "PATHS", "key",
+	  "id fields of a prediction, comma-separated", MFM_OPT_AT(set.key),
+	  .dflt = "id" },
+	{ MFM_OPT_PATHS, "outcome-key", 0, "PATHS", "outcome_key",
+	  "the id fields in outcomes, if different", MFM_OPT_AT(set.okey) },
+	{ MFM_OPT_PATH, "key-fallback", 0, "PATH", "key_fallback",
+	  "a prediction's id when its --key field is absent",
+	  MFM_OPT_AT(set.kfb) },
+	{ MFM_OPT_PATHS, "entity", 0, "PATHS", "entity",
+	  "as-of entity fields", MFM_OPT_AT(set.entity),
+	  .show = "none: one entity" },
+	{ MFM_OPT_PATHS, "outcome-entity", 0, "PATHS", "outcome_entity",
+	  "the entity fields in outcomes, if different",
+	  MFM_OPT_AT(set.oentity) },
+	{ MFM_OPT_PATHS, "by", 'b', NULL, "by", NULL, .alias = "entity" },
+	{ MFM_OPT_PATHS, "outcome-by", 0, NULL, "outcome_by", NULL,
+	  .alias = "outcome-entity" },
+	{ MFM_OPT_PATH, "time", 't', "PATH", "time", "prediction time",
+	  MFM_OPT_AT(set.time), .dflt = "timestamp" },
+	{ MFM_OPT_PATH, "outcome-time", 0, "PATH", "outcome_time",
+	  "outcome time, if different from --time", MFM_OPT_AT(set.otime) },
+	{ MFM_OPT_ENUM, "time-unit", 0, "UNIT", "time_unit",
+	  "unit of epoch-number times: auto, s, ms, us, ns",
+	  MFM_OPT_AT(set.unit), .dflt = "auto", .what = "unit",
+	  .names = mfm_field_units },
+	{ MFM_OPT_ENUM, "direction", 'd', "DIR", "direction",
+	  "as-of: backward, forward or nearest", MFM_OPT_AT(set.dir),
+	  .dflt = "backward", .what = "direction", .names = directions },
+	{ MFM_OPT_DURATION, "tolerance", 0, "DURATION", "tolerance",
+	  "as-of: farthest outcome time from the prediction",
+	  MFM_OPT_AT(set.tolerance), .show = "none",
+	  .flags = MFM_OPT_ZERO },
+	{ MFM_OPT_FLAG, "exact", 0, NULL, "exact",
+	  "as-of: an outcome at the same time matches (the default)",
+	  MFM_OPT_AT(set.exact),
+	  .what = "as-of: an outcome at the same time does not match",
+	  .flags = MFM_OPT_NEG | MFM_OPT_NOSYN },
+	{ MFM_OPT_DURATION, "ttl", 0, "DURATION", "ttl",
+	  "expire predictions and orphan outcomes after DURATION",
+	  MFM_OPT_AT(set.ttl), .show = "none: nothing expires" },
+	{ MFM_OPT_DURATION, "lateness", 0, "DURATION", "lateness",
+	  "allowed lateness behind the latest time", MFM_OPT_AT(set.lateness),
+	  .dflt = "0", .flags = MFM_OPT_ZERO },
+	{ MFM_OPT_ENUM, "keep", 0, "WHICH", "keep",
+	  "outcome an id keeps: first, last or error", MFM_OPT_AT(set.keep),
+	  .dflt = "first", .what = "choice", .names = keeps },
+	{ MFM_OPT_PATH, "label", 'l', "PATH", "label",
+	  "outcome label: conflicts, mixed input", MFM_OPT_AT(set.label),
+	  .dflt = "label" },
+	{ MFM_OPT_FILE, "orphans", 0, "FILE", "orphans",
+	  "write outcomes no prediction took to FILE",
+	  MFM_OPT_AT(set.orphans) },
+	{ MFM_OPT_FILE, "duplicates", 0, "FILE", "duplicates",
+	  "write repeated outcomes, same label, to FILE",
+	  MFM_OPT_AT(set.duplicates) },
+	{ MFM_OPT_FILE, "conflicts", 0, "FILE", "conflicts",
+	  "write repeated outcomes with another label to FILE",
+	  MFM_OPT_AT(set.conflicts) },
+	{ MFM_OPT_FILE, "state", 0, "FILE", "state",
+	  "keep pending records in FILE between runs",
+	  MFM_OPT_AT(set.state) },
+	MFM_CLI_OPT_RESUME,
+	{ MFM_OPT_FLAG, "drain", 0, NULL, "drain",
+	  "with --state: decide everything at the end",
+	  MFM_OPT_AT(set.drain) },
+	{ MFM_OPT_SIZE, "max-pending", 0, "N", "max_pending",
+	  "most records held at once", MFM_OPT_AT(set.max_pending) },
+	{ MFM_OPT_PATHS, "select", 0, "PATHS", "select",
+	  "keep only these members of each prediction",
+	  MFM_OPT_AT(set.select) },
+	{ MFM_OPT_PATHS, NULL, 's', NULL, NULL, NULL, .alias = "select" },
+	{ MFM_OPT_PATHS, "outcome-select", 0, "PATHS", "outcome_select",
+	  "keep only these members of each outcome",
+	  MFM_OPT_AT(set.oselect) },
+	{ MFM_OPT_CUSTOM, "shard", 0, "I/N", "shard",
+	  "join only the keys of shard I of N (0 <= I < N)",
+	  MFM_OPT_AT(set.shard), .parse = parse_shard },
+	{ MFM_OPT_END }
+};
+
+static const struct mfm_cli_tool tool = {
+	"mfm-join", "join", "PREDICTIONS [OUTCOMES]",
+	"Pair predictions with the outcomes that arrive later: by id, as-of by\n"
+	"entity and time, or id first with as-of as the fallback.  Either\n"
+	"operand may be '-' for stdin (not both); one operand is a mixed\n"
+	"stream.\n",
+	opts
 };
 
 static struct mfm_joinread in;	/* paths, mode, unit, shard */
@@ -149,18 +179,11 @@ static const char *side_path[MFM_JOIN_NKIND];
 static struct mfm_buf fingerprint = MFM_BUF_INIT;
 static struct mfm_joincheck check;	/* signs of wrong inputs */
 
-static const char *
-cfg_str(const struct mfm_cfg_node *sec, const char *key, const char *cur)
-{
-	if (cur != NULL || sec == NULL)
-		return cur;
-	return mfm_cli_cfg_str(mfm_cfg_get(sec, key), NULL);
-}
-
 /* --shard I/N: two decimal numbers, 0 <= I < N. */
-static void
-parse_shard(const char *arg)
+static int
+parse_shard(const char *arg, void *dst, struct mfm_err *err)
 {
+	struct shard *sh = dst;
 	const char *p = arg;
 	uint64_t v[2] = { 0, 0 };
 	int k, nd;
@@ -172,158 +195,180 @@ parse_shard(const char *arg)
 			break;
 	}
 	if (k < 2 || *p != '\0' || v[1] == 0 || v[0] >= v[1])
-		mfm_usage_error("--shard: expected I/N with 0 <= I < N "
-		    "(at most 10 digits each), not '%s'", arg);
-	in.shard_i = v[0];
-	in.shard_n = v[1];
+		return mfm_err_set(err, MFM_ERR_USAGE, "expected I/N with "
+		    "0 <= I < N (at most 10 digits each), not '%s'", arg);
+	sh->i = v[0];
+	sh->n = v[1];
+	return 0;
 }
 
-/* A side's --select paths, from the option or else the config. */
+/* Paths as written, comma-separated, into b (the state's fingerprint). */
 static void
-select_paths(const struct mfm_cfg_node *sec, const char *key,
-    const char *arg, struct mfm_joinread_side *sd)
+put_paths(struct mfm_buf *b, const struct mfm_opt_paths *ps)
 {
-	const struct mfm_cfg_node *n;
+	size_t i;
 
-	if (arg != NULL)
-		mfm_cli_paths(key[0] == 's' ? "--select" : "--outcome-select",
-		    arg, &sd->sel, &sd->nsel);
-	else if (sec != NULL && (n = mfm_cfg_get(sec, key)) != NULL)
-		mfm_cli_cfg_paths(n, &sd->sel, &sd->nsel);
+	for (i = 0; i < ps->n; i++)
+		mfm_buf_addf(b, "%s%s", i > 0 ? "," : "", ps->v[i].text);
+}
+
+/* One side's select paths: picked as each record is read. */
+static void
+side_select(struct mfm_joinread_side *sd, const struct mfm_opt_paths *sel)
+{
+	sd->sel = sel->v;
+	sd->nsel = sel->n;
 	if (sd->nsel > 0)
 		mfm_pick_init(&sd->pick, sd->sel, sd->nsel);
 }
 
+/* The inputs' paths, from the settings; checks across options. */
 static void
-configure(struct opts *o)
+configure_inputs(void)
 {
-	const struct mfm_cfg_node *sec = mfm_cli_config("join", config_keys);
-	const struct mfm_cfg_node *n;
-	const char *s;
+	const struct mfm_opt_paths *okey, *oent;
 
-	o->mode = cfg_str(sec, "mode", o->mode);
-	o->key = cfg_str(sec, "key", o->key);
-	o->okey = cfg_str(sec, "outcome_key", o->okey);
-	o->kfb = cfg_str(sec, "key_fallback", o->kfb);
-	o->by = cfg_str(sec, "by", o->by);
-	o->oby = cfg_str(sec, "outcome_by", o->oby);
-	o->time = cfg_str(sec, "time", o->time);
-	o->otime = cfg_str(sec, "outcome_time", o->otime);
-	o->unit = cfg_str(sec, "time_unit", o->unit);
-	o->dir = cfg_str(sec, "direction", o->dir);
-	o->tolerance = cfg_str(sec, "tolerance", o->tolerance);
-	o->ttl = cfg_str(sec, "ttl", o->ttl);
-	o->lateness = cfg_str(sec, "lateness", o->lateness);
-	o->keep = cfg_str(sec, "keep", o->keep);
-	o->label = cfg_str(sec, "label", o->label);
-	o->state = cfg_str(sec, "state", o->state);
-	o->shard = cfg_str(sec, "shard", o->shard);
-	if (sec != NULL && !o->no_exact &&
-	    (n = mfm_cfg_get(sec, "exact")) != NULL) {
-		s = mfm_cli_cfg_str(n, NULL);
-		if (strcmp(s, "false") == 0)
-			o->no_exact = 1;
-		else if (strcmp(s, "true") != 0)
-			mfm_usage_error("exact: expected true or false, not "
-			    "'%s'", s);
-	}
-	if (o->max_pending == 0 && (s = cfg_str(sec, "max_pending", NULL)))
-		o->max_pending = mfm_cli_size("max_pending", s);
-
-	s = o->mode ? o->mode : "id";
-	if (strcmp(s, "id") == 0)
-		in.mode = MFM_JOINREAD_ID;
-	else if (strcmp(s, "asof") == 0 || strcmp(s, "as-of") == 0)
-		in.mode = MFM_JOINREAD_ASOF;
-	else if (strcmp(s, "hybrid") == 0)
-		in.mode = MFM_JOINREAD_HYBRID;
-	else
-		mfm_usage_error("--mode: invalid mode '%s'", s);
-	mfm_cli_paths("--key", o->key ? o->key : "id", &in.ps.key, &in.ps.nkey);
-	mfm_cli_paths("--outcome-key", o->okey ? o->okey : o->key ? o->key :
-	    "id", &in.os.key, &in.os.nkey);
-	if (in.os.nkey != in.ps.nkey)
-		mfm_usage_error("--outcome-key: %zu fields, --key has %zu",
-		    in.os.nkey, in.ps.nkey);
-	if (o->kfb != NULL) {
-		if (in.ps.nkey != 1)
-			mfm_usage_error("--key-fallback: --key must name one "
+	in.mode = (enum mfm_joinread_mode)set.mode;
+	okey = mfm_cli_given("outcome-key") ? &set.okey : &set.key;
+	oent = mfm_cli_given("outcome-entity") ? &set.oentity : &set.entity;
+	if (okey->n != set.key.n)
+		mfm_cli_opt_die("outcome-key", "%zu fields, --key has %zu",
+		    okey->n, set.key.n);
+	if (oent->n != set.entity.n)
+		mfm_cli_opt_die("outcome-entity", "%zu fields, --entity has "
+		    "%zu", oent->n, set.entity.n);
+	in.ps.key = set.key.v;
+	in.ps.nkey = set.key.n;
+	in.os.key = okey->v;
+	in.os.nkey = okey->n;
+	if (mfm_cli_given("key-fallback")) {
+		if (set.key.n != 1)
+			mfm_cli_opt_die("key-fallback", "--key must name one "
 			    "field");
-		mfm_cli_path("--key-fallback", o->kfb, &in.ps.fallback);
+		in.ps.fallback = set.kfb;
 		in.ps.has_fallback = 1;
 	}
-	if (o->by != NULL)
-		mfm_cli_paths("--by", o->by, &in.ps.by, &in.ps.nby);
-	if (o->oby != NULL || o->by != NULL)
-		mfm_cli_paths("--outcome-by", o->oby ? o->oby : o->by, &in.os.by,
-		    &in.os.nby);
-	if (in.os.nby != in.ps.nby)
-		mfm_usage_error("--outcome-by: %zu fields, --by has %zu",
-		    in.os.nby, in.ps.nby);
-	mfm_cli_path("--time", o->time ? o->time : "timestamp", &in.ps.time);
-	mfm_cli_path("--outcome-time", o->otime ? o->otime : in.ps.time.text,
-	    &in.os.time);
-	mfm_cli_path("--label", o->label ? o->label : "label", &in.label);
-	select_paths(sec, "select", o->select, &in.ps);
-	select_paths(sec, "outcome_select", o->oselect, &in.os);
-	if (mfm_field_unit(o->unit ? o->unit : "auto", &in.unit) != 0)
-		mfm_usage_error("--time-unit: invalid unit '%s'", o->unit);
-
-	mfm_join_opts_init(&jo);
-	s = o->dir ? o->dir : "backward";
-	if (strcmp(s, "backward") == 0)
-		jo.dir = MFM_JOIN_BACKWARD;
-	else if (strcmp(s, "forward") == 0)
-		jo.dir = MFM_JOIN_FORWARD;
-	else if (strcmp(s, "nearest") == 0)
-		jo.dir = MFM_JOIN_NEAREST;
-	else
-		mfm_usage_error("--direction: invalid direction '%s'", s);
-	s = o->keep ? o->keep : "first";
-	if (strcmp(s, "first") == 0)
-		jo.keep = MFM_JOIN_KEEP_FIRST;
-	else if (strcmp(s, "last") == 0)
-		jo.keep = MFM_JOIN_KEEP_LAST;
-	else if (strcmp(s, "error") == 0)
-		jo.keep = MFM_JOIN_KEEP_ERROR;
-	else
-		mfm_usage_error("--keep: invalid choice '%s'", s);
-	if (o->tolerance != NULL)
-		jo.tolerance = mfm_cli_duration0("--tolerance", o->tolerance);
-	if (o->ttl != NULL)
-		jo.ttl = mfm_cli_duration("--ttl", o->ttl);
-	if (o->lateness != NULL)
-		jo.lateness = mfm_cli_duration0("--lateness", o->lateness);
-	jo.exact = !o->no_exact;
-	jo.max_pending = o->max_pending;
-	if (o->drain && o->state == NULL)
-		mfm_usage_error("--drain needs --state");
-	mfm_cli_need_state(o->state);
-	if (o->shard != NULL)
-		parse_shard(o->shard);
+	in.ps.by = set.entity.v;
+	in.ps.nby = set.entity.n;
+	in.os.by = oent->v;
+	in.os.nby = oent->n;
+	in.ps.time = set.time;
+	in.os.time = mfm_cli_given("outcome-time") ? set.otime : set.time;
+	in.label = set.label;
+	side_select(&in.ps, &set.select);
+	side_select(&in.os, &set.oselect);
+	in.unit = (enum mfm_tm_unit)set.unit;
+	in.shard_i = set.shard.i;
+	in.shard_n = set.shard.n;
 	in.threads = 1;
 	mfm_joinread_init(&in);
 
 	/* What shapes keys: a state is only read back under the same. */
-	mfm_buf_addf(&fingerprint, "mode=%s key=%s outcome-key=%s "
-	    "key-fallback=%s by=%s outcome-by=%s", in.mode == MFM_JOINREAD_ID ? "id" :
-	    in.mode == MFM_JOINREAD_ASOF ? "asof" : "hybrid", o->key ? o->key : "id",
-	    o->okey ? o->okey : o->key ? o->key : "id", o->kfb ? o->kfb : "",
-	    o->by ? o->by : "", o->oby ? o->oby : o->by ? o->by : "");
+	mfm_buf_addf(&fingerprint, "mode=%s key=", in.mode ==
+	    MFM_JOINREAD_ID ? "id" : in.mode == MFM_JOINREAD_ASOF ? "asof" :
+	    "hybrid");
+	put_paths(&fingerprint, &set.key);
+	mfm_buf_adds(&fingerprint, " outcome-key=");
+	put_paths(&fingerprint, okey);
+	mfm_buf_addf(&fingerprint, " key-fallback=%s by=",
+	    in.ps.has_fallback ? set.kfb.text : "");
+	put_paths(&fingerprint, &set.entity);
+	mfm_buf_adds(&fingerprint, " outcome-by=");
+	put_paths(&fingerprint, oent);
 	if (in.shard_n > 0)
 		mfm_buf_addf(&fingerprint, " shard=%" PRIu64 "/%" PRIu64,
 		    in.shard_i, in.shard_n);
 }
 
-/* Which paths mfm_joinread_hits checks beyond what the mode needs. */
-static int
-hits_what(const struct opts *o)
+/* The engine's settings. */
+static void
+configure_join(void)
 {
-	return (o->time || o->otime || jo.ttl > 0 ? MFM_JOINREAD_TIME : 0) |
-	    (o->label ? MFM_JOINREAD_LABEL : 0) |
-	    (o->okey ? MFM_JOINREAD_OKEY : 0) |
-	    (o->oby ? MFM_JOINREAD_OBY : 0) |
-	    (o->otime ? MFM_JOINREAD_OTIME : 0);
+	mfm_join_opts_init(&jo);
+	jo.dir = (enum mfm_join_dir)set.dir;
+	jo.keep = (enum mfm_join_keep)set.keep;
+	jo.tolerance = set.tolerance;
+	jo.ttl = set.ttl;
+	jo.lateness = set.lateness;
+	jo.exact = set.exact;
+	jo.max_pending = set.max_pending;
+}
+
+/*
+ * Which paths mfm_joinread_hits checks beyond what the mode needs; then
+ * mfm_cli_finish reports those that match nothing.
+ */
+static void
+hits(int mixed)
+{
+	int otime = mfm_cli_given("outcome-time"), k;
+
+	mfm_joinread_hits(&in, (mfm_cli_given("time") || otime ||
+	    jo.ttl > 0 ? MFM_JOINREAD_TIME : 0) |
+	    (mfm_cli_given("label") ? MFM_JOINREAD_LABEL : 0) |
+	    (mfm_cli_given("outcome-key") ? MFM_JOINREAD_OKEY : 0) |
+	    (mfm_cli_given("outcome-entity") ? MFM_JOINREAD_OBY : 0) |
+	    (otime ? MFM_JOINREAD_OTIME : 0), mixed);
+	for (k = 0; k < 3; k++)
+		if (in.hits[k] != NULL)
+			mfm_cli_hits(in.hits[k]);
+}
+
+/* How lib/joinread.c reads: through lib/cli.c, as every tool does. */
+static int
+read_open(void *ctx, struct mfm_reader *r, const char *path,
+    struct mfm_err *err)
+{
+	(void)ctx;
+	(void)err;
+	mfm_cli_open_input(r, path);
+	return 0;
+}
+
+static int
+read_close(void *ctx, struct mfm_reader *r, struct mfm_err *err)
+{
+	(void)ctx;
+	(void)err;
+	mfm_cli_close_input(r);
+	return 0;
+}
+
+static void
+read_bad(void *ctx, const struct mfm_reader *r, size_t col, const char *msg)
+{
+	(void)ctx;
+	mfm_cli_bad_at(r, col, "%s", msg);
+}
+
+static int
+read_wait(void *ctx, struct mfm_err *err)
+{
+	(void)ctx;
+	(void)err;
+	mfm_cli_flush();
+	return 0;
+}
+
+static const struct mfm_joinread_ops read_ops = {
+	read_open, read_close, read_bad, read_wait
+};
+
+/* Read the operands into the join; what ends the run exits 2. */
+static void
+run_inputs(struct mfm_join *jn, char **paths, size_t n)
+{
+	struct mfm_err err;
+
+	in.ops = &read_ops;
+	in.keep_lines = mfm_cli.rejects_path != NULL;
+	in.nread = &mfm_cli.nread;
+	in.nblank = &mfm_cli.nblank;
+	if (mfm_joinread_run(&in, jn, paths, n, &err) == 0)
+		return;
+	if (in.fail_name != NULL)
+		mfm_die("%s:%zu: %s", in.fail_name, err.line, err.msg);
+	mfm_die_err(&err);
 }
 
 /* After a run of two inputs, say what looks wrong with them. */
@@ -553,121 +598,43 @@ report(const struct mfm_join *jn)
 int
 main(int argc, char **argv)
 {
-	struct opts o = { 0 };
 	struct mfm_join jn;
 	struct mfm_err err;
 	size_t i;
 	struct mfm_state st;
 	struct mfm_buf head = MFM_BUF_INIT;
 	size_t rest;
-	int ch;
+	int n;
 
-	mfm_cli_init("mfm-join", usage);
-	while ((ch = getopt_long(argc, argv, MFM_CLI_SHORT "m:k:b:t:d:l:s:",
-	    longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'm':
-			o.mode = optarg;
-			break;
-		case 'k':
-			o.key = optarg;
-			break;
-		case OPT_OUTCOME_KEY:
-			o.okey = optarg;
-			break;
-		case OPT_KEY_FALLBACK:
-			o.kfb = optarg;
-			break;
-		case 'b':
-			o.by = optarg;
-			break;
-		case OPT_OUTCOME_BY:
-			o.oby = optarg;
-			break;
-		case 't':
-			o.time = optarg;
-			break;
-		case OPT_OUTCOME_TIME:
-			o.otime = optarg;
-			break;
-		case OPT_TIME_UNIT:
-			o.unit = optarg;
-			break;
-		case 'd':
-			o.dir = optarg;
-			break;
-		case OPT_TOLERANCE:
-			o.tolerance = optarg;
-			break;
-		case OPT_NO_EXACT:
-			o.no_exact = 1;
-			break;
-		case OPT_TTL:
-			o.ttl = optarg;
-			break;
-		case OPT_LATENESS:
-			o.lateness = optarg;
-			break;
-		case OPT_KEEP:
-			o.keep = optarg;
-			break;
-		case 'l':
-			o.label = optarg;
-			break;
-		case OPT_ORPHANS:
-			o.orphans = optarg;
-			break;
-		case OPT_DUPLICATES:
-			o.duplicates = optarg;
-			break;
-		case OPT_CONFLICTS:
-			o.conflicts = optarg;
-			break;
-		case OPT_STATE:
-			o.state = optarg;
-			break;
-		case OPT_DRAIN:
-			o.drain = 1;
-			break;
-		case OPT_MAX_PENDING:
-			o.max_pending = mfm_cli_size("--max-pending", optarg);
-			break;
-		case 's':
-			o.select = optarg;
-			break;
-		case OPT_OUTCOME_SELECT:
-			o.oselect = optarg;
-			break;
-		case OPT_SHARD:
-			o.shard = optarg;
-			break;
-		default:
-			mfm_cli_option(ch, optarg);
-		}
-	}
-	argc -= optind;
-	argv += optind;
+	n = mfm_cli_parse(&tool, argc, argv);
+	argc -= n;
+	argv += n;
+	configure_inputs();
+	configure_join();
+	if (set.drain && set.state == NULL)
+		mfm_usage_error("--drain needs --state");
+	mfm_cli_need_state(set.state);
 	/* --drain with no operands reads nothing: it ends a sequence. */
-	if (argc > 2 || (argc == 0 && !o.drain))
+	if (!mfm_cli.check_config && (argc > 2 || (argc == 0 && !set.drain)))
 		mfm_usage_error("expected PREDICTIONS and OUTCOMES, or one "
 		    "mixed stream");
 	if (argc == 2 && strcmp(argv[0], "-") == 0 &&
 	    strcmp(argv[1], "-") == 0)
 		mfm_usage_error("only one operand can be '-'");
-	configure(&o);
-	mfm_joinread_hits(&in, hits_what(&o), argc == 1);
+	hits(argc == 1);
+	mfm_cli_start();
 	if (argc == 2 && mfm_joincheck_files(argv[0], argv[1], &err) != 0)
 		mfm_die("%s", err.msg);
 
 	mfm_join_init(&jn, &jo, on_event, NULL);
 	mfm_state_init(&st);
-	if (o.state != NULL) {
+	if (set.state != NULL) {
 		/* Held for the whole run: overlapping cron runs never mix. */
-		if (mfm_state_lock(&st, o.state, "mfm-join",
+		if (mfm_state_lock(&st, set.state, "mfm-join",
 		    MFM_JOIN_STATE_VERSION, &err) != 0) {
 			if (err.sys != 0)	/* names FILE.lock */
 				mfm_die("%s", err.msg);
-			mfm_die("%s: %s", o.state, err.msg);
+			mfm_die("%s: %s", set.state, err.msg);
 		}
 		if (mfm_join_load(&jn, &st, fingerprint.p,
 		    3 * (mfm_cli.max_line ? mfm_cli.max_line :
@@ -675,20 +642,20 @@ main(int argc, char **argv)
 			mfm_die_err(&err);
 		mfm_cli_chain_begin(head.p, head.len, &rest);
 	}
-	side_path[MFM_JOIN_ORPHAN] = o.orphans;
-	side_path[MFM_JOIN_DUPLICATE] = o.duplicates;
-	side_path[MFM_JOIN_CONFLICT] = o.conflicts;
+	side_path[MFM_JOIN_ORPHAN] = set.orphans;
+	side_path[MFM_JOIN_DUPLICATE] = set.duplicates;
+	side_path[MFM_JOIN_CONFLICT] = set.conflicts;
 	for (i = 0; i < MFM_JOIN_NKIND; i++)
 		side[i] = open_side(side_path[i]);
 
 	marks_init(&jn);
 	if (argc > 0)
-		mfm_joinread_run(&in, &jn, argv, (size_t)argc);
+		run_inputs(&jn, argv, (size_t)argc);
 
-	if (o.state == NULL || o.drain)
+	if (set.state == NULL || set.drain)
 		mfm_join_drain(&jn);
-	last_mark(&jn, o.state == NULL || o.drain);
-	if (o.state != NULL) {
+	last_mark(&jn, set.state == NULL || set.drain);
+	if (set.state != NULL) {
 		/*
 		 * Output first (and with -o, forced to disk): a crash before
 		 * the save repeats, never loses.

@@ -909,6 +909,8 @@ mfm_cli_cfg_paths(const struct mfm_cfg_node *n, struct mfm_json_path **ps,
 		mfm_cli_cfg_path(n->items[i], &(*ps)[i]);
 }
 
+static void open_rejects(void);
+
 void
 mfm_cli_open(struct mfm_reader *r, const char *path)
 {
@@ -916,6 +918,8 @@ mfm_cli_open(struct mfm_reader *r, const char *path)
 
 	if (mfm_reader_open(r, path, mfm_cli.max_line, &err) != 0)
 		mfm_die_err(&err);
+	/* Over-long lines spill there as read, before a word is said. */
+	open_rejects();
 	r->spill = mfm_cli.rejects;
 	opened = 1;
 	r->progress = progress();

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* For mfm_cli_scan only, which neither prints nor exits. */
 #include "lib/cli.h"
 #include "lib/joinread.h"
 #include "lib/banned.h"
@@ -54,8 +55,8 @@ struct batch {
 	struct mfm_buf arena;	/* the batch's bytes */
 	/* With a reading thread: */
 	struct mfm_buf bad;	/* bad records, as struct bad + message */
-	uint64_t nread;		/* records read (mfm_cli.nread) */
-	uint64_t nblank;	/* blank lines (mfm_cli.nblank) */
+	uint64_t nread;		/* records read (in->nread) */
+	uint64_t nblank;	/* blank lines (in->nblank) */
 	uint64_t bytes;		/* bytes read for it (the progress line) */
 	int eof;		/* the input ends after this batch */
 	int fail;		/* a read error ends it: err */
@@ -72,6 +73,7 @@ struct bad {
 /* One input and the records read ahead from it. */
 struct stream {
 	struct mfm_reader r;
+	int open;		/* r is open */
 	struct mfm_json j;
 	int kind;		/* 0 predictions, 1 outcomes, -1 mixed */
 	int live;		/* a pipe, FIFO or terminal: polled */
@@ -95,6 +97,7 @@ struct stream {
 	size_t rbytes;		/* held by the filled batches */
 	int waiting;		/* one side sleeps on cv */
 	int peof;		/* the thread has met the end */
+	int stop;		/* the merge gave up: the thread stops */
 	struct mfm_progress *progress;	/* the reader's, told by the merge */
 	struct batch one;	/* without a thread: the only batch */
 };
@@ -158,6 +161,10 @@ mfm_joinread_init(struct mfm_joinread *in)
 	side_fields(in, &in->ps);
 	side_fields(in, &in->os);
 	memset(&in->deep, 0, sizeof(in->deep));
+	if (in->nread == NULL)
+		in->nread = &in->own_nread;
+	if (in->nblank == NULL)
+		in->nblank = &in->own_nblank;
 	for (i = 0; i < in->fields.n; i++)
 		add_deep(&in->deep, in->fields.path[i]);
 	for (i = 0; i < in->ps.nsel; i++)
@@ -194,7 +201,7 @@ mfm_joinread_hits(struct mfm_joinread *in, int what, int mixed)
 		if (in->mode != MFM_JOINREAD_ID)
 			for (i = 0; i < sd->nby; i++)
 				mfm_hits_add(h, k && (what & MFM_JOINREAD_OBY) ?
-				    "--outcome-by" : "--by", &sd->by[i], 0,
+				    "--outcome-entity" : "--entity", &sd->by[i], 0,
 				    sd->by_f[i]);
 		if (in->mode != MFM_JOINREAD_ID ||
 		    (what & (k ? MFM_JOINREAD_OTIME : MFM_JOINREAD_TIME)))
@@ -206,12 +213,10 @@ mfm_joinread_hits(struct mfm_joinread *in, int what, int mixed)
 			    &sd->sel[i], 0, MFM_HITS_OWN);
 		if (!mixed && k && (what & MFM_JOINREAD_LABEL))
 			mfm_hits_add(h, "--label", &in->label, 0, in->label_f);
-		mfm_cli_hits(h);
 	}
 	if (mixed) {
 		h = in->hits[2] = mfm_hits_new("records");
 		mfm_hits_add(h, "--label", &in->label, 0, in->label_f);
-		mfm_cli_hits(h);
 	}
 }
 
@@ -263,11 +268,12 @@ report(struct stream *s, struct batch *b, size_t col, const char *fmt, ...)
 	va_end(ap);
 	msg.len = n > 0 ? (size_t)n : 0;
 	if (!s->threaded)
-		mfm_cli_bad_at(&s->r, col, "%s", msg.p);
+		s->in->ops->bad(s->in->ctx, &s->r, col, msg.p);
 	else {
+		/* The message and its NUL, for ops->bad in take_batch. */
 		x.lineno = s->r.lineno;
 		x.col = col;
-		x.len = msg.len;
+		x.len = msg.len + 1;
 		mfm_buf_add(&b->bad, &x, sizeof(x));
 		mfm_buf_add(&b->bad, msg.p, x.len);
 	}
@@ -384,7 +390,7 @@ stash(struct stream *s, struct batch *b)
 		return;
 	}
 	/* The whole line too, for --rejects, if the engine refuses it. */
-	it->linelen = mfm_cli.rejects_path != NULL ? s->r.len : 0;
+	it->linelen = s->in->keep_lines ? s->r.len : 0;
 	mfm_buf_grow(a, s->rec.len + s->rec.klen + s->rec.elen +
 	    s->rec.llen + it->linelen);
 	it->raw = a->len;
@@ -406,34 +412,41 @@ stash(struct stream *s, struct batch *b)
 
 /*
  * The next line of s: 1 a record in s->j, 0 none (blank, or bad and
- * reported), -1 the end.  A reading thread keeps a bad line's report in
- * b and a read error in b->err (then -1).
+ * reported), -1 the end, or a read error kept in b->err (b->fail set).
+ * A reading thread keeps a bad line's report and its counts in b, for
+ * the merge to take up; read in line, they are said and counted now.
  */
 static int
 next_line(struct stream *s, struct batch *b)
 {
 	struct mfm_err err;
+	uint64_t *nread = s->threaded ? &b->nread : s->in->nread;
 
-	if (!s->threaded)
-		return mfm_cli_step(&s->r, &s->j);
 	switch (mfm_cli_scan(&s->r, &s->j, &err)) {
 	case MFM_CLI_EOF:
+		if (!s->threaded && s->r.progress != NULL) {
+			mfm_progress_close(s->r.progress, &s->r);
+			s->r.progress = NULL;
+		}
 		return -1;
 	case MFM_CLI_FAIL:
 		b->fail = 1;
 		b->err = err;
 		return -1;
 	case MFM_CLI_BAD:
-		b->nread++;
+		(*nread)++;
 		report(s, b, err.col, "%s", err.msg);
 		return 0;
 	case MFM_CLI_BLANK:
-		b->nblank++;
+		if (s->threaded)
+			b->nblank++;
+		else
+			(*s->in->nblank)++;
 		return 0;
 	case MFM_CLI_RECORD:
 		break;
 	}
-	b->nread++;
+	(*nread)++;
 	return 1;
 }
 
@@ -505,10 +518,14 @@ reader_thread(void *arg)
 
 	do {
 		pthread_mutex_lock(&s->mu);
-		while (s->rcount == RING ||
-		    (s->rcount > 0 && s->rbytes >= RING_BYTES)) {
+		while (!s->stop && (s->rcount == RING ||
+		    (s->rcount > 0 && s->rbytes >= RING_BYTES))) {
 			s->waiting = 1;
 			pthread_cond_wait(&s->cv, &s->mu);
+		}
+		if (s->stop) {
+			pthread_mutex_unlock(&s->mu);
+			return NULL;
 		}
 		b = &s->ring[(s->rhead + s->rcount) % RING];
 		pthread_mutex_unlock(&s->mu);
@@ -548,10 +565,11 @@ prefetch_to(const struct mfm_join *jn, struct batch *b, int step)
 
 /*
  * The merge takes the next batch a reading thread filled (giving back
- * the one it has used up): what reading it met is said now.
+ * the one it has used up): what reading it met is said now; a read error
+ * is returned.
  */
-static void
-take_batch(const struct mfm_join *jn, struct stream *s)
+static int
+take_batch(const struct mfm_join *jn, struct stream *s, struct mfm_err *err)
 {
 	struct batch *b;
 	struct mfm_reader at;
@@ -592,15 +610,17 @@ take_batch(const struct mfm_join *jn, struct stream *s)
 	for (off = 0; off < b->bad.len; off += sizeof(x) + x.len) {
 		memcpy(&x, b->bad.p + off, sizeof(x));
 		at.lineno = x.lineno;
-		mfm_cli_bad_at(&at, x.col, "%.*s", (int)x.len,
+		s->in->ops->bad(s->in->ctx, &at, x.col,
 		    b->bad.p + off + sizeof(x));
 	}
-	mfm_cli.nread += b->nread;
-	mfm_cli.nblank += b->nblank;
+	*s->in->nread += b->nread;
+	*s->in->nblank += b->nblank;
 	if (s->progress != NULL && b->bytes > 0)
 		mfm_progress_read(s->progress, &s->r, b->bytes);
-	if (b->fail)
-		mfm_die_err(&b->err);
+	if (b->fail) {
+		*err = b->err;
+		return -1;
+	}
 	if (b->eof) {
 		s->eof = 1;
 		if (s->progress != NULL)
@@ -617,25 +637,29 @@ take_batch(const struct mfm_join *jn, struct stream *s)
 		prefetch_to(jn, &s->ring[(s->rhead + 1) % RING], 2);
 	if (ahead >= 2)
 		prefetch_to(jn, &s->ring[(s->rhead + 2) % RING], 1);
+	return 0;
 }
 
 /*
  * With the head batch used up, read the next: up to BATCH records, fewer
- * at the end or when a live stream has no more ready.
+ * at the end or when a live stream has no more ready.  0, or -1 with err
+ * at a read error.
  */
-static void
-fill(const struct mfm_join *jn, struct stream *s)
+static int
+fill(const struct mfm_join *jn, struct stream *s, struct mfm_err *err)
 {
 	if (HEAD(s))
-		return;
-	if (s->threaded) {
-		if (!s->eof)
-			take_batch(jn, s);
-		return;
-	}
+		return 0;
+	if (s->threaded)
+		return s->eof ? 0 : take_batch(jn, s, err);
 	s->b = &s->one;
 	s->cur = 0;
 	read_batch(jn, s, s->b, &s->eof);
+	if (s->b->fail) {
+		*err = s->b->err;
+		return -1;
+	}
+	return 0;
 }
 
 static inline void
@@ -645,13 +669,16 @@ after(struct mfm_joinread *in, const struct mfm_join *jn)
 		in->after(in->after_arg);
 }
 
-static void
-process(struct mfm_join *jn, struct stream *s)
+/*
+ * Hand the head record of s to the engine: 0, or -1 with err when its
+ * cap is reached.
+ */
+static int
+process(struct mfm_join *jn, struct stream *s, struct mfm_err *err)
 {
 	struct item *it = &s->b->it[s->cur++];
 	const struct batch *b = s->b;
 	struct mfm_reader at;
-	struct mfm_err err;
 	int rc;
 
 	if (!s->threaded && s->cur + 3 < b->nit)
@@ -662,23 +689,28 @@ process(struct mfm_join *jn, struct stream *s)
 		mfm_join_observe(jn, &it->rec);
 		s->in->nother++;
 		after(s->in, jn);
-		return;
+		return 0;
 	}
-	mfm_err_clear(&err);
-	rc = it->out ? mfm_join_outcome(jn, &it->rec, &err) :
-	    mfm_join_prediction(jn, &it->rec, &err);
+	mfm_err_clear(err);
+	rc = it->out ? mfm_join_outcome(jn, &it->rec, err) :
+	    mfm_join_prediction(jn, &it->rec, err);
 	after(s->in, jn);
 	if (rc == 0)
-		return;
-	if (err.kind == MFM_ERR_LIMIT)
-		mfm_die("%s:%zu: %s", s->r.name, it->lineno, err.msg);
+		return 0;
+	if (err->kind == MFM_ERR_LIMIT) {
+		err->line = it->lineno;
+		s->in->fail_name = s->r.name;
+		return -1;
+	}
 	/* Said of the record's own line, read a batch ago. */
 	memset(&at, 0, sizeof(at));
 	at.name = s->r.name;
 	at.lineno = it->lineno;
 	at.line = it->linelen > 0 ? b->arena.p + it->line : NULL;
 	at.len = it->linelen;
-	mfm_cli_bad(&at, "%s", err.msg);
+	s->in->ops->bad(s->in->ctx, &at, 0, err->msg);
+	mfm_err_clear(err);
+	return 0;
 }
 
 /* Earlier event time first; no time counts as earliest; outcomes on ties. */
@@ -695,16 +727,17 @@ before(const struct stream *sa, const struct stream *sb)
 	return a->out >= b->out;
 }
 
-static void
-wait_input(struct stream *st, size_t n)
+/* Sleep until a live input without a head has more: 0, or -1 with err. */
+static int
+wait_input(struct mfm_joinread *in, struct stream *st, size_t n,
+    struct mfm_err *err)
 {
 	struct pollfd pfd[2];
-	struct mfm_err err;
 	size_t i, np = 0, map[2];
-	long rc;
 
 	/* Whatever is joined so far goes out before we sleep. */
-	mfm_cli_flush();
+	if (in->ops->wait != NULL && in->ops->wait(in->ctx, err) != 0)
+		return -1;
 	for (i = 0; i < n; i++)
 		if (!st[i].eof && !HEAD(&st[i])) {
 			pfd[np].fd = st[i].r.fd;
@@ -713,17 +746,17 @@ wait_input(struct stream *st, size_t n)
 		}
 	while (poll(pfd, np, -1) < 0)
 		if (errno != EINTR)
-			mfm_die("poll: %s", strerror(errno));
+			return mfm_err_sys(err, "poll");
 	for (i = 0; i < np; i++)
-		if (pfd[i].revents != 0) {
-			rc = mfm_reader_fill(&st[map[i]].r, &err);
-			if (rc == -1)
-				mfm_die_err(&err);
-		}
+		if (pfd[i].revents != 0 &&
+		    mfm_reader_fill(&st[map[i]].r, err) == -1)
+			return -1;
+	return 0;
 }
 
-static void
-merge(struct mfm_join *jn, struct stream *st, size_t n)
+/* Hand the records to the engine until every input ends; -1 with err. */
+static int
+merge(struct mfm_join *jn, struct stream *st, size_t n, struct mfm_err *err)
 {
 	struct stream *pick;
 	size_t i;
@@ -731,7 +764,8 @@ merge(struct mfm_join *jn, struct stream *st, size_t n)
 	for (;;) {
 		pick = NULL;
 		for (i = 0; i < n; i++) {
-			fill(jn, &st[i]);
+			if (fill(jn, &st[i], err) != 0)
+				return -1;
 			if (HEAD(&st[i]) && (pick == NULL ||
 			    before(&st[i], pick)))
 				pick = &st[i];
@@ -745,26 +779,31 @@ merge(struct mfm_join *jn, struct stream *st, size_t n)
 			if (st[i].live && !st[i].eof && !HEAD(&st[i]))
 				pick = NULL;
 		if (pick != NULL) {
-			process(jn, pick);
+			if (process(jn, pick, err) != 0)
+				return -1;
 			continue;
 		}
 		for (i = 0; i < n && st[i].eof && !HEAD(&st[i]); i++)
 			;
 		if (i == n)
-			return;
-		wait_input(st, n);
+			return 0;
+		if (wait_input(st[0].in, st, n, err) != 0)
+			return -1;
 	}
 }
 
-static void
+/* Open input path as s; 0, or -1 with err (s then holds nothing). */
+static int
 open_stream(struct mfm_joinread *in, struct stream *s, const char *path,
-    int kind)
+    int kind, struct mfm_err *err)
 {
 	struct stat sb;
 
 	memset(s, 0, sizeof(*s));
 	s->in = in;
-	mfm_cli_open_input(&s->r, path);
+	if (in->ops->open(in->ctx, &s->r, path, err) != 0)
+		return -1;
+	s->open = 1;
 	mfm_json_init(&s->j);
 	s->j.deep = &in->deep;
 	s->kind = kind;
@@ -774,32 +813,60 @@ open_stream(struct mfm_joinread *in, struct stream *s, const char *path,
 	s->fields.found = mfm_xcalloc(in->fields.nseg + 1,
 	    sizeof(*s->fields.found));
 	s->ftok = mfm_xcalloc(in->fields.n + 1, sizeof(*s->ftok));
+	return 0;
 }
 
-static void
-start_thread(struct stream *s)
+static int
+start_thread(struct stream *s, struct mfm_err *err)
 {
 	int rc;
 
-	s->threaded = 1;
+	s->threaded = 1;	/* before the thread reads it */
 	s->ring = mfm_xcalloc(RING, sizeof(*s->ring));
 	/* The progress line is the merge's to draw: told as it takes up. */
 	s->progress = s->r.progress;
 	s->r.progress = NULL;
-	if ((rc = pthread_mutex_init(&s->mu, NULL)) != 0 ||
-	    (rc = pthread_cond_init(&s->cv, NULL)) != 0 ||
-	    (rc = pthread_create(&s->thread, NULL, reader_thread, s)) != 0)
-		mfm_die("%s: cannot start a reading thread: %s", s->r.name,
-		    strerror(rc));
+	if ((rc = pthread_mutex_init(&s->mu, NULL)) != 0)
+		goto fail;
+	if ((rc = pthread_cond_init(&s->cv, NULL)) != 0) {
+		pthread_mutex_destroy(&s->mu);
+		goto fail;
+	}
+	if ((rc = pthread_create(&s->thread, NULL, reader_thread, s)) != 0) {
+		pthread_cond_destroy(&s->cv);
+		pthread_mutex_destroy(&s->mu);
+		goto fail;
+	}
+	return 0;
+fail:
+	s->threaded = 0;
+	s->r.progress = s->progress;
+	s->progress = NULL;
+	free(s->ring);
+	s->ring = NULL;
+	return mfm_err_set(err, MFM_ERR_SYS, "%s: cannot start a reading "
+	    "thread: %s", s->r.name, strerror(rc));
 }
 
-static void
-close_stream(struct stream *s)
+/*
+ * Close s: through ops->close when its input was read to the end (ok),
+ * else only let go of it, the run having failed.  0, or -1 with err.
+ */
+static int
+close_stream(struct stream *s, int ok, struct mfm_err *err)
 {
+	struct mfm_err ignored;
 	size_t i;
+	int rc = 0;
 
+	if (!s->open)
+		return 0;
 	if (s->threaded) {
-		/* The merge has taken the last batch: the thread is done. */
+		/* Done, or told to stop where it waits. */
+		pthread_mutex_lock(&s->mu);
+		s->stop = 1;
+		pthread_cond_signal(&s->cv);
+		pthread_mutex_unlock(&s->mu);
 		pthread_join(s->thread, NULL);
 		pthread_mutex_destroy(&s->mu);
 		pthread_cond_destroy(&s->cv);
@@ -809,7 +876,10 @@ close_stream(struct stream *s)
 		}
 		free(s->ring);
 	}
-	mfm_cli_close_input(&s->r);
+	if (ok)
+		rc = s->in->ops->close(s->in->ctx, &s->r, err);
+	else
+		(void)mfm_reader_close(&s->r, &ignored);
 	mfm_json_release(&s->j);
 	mfm_buf_release(&s->key);
 	mfm_buf_release(&s->ent);
@@ -818,19 +888,22 @@ close_stream(struct stream *s)
 	mfm_buf_release(&s->one.bad);
 	free(s->fields.found);
 	free(s->ftok);
+	return rc;
 }
 
-
-void
+int
 mfm_joinread_run(struct mfm_joinread *in, struct mfm_join *jn,
-    char *const *paths, size_t n)
+    char *const *paths, size_t n, struct mfm_err *err)
 {
 	struct stream *st = mfm_xcalloc(n, sizeof(*st));
 	size_t i;
-	int files = 1;
+	int files = 1, rc = 0;
 
-	for (i = 0; i < n; i++) {
-		open_stream(in, &st[i], paths[i], n == 1 ? -1 : (int)i);
+	mfm_err_clear(err);
+	in->fail_name = NULL;
+	for (i = 0; i < n && rc == 0; i++) {
+		rc = open_stream(in, &st[i], paths[i], n == 1 ? -1 : (int)i,
+		    err);
 		files &= !st[i].live;
 	}
 	/*
@@ -838,13 +911,16 @@ mfm_joinread_run(struct mfm_joinread *in, struct mfm_join *jn,
 	 * not read ahead of one), and an overlong line goes to --rejects as
 	 * it is read.
 	 */
-	if (files && mfm_cli.rejects_path == NULL && in->threads)
-		for (i = 0; i < n; i++)
-			start_thread(&st[i]);
-	merge(jn, st, n);
+	if (rc == 0 && files && !in->keep_lines && in->threads)
+		for (i = 0; i < n && rc == 0; i++)
+			rc = start_thread(&st[i], err);
+	if (rc == 0)
+		rc = merge(jn, st, n, err);
 	for (i = 0; i < n; i++)
-		close_stream(&st[i]);
+		if (close_stream(&st[i], rc == 0, err) != 0)
+			rc = -1;
 	free(st);
+	return rc;
 }
 
 static void

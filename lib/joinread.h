@@ -10,6 +10,11 @@
  * only move the watermark.  Files (with threads set) are read and parsed
  * by threads of their own while the engine works: the same decisions,
  * output and messages.
+ *
+ * Like the rest of lib/, it never prints nor exits: inputs are opened
+ * and closed, bad records said and output written out through the
+ * caller's struct mfm_joinread_ops, and what ends the run (a cap, a read
+ * error) is an error returned.
  */
 #ifndef MFM_JOINREAD_H
 #define MFM_JOINREAD_H
@@ -17,8 +22,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/err.h"
 #include "lib/field.h"
 #include "lib/hits.h"
+#include "lib/io.h"
 #include "lib/join.h"
 #include "lib/json.h"
 #include "lib/pick.h"
@@ -28,6 +35,33 @@ enum mfm_joinread_mode {
 	MFM_JOINREAD_ID,	/* every record needs its key */
 	MFM_JOINREAD_ASOF,	/* records go by entity and time */
 	MFM_JOINREAD_HYBRID	/* by key when there is one, else as-of */
+};
+
+/*
+ * What the caller does for the reading (mfm-join: lib/cli.c's reading
+ * of operands, messages and output).  ctx is mfm_joinread's.
+ */
+struct mfm_joinread_ops {
+	/*
+	 * Open path ("-": standard input) into r, its spill (over-long
+	 * lines, for --rejects) and progress set as wanted; 0, or -1 with
+	 * err.
+	 */
+	int (*open)(void *ctx, struct mfm_reader *r, const char *path,
+	    struct mfm_err *err);
+	/* At the end of r's input: close it, checked; 0, or -1 with err. */
+	int (*close)(void *ctx, struct mfm_reader *r, struct mfm_err *err);
+	/*
+	 * A bad record at r's line (r->line whole, when keep_lines is
+	 * set; NULL when not kept), column col (0: none): the run goes on.
+	 */
+	void (*bad)(void *ctx, const struct mfm_reader *r, size_t col,
+	    const char *msg);
+	/*
+	 * Before waiting on a live input: write out what is joined so
+	 * far; 0, or -1 with err.  May be NULL.
+	 */
+	int (*wait)(void *ctx, struct mfm_err *err);
 };
 
 /* The paths of one side (predictions or outcomes). */
@@ -48,6 +82,21 @@ struct mfm_joinread {
 	uint64_t shard_i, shard_n;	/* shard_n 0: no shards */
 	uint64_t nother;		/* out: records of other shards */
 	int threads;		/* files may be read by threads of their own */
+	const struct mfm_joinread_ops *ops;
+	void *ctx;
+	/*
+	 * Bad records' lines are kept whole for ops->bad (--rejects):
+	 * then no reading threads, as over-long lines spill as read.
+	 */
+	int keep_lines;
+	/*
+	 * Counters added to as lines are read: records (bad ones
+	 * included) and blank lines; NULL: in own_nread, own_nblank.
+	 */
+	uint64_t *nread, *nblank;
+	uint64_t own_nread, own_nblank;
+	/* out, with a record's error from mfm_joinread_run: its input */
+	const char *fail_name;
 	/*
 	 * If set, called after a record is handed to the engine when the
 	 * engine's latest time has reached after_at (which it may move).
@@ -88,8 +137,8 @@ enum {
 	MFM_JOINREAD_OTIME = 16		/* --outcome-time given */
 };
 /*
- * After mfm_joinread_init, check that the paths match (lib/hits.h,
- * mfm_cli_hits): each side's key (id and hybrid joins), fallback, entity
+ * After mfm_joinread_init, count whether the paths match (lib/hits.h):
+ * each side's key (id and hybrid joins), fallback, entity
  * (as-of and hybrid), time (as-of and hybrid, or as what says) and
  * --select paths; the label of a mixed stream, or with
  * MFM_JOINREAD_LABEL of the outcomes.
@@ -100,11 +149,13 @@ void mfm_joinread_release(struct mfm_joinread *in);
 /*
  * Read paths[0..n): predictions and outcomes (n 2), or one mixed stream
  * (n 1), "-" for stdin; hand every good record to jn in event-time
- * order until every input ends.  Bad records are reported (mfm_cli_bad)
- * and counted; a record the engine refuses is reported with its own
- * line; --max-pending, read and write errors end the run (mfm_die).
+ * order until every input ends.  Bad records go to ops->bad, a record
+ * the engine refuses with its own line, and the run goes on.  Returns
+ * 0; or -1 with err when something ends the run: the engine's cap
+ * (MFM_ERR_LIMIT, err->line the record's line in the input fail_name),
+ * an error of reading, of ops->open, ops->close or ops->wait.
  */
-void mfm_joinread_run(struct mfm_joinread *in, struct mfm_join *jn,
-    char *const *paths, size_t n);
+int mfm_joinread_run(struct mfm_joinread *in, struct mfm_join *jn,
+    char *const *paths, size_t n, struct mfm_err *err);
 
 #endif
