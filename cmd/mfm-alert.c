@@ -136,22 +136,26 @@ configure(struct mfm_deliver *d, const struct opts *o)
 	size_t i;
 
 	mfm_err_clear(&err);
-	if (sec != NULL && mfm_deliver_config(d, sec, &err) != 0)
+	if (sec != NULL && (mfm_cfg_bool(mfm_cfg_get(sec, "inhibit"),
+	    &d->inhibit, &err) != 0 ||
+	    (mfm_cfg_get(sec, "silences") != NULL &&
+	    mfm_deliver_config_silences(d, mfm_cfg_get(sec, "silences"),
+	    &err) != 0) ||
+	    (mfm_cfg_get(sec, "receivers") != NULL &&
+	    mfm_deliver_config_receivers(d, mfm_cfg_get(sec, "receivers"),
+	    &err) != 0)))
 		mfm_cli_config_die(&err);
 	if (o->webhook_env != NULL || o->webhook_file != NULL) {
 		const char *src = o->webhook_env ? o->webhook_env :
 		    o->webhook_file;
 
 		if ((r = mfm_deliver_add(d, MFM_DELIVER_WEBHOOK, src,
-		    &err)) == NULL)
+		    &err)) == NULL ||
+		    mfm_deliver_source_add(r, MFM_DELIVER_SECRET_URL,
+		    o->webhook_env == NULL, src, 0, 0, o->webhook_env ?
+		    "--webhook-env" : "--webhook-file", &err) != 0)
 			mfm_die_err(&err);
 		r->format = (enum mfm_deliver_format)o->format;
-		if (o->webhook_env != NULL &&
-		    mfm_deliver_url_env(r, o->webhook_env, &err) != 0)
-			mfm_die("--webhook-env: %s", err.msg);
-		if (o->webhook_file != NULL &&
-		    mfm_deliver_url_file(r, o->webhook_file, &err) != 0)
-			mfm_die("--webhook-file: %s", err.msg);
 	}
 	if (d->n == 0 && !o->receipts &&
 	    mfm_deliver_add(d, MFM_DELIVER_STDOUT, "stdout", &err) == NULL)
@@ -175,8 +179,11 @@ configure(struct mfm_deliver *d, const struct opts *o)
 	}
 	d->dry_run = o->dry_run;
 	d->now = o->now;
-	if (mfm_deliver_start(d, &err) != 0)
+	if (mfm_deliver_start(d, &err) != 0) {
+		if (err.line > 0)
+			mfm_cli_config_die(&err);
 		mfm_die_err(&err);
+	}
 }
 
 /*

@@ -36,13 +36,16 @@ mfm_deliver_start(struct mfm_deliver *d, struct mfm_err *err)
 	int net = 0;
 	size_t i;
 
+	if (mfm_deliver_read_secrets(d, err) != 0)
+		return -1;
 	for (i = 0; i < d->n; i++) {
 		r = &d->recv[i];
 		if (r->type == MFM_DELIVER_STDOUT ||
 		    r->type == MFM_DELIVER_COMMAND)
 			continue;
 		net++;
-		if (r->url == NULL)
+		/* A check reads no URL that is a secret. */
+		if (r->url == NULL && !d->check)
 			return mfm_err_set(err, MFM_ERR_USAGE,
 			    "%s %s: no URL", mfm_deliver_type_name(r->type),
 			    r->name);
@@ -51,7 +54,7 @@ mfm_deliver_start(struct mfm_deliver *d, struct mfm_err *err)
 			    mfm_deliver_type_name(r->type), r->name,
 			    r->ca_file);
 	}
-	if (net == 0 || d->dry_run)
+	if (net == 0 || d->dry_run || d->check)
 		return 0;
 	return mfm_deliver_curl_start(d, err);
 }
