@@ -32,6 +32,7 @@
 #include "lib/cli.h"
 #include "lib/deliver.h"
 #include "lib/hold.h"
+#include "lib/jw.h"
 #include "lib/outbox.h"
 #include "lib/tm.h"
 #include "lib/banned.h"
@@ -196,35 +197,46 @@ receipt(struct run *run, const struct mfm_deliver_recv *r,
     const struct mfm_deliver_event *ev, const char *result, uint64_t id,
     const char *why)
 {
-	struct mfm_buf *b = &mfm_cli.out;
+	struct mfm_jw w;
 	char key[33];
 
 	if (!run->receipts)
 		return;
-	mfm_buf_adds(b, "{\"receiver\":");
-	mfm_json_put_str(b, r->name, strlen(r->name));
-	mfm_buf_addf(b, ",\"type\":\"%s\",\"status\":",
-	    mfm_deliver_type_name(r->type));
-	mfm_json_put_str(b, ev->status.p, ev->status.len);
-	mfm_buf_adds(b, ",\"fingerprint\":");
-	mfm_json_put_str(b, ev->fingerprint.p, ev->fingerprint.len);
-	mfm_buf_addf(b, ",\"result\":\"%s\"", result);
+	mfm_jw_init(&w, &mfm_cli.out);
+	mfm_jw_object(&w);
+	mfm_jw_key(&w, "receiver");
+	mfm_jw_strz(&w, r->name);
+	mfm_jw_key(&w, "type");
+	mfm_jw_strz(&w, mfm_deliver_type_name(r->type));
+	mfm_jw_key(&w, "status");
+	mfm_jw_str(&w, ev->status.p, ev->status.len);
+	mfm_jw_key(&w, "fingerprint");
+	mfm_jw_str(&w, ev->fingerprint.p, ev->fingerprint.len);
+	mfm_jw_key(&w, "result");
+	mfm_jw_strz(&w, result);
 	if (strcmp(result, "silenced") != 0 &&
 	    strcmp(result, "inhibited") != 0 &&
 	    strcmp(result, "repeat") != 0 &&
-	    strcmp(result, "held") != 0)
-		mfm_buf_addf(b, ",\"attempts\":%u,\"code\":%ld",
-		    run->d.last.attempts, run->d.last.code);
-	mfm_deliver_key(r, ev, key);
-	mfm_buf_addf(b, ",\"key\":\"%s\"", key);
-	if (id > 0)
-		mfm_buf_addf(b, ",\"id\":%" PRIu64, id);
-	if (why != NULL) {
-		mfm_buf_addf(b, ",\"permanent\":%s,\"error\":",
-		    run->d.last.permanent ? "true" : "false");
-		mfm_json_put_str(b, why, strlen(why));
+	    strcmp(result, "held") != 0) {
+		mfm_jw_key(&w, "attempts");
+		mfm_jw_int(&w, run->d.last.attempts);
+		mfm_jw_key(&w, "code");
+		mfm_jw_int(&w, run->d.last.code);
 	}
-	mfm_buf_addc(b, '}');
+	mfm_deliver_key(r, ev, key);
+	mfm_jw_key(&w, "key");
+	mfm_jw_strz(&w, key);
+	if (id > 0) {
+		mfm_jw_key(&w, "id");
+		mfm_jw_int(&w, (int64_t)id);
+	}
+	if (why != NULL) {
+		mfm_jw_key(&w, "permanent");
+		mfm_jw_bool(&w, run->d.last.permanent);
+		mfm_jw_key(&w, "error");
+		mfm_jw_strz(&w, why);
+	}
+	mfm_jw_end(&w);
 	mfm_cli_emit();
 	/* A receipt is a record of delivery: out before the next send, so
 	 * that a crash does not take the receipts of what was sent. */
