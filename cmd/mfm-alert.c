@@ -31,8 +31,7 @@
 
 #include "lib/cli.h"
 #include "lib/deliver.h"
-#include "lib/hold.h"
-#include "lib/jw.h"
+#include "lib/alertrun.h"
 #include "lib/outbox.h"
 #include "lib/tm.h"
 #include "lib/banned.h"
@@ -97,34 +96,28 @@ struct opts {
 	int dry_run, receipts;
 };
 
-struct counts {
-	uint64_t events, control, muted, queued, dead, held;
-	uint64_t unrouted;	/* firing events no receiver takes */
-	uint64_t resent;	/* firing alerts sent to Alertmanager again */
-};
-
-/* Firing events that reach no receiver: a line each for the first few. */
-#define UNROUTED_SHOWN 5
-
-struct run {
-	struct mfm_deliver d;
-	struct mfm_outbox o;
-	int state;
-	int resume;		/* --resume: files from the journal's place */
-	int receipts;
-	struct counts c;
-};
-
-/*
- * The time now, in us since the epoch: the system's clock, read at each
- * use, so that the times recorded (queued, failed) and judged (silences,
- * deadlines, repeat and group intervals) are the real ones; or --now,
- * which stands still for the run, so that a replay decides the same.
- */
-static int64_t
-now_us(const struct run *run)
+/* The run's output and messages, as lib/alertrun.h hands them out. */
+static void
+out_line(void *ctx, int sync)
 {
-	return mfm_deliver_now(&run->d);
+	(void)ctx;
+	mfm_cli_emit();
+	if (sync)
+		mfm_cli_flush();
+}
+
+static void
+out_fail(void *ctx, const char *msg)
+{
+	(void)ctx;
+	mfm_fail("%s", msg);
+}
+
+static void
+out_note(void *ctx, const char *msg)
+{
+	(void)ctx;
+	mfm_note("%s", msg);
 }
 
 /* Receivers from -c, then the command line's webhook; stdout if none. */
@@ -188,302 +181,15 @@ configure(struct mfm_deliver *d, const struct opts *o)
 }
 
 /*
- * A receipt: {"receiver":"ops","type":"webhook","status":"firing",
- * "fingerprint":"…","result":"delivered","attempts":1,"code":200,
- * "key":"…"}; with --state also "id".
+ * Read one input and hand its records to the run.  With a state
+ * directory the input is held: consumed only up to the event last
+ * queued (what was taken from a pipe is in the outbox), and with
+ * --resume read from the place the journal keeps for it, which each
+ * event's put moves past it.
  */
 static void
-receipt(struct run *run, const struct mfm_deliver_recv *r,
-    const struct mfm_deliver_event *ev, const char *result, uint64_t id,
-    const char *why)
+deliver(struct mfm_alert_run *run, const char *path, int resume)
 {
-	struct mfm_jw w;
-	char key[33];
-
-	if (!run->receipts)
-		return;
-	mfm_jw_init(&w, &mfm_cli.out);
-	mfm_jw_object(&w);
-	mfm_jw_key(&w, "receiver");
-	mfm_jw_strz(&w, r->name);
-	mfm_jw_key(&w, "type");
-	mfm_jw_strz(&w, mfm_deliver_type_name(r->type));
-	mfm_jw_key(&w, "status");
-	mfm_jw_str(&w, ev->status.p, ev->status.len);
-	mfm_jw_key(&w, "fingerprint");
-	mfm_jw_str(&w, ev->fingerprint.p, ev->fingerprint.len);
-	mfm_jw_key(&w, "result");
-	mfm_jw_strz(&w, result);
-	if (strcmp(result, "silenced") != 0 &&
-	    strcmp(result, "inhibited") != 0 &&
-	    strcmp(result, "repeat") != 0 &&
-	    strcmp(result, "held") != 0) {
-		mfm_jw_key(&w, "attempts");
-		mfm_jw_int(&w, run->d.last.attempts);
-		mfm_jw_key(&w, "code");
-		mfm_jw_int(&w, run->d.last.code);
-	}
-	mfm_deliver_key(r, ev, key);
-	mfm_jw_key(&w, "key");
-	mfm_jw_strz(&w, key);
-	if (id > 0) {
-		mfm_jw_key(&w, "id");
-		mfm_jw_int(&w, (int64_t)id);
-	}
-	if (why != NULL) {
-		mfm_jw_key(&w, "permanent");
-		mfm_jw_bool(&w, run->d.last.permanent);
-		mfm_jw_key(&w, "error");
-		mfm_jw_strz(&w, why);
-	}
-	mfm_jw_end(&w);
-	mfm_cli_emit();
-	/* A receipt is a record of delivery: out before the next send, so
-	 * that a crash does not take the receipts of what was sent. */
-	mfm_cli_flush();
-}
-
-/*
- * Send ev[0..n) to r as one notification; idx[k] is ev[k]'s outbox
- * entry, or (size_t)-1 when it has none (no --state, n is 1).  Every
- * entry is settled alike: done, dead or left queued.
- */
-static void
-send_set(struct run *run, struct mfm_deliver_recv *r,
-    const struct mfm_deliver_event *const *ev, const size_t *idx, size_t n)
-{
-	struct mfm_outbox_entry *e;
-	struct mfm_err err, e2;
-	const char *result;
-	size_t k;
-	int rc, dead = 0;
-
-	mfm_err_clear(&err);
-	mfm_err_clear(&e2);
-	memset(&run->d.last, 0, sizeof(run->d.last));
-	if (n == 1 && idx[0] != (size_t)-1 && run->state &&
-	    mfm_outbox_is_dead(&run->o, idx[0])) {
-		/* A crash came after the dead letter, before its done. */
-		if (mfm_outbox_done(&run->o, idx[0], &e2) != 0)
-			mfm_die_err(&e2);
-		return;
-	}
-	rc = mfm_deliver_send_group(&run->d, r, ev, n, &mfm_cli.out, &err);
-	if (rc == 0 && mfm_cli.out.len > 0)
-		mfm_cli_emit();
-	/* What Alertmanager was told, before the notification is settled. */
-	if (rc == 0 && r->type == MFM_DELIVER_ALERTMANAGER &&
-	    mfm_hold_told(&run->o, r, ev, n, now_us(run), &e2) != 0)
-		mfm_die_err(&e2);
-	if (rc != 0)
-		mfm_warn("%s", err.msg);
-	if (rc != 0 && run->state && idx[0] != (size_t)-1) {
-		e = &run->o.e[idx[0]];
-		dead = run->d.last.permanent ||
-		    now_us(run) - e->queued >= r->deadline;
-	}
-	for (k = 0; k < n; k++) {
-		e = idx[k] != (size_t)-1 ? &run->o.e[idx[k]] : NULL;
-		if (rc == 0)
-			result = "delivered";
-		else if (!run->state || e == NULL)
-			result = "failed";
-		else
-			result = dead ? "dead" : "queued";
-		if (e != NULL && (rc == 0 || !run->state)) {
-			/* Settled; in memory only without --state. */
-			if (mfm_outbox_done(&run->o, idx[k], &e2) != 0)
-				mfm_die_err(&e2);
-		} else if (e != NULL && dead) {
-			if (mfm_outbox_dead(&run->o, idx[k], err.msg,
-			    now_us(run), &e2) != 0)
-				mfm_die_err(&e2);
-			run->c.dead++;
-		} else if (e != NULL)
-			run->c.queued++;
-		receipt(run, r, ev[k], result, e != NULL && run->state ?
-		    e->id : 0, rc == 0 ? NULL : err.msg);
-	}
-}
-
-static void
-send_one(struct run *run, struct mfm_deliver_recv *r,
-    const struct mfm_deliver_event *ev, size_t idx)
-{
-	send_set(run, r, &ev, &idx, 1);
-}
-
-/*
- * Hand ev to every receiver that takes it; returns how many do (muted
- * or not), so that a firing event that reaches none is seen.
- */
-static size_t
-route(struct run *run, const struct mfm_deliver_event *ev,
-    const struct mfm_chain_file *in)
-{
-	const char *queue[MFM_DELIVER_MAX_RECEIVERS];
-	struct mfm_deliver_recv *r;
-	struct mfm_err err;
-	int silenced, inhibited;
-	size_t i, nq = 0, taken = 0;
-
-	silenced = mfm_deliver_silenced(&run->d, ev, now_us(run));
-	inhibited = mfm_deliver_inhibited(&run->d, ev);
-	for (i = 0; i < run->d.n; i++) {
-		r = &run->d.recv[i];
-		if (!mfm_deliver_routes(r, ev))
-			continue;
-		taken++;
-		memset(&run->d.last, 0, sizeof(run->d.last));
-		if (silenced || inhibited) {
-			run->c.muted++;
-			receipt(run, r, ev, silenced ? "silenced" :
-			    "inhibited", 0, NULL);
-			continue;
-		}
-		if (mfm_hold_repeat(&run->o, r, ev, now_us(run))) {
-			run->c.muted++;
-			receipt(run, r, ev, "repeat", 0, NULL);
-			continue;
-		}
-		if (!mfm_hold_queued(r, run->state)) {
-			send_one(run, r, ev, (size_t)-1);
-			continue;
-		}
-		queue[nq++] = r->name;
-	}
-	/*
-	 * Queued now, for every receiver at once and with the input's place
-	 * after the event (--resume): one line of the journal, one durable
-	 * step.  Sent by flush once the input is all queued; without
-	 * --state in memory only, for group_by.
-	 */
-	mfm_err_clear(&err);
-	if (nq > 0 && mfm_outbox_put_event(&run->o, queue, nq, ev->body.p,
-	    ev->body.len, now_us(run), in, &err) < 0)
-		mfm_die_err(&err);
-	return taken;
-}
-
-/*
- * Send what is queued and not settled, as lib/hold.h hands it out: first
- * what an earlier run left, then this run's input; a group as one
- * notification, or held (group_wait, group_interval) for a later run.
- */
-static void
-flush(struct run *run)
-{
-	struct mfm_hold_set s;
-	struct mfm_hold h;
-	struct mfm_err err;
-	size_t k;
-
-	mfm_hold_start(&h, &run->d, &run->o, run->state);
-	while (mfm_hold_next(&h, now_us(run), &s)) {
-		if (s.r == NULL) {
-			/* Only a dead letter can keep it now. */
-			mfm_warn("%s: receiver %s is not configured any more",
-			    run->o.dir, run->o.e[s.idx[0]].receiver);
-			mfm_err_clear(&err);
-			if (mfm_outbox_dead(&run->o, s.idx[0], "receiver not "
-			    "configured", now_us(run), &err) != 0)
-				mfm_die_err(&err);
-			run->c.dead++;
-		} else if (s.held) {
-			for (k = 0; k < s.n; k++)
-				receipt(run, s.r, s.ev[k], "held",
-				    run->o.e[s.idx[k]].id, NULL);
-			run->c.held += s.n;
-		} else
-			send_set(run, s.r, s.ev, s.idx, s.n);
-	}
-	mfm_hold_release(&h);
-}
-
-/*
- * Alertmanager forgets a firing alert that is not sent again before its
- * endsAt: send each alert still firing again once resend_delay has
- * passed since it was last sent, as Prometheus does, through the outbox
- * (queued, then sent and settled like any notification), unless a
- * notification of it is pending, which is newer.  With --state only:
- * a run without it remembers nothing for the next.
- */
-static void
-resend(struct run *run)
-{
-	struct mfm_deliver_event ev;
-	struct mfm_deliver_recv *r;
-	struct mfm_json j;
-	struct mfm_err err;
-	const char *name;
-	char *event, *fp;
-	size_t i, len, fplen;
-	int64_t now;
-
-	mfm_json_init(&j);
-	mfm_deliver_event_init(&ev);
-	for (i = 0; i < run->o.nalert; i++) {
-		now = now_us(run);
-		r = mfm_deliver_find(&run->d, run->o.alert[i].receiver,
-		    strlen(run->o.alert[i].receiver));
-		if (r == NULL || r->type != MFM_DELIVER_ALERTMANAGER) {
-			/* Not configured any more: Alertmanager lets it
-			 * expire at its endsAt. */
-			mfm_err_clear(&err);
-			fp = mfm_xmemdup(run->o.alert[i].fp,
-			    run->o.alert[i].fplen);
-			fplen = run->o.alert[i].fplen;
-			name = run->o.alert[i].receiver;
-			if (mfm_cli.verbose)
-				mfm_warn("%s: receiver %s is not configured "
-				    "any more: alert %s no longer sent",
-				    run->o.dir, name, fp);
-			if (mfm_outbox_firing_clear(&run->o, name, fp, fplen,
-			    &err) != 0)
-				mfm_die_err(&err);
-			free(fp);
-			i--;
-			continue;
-		}
-		if (!mfm_hold_resend(&run->o, r, i, now))
-			continue;
-		/* A copy: sending it replaces the registry's. */
-		len = run->o.alert[i].event_len;
-		event = mfm_xmemdup(run->o.alert[i].event, len);
-		mfm_err_clear(&err);
-		if (mfm_json_parse(&j, event, len, &err) != 0 ||
-		    mfm_deliver_event_read(&ev, &j, &err) != 0) {
-			mfm_warn("%s/firing.ndjson: %s", run->o.dir, err.msg);
-			free(event);
-			continue;
-		}
-		name = r->name;
-		switch (mfm_outbox_put_event(&run->o, &name, 1, event, len,
-		    now, NULL, &err)) {
-		case -1:
-			mfm_die_err(&err);
-		case 0:
-			break;		/* the same, pending */
-		default:
-			run->c.resent++;
-			send_one(run, r, &ev, run->o.n - 1);
-		}
-		free(event);
-	}
-	mfm_deliver_event_release(&ev);
-	mfm_json_release(&j);
-}
-
-/*
- * Read one input and route its events.  With --state the input is held:
- * consumed only up to the event last queued (what was taken from a pipe
- * is in the outbox), and with --resume read from the place the journal
- * keeps for it, which each event's put moves past it.
- */
-static void
-deliver(struct run *run, const char *path)
-{
-	struct mfm_deliver_event ev;
 	struct mfm_reader r;
 	struct mfm_json j;
 	struct mfm_err err;
@@ -491,41 +197,35 @@ deliver(struct run *run, const char *path)
 	uint64_t off;
 
 	mfm_json_init(&j);
-	mfm_deliver_event_init(&ev);
 	mfm_cli_open(&r, path);
 	mfm_err_clear(&err);
-	if (run->resume) {
-		if (mfm_chain_start(&run->o.chain, path, r.fd, &off,
+	if (resume) {
+		if (mfm_chain_start(&run->o->chain, path, r.fd, &off,
 		    &err) != 0 || mfm_reader_seek(&r, off, &err) != 0) {
 			/* A file that shrank: the others go on. */
 			if (err.kind != MFM_ERR_DATA)
 				mfm_die_err(&err);
-			mfm_warn("%s", err.msg);
+			mfm_fail("%s", err.msg);
 			goto out;
 		}
-		in = mfm_outbox_place(&run->o, path);
+		in = mfm_outbox_place(run->o, path);
 		/* Its writer may be writing the last line still. */
 		r.hold_partial = 1;
 	} else if (run->state && mfm_reader_hold(&r, &err) != 0)
 		mfm_die_err(&err);
 	while (mfm_cli_next(&r, &j)) {
-		mfm_err_clear(&err);
 		if (in != NULL)
 			in->offset = mfm_reader_offset(&r);
-		switch (mfm_deliver_event_read(&ev, &j, &err)) {
-		case 1:
-			run->c.control++;
-			break;
+		switch (mfm_alert_record(run, &j, in, &err)) {
 		case -1:
+			mfm_die_err(&err);
+		case MFM_ALERT_BAD:
 			mfm_cli_bad(&r, "%s", err.msg);
 			break;
-		default:
-			run->c.events++;
-			if (route(run, &ev, in) == 0 && ev.firing &&
-			    run->c.unrouted++ < UNROUTED_SHOWN && run->d.n > 0)
-				mfm_warn("%s:%zu: firing event reaches no "
-				    "receiver: no receiver's match takes it",
-				    r.name, r.lineno);
+		case MFM_ALERT_UNROUTED:
+			mfm_fail("%s:%zu: firing event reaches no receiver: no "
+			    "receiver's match takes it", r.name, r.lineno);
+			break;
 		}
 		/* Queued, synced: the input may move past it. */
 		if (mfm_reader_commit(&r, &err) != 0)
@@ -534,7 +234,7 @@ deliver(struct run *run, const char *path)
 	if (in != NULL) {
 		in->offset = mfm_reader_offset(&r);
 		if (r.held > 0 && mfm_cli.verbose)
-			mfm_warn("%s: a last line of %zu bytes without a "
+			mfm_note("%s: a last line of %zu bytes without a "
 			    "newline is left for the next run", r.name, r.held);
 	}
 	if (mfm_reader_commit(&r, &err) != 0)
@@ -542,41 +242,36 @@ deliver(struct run *run, const char *path)
 out:
 	if (mfm_reader_close(&r, &err) != 0)
 		mfm_die_err(&err);
-	mfm_deliver_event_release(&ev);
 	mfm_json_release(&j);
 }
 
-/*
- * A firing alert that nobody is told of is a failure of the monitor, not
- * a success: say so, and what to configure, with exit status 2.
- */
+/* -v: what the run came to. */
 static void
-unrouted(const struct run *run)
+verbose(const struct mfm_alert_run *run)
 {
-	uint64_t n = run->c.unrouted;
-	const char *s = n == 1 ? "" : "s";
+	const struct mfm_alert_counts *c = &run->c;
 
-	if (n == 0)
-		return;
-	if (run->d.n == 0)
-		mfm_warn("%" PRIu64 " firing event%s reached no receiver: none "
-		    "is configured, and with --receipts standard output "
-		    "carries receipts only; add receivers to the alert section "
-		    "of the configuration (-c FILE), or give --webhook-env or "
-		    "--webhook-file", n, s);
-	else
-		mfm_warn("%" PRIu64 " firing event%s reached no receiver: add "
-		    "a receiver without match, or one whose match takes %s", n,
-		    s, n == 1 ? "it" : "them");
+	fprintf(stderr, "mfm-alert: events %" PRIu64 "; deliveries %" PRIu64
+	    ", failed %" PRIu64 " (queued %" PRIu64 ", dead %" PRIu64
+	    "), muted %" PRIu64, c->events, run->d->nsent, run->d->nfailed,
+	    c->queued, c->dead, c->muted);
+	if (c->resent > 0)
+		fprintf(stderr, "; sent to Alertmanager again %" PRIu64,
+		    c->resent);
+	fprintf(stderr, "; control records %" PRIu64 "; bad %" PRIu64 "\n",
+	    c->control, mfm_cli.nbad);
 }
 
 int
 main(int argc, char **argv)
 {
-	struct opts o = { 0 };
+	struct mfm_alert_ops ops = { out_line, out_fail, NULL, NULL };
+	static struct mfm_deliver d;
+	static struct mfm_outbox o;
+	static struct mfm_alert_run run;
+	struct opts opt = { 0 };
 	struct mfm_err err;
 	struct stat st;
-	static struct run run;
 	int ch, i;
 
 	mfm_cli_init("mfm-alert", usage);
@@ -584,40 +279,40 @@ main(int argc, char **argv)
 	    NULL)) != -1) {
 		switch (ch) {
 		case OPT_WEBHOOK_ENV:
-			o.webhook_env = optarg;
+			opt.webhook_env = optarg;
 			break;
 		case OPT_WEBHOOK_FILE:
-			o.webhook_file = optarg;
+			opt.webhook_file = optarg;
 			break;
 		case OPT_WEBHOOK_FORMAT:
 			if (strcmp(optarg, "alertmanager") == 0)
-				o.format = MFM_DELIVER_FMT_ALERTMANAGER;
+				opt.format = MFM_DELIVER_FMT_ALERTMANAGER;
 			else if (strcmp(optarg, "mfm") == 0)
-				o.format = MFM_DELIVER_FMT_MFM;
+				opt.format = MFM_DELIVER_FMT_MFM;
 			else
 				mfm_usage_error("--webhook-format: expected "
 				    "alertmanager or mfm");
 			break;
 		case OPT_CA_FILE:
-			o.ca_file = optarg;
+			opt.ca_file = optarg;
 			break;
 		case OPT_TIMEOUT:
-			o.timeout = mfm_cli_duration("--timeout", optarg);
+			opt.timeout = mfm_cli_duration("--timeout", optarg);
 			break;
 		case OPT_STATE:
-			o.state = optarg;
+			opt.state = optarg;
 			break;
 		case OPT_RECEIPTS:
-			o.receipts = 1;
+			opt.receipts = 1;
 			break;
 		case OPT_NOW:
 			mfm_err_clear(&err);
 			if (mfm_tm_parse_rfc3339(optarg, strlen(optarg),
-			    &o.now, &err) != 0)
+			    &opt.now, &err) != 0)
 				mfm_usage_error("--now: %s", err.msg);
 			break;
 		case 'n':
-			o.dry_run = 1;
+			opt.dry_run = 1;
 			break;
 		default:
 			mfm_cli_option(ch, optarg);
@@ -625,14 +320,14 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (o.webhook_env != NULL && o.webhook_file != NULL)
+	if (opt.webhook_env != NULL && opt.webhook_file != NULL)
 		mfm_usage_error("give --webhook-env or --webhook-file, "
 		    "not both");
-	if (o.dry_run && o.receipts)
+	if (opt.dry_run && opt.receipts)
 		mfm_usage_error("give -n or --receipts, not both");
-	if (o.dry_run && o.state != NULL)
+	if (opt.dry_run && opt.state != NULL)
 		mfm_usage_error("a dry run does not use --state");
-	mfm_cli_need_state(o.state);
+	mfm_cli_need_state(opt.state);
 	/* Checked before anything is read or sent (a named pipe's open
 	 * would wait for a writer). */
 	if (mfm_cli.resume && argc == 0)
@@ -647,39 +342,29 @@ main(int argc, char **argv)
 			    "a pipe or a terminal", argv[i]);
 	}
 
-	mfm_deliver_init(&run.d);
-	mfm_outbox_init(&run.o);
-	configure(&run.d, &o);
-	run.receipts = o.receipts;
+	mfm_deliver_init(&d);
+	mfm_outbox_init(&o);
+	configure(&d, &opt);
 	mfm_err_clear(&err);
-	if (o.state != NULL) {
-		if (mfm_outbox_open(&run.o, o.state, &err) != 0)
-			mfm_die_err(&err);
-		run.state = 1;
-		run.resume = mfm_cli.resume;
-	}
-	if (argc == 0)
-		deliver(&run, "-");
-	for (i = 0; i < argc; i++)
-		deliver(&run, argv[i]);
-	flush(&run);
-	if (run.state)
-		resend(&run);
-	unrouted(&run);
-	if (mfm_outbox_close(&run.o, &err) != 0)
+	if (opt.state != NULL && mfm_outbox_open(&o, opt.state, &err) != 0)
 		mfm_die_err(&err);
-	if (mfm_cli.verbose) {
-		fprintf(stderr, "mfm-alert: events %" PRIu64
-		    "; deliveries %" PRIu64 ", failed %" PRIu64
-		    " (queued %" PRIu64 ", dead %" PRIu64 "), muted %" PRIu64,
-		    run.c.events, run.d.nsent, run.d.nfailed, run.c.queued,
-		    run.c.dead, run.c.muted);
-		if (run.c.resent > 0)
-			fprintf(stderr, "; sent to Alertmanager again %" PRIu64,
-			    run.c.resent);
-		fprintf(stderr, "; control records %" PRIu64 "; bad %" PRIu64
-		    "\n", run.c.control, mfm_cli.nbad);
-	}
-	mfm_deliver_release(&run.d);
+	if (mfm_cli.verbose)
+		ops.note = out_note;
+	mfm_alert_run_init(&run, &d, &o, opt.state != NULL, opt.receipts,
+	    &mfm_cli.out, &ops);
+	if (argc == 0)
+		deliver(&run, "-", 0);
+	for (i = 0; i < argc; i++)
+		deliver(&run, argv[i], mfm_cli.resume);
+	if (mfm_alert_flush(&run, &err) != 0 ||
+	    (run.state && mfm_alert_resend(&run, &err) != 0))
+		mfm_die_err(&err);
+	mfm_alert_end(&run);
+	if (mfm_outbox_close(&o, &err) != 0)
+		mfm_die_err(&err);
+	if (mfm_cli.verbose)
+		verbose(&run);
+	mfm_alert_run_release(&run);
+	mfm_deliver_release(&d);
 	return mfm_cli_finish(0);
 }
