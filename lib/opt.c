@@ -661,6 +661,7 @@ mfm_opt_init(struct mfm_opt_state *st, const struct mfm_opt *t,
 		st->n++;
 	st->src = mfm_xcalloc(st->n ? st->n : 1, sizeof(*st->src));
 	st->node = mfm_xcalloc(st->n ? st->n : 1, sizeof(*st->node));
+	st->via = mfm_xcalloc(st->n ? st->n : 1, sizeof(*st->via));
 	for (i = 0; i < st->n; i++) {
 		if (t[i].alias != NULL) {
 			if (mfm_opt_index(st, t[i].alias) < 0)
@@ -688,6 +689,8 @@ mfm_opt_release_all(struct mfm_opt_state *st)
 			mfm_opt_release(&st->t[i]);
 	free(st->src);
 	free(st->node);
+	free(st->via);
+	st->via = NULL;
 	st->src = NULL;
 	st->node = NULL;
 	st->n = 0;
@@ -847,7 +850,7 @@ config_key(struct mfm_opt_state *st, const struct mfm_cfg_node *m, size_t i,
 	if (st->src[k] == MFM_OPT_SRC_CONFIG) {
 		mfm_err_set(err, MFM_ERR_USAGE, "'%s' sets what '%s' set "
 		    "already", show(q, sizeof(q), st->t[e].key),
-		    show(r, sizeof(r), o->key));
+		    show(r, sizeof(r), st->t[st->via[k]].key));
 		err->line = m->key_line[i];
 		err->col = m->key_col[i];
 		return -1;
@@ -859,6 +862,7 @@ config_key(struct mfm_opt_state *st, const struct mfm_cfg_node *m, size_t i,
 		return 0;
 	st->src[k] = MFM_OPT_SRC_CONFIG;
 	st->node[k] = v;
+	st->via[k] = e;
 	return 0;
 }
 
