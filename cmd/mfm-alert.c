@@ -2,98 +2,144 @@
  * mfm-alert: deliver the alert events mfm-threshold writes to the
  * receivers the user configured: a readable line on stdout, webhooks
  * (Alertmanager's format or the event as it is), Slack, PagerDuty,
- * e-mail and local commands.
+ * e-mail, local commands and Alertmanager.
  *
  * Each event goes to every receiver whose matchers it meets, unless a
  * silence or a firing critical alert of its group mutes it.  With
- * --state DIR every event of the input is first written to the durable
- * outbox (lib/outbox.c), for all its receivers in one synced line, before
- * the input is consumed past it (a held reader, lib/io.c); then the
- * outbox is sent, oldest first, and each entry settled only when
- * delivered or dead: a crash loses nothing that was taken from the
+ * --state-dir DIR every event of the input is first written to the
+ * durable outbox (lib/outbox.h), for all its receivers in one synced
+ * line, before the input is consumed past it (a held reader, lib/io.h);
+ * then the outbox is sent, oldest first, and each entry settled only
+ * when delivered or dead: a crash loses nothing that was taken from the
  * input, and the next run resends what is pending.  With --resume the
  * input files are read from the place the journal keeps, moved past
- * each event by the line that queues it.
- * Without --state each event is sent as it is read, for streams.  A
- * receiver that fails (after its retries) is reported and the run goes
- * on, so one dead endpoint does not hold the others' alerts back; the
- * exit status then says that something was not delivered.  The
- * receivers live in lib/deliver.h, what waits and what goes together in
- * lib/hold.h; this file reads the options and runs the loop.
+ * each event by the line that queues it.  Without a state directory
+ * each event is sent as it is read, for streams.  A receiver that fails
+ * (after its retries) is reported and the run goes on, so one dead
+ * endpoint does not hold the others' alerts back; the exit status then
+ * says that something was not delivered.
+ *
+ * The receivers live in lib/deliver.h, what waits and what goes
+ * together in lib/hold.h, the run (routing, sending, settling,
+ * receipts) in lib/alertrun.h; this file reads the options, runs the
+ * input loop and writes what the run hands it.
  */
-#include <sys/stat.h>
-
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/alertrun.h"
 #include "lib/cli.h"
 #include "lib/deliver.h"
-#include "lib/alertrun.h"
 #include "lib/outbox.h"
 #include "lib/tm.h"
 #include "lib/banned.h"
 
-static const char usage[] =
-"usage: mfm-alert [-hnuVv] [-c FILE] [--state DIR [--resume]] [--receipts]\n"
-"                 [--webhook-env VAR] [--webhook-file PATH]\n"
-"                 [--webhook-format FORMAT] [--ca-file PATH]\n"
-"                 [--timeout DURATION] [--now TIME] [--rejects FILE]\n"
-"                 [--max-line SIZE] [FILE ...]\n"
-"\n"
-"Deliver alert events (from mfm-threshold) to receivers: a summary line\n"
-"on stdout by default, or those of the configuration.  FILE '-' or none\n"
-"reads stdin.\n"
-"\n"
-"      --state DIR          durable outbox: queue, resume, dead letters\n"
-"      --resume             read each FILE from where the last run stopped\n"
-"      --receipts           one NDJSON receipt per notification on stdout\n"
-"      --webhook-env VAR    POST each event to the URL in variable VAR\n"
-"      --webhook-file PATH  POST each event to the URL in file PATH\n"
-"      --webhook-format F   alertmanager (default) or mfm (the event)\n"
-"      --ca-file PATH       verify TLS with the CAs in PATH\n"
-"      --timeout DURATION   time allowed for one attempt (10s)\n"
-"      --now TIME           the time for silences (RFC 3339)\n"
-"  -n, --dry-run            print the requests instead of sending them\n"
-MFM_CLI_HELP;
+/* --now: an RFC 3339 time, in us since the epoch. */
+static int
+parse_now(const char *arg, void *dst, struct mfm_err *err)
+{
+	return mfm_tm_parse_rfc3339(arg, strlen(arg), dst, err);
+}
 
-enum {
-	OPT_WEBHOOK_ENV = MFM_OPT_TOOL,
-	OPT_WEBHOOK_FILE,
-	OPT_WEBHOOK_FORMAT,
-	OPT_CA_FILE,
-	OPT_TIMEOUT,
-	OPT_STATE,
-	OPT_RECEIPTS,
-	OPT_NOW
+/* The receivers and the silences of the section (mfm-alert(1)). */
+static int
+cfg_receivers(const struct mfm_cfg_node *n, void *dst, struct mfm_err *err)
+{
+	return mfm_deliver_config_receivers(dst, n, err);
+}
+
+static int
+cfg_silences(const struct mfm_cfg_node *n, void *dst, struct mfm_err *err)
+{
+	return mfm_deliver_config_silences(dst, n, err);
+}
+
+static void
+deliver_release(void *dst)
+{
+	mfm_deliver_release(dst);
+}
+
+/* The settings, where the option table puts them. */
+static struct {
+	struct mfm_deliver d;		/* receivers, silences, inhibit */
+	int dry_run;
+	const char *state_dir;
+	int receipts;
+	const char *webhook_env, *webhook_file;
+	int webhook_format;
+	const char *ca_file;
+	int64_t timeout;		/* 0: each receiver's own */
+	int64_t now;			/* 0: the clock */
+} set;
+
+static const struct mfm_opt_name formats[] = {
+	{ "alertmanager", MFM_DELIVER_FMT_ALERTMANAGER },
+	{ "mfm", MFM_DELIVER_FMT_MFM },
+	{ NULL, 0 }
 };
 
-static const struct option longopts[] = {
-	{ "webhook-env", required_argument, NULL, OPT_WEBHOOK_ENV },
-	{ "webhook-file", required_argument, NULL, OPT_WEBHOOK_FILE },
-	{ "webhook-format", required_argument, NULL, OPT_WEBHOOK_FORMAT },
-	{ "ca-file", required_argument, NULL, OPT_CA_FILE },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "state", required_argument, NULL, OPT_STATE },
-	{ "receipts", no_argument, NULL, OPT_RECEIPTS },
-	{ "resume", no_argument, NULL, MFM_OPT_RESUME },
-	{ "now", required_argument, NULL, OPT_NOW },
-	{ "dry-run", no_argument, NULL, 'n' },
-	MFM_CLI_LONG,
-	{ NULL, 0, NULL, 0 }
+static const struct mfm_opt opts[] = {
+	{ MFM_OPT_FLAG, "dry-run", 'n', NULL, "dry_run",
+	  "print the requests instead of sending them",
+	  MFM_OPT_AT(set.dry_run) },
+	{ MFM_OPT_DIR, "state-dir", 0, "DIR", "state_dir",
+	  "durable outbox in DIR: queue, resume, dead letters",
+	  MFM_OPT_AT(set.state_dir) },
+	{ MFM_OPT_FLAG, "resume", 0, NULL, "resume",
+	  "with --state-dir: read each FILE from where the last run stopped",
+	  MFM_OPT_AT(mfm_cli.resume) },
+	{ MFM_OPT_DIR, "state", 0, NULL, "state", NULL,
+	  .alias = "state-dir" },
+	{ MFM_OPT_FLAG, "receipts", 0, NULL, "receipts",
+	  "one NDJSON receipt per notification on stdout",
+	  MFM_OPT_AT(set.receipts) },
+	{ MFM_OPT_STRING, "webhook-env", 0, "VAR", "webhook_env",
+	  "POST each event to the URL in variable VAR",
+	  MFM_OPT_AT(set.webhook_env), .group = 1 },
+	{ MFM_OPT_FILE, "webhook-file", 0, "PATH", "webhook_file",
+	  "... to the URL on the first line of PATH",
+	  MFM_OPT_AT(set.webhook_file), .group = 1 },
+	{ MFM_OPT_ENUM, "webhook-format", 0, "FORMAT", "webhook_format",
+	  "that webhook's body: alertmanager or mfm (the event)",
+	  MFM_OPT_AT(set.webhook_format), .dflt = "alertmanager",
+	  .what = "format", .names = formats },
+	{ MFM_OPT_FILE, "ca-file", 0, "PATH", "ca_file",
+	  "verify TLS with the CAs in PATH, for every receiver",
+	  MFM_OPT_AT(set.ca_file) },
+	{ MFM_OPT_DURATION, "timeout", 0, "DURATION", "timeout",
+	  "time allowed for one attempt, for every receiver",
+	  MFM_OPT_AT(set.timeout), .show = "each receiver's, 10s by default" },
+	{ MFM_OPT_CUSTOM, "now", 0, "TIME", NULL,
+	  "the time of the run (RFC 3339), for replays",
+	  MFM_OPT_AT(set.now), .what = "time", .parse = parse_now,
+	  .why = "it stands for one run's time: a file that kept it would "
+	  "stop the clock of every run" },
+	{ MFM_OPT_FLAG, "inhibit", 0, NULL, "inhibit",
+	  "a firing critical alert mutes the others of its group",
+	  MFM_OPT_AT(set.d.inhibit), .show = "on",
+	  .what = "never mute by inhibition",
+	  .flags = MFM_OPT_NEG | MFM_OPT_NOSYN },
+	{ MFM_OPT_NODE, NULL, 0, NULL, "receivers", NULL,
+	  MFM_OPT_AT(set.d), .parse_node = cfg_receivers,
+	  .release = deliver_release,
+	  .why = "a list of receivers, each a mapping (CONFIGURATION); "
+	  "--webhook-env or --webhook-file adds one" },
+	/* Released with the receivers: one struct mfm_deliver. */
+	{ MFM_OPT_NODE, NULL, 0, NULL, "silences", NULL,
+	  MFM_OPT_AT(set.d), .parse_node = cfg_silences,
+	  .why = "a list of silences, each a mapping with match, start and "
+	  "end" },
+	{ MFM_OPT_END }
 };
 
-static const char *const config_keys[] = { "receivers", "silences",
-    "inhibit", NULL };
-
-struct opts {
-	const char *webhook_env, *webhook_file, *ca_file, *state;
-	int format;
-	int64_t timeout;
-	int64_t now;
-	int dry_run, receipts;
+static const struct mfm_cli_tool tool = {
+	"mfm-alert", "alert", "[FILE ...]",
+	"Deliver alert events (from mfm-threshold) to receivers: a summary line\n"
+	"on stdout by default, or those of the configuration.\n",
+	opts
 };
 
 /* The run's output and messages, as lib/alertrun.h hands them out. */
@@ -120,59 +166,38 @@ out_note(void *ctx, const char *msg)
 	mfm_note("%s", msg);
 }
 
-/* Receivers from -c, then the command line's webhook; stdout if none. */
+/*
+ * The receivers: the configuration's, the webhook of the command line,
+ * the stdout receiver when there is none; their secrets read (or, with
+ * --check-config, only looked for).
+ */
 static void
-configure(struct mfm_deliver *d, const struct opts *o)
+configure(struct mfm_deliver *d)
 {
-	const struct mfm_cfg_node *sec = mfm_cli_config("alert", config_keys);
+	const char *opt = set.webhook_env ? "webhook-env" : "webhook-file";
+	const char *name = set.webhook_env ? set.webhook_env :
+	    set.webhook_file;
+	const struct mfm_cfg_node *n = mfm_cli_opt_node(opt);
 	struct mfm_deliver_recv *r;
 	struct mfm_err err;
-	size_t i;
 
 	mfm_err_clear(&err);
-	if (sec != NULL && (mfm_cfg_bool(mfm_cfg_get(sec, "inhibit"),
-	    &d->inhibit, &err) != 0 ||
-	    (mfm_cfg_get(sec, "silences") != NULL &&
-	    mfm_deliver_config_silences(d, mfm_cfg_get(sec, "silences"),
-	    &err) != 0) ||
-	    (mfm_cfg_get(sec, "receivers") != NULL &&
-	    mfm_deliver_config_receivers(d, mfm_cfg_get(sec, "receivers"),
-	    &err) != 0)))
-		mfm_cli_config_die(&err);
-	if (o->webhook_env != NULL || o->webhook_file != NULL) {
-		const char *src = o->webhook_env ? o->webhook_env :
-		    o->webhook_file;
-
-		if ((r = mfm_deliver_add(d, MFM_DELIVER_WEBHOOK, src,
+	if (name != NULL) {
+		if ((r = mfm_deliver_add(d, MFM_DELIVER_WEBHOOK, name,
 		    &err)) == NULL ||
 		    mfm_deliver_source_add(r, MFM_DELIVER_SECRET_URL,
-		    o->webhook_env == NULL, src, 0, 0, o->webhook_env ?
-		    "--webhook-env" : "--webhook-file", &err) != 0)
+		    set.webhook_file != NULL, name, n ? n->line : 0,
+		    n ? n->col : 0, set.webhook_env ? "--webhook-env" :
+		    "--webhook-file", &err) != 0)
 			mfm_die_err(&err);
-		r->format = (enum mfm_deliver_format)o->format;
+		r->format = (enum mfm_deliver_format)set.webhook_format;
 	}
-	if (d->n == 0 && !o->receipts &&
-	    mfm_deliver_add(d, MFM_DELIVER_STDOUT, "stdout", &err) == NULL)
-		mfm_die_err(&err);
-	/* The command line overrides the configuration, for every receiver. */
-	for (i = 0; i < d->n; i++) {
-		r = &d->recv[i];
-		if (r->type == MFM_DELIVER_STDOUT) {
-			if (o->receipts)
-				mfm_usage_error("--receipts: stdout carries "
-				    "the receipts; remove the stdout receiver "
-				    "%s", r->name);
-			continue;
-		}
-		if (o->timeout > 0)
-			r->timeout = o->timeout;
-		if (o->ca_file != NULL && r->type != MFM_DELIVER_COMMAND) {
-			free(r->ca_file);
-			r->ca_file = mfm_xstrdup(o->ca_file);
-		}
-	}
-	d->dry_run = o->dry_run;
-	d->now = o->now;
+	if (mfm_alert_receivers(d, set.receipts, set.timeout, set.ca_file,
+	    &err) != 0)
+		mfm_cli_opt_die("receipts", "%s", err.msg);
+	d->dry_run = set.dry_run;
+	d->now = set.now;
+	d->check = mfm_cli.check_config;
 	if (mfm_deliver_start(d, &err) != 0) {
 		if (err.line > 0)
 			mfm_cli_config_die(&err);
@@ -181,15 +206,16 @@ configure(struct mfm_deliver *d, const struct opts *o)
 }
 
 /*
- * Read one input and hand its records to the run.  With a state
- * directory the input is held: consumed only up to the event last
+ * The input loop: one operand, its records handed to the run.  With a
+ * state directory the input is held: consumed only up to the event last
  * queued (what was taken from a pipe is in the outbox), and with
  * --resume read from the place the journal keeps for it, which each
  * event's put moves past it.
  */
 static void
-deliver(struct mfm_alert_run *run, const char *path, int resume)
+deliver(void *ctx, const char *path)
 {
+	struct mfm_alert_run *run = ctx;
 	struct mfm_reader r;
 	struct mfm_json j;
 	struct mfm_err err;
@@ -199,7 +225,7 @@ deliver(struct mfm_alert_run *run, const char *path, int resume)
 	mfm_json_init(&j);
 	mfm_cli_open(&r, path);
 	mfm_err_clear(&err);
-	if (resume) {
+	if (mfm_cli.resume) {
 		if (mfm_chain_start(&run->o->chain, path, r.fd, &off,
 		    &err) != 0 || mfm_reader_seek(&r, off, &err) != 0) {
 			/* A file that shrank: the others go on. */
@@ -266,96 +292,40 @@ int
 main(int argc, char **argv)
 {
 	struct mfm_alert_ops ops = { out_line, out_fail, NULL, NULL };
-	static struct mfm_deliver d;
 	static struct mfm_outbox o;
 	static struct mfm_alert_run run;
-	struct opts opt = { 0 };
 	struct mfm_err err;
-	struct stat st;
-	int ch, i;
+	int n;
 
-	mfm_cli_init("mfm-alert", usage);
-	while ((ch = getopt_long(argc, argv, MFM_CLI_SHORT "n", longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case OPT_WEBHOOK_ENV:
-			opt.webhook_env = optarg;
-			break;
-		case OPT_WEBHOOK_FILE:
-			opt.webhook_file = optarg;
-			break;
-		case OPT_WEBHOOK_FORMAT:
-			if (strcmp(optarg, "alertmanager") == 0)
-				opt.format = MFM_DELIVER_FMT_ALERTMANAGER;
-			else if (strcmp(optarg, "mfm") == 0)
-				opt.format = MFM_DELIVER_FMT_MFM;
-			else
-				mfm_usage_error("--webhook-format: expected "
-				    "alertmanager or mfm");
-			break;
-		case OPT_CA_FILE:
-			opt.ca_file = optarg;
-			break;
-		case OPT_TIMEOUT:
-			opt.timeout = mfm_cli_duration("--timeout", optarg);
-			break;
-		case OPT_STATE:
-			opt.state = optarg;
-			break;
-		case OPT_RECEIPTS:
-			opt.receipts = 1;
-			break;
-		case OPT_NOW:
-			mfm_err_clear(&err);
-			if (mfm_tm_parse_rfc3339(optarg, strlen(optarg),
-			    &opt.now, &err) != 0)
-				mfm_usage_error("--now: %s", err.msg);
-			break;
-		case 'n':
-			opt.dry_run = 1;
-			break;
-		default:
-			mfm_cli_option(ch, optarg);
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (opt.webhook_env != NULL && opt.webhook_file != NULL)
-		mfm_usage_error("give --webhook-env or --webhook-file, "
-		    "not both");
-	if (opt.dry_run && opt.receipts)
-		mfm_usage_error("give -n or --receipts, not both");
-	if (opt.dry_run && opt.state != NULL)
-		mfm_usage_error("a dry run does not use --state");
-	mfm_cli_need_state(opt.state);
-	/* Checked before anything is read or sent (a named pipe's open
-	 * would wait for a writer). */
-	if (mfm_cli.resume && argc == 0)
-		mfm_usage_error("--resume: standard input cannot be resumed; "
-		    "name the files");
-	for (i = 0; mfm_cli.resume && i < argc; i++) {
-		if (strcmp(argv[i], "-") == 0)
-			mfm_usage_error("--resume: standard input cannot be "
-			    "resumed; name the files");
-		if (stat(argv[i], &st) == 0 && !S_ISREG(st.st_mode))
-			mfm_usage_error("%s: --resume needs regular files, not "
-			    "a pipe or a terminal", argv[i]);
-	}
-
-	mfm_deliver_init(&d);
+	mfm_deliver_init(&set.d);
 	mfm_outbox_init(&o);
-	configure(&d, &opt);
+	n = mfm_cli_parse(&tool, argc, argv);
+	argc -= n;
+	argv += n;
+	mfm_cli_not_both("webhook-env", "webhook-file");
+	mfm_cli_not_both("dry-run", "receipts");
+	/* Reported at the one the file set, if any. */
+	if (set.dry_run && set.state_dir != NULL)
+		mfm_cli_opt_die(mfm_cli_opt_node("state-dir") ? "state-dir" :
+		    "dry-run", "a dry run does not use --state-dir");
+	if (mfm_cli.resume && set.state_dir == NULL)
+		mfm_cli_opt_die("resume", "needs --state-dir, where the "
+		    "places in the input files are kept");
+	/* The operands are the command line's, not the file's to check. */
+	if (!mfm_cli.check_config)
+		mfm_cli_resumable(argc, argv);
+	configure(&set.d);
+	mfm_cli_start();
+
 	mfm_err_clear(&err);
-	if (opt.state != NULL && mfm_outbox_open(&o, opt.state, &err) != 0)
+	if (set.state_dir != NULL &&
+	    mfm_outbox_open(&o, set.state_dir, &err) != 0)
 		mfm_die_err(&err);
 	if (mfm_cli.verbose)
 		ops.note = out_note;
-	mfm_alert_run_init(&run, &d, &o, opt.state != NULL, opt.receipts,
-	    &mfm_cli.out, &ops);
-	if (argc == 0)
-		deliver(&run, "-", 0);
-	for (i = 0; i < argc; i++)
-		deliver(&run, argv[i], mfm_cli.resume);
+	mfm_alert_run_init(&run, &set.d, &o, set.state_dir != NULL,
+	    set.receipts, &mfm_cli.out, &ops);
+	mfm_cli_operands(argc, argv, deliver, &run);
 	if (mfm_alert_flush(&run, &err) != 0 ||
 	    (run.state && mfm_alert_resend(&run, &err) != 0))
 		mfm_die_err(&err);
@@ -365,6 +335,5 @@ main(int argc, char **argv)
 	if (mfm_cli.verbose)
 		verbose(&run);
 	mfm_alert_run_release(&run);
-	mfm_deliver_release(&d);
 	return mfm_cli_finish(0);
 }

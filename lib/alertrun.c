@@ -14,7 +14,7 @@
 #include "lib/jw.h"
 #include "lib/banned.h"
 
-/* An entry of no outbox: sent at once, without --state. */
+/* An entry of no outbox: sent at once, without a state directory. */
 #define NO_ENTRY ((size_t)-1)
 
 void
@@ -36,6 +36,35 @@ void
 mfm_alert_run_release(struct mfm_alert_run *a)
 {
 	mfm_deliver_event_release(&a->ev);
+}
+
+int
+mfm_alert_receivers(struct mfm_deliver *d, int receipts, int64_t timeout,
+    const char *ca_file, struct mfm_err *err)
+{
+	struct mfm_deliver_recv *r;
+	size_t i;
+
+	if (d->n == 0 && !receipts &&
+	    mfm_deliver_add(d, MFM_DELIVER_STDOUT, "stdout", err) == NULL)
+		return -1;
+	for (i = 0; i < d->n; i++) {
+		r = &d->recv[i];
+		if (r->type == MFM_DELIVER_STDOUT) {
+			if (receipts)
+				return mfm_err_set(err, MFM_ERR_USAGE, "stdout "
+				    "carries the receipts; remove the stdout "
+				    "receiver %s", r->name);
+			continue;
+		}
+		if (timeout > 0)
+			r->timeout = timeout;
+		if (ca_file != NULL && r->type != MFM_DELIVER_COMMAND) {
+			free(r->ca_file);
+			r->ca_file = mfm_xstrdup(ca_file);
+		}
+	}
+	return 0;
 }
 
 static void __attribute__((format(printf, 3, 4)))

@@ -75,6 +75,17 @@ void mfm_alert_run_init(struct mfm_alert_run *a, struct mfm_deliver *d,
     const struct mfm_alert_ops *ops);
 void mfm_alert_run_release(struct mfm_alert_run *a);
 
+/*
+ * Ready the receivers of d for a run, the configuration's and the
+ * command line's all added: with none, the stdout receiver, unless
+ * receipts (standard output carries them; a stdout receiver is then an
+ * error that names it); timeout (unless 0) and ca_file (unless NULL) set
+ * for every receiver that sends, over its own (a command takes no
+ * ca_file).
+ */
+int mfm_alert_receivers(struct mfm_deliver *d, int receipts, int64_t timeout,
+    const char *ca_file, struct mfm_err *err);
+
 /* What a record of the input was. */
 enum mfm_alert_read {
 	MFM_ALERT_EVENT = 0,	/* an event, routed */
