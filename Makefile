@@ -1,7 +1,7 @@
 # mfm: build, test and demo.  GNU make.
 #
 #   make               build the tools into build/
-#   make check         unit tests (Check) and CLI tests
+#   make check         unit tests (Check), CLI tests, the man pages' examples
 #   make demo          the whole pipeline on examples/
 #   make install       PREFIX=/usr/local DESTDIR= (tools, man pages and
 #                      bash, zsh and fish completions)
@@ -73,8 +73,8 @@ LIBS_export = $(YAML_LIBS) $(Z_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) -lm
 
 ALL_CFLAGS = $(MFM_CFLAGS) $(YAML_CFLAGS) $(CURL_CFLAGS) $(Z_CFLAGS) $(CFLAGS)
 
-.PHONY: all check unit cli demo deps install uninstall clean fuzz bench \
-	bench-peers crash crash-test join-long
+.PHONY: all check unit cli man-examples demo deps install uninstall clean \
+	fuzz bench bench-peers crash crash-test join-long
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -126,11 +126,18 @@ unit: deps $(BUILD)/unit-tests
 # The benchmark programs are built too, so that a change that breaks them
 # fails here rather than in the next scripts/bench.
 cli: deps $(BINS) $(BUILD)/completions/zsh/_mfm $(BUILD)/bench-json $(BUILD)/bench-metric $(BUILD)/bench-gen
+	tests/cli/lint
 	MFM_BIN=$(abspath $(BUILD)) tests/cli/run
 
 check: deps
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory cli
+	@$(MAKE) --no-print-directory man-examples
+
+# The EXAMPLES of every man page and the README's sessions, run as tests
+# (scripts/man-examples says how they are read).
+man-examples: deps $(BINS)
+	MFM_BIN=$(abspath $(BUILD)) scripts/man-examples
 
 demo: deps
 	@$(MAKE) --no-print-directory all

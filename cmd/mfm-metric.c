@@ -59,7 +59,7 @@ static const char usage[] =
 "      --positive VALUE    the label value that means positive\n"
 "      --by PATHS          comma-separated group fields (none)\n"
 "      --window PATH       window object field (window)\n"
-"      --min-support N     fewer labelled records: metrics null (1)\n"
+"      --min-support N     fewer labelled records: metrics null (0)\n"
 "      --ci                95% intervals (Wilson, DeLong for auc)\n"
 "      --bootstrap N       binary: 95% intervals from N resamples\n"
 "      --partial           write mergeable state, not metrics\n"

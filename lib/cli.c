@@ -1445,7 +1445,7 @@ report_hits(void)
 			e = &hits[k]->e[i];
 			mfm_buf_clear(&b);
 			if (hits[k]->nrec > 0 && e->found == 0 &&
-			    e->missing > 0) {
+			    e->missing > 0 && !(e->flags & MFM_HITS_OPTIONAL)) {
 				path_error(hits[k], i, &b);
 				mfm_warn("%s", b.p);
 			} else if (mfm_cli.verbose &&

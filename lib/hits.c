@@ -57,6 +57,8 @@ mfm_hits_add(struct mfm_hits *h, const char *opt,
 	if (flags & MFM_HITS_WILD)
 		mfm_buf_adds(&h->tmp, ".*");
 	e->text = mfm_buf_detach(&h->tmp);
+	if (flags & MFM_HITS_OPTIONAL)
+		h->nfound++;
 	return h->n++;
 }
 
@@ -192,10 +194,12 @@ mfm_hits_count_slow(struct mfm_hits *h, const struct mfm_json *j,
 		t = e->f != MFM_HITS_OWN ? tok[e->f] :
 		    mfm_json_get(j, 0, e->p);
 		if (t >= 0 && !(e->flags & MFM_HITS_WILD)) {
-			h->nfound += e->found++ == 0;
+			h->nfound += e->found++ == 0 &&
+			    !(e->flags & MFM_HITS_OPTIONAL);
 			continue;
 		}
-		if (classify(e, j, t) && e->found == 1)
+		if (classify(e, j, t) && e->found == 1 &&
+		    !(e->flags & MFM_HITS_OPTIONAL))
 			h->nfound++;
 	}
 }

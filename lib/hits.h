@@ -38,7 +38,12 @@ enum {
 	 * The path is PREFIX of a wildcard PREFIX.* (mfm_refrun_wild): found
 	 * when it is an object with a member.
 	 */
-	MFM_HITS_WILD = 1
+	MFM_HITS_WILD = 1,
+	/*
+	 * The path may match nothing (a --key beside its --key-fallback):
+	 * counted for -v, never an error, and never waited for.
+	 */
+	MFM_HITS_OPTIONAL = 2
 };
 
 struct mfm_hits_path {

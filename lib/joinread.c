@@ -95,10 +95,15 @@ mfm_joinread_hits(struct mfm_joinread *in, int what, int mixed)
 	for (k = 0; k < 2; k++) {
 		sd = k ? &in->os : &in->ps;
 		h = in->hits[k] = mfm_hits_new(k ? "outcomes" : "predictions");
+		/*
+		 * With a fallback the key may be absent from every record
+		 * (a caller that never sets it); the fallback must match.
+		 */
 		if (in->mode != MFM_JOINREAD_ASOF)
 			for (i = 0; i < sd->nkey; i++)
 				mfm_hits_add(h, k && (what & MFM_JOINREAD_OKEY) ?
-				    "--outcome-key" : "--key", &sd->key[i], 0,
+				    "--outcome-key" : "--key", &sd->key[i],
+				    sd->has_fallback ? MFM_HITS_OPTIONAL : 0,
 				    sd->key_f[i]);
 		if (sd->has_fallback)
 			mfm_hits_add(h, "--key-fallback", &sd->fallback, 0,

@@ -1019,7 +1019,11 @@ mfm_rule_from_labels(const struct mfm_rule *r)
 {
 	static const char *const free_of_labels[] = {
 		"n", "labelled", "positive_rate", "label_coverage",
-		"label_delay_p50", "label_delay_p95", "label_delay_max", NULL
+		"label_delay_p50", "label_delay_p95", "label_delay_max",
+		/* mfm-drift's, made from the features' values */
+		"psi", "js", "ks", "ks_p", "wasserstein", "wasserstein_norm",
+		"chi2", "chi2_p", "cramers_v", "linf", "missing_rate_change",
+		"unseen", "unseen_share", NULL
 	};
 	size_t i;
 

@@ -116,6 +116,47 @@ START_TEST(test_own_lazy)
 }
 END_TEST
 
+/*
+ * An optional path (a --key beside its --key-fallback) is counted with
+ * all set, and never holds up the fast path when nothing has it.
+ */
+START_TEST(test_optional)
+{
+	struct mfm_json_path p[2];
+	struct mfm_hits *h = mfm_hits_new("predictions"), *all;
+
+	mfm_json_init(&j);
+	path(&p[0], "eventMetadata.inferenceId");
+	path(&p[1], "eventMetadata.eventId");
+	mfm_hits_add(h, "--key", &p[0], MFM_HITS_OPTIONAL, MFM_HITS_OWN);
+	mfm_hits_add(h, "--key-fallback", &p[1], 0, MFM_HITS_OWN);
+	all = mfm_hits_new("predictions");
+	all->all = 1;
+	mfm_hits_add(all, "--key", &p[0], MFM_HITS_OPTIONAL, MFM_HITS_OWN);
+	mfm_hits_add(all, "--key-fallback", &p[1], 0, MFM_HITS_OWN);
+	ck_assert_uint_eq(h->nfound, 1);
+	parse("{\"eventMetadata\":{\"eventId\":\"e1\"}}");
+	mfm_hits_count(h, &j, NULL);
+	mfm_hits_count(all, &j, NULL);
+	/* The fallback found, the optional key need not be: done. */
+	ck_assert_uint_eq(h->nfound, 2);
+	parse("{\"eventMetadata\":{\"eventId\":\"e2\","
+	    "\"inferenceId\":\"i2\"}}");
+	mfm_hits_count(h, &j, NULL);
+	mfm_hits_count(all, &j, NULL);
+	ck_assert_uint_eq(h->e[0].found, 0);	/* not looked at any more */
+	ck_assert_uint_eq(h->nfound, 2);
+	ck_assert_uint_eq(all->e[0].found, 1);
+	ck_assert_uint_eq(all->e[0].missing, 1);
+	ck_assert_uint_eq(all->nfound, 2);
+	mfm_hits_free(h);
+	mfm_hits_free(all);
+	mfm_json_path_release(&p[0]);
+	mfm_json_path_release(&p[1]);
+	mfm_json_release(&j);
+}
+END_TEST
+
 /* PREFIX.*: found when PREFIX is an object with a member. */
 START_TEST(test_wild)
 {
@@ -249,6 +290,7 @@ suite_hits(void)
 
 	tcase_add_test(tc, test_found_missing_null);
 	tcase_add_test(tc, test_own_lazy);
+	tcase_add_test(tc, test_optional);
 	tcase_add_test(tc, test_wild);
 	tcase_add_test(tc, test_near);
 	tcase_add_test(tc, test_sample_bounded);

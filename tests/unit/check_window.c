@@ -1,12 +1,10 @@
 /*
- * Unit tests for windows and the watermark (lib/window.c) and typed field reads
- * (lib/field.c).
+ * Unit tests for windows and the watermark (lib/window.c).
  */
 #include <string.h>
 
 #include <check.h>
 
-#include "lib/field.h"
 #include "lib/tz.h"
 #include "lib/window.h"
 
@@ -388,108 +386,6 @@ START_TEST(test_put_cached)
 }
 END_TEST
 
-/* mfm_field_time on the member "t" of line. */
-static int
-field_time(const char *line, enum mfm_tm_unit unit, int64_t *us,
-    struct mfm_err *err)
-{
-	struct mfm_json j;
-	struct mfm_json_path p;
-	int rc;
-
-	mfm_json_init(&j);
-	ck_assert_int_eq(mfm_json_parse(&j, line, strlen(line), err), 0);
-	ck_assert_int_eq(mfm_json_path_parse(&p, "t", err), 0);
-	rc = mfm_field_time(&j, &p, unit, us, err);
-	mfm_json_path_release(&p);
-	mfm_json_release(&j);
-	return rc;
-}
-
-START_TEST(test_field_time)
-{
-	struct mfm_err err;
-	int64_t us = 42;
-
-	ck_assert_int_eq(field_time("{\"t\":\"1970-01-01T00:00:01Z\"}",
-	    MFM_TM_AUTO, &us, &err), 1);
-	ck_assert_int_eq(us, S);
-	ck_assert_int_eq(field_time("{\"t\":1500}", MFM_TM_MS, &us, &err), 1);
-	ck_assert_int_eq(us, 1500000);
-	ck_assert_int_eq(field_time("{\"t\":1763812800123}", MFM_TM_AUTO, &us,
-	    &err), 1);
-	ck_assert_int_eq(us, INT64_C(1763812800123000));
-	ck_assert_int_eq(field_time("{\"x\":1}", MFM_TM_AUTO, &us, &err), 0);
-	ck_assert_int_eq(field_time("{\"t\":null}", MFM_TM_AUTO, &us, &err),
-	    0);
-	ck_assert_int_eq(field_time("{\"t\":true}", MFM_TM_AUTO, &us, &err),
-	    -1);
-	ck_assert_str_eq(err.msg, "field 't' is not a time");
-	ck_assert_int_eq(field_time("{\"t\":\"soon\"}", MFM_TM_AUTO, &us,
-	    &err), -1);
-	ck_assert_int_eq(strncmp(err.msg, "field 't' is not a time: ", 25), 0);
-}
-END_TEST
-
-/* A field set finds exactly what mfm_json_get finds, path by path. */
-START_TEST(test_field_set)
-{
-	static const char *const paths[] = {
-		"a", "b.c", "b.d", "\"x.y\"", "e\u00e9", "_mfm", "b", "a.z",
-		"outputs.p", "outcome.y", "w", "\"\"", "b.c.d"
-	};
-	static const char *const lines[] = {
-		"{\"a\":1,\"b\":{\"c\":2,\"d\":3},\"x.y\":4}",
-		"{\"a\":1,\"a\":5,\"b\":{\"c\":2,\"c\":6}}",
-		"{\"b\":{\"c\":2},\"b\":7}",
-		"{\"b\":7,\"b\":{\"d\":8}}",
-		"{\"\\u0061\":9,\"b\\u0020\":1,\"_mfm\":{},\"\":0}",
-		"{\"a\":1,\"\\u0061\":2,\"a\":3}",
-		"{\"outputs\":{\"p\":0.5},\"outcome\":{\"y\":true},"
-		    "\"w\":null}",
-		"{\"outcome\":{\"p\":1},\"outputs\":{\"y\":2}}",
-		"{}", "[1,2]", "3"
-	};
-	struct mfm_json_path p[sizeof(paths) / sizeof(paths[0])];
-	size_t np = sizeof(paths) / sizeof(paths[0]), i, k;
-	struct mfm_field_set set;
-	struct mfm_json j;
-	struct mfm_err err;
-	int out[sizeof(paths) / sizeof(paths[0])];
-
-	mfm_field_set_init(&set);
-	for (k = 0; k < np; k++) {
-		ck_assert_int_eq(mfm_json_path_parse(&p[k], paths[k], &err), 0);
-		ck_assert_uint_eq(mfm_field_set_add(&set, &p[k]), k);
-	}
-	mfm_json_init(&j);
-	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
-		ck_assert_int_eq(mfm_json_parse(&j, lines[i],
-		    strlen(lines[i]), &err), 0);
-		mfm_field_set_get(&set, &j, out);
-		for (k = 0; k < np; k++)
-			ck_assert_msg(out[k] == mfm_json_get(&j, 0, &p[k]),
-			    "line %zu path %s: %d", i, paths[k], out[k]);
-	}
-	mfm_json_release(&j);
-	mfm_field_set_release(&set);
-	for (k = 0; k < np; k++)
-		mfm_json_path_release(&p[k]);
-}
-END_TEST
-
-START_TEST(test_field_unit)
-{
-	enum mfm_tm_unit u;
-
-	ck_assert_int_eq(mfm_field_unit("ms", &u), 0);
-	ck_assert_int_eq(u, MFM_TM_MS);
-	ck_assert_int_eq(mfm_field_unit("auto", &u), 0);
-	ck_assert_int_eq(u, MFM_TM_AUTO);
-	ck_assert_int_eq(mfm_field_unit("h", &u), -1);
-}
-END_TEST
-
 Suite *suite_window(void);
 
 Suite *
@@ -509,9 +405,6 @@ suite_window(void)
 	tcase_add_test(tc, test_tz_tiling);
 	tcase_add_test(tc, test_put);
 	tcase_add_test(tc, test_put_cached);
-	tcase_add_test(tc, test_field_time);
-	tcase_add_test(tc, test_field_unit);
-	tcase_add_test(tc, test_field_set);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -3,7 +3,7 @@
 # ends by itself (after its requests or its lifetime), and is waited
 # for, so no case leaves a process behind.
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/alert.XXXXXX")
+. "$MFM_TOP/tests/cli/lib.sh"	# $work, st, statuses
 # A loopback test must never go through a proxy of the environment.
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy \
 	no_proxy NO_PROXY
@@ -90,4 +90,12 @@ import json, sys
 for line in open(sys.argv[2], encoding="utf-8"):
     r = json.loads(line)
     print(eval(sys.argv[1]))' "$1" "$2"
+}
+
+# page_file PAGE NAME: what the EXAMPLES of man/PAGE show after
+# `$ cat NAME` (up to the next command), so that a case runs the page's
+# own file (the lines hold no mdoc escape).
+page_file() {
+	awk -v n="\$ cat $2" '$0 == n { p = 1; next }
+		p && (/^\$ / || /^\.Ed$/) { exit } p' "$MFM_TOP/man/$1"
 }
