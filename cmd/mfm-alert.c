@@ -24,10 +24,12 @@
  * receipts) in lib/alertrun.h; this file reads the options, runs the
  * input loop and writes what the run hands it.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/alertrun.h"
 #include "lib/cli.h"
@@ -191,6 +193,13 @@ configure(struct mfm_deliver *d)
 		    "--webhook-file", &err) != 0)
 			mfm_die_err(&err);
 		r->format = (enum mfm_deliver_format)set.webhook_format;
+	}
+	/* Every receiver's: reported at its key, if the file gave it. */
+	if (set.ca_file != NULL && access(set.ca_file, R_OK) != 0) {
+		if (mfm_cli_opt_node("ca-file") != NULL)
+			mfm_cli_opt_die("ca-file", "%s: %s", set.ca_file,
+			    strerror(errno));
+		mfm_die("--ca-file: %s: %s", set.ca_file, strerror(errno));
 	}
 	if (mfm_alert_receivers(d, set.receipts, set.timeout, set.ca_file,
 	    &err) != 0)

@@ -215,6 +215,7 @@ static int
 cfg_common(struct mfm_deliver_recv *r, const struct mfm_cfg_node *m,
     struct mfm_err *err)
 {
+	const struct mfm_cfg_node *n;
 	long long retries = r->retries;
 
 	if (mfm_cfg_duration(mfm_cfg_get(m, "timeout"), 0, &r->timeout,
@@ -229,7 +230,13 @@ cfg_common(struct mfm_deliver_recv *r, const struct mfm_cfg_node *m,
 	    &retries, err) != 0)
 		return -1;
 	r->retries = (unsigned)retries;
-	return cfg_strdup(m, "ca_file", &r->ca_file, err);
+	if (cfg_strdup(m, "ca_file", &r->ca_file, err) != 0)
+		return -1;
+	if ((n = mfm_cfg_get(m, "ca_file")) != NULL) {
+		r->ca_line = n->line;
+		r->ca_col = n->col;
+	}
+	return 0;
 }
 
 static int

@@ -62,6 +62,7 @@ mfm_alert_receivers(struct mfm_deliver *d, int receipts, int64_t timeout,
 		if (ca_file != NULL && r->type != MFM_DELIVER_COMMAND) {
 			free(r->ca_file);
 			r->ca_file = mfm_xstrdup(ca_file);
+			r->ca_line = r->ca_col = 0;
 		}
 	}
 	return 0;

@@ -49,10 +49,15 @@ mfm_deliver_start(struct mfm_deliver *d, struct mfm_err *err)
 			return mfm_err_set(err, MFM_ERR_USAGE,
 			    "%s %s: no URL", mfm_deliver_type_name(r->type),
 			    r->name);
-		if (r->ca_file != NULL && access(r->ca_file, R_OK) != 0)
-			return mfm_err_sys(err, "%s %s: %s",
+		if (r->ca_file != NULL && access(r->ca_file, R_OK) != 0) {
+			mfm_err_sys(err, "%s %s: %s",
 			    mfm_deliver_type_name(r->type), r->name,
 			    r->ca_file);
+			/* At the key that names it, if one does. */
+			err->line = r->ca_line;
+			err->col = r->ca_col;
+			return -1;
+		}
 	}
 	if (net == 0 || d->dry_run || d->check)
 		return 0;

@@ -96,6 +96,7 @@ struct mfm_deliver_recv {
 	size_t nsecrets;
 	int userinfo;			/* url carries user[:password]@ */
 	char *ca_file;			/* NULL: the system's CA store */
+	size_t ca_line, ca_col;		/* where the configuration names it */
 	int64_t timeout;		/* us, per attempt */
 	int64_t backoff;		/* us, first wait; doubles */
 	int64_t max_backoff;		/* us, cap on any one wait */
