@@ -64,9 +64,10 @@ MANS = $(wildcard man/*.1 man/*.5 man/*.7)
 
 # What each tool links beyond libmfm.a: only what it uses.  A tool not
 # named here links libyaml (every tool reads -c), zlib and libzstd (every
-# tool reads input through lib/io.c) and libm.
+# tool reads input through lib/io.c) and libm.  mfm-join reads files on
+# threads of their own.
 LIBS_default = $(YAML_LIBS) $(Z_LIBS) -lm
-LIBS_join = $(YAML_LIBS) $(Z_LIBS)
+LIBS_join = $(YAML_LIBS) $(Z_LIBS) -pthread
 LIBS_window = $(YAML_LIBS) $(Z_LIBS)
 LIBS_alert = $(YAML_LIBS) $(Z_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) -lm
 LIBS_export = $(YAML_LIBS) $(Z_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) -lm

@@ -9,15 +9,14 @@
  * times), the windows that start in a time range (--reference-range),
  * or the previous window of the same group (--previous).  Writes one
  * record per window, group and feature, the features of a window ranked
- * by PSI, or with --context one compact record per window and group
- * naming the top drifted features, for an alert to carry.
+ * by PSI, or with --emit-context one compact record per window and
+ * group naming the top drifted features, for an alert to carry.
  *
  * --partial writes the sketches of every window and group instead, and
  * --merge reads such states back, so that a run split into shards and
  * merged writes exactly what one run over all the input would have.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -30,99 +29,90 @@
 #include "lib/refrun.h"
 #include "lib/banned.h"
 
-static const char usage[] =
-"usage: mfm-drift [-huVv] [-c FILE] [--features PATHS] [--score PATH]\n"
-"                 [--label PATH] [--by PATHS] [--window PATH]\n"
-"                 [--reference FILE | --reference-range START/END |\n"
-"                 --previous] [--save-reference FILE]\n"
-"                 [--context | --feature-group] [--bins N] [--top N]\n"
-"                 [--ks-exact-max N] [--max-values N] [--max-categories N]\n"
-"                 [--max-groups N] [--partial | --merge]\n"
-"                 [--rejects FILE] [--max-line SIZE] [FILE ...]\n"
-"\n"
-"Compare each feature's distribution per window and group with a\n"
-"reference, at end of input.\n"
-"\n"
-"      --features PATHS    comma-separated feature paths; PATH.* is every\n"
-"                          member of the object PATH (inputs.*)\n"
-"      --score PATH        the score, compared as a numeric feature\n"
-"      --label PATH        the label, compared as a feature; counts labelled\n"
-"      --by PATHS          comma-separated group fields (none)\n"
-"      --window PATH       window object field (window)\n"
-"      --reference FILE    reference sketches or records (repeatable)\n"
-"      --reference-range START/END\n"
-"                          windows starting in [START, END) are the reference\n"
-"      --previous          each window against the group's previous window\n"
-"      --save-reference FILE  write the reference sketches to FILE\n"
-"      --context           one record per window and group: top drifts\n"
-"      --feature-group     name the feature in \"group\" too (mfm-threshold)\n"
-"      --bins N            quantile bins for numeric features (10)\n"
-"      --top N             largest changes listed per feature (3)\n"
-"      --ks-exact-max N    exact KS p-value up to N values a side (10000)\n"
-"      --max-values N      distinct numbers kept in all sketches (10000000)\n"
-"      --max-categories N  categories of one feature (10000)\n"
-"      --max-groups N      windows x groups open at most (100000)\n"
-"      --partial           write mergeable state, not drift records\n"
-"      --merge             read --partial state records and merge them\n"
-MFM_CLI_HELP;
-
-enum {
-	OPT_FEATURES = MFM_OPT_TOOL,
-	OPT_SCORE,
-	OPT_LABEL,
-	OPT_BY,
-	OPT_WINDOW,
-	OPT_SAVE,
-	OPT_CONTEXT,
-	OPT_FEATURE_GROUP,
-	OPT_BINS,
-	OPT_TOP,
-	OPT_KS_EXACT_MAX,
-	OPT_MAX_VALUES,
-	OPT_MAX_CATEGORIES,
-	OPT_MAX_GROUPS,
-	OPT_PARTIAL,
-	OPT_MERGE
+/* The settings, where the option table puts them. */
+static struct {
+	struct mfm_opt_paths features, by;
+	struct mfm_json_path score, label, window;
+	struct mfm_cli_ref ref;
+	const char *save;
+	int emit_context, feature_group;
+	size_t bins, top, ks_exact_max, max_values, max_categories;
+	size_t max_groups;
+	int partial, merge;
+} set = {
+	.bins = MFM_DRIFT_BINS,
+	.top = MFM_DRIFT_TOP,
+	.ks_exact_max = MFM_STATS_KS_EXACT_MAX,
+	.max_values = MFM_SKETCH_MAX_VALUES,
+	.max_categories = MFM_SKETCH_MAX_CATEGORIES,
+	.max_groups = MFM_GROUP_MAX_DEFAULT
 };
 
-static const struct option longopts[] = {
-	{ "features", required_argument, NULL, OPT_FEATURES },
-	{ "score", required_argument, NULL, OPT_SCORE },
-	{ "label", required_argument, NULL, OPT_LABEL },
-	{ "by", required_argument, NULL, OPT_BY },
-	{ "window", required_argument, NULL, OPT_WINDOW },
-	{ "reference", required_argument, NULL, MFM_OPT_REFERENCE },
-	{ "reference-range", required_argument, NULL,
-	    MFM_OPT_REFERENCE_RANGE },
-	{ "previous", no_argument, NULL, MFM_OPT_PREVIOUS },
-	{ "save-reference", required_argument, NULL, OPT_SAVE },
-	{ "context", no_argument, NULL, OPT_CONTEXT },
-	{ "feature-group", no_argument, NULL, OPT_FEATURE_GROUP },
-	{ "bins", required_argument, NULL, OPT_BINS },
-	{ "top", required_argument, NULL, OPT_TOP },
-	{ "ks-exact-max", required_argument, NULL, OPT_KS_EXACT_MAX },
-	{ "max-values", required_argument, NULL, OPT_MAX_VALUES },
-	{ "max-categories", required_argument, NULL, OPT_MAX_CATEGORIES },
-	{ "max-groups", required_argument, NULL, OPT_MAX_GROUPS },
-	{ "partial", no_argument, NULL, OPT_PARTIAL },
-	{ "merge", no_argument, NULL, OPT_MERGE },
-	MFM_CLI_LONG,
-	{ NULL, 0, NULL, 0 }
+static const struct mfm_opt opts[] = {
+	{ MFM_OPT_PATHS, "features", 0, "PATHS", "features",
+	  "comma-separated feature paths; PATH.* is every member of the "
+	  "object PATH", MFM_OPT_AT(set.features), .dflt = "inputs.*" },
+	{ MFM_OPT_PATH, "score", 0, "PATH", "score",
+	  "the score, compared as a numeric feature", MFM_OPT_AT(set.score) },
+	{ MFM_OPT_PATH, "label", 0, "PATH", "label",
+	  "the label, compared as a feature; counts labelled",
+	  MFM_OPT_AT(set.label) },
+	{ MFM_OPT_PATHS, "by", 0, "PATHS", "by",
+	  "comma-separated group fields", MFM_OPT_AT(set.by),
+	  .show = "none" },
+	{ MFM_OPT_PATH, "window", 0, "PATH", "window", "window object field",
+	  MFM_OPT_AT(set.window), .dflt = "window" },
+	MFM_CLI_OPTS_REFERENCE(set.ref,
+	    "reference sketches or records; repeatable"),
+	{ MFM_OPT_FILE, "save-reference", 0, "FILE", "save_reference",
+	  "write the reference sketches to FILE", MFM_OPT_AT(set.save) },
+	{ MFM_OPT_FLAG, "emit-context", 0, NULL, "emit_context",
+	  "one record per window and group: top drifts",
+	  MFM_OPT_AT(set.emit_context), .group = 2 },
+	{ MFM_OPT_FLAG, "feature-group", 0, NULL, "feature_group",
+	  "name the feature in \"group\" too (mfm-threshold)",
+	  MFM_OPT_AT(set.feature_group), .group = 2 },
+	{ MFM_OPT_FLAG, "context", 0, NULL, "context", NULL,
+	  .alias = "emit-context" },
+	{ MFM_OPT_COUNT, "bins", 0, "N", "bins",
+	  "quantile bins for numeric features, at least 2",
+	  MFM_OPT_AT(set.bins), .lo = 1, .hi = MFM_CLI_COUNT_MAX },
+	{ MFM_OPT_COUNT, "top", 0, "N", "top",
+	  "largest changes listed per feature", MFM_OPT_AT(set.top),
+	  .lo = 1, .hi = MFM_CLI_COUNT_MAX },
+	{ MFM_OPT_COUNT, "ks-exact-max", 0, "N", "ks_exact_max",
+	  "exact KS p-value up to N values a side",
+	  MFM_OPT_AT(set.ks_exact_max), .lo = 1, .hi = MFM_CLI_COUNT_MAX },
+	{ MFM_OPT_COUNT, "max-values", 0, "N", "max_values",
+	  "distinct numbers kept in all sketches",
+	  MFM_OPT_AT(set.max_values), .lo = 1, .hi = MFM_CLI_COUNT_MAX },
+	{ MFM_OPT_COUNT, "max-categories", 0, "N", "max_categories",
+	  "categories of one feature", MFM_OPT_AT(set.max_categories),
+	  .lo = 1, .hi = MFM_CLI_COUNT_MAX },
+	{ MFM_OPT_COUNT, "max-groups", 0, "N", "max_groups",
+	  "windows x groups open at most", MFM_OPT_AT(set.max_groups),
+	  .lo = 1, .hi = MFM_CLI_COUNT_MAX },
+	{ MFM_OPT_FLAG, "partial", 0, NULL, "partial",
+	  "write mergeable state, not drift records",
+	  MFM_OPT_AT(set.partial) },
+	{ MFM_OPT_FLAG, "merge", 0, NULL, "merge",
+	  "read --partial state records and merge them",
+	  MFM_OPT_AT(set.merge) },
+	{ MFM_OPT_END }
 };
 
-static const char *const config_keys[] = {
-	"features", "score", "label", "by", "window", "bins", "top", NULL
+static const struct mfm_cli_tool tool = {
+	"mfm-drift", "drift", "[FILE ...]",
+	"Compare each feature's distribution per window and group with a\n"
+	"reference, at end of input.\n",
+	opts
 };
 
 struct run {
 	struct mfm_drift d;
-	struct mfm_json_path window, score, label;
-	struct mfm_json_path *by, *feat, *spec;
-	size_t nby, nfeat;
+	struct mfm_json_path *feat;	/* features, score, label: borrowed */
 	int *wild;
 	struct mfm_refrun rr;		/* window x group -> drift set */
-	int context, feature_group;
-	int partial, merge;
 	struct mfm_buf wkey;		/* a state record's window key */
 	struct mfm_hits *hits;		/* whether the paths match */
 };
@@ -132,6 +122,16 @@ static int
 is_state(const struct mfm_json *j, int t)
 {
 	return t >= 0 && mfm_json_str_eq(j, t, "drift_state", 11);
+}
+
+/* The option of a sketch's cap that err says was reached, if one. */
+static const char *
+cap_of(const struct mfm_err *err)
+{
+	if (strncmp(err->msg, "more than ", 10) != 0)
+		return NULL;
+	return strstr(err->msg, "categories") != NULL ? "--max-categories" :
+	    "--max-values";
 }
 
 /* A --partial state line: merge it into its window and group. */
@@ -167,10 +167,10 @@ merge_state(struct run *run, const struct mfm_reader *r,
 	s = mfm_group_get_key(&run->rr.groups, run->wkey.p, run->wkey.len, g,
 	    glen, &created, &err);
 	if (s == NULL)
-		mfm_die("%s:%zu: %s (--max-groups)", r->name, r->lineno,
-		    err.msg);
+		mfm_cli_limit(r, "--max-groups", err.msg);
+	/* Checked above: what is left is a cap. */
 	if (mfm_drift_read_state(&run->d, s, j, &err) != 0)
-		mfm_die("%s:%zu: %s", r->name, r->lineno, err.msg);
+		mfm_cli_limit(r, cap_of(&err), err.msg);
 }
 
 /*
@@ -185,12 +185,12 @@ hits_init(struct run *run, size_t nspec, int window_given)
 
 	run->hits = mfm_hits_new("records");
 	for (i = 0; i < nspec; i++)
-		mfm_hits_add(run->hits, i < run->nfeat ? "--features" :
+		mfm_hits_add(run->hits, i < set.features.n ? "--features" :
 		    run->d.label != NULL && i + 1 == nspec ? "--label" :
 		    "--score", &run->feat[i], run->wild[i] ? MFM_HITS_WILD : 0,
 		    MFM_HITS_OWN);
-	mfm_cli_hits_groups(run->hits, run->by, run->nby,
-	    window_given ? &run->window : NULL);
+	mfm_cli_hits_groups(run->hits, set.by.v, set.by.n,
+	    window_given ? &set.window : NULL);
 }
 
 static void
@@ -202,7 +202,7 @@ input_record(void *ctx, const struct mfm_reader *r, const struct mfm_json *j)
 	int t, created;
 
 	t = mfm_json_member(j, 0, "_mfm", 4);
-	if (run->merge) {
+	if (set.merge) {
 		if (is_state(j, t))
 			merge_state(run, r, j);
 		else if (t < 0)
@@ -217,19 +217,12 @@ input_record(void *ctx, const struct mfm_reader *r, const struct mfm_json *j)
 	if (t >= 0)
 		return;
 	mfm_hits_count(run->hits, j, NULL);
-	s = mfm_group_get(&run->rr.groups, j, &run->window, run->by, run->nby,
-	    &created, &err);
-	if (s == NULL) {
-		if (err.kind == MFM_ERR_LIMIT)
-			mfm_die("%s (--max-groups)", err.msg);
-		mfm_cli_bad(r, "%s", err.msg);
-		return;
-	}
-	if (mfm_drift_add(&run->d, s, j, &err) != 0) {
-		if (err.kind == MFM_ERR_LIMIT)
-			mfm_die("%s: %s", r->name, err.msg);
-		mfm_cli_bad(r, "%s", err.msg);
-	}
+	s = mfm_group_get(&run->rr.groups, j, &set.window, set.by.v,
+	    set.by.n, &created, &err);
+	if (s == NULL)
+		mfm_cli_record_err(r, &err, "--max-groups");
+	else if (mfm_drift_add(&run->d, s, j, &err) != 0)
+		mfm_cli_record_err(r, &err, cap_of(&err));
 }
 
 /*
@@ -268,7 +261,7 @@ read_reference(const char *path, struct run *run)
 				mfm_die("%s:%zu: %s", path, r.lineno, err.msg);
 			continue;
 		}
-		s = mfm_group_get(&g, &j, &run->window, run->by, run->nby,
+		s = mfm_group_get(&g, &j, &set.window, set.by.v, set.by.n,
 		    &created, &err);
 		if (s == NULL || mfm_drift_add(&run->d, s, &j, &err) != 0)
 			mfm_die("%s:%zu: %s", path, r.lineno, err.msg);
@@ -393,7 +386,7 @@ emit_feature(struct run *run, struct mfm_group *g, size_t i,
 	struct mfm_buf *b = &mfm_cli.out;
 	int m, first = 1;
 
-	put_head(b, g, i, run->feature_group ? run->d.name[id] : NULL);
+	put_head(b, g, i, set.feature_group ? run->d.name[id] : NULL);
 	mfm_buf_adds(b, ",\"feature\":");
 	mfm_json_put_str(b, run->d.name[id], strlen(run->d.name[id]));
 	mfm_buf_adds(b, ",\"kind\":\"");
@@ -494,7 +487,7 @@ emit_window(void *ctx, struct mfm_group *g, size_t i, void *ref)
 	}
 	cmp_pos = run->d.pos;
 	qsort(order, n, sizeof(*order), cmp_rank);
-	if (run->context)
+	if (set.emit_context)
 		emit_context(run, g, i, order, n);
 	else
 		for (k = 0; k < n; k++)
@@ -529,14 +522,13 @@ release_set(void *ctx, void *val)
  * lines counted twice.  Each line was good alone, so this is reported
  * per window and group, and makes the exit status 2.
  */
-static int
+static void
 check_merged(struct run *run)
 {
 	struct mfm_group *g = &run->rr.groups;
 	struct mfm_drift_set *s;
 	const char *w, *t;
 	size_t i, k, id, wn, tn;
-	int bad = 0;
 
 	mfm_group_sort(g);
 	mfm_drift_sort_features(&run->d);
@@ -548,14 +540,12 @@ check_merged(struct run *run)
 				continue;
 			w = mfm_group_window(g, i, &wn);
 			t = mfm_group_text(g, i, &tn);
-			fprintf(stderr, "mfm-drift: window %.*s, group %.*s: "
-			    "feature '%s' has more values than records\n",
-			    (int)wn, w, (int)tn, t, run->d.name[id]);
-			bad = 1;
+			mfm_fail("window %.*s, group %.*s: feature '%s' has "
+			    "more values than records", (int)wn, w, (int)tn, t,
+			    run->d.name[id]);
 			break;
 		}
 	}
-	return bad;
 }
 
 /* --partial: the state of every window and group, in output order. */
@@ -583,162 +573,96 @@ static const struct mfm_refrun_ops refrun_ops = {
 	merge_set, release_set, emit_window, mfm_cli_missing_reference
 };
 
-int
-main(int argc, char **argv)
+/*
+ * The paths the sketches are kept of: the features, then the score and
+ * the label when given (compared as features too), all borrowed from
+ * the table.  Returns how many.
+ */
+static size_t
+specs_init(struct run *run)
 {
-	const struct mfm_cfg_node *sec;
-	const char *feat_s = NULL, *score_s = NULL, *label_s = NULL;
-	const char *window_s = NULL, *by_s = NULL, *save = NULL;
-	size_t max_groups = MFM_GROUP_MAX_DEFAULT, i, nspec;
-	int bins_set = 0, top_set = 0, ch, window_given;
-	struct mfm_cli_reference ref;
-	struct mfm_err err;
-	struct run run;
+	size_t n = set.features.n;
 
-	memset(&run, 0, sizeof(run));
-	memset(&ref, 0, sizeof(ref));
-	mfm_cli_init("mfm-drift", usage);
-	mfm_drift_init(&run.d);
-	while ((ch = getopt_long(argc, argv, MFM_CLI_SHORT, longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case OPT_FEATURES:
-			feat_s = optarg;
-			break;
-		case OPT_SCORE:
-			score_s = optarg;
-			break;
-		case OPT_LABEL:
-			label_s = optarg;
-			break;
-		case OPT_BY:
-			by_s = optarg;
-			break;
-		case OPT_WINDOW:
-			window_s = optarg;
-			break;
-		case OPT_SAVE:
-			save = optarg;
-			break;
-		case OPT_CONTEXT:
-			run.context = 1;
-			break;
-		case OPT_FEATURE_GROUP:
-			run.feature_group = 1;
-			break;
-		case OPT_BINS:
-			run.d.bins = mfm_cli_count("--bins", optarg, 1,
-			    MFM_CLI_COUNT_MAX);
-			if (run.d.bins < 2)
-				mfm_usage_error("--bins: need at least 2");
-			bins_set = 1;
-			break;
-		case OPT_TOP:
-			run.d.top = mfm_cli_count("--top", optarg, 1,
-			    MFM_CLI_COUNT_MAX);
-			top_set = 1;
-			break;
-		case OPT_KS_EXACT_MAX:
-			run.d.ks_exact_max = mfm_cli_count("--ks-exact-max",
-			    optarg, 1, MFM_CLI_COUNT_MAX);
-			break;
-		case OPT_MAX_VALUES:
-			run.d.budget.max_values = mfm_cli_count("--max-values",
-			    optarg, 1, MFM_CLI_COUNT_MAX);
-			break;
-		case OPT_MAX_CATEGORIES:
-			run.d.budget.max_categories =
-			mfm_cli_count("--max-categories", optarg, 1,
-			    MFM_CLI_COUNT_MAX);
-			break;
-		case OPT_MAX_GROUPS:
-			max_groups = mfm_cli_count("--max-groups", optarg, 1,
-			    MFM_CLI_COUNT_MAX);
-			break;
-		case OPT_PARTIAL:
-			run.partial = 1;
-			break;
-		case OPT_MERGE:
-			run.merge = 1;
-			break;
-		default:
-			if (!mfm_cli_reference_option(&ref, ch, optarg))
-				mfm_cli_option(ch, optarg);
-		}
+	run->wild = mfm_refrun_wild(set.features.v, set.features.n);
+	run->feat = mfm_xcalloc(n + 2, sizeof(*run->feat));
+	memcpy(run->feat, set.features.v, n * sizeof(*run->feat));
+	if (mfm_cli_given("score"))
+		run->feat[n++] = set.score;
+	if (mfm_cli_given("label")) {
+		run->feat[n++] = set.label;
+		run->d.label = &set.label;
 	}
-	argc -= optind;
-	argv += optind;
-	if (run.partial) {
-		/*
-		 * Shards cannot each count a reference file, and the windows
-		 * of a reference range or the previous windows may be in
-		 * other shards: the step that compares takes the reference.
-		 */
-		if (ref.nfiles > 0 || ref.mode.has_range ||
-		    ref.mode.previous || save != NULL)
+	run->d.spec = run->feat;
+	run->d.wild = run->wild;
+	run->d.nspec = n;
+	return n;
+}
+
+/*
+ * Shards cannot each count a reference file, and the windows of a
+ * reference range or the previous windows may be in other shards: the
+ * step that compares takes the reference.
+ */
+static void
+check_reference(void)
+{
+	if (set.partial) {
+		if (mfm_cli_ref_given(&set.ref) > 0 || set.save != NULL)
 			mfm_usage_error("--partial takes no reference: give "
 			    "it to --merge");
 	} else
-		mfm_cli_reference_modes(&ref);
-	if (save != NULL && ref.mode.previous)
+		mfm_cli_ref_one(&set.ref);
+	if (set.save != NULL && set.ref.previous)
 		mfm_usage_error("--save-reference needs --reference or "
 		    "--reference-range");
+}
 
-	/* Command-line options win over the configuration file. */
-	sec = mfm_cli_config("drift", config_keys);
-	window_given = window_s != NULL || mfm_cfg_get(sec, "window") != NULL;
-	if (window_s == NULL)
-		window_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "window"),
-		    "window");
-	if (score_s == NULL)
-		score_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "score"), NULL);
-	if (label_s == NULL)
-		label_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "label"), NULL);
-	if (!bins_set && mfm_cfg_get(sec, "bins") != NULL)
-		run.d.bins = mfm_cli_cfg_count(mfm_cfg_get(sec, "bins"), "bins",
-		    10, 2, 100000);
-	if (!top_set && mfm_cfg_get(sec, "top") != NULL)
-		run.d.top = mfm_cli_cfg_count(mfm_cfg_get(sec, "top"), "top", 3,
-		    1, 100000);
-	mfm_cli_path("--window", window_s, &run.window);
-	mfm_cli_opt_paths("--features", feat_s, mfm_cfg_get(sec, "features"),
-	    "inputs.*", &run.feat, &run.nfeat);
-	run.wild = mfm_refrun_wild(run.feat, run.nfeat);
-	/* The score and the label are features too, declared last. */
-	nspec = run.nfeat;
-	run.feat = mfm_xreallocarray(run.feat, nspec + 2, sizeof(*run.feat));
-	if (score_s != NULL)
-		mfm_cli_path("--score", score_s, &run.feat[nspec++]);
-	if (label_s != NULL) {
-		mfm_cli_path("--label", label_s, &run.label);
-		mfm_cli_path("--label", label_s, &run.feat[nspec++]);
-		run.d.label = &run.label;
-	}
-	mfm_cli_opt_paths("--by", by_s, mfm_cfg_get(sec, "by"), NULL, &run.by,
-	    &run.nby);
-	run.d.spec = run.feat;
-	run.d.wild = run.wild;
-	run.d.nspec = nspec;
-	if (!run.merge)
-		hits_init(&run, nspec, window_given);
-	mfm_refrun_init(&run.rr, &ref.mode, sizeof(struct mfm_drift_set),
-	    max_groups, &refrun_ops, &run);
+int
+main(int argc, char **argv)
+{
+	struct mfm_refrun_mode mode;
+	struct mfm_err err;
+	struct run run;
+	size_t i, nspec;
+	int n;
 
-	for (i = 0; i < ref.nfiles; i++)
-		read_reference(ref.files[i], &run);
-	if (argc == 0)
-		mfm_cli_read("-", input_record, &run);
-	for (i = 0; i < (size_t)argc; i++)
-		mfm_cli_read(argv[i], input_record, &run);
-	if (run.merge && check_merged(&run))
-		run.rr.trouble = 1;
+	memset(&run, 0, sizeof(run));
+	n = mfm_cli_parse(&tool, argc, argv);
+	argc -= n;
+	argv += n;
+	check_reference();
+	if (set.bins < 2)
+		mfm_cli_opt_die("bins", "need at least 2");
+	mfm_drift_init(&run.d);
+	run.d.bins = set.bins;
+	run.d.top = set.top;
+	run.d.ks_exact_max = set.ks_exact_max;
+	run.d.budget.max_values = set.max_values;
+	run.d.budget.max_categories = set.max_categories;
+	nspec = specs_init(&run);
+	if (!set.merge)
+		hits_init(&run, nspec, mfm_cli_given("window"));
+	memset(&mode, 0, sizeof(mode));
+	mode.has_range = set.ref.range.set;
+	mode.from = set.ref.range.from;
+	mode.to = set.ref.range.to;
+	mode.previous = set.ref.previous;
+	mfm_refrun_init(&run.rr, &mode, sizeof(struct mfm_drift_set),
+	    set.max_groups, &refrun_ops, &run);
+	mfm_cli_start();
+
+	for (i = 0; i < set.ref.files.n; i++)
+		read_reference(set.ref.files.v[i], &run);
+	mfm_cli_loop(argc, argv, input_record, &run);
+	if (set.merge)
+		check_merged(&run);
 	mfm_drift_sort_features(&run.d);
-	if (run.partial)
+	if (set.partial)
 		write_states(&run);
 	else if (mfm_refrun_finish(&run.rr, &err) != 0)
 		mfm_die("%s", err.msg);
-	if (save != NULL)
-		save_reference(save, &run);
+	if (set.save != NULL)
+		save_reference(set.save, &run);
 	if (mfm_cli.verbose)
 		fprintf(stderr, "mfm-drift: %" PRIu64 " records, %zu features,"
 		    " %zu windows x groups, %" PRIu64 " bad\n", mfm_cli.nread,
@@ -746,15 +670,8 @@ main(int argc, char **argv)
 
 	mfm_refrun_release(&run.rr);
 	mfm_buf_release(&run.wkey);
-	mfm_cli_paths_free(run.feat, nspec);
+	free(run.feat);
 	free(run.wild);
-	mfm_cli_paths_free(run.by, run.nby);
-	free(ref.files);
-	mfm_json_path_release(&run.window);
-	if (run.d.label != NULL)
-		mfm_json_path_release(&run.label);
 	mfm_drift_release(&run.d);
-	if (run.rr.trouble)
-		(void)mfm_cli_finish(0), exit(2);
 	return mfm_cli_finish(0);
 }

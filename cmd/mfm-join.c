@@ -301,6 +301,7 @@ configure(struct opts *o)
 	mfm_cli_need_state(o->state);
 	if (o->shard != NULL)
 		parse_shard(o->shard);
+	in.threads = 1;
 	mfm_joinread_init(&in);
 
 	/* What shapes keys: a state is only read back under the same. */

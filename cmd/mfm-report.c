@@ -81,7 +81,7 @@ static const struct mfm_opt opts[] = {
 	  MFM_OPT_AT(set.alerts) },
 	{ MFM_OPT_FILES, NULL, 'a', NULL, NULL, NULL, .alias = "alerts" },
 	{ MFM_OPT_FILES, "context", 0, "FILE", "context",
-	  "mfm-drift/mfm-slice --context records; repeatable",
+	  "context records of mfm-drift, mfm-slice; repeatable",
 	  MFM_OPT_AT(set.context) },
 	{ MFM_OPT_FILES, "estimate", 0, "FILE", "estimate",
 	  "mfm-estimate records; repeatable", MFM_OPT_AT(set.estimate) },

@@ -9,9 +9,8 @@
  * contribution to the overall change split into mix shift and
  * within-slice change, and a test per slice with Benjamini-Hochberg
  * control.  Writes the slices ranked by contribution, worst first, or
- * with --context one compact record per window and group.
+ * with --emit-context one compact record per window and group.
  */
-#include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -24,105 +23,101 @@
 #include "lib/slice.h"
 #include "lib/banned.h"
 
-static const char usage[] =
-"usage: mfm-slice [-huVv] [-c FILE] [--score PATH] [--label PATH]\n"
-"                 [--positive VALUE] [--threshold X] [--metric NAME]\n"
-"                 [--features PATHS] [--pairs] [--bins N] [--by PATHS]\n"
-"                 [--window PATH] [--reference FILE |\n"
-"                 --reference-range START/END | --previous]\n"
-"                 [--min-support N] [--fdr Q] [--top N] [--context]\n"
-"                 [--max-records N] [--max-slices N] [--max-groups N]\n"
-"                 [--rejects FILE] [--max-line SIZE] [FILE ...]\n"
-"\n"
-"Rank slices of traffic by their contribution to a metric's change\n"
-"against a reference, at end of input.\n"
-"\n"
-"      --score PATH        score field, a number (score)\n"
-"      --label PATH        label field: 0/1 or false/true (label)\n"
-"      --positive VALUE    the label value that means positive\n"
-"      --threshold X       predicted positive iff score >= X (0.5)\n"
-"      --metric NAME       accuracy or auc (accuracy)\n"
-"      --features PATHS    comma-separated slice features; PATH.* is every\n"
-"                          member of the object PATH (inputs.*)\n"
-"      --pairs             slices of pairs of features too\n"
-"      --bins N            quantile bins of numeric features (10)\n"
-"      --by PATHS          comma-separated group fields (none)\n"
-"      --window PATH       window object field (window)\n"
-"      --reference FILE    reference records (repeatable)\n"
-"      --reference-range START/END\n"
-"                          windows starting in [START, END) are the reference\n"
-"      --previous          each window against the group's previous window\n"
-"      --min-support N     labelled records a side to test a slice (30)\n"
-"      --fdr Q             Benjamini-Hochberg false discovery rate (0.05)\n"
-"      --top N             slices written per window and group (10)\n"
-"      --context           one record per window and group: worst slices\n"
-"      --max-records N     records kept in all windows (10000000)\n"
-"      --max-slices N      slices of one comparison (100000)\n"
-"      --max-groups N      windows x groups open at most (100000)\n"
-MFM_CLI_HELP;
-
-enum {
-	OPT_SCORE = MFM_OPT_TOOL,
-	OPT_LABEL,
-	OPT_POSITIVE,
-	OPT_THRESHOLD,
-	OPT_METRIC,
-	OPT_FEATURES,
-	OPT_PAIRS,
-	OPT_BINS,
-	OPT_BY,
-	OPT_WINDOW,
-	OPT_MIN_SUPPORT,
-	OPT_FDR,
-	OPT_TOP,
-	OPT_CONTEXT,
-	OPT_MAX_RECORDS,
-	OPT_MAX_SLICES,
-	OPT_MAX_GROUPS
+static const struct mfm_opt_name metrics[] = {
+	{ "accuracy", MFM_SLICE_ACCURACY },
+	{ "auc", MFM_SLICE_AUC },
+	{ NULL, 0 }
 };
 
-static const struct option longopts[] = {
-	{ "score", required_argument, NULL, OPT_SCORE },
-	{ "label", required_argument, NULL, OPT_LABEL },
-	{ "positive", required_argument, NULL, OPT_POSITIVE },
-	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
-	{ "metric", required_argument, NULL, OPT_METRIC },
-	{ "features", required_argument, NULL, OPT_FEATURES },
-	{ "pairs", no_argument, NULL, OPT_PAIRS },
-	{ "bins", required_argument, NULL, OPT_BINS },
-	{ "by", required_argument, NULL, OPT_BY },
-	{ "window", required_argument, NULL, OPT_WINDOW },
-	{ "reference", required_argument, NULL, MFM_OPT_REFERENCE },
-	{ "reference-range", required_argument, NULL,
-	    MFM_OPT_REFERENCE_RANGE },
-	{ "previous", no_argument, NULL, MFM_OPT_PREVIOUS },
-	{ "min-support", required_argument, NULL, OPT_MIN_SUPPORT },
-	{ "fdr", required_argument, NULL, OPT_FDR },
-	{ "top", required_argument, NULL, OPT_TOP },
-	{ "context", no_argument, NULL, OPT_CONTEXT },
-	{ "max-records", required_argument, NULL, OPT_MAX_RECORDS },
-	{ "max-slices", required_argument, NULL, OPT_MAX_SLICES },
-	{ "max-groups", required_argument, NULL, OPT_MAX_GROUPS },
-	MFM_CLI_LONG,
-	{ NULL, 0, NULL, 0 }
+/* The settings, where the option table puts them. */
+static struct {
+	struct mfm_json_path score, label, window;
+	const char *positive;
+	double threshold, fdr;
+	int metric;			/* enum mfm_slice_metric */
+	struct mfm_opt_paths features, by;
+	int pairs, emit_context;
+	size_t bins, min_labelled, top;
+	struct mfm_cli_ref ref;
+	size_t max_records, max_slices, max_groups;
+} set = {
+	.bins = MFM_SLICE_BINS,
+	.min_labelled = MFM_SLICE_MIN_SUPPORT,
+	.fdr = MFM_SLICE_FDR,
+	.top = 10,
+	.max_records = MFM_SLICE_MAX_ROWS,
+	.max_slices = MFM_SLICE_MAX_SLICES,
+	.max_groups = MFM_GROUP_MAX_DEFAULT
 };
 
-static const char *const config_keys[] = {
-	"score", "label", "positive", "threshold", "metric", "features",
-	"by", "window", "bins", "min_support", "fdr", "top", NULL
+static const struct mfm_opt opts[] = {
+	{ MFM_OPT_PATH, "score", 0, "PATH", "score", "score field, a number",
+	  MFM_OPT_AT(set.score), .dflt = "score" },
+	{ MFM_OPT_PATH, "label", 0, "PATH", "label",
+	  "label field: 0/1 or false/true", MFM_OPT_AT(set.label),
+	  .dflt = "label" },
+	{ MFM_OPT_STRING, "positive", 0, "VALUE", "positive",
+	  "the label value that means positive", MFM_OPT_AT(set.positive) },
+	{ MFM_OPT_NUMBER, "threshold", 0, "X", "threshold",
+	  "predicted positive iff score >= X", MFM_OPT_AT(set.threshold),
+	  .dflt = "0.5" },
+	{ MFM_OPT_ENUM, "metric", 0, "NAME", "metric", "accuracy or auc",
+	  MFM_OPT_AT(set.metric), .dflt = "accuracy", .what = "metric",
+	  .names = metrics },
+	{ MFM_OPT_PATHS, "features", 0, "PATHS", "features",
+	  "comma-separated slice features; PATH.* is every member of the "
+	  "object PATH", MFM_OPT_AT(set.features), .dflt = "inputs.*" },
+	{ MFM_OPT_FLAG, "pairs", 0, NULL, "pairs",
+	  "slices of pairs of features too", MFM_OPT_AT(set.pairs) },
+	{ MFM_OPT_COUNT, "bins", 0, "N", "bins",
+	  "quantile bins of numeric features, at least 2",
+	  MFM_OPT_AT(set.bins), .lo = 1, .hi = MFM_CLI_COUNT_MAX },
+	{ MFM_OPT_PATHS, "by", 0, "PATHS", "by",
+	  "comma-separated group fields", MFM_OPT_AT(set.by),
+	  .show = "none" },
+	{ MFM_OPT_PATH, "window", 0, "PATH", "window", "window object field",
+	  MFM_OPT_AT(set.window), .dflt = "window" },
+	MFM_CLI_OPTS_REFERENCE(set.ref, "reference records; repeatable"),
+	{ MFM_OPT_COUNT, "min-labelled", 0, "N", "min_labelled",
+	  "labelled records a side to test a slice",
+	  MFM_OPT_AT(set.min_labelled), .lo = 1, .hi = MFM_CLI_COUNT_MAX },
+	{ MFM_OPT_COUNT, "min-support", 0, NULL, "min_support", NULL,
+	  .alias = "min-labelled" },
+	{ MFM_OPT_NUMBER, "fdr", 0, "Q", "fdr",
+	  "Benjamini-Hochberg false discovery rate, between 0 and 1",
+	  MFM_OPT_AT(set.fdr) },
+	{ MFM_OPT_COUNT, "top", 0, "N", "top",
+	  "slices written per window and group", MFM_OPT_AT(set.top),
+	  .lo = 1, .hi = MFM_CLI_COUNT_MAX },
+	{ MFM_OPT_FLAG, "emit-context", 0, NULL, "emit_context",
+	  "one record per window and group: worst slices",
+	  MFM_OPT_AT(set.emit_context) },
+	{ MFM_OPT_FLAG, "context", 0, NULL, "context", NULL,
+	  .alias = "emit-context" },
+	{ MFM_OPT_COUNT, "max-records", 0, "N", "max_records",
+	  "records kept in all windows", MFM_OPT_AT(set.max_records),
+	  .lo = 1, .hi = MFM_CLI_COUNT_MAX },
+	{ MFM_OPT_COUNT, "max-slices", 0, "N", "max_slices",
+	  "slices of one comparison", MFM_OPT_AT(set.max_slices),
+	  .lo = 1, .hi = MFM_CLI_COUNT_MAX },
+	{ MFM_OPT_COUNT, "max-groups", 0, "N", "max_groups",
+	  "windows x groups open at most", MFM_OPT_AT(set.max_groups),
+	  .lo = 1, .hi = MFM_CLI_COUNT_MAX },
+	{ MFM_OPT_END }
+};
+
+static const struct mfm_cli_tool tool = {
+	"mfm-slice", "slice", "[FILE ...]",
+	"Rank slices of traffic by their contribution to a metric's change\n"
+	"against a reference, at end of input.\n",
+	opts
 };
 
 struct run {
 	struct mfm_slice s;
-	struct mfm_json_path window, score, label;
-	struct mfm_json_path *by, *feat;
-	size_t nby, nfeat;
 	int *wild;
 	struct mfm_metric_labels labels;
 	struct mfm_refrun rr;		/* window x group -> rows */
-	int context;
-	double fdr;
-	size_t top;
 	struct mfm_hits *hits;		/* whether the paths match */
 };
 
@@ -147,15 +142,14 @@ slice_record(void *ctx, const struct mfm_reader *r, const struct mfm_json *j)
 		return;
 	if (!k->fatal)
 		mfm_hits_count(run->hits, j, NULL);
-	rows = mfm_group_get(k->g, j, &run->window, run->by, run->nby,
+	rows = mfm_group_get(k->g, j, &set.window, set.by.v, set.by.n,
 	    &created, &err);
 	if (rows != NULL && mfm_slice_add(&run->s, rows, j, &err) == 0)
 		return;
-	if (err.kind == MFM_ERR_LIMIT)
-		mfm_die("%s: %s", r->name, err.msg);
-	if (k->fatal)
+	if (k->fatal && err.kind != MFM_ERR_LIMIT)
 		mfm_die("%s:%zu: %s", r->name, r->lineno, err.msg);
-	mfm_cli_bad(r, "%s", err.msg);
+	mfm_cli_record_err(r, &err, rows == NULL ? "--max-groups" :
+	    "--max-records");
 }
 
 /*
@@ -169,34 +163,37 @@ hits_init(struct run *run, int window_given)
 	size_t i;
 
 	run->hits = mfm_hits_new("records");
-	mfm_hits_add(run->hits, "--score", &run->score, 0, MFM_HITS_OWN);
-	mfm_hits_add(run->hits, "--label", &run->label, 0, MFM_HITS_OWN);
-	for (i = 0; i < run->nfeat; i++)
-		mfm_hits_add(run->hits, "--features", &run->feat[i],
+	mfm_hits_add(run->hits, "--score", &set.score, 0, MFM_HITS_OWN);
+	mfm_hits_add(run->hits, "--label", &set.label, 0, MFM_HITS_OWN);
+	for (i = 0; i < set.features.n; i++)
+		mfm_hits_add(run->hits, "--features", &set.features.v[i],
 		    run->wild[i] ? MFM_HITS_WILD : 0, MFM_HITS_OWN);
-	mfm_cli_hits_groups(run->hits, run->by, run->nby,
-	    window_given ? &run->window : NULL);
+	mfm_cli_hits_groups(run->hits, set.by.v, set.by.n,
+	    window_given ? &set.window : NULL);
 }
 
+/* An input record, kept in its window and group. */
 static void
-read_file(const char *path, struct run *run, struct mfm_group *g,
-    int fatal)
+input_record(void *ctx, const struct mfm_reader *r, const struct mfm_json *j)
 {
-	struct sink k = { run, g, fatal };
+	struct run *run = ctx;
+	struct sink k = { run, &run->rr.groups, 0 };
 
-	mfm_cli_read(path, slice_record, &k);
-	if (fatal && mfm_cli.nbad > 0)
-		mfm_die("%s: bad reference records", path);
+	slice_record(&k, r, j);
 }
 
+/* A reference file, whose records all go to their group's reference. */
 static void
 read_reference(const char *path, struct run *run)
 {
 	struct mfm_group g;
 	struct mfm_err err;
+	struct sink k = { run, &g, 1 };
 
 	mfm_group_init(&g, sizeof(struct mfm_slice_rows), 0);
-	read_file(path, run, &g, 1);
+	mfm_cli_read(path, slice_record, &k);
+	if (mfm_cli.nbad > 0)
+		mfm_die("%s: bad reference records", path);
 	if (mfm_refrun_take(&run->rr, &g, &err) != 0)
 		mfm_die("%s: %s", path, err.msg);
 	mfm_group_release(&g);
@@ -249,7 +246,7 @@ emit_slice(struct run *run, struct mfm_group *g, size_t i,
 	mfm_buf_addc(b, ',');
 	put_num(b, "q", r->q);
 	mfm_buf_adds(b, "},\"significant\":");
-	mfm_buf_adds(b, !isnan(r->q) && r->q <= run->fdr ? "true" : "false");
+	mfm_buf_adds(b, !isnan(r->q) && r->q <= set.fdr ? "true" : "false");
 	mfm_buf_adds(b, ",\"overall\":{");
 	put_num(b, "reference", rep->m0);
 	mfm_buf_addc(b, ',');
@@ -274,7 +271,7 @@ emit_context(struct run *run, struct mfm_group *g, size_t i,
 {
 	struct mfm_buf *b = &mfm_cli.out;
 	const char *m = run->s.metric == MFM_SLICE_AUC ? "auc" : "accuracy";
-	size_t k, n = rep->nres < run->top ? rep->nres : run->top;
+	size_t k, n = rep->nres < set.top ? rep->nres : set.top;
 
 	mfm_group_put_head(b, g, i);
 	mfm_buf_adds(b, ",\"context\":{\"metric\":\"");
@@ -322,10 +319,10 @@ emit_window(void *ctx, struct mfm_group *g, size_t i, void *ref)
 	if (mfm_slice_compare(&run->s, ref, mfm_group_val(g, i), &rep,
 	    &err) != 0)
 		mfm_die("%s (--max-slices)", err.msg);
-	if (run->context)
+	if (set.emit_context)
 		emit_context(run, g, i, &rep);
 	else
-		for (k = 0; k < rep.nres && k < run->top; k++)
+		for (k = 0; k < rep.nres && k < set.top; k++)
 			emit_slice(run, g, i, &rep, &rep.res[k], k + 1);
 	mfm_slice_report_release(&rep);
 }
@@ -349,169 +346,62 @@ static const struct mfm_refrun_ops refrun_ops = {
 	merge_rows, release_rows, emit_window, mfm_cli_missing_reference
 };
 
+/* The slicer's settings, from the table's. */
+static void
+slice_init(struct run *run)
+{
+	mfm_slice_init(&run->s);
+	run->s.threshold = set.threshold;
+	run->s.metric = (enum mfm_slice_metric)set.metric;
+	run->s.pairs = set.pairs;
+	run->s.bins = set.bins;
+	run->s.min_support = (double)set.min_labelled;
+	run->s.max_rows = set.max_records;
+	run->s.max_slices = set.max_slices;
+	run->wild = mfm_refrun_wild(set.features.v, set.features.n);
+	mfm_metric_labels_init(&run->labels, set.positive);
+	run->s.score = &set.score;
+	run->s.label = &set.label;
+	run->s.labels = &run->labels;
+	run->s.spec = set.features.v;
+	run->s.wild = run->wild;
+	run->s.nspec = set.features.n;
+}
+
 int
 main(int argc, char **argv)
 {
-	const struct mfm_cfg_node *sec;
-	const char *score_s = NULL, *label_s = NULL, *window_s = NULL;
-	const char *by_s = NULL, *feat_s = NULL, *positive = NULL;
-	const char *metric_s = NULL;
-	size_t max_groups = MFM_GROUP_MAX_DEFAULT, i;
-	int threshold_set = 0, bins_set = 0, min_set = 0, fdr_set = 0;
-	int top_set = 0, ch, window_given;
-	struct mfm_cli_reference ref;
+	struct mfm_refrun_mode mode;
 	struct mfm_err err;
 	struct run run;
+	size_t i;
+	int n;
 
 	memset(&run, 0, sizeof(run));
-	memset(&ref, 0, sizeof(ref));
-	mfm_cli_init("mfm-slice", usage);
-	mfm_slice_init(&run.s);
-	run.fdr = MFM_SLICE_FDR;
-	run.top = 10;
-	while ((ch = getopt_long(argc, argv, MFM_CLI_SHORT, longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case OPT_SCORE:
-			score_s = optarg;
-			break;
-		case OPT_LABEL:
-			label_s = optarg;
-			break;
-		case OPT_POSITIVE:
-			positive = optarg;
-			break;
-		case OPT_THRESHOLD:
-			run.s.threshold = mfm_cli_double("--threshold", optarg);
-			threshold_set = 1;
-			break;
-		case OPT_METRIC:
-			metric_s = optarg;
-			break;
-		case OPT_FEATURES:
-			feat_s = optarg;
-			break;
-		case OPT_PAIRS:
-			run.s.pairs = 1;
-			break;
-		case OPT_BINS:
-			run.s.bins = mfm_cli_count("--bins", optarg, 1,
-			    MFM_CLI_COUNT_MAX);
-			if (run.s.bins < 2)
-				mfm_usage_error("--bins: need at least 2");
-			bins_set = 1;
-			break;
-		case OPT_BY:
-			by_s = optarg;
-			break;
-		case OPT_WINDOW:
-			window_s = optarg;
-			break;
-		case OPT_MIN_SUPPORT:
-			run.s.min_support =
-			    (double)mfm_cli_count("--min-support", optarg, 1,
-			    MFM_CLI_COUNT_MAX);
-			min_set = 1;
-			break;
-		case OPT_FDR:
-			run.fdr = mfm_cli_double("--fdr", optarg);
-			if (!(run.fdr > 0 && run.fdr < 1))
-				mfm_usage_error("--fdr: invalid rate '%s'",
-				    optarg);
-			fdr_set = 1;
-			break;
-		case OPT_TOP:
-			run.top = mfm_cli_count("--top", optarg, 1,
-			    MFM_CLI_COUNT_MAX);
-			top_set = 1;
-			break;
-		case OPT_CONTEXT:
-			run.context = 1;
-			break;
-		case OPT_MAX_RECORDS:
-			run.s.max_rows = mfm_cli_count("--max-records", optarg,
-			    1, MFM_CLI_COUNT_MAX);
-			break;
-		case OPT_MAX_SLICES:
-			run.s.max_slices = mfm_cli_count("--max-slices", optarg,
-			    1, MFM_CLI_COUNT_MAX);
-			break;
-		case OPT_MAX_GROUPS:
-			max_groups = mfm_cli_count("--max-groups", optarg, 1,
-			    MFM_CLI_COUNT_MAX);
-			break;
-		default:
-			if (!mfm_cli_reference_option(&ref, ch, optarg))
-				mfm_cli_option(ch, optarg);
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	mfm_cli_reference_modes(&ref);
+	n = mfm_cli_parse(&tool, argc, argv);
+	argc -= n;
+	argv += n;
+	mfm_cli_ref_one(&set.ref);
+	if (!(set.fdr > 0 && set.fdr < 1))
+		mfm_cli_opt_die("fdr", "invalid rate '%g'", set.fdr);
+	if (set.bins < 2)
+		mfm_cli_opt_die("bins", "need at least 2");
+	if (set.positive != NULL && *set.positive == '\0')
+		mfm_cli_opt_die("positive", "empty value");
+	slice_init(&run);
+	hits_init(&run, mfm_cli_given("window"));
+	memset(&mode, 0, sizeof(mode));
+	mode.has_range = set.ref.range.set;
+	mode.from = set.ref.range.from;
+	mode.to = set.ref.range.to;
+	mode.previous = set.ref.previous;
+	mfm_refrun_init(&run.rr, &mode, sizeof(struct mfm_slice_rows),
+	    set.max_groups, &refrun_ops, &run);
+	mfm_cli_start();
 
-	/* Command-line options win over the configuration file. */
-	sec = mfm_cli_config("slice", config_keys);
-	if (score_s == NULL)
-		score_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "score"), "score");
-	if (label_s == NULL)
-		label_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "label"), "label");
-	window_given = window_s != NULL || mfm_cfg_get(sec, "window") != NULL;
-	if (window_s == NULL)
-		window_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "window"),
-		    "window");
-	if (positive == NULL)
-		positive = mfm_cli_cfg_str(mfm_cfg_get(sec, "positive"),
-		    NULL);
-	if (metric_s == NULL)
-		metric_s = mfm_cli_cfg_str(mfm_cfg_get(sec, "metric"),
-		    "accuracy");
-	if (!threshold_set)
-		run.s.threshold = mfm_cli_cfg_double(mfm_cfg_get(sec,
-		    "threshold"), 0.5);
-	if (!bins_set && mfm_cfg_get(sec, "bins") != NULL)
-		run.s.bins = mfm_cli_cfg_count(mfm_cfg_get(sec, "bins"), "bins",
-		    10, 1, 1e9);
-	if (!min_set && mfm_cfg_get(sec, "min_support") != NULL)
-		run.s.min_support = (double)mfm_cli_cfg_count(mfm_cfg_get(sec,
-		    "min_support"), "min_support", 30, 1, 1e9);
-	if (!top_set && mfm_cfg_get(sec, "top") != NULL)
-		run.top = mfm_cli_cfg_count(mfm_cfg_get(sec, "top"), "top", 10,
-		    1, 1e9);
-	if (!fdr_set && mfm_cfg_get(sec, "fdr") != NULL)
-		run.fdr = mfm_cli_cfg_double(mfm_cfg_get(sec, "fdr"), 0.05);
-	if (strcmp(metric_s, "accuracy") == 0)
-		run.s.metric = MFM_SLICE_ACCURACY;
-	else if (strcmp(metric_s, "auc") == 0)
-		run.s.metric = MFM_SLICE_AUC;
-	else
-		mfm_usage_error("--metric: unknown metric '%s'", metric_s);
-	mfm_cli_path("--score", score_s, &run.score);
-	mfm_cli_path("--label", label_s, &run.label);
-	mfm_cli_path("--window", window_s, &run.window);
-	mfm_cli_opt_paths("--features", feat_s, mfm_cfg_get(sec, "features"),
-	    "inputs.*", &run.feat, &run.nfeat);
-	run.wild = mfm_refrun_wild(run.feat, run.nfeat);
-	mfm_cli_opt_paths("--by", by_s, mfm_cfg_get(sec, "by"), NULL, &run.by,
-	    &run.nby);
-	if (positive != NULL && *positive == '\0')
-		mfm_usage_error("--positive: empty value");
-	mfm_metric_labels_init(&run.labels, positive);
-	run.s.score = &run.score;
-	run.s.label = &run.label;
-	run.s.labels = &run.labels;
-	run.s.spec = run.feat;
-	run.s.wild = run.wild;
-	run.s.nspec = run.nfeat;
-	hits_init(&run, window_given);
-	mfm_refrun_init(&run.rr, &ref.mode, sizeof(struct mfm_slice_rows),
-	    max_groups, &refrun_ops, &run);
-
-	for (i = 0; i < ref.nfiles; i++)
-		read_reference(ref.files[i], &run);
-	if (argc == 0)
-		read_file("-", &run, &run.rr.groups, 0);
-	for (i = 0; i < (size_t)argc; i++)
-		read_file(argv[i], &run, &run.rr.groups, 0);
+	for (i = 0; i < set.ref.files.n; i++)
+		read_reference(set.ref.files.v[i], &run);
+	mfm_cli_loop(argc, argv, input_record, &run);
 	if (mfm_refrun_finish(&run.rr, &err) != 0)
 		mfm_die("%s", err.msg);
 	if (mfm_cli.verbose)
@@ -520,15 +410,7 @@ main(int argc, char **argv)
 		    run.s.nname, run.rr.groups.n, mfm_cli.nbad);
 
 	mfm_refrun_release(&run.rr);
-	mfm_cli_paths_free(run.feat, run.nfeat);
 	free(run.wild);
-	mfm_cli_paths_free(run.by, run.nby);
-	free(ref.files);
-	mfm_json_path_release(&run.score);
-	mfm_json_path_release(&run.label);
-	mfm_json_path_release(&run.window);
 	mfm_slice_release(&run.s);
-	if (run.rr.trouble)
-		(void)mfm_cli_finish(0), exit(2);
 	return mfm_cli_finish(0);
 }

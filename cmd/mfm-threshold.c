@@ -136,8 +136,8 @@ static const struct mfm_opt opts[] = {
 	  MFM_OPT_AT(set.max_series), .lo = 1 },
 	{ MFM_OPT_HEADING, .help = "Context:" },
 	{ MFM_OPT_FILES, "context", 0, "FILE", "context",
-	  "join the context records of FILE (mfm-drift, mfm-slice --context) "
-	  "to firing events by window and group; repeatable",
+	  "join the context records of FILE (of mfm-drift, mfm-slice) to "
+	  "firing events by window and group; repeatable",
 	  MFM_OPT_AT(set.context) },
 	{ MFM_OPT_COUNT, "max-context", 0, "N", "max_context",
 	  "windows and groups of context at most",

@@ -1,6 +1,7 @@
 /*
  * The command-line layer shared by the tools; see cli.h.
  */
+#define _GNU_SOURCE	/* F_SETPIPE_SZ */
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -65,6 +66,30 @@ flush_at_exit(void)
 	(void)write_pending();
 }
 
+/*
+ * Pipes between the tools of a pipeline hold 64 KiB by default: each
+ * stage then wakes the next every 64 KiB.  With 1 MiB (the most an
+ * unprivileged process may ask for by default) the stages run longer
+ * between switches, and a pipeline on two cores finished about a third
+ * sooner.  Only a pipe on stdin or stdout is grown; a refusal is no
+ * trouble.
+ */
+#define PIPE_SIZE (1 << 20)
+
+static void
+grow_pipe(int fd)
+{
+#ifdef F_SETPIPE_SZ
+	struct stat sb;
+
+	if (fstat(fd, &sb) == 0 && S_ISFIFO(sb.st_mode) &&
+	    fcntl(fd, F_GETPIPE_SZ) < PIPE_SIZE)
+		(void)fcntl(fd, F_SETPIPE_SZ, PIPE_SIZE);
+#else
+	(void)fd;
+#endif
+}
+
 void
 mfm_cli_init(const char *prog, const char *usage)
 {
@@ -76,6 +101,8 @@ mfm_cli_init(const char *prog, const char *usage)
 	signal(SIGPIPE, SIG_DFL);
 	setvbuf(stdout, NULL, _IONBF, 0);
 	atexit(flush_at_exit);
+	grow_pipe(0);
+	grow_pipe(1);
 }
 
 /* The progress line, set up when the first input opens. */
@@ -700,39 +727,52 @@ mfm_cli_range(const char *opt, const char *arg, int64_t *from, int64_t *to)
 }
 
 int
-mfm_cli_reference_option(struct mfm_cli_reference *ref, int ch,
-    const char *arg)
+mfm_cli_ref_given(const struct mfm_cli_ref *ref)
 {
-	switch (ch) {
-	case MFM_OPT_REFERENCE:
-		ref->files = mfm_xreallocarray(ref->files, ref->nfiles + 1,
-		    sizeof(*ref->files));
-		ref->files[ref->nfiles++] = arg;
-		return 1;
-	case MFM_OPT_REFERENCE_RANGE:
-		mfm_cli_range("--reference-range", arg, &ref->mode.from,
-		    &ref->mode.to);
-		ref->mode.has_range = 1;
-		return 1;
-	case MFM_OPT_PREVIOUS:
-		ref->mode.previous = 1;
-		return 1;
-	}
-	return 0;
+	return (ref->files.n > 0) + (ref->range.set != 0) +
+	    (ref->previous != 0);
 }
 
 void
-mfm_cli_reference_modes(const struct mfm_cli_reference *ref)
+mfm_cli_ref_one(struct mfm_cli_ref *ref)
 {
-	int nmodes = (ref->nfiles > 0) + ref->mode.has_range +
-	    ref->mode.previous;
+	static const char *const names[] = {
+		"previous", "reference-range", "reference"
+	};
+	const char *msg = "--reference, --reference-range and --previous "
+	    "exclude each other";
+	struct mfm_err err;
+	long k[3];
+	size_t i;
+	int argv = 0;
 
-	if (nmodes == 0)
+	for (i = 0; i < 3; i++) {
+		k[i] = mfm_opt_index(&opts, names[i]);
+		argv |= k[i] >= 0 && opts.src[k[i]] == MFM_OPT_SRC_ARGV;
+	}
+	/* The command line's reference replaces the file's. */
+	for (i = 0; argv && i < 3; i++)
+		if (k[i] >= 0 && opts.src[k[i]] == MFM_OPT_SRC_CONFIG)
+			mfm_opt_release(&table[k[i]]);
+	if (argv && k[0] >= 0 && opts.src[k[0]] == MFM_OPT_SRC_CONFIG)
+		ref->previous = 0;
+	if (argv && k[1] >= 0 && opts.src[k[1]] == MFM_OPT_SRC_CONFIG)
+		ref->range.set = 0;
+	switch (mfm_cli_ref_given(ref)) {
+	case 0:
 		mfm_usage_error("a reference is needed: --reference, "
 		    "--reference-range or --previous");
-	if (nmodes > 1)
-		mfm_usage_error("--reference, --reference-range and "
-		    "--previous exclude each other");
+	case 1:
+		return;
+	}
+	/* Two from the file: say where. */
+	for (i = 0; i < 3; i++)
+		if (k[i] >= 0 && opts.src[k[i]] == MFM_OPT_SRC_CONFIG &&
+		    opts.node[k[i]] != NULL) {
+			mfm_cfg_err(opts.node[k[i]], &err, "%s", msg);
+			mfm_cli_config_die(&err);
+		}
+	mfm_usage_error("%s", msg);
 }
 
 void
@@ -740,9 +780,9 @@ mfm_cli_missing_reference(void *ctx, const char *group, size_t n)
 {
 	(void)ctx;
 	if (group == NULL)
-		mfm_warn("--reference-range: no window starts in the range");
+		mfm_fail("--reference-range: no window starts in the range");
 	else
-		mfm_warn("no reference for group %.*s", (int)n, group);
+		mfm_fail("no reference for group %.*s", (int)n, group);
 }
 
 void
@@ -1218,14 +1258,27 @@ mfm_cli_record_err(const struct mfm_reader *r, const struct mfm_err *err,
 	mfm_cli_bad(r, "%s", err->msg);
 }
 
-static void
-bad_at(const struct mfm_reader *r, size_t col, const char *fmt, ...)
+void
+mfm_cli_bad_at(const struct mfm_reader *r, size_t col, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
 	vbad(r, col, fmt, ap);
 	va_end(ap);
+}
+
+/*
+ * A line that does not parse.  The reader leaves NUL bytes to us (a NUL
+ * fails any parse): such a line is reported as the reader would have.
+ */
+static void
+parse_error(const struct mfm_reader *r, const struct mfm_err *err)
+{
+	if (memchr(r->line, '\0', r->len) != NULL)
+		mfm_cli_bad_at(r, 0, "NUL byte in line");
+	else
+		mfm_cli_bad_at(r, err->col, "%s", err->msg);
 }
 
 int
@@ -1237,6 +1290,7 @@ mfm_cli_next(struct mfm_reader *r, struct mfm_json *j)
 		open_rejects();
 		r->spill = mfm_cli.rejects;
 	}
+	r->nul_later = 1;
 	for (;;) {
 		mfm_err_clear(&err);
 		switch (mfm_reader_next(r, &err)) {
@@ -1249,7 +1303,7 @@ mfm_cli_next(struct mfm_reader *r, struct mfm_json *j)
 			mfm_die_err(&err);
 		case MFM_IO_BAD:
 			mfm_cli.nread++;
-			bad_at(r, 0, "%s", err.msg);
+			mfm_cli_bad_at(r, 0, "%s", err.msg);
 			continue;
 		case MFM_IO_LINE:
 			break;
@@ -1260,15 +1314,49 @@ mfm_cli_next(struct mfm_reader *r, struct mfm_json *j)
 		}
 		mfm_cli.nread++;
 		if (mfm_json_parse(j, r->line, r->len, &err) != 0) {
-			bad_at(r, err.col, "%s", err.msg);
+			parse_error(r, &err);
 			continue;
 		}
 		if (j->tok[0].type != MFM_JSON_OBJECT) {
-			bad_at(r, 0, "record is not a JSON object");
+			mfm_cli_bad_at(r, 0, "record is not a JSON object");
 			continue;
 		}
 		return 1;
 	}
+}
+
+enum mfm_cli_scan
+mfm_cli_scan(struct mfm_reader *r, struct mfm_json *j, struct mfm_err *err)
+{
+	r->nul_later = 1;
+	mfm_err_clear(err);
+	switch (mfm_reader_next(r, err)) {
+	case MFM_IO_EOF:
+		return MFM_CLI_EOF;
+	case MFM_IO_ERROR:
+		return MFM_CLI_FAIL;
+	case MFM_IO_BAD:
+		err->col = 0;
+		return MFM_CLI_BAD;
+	case MFM_IO_LINE:
+		break;
+	}
+	if (mfm_io_blank(r->line, r->len))
+		return MFM_CLI_BLANK;
+	if (mfm_json_parse(j, r->line, r->len, err) != 0) {
+		/* The reader leaves NUL bytes to us: said as it would. */
+		if (memchr(r->line, '\0', r->len) != NULL) {
+			mfm_err_set(err, MFM_ERR_DATA, "NUL byte in line");
+			err->col = 0;
+		}
+		return MFM_CLI_BAD;
+	}
+	if (j->tok[0].type != MFM_JSON_OBJECT) {
+		mfm_err_set(err, MFM_ERR_DATA, "record is not a JSON object");
+		err->col = 0;
+		return MFM_CLI_BAD;
+	}
+	return MFM_CLI_RECORD;
 }
 
 int
@@ -1280,35 +1368,25 @@ mfm_cli_step(struct mfm_reader *r, struct mfm_json *j)
 		open_rejects();
 		r->spill = mfm_cli.rejects;
 	}
-	mfm_err_clear(&err);
-	switch (mfm_reader_next(r, &err)) {
-	case MFM_IO_EOF:
+	switch (mfm_cli_scan(r, j, &err)) {
+	case MFM_CLI_EOF:
 		if (r->progress != NULL)
 			mfm_progress_close(r->progress, r);
 		r->progress = NULL;
 		return -1;
-	case MFM_IO_ERROR:
+	case MFM_CLI_FAIL:
 		mfm_die_err(&err);
-	case MFM_IO_BAD:
+	case MFM_CLI_BAD:
 		mfm_cli.nread++;
-		bad_at(r, 0, "%s", err.msg);
+		mfm_cli_bad_at(r, err.col, "%s", err.msg);
 		return 0;
-	case MFM_IO_LINE:
-		break;
-	}
-	if (mfm_io_blank(r->line, r->len)) {
+	case MFM_CLI_BLANK:
 		mfm_cli.nblank++;
 		return 0;
+	case MFM_CLI_RECORD:
+		break;
 	}
 	mfm_cli.nread++;
-	if (mfm_json_parse(j, r->line, r->len, &err) != 0) {
-		bad_at(r, err.col, "%s", err.msg);
-		return 0;
-	}
-	if (j->tok[0].type != MFM_JSON_OBJECT) {
-		bad_at(r, 0, "record is not a JSON object");
-		return 0;
-	}
 	return 1;
 }
 

@@ -36,16 +36,12 @@
 #include "lib/json.h"
 #include "lib/opt.h"
 #include "lib/progress.h"
-#include "lib/refrun.h"
 #include "lib/tz.h"
 
 /* Long-only option codes shared by the tools. */
 enum {
 	MFM_OPT_REJECTS = 0x100,
 	MFM_OPT_MAX_LINE,
-	MFM_OPT_REFERENCE,		/* mfm_cli_reference_option() */
-	MFM_OPT_REFERENCE_RANGE,
-	MFM_OPT_PREVIOUS,
 	MFM_OPT_RESUME,			/* tools with --state list it */
 	MFM_OPT_PROGRESS,		/* --progress, --no-progress */
 	MFM_OPT_NO_PROGRESS,
@@ -276,21 +272,34 @@ void mfm_cli_paths(const char *opt, const char *arg,
 void mfm_cli_paths_free(struct mfm_json_path *ps, size_t n);
 
 /*
- * The reference options of mfm-drift and mfm-slice: --reference FILE
- * (repeatable), --reference-range START/END and --previous, with the
- * codes MFM_OPT_REFERENCE, MFM_OPT_REFERENCE_RANGE and MFM_OPT_PREVIOUS
- * in the tool's table.
+ * The reference of mfm-drift and mfm-slice: --reference FILE
+ * (repeatable), --reference-range START/END or --previous, entries of
+ * the tool's table (MFM_CLI_OPTS_REFERENCE, with --reference's help)
+ * whose values land here.
  */
-struct mfm_cli_reference {
-	const char **files;		/* --reference; free() the array */
-	size_t nfiles;
-	struct mfm_refrun_mode mode;
+struct mfm_cli_ref {
+	struct mfm_opt_strs files;	/* --reference */
+	struct mfm_opt_range range;	/* --reference-range */
+	int previous;			/* --previous */
 };
-/* Handle a reference option; returns 1 if ch was one, 0 otherwise. */
-int mfm_cli_reference_option(struct mfm_cli_reference *ref, int ch,
-    const char *arg);
-/* Exactly one kind of reference must be given, else a usage error. */
-void mfm_cli_reference_modes(const struct mfm_cli_reference *ref);
+#define MFM_CLI_OPTS_REFERENCE(ref, files_help) \
+	{ MFM_OPT_FILES, "reference", 0, "FILE", "reference", files_help, \
+	  MFM_OPT_AT((ref).files), .group = 1 }, \
+	{ MFM_OPT_RANGE, "reference-range", 0, "START/END", \
+	  "reference_range", "windows starting in [START, END) are the " \
+	  "reference", MFM_OPT_AT((ref).range), .group = 1 }, \
+	{ MFM_OPT_FLAG, "previous", 0, NULL, "previous", \
+	  "each window against the group's previous window", \
+	  MFM_OPT_AT((ref).previous), .group = 1 }
+/*
+ * How many kinds of reference were given.  mfm_cli_ref_one: a
+ * reference given on the command line replaces the configuration's;
+ * then exactly one kind must be given, else exit 2 (at the position of
+ * one of them when the configuration gave both).
+ */
+int mfm_cli_ref_given(const struct mfm_cli_ref *ref);
+void mfm_cli_ref_one(struct mfm_cli_ref *ref);
+
 /*
  * Warn of a missing reference (struct mfm_refrun_ops): of the group, or
  * with group NULL of any window in --reference-range.
@@ -372,6 +381,22 @@ int mfm_cli_next(struct mfm_reader *r, struct mfm_json *j);
 int mfm_cli_step(struct mfm_reader *r, struct mfm_json *j);
 
 /*
+ * mfm_cli_step's work without a word or a count, for a thread that reads
+ * ahead of the one that reports: the next line of r as a record in j,
+ * a blank line, a bad line (err says why, with err->col; the line is in
+ * r->line), the end, or a read error (err).
+ */
+enum mfm_cli_scan {
+	MFM_CLI_EOF = -1,
+	MFM_CLI_BLANK = 0,
+	MFM_CLI_RECORD = 1,
+	MFM_CLI_BAD = 2,
+	MFM_CLI_FAIL = 3
+};
+enum mfm_cli_scan mfm_cli_scan(struct mfm_reader *r, struct mfm_json *j,
+    struct mfm_err *err);
+
+/*
  * Open path for writing ("a" to append, "w" to truncate) as a file that
  * holds input records (--rejects, side files, outputs): created mode
  * 0600 whatever the umask, an existing file keeping its mode.  NULL with
@@ -389,6 +414,9 @@ FILE *mfm_cli_create(const char *path, const char *mode);
 #define MFM_CLI_SHOWN 5
 void mfm_cli_bad(const struct mfm_reader *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* The same at column col of the line (0: none). */
+void mfm_cli_bad_at(const struct mfm_reader *r, size_t col, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
 /*
  * A cap reached at the reader's current line: "prog: file:line: msg
  * (--opt)" (no option when opt is NULL), exit 2.

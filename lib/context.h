@@ -1,7 +1,7 @@
 /*
  * Context for alerts: the answer to "why", joined to an alert by window
- * and group.  mfm-drift --context and mfm-slice --context write one
- * record per window and group,
+ * and group.  mfm-drift --emit-context and mfm-slice --emit-context
+ * write one record per window and group,
  *   {"window":{...},"group":{...},"context":{"top_drift":[...]}}
  *   {"window":{...},"group":{...},"context":{"metric":"accuracy",...,
  *     "worst_slices":[...]}}

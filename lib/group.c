@@ -261,10 +261,7 @@ mfm_group_get_key(struct mfm_group *g, const char *window, size_t wlen,
 void
 mfm_group_remove(struct mfm_group *g, size_t i)
 {
-	size_t k;
-
-	for (k = 0; k < MFM_GROUP_MEMO; k++)
-		g->memo[k].val = NULL;
+	g->memo_gen++;
 	free(g->ent[i].key);
 	free(g->ent[i].val);
 	g->ent[i] = g->ent[--g->n];
@@ -276,8 +273,7 @@ mfm_group_by(struct mfm_group *g, const struct mfm_json_path *by, size_t nby)
 {
 	size_t i;
 
-	for (i = 0; i < MFM_GROUP_MEMO; i++)
-		g->memo[i].val = NULL;	/* other paths, other fields */
+	g->memo_gen++;		/* other paths, other fields */
 	mfm_buf_clear(&g->byname);
 	g->byend = mfm_xreallocarray(g->byend, nby + 1, sizeof(*g->byend));
 	for (i = 0; i < nby; i++) {
@@ -325,43 +321,57 @@ memo_is(const char **pp, const struct mfm_json *j, int t)
 	return 1;
 }
 
-/* The value block of a recent record with these fields' bytes, or NULL. */
-static void *
-memo_find(struct mfm_group *g, const struct mfm_json *j, int w,
+/* The hash of the fields' bytes as memo_put keeps them, in order. */
+static size_t
+memo_hash(const struct mfm_group *g, const struct mfm_json *j, int w,
     const int *val)
 {
-	const char *p;
-	size_t k, i, n;
+	size_t h = 0, i;
+	int t;
 
-	for (n = 0; n < MFM_GROUP_MEMO; n++) {
-		k = (g->memo_last + n) % MFM_GROUP_MEMO;
-		if (g->memo[k].val == NULL)
-			continue;
-		/* The group fields first: short, and what differs most. */
-		p = g->memo[k].raw.p;
-		for (i = 0; i < g->nby && memo_is(&p, j, val[i]); i++)
-			;
-		if (i == g->nby && memo_is(&p, j, w)) {
-			g->memo_last = (unsigned)k;
-			return g->memo[k].val;
-		}
+	for (i = 0; i <= g->nby; i++) {
+		t = i < g->nby ? val[i] : w;
+		h = (h ^ (h >> 29)) * UINT64_C(0xbf58476d1ce4e5b9);
+		if (t >= 0)
+			h += hash_bytes(j->buf + j->tok[t].start,
+			    j->tok[t].len) + j->tok[t].type;
 	}
+	return h;
+}
+
+/* The value block of a record with these fields' bytes, or NULL. */
+static void *
+memo_find(struct mfm_group *g, const struct mfm_json *j, int w,
+    const int *val, size_t h)
+{
+	const struct mfm_group_memo *m = &g->memo[h & (MFM_GROUP_MEMO - 1)];
+	const char *p;
+	size_t i;
+
+	if (m->val == NULL || m->hash != h || m->gen != g->memo_gen)
+		return NULL;
+	p = m->raw.p;
+	for (i = 0; i < g->nby && memo_is(&p, j, val[i]); i++)
+		;
+	if (i == g->nby && memo_is(&p, j, w))
+		return m->val;
 	return NULL;
 }
 
 static void
 memo_store(struct mfm_group *g, const struct mfm_json *j, int w,
-    const int *val, void *v)
+    const int *val, size_t h, void *v)
 {
-	struct mfm_group_memo *m = &g->memo[g->memo_next];
+	struct mfm_group_memo *m = &g->memo[h & (MFM_GROUP_MEMO - 1)];
 	size_t i;
 
-	g->memo_next = (g->memo_next + 1) % MFM_GROUP_MEMO;
 	mfm_buf_clear(&m->raw);
 	for (i = 0; i < g->nby; i++)
 		memo_put(&m->raw, j, val[i]);
 	memo_put(&m->raw, j, w);
+	m->hash = h;
 	m->val = v;
+	m->gen = g->memo_gen;
 }
 
 /* mfm_group_get_at, through the memo when use_memo is set. */
@@ -370,7 +380,7 @@ get_at(struct mfm_group *g, const struct mfm_json *j,
     const struct mfm_json_path *window, int w, const int *val,
     int use_memo, int *created, struct mfm_err *err)
 {
-	size_t i, wlen, at = 0;
+	size_t i, wlen, at = 0, h = 0;
 	void *v;
 
 	*created = 0;
@@ -386,8 +396,11 @@ get_at(struct mfm_group *g, const struct mfm_json *j,
 		    window->text);
 		return NULL;
 	}
-	if (use_memo && (v = memo_find(g, j, w, val)) != NULL)
-		return v;
+	if (use_memo) {
+		h = memo_hash(g, j, w, val);
+		if ((v = memo_find(g, j, w, val, h)) != NULL)
+			return v;
+	}
 	mfm_buf_clear(&g->key);
 	mfm_group_put_window(&g->key, j, w);
 	wlen = g->key.len;
@@ -401,7 +414,7 @@ get_at(struct mfm_group *g, const struct mfm_json *j,
 	}
 	mfm_buf_addc(&g->key, '}');
 	if ((v = lookup(g, wlen, created, err)) != NULL && use_memo)
-		memo_store(g, j, w, val, v);
+		memo_store(g, j, w, val, h, v);
 	return v;
 }
 

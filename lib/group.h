@@ -25,7 +25,7 @@
 #include "lib/json.h"
 
 #define MFM_GROUP_MAX_DEFAULT 100000
-#define MFM_GROUP_MEMO 8
+#define MFM_GROUP_MEMO 512	/* a power of two */
 
 struct mfm_group_entry {
 	char *key;		/* window bytes, then group text; owned */
@@ -51,18 +51,21 @@ struct mfm_group {
 	size_t *byend;		/* where path i's name ends in byname */
 	size_t nby;
 	/*
-	 * mfm_group_get_at's memory of its last answers: the raw bytes of
-	 * the fields it was given and the value block it found.  Equal
-	 * bytes make an equal key, so a record like a recent one is
-	 * answered without building and hashing its key.  Emptied when an
-	 * entry is removed.
+	 * mfm_group_get_at's memory of its answers: the raw bytes of the
+	 * fields it was given and the value block it found, at a slot by
+	 * the bytes' hash.  Equal bytes make an equal key, so a record like
+	 * one seen lately is answered without building its key, however
+	 * many windows and groups are open at once (a join's output comes
+	 * in the order outcomes arrive: from many windows).  Emptied, by a
+	 * new memo_gen, when an entry is removed.
 	 */
 	struct mfm_group_memo {
 		struct mfm_buf raw;	/* each field: type, length, bytes */
+		size_t hash;
 		void *val;		/* NULL: empty */
+		uint64_t gen;		/* valid while memo_gen is the same */
 	} memo[MFM_GROUP_MEMO];
-	unsigned memo_next;	/* the one to fill next */
-	unsigned memo_last;	/* the last one found: looked at first */
+	uint64_t memo_gen;
 };
 
 /* max 0 means MFM_GROUP_MAX_DEFAULT. */

@@ -126,6 +126,25 @@ collect(struct mfm_hits *h, const struct mfm_json *j, int obj,
 		path->p[len] = '\0';
 }
 
+/* j is one of the first records or new in shape (h->nrec counts it). */
+static int
+wanted(const struct mfm_hits *h, const struct mfm_json *j, uint64_t nrec)
+{
+	uint64_t bit;
+
+	if (j->ntok == 0 || j->tok[0].type != MFM_JSON_OBJECT)
+		return 0;
+	bit = UINT64_C(1) << (j->tok[0].count % 64);
+	return nrec <= MFM_HITS_FIRST || !(h->shapes & bit);
+}
+
+int
+mfm_hits_samples(const struct mfm_hits *h, const struct mfm_json *j)
+{
+	return (h->nfound < h->n || h->all) &&
+	    h->nsampled < MFM_HITS_SAMPLE && wanted(h, j, h->nrec + 1);
+}
+
 /* Keep the paths of j if it is one of the first records or new in shape. */
 static void
 sample(struct mfm_hits *h, const struct mfm_json *j)
@@ -133,11 +152,9 @@ sample(struct mfm_hits *h, const struct mfm_json *j)
 	struct mfm_buf path = MFM_BUF_INIT;
 	uint64_t bit;
 
-	if (j->ntok == 0 || j->tok[0].type != MFM_JSON_OBJECT)
+	if (!wanted(h, j, h->nrec))
 		return;
 	bit = UINT64_C(1) << (j->tok[0].count % 64);
-	if (h->nrec > MFM_HITS_FIRST && (h->shapes & bit))
-		return;
 	h->shapes |= bit;
 	h->nsampled++;
 	collect(h, j, 0, &path, 0, &h->tmp);

@@ -91,6 +91,13 @@ size_t mfm_hits_add(struct mfm_hits *h, const char *opt,
 void mfm_hits_count_slow(struct mfm_hits *h, const struct mfm_json *j,
     const int *tok);
 
+/*
+ * Whether mfm_hits_count(h, j, ...) will keep the paths of record j for
+ * suggestions, which then needs all of j's tokens (not a shallow parse:
+ * see struct mfm_json).  The record's top-level count is enough to tell.
+ */
+int mfm_hits_samples(const struct mfm_hits *h, const struct mfm_json *j);
+
 static inline void
 mfm_hits_count(struct mfm_hits *h, const struct mfm_json *j, const int *tok)
 {

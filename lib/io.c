@@ -279,7 +279,7 @@ mfm_reader_next(struct mfm_reader *r, struct mfm_err *err)
 	len -= cr;
 	r->line[len] = '\0';	/* buf always has room: cap - 1 is the limit */
 	r->len = len;
-	if (memchr(r->line, '\0', len) != NULL) {
+	if (!r->nul_later && memchr(r->line, '\0', len) != NULL) {
 		mfm_err_set(err, MFM_ERR_DATA, "NUL byte in line");
 		err->line = r->lineno;
 		return MFM_IO_BAD;

@@ -55,6 +55,12 @@ struct mfm_reader {
 	size_t max_line;
 	size_t lineno;		/* number of the line last returned */
 	FILE *spill;		/* if set, overlong lines are copied here whole */
+	/*
+	 * Set by a caller that parses every line as JSON: a NUL byte fails
+	 * the parse, so the caller looks for one only in a line that does
+	 * not parse, and the reader does not scan each line for it.
+	 */
+	int nul_later;
 	int sniffed;		/* the first bytes were told (lib/zread.h) */
 	struct mfm_zread *z;	/* gzip or zstd input: its decoder */
 	struct mfm_progress *progress;	/* if set, told of every read */

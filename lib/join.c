@@ -43,21 +43,30 @@ enum item_type {
 /*
  * An id entry.  Its key's bytes live here, inline when short (ids are
  * mostly 10-40 bytes), so that the lookup that found the slot compares
- * the key in the line it must read anyway for the state.
+ * the key in the line it must read anyway for the state; so does the
+ * label a matched key keeps (to tell a duplicate from a conflict), when
+ * short.  Held records, longer keys and labels are in the slab (jn->slab).
+ * Records and labels are shorter than 4 GiB: the tokenizer refuses
+ * longer lines.
  */
 #define KEY_INLINE 40
+#define LABEL_INLINE 8
 
 struct mfm_join_ent {
 	uint32_t klen;
 	uint32_t tag;		/* the key's hash: see struct mfm_join_slot */
-	uint8_t st, has_pt, has_ot, has_label, queued;
 	uint32_t gen;
+	uint32_t plen, olen, llen;
+	uint8_t st, has_pt, has_ot, has_label, queued;
 	union {
 		char in[KEY_INLINE];	/* klen <= KEY_INLINE */
-		char *p;		/* else, allocated */
+		char *p;		/* else, in the slab */
 	} key;
-	char *pred, *out, *label;
-	size_t plen, olen, llen;
+	union {
+		char in[LABEL_INLINE];	/* llen <= LABEL_INLINE */
+		char *p;		/* else, in the slab */
+	} label;
+	char *pred, *out;	/* in the slab, or NULL */
 	int64_t pt, ot;
 	int64_t when;		/* deadline of the live item, if queued */
 };
@@ -136,19 +145,34 @@ mfm_join_init(struct mfm_join *jn, const struct mfm_join_opts *o,
 	jn->arg = arg;
 	mfm_keymap_init(&jn->ents);
 	jn->arecs = mfm_xcalloc(1, sizeof(*jn->arecs));
+	mfm_slab_init(&jn->slab);
+}
+
+static const char *
+ent_label(const struct mfm_join_ent *e)
+{
+	return e->llen > LABEL_INLINE ? e->label.p : e->label.in;
 }
 
 static void
-ent_free(struct mfm_join_ent *e)
+label_free(struct mfm_join *jn, struct mfm_join_ent *e)
+{
+	if (e->llen > LABEL_INLINE)
+		mfm_slab_free(&jn->slab, e->label.p, e->llen);
+	e->llen = 0;
+}
+
+static void
+ent_free(struct mfm_join *jn, struct mfm_join_ent *e)
 {
 	if (e->klen > KEY_INLINE)
-		free(e->key.p);
+		mfm_slab_free(&jn->slab, e->key.p, e->klen);
 	e->klen = 0;
-	free(e->pred);
-	free(e->out);
-	free(e->label);
-	e->pred = e->out = e->label = NULL;
-	e->plen = e->olen = e->llen = 0;
+	mfm_slab_free(&jn->slab, e->pred, e->plen);
+	mfm_slab_free(&jn->slab, e->out, e->olen);
+	label_free(jn, e);
+	e->pred = e->out = NULL;
+	e->plen = e->olen = 0;
 }
 
 void
@@ -157,8 +181,6 @@ mfm_join_release(struct mfm_join *jn)
 	struct mfm_join_arecs *a = arecs_of(jn);
 	size_t i;
 
-	for (i = 0; i < jn->nent; i++)
-		ent_free(&jn->ent[i]);
 	free(jn->ent);
 	free(jn->freelist);
 	free(jn->heap);
@@ -169,12 +191,11 @@ mfm_join_release(struct mfm_join *jn)
 		free(jn->asof[i].out);
 	free(jn->asof);
 	if (a != NULL) {
-		for (i = 0; i < a->n; i++)
-			free(a->r[i].raw);
 		free(a->r);
 		free(a->freel);
 		free(a);
 	}
+	mfm_slab_release(&jn->slab);
 	memset(jn, 0, sizeof(*jn));
 }
 
@@ -214,12 +235,17 @@ mfm_join_key(const struct mfm_json *j, int t, struct mfm_buf *key)
  * exact decimal with at most six fraction digits is that shortest form,
  * since doubles there are closer together than 1e-6 / 2.
  */
+static const char digits2[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233"
+    "34353637383940414243444546474849505152535455565758596061626364656667"
+    "6869707172737475767778798081828384858687888990919293949596979899";
+
 void
 mfm_join_put_delay(struct mfm_buf *b, int64_t us)
 {
 	char tmp[32];
 	uint64_t u, sec, frac;
-	size_t n = sizeof(tmp);
+	size_t n = sizeof(tmp), k;
 	int i;
 
 	if (us <= -(INT64_C(1) << 51) || us >= (INT64_C(1) << 51) ||
@@ -232,21 +258,30 @@ mfm_join_put_delay(struct mfm_buf *b, int64_t us)
 	sec = u / 1000000;
 	frac = u % 1000000;
 	if (frac != 0) {
-		for (i = 6; frac % 10 == 0; i--)
-			frac /= 10;
-		for (; i > 0; i--) {
-			tmp[--n] = (char)('0' + frac % 10);
-			frac /= 10;
+		/* Six digits, two at a time, then the trailing zeros go. */
+		for (i = 0; i < 3; i++) {
+			n -= 2;
+			memcpy(tmp + n, digits2 + 2 * (frac % 100), 2);
+			frac /= 100;
 		}
 		tmp[--n] = '.';
+		for (k = sizeof(tmp); tmp[k - 1] == '0'; k--)
+			;
+	} else
+		k = sizeof(tmp);
+	while (sec >= 100) {
+		n -= 2;
+		memcpy(tmp + n, digits2 + 2 * (sec % 100), 2);
+		sec /= 100;
 	}
-	do {
-		tmp[--n] = (char)('0' + sec % 10);
-		sec /= 10;
-	} while (sec != 0);
+	if (sec >= 10) {
+		n -= 2;
+		memcpy(tmp + n, digits2 + 2 * sec, 2);
+	} else
+		tmp[--n] = (char)('0' + sec);
 	if (us < 0)
 		tmp[--n] = '-';
-	mfm_buf_add(b, tmp + n, sizeof(tmp) - n);
+	mfm_buf_add(b, tmp + n, k - n);
 }
 
 /* --- heap of deadlines --- */
@@ -262,24 +297,38 @@ item_less(const struct mfm_join_heap *a, const struct mfm_join_heap *b)
 }
 
 /*
+ * How far back from the queue's tail an item may be placed: records come
+ * a little out of order (a log written by several threads), and so do
+ * their deadlines.
+ */
+#define NEAR_TAIL 64
+
+/*
  * Deadlines mostly come in order (records arrive roughly by time), so an
- * item not earlier than the last queued one goes to a FIFO queue in O(1);
- * only the others pay for the heap.  The next item is the smaller head.
+ * item not earlier than one of the last NEAR_TAIL queued ones goes into
+ * a queue kept in order, in O(1) when at the tail; only the others pay
+ * for the heap, whose cost grows with what is pending.  The next item is
+ * the smaller head.
  */
 static void
 heap_push(struct mfm_join *jn, int64_t when, uint8_t type, size_t idx,
     uint32_t gen)
 {
-	struct mfm_join_heap it, *h;
-	size_t i, p;
+	struct mfm_join_heap it, *h, *q;
+	size_t i, p, k, stop;
 
 	it.when = when;
 	it.type = type;
 	it.idx = idx;
 	it.gen = gen;
 	it.seq = jn->seq++;
-	if (jn->qlen == 0 ||
-	    !item_less(&it, &jn->q[jn->qhead + jn->qlen - 1])) {
+	q = jn->q + jn->qhead;
+	k = jn->qlen;
+	stop = k > NEAR_TAIL ? k - NEAR_TAIL : 0;
+	while (k > stop && item_less(&it, &q[k - 1]))
+		k--;
+	if (k > stop || k == 0) {
+		/* It goes at q[k]: after every item not later than it. */
 		if (jn->qhead + jn->qlen == jn->capq) {
 			if (jn->qhead > jn->capq / 2) {
 				memmove(jn->q, jn->q + jn->qhead,
@@ -290,8 +339,13 @@ heap_push(struct mfm_join *jn, int64_t when, uint8_t type, size_t idx,
 				jn->q = mfm_xreallocarray(jn->q, jn->capq,
 				    sizeof(*jn->q));
 			}
+			q = jn->q + jn->qhead;
 		}
-		jn->q[jn->qhead + jn->qlen++] = it;
+		if (k < jn->qlen)
+			memmove(q + k + 1, q + k,
+			    (jn->qlen - k) * sizeof(*q));
+		q[k] = it;
+		jn->qlen++;
 		return;
 	}
 	if (jn->nheap == jn->capheap) {
@@ -501,7 +555,7 @@ ent_new(struct mfm_join *jn, size_t i, const char *key, size_t len,
 	e->klen = (uint32_t)len;
 	e->tag = tag;
 	if (len > KEY_INLINE)
-		e->key.p = mfm_xmemdup(key, len);
+		e->key.p = mfm_slab_dup(&jn->slab, key, len);
 	else if (len > 0)
 		memcpy(e->key.in, key, len);
 	jn->tab[i].tag = tag;
@@ -517,7 +571,7 @@ ent_kill(struct mfm_join *jn, struct mfm_join_ent *e)
 	size_t i = (size_t)(e - jn->ent);
 
 	id_remove(jn, e);
-	ent_free(e);
+	ent_free(jn, e);
 	e->st = ST_FREE;
 	e->gen++;
 	e->queued = 0;
@@ -546,20 +600,40 @@ same_label(const struct mfm_join_ent *e, const struct mfm_join_rec *r)
 {
 	if (!e->has_label || r->label == NULL)
 		return !e->has_label && r->label == NULL;
-	return e->llen == r->llen && memcmp(e->label, r->label, r->llen) == 0;
+	return e->llen == r->llen && memcmp(ent_label(e), r->label,
+	    r->llen) == 0;
 }
 
 static void
-keep_label(struct mfm_join_ent *e, const char *l, size_t n)
+keep_label(struct mfm_join *jn, struct mfm_join_ent *e, const char *l,
+    size_t n)
 {
-	free(e->label);
-	e->label = NULL;
-	e->llen = 0;
+	label_free(jn, e);
 	e->has_label = l != NULL;
 	if (l != NULL) {
-		e->label = mfm_xmemdup(l, n);
-		e->llen = n;
+		if (n > LABEL_INLINE)
+			e->label.p = mfm_slab_dup(&jn->slab, l, n);
+		else
+			memcpy(e->label.in, l, n);
+		e->llen = (uint32_t)n;
 	}
+}
+
+/* Hold a copy of the record r as e's prediction or outcome. */
+static void
+hold(struct mfm_join *jn, char **p, uint32_t *len,
+    const struct mfm_join_rec *r)
+{
+	*p = mfm_slab_dup(&jn->slab, r->raw, r->len);
+	*len = (uint32_t)r->len;
+}
+
+static void
+unhold(struct mfm_join *jn, char **p, uint32_t *len)
+{
+	mfm_slab_free(&jn->slab, *p, *len);
+	*p = NULL;
+	*len = 0;
 }
 
 /*
@@ -571,7 +645,7 @@ ent_match(struct mfm_join *jn, struct mfm_join_ent *e,
     const struct mfm_join_rec *r, int r_is_out)
 {
 	if (r_is_out) {
-		keep_label(e, r->label, r->llen);
+		keep_label(jn, e, r->label, r->llen);
 		emit(jn, MFM_JOIN_MATCHED, e->pred, e->plen, e->has_pt,
 		    e->pt, r->raw, r->len, r->has_time, r->time);
 	} else
@@ -582,9 +656,8 @@ ent_match(struct mfm_join *jn, struct mfm_join_ent *e,
 		e->pt = r->time;
 	}
 	jn->nused++;
-	free(e->pred);
-	free(e->out);
-	e->pred = e->out = NULL;
+	unhold(jn, &e->pred, &e->plen);
+	unhold(jn, &e->out, &e->olen);
 	e->st = ST_DONE;
 	ent_schedule(jn, e, ttl_deadline(jn, e->has_pt, e->pt));
 }
@@ -604,12 +677,11 @@ extra_outcome(struct mfm_join *jn, struct mfm_join_ent *e,
 	if (jn->o.keep == MFM_JOIN_KEEP_LAST && e->st != ST_DONE) {
 		/* The newer outcome replaces the held one. */
 		emit(jn, k, NULL, 0, 0, 0, e->out, e->olen, e->has_ot, e->ot);
-		free(e->out);
-		e->out = mfm_xmemdup(r->raw, r->len);
-		e->olen = r->len;
+		unhold(jn, &e->out, &e->olen);
+		hold(jn, &e->out, &e->olen, r);
 		e->has_ot = r->has_time != 0;
 		e->ot = r->time;
-		keep_label(e, r->label, r->llen);
+		keep_label(jn, e, r->label, r->llen);
 		if (e->st == ST_OUT)
 			ent_schedule(jn, e, ttl_deadline(jn, e->has_ot,
 			    e->ot));
@@ -630,12 +702,21 @@ full(const struct mfm_join *jn, struct mfm_err *err)
 }
 
 void
+mfm_join_hash(struct mfm_join_rec *r)
+{
+	if (r->key != NULL) {
+		r->hash = key_tag(r->key, r->klen);
+		r->hashed = 1;
+	}
+}
+
+void
 mfm_join_prefetch(const struct mfm_join *jn, struct mfm_join_rec *r)
 {
 	if (r->key == NULL)
 		return;
-	r->hash = key_tag(r->key, r->klen);
-	r->hashed = 1;
+	if (!r->hashed)
+		mfm_join_hash(r);
 	if (jn->ntab > 0)
 		__builtin_prefetch(&jn->tab[r->hash & (jn->ntab - 1)]);
 }
@@ -709,8 +790,7 @@ id_prediction(struct mfm_join *jn, const struct mfm_join_rec *r,
 			ent_match(jn, e, r, 0);
 			return 0;
 		}
-		e->pred = mfm_xmemdup(r->raw, r->len);
-		e->plen = r->len;
+		hold(jn, &e->pred, &e->plen, r);
 		e->has_pt = r->has_time != 0;
 		e->pt = r->time;
 		e->st = ST_HELD;
@@ -722,8 +802,7 @@ id_prediction(struct mfm_join *jn, const struct mfm_join_rec *r,
 	jn->npred++;
 	e = ent_new(jn, slot, r->key, r->klen, tag);
 	e->st = ST_PRED;
-	e->pred = mfm_xmemdup(r->raw, r->len);
-	e->plen = r->len;
+	hold(jn, &e->pred, &e->plen, r);
 	e->has_pt = r->has_time != 0;
 	e->pt = r->time;
 	ent_schedule(jn, e, ttl_deadline(jn, e->has_pt, e->pt));
@@ -746,11 +825,10 @@ id_outcome(struct mfm_join *jn, const struct mfm_join_rec *r,
 			ent_match(jn, e, r, 1);
 			return 0;
 		}
-		e->out = mfm_xmemdup(r->raw, r->len);
-		e->olen = r->len;
+		hold(jn, &e->out, &e->olen, r);
 		e->has_ot = r->has_time != 0;
 		e->ot = r->time;
-		keep_label(e, r->label, r->llen);
+		keep_label(jn, e, r->label, r->llen);
 		e->st = ST_HELD;
 		return 0;	/* the prediction's deadline stands */
 	}
@@ -759,11 +837,10 @@ id_outcome(struct mfm_join *jn, const struct mfm_join_rec *r,
 	jn->nout++;
 	e = ent_new(jn, slot, r->key, r->klen, tag);
 	e->st = ST_OUT;
-	e->out = mfm_xmemdup(r->raw, r->len);
-	e->olen = r->len;
+	hold(jn, &e->out, &e->olen, r);
 	e->has_ot = r->has_time != 0;
 	e->ot = r->time;
-	keep_label(e, r->label, r->llen);
+	keep_label(jn, e, r->label, r->llen);
 	ent_schedule(jn, e, ttl_deadline(jn, e->has_ot, e->ot));
 	return 0;
 }
@@ -812,7 +889,7 @@ arec_new(struct mfm_join *jn, const struct mfm_join_rec *r, size_t entity,
 	}
 	a->last = i;
 	x = &a->r[i];
-	x->raw = mfm_xmemdup(r->raw, r->len);
+	x->raw = mfm_slab_dup(&jn->slab, r->raw, r->len);
 	x->len = r->len;
 	x->t = r->time;
 	x->entity = entity;
@@ -828,7 +905,7 @@ arec_kill(struct mfm_join *jn, size_t i)
 {
 	struct mfm_join_arecs *a = arecs_of(jn);
 
-	free(a->r[i].raw);
+	mfm_slab_free(&jn->slab, a->r[i].raw, a->r[i].len);
 	a->r[i].raw = NULL;
 	a->r[i].live = 0;
 	a->r[i].gen++;
@@ -1250,7 +1327,7 @@ state_line(const struct mfm_join *jn, const struct mfm_join_heap *it,
 		}
 		if (e->has_label) {
 			mfm_buf_adds(b, ",\"l\":");
-			mfm_buf_add(b, e->label, e->llen);
+			mfm_buf_add(b, ent_label(e), e->llen);
 		}
 	} else {
 		x = &a->r[it->idx];
@@ -1471,21 +1548,21 @@ load_line(struct mfm_join *jn, const struct mfm_json *j, struct mfm_buf *key)
 	if (st == ST_PRED || st == ST_HELD) {
 		if ((name = get_obj(j, "p", &n)) == NULL)
 			goto bad;
-		e->pred = mfm_xmemdup(name, n);
-		e->plen = n;
+		e->pred = mfm_slab_dup(&jn->slab, name, n);
+		e->plen = (uint32_t)n;
 		jn->nload_pred++;
 	}
 	if (st == ST_OUT || st == ST_HELD) {
 		if ((name = get_obj(j, "o", &n)) == NULL)
 			goto bad;
-		e->out = mfm_xmemdup(name, n);
-		e->olen = n;
+		e->out = mfm_slab_dup(&jn->slab, name, n);
+		e->olen = (uint32_t)n;
 		jn->nload_out++;
 	}
 	k = mfm_json_member(j, 0, "l", 1);
 	if (k >= 0) {
 		name = mfm_json_raw(j, k, &n);
-		keep_label(e, name, n);
+		keep_label(jn, e, name, n);
 	}
 	ent_schedule(jn, e, st == ST_OUT ? ttl_deadline(jn, e->has_ot, e->ot) :
 	    ttl_deadline(jn, e->has_pt, e->pt));

@@ -34,6 +34,7 @@
 #include "lib/err.h"
 #include "lib/json.h"
 #include "lib/keymap.h"
+#include "lib/slab.h"
 #include "lib/state.h"
 
 #define MFM_JOIN_MAX_PENDING_DEFAULT 10000000
@@ -124,6 +125,7 @@ struct mfm_join {
 	struct mfm_join_asof *asof;	/* per entity: outcomes by time */
 	size_t nasof, capasof;
 	struct mfm_join_arecs *arecs;	/* held as-of records */
+	struct mfm_slab slab;		/* held records' bytes, long keys */
 	uint64_t seq;			/* arrival order, for ties */
 	/* time */
 	int has_max;
@@ -168,6 +170,8 @@ int mfm_join_outcome(struct mfm_join *jn, const struct mfm_join_rec *r,
  * does other work (reads the other stream) before handing r in.
  */
 void mfm_join_prefetch(const struct mfm_join *jn, struct mfm_join_rec *r);
+/* The hashing alone, which needs no engine: for a thread that reads. */
+void mfm_join_hash(struct mfm_join_rec *r);
 /*
  * The second step, a little later, once the slot has come: start fetching
  * the entry the key has, if any.

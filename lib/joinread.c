@@ -5,6 +5,8 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,8 +20,24 @@
  * to start fetching where its key lives (mfm_join_prefetch), so that by
  * the time the merge hands it in the memory is there.  A batch never
  * waits for a live stream: it takes what is ready.
+ *
+ * When every input is a regular file (and no --rejects asks for the bad
+ * lines whole), each is read by a thread of its own, RING batches (at
+ * most RING_BYTES of them) ahead of the merge: reading and parsing, most
+ * of mfm-join's work, then runs
+ * on another core than the engine and the output.  A reading thread says
+ * nothing: what it met (bad records, a read error) goes with the batch,
+ * and the merge reports it when it takes the batch up, where reading in
+ * line would have, so that messages, counts and output are the same.
  */
 #define BATCH 16
+#define RING 256
+/*
+ * What a ring holds is capped in bytes too (lines may be long), and a
+ * batch that grew past KEEP_BYTES gives its memory back once taken.
+ */
+#define RING_BYTES (32u << 20)
+#define KEEP_BYTES (64u << 10)
 
 struct item {
 	struct mfm_join_rec rec;	/* pointers set when the batch is full */
@@ -29,23 +47,59 @@ struct item {
 	int other;			/* another shard's: only its time */
 };
 
+/* Up to BATCH records of one input, and what reading them met. */
+struct batch {
+	struct item it[BATCH];
+	size_t nit;
+	struct mfm_buf arena;	/* the batch's bytes */
+	/* With a reading thread: */
+	struct mfm_buf bad;	/* bad records, as struct bad + message */
+	uint64_t nread;		/* records read (mfm_cli.nread) */
+	uint64_t nblank;	/* blank lines (mfm_cli.nblank) */
+	uint64_t bytes;		/* bytes read for it (the progress line) */
+	int eof;		/* the input ends after this batch */
+	int fail;		/* a read error ends it: err */
+	struct mfm_err err;
+	int step;		/* prefetching done by the merge: see prefetch_to */
+	size_t held;		/* its bytes, as counted in the ring's */
+};
+
+/* A bad record met by a reading thread; its message follows. */
+struct bad {
+	size_t lineno, col, len;
+};
+
 /* One input and the records read ahead from it. */
 struct stream {
 	struct mfm_reader r;
 	struct mfm_json j;
 	int kind;		/* 0 predictions, 1 outcomes, -1 mixed */
 	int live;		/* a pipe, FIFO or terminal: polled */
-	int eof;
-	struct item it[BATCH];
-	size_t nit, cur;	/* the head is it[cur], while cur < nit */
-	struct mfm_buf arena;	/* the batch's bytes */
+	int eof;		/* the merge has seen the input end */
+	struct batch *b;	/* the head batch */
+	size_t cur;		/* the head is b->it[cur], while cur < b->nit */
 	int head_out;		/* of the record being taken */
 	struct mfm_join_rec rec;
 	struct mfm_buf key, ent, picked;
 	struct mfm_joinread *in;
+	/* the field set's working memory and tokens, this reader's own */
+	struct mfm_field_set fields;
+	int *ftok;
+	/* Read by a thread (threaded): the ring of batches it fills. */
+	int threaded;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct batch *ring;
+	size_t rhead, rcount;	/* taken by the merge / filled, in order */
+	size_t rbytes;		/* held by the filled batches */
+	int waiting;		/* one side sleeps on cv */
+	int peof;		/* the thread has met the end */
+	struct mfm_progress *progress;	/* the reader's, told by the merge */
+	struct batch one;	/* without a thread: the only batch */
 };
 
-#define HEAD(s) ((s)->cur < (s)->nit)
+#define HEAD(s) ((s)->b != NULL && (s)->cur < (s)->b->nit)
 
 /* Number a side's paths in the field set. */
 static void
@@ -69,18 +123,47 @@ side_fields(struct mfm_joinread *in, struct mfm_joinread_side *sd)
 }
 
 /*
+ * The first key of p is looked into if a step follows it (steps such as
+ * @json before it apply to the record itself).
+ */
+static void
+add_deep(struct mfm_json_deep *d, const struct mfm_json_path *p)
+{
+	struct mfm_json_seg *seg = (struct mfm_json_seg *)d->seg;
+	size_t k;
+
+	for (k = 0; k < p->nseg && p->seg[k].op != MFM_JSON_STEP_KEY; k++)
+		;
+	if (k + 1 >= p->nseg)
+		return;
+	seg = mfm_xreallocarray(seg, d->n + 1, sizeof(*seg));
+	seg[d->n++] = p->seg[k];
+	d->seg = seg;
+}
+
+/*
  * Every path a record is read for (the label, each side's key, fallback,
  * entity, time and picked members) goes in one field set: one walk over
- * a record's members finds them all.
+ * a record's members finds them all.  Records are parsed shallow: only
+ * the top-level members that a path goes into get tokens for what they
+ * hold (mfm_json's deep); a member picked whole is copied as written.
  */
 void
 mfm_joinread_init(struct mfm_joinread *in)
 {
+	size_t i;
+
 	mfm_field_set_init(&in->fields);
 	in->label_f = mfm_field_set_add(&in->fields, &in->label);
 	side_fields(in, &in->ps);
 	side_fields(in, &in->os);
-	in->ftok = mfm_xcalloc(in->fields.n, sizeof(*in->ftok));
+	memset(&in->deep, 0, sizeof(in->deep));
+	for (i = 0; i < in->fields.n; i++)
+		add_deep(&in->deep, in->fields.path[i]);
+	for (i = 0; i < in->ps.nsel; i++)
+		add_deep(&in->deep, &in->ps.sel[i]);
+	for (i = 0; i < in->os.nsel; i++)
+		add_deep(&in->deep, &in->os.sel[i]);
 }
 
 void
@@ -155,31 +238,78 @@ get_key(const struct mfm_json *j, const int *ftok,
 	return 0;
 }
 
+/*
+ * A bad record at the reader's line and column col (0: none): reported
+ * now, or with a reading thread kept in the batch for the merge.
+ */
+static void
+report(struct stream *s, struct batch *b, size_t col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+report(struct stream *s, struct batch *b, size_t col, const char *fmt, ...)
+{
+	struct mfm_buf msg = MFM_BUF_INIT;
+	struct bad x;
+	va_list ap, aq;
+	int n;
+
+	va_start(ap, fmt);
+	va_copy(aq, ap);
+	n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	mfm_buf_grow(&msg, n > 0 ? (size_t)n : 0);
+	vsnprintf(msg.p, (size_t)(n > 0 ? n : 0) + 1, fmt, ap);
+	va_end(ap);
+	msg.len = n > 0 ? (size_t)n : 0;
+	if (!s->threaded)
+		mfm_cli_bad_at(&s->r, col, "%s", msg.p);
+	else {
+		x.lineno = s->r.lineno;
+		x.col = col;
+		x.len = msg.len;
+		mfm_buf_add(&b->bad, &x, sizeof(x));
+		mfm_buf_add(&b->bad, msg.p, x.len);
+	}
+	mfm_buf_release(&msg);
+}
+
 /* Read the record in s->j into s->rec; 0 when good, else reported. */
 static int
-take(struct stream *s)
+take(struct stream *s, struct batch *b)
 {
 	struct mfm_joinread *in = s->in;
 	struct mfm_join_rec *r = &s->rec;
 	const struct mfm_joinread_side *sd;
+	const int *ftok = s->ftok;
 	const char *bad;
 	struct mfm_err err;
 	int t, missing, has_key;
 
-	mfm_field_set_get(&in->fields, &s->j, in->ftok);
-	t = in->ftok[in->label_f];
+	mfm_field_set_get(&s->fields, &s->j, s->ftok);
+	t = ftok[in->label_f];
 	s->head_out = s->kind >= 0 ? s->kind : t >= 0;
 	sd = s->head_out ? &in->os : &in->ps;
 	in->nside[s->head_out]++;
 	in->nlabel[s->head_out] += t >= 0;
+	/* A record whose paths are kept for suggestions is parsed in full. */
+	if ((in->hits[s->head_out] != NULL &&
+	    mfm_hits_samples(in->hits[s->head_out], &s->j)) ||
+	    (in->hits[2] != NULL && mfm_hits_samples(in->hits[2], &s->j))) {
+		s->j.deep = NULL;
+		if (mfm_json_parse(&s->j, s->r.line, s->r.len, &err) != 0)
+			abort();	/* it parsed a moment ago */
+		s->j.deep = &in->deep;
+		mfm_field_set_get(&s->fields, &s->j, s->ftok);
+	}
 	if (in->hits[s->head_out] != NULL)
-		mfm_hits_count(in->hits[s->head_out], &s->j, in->ftok);
+		mfm_hits_count(in->hits[s->head_out], &s->j, s->ftok);
 	if (in->hits[2] != NULL)
-		mfm_hits_count(in->hits[2], &s->j, in->ftok);
+		mfm_hits_count(in->hits[2], &s->j, s->ftok);
 	memset(r, 0, sizeof(*r));
 	if (sd->nsel > 0) {
 		mfm_buf_clear(&s->picked);
-		mfm_pick_put_at(&sd->pick, &s->j, in->ftok + sd->top_f,
+		mfm_pick_put_at(&sd->pick, &s->j, ftok + sd->top_f,
 		    &s->picked);
 		r->raw = s->picked.p;
 		r->len = s->picked.len;
@@ -191,15 +321,15 @@ take(struct stream *s)
 		r->label = mfm_json_raw(&s->j, t, &r->llen);
 	has_key = 0;
 	if (in->mode != MFM_JOINREAD_ASOF) {
-		if (get_key(&s->j, in->ftok, sd->key, sd->key_f, sd->nkey,
+		if (get_key(&s->j, ftok, sd->key, sd->key_f, sd->nkey,
 		    &s->key, &bad, &missing) == 0)
 			has_key = 1;
 		else if (missing && sd->has_fallback && get_key(&s->j,
-		    in->ftok, &sd->fallback, &sd->fallback_f, 1, &s->key,
+		    ftok, &sd->fallback, &sd->fallback_f, 1, &s->key,
 		    &bad, &missing) == 0)
 			has_key = 1;
 		else if (in->mode == MFM_JOINREAD_ID || !missing) {
-			mfm_cli_bad(&s->r, missing ? "field '%s' missing" :
+			report(s, b, 0, missing ? "field '%s' missing" :
 			    "field '%s' is not a string or number", bad);
 			return -1;
 		}
@@ -208,23 +338,23 @@ take(struct stream *s)
 		r->key = s->key.p;
 		r->klen = s->key.len;
 	} else {
-		if (get_key(&s->j, in->ftok, sd->by, sd->by_f, sd->nby,
+		if (get_key(&s->j, ftok, sd->by, sd->by_f, sd->nby,
 		    &s->ent, &bad, &missing) != 0) {
-			mfm_cli_bad(&s->r, missing ? "field '%s' missing" :
+			report(s, b, 0, missing ? "field '%s' missing" :
 			    "field '%s' is not a string or number", bad);
 			return -1;
 		}
 		r->ent = s->ent.p ? s->ent.p : "";
 		r->elen = s->ent.len;
 	}
-	r->has_time = mfm_field_time_at(&s->j, in->ftok[sd->time_f],
+	r->has_time = mfm_field_time_at(&s->j, ftok[sd->time_f],
 	    &sd->time, in->unit, &r->time, &err);
 	if (r->has_time < 0) {
-		mfm_cli_bad(&s->r, "%s", err.msg);
+		report(s, b, 0, "%s", err.msg);
 		return -1;
 	}
 	if (!has_key && !r->has_time) {
-		mfm_cli_bad(&s->r, "field '%s' missing (an as-of join needs "
+		report(s, b, 0, "field '%s' missing (an as-of join needs "
 		    "a time)", sd->time.text);
 		return -1;
 	}
@@ -233,10 +363,10 @@ take(struct stream *s)
 
 /* Keep the record just taken, s->rec, in the batch. */
 static void
-stash(struct stream *s)
+stash(struct stream *s, struct batch *b)
 {
-	struct item *it = &s->it[s->nit++];
-	struct mfm_buf *a = &s->arena;
+	struct item *it = &b->it[b->nit++];
+	struct mfm_buf *a = &b->arena;
 
 	it->rec = s->rec;
 	it->out = s->head_out;
@@ -275,45 +405,237 @@ stash(struct stream *s)
 }
 
 /*
+ * The next line of s: 1 a record in s->j, 0 none (blank, or bad and
+ * reported), -1 the end.  A reading thread keeps a bad line's report in
+ * b and a read error in b->err (then -1).
+ */
+static int
+next_line(struct stream *s, struct batch *b)
+{
+	struct mfm_err err;
+
+	if (!s->threaded)
+		return mfm_cli_step(&s->r, &s->j);
+	switch (mfm_cli_scan(&s->r, &s->j, &err)) {
+	case MFM_CLI_EOF:
+		return -1;
+	case MFM_CLI_FAIL:
+		b->fail = 1;
+		b->err = err;
+		return -1;
+	case MFM_CLI_BAD:
+		b->nread++;
+		report(s, b, err.col, "%s", err.msg);
+		return 0;
+	case MFM_CLI_BLANK:
+		b->nblank++;
+		return 0;
+	case MFM_CLI_RECORD:
+		break;
+	}
+	b->nread++;
+	return 1;
+}
+
+/*
+ * Read the next batch into b: up to BATCH records, fewer at the end or
+ * when a live stream has no more ready; *eof is set at the end.
+ */
+static void
+read_batch(const struct mfm_join *jn, struct stream *s, struct batch *b,
+    int *eof)
+{
+	struct item *it;
+	size_t i;
+	int rc;
+
+	b->nit = 0;
+	b->nread = b->nblank = 0;
+	b->bytes = s->r.nread;
+	b->eof = b->fail = b->step = 0;
+	mfm_buf_clear(&b->arena);
+	mfm_buf_clear(&b->bad);
+	while (b->nit < BATCH && !*eof &&
+	    (!s->live || mfm_reader_ready(&s->r))) {
+		rc = next_line(s, b);
+		if (rc < 0)
+			*eof = 1;
+		else if (rc == 1 && take(s, b) == 0) {
+			stash(s, b);
+			it = &b->it[b->nit - 1];
+			if (it->other)
+				continue;
+			/*
+			 * As early as can be: the rest of the batch is read
+			 * while the slot comes (its key is still s->key).  A
+			 * reading thread only hashes: the table is the
+			 * merge's; it fetches when it takes the batch.
+			 */
+			if (s->threaded)
+				mfm_join_hash(&it->rec);
+			else
+				mfm_join_prefetch(jn, &it->rec);
+		}
+	}
+	/* The arena is settled: point into it. */
+	for (i = 0; i < b->nit; i++) {
+		it = &b->it[i];
+		it->rec.raw = b->arena.p + it->raw;
+		if (it->rec.key != NULL)
+			it->rec.key = b->arena.p + it->key;
+		if (it->rec.ent != NULL)
+			it->rec.ent = b->arena.p + it->ent;
+		if (it->rec.label != NULL)
+			it->rec.label = b->arena.p + it->label;
+	}
+	b->eof = *eof;
+	b->bytes = s->r.nread - b->bytes;
+}
+
+/*
+ * A reading thread: fill the ring until the input ends.  Each side wakes
+ * the other only when the ring is half full or half empty again (or the
+ * input ends), not for every batch: a wake-up costs more than a batch.
+ */
+static void *
+reader_thread(void *arg)
+{
+	struct stream *s = arg;
+	struct batch *b;
+
+	do {
+		pthread_mutex_lock(&s->mu);
+		while (s->rcount == RING ||
+		    (s->rcount > 0 && s->rbytes >= RING_BYTES)) {
+			s->waiting = 1;
+			pthread_cond_wait(&s->cv, &s->mu);
+		}
+		b = &s->ring[(s->rhead + s->rcount) % RING];
+		pthread_mutex_unlock(&s->mu);
+		read_batch(NULL, s, b, &s->peof);
+		b->held = b->arena.cap + b->bad.cap;
+		pthread_mutex_lock(&s->mu);
+		s->rcount++;
+		s->rbytes += b->held;
+		if (s->waiting && (s->rcount >= RING / 2 ||
+		    s->rbytes >= RING_BYTES / 2 || b->eof)) {
+			s->waiting = 0;
+			pthread_cond_signal(&s->cv);
+		}
+		pthread_mutex_unlock(&s->mu);
+	} while (!b->eof);
+	return NULL;
+}
+
+/* Take batch b's prefetching to step: 1 slots, 2 entries, 3 records. */
+static void
+prefetch_to(const struct mfm_join *jn, struct batch *b, int step)
+{
+	size_t i;
+
+	for (; b->step < step; b->step++)
+		for (i = 0; i < b->nit; i++) {
+			if (b->it[i].other)
+				continue;
+			if (b->step == 0)
+				mfm_join_prefetch(jn, &b->it[i].rec);
+			else if (b->step == 1)
+				mfm_join_prefetch_entry(jn, &b->it[i].rec);
+			else if (b->it[i].out)
+				mfm_join_prefetch_held(jn, &b->it[i].rec);
+		}
+}
+
+/*
+ * The merge takes the next batch a reading thread filled (giving back
+ * the one it has used up): what reading it met is said now.
+ */
+static void
+take_batch(const struct mfm_join *jn, struct stream *s)
+{
+	struct batch *b;
+	struct mfm_reader at;
+	struct bad x;
+	size_t off, ahead, held = 0;
+
+	if (s->b != NULL) {
+		/* Still ours until handed back: shrink it if it grew. */
+		held = s->b->held;
+		if (s->b->arena.cap > KEEP_BYTES)
+			mfm_buf_release(&s->b->arena);
+		if (s->b->bad.cap > KEEP_BYTES)
+			mfm_buf_release(&s->b->bad);
+	}
+	pthread_mutex_lock(&s->mu);
+	if (s->b != NULL) {
+		s->rhead = (s->rhead + 1) % RING;
+		s->rcount--;
+		s->rbytes -= held;
+		s->b = NULL;
+		if (s->waiting && s->rcount <= RING / 2 &&
+		    s->rbytes <= RING_BYTES / 2) {
+			s->waiting = 0;
+			pthread_cond_signal(&s->cv);
+		}
+	}
+	while (s->rcount == 0) {
+		s->waiting = 1;
+		pthread_cond_wait(&s->cv, &s->mu);
+	}
+	b = &s->ring[s->rhead];
+	ahead = s->rcount - 1;
+	pthread_mutex_unlock(&s->mu);
+	s->b = b;
+	s->cur = 0;
+	memset(&at, 0, sizeof(at));
+	at.name = s->r.name;
+	for (off = 0; off < b->bad.len; off += sizeof(x) + x.len) {
+		memcpy(&x, b->bad.p + off, sizeof(x));
+		at.lineno = x.lineno;
+		mfm_cli_bad_at(&at, x.col, "%.*s", (int)x.len,
+		    b->bad.p + off + sizeof(x));
+	}
+	mfm_cli.nread += b->nread;
+	mfm_cli.nblank += b->nblank;
+	if (s->progress != NULL && b->bytes > 0)
+		mfm_progress_read(s->progress, &s->r, b->bytes);
+	if (b->fail)
+		mfm_die_err(&b->err);
+	if (b->eof) {
+		s->eof = 1;
+		if (s->progress != NULL)
+			mfm_progress_close(s->progress, &s->r);
+		s->progress = NULL;
+	}
+	/*
+	 * The engine's memory for a record comes in three dependent steps
+	 * (the table slot, the entry it names, the record the entry holds):
+	 * one step a batch, two batches ahead, where the ring has them.
+	 */
+	prefetch_to(jn, b, 3);
+	if (ahead >= 1)
+		prefetch_to(jn, &s->ring[(s->rhead + 1) % RING], 2);
+	if (ahead >= 2)
+		prefetch_to(jn, &s->ring[(s->rhead + 2) % RING], 1);
+}
+
+/*
  * With the head batch used up, read the next: up to BATCH records, fewer
  * at the end or when a live stream has no more ready.
  */
 static void
 fill(const struct mfm_join *jn, struct stream *s)
 {
-	struct item *it;
-	size_t i;
-	int rc;
-
 	if (HEAD(s))
 		return;
-	s->nit = s->cur = 0;
-	mfm_buf_clear(&s->arena);
-	while (s->nit < BATCH && !s->eof &&
-	    (!s->live || mfm_reader_ready(&s->r))) {
-		rc = mfm_cli_step(&s->r, &s->j);
-		if (rc < 0)
-			s->eof = 1;
-		else if (rc == 1 && take(s) == 0) {
-			stash(s);
-			/* As early as can be: the rest of the batch is read
-			 * while the slot comes (its key is still s->key). */
-			it = &s->it[s->nit - 1];
-			if (!it->other)
-				mfm_join_prefetch(jn, &it->rec);
-		}
+	if (s->threaded) {
+		if (!s->eof)
+			take_batch(jn, s);
+		return;
 	}
-	/* The arena is settled: point into it. */
-	for (i = 0; i < s->nit; i++) {
-		it = &s->it[i];
-		it->rec.raw = s->arena.p + it->raw;
-		if (it->rec.key != NULL)
-			it->rec.key = s->arena.p + it->key;
-		if (it->rec.ent != NULL)
-			it->rec.ent = s->arena.p + it->ent;
-		if (it->rec.label != NULL)
-			it->rec.label = s->arena.p + it->label;
-	}
+	s->b = &s->one;
+	s->cur = 0;
+	read_batch(jn, s, s->b, &s->eof);
 }
 
 static inline void
@@ -326,15 +648,16 @@ after(struct mfm_joinread *in, const struct mfm_join *jn)
 static void
 process(struct mfm_join *jn, struct stream *s)
 {
-	struct item *it = &s->it[s->cur++];
+	struct item *it = &s->b->it[s->cur++];
+	const struct batch *b = s->b;
 	struct mfm_reader at;
 	struct mfm_err err;
 	int rc;
 
-	if (s->cur + 3 < s->nit)
-		mfm_join_prefetch_entry(jn, &s->it[s->cur + 3].rec);
-	if (s->cur + 1 < s->nit && s->it[s->cur + 1].out)
-		mfm_join_prefetch_held(jn, &s->it[s->cur + 1].rec);
+	if (!s->threaded && s->cur + 3 < b->nit)
+		mfm_join_prefetch_entry(jn, &b->it[s->cur + 3].rec);
+	if (!s->threaded && s->cur + 1 < b->nit && b->it[s->cur + 1].out)
+		mfm_join_prefetch_held(jn, &b->it[s->cur + 1].rec);
 	if (it->other) {
 		mfm_join_observe(jn, &it->rec);
 		s->in->nother++;
@@ -350,9 +673,10 @@ process(struct mfm_join *jn, struct stream *s)
 	if (err.kind == MFM_ERR_LIMIT)
 		mfm_die("%s:%zu: %s", s->r.name, it->lineno, err.msg);
 	/* Said of the record's own line, read a batch ago. */
-	at = s->r;
+	memset(&at, 0, sizeof(at));
+	at.name = s->r.name;
 	at.lineno = it->lineno;
-	at.line = it->linelen > 0 ? s->arena.p + it->line : NULL;
+	at.line = it->linelen > 0 ? b->arena.p + it->line : NULL;
 	at.len = it->linelen;
 	mfm_cli_bad(&at, "%s", err.msg);
 }
@@ -361,7 +685,7 @@ process(struct mfm_join *jn, struct stream *s)
 static int
 before(const struct stream *sa, const struct stream *sb)
 {
-	const struct item *a = &sa->it[sa->cur], *b = &sb->it[sb->cur];
+	const struct item *a = &sa->b->it[sa->cur], *b = &sb->b->it[sb->cur];
 
 	if (!a->rec.has_time || !b->rec.has_time) {
 		if (a->rec.has_time != b->rec.has_time)
@@ -442,19 +766,58 @@ open_stream(struct mfm_joinread *in, struct stream *s, const char *path,
 	s->in = in;
 	mfm_cli_open_input(&s->r, path);
 	mfm_json_init(&s->j);
+	s->j.deep = &in->deep;
 	s->kind = kind;
 	s->live = fstat(s->r.fd, &sb) == 0 && !S_ISREG(sb.st_mode);
+	/* The field set is shared but for its working memory. */
+	s->fields = in->fields;
+	s->fields.found = mfm_xcalloc(in->fields.nseg + 1,
+	    sizeof(*s->fields.found));
+	s->ftok = mfm_xcalloc(in->fields.n + 1, sizeof(*s->ftok));
+}
+
+static void
+start_thread(struct stream *s)
+{
+	int rc;
+
+	s->threaded = 1;
+	s->ring = mfm_xcalloc(RING, sizeof(*s->ring));
+	/* The progress line is the merge's to draw: told as it takes up. */
+	s->progress = s->r.progress;
+	s->r.progress = NULL;
+	if ((rc = pthread_mutex_init(&s->mu, NULL)) != 0 ||
+	    (rc = pthread_cond_init(&s->cv, NULL)) != 0 ||
+	    (rc = pthread_create(&s->thread, NULL, reader_thread, s)) != 0)
+		mfm_die("%s: cannot start a reading thread: %s", s->r.name,
+		    strerror(rc));
 }
 
 static void
 close_stream(struct stream *s)
 {
+	size_t i;
+
+	if (s->threaded) {
+		/* The merge has taken the last batch: the thread is done. */
+		pthread_join(s->thread, NULL);
+		pthread_mutex_destroy(&s->mu);
+		pthread_cond_destroy(&s->cv);
+		for (i = 0; i < RING; i++) {
+			mfm_buf_release(&s->ring[i].arena);
+			mfm_buf_release(&s->ring[i].bad);
+		}
+		free(s->ring);
+	}
 	mfm_cli_close_input(&s->r);
 	mfm_json_release(&s->j);
 	mfm_buf_release(&s->key);
 	mfm_buf_release(&s->ent);
 	mfm_buf_release(&s->picked);
-	mfm_buf_release(&s->arena);
+	mfm_buf_release(&s->one.arena);
+	mfm_buf_release(&s->one.bad);
+	free(s->fields.found);
+	free(s->ftok);
 }
 
 
@@ -464,9 +827,20 @@ mfm_joinread_run(struct mfm_joinread *in, struct mfm_join *jn,
 {
 	struct stream *st = mfm_xcalloc(n, sizeof(*st));
 	size_t i;
+	int files = 1;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		open_stream(in, &st[i], paths[i], n == 1 ? -1 : (int)i);
+		files &= !st[i].live;
+	}
+	/*
+	 * Threads for files only: a live stream is polled (and a file is
+	 * not read ahead of one), and an overlong line goes to --rejects as
+	 * it is read.
+	 */
+	if (files && mfm_cli.rejects_path == NULL && in->threads)
+		for (i = 0; i < n; i++)
+			start_thread(&st[i]);
 	merge(jn, st, n);
 	for (i = 0; i < n; i++)
 		close_stream(&st[i]);
@@ -487,6 +861,6 @@ mfm_joinread_release(struct mfm_joinread *in)
 	side_release(&in->ps);
 	side_release(&in->os);
 	mfm_field_set_release(&in->fields);
-	free(in->ftok);
-	in->ftok = NULL;
+	free((void *)in->deep.seg);
+	memset(&in->deep, 0, sizeof(in->deep));
 }

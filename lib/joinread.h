@@ -7,7 +7,9 @@
  * time.  Live streams (pipes, FIFOs, terminals) are polled: joined
  * records go out while the streams are open, and a file is never read
  * ahead of a live stream.  With a shard set, records of other shards
- * only move the watermark.
+ * only move the watermark.  Files (with threads set) are read and parsed
+ * by threads of their own while the engine works: the same decisions,
+ * output and messages.
  */
 #ifndef MFM_JOINREAD_H
 #define MFM_JOINREAD_H
@@ -45,6 +47,7 @@ struct mfm_joinread {
 	enum mfm_tm_unit unit;		/* of epoch-number times */
 	uint64_t shard_i, shard_n;	/* shard_n 0: no shards */
 	uint64_t nother;		/* out: records of other shards */
+	int threads;		/* files may be read by threads of their own */
 	/*
 	 * If set, called after a record is handed to the engine when the
 	 * engine's latest time has reached after_at (which it may move).
@@ -55,11 +58,14 @@ struct mfm_joinread {
 	/* Set by mfm_joinread_init: every path, found in one walk. */
 	struct mfm_field_set fields;
 	size_t label_f;
-	int *ftok;
+	/* the top-level members looked into: the rest is parsed shallow */
+	struct mfm_json_deep deep;
 	/*
 	 * Set by mfm_joinread_hits: whether the paths match, of predictions
 	 * (hits[0]), outcomes (hits[1]) and, for a mixed stream, of every
 	 * record (hits[2], its label); owned by lib/cli.c's mfm_cli_hits.
+	 * With a reading thread per input, each side's are counted by its
+	 * thread, and read when the threads are done.
 	 */
 	struct mfm_hits *hits[3];
 	/*

@@ -344,6 +344,146 @@ grow_tokens(struct mfm_json *j, size_t ntok)
 	tok[ti].flags = 0;						\
 } while (0)
 
+/*
+ * For a shallow parse: validate the container at p (at '{' or '['), at
+ * most depth_left deep, as the tokenizer would, without tokens.  Returns
+ * the byte after its closing bracket, with its member or element count
+ * in *count; NULL when the tokenizer would fail (or it nests deeper than
+ * 64), which then tokenizes the line in full to say why.
+ */
+static const unsigned char *
+skip_container(const unsigned char *p, const unsigned char *end,
+    size_t depth_left, uint32_t *count)
+{
+	const unsigned char *at;
+	const char *what;
+	uint64_t objs = 0;	/* bit i: the container at depth i + 1 */
+	size_t d = 0;
+	uint32_t n = 0;
+	uint8_t fl;
+	int in_obj;
+
+open:
+	if (d >= depth_left || d >= 64)
+		return NULL;
+	in_obj = *p == '{';
+	objs = objs << 1 | (uint64_t)in_obj;
+	d++;
+	p++;
+	SKIP_WS(p);
+	if (*p == (in_obj ? '}' : ']'))
+		goto close;
+	if (!in_obj)
+		goto element;
+key:
+	if (*p != '"')
+		return NULL;
+	n += d == 1;
+	if ((p = scan_string(p + 1, end, &fl, &what, &at)) == NULL)
+		return NULL;
+	p++;
+	SKIP_WS(p);
+	if (*p != ':')
+		return NULL;
+	p++;
+	SKIP_WS(p);
+	goto value;
+element:
+	n += d == 1;
+value:
+	switch (*p) {
+	case '"':
+		if ((p = scan_string(p + 1, end, &fl, &what, &at)) == NULL)
+			return NULL;
+		p++;
+		break;
+	case '-': case '0': case '1': case '2': case '3': case '4':
+	case '5': case '6': case '7': case '8': case '9':
+		if (*p == '-')
+			p++;
+		if (*p == '0') {
+			if (is_digit(*++p))
+				return NULL;
+		} else if (*p - '1' < 9u) {
+			while (is_digit(*++p))
+				;
+		} else
+			return NULL;
+		if (*p == '.') {
+			if (!is_digit(*++p))
+				return NULL;
+			while (is_digit(*++p))
+				;
+		}
+		if ((*p | 0x20) == 'e') {
+			p++;
+			if (*p == '+' || *p == '-')
+				p++;
+			if (!is_digit(*p))
+				return NULL;
+			while (is_digit(*++p))
+				;
+		}
+		break;
+	case 't':
+		if (p[1] != 'r' || p[2] != 'u' || p[3] != 'e')
+			return NULL;
+		p += 4;
+		break;
+	case 'f':
+		if (p[1] != 'a' || p[2] != 'l' || p[3] != 's' || p[4] != 'e')
+			return NULL;
+		p += 5;
+		break;
+	case 'n':
+		if (p[1] != 'u' || p[2] != 'l' || p[3] != 'l')
+			return NULL;
+		p += 4;
+		break;
+	case '{':
+	case '[':
+		goto open;
+	default:
+		return NULL;
+	}
+after:
+	SKIP_WS(p);
+	if (*p == ',') {
+		p++;
+		SKIP_WS(p);
+		if (in_obj)
+			goto key;
+		goto element;
+	}
+	if (*p != (in_obj ? '}' : ']'))
+		return NULL;
+close:
+	p++;
+	objs >>= 1;
+	if (--d == 0) {
+		*count = n;
+		return p;
+	}
+	in_obj = (int)(objs & 1);
+	goto after;
+}
+
+/* Whether the key token k names a member a shallow parse looks into. */
+static int
+deep_key(const struct mfm_json_deep *deep, const unsigned char *base,
+    const struct mfm_json_tok *k)
+{
+	size_t i, n = k->len - 2;
+
+	if (k->flags & MFM_JSON_F_ESCAPED)
+		return 1;
+	for (i = 0; i < deep->n; i++)
+		if (deep->seg[i].len == n &&
+		    memcmp(deep->seg[i].name, base + k->start + 1, n) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 tokenize(struct mfm_json *j, const char *buf, size_t len,
     struct mfm_err *err)
@@ -355,9 +495,10 @@ tokenize(struct mfm_json *j, const char *buf, size_t len,
 	struct mfm_json_tok *tok = j->tok;
 	size_t ntok = 0, depth = 0, lim;
 	size_t max_depth = j->max_depth ? j->max_depth : MFM_JSON_MAX_DEPTH;
-	uint32_t cur = NOPARENT, ti, parent;
-	int in_obj = 0;
+	uint32_t cur = NOPARENT, ti, parent, cnt;
+	int in_obj = 0, rc;
 	uint8_t fl;
+	const struct mfm_json_deep *deep = j->max_tokens == 0 ? j->deep : NULL;
 
 	lim = j->cap;
 	if (j->max_tokens != 0 && j->max_tokens < lim)
@@ -371,20 +512,45 @@ tokenize(struct mfm_json *j, const char *buf, size_t len,
 		return syntax(err, base, p, "byte order mark");
 
 value:
-	/* p is at the first byte of a value; white space is skipped. */
-	if (cur != NOPARENT && !in_obj)
+	/*
+	 * p is at the first byte of a value; white space is skipped.  Here
+	 * an array's element (or the root); an object's member, counted at
+	 * its key, comes in at member_value.
+	 */
+	if (cur != NOPARENT)
 		tok[cur].count++;
-	switch (*p) {
-	case '"':
+member_value:
+	/* Strings first: most values are. */
+	if (*p == '"') {
 		PUSH(MFM_JSON_STRING, ti);
-		fl = 0;
-		q = scan_string(p + 1, end, &fl, &what, &at);
+		q = scan_string(p + 1, end, &tok[ti].flags, &what, &at);
 		if (q == NULL)
 			goto bad;
-		tok[ti].flags = fl;
 		tok[ti].len = (uint32_t)(q + 1 - p);
 		p = q + 1;
 		goto after_value;
+	}
+	/*
+	 * A shallow parse: an object or array under a top-level member
+	 * nobody looks into is one token.  Any doubt (an error, deep
+	 * nesting): the whole line again, in full, for the same answer.
+	 */
+	if (deep != NULL && depth == 1 && in_obj &&
+	    (*p == '{' || *p == '[') && !deep_key(deep, base, &tok[ntok - 1])) {
+		PUSH(*p == '{' ? MFM_JSON_OBJECT : MFM_JSON_ARRAY, ti);
+		if ((q = skip_container(p, end, max_depth - depth, &cnt)) ==
+		    NULL) {
+			j->deep = NULL;
+			rc = tokenize(j, buf, len, err);
+			j->deep = deep;
+			return rc;
+		}
+		tok[ti].len = (uint32_t)(q - p);
+		tok[ti].count = cnt;
+		p = q;
+		goto after_value;
+	}
+	switch (*p) {
 	case '-': case '0': case '1': case '2': case '3': case '4':
 	case '5': case '6': case '7': case '8': case '9':
 		PUSH(MFM_JSON_NUMBER, ti);
@@ -493,11 +659,9 @@ key:
 	}
 	PUSH(MFM_JSON_STRING, ti);
 	tok[cur].count++;
-	fl = 0;
-	q = scan_string(p + 1, end, &fl, &what, &at);
+	q = scan_string(p + 1, end, &tok[ti].flags, &what, &at);
 	if (q == NULL)
 		goto bad;
-	tok[ti].flags = fl;
 	tok[ti].len = (uint32_t)(q + 1 - p);
 	p = q + 1;
 	SKIP_WS(p);
@@ -505,7 +669,7 @@ key:
 		return unexpected(err, base, p, end, ", expected ':'");
 	p++;
 	SKIP_WS(p);
-	goto value;
+	goto member_value;
 
 after_value:
 	SKIP_WS(p);
@@ -911,7 +1075,8 @@ mfm_json_first(const struct mfm_json *j, int c)
 	if (j->tok[c].type != MFM_JSON_OBJECT &&
 	    j->tok[c].type != MFM_JSON_ARRAY)
 		return -1;
-	return j->tok[c].count > 0 ? c + 1 : -1;
+	/* Not count > 0: a container a shallow parse skipped has none. */
+	return (uint32_t)c + 1 < j->tok[c].next ? c + 1 : -1;
 }
 
 int

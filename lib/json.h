@@ -62,6 +62,16 @@ struct mfm_json_tok {
 	uint8_t flags;
 };
 
+/*
+ * The members of a record's top-level object that a reader looks into
+ * (the first key of each path that has steps after it), for a shallow
+ * parse: see struct mfm_json.
+ */
+struct mfm_json_deep {
+	const struct mfm_json_seg *seg;	/* borrowed */
+	size_t n;
+};
+
 struct mfm_json {
 	const char *buf;	/* the line, borrowed; valid while tokens are used */
 	size_t len;
@@ -70,6 +80,17 @@ struct mfm_json {
 	size_t cap;
 	size_t max_depth;	/* 0 means MFM_JSON_MAX_DEPTH */
 	size_t max_tokens;	/* 0 means no cap beyond what memory allows */
+	/*
+	 * A shallow parse, when set (and max_tokens is 0): the value of a
+	 * top-level member not named here (or whose key has escapes), if it
+	 * is an object or an array, is validated as strictly as the rest but
+	 * gets one token, its count right and nothing under it (its next is
+	 * the token after it; mfm_json_first finds nothing in it).  For a
+	 * reader that looks only into the members it names: a record with a
+	 * few fields read out of many is parsed at a fraction of the cost.
+	 * Errors are the same.
+	 */
+	const struct mfm_json_deep *deep;
 	/*
 	 * Strings that a path step parsed (@json, @number, @csv): their
 	 * JSON text follows a copy of the line in own, which buf then
@@ -87,7 +108,10 @@ struct mfm_json {
 	} *parsed;
 	size_t nparsed, parsed_cap;
 };
-/* Set j->max_depth / j->max_tokens after mfm_json_init() to change them. */
+/*
+ * Set j->max_depth / j->max_tokens / j->deep after mfm_json_init() to
+ * change them.
+ */
 
 /*
  * A compiled field path: "a.b.c"; "a\.b" or "\"a.b\".c" for a dot in a

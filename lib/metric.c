@@ -1951,7 +1951,9 @@ mfm_metric_acc_read_state(struct mfm_metric_acc *a, const struct mfm_json *j,
 			g->ymin = fmin(g->ymin, v[1]);
 		if (!isnan(v[2]))
 			g->ymax = fmax(g->ymax, v[2]);
-		if (num_member(j, t, "negative", &v[0]) != 0 || v[0] < 0)
+		/* Labelled records with a value below 0: as many at most. */
+		if (num_member(j, t, "negative", &v[0]) != 0 ||
+		    !(v[0] >= 0 && v[0] <= lab))
 			return bad_state(err, "negative");
 		g->negative += (uint64_t)v[0];
 	} else if (a->mc != NULL) {
@@ -1991,10 +1993,13 @@ mfm_metric_acc_read_state(struct mfm_metric_acc *a, const struct mfm_json *j,
 	} else {
 		if (read_scores(&a->scores, j, t, "scores", &v[0]) != 0)
 			return bad_state(err, "scores");
-		/* Older states lack the count: unweighted, it is the sum. */
-		if (mfm_json_member(j, t, "positives", 9) >= 0 &&
-		    (num_member(j, t, "positives", &v[0]) != 0 ||
-		    !(v[0] >= 0 && v[0] <= lab)))
+		/*
+		 * Older states lack the count: unweighted, it is the sum.
+		 * Either way no more than the labelled records.
+		 */
+		if ((mfm_json_member(j, t, "positives", 9) >= 0 &&
+		    num_member(j, t, "positives", &v[0]) != 0) ||
+		    !(v[0] >= 0 && v[0] <= lab))
 			return bad_state(err, "positives");
 		a->npos += (uint64_t)v[0];
 	}

@@ -661,7 +661,6 @@ mfm_opt_init(struct mfm_opt_state *st, const struct mfm_opt *t,
 		st->n++;
 	st->src = mfm_xcalloc(st->n ? st->n : 1, sizeof(*st->src));
 	st->node = mfm_xcalloc(st->n ? st->n : 1, sizeof(*st->node));
-	st->via = mfm_xcalloc(st->n ? st->n : 1, sizeof(*st->via));
 	for (i = 0; i < st->n; i++) {
 		if (t[i].alias != NULL) {
 			if (mfm_opt_index(st, t[i].alias) < 0)
@@ -689,8 +688,6 @@ mfm_opt_release_all(struct mfm_opt_state *st)
 			mfm_opt_release(&st->t[i]);
 	free(st->src);
 	free(st->node);
-	free(st->via);
-	st->via = NULL;
 	st->src = NULL;
 	st->node = NULL;
 	st->n = 0;
@@ -830,14 +827,27 @@ unknown(const char *key, size_t line, size_t col, struct mfm_err *err)
 	return -1;
 }
 
+/* Whether key is one of the keys of map m before key i. */
+static int
+earlier(const struct mfm_cfg_node *m, size_t i, const char *key)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (strcmp(m->keys[j], key) == 0)
+			return 1;
+	return 0;
+}
+
 /* Key i of map m (spelled full, "push.job" under a prefix) is entry e. */
 static int
 config_key(struct mfm_opt_state *st, const struct mfm_cfg_node *m, size_t i,
     size_t e, struct mfm_err *err)
 {
-	size_t k = mfm_opt_target(st, e);
+	size_t k = mfm_opt_target(st, e), x;
 	const struct mfm_opt *o = &st->t[k];
 	const struct mfm_cfg_node *v = m->items[i];
+	const char *before = o->key;
 	char q[SHOW_MAX + 8], r[SHOW_MAX + 8];
 
 	if (st->t[e].kind == MFM_OPT_REFUSED) {
@@ -848,9 +858,18 @@ config_key(struct mfm_opt_state *st, const struct mfm_cfg_node *m, size_t i,
 		note(st, m->key_line[i], m->key_col[i],
 		    "key '%s' is deprecated: use '%s'", st->t[e].key, o->key);
 	if (st->src[k] == MFM_OPT_SRC_CONFIG) {
+		/*
+		 * Set by the new name, or (this being it) by an old one: one
+		 * of this mapping's earlier keys, if one is.
+		 */
+		for (x = 0; k == e && x < st->n; x++)
+			if (x != k && st->t[x].key != NULL &&
+			    mfm_opt_target(st, x) == k &&
+			    (before == o->key || earlier(m, i, st->t[x].key)))
+				before = st->t[x].key;
 		mfm_err_set(err, MFM_ERR_USAGE, "'%s' sets what '%s' set "
 		    "already", show(q, sizeof(q), st->t[e].key),
-		    show(r, sizeof(r), st->t[st->via[k]].key));
+		    show(r, sizeof(r), before));
 		err->line = m->key_line[i];
 		err->col = m->key_col[i];
 		return -1;
@@ -862,7 +881,6 @@ config_key(struct mfm_opt_state *st, const struct mfm_cfg_node *m, size_t i,
 		return 0;
 	st->src[k] = MFM_OPT_SRC_CONFIG;
 	st->node[k] = v;
-	st->via[k] = e;
 	return 0;
 }
 

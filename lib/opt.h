@@ -204,9 +204,6 @@ struct mfm_opt_state {
 	size_t n;			/* entries before MFM_OPT_END */
 	unsigned char *src;		/* enum mfm_opt_src per entry */
 	const struct mfm_cfg_node **node;	/* per entry, or NULL */
-	size_t *via;			/* per entry set by the configuration:
-					   the entry whose key set it (itself,
-					   or an old spelling) */
 	void (*note)(void *ctx, const struct mfm_err *msg);
 	void *ctx;
 };

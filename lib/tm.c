@@ -160,8 +160,14 @@ two(const char *s)
 static int
 parse_common(const char *s, size_t n, int64_t *us)
 {
+	/*
+	 * Records come mostly from one day at a time: the last date read
+	 * (its ten bytes, checked, and its day number) is kept, per thread.
+	 */
+	static _Thread_local char last_date[10];
+	static _Thread_local int64_t last_days;
 	int year, mon, day, hour, min, sec, ms = 0;
-	int64_t t;
+	int64_t t, days;
 
 	if ((n != 20 && n != 24) || s[4] != '-' || s[7] != '-' ||
 	    s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[n - 1] != 'Z')
@@ -171,18 +177,27 @@ parse_common(const char *s, size_t n, int64_t *us)
 			return -1;
 		ms = two(s + 20) * 10 + (s[22] - '0');
 	}
-	year = two(s) * 100 + two(s + 2);
-	mon = two(s + 5);
-	day = two(s + 8);
 	hour = two(s + 11);
 	min = two(s + 14);
 	sec = two(s + 17);
-	if (two(s) < 0 || two(s + 2) < 0 || mon < 1 || mon > 12 || day < 1 ||
-	    (unsigned)day > mfm_tm_days_in_month(year, mon) || hour < 0 ||
-	    hour > 23 || min < 0 || min > 59 || sec < 0 || sec > 60)
+	if (hour < 0 || hour > 23 || min < 0 || min > 59 || sec < 0 ||
+	    sec > 60)
 		return -1;
-	t = (mfm_tm_days_from_civil(year, mon, day) * 86400 + hour * 3600 +
-	    min * 60 + sec) * MFM_TM_US_PER_S + ms * 1000;
+	if (memcmp(s, last_date, 10) == 0)
+		days = last_days;
+	else {
+		year = two(s) * 100 + two(s + 2);
+		mon = two(s + 5);
+		day = two(s + 8);
+		if (two(s) < 0 || two(s + 2) < 0 || mon < 1 || mon > 12 ||
+		    day < 1 || (unsigned)day > mfm_tm_days_in_month(year, mon))
+			return -1;
+		days = mfm_tm_days_from_civil(year, mon, day);
+		memcpy(last_date, s, 10);
+		last_days = days;
+	}
+	t = (days * 86400 + hour * 3600 + min * 60 + sec) * MFM_TM_US_PER_S +
+	    ms * 1000;
 	if (t > MFM_TM_MAX)
 		return -1;	/* 9999-12-31T23:59:60Z */
 	*us = t;

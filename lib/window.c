@@ -432,7 +432,7 @@ mfm_window_put_cached(struct mfm_buf *b, struct mfm_window_text *c,
 	/* Starts are far apart multiples of the step: mix, take top bits. */
 	h = ((uint64_t)start ^ ((uint64_t)end << 1) ^ (uint64_t)revision) *
 	    UINT64_C(0x9e3779b97f4a7c15);
-	e = &c->slot[h >> 59];	/* 5 bits: MFM_WINDOW_TEXT_SLOTS */
+	e = &c->slot[h >> 56];	/* 8 bits: MFM_WINDOW_TEXT_SLOTS */
 	if (e->len == 0 || e->start != start || e->end != end ||
 	    e->revision != revision) {
 		e->len = window_text(e->s, start, end, revision);

@@ -171,7 +171,7 @@ void mfm_window_put(struct mfm_buf *b, int64_t start, int64_t end,
  * is most of what tagging a record costs.  Zero it to start empty.
  */
 #define MFM_WINDOW_TEXT_MAX 96
-#define MFM_WINDOW_TEXT_SLOTS 32
+#define MFM_WINDOW_TEXT_SLOTS 256
 struct mfm_window_text {
 	struct mfm_window_text_slot {
 		int64_t start, end;

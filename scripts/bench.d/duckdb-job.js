@@ -1,23 +1,28 @@
 // The benchmark job in DuckDB, for scripts/bench --peers.
 //
-//   node duckdb-job.js THREADS PREDICTIONS OUTCOMES THRESHOLD > answers.tsv
+//   node duckdb-job.js THREADS PREDICTIONS OUTCOMES THRESHOLD [WINDOW_S
+//       [LABEL_TYPE]] > answers.tsv
 //
-// The same job as mfm-join | mfm-window -s 1d | mfm-metric --by
+// The same job as mfm-join | mfm-window -s WINDOW_S | mfm-metric --by
 // model_version | mfm-threshold -e 'auc < THRESHOLD': pair each prediction
-// with the first outcome of its id (a logged-twice prediction's copy gets
-// none, as in mfm-join; bench-gen's copies are identical lines, so which
-// copy keeps the outcome does not change any figure), daily windows of the
-// prediction time, then per window and model version n, labelled, AUC
+// with the first outcome of its id, the earliest (a logged-twice
+// prediction's copy gets none, as in mfm-join; bench-gen's copies are
+// identical lines, so which copy keeps the outcome does not change any
+// figure), windows of WINDOW_S seconds (86400) of the prediction time,
+// then per window and model version n, labelled, AUC
 // (ties count one half, as scikit-learn's), precision, recall, F1,
 // accuracy and MSE at a 0.5 threshold, then the breaching rows.  Writes
 // one line per window and version: start (s since the epoch), version, n,
 // labelled, AUC; then the number of breaches on stderr.  DuckDB is given
-// the columns it needs rather than inferring them: its fastest way.
+// the columns it needs rather than inferring them: its fastest way; the
+// label's type is LABEL_TYPE (BOOLEAN, or INTEGER for labels 0 and 1).
 'use strict';
 const duckdb = require('@duckdb/node-api');
 
 async function main() {
 	const [threads, preds, outs, thr] = process.argv.slice(2);
+	const win = Number(process.argv[6] || 86400);
+	const ltype = process.argv[7] === 'INTEGER' ? 'INTEGER' : 'BOOLEAN';
 	const db = await duckdb.DuckDBInstance.create(':memory:',
 	    { threads: String(threads) });
 	const c = await db.connect();
@@ -26,17 +31,18 @@ async function main() {
 	await c.run(`CREATE TABLE m AS
 WITH p AS (
 	SELECT id, model_version AS mv, outputs.probability_churn AS score,
-	    floor(epoch(CAST("timestamp" AS TIMESTAMPTZ)) / 86400)::BIGINT * 86400
-	    AS w,
+	    floor(epoch(CAST("timestamp" AS TIMESTAMPTZ)) / ${win})::BIGINT *
+	    ${win} AS w,
 	    row_number() OVER (PARTITION BY id) AS rn
 	FROM read_json(${q(preds)}, format = 'newline_delimited',
 	    columns = {id: 'VARCHAR', "timestamp": 'VARCHAR',
 	    model_version: 'VARCHAR',
 	    outputs: 'STRUCT(probability_churn DOUBLE)'})),
 o AS (
-	SELECT id, first(churned) AS y
+	SELECT id, arg_min(churned, "timestamp")::BOOLEAN AS y
 	FROM read_json(${q(outs)}, format = 'newline_delimited',
-	    columns = {id: 'VARCHAR', churned: 'BOOLEAN'})
+	    columns = {id: 'VARCHAR', "timestamp": 'VARCHAR',
+	    churned: '${ltype}'})
 	GROUP BY id),
 j AS (
 	SELECT w, mv, score, CASE WHEN rn = 1 THEN o.y END AS y

@@ -2,7 +2,7 @@
  * bench-gen: a deterministic prediction log and its outcome log, fast, for
  * scripts/bench.
  *
- *   bench-gen [-s seed] [-p predictions] [-o outcomes] n
+ *   bench-gen [-s seed] [-p predictions] [-o outcomes] [shape options] n
  *
  * Writes n predictions of a churn model to the -p file and their outcomes
  * to the -o file ("-" is stdout; a file not named is not written, but the
@@ -35,8 +35,32 @@
  * time order, and the two, named as two pipes, together form one stream
  * in time order, out of step by no more than the buffers: a live source
  * for mfm-join, as scripts/bench --stream uses it.
+ *
+ * Shape options change the logs for scripts/bench's grid of shapes; the
+ * defaults are the shape above, byte for byte (a knob left alone draws
+ * no number, so the sequence of draws is the same):
+ *   --gap MS          mean time between predictions (2600)
+ *   --labelled F      share of predictions that get an outcome (0.9)
+ *   --delay DIST      label delay: loguniform:MIN:MAX (loguniform:1m:74.1h,
+ *                     the default), or lognormal:MEDIAN:SIGMA:MAX (at least
+ *                     a minute, at most MAX); durations as 90s, 5m, 3h, 2d
+ *   --ids FORMAT      p8 ("p-00000001"), r7 ("r0000001"), uuid (random
+ *                     version 4 UUIDs, from the number and the seed) or int
+ *                     (a JSON number)
+ *   --disorder MS     a prediction's timestamp is up to MS (below 30000)
+ *                     earlier than its place in the log: the log is out of
+ *                     order by that much (0)
+ *   --width N         N more input features in each prediction (0)
+ *   --depth D         the extra features nested D objects deep (1)
+ *   --retries F       share of predictions logged twice (0.005)
+ *   --resend F        share of outcomes sent twice (0.005)
+ *   --flip F          share of resent outcomes with the other label (0)
+ *   --orphans F       share of outcomes whose id no prediction has (0.002)
+ *   --outcome-time s  outcomes' timestamps in whole seconds (ms)
+ *   --label int       labels as 0 and 1, not false and true (bool)
  */
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -133,11 +157,16 @@ out_flush(struct out *o)
 	o->len = 0;
 }
 
-/* Room for one line; lines here are far shorter than 1 KB. */
+/*
+ * Room for one line written twice (a retry): a line is at most about
+ * 400 bytes, 2 KB more for 99 extra features, 256 for 32 levels.
+ */
+#define LINE_ROOM 8192
+
 static char *
 out_room(struct out *o)
 {
-	if (sizeof(o->buf) - o->len < 1024)
+	if (sizeof(o->buf) - o->len < LINE_ROOM)
 		out_flush(o);
 	return o->buf + o->len;
 }
@@ -228,13 +257,136 @@ put_time(char *p, int64_t ms)
 	return put_s(p, "Z");
 }
 
+/* The shape of the logs: see the options at the top. */
+enum ids { IDS_P8, IDS_R7, IDS_UUID, IDS_INT };
+
+static struct shape {
+	double gap_ms, labelled;
+	int lognormal;
+	double dmin_ms, dspan, dmedian_ms, dsigma, dmax_ms;
+	enum ids ids;
+	uint64_t uuid_seed;
+	int64_t disorder_ms;
+	int width, depth;
+	double retries, resend, flip, orphans;
+	int outcome_s, label_int;
+} sh = {
+	MEAN_GAP_MS, 0.9,
+	0, 60000.0, 8.4, 0, 0, 0,
+	IDS_P8, 0,
+	0,
+	0, 1,
+	0.005, 0.005, 0, 0.002,
+	0, 0
+};
+
+/* v in at least w digits, zero-padded. */
+static char *
+put_upad(char *p, uint64_t v, int w)
+{
+	uint64_t lim = 1;
+	int i;
+
+	for (i = 0; i < w; i++)
+		lim *= 10;
+	return v < lim ? put_uw(p, v, w) : put_u(p, v);
+}
+
+/* A 64-bit mix of x (splitmix64's finalizer). */
+static uint64_t
+mix64(uint64_t x)
+{
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+static char *
+put_hex(char *p, uint64_t v, int digits)
+{
+	static const char hex[] = "0123456789abcdef";
+	int i;
+
+	for (i = digits - 1; i >= 0; i--) {
+		p[i] = hex[v & 15];
+		v >>= 4;
+	}
+	return p + digits;
+}
+
 static char *
 put_id(char *p, uint32_t id)
 {
-	p = put_s(p, "\"id\":\"p-");
-	p = put_uw(p, id, 8);
+	uint64_t a, b;
+
+	switch (sh.ids) {
+	case IDS_P8:
+		p = put_s(p, "\"id\":\"p-");
+		p = put_upad(p, id, 8);
+		break;
+	case IDS_R7:
+		p = put_s(p, "\"id\":\"r");
+		p = put_upad(p, id, 7);
+		break;
+	case IDS_UUID:
+		/* A version 4 UUID, a function of the number: no draw. */
+		a = mix64(sh.uuid_seed ^ (id * 0x9e3779b97f4a7c15ULL));
+		b = mix64(a + id);
+		p = put_s(p, "\"id\":\"");
+		p = put_hex(p, a >> 32, 8);
+		*p++ = '-';
+		p = put_hex(p, a >> 16, 4);
+		*p++ = '-';
+		*p++ = '4';
+		p = put_hex(p, a, 3);
+		*p++ = '-';
+		*p++ = "89ab"[b >> 62];
+		p = put_hex(p, b >> 48, 3);
+		*p++ = '-';
+		p = put_hex(p, b, 12);
+		break;
+	case IDS_INT:
+		p = put_s(p, "\"id\":");
+		return put_u(p, id);
+	}
 	*p++ = '"';
 	return p;
+}
+
+/* An outcome's arrival time as written: whole seconds with --outcome-time s. */
+static char *
+put_otime(char *p, int64_t ms)
+{
+	if (!sh.outcome_s)
+		return put_time(p, ms);
+	p = put_time(p, ms - ms % 1000);
+	p -= 5;		/* ".000Z" */
+	return put_s(p, "Z");
+}
+
+/* A normal deviate (Box-Muller), for lognormal delays. */
+static double
+rnd_normal(void)
+{
+	double u = 1.0 - rnd_unit(), v = rnd_unit();
+
+	return sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v);
+}
+
+/* A label delay, ms. */
+static double
+rnd_delay(void)
+{
+	double d;
+
+	if (!sh.lognormal)
+		return sh.dmin_ms * exp(rnd_unit() * sh.dspan);
+	d = sh.dmedian_ms * exp(sh.dsigma * rnd_normal());
+	if (d < 60000.0)
+		d = 60000.0;
+	if (d > sh.dmax_ms)
+		d = sh.dmax_ms;
+	return d;
 }
 
 static const char *plans[] = { "monthly", "annual", "weekly", "trial",
@@ -254,11 +406,59 @@ static const char *notes[] = { "Z\\u00fcrich", "S\u00e3o Paulo",
 
 #define PICK(a) (a[rnd_below(sizeof(a) / sizeof(a[0]))])
 
+static const char *levels[] = { "low", "medium", "high", "unknown" };
+
+/*
+ * The --width extra features, in --depth nested objects: numbers with
+ * four decimals, small integers, flags and short strings in turn.
+ */
+static char *
+put_features(char *p)
+{
+	int i;
+
+	p = put_s(p, ",\"features\":{");
+	for (i = 1; i < sh.depth; i++)
+		p = put_s(p, "\"ctx\":{");
+	for (i = 0; i < sh.width; i++) {
+		if (i > 0)
+			*p++ = ',';
+		p = put_s(p, "\"f");
+		p = put_uw(p, (uint64_t)i, 2);
+		p = put_s(p, "\":");
+		switch (i % 4) {
+		case 0:
+			p = put_fixed(p, rnd_below(1000000), 4);
+			break;
+		case 1:
+			p = put_u(p, rnd_below(1000));
+			break;
+		case 2:
+			p = put_s(p, rnd_below(2) ? "true" : "false");
+			break;
+		case 3:
+			*p++ = '"';
+			p = put_s(p, PICK(levels));
+			*p++ = '"';
+			break;
+		}
+	}
+	for (i = 0; i < sh.depth; i++)
+		*p++ = '}';
+	return p;
+}
+
 static void
 usage(void)
 {
-	fputs("usage: bench-gen [-s seed] [-p predictions] [-o outcomes] n\n",
-	    stderr);
+	fputs("usage: bench-gen [-s seed] [-p predictions] [-o outcomes] "
+	    "[--gap MS]\n"
+	    "                 [--labelled F] [--delay DIST] [--ids FORMAT] "
+	    "[--disorder MS]\n"
+	    "                 [--width N] [--depth D] [--retries F] "
+	    "[--resend F] [--flip F]\n"
+	    "                 [--orphans F] [--outcome-time s|ms] "
+	    "[--label bool|int] n\n", stderr);
 	exit(2);
 }
 
@@ -354,12 +554,113 @@ write_outcomes(int64_t t)
 		*p++ = '{';
 		p = put_id(p, o.id);
 		p = put_s(p, ",\"timestamp\":\"");
-		p = put_time(p, o.t_ms);
-		p = put_s(p, o.label ? "\",\"churned\":true}\n" :
-		    "\",\"churned\":false}\n");
+		p = put_otime(p, o.t_ms);
+		if (sh.label_int)
+			p = put_s(p, o.label ? "\",\"churned\":1}\n" :
+			    "\",\"churned\":0}\n");
+		else
+			p = put_s(p, o.label ? "\",\"churned\":true}\n" :
+			    "\",\"churned\":false}\n");
 		oo.len += (size_t)(p - start);
 	}
 }
+
+/* A duration such as 90s, 5m, 3h or 2d, in ms; -1 when bad. */
+static double
+duration_ms(const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || v < 0)
+		return -1;
+	switch (*end) {
+	case 's':
+		v *= 1000;
+		break;
+	case 'm':
+		v *= 60000;
+		break;
+	case 'h':
+		v *= 3600000;
+		break;
+	case 'd':
+		v *= 86400000;
+		break;
+	default:
+		return -1;
+	}
+	return end[1] == '\0' ? v : -1;
+}
+
+/* A number in [lo, hi]; usage() when not. */
+static double
+number(const char *s, double lo, double hi)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || *end != '\0' || !(v >= lo && v <= hi))
+		usage();
+	return v;
+}
+
+/* --delay loguniform:MIN:MAX or lognormal:MEDIAN:SIGMA:MAX */
+static void
+parse_delay(const char *arg)
+{
+	char buf[128], *f[4], *save = NULL;
+	int nf = 0;
+
+	if (strlen(arg) >= sizeof(buf))
+		usage();
+	strcpy(buf, arg);
+	for (f[nf] = strtok_r(buf, ":", &save); f[nf] != NULL && nf < 3;
+	    f[nf] = strtok_r(NULL, ":", &save))
+		nf++;
+	if (f[nf] != NULL)
+		nf++;
+	if (nf == 3 && strcmp(f[0], "loguniform") == 0) {
+		double lo = duration_ms(f[1]), hi = duration_ms(f[2]);
+
+		if (lo < 60000 || hi <= lo)
+			usage();
+		sh.lognormal = 0;
+		sh.dmin_ms = lo;
+		sh.dspan = log(hi / lo);
+	} else if (nf == 4 && strcmp(f[0], "lognormal") == 0) {
+		sh.lognormal = 1;
+		sh.dmedian_ms = duration_ms(f[1]);
+		sh.dsigma = number(f[2], 0, 10);
+		sh.dmax_ms = duration_ms(f[3]);
+		if (sh.dmedian_ms < 60000 || sh.dmax_ms < sh.dmedian_ms)
+			usage();
+	} else
+		usage();
+}
+
+enum {
+	OPT_GAP = 0x100, OPT_LABELLED, OPT_DELAY, OPT_IDS, OPT_DISORDER,
+	OPT_WIDTH, OPT_DEPTH, OPT_RETRIES, OPT_RESEND, OPT_FLIP, OPT_ORPHANS,
+	OPT_OUTCOME_TIME, OPT_LABEL
+};
+
+static const struct option longopts[] = {
+	{ "gap", required_argument, NULL, OPT_GAP },
+	{ "labelled", required_argument, NULL, OPT_LABELLED },
+	{ "delay", required_argument, NULL, OPT_DELAY },
+	{ "ids", required_argument, NULL, OPT_IDS },
+	{ "disorder", required_argument, NULL, OPT_DISORDER },
+	{ "width", required_argument, NULL, OPT_WIDTH },
+	{ "depth", required_argument, NULL, OPT_DEPTH },
+	{ "retries", required_argument, NULL, OPT_RETRIES },
+	{ "resend", required_argument, NULL, OPT_RESEND },
+	{ "flip", required_argument, NULL, OPT_FLIP },
+	{ "orphans", required_argument, NULL, OPT_ORPHANS },
+	{ "outcome-time", required_argument, NULL, OPT_OUTCOME_TIME },
+	{ "label", required_argument, NULL, OPT_LABEL },
+	{ NULL, 0, NULL, 0 }
+};
 
 int
 main(int argc, char **argv)
@@ -371,7 +672,8 @@ main(int argc, char **argv)
 	char *end;
 	int c;
 
-	while ((c = getopt(argc, argv, "s:p:o:")) != -1) {
+	while ((c = getopt_long(argc, argv, "s:p:o:", longopts, NULL)) !=
+	    -1) {
 		switch (c) {
 		case 's':
 			seed = strtoull(optarg, &end, 10);
@@ -383,6 +685,60 @@ main(int argc, char **argv)
 			break;
 		case 'o':
 			opath = optarg;
+			break;
+		case OPT_GAP:
+			sh.gap_ms = number(optarg, 1, 1e9);
+			break;
+		case OPT_LABELLED:
+			sh.labelled = number(optarg, 0, 1);
+			break;
+		case OPT_DELAY:
+			parse_delay(optarg);
+			break;
+		case OPT_IDS:
+			if (strcmp(optarg, "p8") == 0)
+				sh.ids = IDS_P8;
+			else if (strcmp(optarg, "r7") == 0)
+				sh.ids = IDS_R7;
+			else if (strcmp(optarg, "uuid") == 0)
+				sh.ids = IDS_UUID;
+			else if (strcmp(optarg, "int") == 0)
+				sh.ids = IDS_INT;
+			else
+				usage();
+			break;
+		case OPT_DISORDER:
+			sh.disorder_ms = (int64_t)number(optarg, 0, 29999);
+			break;
+		case OPT_WIDTH:
+			sh.width = (int)number(optarg, 0, 99);
+			break;
+		case OPT_DEPTH:
+			sh.depth = (int)number(optarg, 1, 32);
+			break;
+		case OPT_RETRIES:
+			sh.retries = number(optarg, 0, 1);
+			break;
+		case OPT_RESEND:
+			sh.resend = number(optarg, 0, 1);
+			break;
+		case OPT_FLIP:
+			sh.flip = number(optarg, 0, 1);
+			break;
+		case OPT_ORPHANS:
+			sh.orphans = number(optarg, 0, 1);
+			break;
+		case OPT_OUTCOME_TIME:
+			if (strcmp(optarg, "s") != 0 &&
+			    strcmp(optarg, "ms") != 0)
+				usage();
+			sh.outcome_s = optarg[0] == 's';
+			break;
+		case OPT_LABEL:
+			if (strcmp(optarg, "bool") != 0 &&
+			    strcmp(optarg, "int") != 0)
+				usage();
+			sh.label_int = optarg[0] == 'i';
 			break;
 		default:
 			usage();
@@ -398,17 +754,22 @@ main(int argc, char **argv)
 	oo.f = open_out(opath);
 	oo.name = opath;
 	rnd_seed(seed);
+	sh.uuid_seed = mix64(seed + 0x9e3779b97f4a7c15ULL);
 
 	for (i = 1; i <= n; i++) {
-		int canary = rnd_unit() < 0.2, twice = rnd_unit() < 0.005;
+		int canary = rnd_unit() < 0.2, twice = rnd_unit() < sh.retries;
 		double truth, score, noise;
-		int64_t tms;
+		int64_t tms, ems;
 		uint32_t label;
 		char *p, *start;
 
-		t += rnd_exp(MEAN_GAP_MS);
+		t += rnd_exp(sh.gap_ms);
 		tms = T0_MS + (int64_t)t;
 		write_outcomes(tms);
+		/* Its event time: earlier than its place with --disorder. */
+		ems = tms;
+		if (sh.disorder_ms > 0)
+			ems -= rnd_below((uint32_t)sh.disorder_ms);
 		/* A true churn probability, skewed low as churn is rare-ish. */
 		truth = rnd_unit();
 		truth = truth * truth * 0.9 + 0.02;
@@ -425,7 +786,7 @@ main(int argc, char **argv)
 		*p++ = '{';
 		p = put_id(p, (uint32_t)i);
 		p = put_s(p, ",\"timestamp\":\"");
-		p = put_time(p, tms);
+		p = put_time(p, ems);
 		p = put_s(p, canary ? "\",\"model_version\":\"1.5.0-canary\"" :
 		    "\",\"model_version\":\"1.4.0\"");
 		p = put_s(p, ",\"inputs\":{\"plan\":\"");
@@ -454,7 +815,10 @@ main(int argc, char **argv)
 		} else if (rnd_unit() < 0.05) {
 			p = put_s(p, ",\"referrer\":null");
 		}
-		p = put_s(p, "},\"outputs\":{\"probability_churn\":");
+		*p++ = '}';
+		if (sh.width > 0)
+			p = put_features(p);
+		p = put_s(p, ",\"outputs\":{\"probability_churn\":");
 		p = put_fixed(p, (uint64_t)(score * 10000 + 0.5), 4);
 		p = put_s(p, "}}\n");
 		po.len += (size_t)(p - start);
@@ -464,23 +828,26 @@ main(int argc, char **argv)
 			po.len += (size_t)(p - start);
 		}
 
-		if (rnd_unit() < 0.9) {
-			/* Log-uniform delay, one minute to about three days. */
-			double d = 60000.0 * exp(rnd_unit() * 8.4);
-			int resend = rnd_unit() < 0.005;
+		if (rnd_unit() < sh.labelled) {
+			/* One minute to about three days by default. */
+			double d = rnd_delay();
+			int resend = rnd_unit() < sh.resend;
 			struct outcome o;
 
-			o.t_ms = tms + (int64_t)d;
+			o.t_ms = ems + (int64_t)d;
 			o.id = (uint32_t)i;
 			o.label = label;
 			heap_push(o);
 			if (resend) {
 				o.t_ms += 1000 + rnd_below(3600000);
+				if (sh.flip > 0 && rnd_unit() < sh.flip)
+					o.label ^= 1;
 				heap_push(o);
 			}
-			if (rnd_unit() < 0.002) {
-				o.t_ms = tms + (int64_t)d;
+			if (rnd_unit() < sh.orphans) {
+				o.t_ms = ems + (int64_t)d;
 				o.id = (uint32_t)(n + i);
+				o.label = label;
 				heap_push(o);
 			}
 		}

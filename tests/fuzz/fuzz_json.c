@@ -8,7 +8,9 @@
  * back with mfm_json_put_double must read back bit-identical, and
  * objects spliced with mfm_json_put_open_object must still parse.  The
  * same input is also parsed without the NUL sentinel (the answer must
- * not change) and compiled as a field path.
+ * not change), parsed shallow (the same answer, and the full tokens but
+ * for what the top-level members not looked into hold) and compiled as
+ * a field path.
  */
 #include <math.h>
 #include <stdint.h>
@@ -19,7 +21,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct mfm_json j, j2;
+static struct mfm_json j, j2, j3;
 static struct mfm_buf out, scratch, scratch2;
 
 static void
@@ -157,6 +159,60 @@ walk(size_t size)
 	}
 }
 
+/*
+ * A shallow parse, looking into members "a" and "b" only, gives the same
+ * answer as the full one (rc), and the full tokens less those under the
+ * other top-level members' objects and arrays, which keep their count.
+ */
+static void
+check_shallow(const char *buf, size_t size, int rc)
+{
+	static const struct mfm_json_seg seg[] = {
+		{ "a", 1, MFM_JSON_STEP_KEY }, { "b", 1, MFM_JSON_STEP_KEY }
+	};
+	static const struct mfm_json_deep deep = { seg, 2 };
+	static uint32_t map[8192 * 2 + 2];
+	static unsigned char keep[8192 * 2 + 2];
+	const struct mfm_json_tok *k, *v, *x;
+	size_t t, n;
+	uint32_t m, c;
+	int deep_member;
+
+	j3.deep = &deep;
+	check(mfm_json_parse(&j3, buf, size, NULL) == rc);
+	if (rc != 0)
+		return;
+	check(j.ntok < sizeof(keep) - 1);
+	memset(keep, 1, j.ntok);
+	if (j.tok[0].type == MFM_JSON_OBJECT)
+		for (m = 1; m < j.tok[0].next; m = j.tok[m + 1].next) {
+			k = &j.tok[m];
+			v = &j.tok[m + 1];
+			deep_member = (k->flags & MFM_JSON_F_ESCAPED) ||
+			    (k->len == 3 && (j.buf[k->start + 1] == 'a' ||
+			    j.buf[k->start + 1] == 'b'));
+			if (!deep_member && (v->type == MFM_JSON_OBJECT ||
+			    v->type == MFM_JSON_ARRAY))
+				for (c = m + 2; c < v->next; c++)
+					keep[c] = 0;
+		}
+	for (t = n = 0; t < j.ntok; t++) {
+		map[t] = (uint32_t)n;
+		n += keep[t];
+	}
+	map[j.ntok] = (uint32_t)n;
+	check(j3.ntok == n);
+	for (t = n = 0; t < j.ntok; t++) {
+		if (!keep[t])
+			continue;
+		k = &j.tok[t];
+		x = &j3.tok[n++];
+		check(x->start == k->start && x->len == k->len &&
+		    x->type == k->type && x->flags == k->flags &&
+		    x->count == k->count && x->next == map[k->next]);
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -181,6 +237,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(j2.ntok == j.ntok && memcmp(j.tok, j2.tok,
 		    j.ntok * sizeof(*j.tok)) == 0);
 	buf[size] = '\0';
+	check_shallow(buf, size, rc);
 	/* The input as a field path. */
 	if (mfm_json_path_parse(&p, buf, NULL) == 0) {
 		check(p.nseg >= 1);

@@ -75,6 +75,17 @@ START_TEST(test_nul)
 	ck_assert_str_eq(r.line, "after");
 	ck_assert_uint_eq(r.lineno, 3);
 	mfm_reader_close(&r, &err);
+
+	/* Left to a caller that parses the line (nul_later): a line. */
+	open_bytes(&r, in, sizeof(in) - 1, 0);
+	r.nul_later = 1;
+	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_LINE);
+	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_LINE);
+	ck_assert_uint_eq(r.len, 3);
+	ck_assert_int_eq(memcmp(r.line, "x\0y", 4), 0);
+	ck_assert_int_eq(mfm_reader_next(&r, &err), MFM_IO_LINE);
+	ck_assert_str_eq(r.line, "after");
+	mfm_reader_close(&r, &err);
 }
 END_TEST
 

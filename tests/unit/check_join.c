@@ -441,6 +441,102 @@ START_TEST(test_id_table_churn)
 END_TEST
 
 /*
+ * Deadlines that come out of order, a little (within the queue's reach
+ * back from its tail) or a lot (to the heap), and ties: predictions are
+ * decided in the order of their deadlines, ties in arrival order.
+ */
+struct late {
+	int64_t t;
+	unsigned arrival;
+};
+
+static int
+late_cmp(const void *a, const void *b)
+{
+	const struct late *x = a, *y = b;
+
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return x->arrival < y->arrival ? -1 : x->arrival > y->arrival;
+}
+
+START_TEST(test_expiry_disorder)
+{
+	enum { N = 20000, TTL = 1000000 };
+	struct mfm_join_opts o;
+	struct mfm_join jn;
+	struct late *ev;
+	struct mfm_buf want = MFM_BUF_INIT;
+	unsigned long long rnd = 2463534242ULL;
+	char key[32], raw[64];
+	const char *got;
+	size_t i;
+
+	ev = calloc(N, sizeof(*ev));
+	ck_assert_ptr_nonnull(ev);
+	for (i = 0; i < N; i++) {
+		rnd ^= rnd << 13;
+		rnd ^= rnd >> 7;
+		rnd ^= rnd << 17;
+		/* 10 apart; most a few places early, some far, some tied. */
+		ev[i].t = 10000 + 10 * (int64_t)i - (int64_t)(rnd % 80);
+		if (i % 97 == 0)
+			ev[i].t -= 5000;
+		if (i % 89 == 0 && i > 0)
+			ev[i].t = ev[i - 1].t;
+		ev[i].arrival = (unsigned)i;
+	}
+	mfm_join_opts_init(&o);
+	o.ttl = TTL;
+	start(&jn, &o);
+	for (i = 0; i < N; i++) {
+		snprintf(key, sizeof(key), "k%zu", i);
+		snprintf(raw, sizeof(raw), "{p:%zu}", i);
+		ck_assert_int_eq(feed(&jn, 0, key, NULL, ev[i].t, NULL, raw),
+		    0);
+	}
+	/* Past every deadline: all expire, in order, then the last one. */
+	feed(&jn, 0, "end", NULL, 20000 + 10 * (int64_t)N + TTL, NULL,
+	    "{p:end}");
+	mfm_join_drain(&jn);
+	qsort(ev, N, sizeof(*ev), late_cmp);
+	for (i = 0; i < N; i++)
+		mfm_buf_addf(&want, "expired {p:%u}|\n", ev[i].arrival);
+	mfm_buf_adds(&want, "unmatched {p:end}|\n");
+	got = logged();
+	for (i = 0; got[i] != '\0' && got[i] == want.p[i]; i++)
+		;
+	ck_assert_msg(got[i] == want.p[i], "differs at byte %zu: %.40s",
+	    i, got + i);
+	ck_assert_uint_gt(jn.capheap, 0);	/* the far ones went there */
+	mfm_join_release(&jn);
+	mfm_buf_release(&want);
+	free(ev);
+}
+END_TEST
+
+/* Labels longer than an entry holds inline tell conflicts as well. */
+START_TEST(test_long_labels)
+{
+	struct mfm_join_opts o;
+	struct mfm_join jn;
+
+	mfm_join_opts_init(&o);
+	start(&jn, &o);
+	feed(&jn, 0, "a", NULL, 1, NULL, "{p:a}");
+	feed(&jn, 1, "a", NULL, 2, "\"churned-yes\"", "{o:1}");
+	feed(&jn, 1, "a", NULL, 3, "\"churned-yes\"", "{o:2}");
+	feed(&jn, 1, "a", NULL, 4, "\"churned-no\"", "{o:3}");
+	feed(&jn, 1, "a", NULL, 5, "\"churned-yes!\"", "{o:4}");
+	feed(&jn, 1, "a", NULL, 6, "true", "{o:5}");
+	ck_assert_str_eq(logged(), "matched {p:a}|{o:1}\n"
+	    "duplicate |{o:2}\nconflict |{o:3}\nconflict |{o:4}\n"
+	    "conflict |{o:5}\n");
+	mfm_join_release(&jn);
+}
+END_TEST
+
+/*
  * Shards must agree across machines and versions: the hash is FNV-1a,
  * checked against its published values.
  */
@@ -698,6 +794,8 @@ suite_join(void)
 	tcase_add_test(tc, test_cap);
 	tcase_add_test(tc, test_memory_follows_pending);
 	tcase_add_test(tc, test_id_table_churn);
+	tcase_add_test(tc, test_expiry_disorder);
+	tcase_add_test(tc, test_long_labels);
 	tcase_add_test(tc, test_shard_hash);
 	tcase_add_test(tc, test_observe);
 	tcase_add_test(tc, test_state_round_trip);

@@ -886,6 +886,72 @@ START_TEST(test_put_open_object)
 }
 END_TEST
 
+
+/*
+ * A shallow parse: objects and arrays under top-level members not named
+ * deep are one token each, with their count; named ones (and keys with
+ * escapes) are in full; errors anywhere, and nesting past the limit in a
+ * skipped member, are reported as by a full parse.
+ */
+START_TEST(test_shallow)
+{
+	static const struct mfm_json_seg seg[] = {
+		{ "out", 3, MFM_JSON_STEP_KEY }
+	};
+	static const struct mfm_json_deep deep = { seg, 1 };
+	static const char *const bad[] = {
+		"{\"in\":{\"a\":[1,2,]},\"out\":{}}",
+		"{\"in\":{\"a\":01}}",
+		"{\"in\":[\"x\001\"]}",
+		"{\"in\":{\"a\" 1}}",
+		"{\"in\":[tru]}",
+		"{\"in\":{\"a\":\"\\ud800\"}}",
+		"{\"in\":[[[[1]]]]}",
+		"{\"in\":{\"a\":1}",
+	};
+	struct mfm_json f, s;
+	struct mfm_err ef, es;
+	const char *line =
+	    "{\"id\":1,\"in\":{\"a\":[1,{\"b\":null}],\"c\":\"x\"},"
+	    "\"out\":{\"p\":0.5,\"q\":[true]},\"l\":[1,2,3],"
+	    "\"\\u006fx\":{\"z\":1},\"e\":{},\"t\":\"s\"}";
+	size_t i;
+
+	mfm_json_init(&f);
+	mfm_json_init(&s);
+	s.deep = &deep;
+	ck_assert_int_eq(mfm_json_parse(&f, line, strlen(line), &ef), 0);
+	ck_assert_int_eq(mfm_json_parse(&s, line, strlen(line), &es), 0);
+	/* in: one token, 2 members; out: in full; l: one token, 3; the
+	 * object of a key with escapes, in full; e: empty. */
+	ck_assert_uint_eq(s.ntok, f.ntok - 8 - 3);
+	i = (size_t)mfm_json_member(&s, 0, "in", 2);
+	ck_assert_int_eq(s.tok[i].type, MFM_JSON_OBJECT);
+	ck_assert_uint_eq(s.tok[i].count, 2);
+	ck_assert_uint_eq(s.tok[i].next, i + 1);
+	ck_assert_uint_eq(s.tok[i].len,
+	    f.tok[mfm_json_member(&f, 0, "in", 2)].len);
+	i = (size_t)mfm_json_member(&s, 0, "l", 1);
+	ck_assert_int_eq(s.tok[i].type, MFM_JSON_ARRAY);
+	ck_assert_uint_eq(s.tok[i].count, 3);
+	ck_assert_int_ge(mfm_json_member(&s, mfm_json_member(&s, 0, "out", 3),
+	    "q", 1), 0);
+	ck_assert_int_ge(mfm_json_member(&s, mfm_json_member(&s, 0, "ox", 2),
+	    "z", 1), 0);	/* a key with escapes: in full */
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		f.max_depth = s.max_depth = 4;
+		ck_assert_int_eq(mfm_json_parse(&f, bad[i], strlen(bad[i]),
+		    &ef), -1);
+		ck_assert_int_eq(mfm_json_parse(&s, bad[i], strlen(bad[i]),
+		    &es), -1);
+		ck_assert_str_eq(es.msg, ef.msg);
+		ck_assert_uint_eq(es.col, ef.col);
+	}
+	mfm_json_release(&f);
+	mfm_json_release(&s);
+}
+END_TEST
+
 /* Path steps that parse strings: @json, @number, @csv, elements. */
 static const char *
 step_get(struct mfm_json *j, const char *line, const char *path,
@@ -1020,6 +1086,7 @@ suite_json(void)
 	tcase_add_test(tc, test_put_double_short);
 	tcase_add_test(tc, test_put_int64);
 	tcase_add_test(tc, test_put_open_object);
+	tcase_add_test(tc, test_shallow);
 	tcase_add_test(tc, test_path_steps);
 	tcase_add_test(tc, test_path_steps_stable);
 	suite_add_tcase(s, tc);

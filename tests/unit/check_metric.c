@@ -785,6 +785,10 @@ START_TEST(test_state)
 	struct mfm_err err;
 	static const char bad[] = "{\"task\":\"binary\",\"threshold\":0.5,"
 	    "\"n\":1,\"labelled\":2,\"delays\":[],\"scores\":[]}";
+	static const char negative[] = "{\"task\":\"regression\","
+	    "\"threshold\":0.5,\"n\":2,\"labelled\":2,\"delays\":[],"
+	    "\"sums\":[[2],[-2],[2.5],[2],[3],[0.1],[3.5],[9.25]],"
+	    "\"max_error\":1.5,\"ymin\":0.5,\"ymax\":3,\"negative\":1e100}";
 	int i;
 
 	mfm_metric_conf_init(&conf);
@@ -826,6 +830,14 @@ START_TEST(test_state)
 	mfm_metric_acc_init(&a, 0.5);
 	ck_assert_int_eq(mfm_metric_acc_read_state(&a, &j, 0, &err), -1);
 	ck_assert_str_eq(err.msg, "bad state: threshold, n or labelled");
+	mfm_metric_acc_release(&a);
+	/* More records below 0 than labelled ones (1e100 was cast). */
+	conf.task = MFM_METRIC_REGRESSION;
+	mfm_metric_acc_init_conf(&a, &conf);
+	ck_assert_int_eq(mfm_json_parse(&j, negative, strlen(negative),
+	    &err), 0);
+	ck_assert_int_eq(mfm_metric_acc_read_state(&a, &j, 0, &err), -1);
+	ck_assert_str_eq(err.msg, "bad state: negative");
 	mfm_json_release(&j);
 	mfm_metric_acc_release(&a);
 	mfm_metric_acc_release(&b);
