@@ -7,7 +7,7 @@
 #                      bash, zsh and fish completions)
 #   make fuzz          every fuzz target, FUZZ_SECONDS each (libFuzzer)
 #   make crash         kill -9 mfm-threshold CRASH_ROUNDS times mid-update
-#   make crash-test    kill -9 mfm-alert --state at random, ALERT_CRASH_ROUNDS times
+#   make crash-test    kill -9 mfm-alert --state-dir at random, ALERT_CRASH_ROUNDS times
 #   make join-long     mfm-join: 1M-prediction counts, kill -9 during --state
 #   SANITIZE=1         build with ASan and UBSan (into build/san)
 #   DEVELOPER=1        add -Werror

@@ -32,10 +32,23 @@ at_node(const struct mfm_cfg_node *n, struct mfm_err *err)
 	return mfm_cfg_err(n, err, "%s", msg);
 }
 
+/* Keep where a secret is (n: the value naming it), to read it at start. */
+static int
+cfg_source(struct mfm_deliver_recv *r, enum mfm_deliver_secret what,
+    const struct mfm_cfg_node *n, int file, const char *name,
+    struct mfm_err *err)
+{
+	if (mfm_deliver_source_add(r, what, file, name, n->line, n->col, NULL,
+	    err) != 0)
+		return at_node(n, err);
+	return 0;
+}
+
 /* A secret from KEY_env or KEY_file; required or not. */
 static int
 cfg_secret(struct mfm_deliver_recv *r, const struct mfm_cfg_node *m,
-    const char *key, int required, char **out, struct mfm_err *err)
+    const char *key, int required, enum mfm_deliver_secret what,
+    struct mfm_err *err)
 {
 	const struct mfm_cfg_node *env, *file, *plain;
 	char ke[64], kf[64];
@@ -60,10 +73,8 @@ cfg_secret(struct mfm_deliver_recv *r, const struct mfm_cfg_node *m,
 	}
 	if (mfm_cfg_str(env != NULL ? env : file, &s, err) != 0)
 		return -1;
-	if (mfm_deliver_secret(r, env != NULL ? s : NULL,
-	    env != NULL ? NULL : s, out, err) != 0)
-		return at_node(env != NULL ? env : file, err);
-	return 0;
+	return cfg_source(r, what, env != NULL ? env : file, env == NULL, s,
+	    err);
 }
 
 static int
@@ -157,18 +168,16 @@ cfg_time(const struct mfm_cfg_node *n, int64_t *out, struct mfm_err *err)
 	return 0;
 }
 
-static int
-cfg_silences(struct mfm_deliver *d, const struct mfm_cfg_node *section,
-    struct mfm_err *err)
+int
+mfm_deliver_config_silences(struct mfm_deliver *d,
+    const struct mfm_cfg_node *list, struct mfm_err *err)
 {
 	static const char *const keys[] = { "match", "start", "end",
 	    "comment", NULL };
-	const struct mfm_cfg_node *list, *m;
+	const struct mfm_cfg_node *m;
 	struct mfm_deliver_silence *s;
 	size_t i;
 
-	if ((list = mfm_cfg_get(section, "silences")) == NULL)
-		return 0;
 	if (list->type != MFM_CFG_SEQ)
 		return mfm_cfg_err(list, err, "expected a list of silences");
 	if (list->n > MFM_DELIVER_MAX_SILENCES)
@@ -206,6 +215,7 @@ static int
 cfg_common(struct mfm_deliver_recv *r, const struct mfm_cfg_node *m,
     struct mfm_err *err)
 {
+	const struct mfm_cfg_node *n;
 	long long retries = r->retries;
 
 	if (mfm_cfg_duration(mfm_cfg_get(m, "timeout"), 0, &r->timeout,
@@ -220,7 +230,13 @@ cfg_common(struct mfm_deliver_recv *r, const struct mfm_cfg_node *m,
 	    &retries, err) != 0)
 		return -1;
 	r->retries = (unsigned)retries;
-	return cfg_strdup(m, "ca_file", &r->ca_file, err);
+	if (cfg_strdup(m, "ca_file", &r->ca_file, err) != 0)
+		return -1;
+	if ((n = mfm_cfg_get(m, "ca_file")) != NULL) {
+		r->ca_line = n->line;
+		r->ca_col = n->col;
+	}
+	return 0;
 }
 
 static int
@@ -251,11 +267,8 @@ cfg_url(struct mfm_deliver_recv *r, const struct mfm_cfg_node *m,
 		free(r->name);
 		r->name = mfm_xstrdup(s);
 	}
-	if (env != NULL && mfm_deliver_url_env(r, s, err) != 0)
-		return at_node(env, err);
-	if (file != NULL && mfm_deliver_url_file(r, s, err) != 0)
-		return at_node(file, err);
-	return 0;
+	return cfg_source(r, MFM_DELIVER_SECRET_URL, env != NULL ? env : file,
+	    env == NULL, s, err);
 }
 
 static int
@@ -278,7 +291,8 @@ cfg_webhook(struct mfm_deliver_recv *r, const struct mfm_cfg_node *m,
 			return mfm_cfg_err(fmt, err, "unknown format '%s' "
 			    "(alertmanager or mfm)", s);
 	}
-	return cfg_secret(r, m, "hmac_secret", 0, &r->hmac, err);
+	return cfg_secret(r, m, "hmac_secret", 0, MFM_DELIVER_SECRET_HMAC,
+	    err);
 }
 
 static int
@@ -287,12 +301,9 @@ cfg_alertmanager(struct mfm_deliver_recv *r, const struct mfm_cfg_node *m,
 {
 	const struct mfm_cfg_node *g;
 
-	if (cfg_url(r, m, err) != 0)
-		return -1;
-	/* The URL is Alertmanager's own; the API is under it. */
-	if (mfm_deliver_url_append(r, "/api/v2/alerts", err) != 0)
-		return at_node(m, err);
-	if (cfg_common(r, m, err) != 0 ||
+	/* The URL is Alertmanager's own: the API's path is put after it
+	 * when it is read (lib/secret.h). */
+	if (cfg_url(r, m, err) != 0 || cfg_common(r, m, err) != 0 ||
 	    cfg_strdup(m, "generator_url", &r->generator_url, err) != 0 ||
 	    mfm_cfg_duration(mfm_cfg_get(m, "resend_delay"), 0,
 	    &r->resend_delay, err) != 0 ||
@@ -321,7 +332,8 @@ cfg_pagerduty(struct mfm_deliver_recv *r, const struct mfm_cfg_node *m,
 		return at_node(u != NULL ? u : m, err);
 	if (cfg_common(r, m, err) != 0)
 		return -1;
-	return cfg_secret(r, m, "routing_key", 1, &r->routing_key, err);
+	return cfg_secret(r, m, "routing_key", 1,
+	    MFM_DELIVER_SECRET_ROUTING_KEY, err);
 }
 
 /*
@@ -370,8 +382,10 @@ cfg_email(struct mfm_deliver_recv *r, const struct mfm_cfg_node *m,
 	    cfg_strdup(m, "from", &r->from, err) != 0 ||
 	    cfg_strings(mfm_cfg_get(m, "to"), r->to, &r->nto,
 	    MFM_DELIVER_MAX_TO, err) != 0 ||
-	    cfg_secret(r, m, "username", 0, &r->username, err) != 0 ||
-	    cfg_secret(r, m, "password", 0, &r->password, err) != 0 ||
+	    cfg_secret(r, m, "username", 0, MFM_DELIVER_SECRET_USERNAME,
+	    err) != 0 ||
+	    cfg_secret(r, m, "password", 0, MFM_DELIVER_SECRET_PASSWORD,
+	    err) != 0 ||
 	    mfm_cfg_bool(mfm_cfg_get(m, "starttls"), &tls, err) != 0)
 		return -1;
 	r->starttls = tls;
@@ -408,142 +422,173 @@ cfg_command(struct mfm_deliver_recv *r, const struct mfm_cfg_node *m,
 	return cfg_common(r, m, err);
 }
 
-int
-mfm_deliver_config(struct mfm_deliver *d, const struct mfm_cfg_node *section,
+static int
+cfg_slack(struct mfm_deliver_recv *r, const struct mfm_cfg_node *m,
     struct mfm_err *err)
 {
+	if (cfg_url(r, m, err) != 0)
+		return -1;
+	return cfg_common(r, m, err);
+}
+
 #define COMMON "type", "name", "match", "send_resolved", \
 	"repeat_interval", "group_by", "group_wait", "group_interval"
 #define SENDING "timeout", "retries", "backoff", "max_backoff", "deadline", \
 	"ca_file"
-	static const char *const stdout_keys[] = { COMMON, NULL };
-	static const char *const webhook_keys[] = {
-		COMMON, SENDING, "url_env", "url_file", "format",
-		"hmac_secret_env", "hmac_secret_file", NULL
-	};
-	static const char *const slack_keys[] = {
-		COMMON, SENDING, "url_env", "url_file", NULL
-	};
-	static const char *const pagerduty_keys[] = {
-		COMMON, SENDING, "url", "routing_key_env", "routing_key_file",
-		NULL
-	};
-	static const char *const email_keys[] = {
-		COMMON, SENDING, "url", "from", "to", "username_env",
-		"username_file", "password_env", "password_file", "starttls",
-		NULL
-	};
-	static const char *const command_keys[] = {
-		COMMON, SENDING, "argv", NULL
-	};
-	static const char *const alertmanager_keys[] = {
-		COMMON, SENDING, "url_env", "url_file", "generator_url",
-		"resend_delay", "interval", NULL
-	};
+static const char *const stdout_keys[] = { COMMON, NULL };
+static const char *const webhook_keys[] = {
+	COMMON, SENDING, "url_env", "url_file", "format", "hmac_secret_env",
+	"hmac_secret_file", NULL
+};
+static const char *const slack_keys[] = {
+	COMMON, SENDING, "url_env", "url_file", NULL
+};
+static const char *const pagerduty_keys[] = {
+	COMMON, SENDING, "url", "routing_key_env", "routing_key_file", NULL
+};
+static const char *const email_keys[] = {
+	COMMON, SENDING, "url", "from", "to", "username_env", "username_file",
+	"password_env", "password_file", "starttls", NULL
+};
+static const char *const command_keys[] = { COMMON, SENDING, "argv", NULL };
+static const char *const alertmanager_keys[] = {
+	COMMON, SENDING, "url_env", "url_file", "generator_url",
+	"resend_delay", "interval", NULL
+};
 #undef COMMON
 #undef SENDING
-	static const struct {
-		const char *name;
-		enum mfm_deliver_type type;
-		const char *const *keys;
-		int (*cfg)(struct mfm_deliver_recv *,
-		    const struct mfm_cfg_node *, struct mfm_err *);
-	} types[] = {
-		{ "stdout", MFM_DELIVER_STDOUT, stdout_keys, NULL },
-		{ "webhook", MFM_DELIVER_WEBHOOK, webhook_keys, cfg_webhook },
-		{ "slack", MFM_DELIVER_SLACK, slack_keys, NULL },
-		{ "pagerduty", MFM_DELIVER_PAGERDUTY, pagerduty_keys,
-		    cfg_pagerduty },
-		{ "email", MFM_DELIVER_EMAIL, email_keys, cfg_email },
-		{ "command", MFM_DELIVER_COMMAND, command_keys, cfg_command },
-		{ "alertmanager", MFM_DELIVER_ALERTMANAGER, alertmanager_keys,
-		    cfg_alertmanager },
-	};
+
+/* The receiver types: their keys, and what only they take. */
+static const struct recv_type {
+	const char *name;
+	enum mfm_deliver_type type;
+	const char *const *keys;
+	int (*cfg)(struct mfm_deliver_recv *, const struct mfm_cfg_node *,
+	    struct mfm_err *);
+} types[] = {
+	{ "stdout", MFM_DELIVER_STDOUT, stdout_keys, NULL },
+	{ "webhook", MFM_DELIVER_WEBHOOK, webhook_keys, cfg_webhook },
+	{ "slack", MFM_DELIVER_SLACK, slack_keys, cfg_slack },
+	{ "pagerduty", MFM_DELIVER_PAGERDUTY, pagerduty_keys, cfg_pagerduty },
+	{ "email", MFM_DELIVER_EMAIL, email_keys, cfg_email },
+	{ "command", MFM_DELIVER_COMMAND, command_keys, cfg_command },
+	{ "alertmanager", MFM_DELIVER_ALERTMANAGER, alertmanager_keys,
+	    cfg_alertmanager },
+};
+
+/* The type of receiver m, by its key type; NULL with err set. */
+static const struct recv_type *
+cfg_type(const struct mfm_cfg_node *m, struct mfm_err *err)
+{
+	const struct mfm_cfg_node *t;
+	const char *type = NULL;
+	size_t k;
+
+	if ((t = mfm_cfg_get(m, "type")) == NULL) {
+		mfm_cfg_err(m, err, "receiver has no type");
+		return NULL;
+	}
+	if (mfm_cfg_str(t, &type, err) != 0)
+		return NULL;
+	for (k = 0; k < sizeof(types) / sizeof(types[0]); k++)
+		if (strcmp(type, types[k].name) == 0)
+			return &types[k];
+	mfm_cfg_err(t, err, "unknown receiver type '%s'", type);
+	return NULL;
+}
+
+/* A key that would hold a secret in the file itself. */
+static int
+cfg_no_secret(const struct recv_type *t, const struct mfm_cfg_node *m,
+    struct mfm_err *err)
+{
 	static const char *const secret_keys[] = { "routing_key",
 	    "password", "hmac_secret", "username" };
-	const struct mfm_cfg_node *list, *m, *t, *url;
-	struct mfm_deliver_recv *r;
-	const char *type, *name;
-	size_t i, k, sk;
-	int sr;
+	const struct mfm_cfg_node *n;
+	size_t k;
 
-	if (mfm_cfg_bool(mfm_cfg_get(section, "inhibit"), &d->inhibit,
-	    err) != 0 || cfg_silences(d, section, err) != 0)
+	if ((t->type == MFM_DELIVER_WEBHOOK || t->type == MFM_DELIVER_SLACK ||
+	    t->type == MFM_DELIVER_ALERTMANAGER) &&
+	    (n = mfm_cfg_get(m, "url")) != NULL)
+		return mfm_cfg_err(n, err, "%s %s URL is a secret: give url_env "
+		    "or url_file, not url", a_an(t->name), t->name);
+	for (k = 0; k < sizeof(secret_keys) / sizeof(secret_keys[0]); k++)
+		if ((n = mfm_cfg_get(m, secret_keys[k])) != NULL)
+			return mfm_cfg_err(n, err, "%s is a secret: give %s_env "
+			    "or %s_file, not %s", secret_keys[k],
+			    secret_keys[k], secret_keys[k], secret_keys[k]);
+	return 0;
+}
+
+/* Routing and grouping, which every type reads alike. */
+static int
+cfg_routing(struct mfm_deliver_recv *r, const struct mfm_cfg_node *m,
+    struct mfm_err *err)
+{
+	int sr = 1;
+
+	if (mfm_cfg_bool(mfm_cfg_get(m, "send_resolved"), &sr, err) != 0 ||
+	    cfg_match(r, m, err) != 0 ||
+	    mfm_cfg_duration(mfm_cfg_get(m, "repeat_interval"), 1,
+	    &r->repeat_interval, err) != 0)
 		return -1;
-	if ((list = mfm_cfg_get(section, "receivers")) == NULL)
-		return 0;
+	r->send_resolved = sr;
+	if (cfg_strings(mfm_cfg_get(m, "group_by"), r->group_by,
+	    &r->ngroup_by, MFM_DELIVER_MAX_MATCH, err) != 0 ||
+	    mfm_cfg_duration(mfm_cfg_get(m, "group_wait"), 1,
+	    &r->group_wait, err) != 0 ||
+	    mfm_cfg_duration(mfm_cfg_get(m, "group_interval"), 1,
+	    &r->group_interval, err) != 0)
+		return -1;
+	if (r->ngroup_by == 0 && (r->group_wait > 0 || r->group_interval > 0))
+		return mfm_cfg_err(m, err, "group_wait and group_interval need "
+		    "group_by");
+	/* PagerDuty deduplicates per alert; stdout is per line. */
+	if (r->ngroup_by > 0 && (r->type == MFM_DELIVER_PAGERDUTY ||
+	    r->type == MFM_DELIVER_STDOUT))
+		return mfm_cfg_err(mfm_cfg_get(m, "group_by"), err, "a %s "
+		    "receiver takes no group_by", mfm_deliver_type_name(r->type));
+	return 0;
+}
+
+/* One receiver of the list. */
+static int
+cfg_receiver(struct mfm_deliver *d, const struct mfm_cfg_node *m,
+    struct mfm_err *err)
+{
+	const struct recv_type *t;
+	struct mfm_deliver_recv *r;
+	const char *name;
+
+	if (m->type != MFM_CFG_MAP)
+		return mfm_cfg_err(m, err,
+		    "expected a receiver: a mapping with a type");
+	if ((t = cfg_type(m, err)) == NULL)
+		return -1;
+	name = t->name;
+	if (mfm_cfg_str(mfm_cfg_get(m, "name"), &name, err) != 0 ||
+	    cfg_no_secret(t, m, err) != 0 ||
+	    mfm_cfg_check_keys(m, t->keys, err) != 0)
+		return -1;
+	if (mfm_deliver_find(d, name, strlen(name)) != NULL)
+		return mfm_cfg_err(m, err, "two receivers named '%s'", name);
+	if ((r = mfm_deliver_add(d, t->type, name, err)) == NULL)
+		return at_node(m, err);
+	if (cfg_routing(r, m, err) != 0)
+		return -1;
+	return t->cfg != NULL ? t->cfg(r, m, err) : 0;
+}
+
+int
+mfm_deliver_config_receivers(struct mfm_deliver *d,
+    const struct mfm_cfg_node *list, struct mfm_err *err)
+{
+	size_t i;
+
 	if (list->type != MFM_CFG_SEQ)
 		return mfm_cfg_err(list, err, "expected a list of receivers");
-	for (i = 0; i < list->n; i++) {
-		m = list->items[i];
-		if (m->type != MFM_CFG_MAP)
-			return mfm_cfg_err(m, err,
-			    "expected a receiver: a mapping with a type");
-		if ((t = mfm_cfg_get(m, "type")) == NULL)
-			return mfm_cfg_err(m, err, "receiver has no type");
-		type = NULL;
-		if (mfm_cfg_str(t, &type, err) != 0)
+	for (i = 0; i < list->n; i++)
+		if (cfg_receiver(d, list->items[i], err) != 0)
 			return -1;
-		name = type;
-		if (mfm_cfg_str(mfm_cfg_get(m, "name"), &name, err) != 0)
-			return -1;
-		for (k = 0; k < sizeof(types) / sizeof(types[0]); k++)
-			if (strcmp(type, types[k].name) == 0)
-				break;
-		if (k == sizeof(types) / sizeof(types[0]))
-			return mfm_cfg_err(t, err,
-			    "unknown receiver type '%s'", type);
-		if ((types[k].type == MFM_DELIVER_WEBHOOK ||
-		    types[k].type == MFM_DELIVER_SLACK ||
-		    types[k].type == MFM_DELIVER_ALERTMANAGER) &&
-		    (url = mfm_cfg_get(m, "url")) != NULL)
-			return mfm_cfg_err(url, err,
-			    "%s %s URL is a secret: give url_env or url_file, "
-			    "not url", a_an(type), type);
-		for (sk = 0; sk < sizeof(secret_keys) / sizeof(secret_keys[0]);
-		    sk++)
-			if ((url = mfm_cfg_get(m, secret_keys[sk])) != NULL)
-				return mfm_cfg_err(url, err, "%s is a secret: "
-				    "give %s_env or %s_file, not %s",
-				    secret_keys[sk], secret_keys[sk],
-				    secret_keys[sk], secret_keys[sk]);
-		if (mfm_cfg_check_keys(m, types[k].keys, err) != 0)
-			return -1;
-		if (mfm_deliver_find(d, name, strlen(name)) != NULL)
-			return mfm_cfg_err(m, err, "two receivers named '%s'",
-			    name);
-		if ((r = mfm_deliver_add(d, types[k].type, name, err)) == NULL)
-			return at_node(m, err);
-		sr = 1;
-		if (mfm_cfg_bool(mfm_cfg_get(m, "send_resolved"), &sr,
-		    err) != 0 || cfg_match(r, m, err) != 0 ||
-		    mfm_cfg_duration(mfm_cfg_get(m, "repeat_interval"), 1,
-		    &r->repeat_interval, err) != 0)
-			return -1;
-		r->send_resolved = sr;
-		if (cfg_strings(mfm_cfg_get(m, "group_by"), r->group_by,
-		    &r->ngroup_by, MFM_DELIVER_MAX_MATCH, err) != 0 ||
-		    mfm_cfg_duration(mfm_cfg_get(m, "group_wait"), 1,
-		    &r->group_wait, err) != 0 ||
-		    mfm_cfg_duration(mfm_cfg_get(m, "group_interval"), 1,
-		    &r->group_interval, err) != 0)
-			return -1;
-		if (r->ngroup_by == 0 && (r->group_wait > 0 ||
-		    r->group_interval > 0))
-			return mfm_cfg_err(m, err, "group_wait and "
-			    "group_interval need group_by");
-		/* PagerDuty deduplicates per alert; stdout is per line. */
-		if (r->ngroup_by > 0 && (r->type == MFM_DELIVER_PAGERDUTY ||
-		    r->type == MFM_DELIVER_STDOUT))
-			return mfm_cfg_err(mfm_cfg_get(m, "group_by"), err,
-			    "a %s receiver takes no group_by", type);
-		if (types[k].type == MFM_DELIVER_SLACK) {
-			if (cfg_url(r, m, err) != 0 ||
-			    cfg_common(r, m, err) != 0)
-				return -1;
-		} else if (types[k].cfg != NULL &&
-		    types[k].cfg(r, m, err) != 0)
-			return -1;
-	}
 	return 0;
 }

@@ -462,6 +462,39 @@ mfm_cli_given(const char *name)
 	return mfm_opt_given(&opts, name);
 }
 
+const struct mfm_cfg_node *
+mfm_cli_opt_node(const char *name)
+{
+	long i = mfm_opt_index(&opts, name);
+
+	if (i < 0 || opts.src[i] != MFM_OPT_SRC_CONFIG)
+		return NULL;
+	return opts.node[i];
+}
+
+/* Option name given, and for a flag given true. */
+static int
+given_on(const char *name)
+{
+	long i = mfm_opt_index(&opts, name);
+
+	if (i < 0 || opts.src[i] == MFM_OPT_SRC_DEFAULT)
+		return 0;
+	return table[i].kind != MFM_OPT_FLAG || *(const int *)table[i].dst;
+}
+
+void
+mfm_cli_not_both(const char *a, const char *b)
+{
+	if (!given_on(a) || !given_on(b))
+		return;
+	if (mfm_cli_opt_node(b) != NULL)
+		mfm_cli_opt_die(b, "give --%s or --%s, not both", a, b);
+	if (mfm_cli_opt_node(a) != NULL)
+		mfm_cli_opt_die(a, "give --%s or --%s, not both", a, b);
+	mfm_usage_error("give --%s or --%s, not both", a, b);
+}
+
 void
 mfm_cli_opt_die(const char *name, const char *fmt, ...)
 {
@@ -503,14 +536,57 @@ mfm_cli_start(void)
 }
 
 void
-mfm_cli_loop(int argc, char *const *argv, mfm_cli_record_fn *fn, void *ctx)
+mfm_cli_operands(int argc, char *const *argv,
+    void (*fn)(void *ctx, const char *path), void *ctx)
 {
 	int i;
 
 	if (argc == 0)
-		mfm_cli_read_input("-", fn, ctx);
+		fn(ctx, "-");
 	for (i = 0; i < argc; i++)
-		mfm_cli_read_input(argv[i], fn, ctx);
+		fn(ctx, argv[i]);
+}
+
+struct loop {
+	mfm_cli_record_fn *fn;
+	void *ctx;
+};
+
+static void
+loop_input(void *ctx, const char *path)
+{
+	struct loop *l = ctx;
+
+	mfm_cli_read_input(path, l->fn, l->ctx);
+}
+
+void
+mfm_cli_loop(int argc, char *const *argv, mfm_cli_record_fn *fn, void *ctx)
+{
+	struct loop l = { fn, ctx };
+
+	mfm_cli_operands(argc, argv, loop_input, &l);
+}
+
+void
+mfm_cli_resumable(int argc, char *const *argv)
+{
+	struct stat st;
+	int i;
+
+	if (!mfm_cli.resume)
+		return;
+	if (argc == 0)
+		mfm_usage_error("--resume: standard input cannot be resumed; "
+		    "name the files");
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-") == 0)
+			mfm_usage_error("--resume: standard input cannot be "
+			    "resumed; name the files");
+		if (stat(argv[i], &st) == 0 && !S_ISREG(st.st_mode))
+			mfm_usage_error("%s: --resume needs regular files, not "
+			    "a pipe or a terminal", argv[i]);
+	}
 }
 
 void

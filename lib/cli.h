@@ -16,9 +16,9 @@
  *	... end of input ...
  *	return mfm_cli_finish(0);
  *
- * The tools not yet on a table use MFM_CLI_SHORT, MFM_CLI_LONG,
- * MFM_CLI_HELP, mfm_cli_option() and mfm_cli_config(); those go when
- * the last one is converted (mfm(7) OPTION NAMES lists which).
+ * MFM_CLI_SHORT, MFM_CLI_LONG, MFM_CLI_HELP, mfm_cli_option() and
+ * mfm_cli_config() were for the tools read by hand; every tool is on a
+ * table now, and they go next.
  */
 #ifndef MFM_CLI_H
 #define MFM_CLI_H
@@ -131,6 +131,18 @@ int mfm_cli_parse(const struct mfm_cli_tool *tool, int argc, char **argv);
 /* Whether the option (long name, or config key) was given, either way. */
 int mfm_cli_given(const char *name);
 /*
+ * The configuration node that set option name (long name, or config
+ * key), for a position; NULL when the file did not set it (the command
+ * line did, or nothing).
+ */
+const struct mfm_cfg_node *mfm_cli_opt_node(const char *name);
+/*
+ * Options a and b (long names) exclude each other: when both are given
+ * (a flag: true), "give --a or --b, not both", at the one the file set if any (b's
+ * first), else as a usage error.  Exits 2.
+ */
+void mfm_cli_not_both(const char *a, const char *b);
+/*
  * A bad value of an option, found after parsing (a check across options,
  * a value the tool's engine refuses): reported where it came from,
  * "prog: file:line:col: msg" from the configuration, else "prog: --name:
@@ -155,6 +167,20 @@ typedef void mfm_cli_record_fn(void *ctx, const struct mfm_reader *r,
     const struct mfm_json *j);
 void mfm_cli_loop(int argc, char *const *argv, mfm_cli_record_fn *fn,
     void *ctx);
+/*
+ * The operands alone, for a tool that reads each its own way (mfm-alert:
+ * held, or resumed from its outbox): fn(ctx, path) for every operand in
+ * order, or for "-" when there is none.
+ */
+void mfm_cli_operands(int argc, char *const *argv,
+    void (*fn)(void *ctx, const char *path), void *ctx);
+/*
+ * With --resume: every operand must name a regular file (standard input
+ * and pipes cannot be read again from a place); checked before any is
+ * opened, since a named pipe's open waits for its writer.  A usage error
+ * otherwise.
+ */
+void mfm_cli_resumable(int argc, char *const *argv);
 /* Side inputs (files of an option), each read whole with mfm_cli_read. */
 void mfm_cli_read_all(const struct mfm_opt_strs *files,
     mfm_cli_record_fn *fn, void *ctx);

@@ -36,22 +36,30 @@ mfm_deliver_start(struct mfm_deliver *d, struct mfm_err *err)
 	int net = 0;
 	size_t i;
 
+	if (mfm_deliver_read_secrets(d, err) != 0)
+		return -1;
 	for (i = 0; i < d->n; i++) {
 		r = &d->recv[i];
 		if (r->type == MFM_DELIVER_STDOUT ||
 		    r->type == MFM_DELIVER_COMMAND)
 			continue;
 		net++;
-		if (r->url == NULL)
+		/* A check reads no URL that is a secret. */
+		if (r->url == NULL && !d->check)
 			return mfm_err_set(err, MFM_ERR_USAGE,
 			    "%s %s: no URL", mfm_deliver_type_name(r->type),
 			    r->name);
-		if (r->ca_file != NULL && access(r->ca_file, R_OK) != 0)
-			return mfm_err_sys(err, "%s %s: %s",
+		if (r->ca_file != NULL && access(r->ca_file, R_OK) != 0) {
+			mfm_err_sys(err, "%s %s: %s",
 			    mfm_deliver_type_name(r->type), r->name,
 			    r->ca_file);
+			/* At the key that names it, if one does. */
+			err->line = r->ca_line;
+			err->col = r->ca_col;
+			return -1;
+		}
 	}
-	if (net == 0 || d->dry_run)
+	if (net == 0 || d->dry_run || d->check)
 		return 0;
 	return mfm_deliver_curl_start(d, err);
 }

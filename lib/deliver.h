@@ -57,9 +57,12 @@ void mfm_deliver_init(struct mfm_deliver *d);
 void mfm_deliver_release(struct mfm_deliver *d);
 
 /*
- * Check every receiver (a webhook has a URL, its ca_file is readable)
- * and, unless dry_run, set libcurl up.  Call once, after the receivers
- * are complete and before the first send.
+ * Read the receivers' secrets from their sources (mfm_deliver_read_secrets;
+ * with d->check only check that the sources are there), check every
+ * receiver (a webhook has a URL, its ca_file is readable) and, unless
+ * dry_run or check, set libcurl up.  Call once, after the receivers are
+ * complete and before the first send.  An error of a source is
+ * positioned where the configuration names it.
  */
 int mfm_deliver_start(struct mfm_deliver *d, struct mfm_err *err);
 

@@ -147,8 +147,9 @@ sniff(struct mfm_reader *r, ssize_t n, struct mfm_err *err)
 		/* Decoded ahead, it could not be consumed line by line. */
 		if (r->hold != MFM_IO_HOLD_NONE)
 			return mfm_err_set(err, MFM_ERR_DATA, "%s: %s input "
-			    "cannot be read held (as by mfm-alert --state): "
-			    "decompress it first (%s -dc)", r->name,
+			    "cannot be read held (as by mfm-alert "
+			    "--state-dir): decompress it first (%s -dc)",
+			    r->name,
 			    kind == MFM_ZREAD_GZIP ? "gzip" : "zstd",
 			    kind == MFM_ZREAD_GZIP ? "gzip" : "zstd");
 		r->sniffed = 1;

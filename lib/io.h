@@ -105,8 +105,8 @@ uint64_t mfm_reader_offset(const struct mfm_reader *r);
 
 /*
  * Held input, for a tool that must not take from its input more than it
- * has made durable (mfm-alert --state): after mfm_reader_hold, lines are
- * read as usual, but the input is consumed only up to what
+ * has made durable (mfm-alert --state-dir): after mfm_reader_hold, lines
+ * are read as usual, but the input is consumed only up to what
  * mfm_reader_commit says, the end of the last line returned
  * (mfm_reader_offset).  A pipe is
  * peeked at with tee(2) and read on commit (waiting, in short sleeps,

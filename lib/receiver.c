@@ -69,6 +69,8 @@ recv_release(struct mfm_deliver_recv *r)
 		free(r->argv[i]);
 	for (i = 0; i < r->nsecret_env; i++)
 		free(r->secret_env[i]);
+	for (i = 0; i < r->nsrc; i++)
+		free(r->src[i].name);
 	for (i = 0; i < r->ngroup_by; i++)
 		free(r->group_by[i]);
 	free(r->generator_url);

@@ -50,6 +50,35 @@ enum mfm_deliver_format {
 	MFM_DELIVER_FMT_MFM			/* the event, byte for byte */
 };
 
+/*
+ * The secrets of a receiver, each read from an environment variable or
+ * the first line of a file (lib/secret.h).
+ */
+enum mfm_deliver_secret {
+	MFM_DELIVER_SECRET_URL = 0,	/* url: url_env, url_file */
+	MFM_DELIVER_SECRET_HMAC,	/* hmac: hmac_secret_env, _file */
+	MFM_DELIVER_SECRET_ROUTING_KEY,	/* routing_key */
+	MFM_DELIVER_SECRET_USERNAME,	/* username */
+	MFM_DELIVER_SECRET_PASSWORD	/* password */
+};
+
+/*
+ * Where one secret is to be read from, as the configuration or the
+ * command line names it: kept when the configuration is parsed, read
+ * when the run starts (mfm_deliver_start), so that a check of the
+ * configuration need not read it.
+ */
+struct mfm_deliver_source {
+	enum mfm_deliver_secret what;
+	int file;			/* 1: a file's first line; 0: a variable */
+	char *name;			/* the variable or the file */
+	size_t line, col;		/* where the configuration names it */
+	const char *label;		/* else its messages' prefix, static:
+					   "--webhook-env" */
+};
+
+#define MFM_DELIVER_MAX_SOURCES 4	/* a receiver's secrets */
+
 /* A label matcher: name = value, both copied. */
 struct mfm_deliver_match {
 	char *name;
@@ -67,6 +96,7 @@ struct mfm_deliver_recv {
 	size_t nsecrets;
 	int userinfo;			/* url carries user[:password]@ */
 	char *ca_file;			/* NULL: the system's CA store */
+	size_t ca_line, ca_col;		/* where the configuration names it */
 	int64_t timeout;		/* us, per attempt */
 	int64_t backoff;		/* us, first wait; doubles */
 	int64_t max_backoff;		/* us, cap on any one wait */
@@ -102,6 +132,9 @@ struct mfm_deliver_recv {
 	char *generator_url;		/* NULL: none */
 	int64_t resend_delay;		/* us, default 1m */
 	int64_t interval;		/* us, default 1h */
+	/* Where its secrets are read from, when the run starts. */
+	struct mfm_deliver_source src[MFM_DELIVER_MAX_SOURCES];
+	size_t nsrc;
 	/* Environment variables that hold this receiver's secrets: a
 	 * command receiver's program does not inherit them. */
 	char *secret_env[4];
@@ -132,6 +165,9 @@ struct mfm_deliver {
 	int inhibit;			/* critical mutes the rest: default 1 */
 	struct mfm_keymap critical;	/* group JSON -> 1 while firing */
 	int dry_run;			/* show what would be sent; send none */
+	int check;			/* check only (--check-config): the
+					   secrets' sources are checked to
+					   exist, never read */
 	/* Waits between attempts; tests replace it.  Default: nanosleep. */
 	void (*sleep)(int64_t us);
 	/* Spreads a backoff wait; NULL for none (tests).  Default: w/2..w. */

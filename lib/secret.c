@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -282,6 +283,114 @@ mfm_deliver_url_file(struct mfm_deliver_recv *r, const char *path,
 	rc = mfm_deliver_url_set(r, buf, n, path, err);
 	memset(buf, 0, sizeof(buf));
 	return rc;
+}
+
+int
+mfm_deliver_source_add(struct mfm_deliver_recv *r,
+    enum mfm_deliver_secret what, int file, const char *name, size_t line,
+    size_t col, const char *label, struct mfm_err *err)
+{
+	struct mfm_deliver_source *s;
+
+	if (r->nsrc >= MFM_DELIVER_MAX_SOURCES)
+		return mfm_err_set(err, MFM_ERR_LIMIT, "%s %s: more than %d "
+		    "secrets", mfm_deliver_type_name(r->type), r->name,
+		    MFM_DELIVER_MAX_SOURCES);
+	s = &r->src[r->nsrc++];
+	s->what = what;
+	s->file = file;
+	s->name = mfm_xstrdup(name);
+	s->line = line;
+	s->col = col;
+	s->label = label;
+	return 0;
+}
+
+/* Where a secret other than the URL goes. */
+static char **
+secret_field(struct mfm_deliver_recv *r, enum mfm_deliver_secret what)
+{
+	switch (what) {
+	case MFM_DELIVER_SECRET_HMAC:
+		return &r->hmac;
+	case MFM_DELIVER_SECRET_ROUTING_KEY:
+		return &r->routing_key;
+	case MFM_DELIVER_SECRET_USERNAME:
+		return &r->username;
+	case MFM_DELIVER_SECRET_PASSWORD:
+		return &r->password;
+	default:
+		return NULL;
+	}
+}
+
+/* A check of the configuration: the source is there, and is not read. */
+static int
+source_check(const struct mfm_deliver_source *s, struct mfm_err *err)
+{
+	if (s->file)
+		return access(s->name, R_OK) == 0 ? 0 :
+		    mfm_err_sys(err, "%s", s->name);
+	if (*s->name == '\0')
+		return mfm_err_set(err, MFM_ERR_USAGE,
+		    "empty environment variable name");
+	if (getenv(s->name) == NULL)
+		return mfm_err_set(err, MFM_ERR_USAGE,
+		    "environment variable %s is not set", s->name);
+	return 0;
+}
+
+static int
+source_read(struct mfm_deliver_recv *r, const struct mfm_deliver_source *s,
+    struct mfm_err *err)
+{
+	const char *env = s->file ? NULL : s->name;
+	const char *path = s->file ? s->name : NULL;
+
+	if (s->what != MFM_DELIVER_SECRET_URL)
+		return mfm_deliver_secret(r, env, path,
+		    secret_field(r, s->what), err);
+	if ((env != NULL ? mfm_deliver_url_env(r, env, err) :
+	    mfm_deliver_url_file(r, path, err)) != 0)
+		return -1;
+	/* Alertmanager's URL is its own; the API is under it. */
+	if (r->type == MFM_DELIVER_ALERTMANAGER)
+		return mfm_deliver_url_append(r, "/api/v2/alerts", err);
+	return 0;
+}
+
+/* An error of source s: at its place in the file, or after its label. */
+static int
+source_err(const struct mfm_deliver_source *s, struct mfm_err *err)
+{
+	char msg[sizeof(err->msg)];
+	int sys = err->sys;
+
+	if (s->line > 0) {
+		err->line = s->line;
+		err->col = s->col;
+	} else if (s->label != NULL) {
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		mfm_err_set(err, err->kind, "%s: %s", s->label, msg);
+		err->sys = sys;
+	}
+	return -1;
+}
+
+int
+mfm_deliver_read_secrets(struct mfm_deliver *d, struct mfm_err *err)
+{
+	struct mfm_deliver_recv *r;
+	size_t i, k;
+
+	for (i = 0; i < d->n; i++) {
+		r = &d->recv[i];
+		for (k = 0; k < r->nsrc; k++)
+			if ((d->check ? source_check(&r->src[k], err) :
+			    source_read(r, &r->src[k], err)) != 0)
+				return source_err(&r->src[k], err);
+	}
+	return 0;
 }
 
 void

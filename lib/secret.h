@@ -49,6 +49,28 @@ int mfm_deliver_secret(struct mfm_deliver_recv *r, const char *env,
 int mfm_deliver_url_set(struct mfm_deliver_recv *r, const char *url,
     size_t len, const char *from, struct mfm_err *err);
 
+/*
+ * Sources.  The configuration (lib/alertcfg.h) and the command line only
+ * say where a secret is: mfm_deliver_source_add keeps that r's secret
+ * what is in the environment variable name (file 0) or the first line of
+ * the file name (file 1), named at line:col of the configuration, or by
+ * the option label (line 0; a static string, "--webhook-env").  Past
+ * MFM_DELIVER_MAX_SOURCES it fails.
+ *
+ * mfm_deliver_read_secrets, called by mfm_deliver_start, reads the
+ * secrets of every receiver of d into place: a URL as
+ * mfm_deliver_url_env and _file read it, with Alertmanager's
+ * /api/v2/alerts put after it; a key, a password, a login as
+ * mfm_deliver_secret.  With d->check it reads none: it checks that
+ * each variable is set and each file can be read, no more.  An error is
+ * positioned where the configuration names the source (err->line,
+ * err->col), or has the label in front.
+ */
+int mfm_deliver_source_add(struct mfm_deliver_recv *r,
+    enum mfm_deliver_secret what, int file, const char *name, size_t line,
+    size_t col, const char *label, struct mfm_err *err);
+int mfm_deliver_read_secrets(struct mfm_deliver *d, struct mfm_err *err);
+
 /* Replace every copy of r's secrets in msg (size bytes) with "…". */
 void mfm_deliver_scrub(const struct mfm_deliver_recv *r, char *msg,
     size_t size);

@@ -531,11 +531,17 @@ static int
 load(struct mfm_cfg *cfg, const char *yaml, struct mfm_deliver *d,
     struct mfm_err *err)
 {
+	const struct mfm_cfg_node *sec, *list;
+
 	mfm_deliver_init(d);
 	mfm_err_clear(err);
 	ck_assert_int_eq(mfm_cfg_load_mem(cfg, "t.yaml", yaml, strlen(yaml),
 	    err), 0);
-	return mfm_deliver_config(d, mfm_cfg_get(cfg->root, "alert"), err);
+	sec = mfm_cfg_get(cfg->root, "alert");
+	if ((list = mfm_cfg_get(sec, "receivers")) != NULL &&
+	    mfm_deliver_config_receivers(d, list, err) != 0)
+		return -1;
+	return mfm_deliver_read_secrets(d, err);
 }
 
 START_TEST(test_config)

@@ -3,7 +3,8 @@
  * environment or from a file's first line, trimmed, capped, refused when
  * empty; the variables noted so that a command does not inherit them; a
  * URL read from a file of any length up to its cap; a path put after a
- * URL; and messages scrubbed of every secret and URL part.
+ * URL; messages scrubbed of every secret and URL part; and sources,
+ * read when the run starts or, for a check, only looked for.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -223,6 +224,102 @@ START_TEST(test_scrub)
 }
 END_TEST
 
+/*
+ * Sources: read when the run starts, each secret into its place, the
+ * Alertmanager API's path after its URL; with d.check none is read, and
+ * only a variable not set or a file not readable is an error; errors at
+ * the source's place in the file, or after its option.
+ */
+START_TEST(test_sources)
+{
+	struct mfm_deliver d;
+	struct mfm_deliver_recv *r = receiver(&d), *w, *am;
+	struct mfm_err err;
+
+	mfm_err_clear(&err);
+	write_file(SECRET "\n", strlen(SECRET) + 1);
+	setenv("MFM_TEST_HOOK", "https://h.example/" SECRET, 1);
+	unsetenv("MFM_TEST_UNSET");
+	ck_assert_int_eq(mfm_deliver_source_add(r,
+	    MFM_DELIVER_SECRET_ROUTING_KEY, 1, path, 4, 21, NULL, &err), 0);
+	w = mfm_deliver_add(&d, MFM_DELIVER_WEBHOOK, "w", &err);
+	ck_assert_int_eq(mfm_deliver_source_add(w, MFM_DELIVER_SECRET_URL, 0,
+	    "MFM_TEST_HOOK", 0, 0, "--webhook-env", &err), 0);
+	ck_assert_int_eq(mfm_deliver_source_add(w, MFM_DELIVER_SECRET_HMAC, 0,
+	    "MFM_TEST_HOOK", 7, 24, NULL, &err), 0);
+	am = mfm_deliver_add(&d, MFM_DELIVER_ALERTMANAGER, "am", &err);
+	ck_assert_int_eq(mfm_deliver_source_add(am, MFM_DELIVER_SECRET_URL, 0,
+	    "MFM_TEST_HOOK", 9, 16, NULL, &err), 0);
+	/* The list may have moved. */
+	r = &d.recv[0];
+	w = &d.recv[1];
+
+	/* A check reads nothing. */
+	d.check = 1;
+	ck_assert_int_eq(mfm_deliver_read_secrets(&d, &err), 0);
+	ck_assert_ptr_null(r->routing_key);
+	ck_assert_ptr_null(w->url);
+	ck_assert_ptr_null(w->hmac);
+	ck_assert_uint_eq(w->nsecrets, 0);
+	ck_assert_uint_eq(w->nsecret_env, 0);
+
+	/* The run reads each into its place. */
+	d.check = 0;
+	ck_assert_int_eq(mfm_deliver_read_secrets(&d, &err), 0);
+	ck_assert_str_eq(r->routing_key, SECRET);
+	ck_assert_str_eq(w->url, "https://h.example/" SECRET);
+	ck_assert_str_eq(w->hmac, "https://h.example/" SECRET);
+	ck_assert_str_eq(am->url, "https://h.example/" SECRET
+	    "/api/v2/alerts");
+	mfm_deliver_release(&d);
+
+	/* Errors: at the place in the file, or after the option. */
+	r = receiver(&d);
+	d.check = 1;
+	ck_assert_int_eq(mfm_deliver_source_add(r,
+	    MFM_DELIVER_SECRET_ROUTING_KEY, 0, "MFM_TEST_UNSET", 4, 26, NULL,
+	    &err), 0);
+	mfm_err_clear(&err);
+	ck_assert_int_eq(mfm_deliver_read_secrets(&d, &err), -1);
+	ck_assert_str_eq(err.msg, "environment variable MFM_TEST_UNSET is "
+	    "not set");
+	ck_assert_uint_eq(err.line, 4);
+	ck_assert_uint_eq(err.col, 26);
+	mfm_deliver_release(&d);
+	r = receiver(&d);
+	d.check = 1;
+	unlink(path);
+	ck_assert_int_eq(mfm_deliver_source_add(r, MFM_DELIVER_SECRET_URL, 1,
+	    path, 0, 0, "--webhook-file", &err), 0);
+	mfm_err_clear(&err);
+	ck_assert_int_eq(mfm_deliver_read_secrets(&d, &err), -1);
+	ck_assert_int_eq(err.kind, MFM_ERR_SYS);
+	ck_assert_uint_eq(err.line, 0);
+	ck_assert(strncmp(err.msg, "--webhook-file: /tmp/mfm-secret-", 32) ==
+	    0);
+	ck_assert(strstr(err.msg, ": No such file or directory") != NULL);
+	mfm_deliver_release(&d);
+}
+END_TEST
+
+/* A receiver has at most MFM_DELIVER_MAX_SOURCES secrets. */
+START_TEST(test_sources_cap)
+{
+	struct mfm_deliver d;
+	struct mfm_deliver_recv *r = receiver(&d);
+	struct mfm_err err;
+	int i;
+
+	for (i = 0; i < MFM_DELIVER_MAX_SOURCES; i++)
+		ck_assert_int_eq(mfm_deliver_source_add(r,
+		    MFM_DELIVER_SECRET_HMAC, 0, "V", 1, 1, NULL, &err), 0);
+	ck_assert_int_eq(mfm_deliver_source_add(r, MFM_DELIVER_SECRET_HMAC,
+	    0, "V", 1, 1, NULL, &err), -1);
+	ck_assert_int_eq(err.kind, MFM_ERR_LIMIT);
+	mfm_deliver_release(&d);
+}
+END_TEST
+
 Suite *suite_secret(void);
 
 Suite *
@@ -237,6 +334,8 @@ suite_secret(void)
 	tcase_add_test(tc, test_url_file_cap);
 	tcase_add_test(tc, test_url_append);
 	tcase_add_test(tc, test_scrub);
+	tcase_add_test(tc, test_sources);
+	tcase_add_test(tc, test_sources_cap);
 	suite_add_tcase(s, tc);
 	return s;
 }
