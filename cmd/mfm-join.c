@@ -381,7 +381,7 @@ check_inputs(void)
 	if (mfm_joincheck_finish(&check, &in, &msgs) > 0)
 		for (p = msgs.p; p != NULL; p = nl ? nl + 1 : NULL) {
 			nl = strchr(p, '\n');
-			mfm_warn("%.*s", nl ? (int)(nl - p) : (int)strlen(p), p);
+			mfm_fail("%.*s", nl ? (int)(nl - p) : (int)strlen(p), p);
 		}
 	mfm_buf_release(&msgs);
 }

@@ -91,11 +91,10 @@ grow_pipe(int fd)
 }
 
 void
-mfm_cli_init(const char *prog, const char *usage)
+mfm_cli_init(const char *prog)
 {
 	memset(&mfm_cli, 0, sizeof(mfm_cli));
 	mfm_cli.prog = prog;
-	mfm_cli.usage = usage;
 	mfm_buf_init(&mfm_cli.out);
 	/* A filter ends quietly when its reader goes away. */
 	signal(SIGPIPE, SIG_DFL);
@@ -149,19 +148,6 @@ mfm_fail(const char *fmt, ...)
 	had_error = 1;
 }
 
-/* mfm_fail's old name, for the tools not yet on an option table. */
-void
-mfm_warn(const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	mfm_fail("%s", msg);
-}
-
 static void bad_summary(void);
 
 void
@@ -195,52 +181,6 @@ mfm_die_err(const struct mfm_err *err)
 	mfm_die("%s", err->msg);
 }
 
-int
-mfm_cli_option(int ch, const char *arg)
-{
-	switch (ch) {
-	case 'h':
-		fputs(mfm_cli.usage, stdout);
-		exit(mfm_cli_finish(0));
-	case 'V':
-		printf("%s %s\n", mfm_cli.prog, MFM_VERSION);
-		exit(mfm_cli_finish(0));
-	case 'u':
-		mfm_cli.unbuffered = 1;
-		return 1;
-	case 'v':
-		mfm_cli.verbose = 1;
-		return 1;
-	case 'c':
-		mfm_cli.config_path = arg;
-		return 1;
-	case 'o':
-		mfm_cli.output_path = arg;
-		return 1;
-	case MFM_OPT_RESUME:
-		mfm_cli.resume = 1;
-		return 1;
-	case MFM_OPT_REJECTS:
-		mfm_cli.rejects_path = arg;
-		return 1;
-	case MFM_OPT_MAX_LINE:
-		mfm_cli.max_line = mfm_cli_size("--max-line", arg);
-		return 1;
-	case MFM_OPT_PROGRESS:
-		mfm_cli.progress_mode = MFM_PROGRESS_ON;
-		return 1;
-	case MFM_OPT_NO_PROGRESS:
-		mfm_cli.progress_mode = MFM_PROGRESS_OFF;
-		return 1;
-	case '?':
-		/* getopt_long has said what was wrong. */
-		fprintf(stderr, "Try '%s --help' for more information.\n",
-		    mfm_cli.prog);
-		exit(2);
-	default:
-		return 0;
-	}
-}
 
 /*
  * The option table of the run: the tool's entries, then the common
@@ -404,7 +344,7 @@ mfm_cli_parse(const struct mfm_cli_tool *t, int argc, char **argv)
 	const char *name;
 	int ch, how;
 
-	mfm_cli_init(t->prog, NULL);
+	mfm_cli_init(t->prog);
 	tool = t;
 	table = join_tables(t->opts);
 	mfm_err_clear(&err);
@@ -413,8 +353,12 @@ mfm_cli_parse(const struct mfm_cli_tool *t, int argc, char **argv)
 	opts.note = opt_note;
 	mfm_opt_getopt(&opts, &shorts, &longs);
 	while ((ch = getopt_long(argc, argv, shorts.p, longs, NULL)) != -1) {
-		if (ch == '?' || ch == ':')
-			mfm_cli_option('?', NULL);
+		if (ch == '?' || ch == ':') {
+			/* getopt_long has said what was wrong. */
+			fprintf(stderr, "Try '%s --help' for more "
+			    "information.\n", mfm_cli.prog);
+			exit(2);
+		}
 		which(ch, &i, &how);
 		k = mfm_opt_target(&opts, i);
 		name = table[k].name;
@@ -624,107 +568,14 @@ mfm_cli_zone_release(void *dst)
 	z->name = NULL;
 }
 
-static int64_t
-duration(const char *opt, const char *arg, int allow_zero)
-{
-	struct mfm_err err;
-	int64_t us;
 
-	if (mfm_tm_parse_duration(arg, &us, allow_zero, &err) != 0)
-		mfm_usage_error("%s: %s", opt, err.msg);
-	return us;
-}
 
-int64_t
-mfm_cli_duration(const char *opt, const char *arg)
-{
-	return duration(opt, arg, 0);
-}
 
-int64_t
-mfm_cli_duration0(const char *opt, const char *arg)
-{
-	return duration(opt, arg, 1);
-}
 
-double
-mfm_cli_double(const char *opt, const char *arg)
-{
-	char *end;
-	double v;
 
-	errno = 0;
-	v = strtod(arg, &end);
-	/* Too large for a double: HUGE_VAL and ERANGE ("inf" sets none). */
-	if (*arg != '\0' && *end == '\0' && isinf(v) && errno == ERANGE)
-		mfm_usage_error("%s: invalid number '%s': out of range", opt,
-		    arg);
-	if (*arg == '\0' || *end != '\0' || v != v || isinf(v))
-		mfm_usage_error("%s: invalid number '%s'", opt, arg);
-	/* An underflow is 0 or nearly, as in the configuration. */
-	return v;
-}
 
-int
-mfm_cli_parse_size(const char *arg, size_t *out)
-{
-	return mfm_opt_scan_size(arg, out);
-}
 
-size_t
-mfm_cli_size(const char *opt, const char *arg)
-{
-	size_t v;
 
-	if (mfm_cli_parse_size(arg, &v) != 0)
-		mfm_usage_error("%s: invalid size '%s'", opt, arg);
-	return v;
-}
-
-size_t
-mfm_cli_count(const char *opt, const char *arg, size_t lo, size_t hi)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(arg, &end, 10);
-	if (*arg < '0' || *arg > '9' || *end != '\0' || errno == ERANGE ||
-	    v < lo || v > hi)
-		mfm_usage_error("%s: invalid count '%s'", opt, arg);
-	return (size_t)v;
-}
-
-unsigned long long
-mfm_cli_count_in(const char *opt, const char *arg, unsigned long long lo,
-    unsigned long long hi)
-{
-	unsigned long long v;
-	char *end;
-
-	if (arg[0] < '0' || arg[0] > '9')
-		mfm_usage_error("%s: invalid count '%s'", opt, arg);
-	errno = 0;
-	v = strtoull(arg, &end, 10);
-	if (*end != '\0' || errno == ERANGE || v < lo || v > hi)
-		mfm_usage_error("%s: invalid count '%s' (%llu to %llu)", opt,
-		    arg, lo, hi);
-	return v;
-}
-
-void
-mfm_cli_range(const char *opt, const char *arg, int64_t *from, int64_t *to)
-{
-	const char *slash = strchr(arg, '/');
-	struct mfm_err err;
-
-	if (slash == NULL ||
-	    mfm_tm_parse_rfc3339(arg, (size_t)(slash - arg), from,
-	    &err) != 0 ||
-	    mfm_tm_parse_rfc3339(slash + 1, strlen(slash + 1), to,
-	    &err) != 0 || *to <= *from)
-		mfm_usage_error("%s: invalid time range '%s'", opt, arg);
-}
 
 int
 mfm_cli_ref_given(const struct mfm_cli_ref *ref)
@@ -785,38 +636,8 @@ mfm_cli_missing_reference(void *ctx, const char *group, size_t n)
 		mfm_fail("no reference for group %.*s", (int)n, group);
 }
 
-void
-mfm_cli_opt_paths(const char *opt, const char *arg,
-    const struct mfm_cfg_node *n, const char *dflt,
-    struct mfm_json_path **ps, size_t *np)
-{
-	if (arg != NULL)
-		mfm_cli_paths(opt, arg, ps, np);
-	else if (n != NULL)
-		mfm_cli_cfg_paths(n, ps, np);
-	else if (dflt != NULL)
-		mfm_cli_paths(opt, dflt, ps, np);
-}
 
-void
-mfm_cli_path(const char *opt, const char *arg, struct mfm_json_path *p)
-{
-	struct mfm_err err;
 
-	if (mfm_json_path_parse(p, arg, &err) != 0)
-		mfm_usage_error("%s: %s", opt, err.msg);
-}
-
-void
-mfm_cli_paths(const char *opt, const char *arg, struct mfm_json_path **ps,
-    size_t *n)
-{
-	struct mfm_err err;
-
-	mfm_err_clear(&err);
-	if (mfm_opt_split_paths(arg, ps, n, &err) != 0)
-		mfm_usage_error("%s: %s", opt, err.msg);
-}
 
 void
 mfm_cli_config_die(const struct mfm_err *err)
@@ -853,137 +674,14 @@ output_open(void)
 	}
 }
 
-const struct mfm_cfg_node *
-mfm_cli_config(const char *section, const char *const *known)
-{
-	const struct mfm_cfg_node *n;
-	struct mfm_err err;
 
-	output_open();
-	if (mfm_cli.config_path == NULL)
-		return NULL;
-	mfm_err_clear(&err);
-	if (mfm_cli.cfg.path == NULL &&
-	    mfm_cfg_load(&mfm_cli.cfg, mfm_cli.config_path, &err) != 0)
-		mfm_cli_config_die(&err);
-	if (mfm_cfg_section(&mfm_cli.cfg, section, &n, &err) != 0)
-		mfm_cli_config_die(&err);
-	if (n != NULL && known != NULL &&
-	    mfm_cfg_check_keys(n, known, &err) != 0)
-		mfm_cli_config_die(&err);
-	return n;
-}
 
-/* Report a value error of the library at config node n, and exit 2. */
-static void __attribute__((noreturn))
-cfg_die_at(const struct mfm_cfg_node *n, const struct mfm_err *why)
-{
-	struct mfm_err err;
-	char msg[sizeof(why->msg)];
 
-	memcpy(msg, why->msg, sizeof(msg));
-	mfm_cfg_err(n, &err, "%s", msg);
-	mfm_cli_config_die(&err);
-}
 
-const char *
-mfm_cli_cfg_str(const struct mfm_cfg_node *n, const char *dflt)
-{
-	struct mfm_err err;
-	const char *s = dflt;
 
-	if (mfm_cfg_str(n, &s, &err) != 0)
-		mfm_cli_config_die(&err);
-	return s;
-}
 
-double
-mfm_cli_cfg_double(const struct mfm_cfg_node *n, double dflt)
-{
-	struct mfm_err err;
-	double v = dflt;
 
-	if (mfm_cfg_double(n, &v, &err) != 0)
-		mfm_cli_config_die(&err);
-	return v;
-}
 
-int64_t
-mfm_cli_cfg_duration(const struct mfm_cfg_node *n, int64_t dflt,
-    int allow_zero)
-{
-	struct mfm_err err;
-	const char *s = NULL;
-	int64_t us;
-
-	if (n == NULL)
-		return dflt;
-	if (mfm_cfg_str(n, &s, &err) != 0)
-		mfm_cli_config_die(&err);
-	if (mfm_tm_parse_duration(s, &us, allow_zero, &err) != 0)
-		cfg_die_at(n, &err);
-	return us;
-}
-
-void
-mfm_cli_cfg_path(const struct mfm_cfg_node *n, struct mfm_json_path *p)
-{
-	struct mfm_err err;
-	const char *s = NULL;
-
-	if (mfm_cfg_str(n, &s, &err) != 0)
-		mfm_cli_config_die(&err);
-	if (mfm_json_path_parse(p, s, &err) != 0)
-		cfg_die_at(n, &err);
-}
-
-void
-mfm_cli_paths_free(struct mfm_json_path *ps, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		mfm_json_path_release(&ps[i]);
-	free(ps);
-}
-
-size_t
-mfm_cli_cfg_count(const struct mfm_cfg_node *n, const char *key,
-    double dflt, double lo, double hi)
-{
-	double v = mfm_cli_cfg_double(n, dflt);
-
-	/*
-	 * No floor(): mfm-join and mfm-window do not link libm.  The cast
-	 * is made only in range, NaN failing the first test.
-	 */
-	if (!(v >= lo && v <= hi) || v != (double)(uint64_t)v)
-		mfm_die("%s: invalid count", key);
-	return (size_t)v;
-}
-
-void
-mfm_cli_cfg_paths(const struct mfm_cfg_node *n, struct mfm_json_path **ps,
-    size_t *np)
-{
-	struct mfm_err err;
-	size_t i;
-
-	if (n == NULL)
-		return;
-	if (n->type == MFM_CFG_SCALAR) {
-		mfm_cli_paths("config", n->value, ps, np);
-		return;
-	}
-	if (n->type != MFM_CFG_SEQ) {
-		mfm_cfg_err(n, &err, "expected a list of field paths");
-		mfm_cli_config_die(&err);
-	}
-	*ps = mfm_xcalloc(n->n ? n->n : 1, sizeof(**ps));
-	*np = n->n;
-	for (i = 0; i < n->n; i++)
-		mfm_cli_cfg_path(n->items[i], &(*ps)[i]);
-}
 
 static void open_rejects(void);
 
@@ -1053,7 +751,7 @@ mfm_cli_close_input(struct mfm_reader *r)
 	if (mfm_cli.resume) {
 		mfm_chain_stop(&mfm_cli.chain, r->name, mfm_reader_offset(r));
 		if (r->held > 0 && mfm_cli.verbose)
-			mfm_warn("%s: a last line of %zu bytes without a "
+			mfm_fail("%s: a last line of %zu bytes without a "
 			    "newline is left for the next run", r->name,
 			    r->held);
 	}
@@ -1529,7 +1227,7 @@ report_hits(void)
 			if (hits[k]->nrec > 0 && e->found == 0 &&
 			    e->missing > 0 && !(e->flags & MFM_HITS_OPTIONAL)) {
 				path_error(hits[k], i, &b);
-				mfm_warn("%s", b.p);
+				mfm_fail("%s", b.p);
 			} else if (mfm_cli.verbose &&
 			    (e->missing > 0 || e->under_null > 0)) {
 				path_misses(hits[k], i, &b);
@@ -1571,7 +1269,7 @@ mfm_cli_finish(int ok_status)
 
 	if (mfm_cli.rejects != NULL) {
 		if (fclose(mfm_cli.rejects) != 0) {
-			mfm_warn("%s: %s", mfm_cli.rejects_path,
+			mfm_fail("%s: %s", mfm_cli.rejects_path,
 			    strerror(errno));
 			status = 2;
 		}

@@ -15,10 +15,6 @@
  *	mfm_cli_loop(argc, argv, record, &run);
  *	... end of input ...
  *	return mfm_cli_finish(0);
- *
- * MFM_CLI_SHORT, MFM_CLI_LONG, MFM_CLI_HELP, mfm_cli_option() and
- * mfm_cli_config() were for the tools read by hand; every tool is on a
- * table now, and they go next.
  */
 #ifndef MFM_CLI_H
 #define MFM_CLI_H
@@ -38,46 +34,8 @@
 #include "lib/progress.h"
 #include "lib/tz.h"
 
-/* Long-only option codes shared by the tools. */
-enum {
-	MFM_OPT_REJECTS = 0x100,
-	MFM_OPT_MAX_LINE,
-	MFM_OPT_RESUME,			/* tools with --state list it */
-	MFM_OPT_PROGRESS,		/* --progress, --no-progress */
-	MFM_OPT_NO_PROGRESS,
-	MFM_OPT_TOOL = 0x200		/* tools number their own from here */
-};
-
-#define MFM_CLI_SHORT "hVuvc:o:"
-#define MFM_CLI_LONG \
-	{ "help", no_argument, NULL, 'h' }, \
-	{ "version", no_argument, NULL, 'V' }, \
-	{ "unbuffered", no_argument, NULL, 'u' }, \
-	{ "verbose", no_argument, NULL, 'v' }, \
-	{ "config", required_argument, NULL, 'c' }, \
-	{ "output", required_argument, NULL, 'o' }, \
-	{ "rejects", required_argument, NULL, MFM_OPT_REJECTS }, \
-	{ "max-line", required_argument, NULL, MFM_OPT_MAX_LINE }, \
-	{ "progress", no_argument, NULL, MFM_OPT_PROGRESS }, \
-	{ "no-progress", no_argument, NULL, MFM_OPT_NO_PROGRESS }
-
-/* The help text for the common options, for a tool's usage text. */
-#define MFM_CLI_HELP \
-"  -c, --config FILE     read settings from FILE's section for this tool\n" \
-"      --rejects FILE    append bad input lines, whole, to FILE\n" \
-"      --max-line SIZE   longest input line (default 4M)\n" \
-"  -o, --output FILE     append the output to FILE\n" \
-"  -u, --unbuffered      flush output after every record\n" \
-"  -v, --verbose         report counts on stderr at the end\n" \
-"      --progress        show progress on stderr (default: on a terminal,\n" \
-"                        for inputs over 4 MB)\n" \
-"      --no-progress     never show progress\n" \
-"  -h, --help            show this help and exit\n" \
-"  -V, --version         show the version and exit\n"
-
 struct mfm_cli {
 	const char *prog;
-	const char *usage;	/* full help text, SYNOPSIS first */
 	int unbuffered;
 	int verbose;
 	size_t max_line;
@@ -197,7 +155,7 @@ struct mfm_cli_zone {
 int mfm_cli_zone_parse(const char *arg, void *dst, struct mfm_err *err);
 void mfm_cli_zone_release(void *dst);
 
-void mfm_cli_init(const char *prog, const char *usage);
+void mfm_cli_init(const char *prog);
 
 /*
  * Messages, by what they do to the run:
@@ -207,11 +165,9 @@ void mfm_cli_init(const char *prog, const char *usage);
  * mfm_usage_error: the same and "Try 'prog --help'.", exit 2 now.
  * mfm_cli_bad (below): a bad record, counted; the run goes on, exits 2.
  * mfm_cli_limit (below): a cap reached, at a record; exit 2 now.
- * mfm_warn is mfm_fail's old name, for the tools not yet converted.
  */
 void mfm_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void mfm_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void mfm_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void mfm_die(const char *fmt, ...)
     __attribute__((format(printf, 1, 2), noreturn));
 /* "prog: msg" and "Try 'prog --help'." on stderr, exit 2. */
@@ -221,62 +177,11 @@ void mfm_usage_error(const char *fmt, ...)
 void mfm_die_err(const struct mfm_err *err) __attribute__((noreturn));
 
 /*
- * Handle a common option; returns 1 if ch was one, 0 otherwise.  Unknown
- * options ('?') end in a usage error here too.
- */
-int mfm_cli_option(int ch, const char *arg);
-
-/* Validators: each exits 2 with "prog: --opt: invalid ... 'arg'". */
-int64_t mfm_cli_duration(const char *opt, const char *arg);
-/* A duration that may be zero (offsets, lateness). */
-int64_t mfm_cli_duration0(const char *opt, const char *arg);
-double mfm_cli_double(const char *opt, const char *arg);
-/*
- * Sizes: an integer with an optional k, M or G suffix (powers of 1024),
- * above 0 and at most SIZE_MAX / 2.  mfm_cli_parse_size says -1 where
- * mfm_cli_size exits.
- */
-size_t mfm_cli_size(const char *opt, const char *arg);
-int mfm_cli_parse_size(const char *arg, size_t *out);
-/*
- * Counts: a decimal integer from lo to hi; anything else, an overflow
- * included, is "invalid count".  MFM_CLI_COUNT_MAX leaves room to
- * multiply a count by an element size.
+ * The largest count a table's counts take: room is left to multiply a
+ * count by an element size.
  */
 #define MFM_CLI_COUNT_MAX (SIZE_MAX / 16)
-size_t mfm_cli_count(const char *opt, const char *arg, size_t lo, size_t hi);
-/*
- * A count whose out-of-range message names the range, "(lo to hi)"; an
- * overflow reads as the largest value, so hi ULLONG_MAX takes it.
- */
-unsigned long long mfm_cli_count_in(const char *opt, const char *arg,
-    unsigned long long lo, unsigned long long hi);
-/* A time range START/END of two RFC 3339 times, START before END. */
-void mfm_cli_range(const char *opt, const char *arg, int64_t *from,
-    int64_t *to);
-void mfm_cli_path(const char *opt, const char *arg, struct mfm_json_path *p);
-/*
- * Paths from the option's argument if given, else from the config node,
- * else from dflt (when not NULL); *ps and *np are left alone otherwise.
- */
-void mfm_cli_opt_paths(const char *opt, const char *arg,
-    const struct mfm_cfg_node *n, const char *dflt,
-    struct mfm_json_path **ps, size_t *np);
-/*
- * A comma-separated list of paths; *n paths are allocated in *ps, for
- * mfm_cli_paths_free().
- */
-void mfm_cli_paths(const char *opt, const char *arg,
-    struct mfm_json_path **ps, size_t *n);
-/* Release n paths and free the array (NULL when n is 0 is fine). */
-void mfm_cli_paths_free(struct mfm_json_path *ps, size_t n);
 
-/*
- * The reference of mfm-drift and mfm-slice: --reference FILE
- * (repeatable), --reference-range START/END or --previous, entries of
- * the tool's table (MFM_CLI_OPTS_REFERENCE, with --reference's help)
- * whose values land here.
- */
 struct mfm_cli_ref {
 	struct mfm_opt_strs files;	/* --reference */
 	struct mfm_opt_range range;	/* --reference-range */
@@ -306,29 +211,8 @@ void mfm_cli_ref_one(struct mfm_cli_ref *ref);
  */
 void mfm_cli_missing_reference(void *ctx, const char *group, size_t n);
 
-/*
- * Load the configuration named by -c (if any) and return the tool's
- * section, checked against the NULL-terminated known keys; NULL when
- * there is no config or no such section.  Errors exit 2 as
- * "prog: file:line:col: msg".
- */
-const struct mfm_cfg_node *mfm_cli_config(const char *section,
-    const char *const *known);
 /* Report a config error at a node and exit 2. */
 void mfm_cli_config_die(const struct mfm_err *err) __attribute__((noreturn));
-/* Config scalar readers that exit 2 on a type error (no-op when n NULL). */
-const char *mfm_cli_cfg_str(const struct mfm_cfg_node *n, const char *dflt);
-double mfm_cli_cfg_double(const struct mfm_cfg_node *n, double dflt);
-/* A whole number from lo to hi, else "prog: key: invalid count", exit 2. */
-size_t mfm_cli_cfg_count(const struct mfm_cfg_node *n, const char *key,
-    double dflt, double lo, double hi);
-int64_t mfm_cli_cfg_duration(const struct mfm_cfg_node *n, int64_t dflt,
-    int allow_zero);
-void mfm_cli_cfg_path(const struct mfm_cfg_node *n, struct mfm_json_path *p);
-/* A scalar "a,b" or a sequence [a, b] of paths. */
-void mfm_cli_cfg_paths(const struct mfm_cfg_node *n,
-    struct mfm_json_path **ps, size_t *np);
-
 /* Open an input operand ("-" for stdin); exits 2 on failure. */
 void mfm_cli_open(struct mfm_reader *r, const char *path);
 

@@ -1,6 +1,6 @@
 /*
  * libFuzzer target for the size parser of --max-line and the like
- * (make fuzz): mfm_cli_parse_size against a plain model of what it
+ * (make fuzz): mfm_opt_scan_size against a plain model of what it
  * promises: decimal digits, then k, K, M or G (powers of 1024) or
  * nothing, a value above 0 and at most SIZE_MAX / 2; anything else is
  * refused.
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/cli.h"
+#include "lib/opt.h"
 #include "tests/fuzz/fuzz.h"
 
 /* The model: -1, or 0 with *out. */
@@ -54,7 +54,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s = malloc(size + 1);
 	memcpy(s, data, size);
 	s[size] = '\0';
-	rc = mfm_cli_parse_size(s, &got);
+	rc = mfm_opt_scan_size(s, &got);
 	check(rc == model(s, &want));
 	if (rc == 0)
 		check(got == want);

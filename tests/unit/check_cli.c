@@ -1,12 +1,11 @@
 /*
  * Unit tests for the command-line layer (lib/cli.c), the parts that do
- * not end the process on the way: sizes, the validators on good values,
- * the common options, the record loop (blank, bad and non-object lines
+ * not end the process on the way: the common options of a tool's
+ * table, the record loop (blank, bad and non-object lines
  * reported at file:line[:col], counted, kept whole in --rejects), the
  * flood of one mistake cut to MFM_CLI_SHOWN lines and one count, files of
  * records created 0600, records written and the exit status of
- * mfm_cli_finish; and, each in a process of its own, that a bad value
- * exits 2.  Each test runs in a process of its own (CK_FORK), so the
+ * mfm_cli_finish.  Each test runs in a process of its own (CK_FORK), so the
  * module's state starts fresh; standard output and error go to files.
  */
 #include <fcntl.h>
@@ -31,7 +30,7 @@ setup(void)
 
 	snprintf(dir, sizeof(dir), "%s/mfm-cli.XXXXXX", t ? t : "/tmp");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	mfm_cli_init("mfm-test", "usage: mfm-test\n");
+	mfm_cli_init("mfm-test");
 }
 
 static void
@@ -93,94 +92,38 @@ redirect(int fd, const char *name)
 	close(f);
 }
 
-START_TEST(test_parse_size)
+
+/*
+ * The common options of a tool's table land in the tool's state; the
+ * tool's own options in its fields; the operands are left.
+ */
+static const char *key;
+static const struct mfm_opt own[] = {
+	{ MFM_OPT_STRING, "key", 'k', "PATH", "key", "the key",
+	  MFM_OPT_AT(key) },
+	{ MFM_OPT_END }
+};
+static const struct mfm_cli_tool test_tool = {
+	"mfm-test", "test", "[FILE ...]", "A tool of the tests.\n", own
+};
+
+START_TEST(test_parse)
 {
-	static const struct {
-		const char *arg;
-		int rc;
-		size_t v;
-	} t[] = {
-		{ "1", 0, 1 }, { "4096", 0, 4096 }, { "4k", 0, 4096 },
-		{ "4K", 0, 4096 }, { "4M", 0, 4u << 20 },
-		{ "2G", 0, (size_t)2 << 30 },
-		{ "8589934591G", 0, (size_t)8589934591 << 30 },
-		{ "8589934592G", -1, 0 }, { "9223372036854775807", 0,
-		    (size_t)9223372036854775807 },
-		{ "9223372036854775808", -1, 0 },
-		{ "99999999999999999999", -1, 0 },	/* overflows */
-		{ "0", -1, 0 }, { "0k", -1, 0 }, { "", -1, 0 }, { "-1", -1, 0 },
-		{ "+1", -1, 0 }, { " 1", -1, 0 }, { "1 ", -1, 0 },
-		{ "1.5M", -1, 0 }, { "1m", -1, 0 }, { "1kB", -1, 0 },
-		{ "k", -1, 0 }, { "1T", -1, 0 }
-	};
-	size_t i, v;
+	char *argv[] = { "mfm-test", "-u", "-v", "-o", "out.ndjson",
+	    "--rejects", "r", "--max-line", "1k", "--no-progress", "-k", "id",
+	    "in.ndjson", NULL };
+	int argc = 13, n;
 
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		v = 12345;
-		ck_assert_msg(mfm_cli_parse_size(t[i].arg, &v) == t[i].rc,
-		    "'%s'", t[i].arg);
-		if (t[i].rc == 0)
-			ck_assert_msg(v == t[i].v, "'%s': %zu", t[i].arg, v);
-		else
-			ck_assert_uint_eq(v, 12345);	/* left alone */
-	}
-}
-END_TEST
-
-/* Good values pass through the validators that exit on bad ones. */
-START_TEST(test_validators)
-{
-	struct mfm_json_path *ps, p;
-	int64_t from, to;
-	size_t n;
-
-	ck_assert_int_eq(mfm_cli_duration("--ttl", "2d"),
-	    INT64_C(2) * 86400 * MFM_TM_US_PER_S);
-	ck_assert_int_eq(mfm_cli_duration("--ttl", "90m"),
-	    INT64_C(5400) * MFM_TM_US_PER_S);
-	ck_assert_int_eq(mfm_cli_duration0("--lateness", "0"), 0);
-	ck_assert_double_eq(mfm_cli_double("--threshold", "0.25"), 0.25);
-	ck_assert_double_eq(mfm_cli_double("--threshold", "-1e-3"), -0.001);
-	ck_assert_uint_eq(mfm_cli_size("--max-line", "16k"), 16384);
-	ck_assert_uint_eq(mfm_cli_count("--top", "10", 1, 100), 10);
-	ck_assert_uint_eq(mfm_cli_count("--top", "1", 1, 100), 1);
-	ck_assert_uint_eq(mfm_cli_count("--top", "100", 1, 100), 100);
-	ck_assert_uint_eq(mfm_cli_count_in("--for", "3", 1, 10), 3);
-	mfm_cli_range("--reference-range",
-	    "2026-11-16T00:00:00Z/2026-11-22T00:00:00Z", &from, &to);
-	ck_assert_int_eq(to - from, INT64_C(6) * 86400 * MFM_TM_US_PER_S);
-	mfm_cli_path("--label", "outcome.churned", &p);
-	ck_assert_uint_eq(p.nseg, 2);
-	ck_assert_str_eq(p.text, "outcome.churned");
-	mfm_json_path_release(&p);
-	mfm_cli_paths("--by", "model_version,inputs.plan", &ps, &n);
-	ck_assert_uint_eq(n, 2);
-	ck_assert_str_eq(ps[0].text, "model_version");
-	ck_assert_str_eq(ps[1].text, "inputs.plan");
-	mfm_cli_paths_free(ps, n);
-	mfm_cli_paths_free(NULL, 0);
-}
-END_TEST
-
-/* The common options set the tool's state; others are the tool's. */
-START_TEST(test_options)
-{
-	ck_assert_int_eq(mfm_cli_option('u', NULL), 1);
-	ck_assert_int_eq(mfm_cli_option('v', NULL), 1);
-	ck_assert_int_eq(mfm_cli_option('c', "mfm.yaml"), 1);
-	ck_assert_int_eq(mfm_cli_option('o', "out.ndjson"), 1);
-	ck_assert_int_eq(mfm_cli_option(MFM_OPT_REJECTS, "r"), 1);
-	ck_assert_int_eq(mfm_cli_option(MFM_OPT_MAX_LINE, "1k"), 1);
-	ck_assert_int_eq(mfm_cli_option(MFM_OPT_NO_PROGRESS, NULL), 1);
-	ck_assert_int_eq(mfm_cli_option('k', "id"), 0);
-	ck_assert_int_eq(mfm_cli_option(MFM_OPT_TOOL, "x"), 0);
+	n = mfm_cli_parse(&test_tool, argc, argv);
+	ck_assert_int_eq(argc - n, 1);
+	ck_assert_str_eq(argv[n], "in.ndjson");
 	ck_assert_int_eq(mfm_cli.unbuffered, 1);
 	ck_assert_int_eq(mfm_cli.verbose, 1);
-	ck_assert_str_eq(mfm_cli.config_path, "mfm.yaml");
 	ck_assert_str_eq(mfm_cli.output_path, "out.ndjson");
 	ck_assert_str_eq(mfm_cli.rejects_path, "r");
 	ck_assert_uint_eq(mfm_cli.max_line, 1024);
 	ck_assert_int_eq(mfm_cli.progress_mode, MFM_PROGRESS_OFF);
+	ck_assert_str_eq(key, "id");
 }
 END_TEST
 
@@ -206,8 +149,8 @@ START_TEST(test_next)
 	    "{\"b\":\"this line is longer than the cap of sixty-four bytes "
 	    "set here\"}\n"
 	    "{\"a\":2}\n");
-	mfm_cli_option(MFM_OPT_MAX_LINE, "64");
-	mfm_cli_option(MFM_OPT_REJECTS, at("rejects"));
+	mfm_cli.max_line = 64;
+	mfm_cli.rejects_path = at("rejects");
 	umask(022);
 	redirect(2, "err");
 	mfm_json_init(&j);
@@ -365,84 +308,6 @@ START_TEST(test_create)
 }
 END_TEST
 
-/* The tool's section of -c, its keys checked, its values read. */
-START_TEST(test_config)
-{
-	static const char *const known[] = { "key", "ttl", "by", NULL };
-	const struct mfm_cfg_node *sec;
-	struct mfm_json_path *ps = NULL;
-	size_t n = 0;
-
-	write_file("mfm.yaml", "join:\n  key: id\n  ttl: 3d\n"
-	    "  by: [model_version, inputs.plan]\nwindow:\n  size: 1d\n");
-	mfm_cli_option('c', at("mfm.yaml"));
-	sec = mfm_cli_config("join", known);
-	ck_assert_ptr_nonnull(sec);
-	ck_assert_str_eq(mfm_cli_cfg_str(mfm_cfg_get(sec, "key"), "x"), "id");
-	ck_assert_str_eq(mfm_cli_cfg_str(mfm_cfg_get(sec, "nope"), "x"), "x");
-	ck_assert_int_eq(mfm_cli_cfg_duration(mfm_cfg_get(sec, "ttl"), 0, 0),
-	    INT64_C(3) * 86400 * MFM_TM_US_PER_S);
-	mfm_cli_cfg_paths(mfm_cfg_get(sec, "by"), &ps, &n);
-	ck_assert_uint_eq(n, 2);
-	ck_assert_str_eq(ps[1].text, "inputs.plan");
-	mfm_cli_paths_free(ps, n);
-	/* No such section: NULL, no error. */
-	ck_assert_ptr_null(mfm_cli_config("metric", NULL));
-}
-END_TEST
-
-/* Bad values end the run with status 2 (message: the CLI cases). */
-static void
-quiet(void)
-{
-	int fd = open("/dev/null", O_WRONLY);
-
-	dup2(fd, 2);
-	close(fd);
-}
-
-START_TEST(test_exit_size)
-{
-	quiet();
-	(void)mfm_cli_size("--max-line", "0");
-}
-END_TEST
-
-START_TEST(test_exit_count)
-{
-	quiet();
-	(void)mfm_cli_count("--top", "101", 1, 100);
-}
-END_TEST
-
-START_TEST(test_exit_duration)
-{
-	quiet();
-	(void)mfm_cli_duration("--ttl", "0");
-}
-END_TEST
-
-START_TEST(test_exit_range)
-{
-	int64_t from, to;
-
-	quiet();
-	mfm_cli_range("--reference-range",
-	    "2026-11-22T00:00:00Z/2026-11-16T00:00:00Z", &from, &to);
-}
-END_TEST
-
-START_TEST(test_exit_config_key)
-{
-	static const char *const known[] = { "key", NULL };
-
-	quiet();
-	write_file("mfm.yaml", "join:\n  kee: id\n");
-	mfm_cli_option('c', at("mfm.yaml"));
-	(void)mfm_cli_config("join", known);
-}
-END_TEST
-
 Suite *suite_cli(void);
 
 Suite *
@@ -452,21 +317,13 @@ suite_cli(void)
 	TCase *tc = tcase_create("cli");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_parse_size);
-	tcase_add_test(tc, test_validators);
-	tcase_add_test(tc, test_options);
+	tcase_add_test(tc, test_parse);
 	tcase_add_test(tc, test_next);
 	tcase_add_test(tc, test_step);
 	tcase_add_test(tc, test_bad_flood);
 	tcase_add_test(tc, test_emit);
 	tcase_add_test(tc, test_write_error);
 	tcase_add_test(tc, test_create);
-	tcase_add_test(tc, test_config);
-	tcase_add_exit_test(tc, test_exit_size, 2);
-	tcase_add_exit_test(tc, test_exit_count, 2);
-	tcase_add_exit_test(tc, test_exit_duration, 2);
-	tcase_add_exit_test(tc, test_exit_range, 2);
-	tcase_add_exit_test(tc, test_exit_config_key, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -150,6 +150,41 @@ bad(const char *name, const char *arg, const char *msg)
 	ck_assert_str_eq(err.msg, msg);
 }
 
+/* Sizes: digits and k, K, M or G; above 0, at most SIZE_MAX / 2. */
+START_TEST(scan_size)
+{
+	static const struct {
+		const char *arg;
+		int rc;
+		size_t v;
+	} t[] = {
+		{ "1", 0, 1 }, { "4096", 0, 4096 }, { "4k", 0, 4096 },
+		{ "4K", 0, 4096 }, { "4M", 0, 4u << 20 },
+		{ "2G", 0, (size_t)2 << 30 },
+		{ "8589934591G", 0, (size_t)8589934591 << 30 },
+		{ "8589934592G", -1, 0 }, { "9223372036854775807", 0,
+		    (size_t)9223372036854775807 },
+		{ "9223372036854775808", -1, 0 },
+		{ "99999999999999999999", -1, 0 },	/* overflows */
+		{ "0", -1, 0 }, { "0k", -1, 0 }, { "", -1, 0 }, { "-1", -1, 0 },
+		{ "+1", -1, 0 }, { " 1", -1, 0 }, { "1 ", -1, 0 },
+		{ "1.5M", -1, 0 }, { "1m", -1, 0 }, { "1kB", -1, 0 },
+		{ "k", -1, 0 }, { "1T", -1, 0 }
+	};
+	size_t i, v;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		v = 12345;
+		ck_assert_msg(mfm_opt_scan_size(t[i].arg, &v) == t[i].rc,
+		    "'%s'", t[i].arg);
+		if (t[i].rc == 0)
+			ck_assert_msg(v == t[i].v, "'%s': %zu", t[i].arg, v);
+		else
+			ck_assert_uint_eq(v, 12345);	/* left alone */
+	}
+}
+END_TEST
+
 START_TEST(defaults)
 {
 	ck_assert_str_eq(v.name, "x");
@@ -420,6 +455,7 @@ suite_opt(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, defaults);
+	tcase_add_test(tc, scan_size);
 	tcase_add_test(tc, kinds);
 	tcase_add_test(tc, messages);
 	tcase_add_test(tc, config_values);

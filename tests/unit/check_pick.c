@@ -27,7 +27,7 @@ picked(const char *spec, const char *record)
 	size_t n, i;
 	int *top;
 
-	mfm_cli_paths("test", spec, &ps, &n);
+	ck_assert_int_eq(mfm_opt_split_paths(spec, &ps, &n, &err), 0);
 	mfm_pick_init(&pk, ps, n);
 	mfm_json_init(&j);
 	ck_assert_int_eq(mfm_json_parse(&j, record, strlen(record), &err), 0);
@@ -46,7 +46,9 @@ picked(const char *spec, const char *record)
 	free(top);
 	mfm_json_release(&j);
 	mfm_pick_release(&pk);
-	mfm_cli_paths_free(ps, n);
+	for (i = 0; i < n; i++)
+		mfm_json_path_release(&ps[i]);
+	free(ps);
 	return mfm_buf_detach(&out);
 }
 
