@@ -44,17 +44,11 @@ static const struct mfm_opt opts[] = {
 	{ MFM_OPT_NUMBER, "threshold", 0, "X", "threshold",
 	  "predicted positive iff score >= X", MFM_OPT_AT(set.threshold),
 	  .dflt = "0.5" },
-	{ MFM_OPT_PATHS, "by", 0, "PATHS", "by",
-	  "comma-separated group fields", MFM_OPT_AT(set.by),
-	  .show = "none" },
-	{ MFM_OPT_PATH, "window", 0, "PATH", "window", "window object field",
-	  MFM_OPT_AT(set.window), .dflt = "window" },
+	MFM_CLI_OPTS_GROUPING(set.by, set.window),
 	{ MFM_OPT_COUNT, "max-values", 0, "N", "max_values",
 	  "distinct scores kept in all groups", MFM_OPT_AT(set.max_values),
 	  .lo = 1, .hi = MFM_CLI_COUNT_MAX },
-	{ MFM_OPT_COUNT, "max-groups", 0, "N", "max_groups",
-	  "windows x groups open at most", MFM_OPT_AT(set.max_groups),
-	  .lo = 1, .hi = MFM_CLI_COUNT_MAX },
+	MFM_CLI_OPT_MAX_GROUPS(set.max_groups),
 	{ MFM_OPT_END }
 };
 

@@ -72,11 +72,7 @@ static const struct mfm_opt opts[] = {
 	{ MFM_OPT_COUNT, "bins", 0, "N", "bins",
 	  "quantile bins of numeric features, at least 2",
 	  MFM_OPT_AT(set.bins), .lo = 1, .hi = MFM_CLI_COUNT_MAX },
-	{ MFM_OPT_PATHS, "by", 0, "PATHS", "by",
-	  "comma-separated group fields", MFM_OPT_AT(set.by),
-	  .show = "none" },
-	{ MFM_OPT_PATH, "window", 0, "PATH", "window", "window object field",
-	  MFM_OPT_AT(set.window), .dflt = "window" },
+	MFM_CLI_OPTS_GROUPING(set.by, set.window),
 	MFM_CLI_OPTS_REFERENCE(set.ref, "reference records; repeatable"),
 	{ MFM_OPT_COUNT, "min-labelled", 0, "N", "min_labelled",
 	  "labelled records a side to test a slice",
@@ -100,9 +96,7 @@ static const struct mfm_opt opts[] = {
 	{ MFM_OPT_COUNT, "max-slices", 0, "N", "max_slices",
 	  "slices of one comparison", MFM_OPT_AT(set.max_slices),
 	  .lo = 1, .hi = MFM_CLI_COUNT_MAX },
-	{ MFM_OPT_COUNT, "max-groups", 0, "N", "max_groups",
-	  "windows x groups open at most", MFM_OPT_AT(set.max_groups),
-	  .lo = 1, .hi = MFM_CLI_COUNT_MAX },
+	MFM_CLI_OPT_MAX_GROUPS(set.max_groups),
 	{ MFM_OPT_END }
 };
 

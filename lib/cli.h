@@ -182,6 +182,21 @@ void mfm_die_err(const struct mfm_err *err) __attribute__((noreturn));
  */
 #define MFM_CLI_COUNT_MAX (SIZE_MAX / 16)
 
+/*
+ * Entries that several tables share: the grouping (--by PATHS, shown as
+ * "none" by default, and --window PATH, default "window") and the cap on
+ * windows x groups open at once.
+ */
+#define MFM_CLI_OPTS_GROUPING(by, window) \
+	{ MFM_OPT_PATHS, "by", 0, "PATHS", "by", \
+	  "comma-separated group fields", MFM_OPT_AT(by), .show = "none" }, \
+	{ MFM_OPT_PATH, "window", 0, "PATH", "window", \
+	  "window object field", MFM_OPT_AT(window), .dflt = "window" }
+#define MFM_CLI_OPT_MAX_GROUPS(n) \
+	{ MFM_OPT_COUNT, "max-groups", 0, "N", "max_groups", \
+	  "windows x groups open at most", MFM_OPT_AT(n), \
+	  .lo = 1, .hi = MFM_CLI_COUNT_MAX }
+
 struct mfm_cli_ref {
 	struct mfm_opt_strs files;	/* --reference */
 	struct mfm_opt_range range;	/* --reference-range */
