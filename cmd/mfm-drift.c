@@ -602,12 +602,14 @@ check_reference(void)
 {
 	if (set.partial) {
 		if (mfm_cli_ref_given(&set.ref) > 0 || set.save != NULL)
-			mfm_usage_error("--partial takes no reference: give "
+			mfm_cli_usage_at("partial",
+			    "--partial takes no reference: give "
 			    "it to --merge");
 	} else
 		mfm_cli_ref_one(&set.ref);
 	if (set.save != NULL && set.ref.previous)
-		mfm_usage_error("--save-reference needs --reference or "
+		mfm_cli_usage_at("save-reference",
+		    "--save-reference needs --reference or "
 		    "--reference-range");
 }
 

@@ -177,7 +177,8 @@ main(int argc, char **argv)
 	argv += n;
 	run.has_label = mfm_cli_given("label");
 	if (set.unlabelled_only && !run.has_label)
-		mfm_usage_error("--unlabelled-only needs --label");
+		mfm_cli_usage_at("unlabelled-only",
+		    "--unlabelled-only needs --label");
 	run.budget.max_values = set.max_values;
 	run.budget.max_categories = 1;
 	mfm_group_init(&run.groups, sizeof(struct mfm_estimate),

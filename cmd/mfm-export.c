@@ -211,7 +211,7 @@ check_options(struct mfm_export *x)
 	size_t i, n;
 
 	if (set.push_env != NULL && set.push_file != NULL)
-		mfm_usage_error("give --push-env or --push-file, not both");
+		mfm_cli_not_both("push-env", "push-file");
 	check_names("grouping", &set.grouping);
 	check_names("const-label", &set.labels);
 	for (i = 0; i < set.grouping.n; i++)
@@ -220,11 +220,13 @@ check_options(struct mfm_export *x)
 	/* Where the exposition may not hold what the options ask for. */
 	if ((set.push_env != NULL || set.push_file != NULL) &&
 	    (set.timestamps || set.openmetrics))
-		mfm_usage_error("a Pushgateway takes the Prometheus text "
+		mfm_cli_usage_at(set.timestamps ? "timestamps" : "openmetrics",
+		    "a Pushgateway takes the Prometheus text "
 		    "format without timestamps: drop --timestamps, --all and "
 		    "--openmetrics");
 	if (set.textfile != NULL && (set.timestamps || set.openmetrics))
-		mfm_usage_error("node_exporter's textfile collector takes the "
+		mfm_cli_usage_at(set.timestamps ? "timestamps" : "openmetrics",
+		    "node_exporter's textfile collector takes the "
 		    "Prometheus text format without timestamps: drop "
 		    "--timestamps, --all and --openmetrics");
 	n = set.textfile != NULL ? strlen(set.textfile) : 0;

@@ -611,9 +611,7 @@ main(int argc, char **argv)
 	argv += n;
 	configure_inputs();
 	configure_join();
-	if (set.drain && set.state == NULL)
-		mfm_usage_error("--drain needs --state");
-	mfm_cli_need_state(set.state);
+	mfm_cli_need_state(set.state, set.drain);
 	/* --drain with no operands reads nothing: it ends a sequence. */
 	if (!mfm_cli.check_config && (argc > 2 || (argc == 0 && !set.drain)))
 		mfm_usage_error("expected PREDICTIONS and OUTCOMES, or one "

@@ -634,11 +634,10 @@ main(int argc, char **argv)
 	n = mfm_cli_parse(&tool, argc, argv);
 	argc -= n;
 	argv += n;
-	mfm_cli_need_state(set.state);
-	if (set.drain && set.state == NULL)
-		mfm_usage_error("--drain needs --state");
+	mfm_cli_need_state(set.state, set.drain);
 	if (set.state != NULL && (set.partial || set.merge))
-		mfm_usage_error("--state keeps windows between runs of a plain "
+		mfm_cli_usage_at("state",
+		    "--state keeps windows between runs of a plain "
 		    "run: not with --partial or --merge");
 	conf_init(&run);
 	run.has_weight = mfm_cli_given("weight");

@@ -377,9 +377,10 @@ main(int argc, char **argv)
 	argc -= n;
 	argv += n;
 	if (set.backtest && set.state != NULL)
-		mfm_usage_error("--backtest replays history from a clean "
+		mfm_cli_usage_at("backtest",
+		    "--backtest replays history from a clean "
 		    "state: it takes no --state");
-	mfm_cli_need_state(set.state);
+	mfm_cli_need_state(set.state, 0);
 	/* Command-line rules come after the configuration's. */
 	add_cli_rules(rules);
 	if (rules->n == 0)

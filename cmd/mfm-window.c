@@ -336,9 +336,7 @@ main(int argc, char **argv)
 		    "revise their window (the default) or set 'late' to a "
 		    "file");
 	run.keep_auto = !mfm_cli_given("keep-closed");
-	mfm_cli_need_state(set.state);
-	if (set.drain && set.state == NULL)
-		mfm_usage_error("--drain needs --state");
+	mfm_cli_need_state(set.state, set.drain);
 	run.hits = mfm_hits_new("records");
 	mfm_hits_add(run.hits, "--time", &set.time, 0, 0);
 	mfm_cli_hits(run.hits);

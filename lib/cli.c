@@ -439,23 +439,48 @@ mfm_cli_not_both(const char *a, const char *b)
 	mfm_usage_error("give --%s or --%s, not both", a, b);
 }
 
-void
-mfm_cli_opt_die(const char *name, const char *fmt, ...)
+/*
+ * A message about option name, msg: at the option's place in the
+ * configuration when it was set there, else as a usage error with the
+ * command line's prefix before it.
+ */
+static void __attribute__((noreturn))
+option_die(const char *name, const char *prefix, const char *msg)
 {
 	struct mfm_err err;
-	char msg[sizeof(err.msg)];
 	long i = mfm_opt_index(&opts, name);
-	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	if (i >= 0 && opts.src[i] == MFM_OPT_SRC_CONFIG &&
 	    opts.node[i] != NULL) {
 		mfm_cfg_err(opts.node[i], &err, "%s", msg);
 		mfm_cli_config_die(&err);
 	}
-	mfm_usage_error("--%s: %s", name, msg);
+	mfm_usage_error("%s%s", prefix, msg);
+}
+
+void
+mfm_cli_opt_die(const char *name, const char *fmt, ...)
+{
+	char msg[sizeof(((struct mfm_err *)0)->msg)], prefix[64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(prefix, sizeof(prefix), "--%s: ", name);
+	option_die(name, prefix, msg);
+}
+
+void
+mfm_cli_usage_at(const char *name, const char *fmt, ...)
+{
+	char msg[sizeof(((struct mfm_err *)0)->msg)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	option_die(name, "", msg);
 }
 
 static void output_open(void);
@@ -701,11 +726,15 @@ mfm_cli_open(struct mfm_reader *r, const char *path)
 }
 
 void
-mfm_cli_need_state(const char *state_path)
+mfm_cli_need_state(const char *state_path, int drain)
 {
 	if (mfm_cli.resume && state_path == NULL)
-		mfm_usage_error("--resume needs --state: the offsets are kept "
-		    "there");
+		mfm_cli_usage_at("resume",
+		    "--resume needs --state: the offsets are "
+		    "kept there");
+	if (drain && state_path == NULL)
+		mfm_cli_usage_at("drain",
+		    "--drain needs --state");
 }
 
 void

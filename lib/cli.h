@@ -101,6 +101,13 @@ const struct mfm_cfg_node *mfm_cli_opt_node(const char *name);
  */
 void mfm_cli_not_both(const char *a, const char *b);
 /*
+ * A usage error about option name whose message is whole (no "--name: "
+ * before it): at the option's place in the configuration when it was
+ * set there.  Exits 2.
+ */
+void mfm_cli_usage_at(const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
+/*
  * A bad value of an option, found after parsing (a check across options,
  * a value the tool's engine refuses): reported where it came from,
  * "prog: file:line:col: msg" from the configuration, else "prog: --name:
@@ -233,7 +240,8 @@ void mfm_cli_open(struct mfm_reader *r, const char *path);
 
 /*
  * Chains of files (mfm(7), lib/chain.h), for tools with --state.
- * mfm_cli_need_state: --resume without a state is a usage error.
+ * mfm_cli_need_state: --resume or --drain (drain set) without a state
+ * is a usage error, at its place in the configuration if set there.
  * mfm_cli_chain_begin, once the state is read: take the chain line off
  * the head of its body (*rest: where the tool's own body starts) and cut
  * the -o file back to the length of the last save.
@@ -244,7 +252,7 @@ void mfm_cli_open(struct mfm_reader *r, const char *path);
  * -o file to disk, and start the new body with the chain line.
  * Errors exit 2.
  */
-void mfm_cli_need_state(const char *state_path);
+void mfm_cli_need_state(const char *state_path, int drain);
 void mfm_cli_chain_begin(const char *body, size_t len, size_t *rest);
 void mfm_cli_open_input(struct mfm_reader *r, const char *path);
 void mfm_cli_close_input(struct mfm_reader *r);
