@@ -1199,6 +1199,27 @@ put_count(struct mfm_buf *b, uint64_t n, const char *noun)
 	    noun);
 }
 
+/*
+ * Where option opt ("--label") was set, "file:line:col: ", when the
+ * configuration set it.
+ */
+static void
+put_where(struct mfm_buf *b, const char *opt)
+{
+	struct mfm_err err;
+	long i;
+
+	if (strncmp(opt, "--", 2) != 0)
+		return;
+	i = mfm_opt_index(&opts, opt + 2);
+	if (i < 0 || opts.src[i] != MFM_OPT_SRC_CONFIG || opts.node[i] == NULL)
+		return;
+	mfm_cfg_err(opts.node[i], &err, "%s", "");
+	if (err.line > 0)
+		mfm_buf_addf(b, "%s:%zu:%zu: ", mfm_cli.config_path, err.line,
+		    err.col);
+}
+
 /* Path i of h matches nothing: say so, and what it may have meant. */
 static void
 path_error(const struct mfm_hits *h, size_t i, struct mfm_buf *b)
@@ -1207,6 +1228,7 @@ path_error(const struct mfm_hits *h, size_t i, struct mfm_buf *b)
 	size_t n, k;
 	int close;
 
+	put_where(b, h->e[i].opt);
 	mfm_buf_addf(b, "%s: path '%s' matches nothing in ", h->e[i].opt,
 	    h->e[i].text);
 	put_count(b, h->nrec, h->noun);
