@@ -18,8 +18,9 @@
  * metrics and --merge reads such states back, so sharded runs merge into
  * exactly the single run's answer.  A record whose score or label is
  * unusable is a bad record: reported, counted, kept in --rejects, and
- * the run goes on.  The windows' lifecycle is lib/mwin.c; this file
- * holds options, the record loop and the output.
+ * the run goes on.  Reading a record's values is lib/mread.c, the
+ * windows' lifecycle lib/mwin.c; this file holds options, the record
+ * loop and the output.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -31,6 +32,7 @@
 #include "lib/field.h"
 #include "lib/group.h"
 #include "lib/metric.h"
+#include "lib/mread.h"
 #include "lib/mwin.h"
 #include "lib/state.h"
 #include "lib/tm.h"
@@ -126,8 +128,19 @@ static const struct mfm_cli_tool tool = {
 	opts
 };
 
-/* The fields every record is read for, by number in the field set. */
-enum { F_MFM, F_SCORE, F_LABEL, F_DELAY, F_WINDOW, F_WEIGHT, F_BY };
+/*
+ * The fields every record is read for, by number in the field set: "_mfm"
+ * and then the fields of lib/mread.h in its order.
+ */
+enum {
+	F_MFM,
+	F_SCORE = 1 + MFM_MREAD_SCORE,
+	F_LABEL = 1 + MFM_MREAD_LABEL,
+	F_DELAY = 1 + MFM_MREAD_DELAY,
+	F_WINDOW = 1 + MFM_MREAD_WINDOW,
+	F_WEIGHT = 1 + MFM_MREAD_WEIGHT,
+	F_BY = 1 + MFM_MREAD_BY
+};
 
 struct run {
 	struct mfm_json_path mfm;	/* "_mfm" */
@@ -137,11 +150,11 @@ struct run {
 	struct mfm_hits *hits;	/* whether the paths match (mfm_cli_hits) */
 	struct mfm_metric_labels labels;
 	struct mfm_metric_conf conf;
+	struct mfm_mread rd;	/* the records' values */
 	int metrics[MFM_METRIC_COUNT];
 	size_t nmetrics;
 	struct mfm_mwin mw;	/* the windows and their cells */
-	struct mfm_buf scratch, ptext, ytext, str;
-	uint64_t nlabelled;
+	struct mfm_buf scratch;
 };
 
 static const char *const default_metrics[] = {
@@ -182,24 +195,6 @@ metrics_arg(struct run *run, const char *list)
 			break;
 		p = e + 1;
 	}
-}
-
-/* Append value t of j in canonical form: strings decoded and re-encoded. */
-static void
-put_class(struct run *run, struct mfm_buf *b, const struct mfm_json *j,
-    int t)
-{
-	const char *s;
-	size_t n;
-
-	mfm_buf_clear(b);
-	if (j->tok[t].type == MFM_JSON_STRING) {
-		s = mfm_json_str(j, t, &n, &run->str);
-		mfm_json_put_str(b, s, n);
-		return;
-	}
-	s = mfm_json_raw(j, t, &n);
-	mfm_buf_add(b, s, n);
 }
 
 /* Append "name": (after a comma unless first); names need no escapes. */
@@ -338,148 +333,31 @@ control(struct run *run, const struct mfm_reader *r, const struct mfm_json *j)
 		mfm_cli_bad(r, "%s", err.msg);
 }
 
+/* The option of the cap an MFM_ERR_LIMIT error reached. */
+static const char *
+cap_opt(const struct mfm_err *err)
+{
+	return err->cap == MFM_CAP_CLASSES ? "--max-classes" : "--max-groups";
+}
+
 /*
- * A record's error from the windows: a cap is the windows and groups',
- * or a state's classes (--merge); anything else a bad record.
+ * A record's error from the windows or the counts: a cap is the windows
+ * and groups' or an accumulator's classes; anything else a bad record.
  */
 static void
 record_err(const struct mfm_reader *r, const struct mfm_err *err)
 {
-	mfm_cli_record_err(r, err, strstr(err->msg, "classes") != NULL ?
-	    "--max-classes" : "--max-groups");
+	mfm_cli_record_err(r, err, cap_opt(err));
 }
 
-/* Read the record's values and count it; bad values are reported. */
+/* Read the record's values and count them in its window and group. */
 static void
 count(struct run *run, const struct mfm_reader *r, const struct mfm_json *j)
 {
 	struct mfm_err err;
-	struct mfm_mwin_cell *c;
-	double score = 0, y = 0, w = 1, delay = 0;
-	int t, label = MFM_METRIC_UNLABELLED, has_y, has_delay = 0;
-	enum mfm_metric_task task = run->conf.task;
 
-	t = run->tok[F_SCORE];
-	if (task == MFM_METRIC_MULTICLASS) {
-		switch (mfm_json_type_of(j, t)) {
-		case MFM_JSON_STRING:
-		case MFM_JSON_NUMBER:
-		case MFM_JSON_TRUE:
-		case MFM_JSON_FALSE:
-			put_class(run, &run->ptext, j, t);
-			break;
-		case MFM_JSON_NONE:
-			mfm_cli_bad(r, "field '%s' missing", set.score.text);
-			return;
-		default:
-			mfm_cli_bad(r, "field '%s' is not a class",
-			    set.score.text);
-			return;
-		}
-	} else if (t < 0) {
-		mfm_cli_bad(r, "field '%s' missing", set.score.text);
-		return;
-	} else if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER) {
-		mfm_cli_bad(r, "field '%s' is not a number", set.score.text);
-		return;
-	} else if (mfm_json_double(j, t, &score) != 0) {
-		mfm_cli_bad(r, "field '%s' is out of range", set.score.text);
-		return;
-	}
-	t = run->tok[F_LABEL];
-	has_y = t >= 0 && mfm_json_type_of(j, t) != MFM_JSON_NULL;
-	if (task == MFM_METRIC_BINARY) {
-		if (mfm_metric_label(&run->labels, j, t, set.label.text,
-		    &label, &err) != 0) {
-			mfm_cli_bad(r, "%s", err.msg);
-			return;
-		}
-	} else if (has_y && task == MFM_METRIC_REGRESSION) {
-		if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER) {
-			mfm_cli_bad(r, "field '%s' is not a number",
-			    set.label.text);
-			return;
-		}
-		if (mfm_json_double(j, t, &y) != 0) {
-			mfm_cli_bad(r, "field '%s' is out of range",
-			    set.label.text);
-			return;
-		}
-	} else if (has_y) {
-		switch (mfm_json_type_of(j, t)) {
-		case MFM_JSON_STRING:
-		case MFM_JSON_NUMBER:
-		case MFM_JSON_TRUE:
-		case MFM_JSON_FALSE:
-			put_class(run, &run->ytext, j, t);
-			break;
-		default:
-			mfm_cli_bad(r, "field '%s' is not a class",
-			    set.label.text);
-			return;
-		}
-	}
-	if (run->has_weight) {
-		t = run->tok[F_WEIGHT];
-		if (t < 0) {
-			mfm_cli_bad(r, "field '%s' missing", set.weight.text);
-			return;
-		}
-		if (mfm_json_type_of(j, t) == MFM_JSON_NUMBER &&
-		    mfm_json_double(j, t, &w) != 0) {
-			mfm_cli_bad(r, "field '%s' is out of range",
-			    set.weight.text);
-			return;
-		}
-		if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER || !(w >= 0)) {
-			mfm_cli_bad(r, "field '%s' is not a number >= 0",
-			    set.weight.text);
-			return;
-		}
-	}
-	t = run->tok[F_DELAY];
-	if (has_y && t >= 0 && mfm_json_type_of(j, t) != MFM_JSON_NULL) {
-		if (mfm_json_type_of(j, t) != MFM_JSON_NUMBER) {
-			mfm_cli_bad(r, "field '%s' is not a number",
-			    set.delay.text);
-			return;
-		}
-		if (mfm_json_double(j, t, &delay) != 0) {
-			mfm_cli_bad(r, "field '%s' is out of range",
-			    set.delay.text);
-			return;
-		}
-		has_delay = 1;
-	}
-	c = mfm_mwin_cell(&run->mw, j, &set.window, run->tok[F_WINDOW],
-	    run->tok + F_BY, &err);
-	if (c == NULL) {
+	if (mfm_mread_count(&run->rd, j, run->tok + F_SCORE, &err) != 0)
 		record_err(r, &err);
-		return;
-	}
-	switch (task) {
-	case MFM_METRIC_BINARY:
-		t = mfm_metric_acc_addw(&c->acc, score, label, w, &err);
-		break;
-	case MFM_METRIC_REGRESSION:
-		t = mfm_metric_acc_add_reg(&c->acc, score, y, has_y, w, &err);
-		break;
-	default:
-		t = mfm_metric_acc_add_mc(&c->acc, run->ptext.p,
-		    run->ptext.len, has_y ? run->ytext.p : NULL,
-		    run->ytext.len, w, &err);
-	}
-	if (t != 0 && err.kind == MFM_ERR_LIMIT)
-		mfm_cli_limit(r, "--max-classes", err.msg);
-	if (t != 0) {
-		mfm_cli_bad(r, "field '%s': %s", set.score.text, err.msg);
-		return;
-	}
-	if (has_y) {
-		run->nlabelled++;
-		if (has_delay)
-			mfm_metric_acc_add_delay(&c->acc, delay);
-	}
 }
 
 /* A --partial state record: merged into its window and group. */
@@ -602,10 +480,12 @@ state_open(struct run *run, struct mfm_state *st, struct mfm_buf *body)
 	    &found, &err) != 0)
 		mfm_die("%s: %s", set.state, err.msg);
 	mfm_cli_chain_begin(body->p, body->len, &rest);
-	if (found && mfm_mwin_load(&run->mw, body->p + rest, body->len - rest,
-	    &err) != 0)
-		mfm_die("%s: %s%s", set.state, err.msg,
-		    err.kind == MFM_ERR_LIMIT ? " (--max-groups)" : "");
+	if (!found || mfm_mwin_load(&run->mw, body->p + rest,
+	    body->len - rest, &err) == 0)
+		return;
+	if (err.kind == MFM_ERR_LIMIT)
+		mfm_die("%s: %s (%s)", set.state, err.msg, cap_opt(&err));
+	mfm_die("%s: %s", set.state, err.msg);
 }
 
 static void
@@ -644,6 +524,9 @@ main(int argc, char **argv)
 	mfm_mwin_init(&run.mw, &run.conf, set.max_groups, set.keep_closed,
 	    !mfm_cli_given("keep-closed"), emit, &run);
 	mfm_group_by(&run.mw.groups, set.by.v, set.by.n);
+	mfm_mread_init(&run.rd, &run.mw, &set.window, &run.labels,
+	    set.score.text, set.label.text,
+	    run.has_weight ? set.weight.text : NULL, set.delay.text);
 	fields_init(&run);
 	if (!set.merge)
 		hits_init(&run, mfm_cli_given("delay"), mfm_cli_given("window"));
@@ -660,13 +543,11 @@ main(int argc, char **argv)
 	if (mfm_cli.verbose)
 		fprintf(stderr, "mfm-metric: %" PRIu64 " records, %" PRIu64
 		    " labelled, %zu windows x groups, %" PRIu64 " bad\n",
-		    mfm_cli.nread, run.nlabelled, run.mw.groups.n, mfm_cli.nbad);
+		    mfm_cli.nread, run.rd.nlabelled, run.mw.groups.n, mfm_cli.nbad);
 
 	mfm_mwin_release(&run.mw);
 	mfm_buf_release(&run.scratch);
-	mfm_buf_release(&run.ptext);
-	mfm_buf_release(&run.ytext);
-	mfm_buf_release(&run.str);
+	mfm_mread_release(&run.rd);
 	mfm_json_path_release(&run.mfm);
 	mfm_field_set_release(&run.fields);
 	free(run.tok);

@@ -9,17 +9,37 @@
 #include "lib/err.h"
 #include "lib/banned.h"
 
+static int
+vset(struct mfm_err *err, enum mfm_err_kind kind, enum mfm_err_cap cap,
+    const char *fmt, va_list ap)
+{
+	if (err == NULL)
+		return -1;
+	err->kind = kind;
+	err->cap = cap;
+	err->sys = 0;
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	return -1;
+}
+
 int
 mfm_err_set(struct mfm_err *err, enum mfm_err_kind kind, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (err == NULL)
-		return -1;
-	err->kind = kind;
-	err->sys = 0;
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	vset(err, kind, MFM_CAP_NONE, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int
+mfm_err_limit(struct mfm_err *err, enum mfm_err_cap cap, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vset(err, MFM_ERR_LIMIT, cap, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -34,6 +54,7 @@ mfm_err_sys(struct mfm_err *err, const char *fmt, ...)
 	if (err == NULL)
 		return -1;
 	err->kind = MFM_ERR_SYS;
+	err->cap = MFM_CAP_NONE;
 	err->sys = saved;
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
@@ -55,6 +76,7 @@ mfm_err_clear(struct mfm_err *err)
 	if (err == NULL)
 		return;
 	err->kind = MFM_ERR_NONE;
+	err->cap = MFM_CAP_NONE;
 	err->sys = 0;
 	err->line = 0;
 	err->col = 0;

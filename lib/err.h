@@ -16,8 +16,20 @@ enum mfm_err_kind {
 	MFM_ERR_LIMIT		/* a cap was reached */
 };
 
+/*
+ * Which cap an MFM_ERR_LIMIT error reached, set by the module that holds
+ * it, so that the command names the option that raises it whatever the
+ * message says.
+ */
+enum mfm_err_cap {
+	MFM_CAP_NONE = 0,	/* not said, or not a limit */
+	MFM_CAP_GROUPS,		/* windows and groups (lib/group.h) */
+	MFM_CAP_CLASSES		/* a multiclass accumulator's (lib/metric.h) */
+};
+
 struct mfm_err {
 	enum mfm_err_kind kind;
+	enum mfm_err_cap cap;	/* MFM_ERR_LIMIT: which cap, else none */
 	int sys;		/* errno for MFM_ERR_SYS, else 0 */
 	size_t line;		/* 1-based, 0 when unknown */
 	size_t col;		/* 1-based, 0 when unknown */
@@ -26,6 +38,9 @@ struct mfm_err {
 
 /* Fill err (if not NULL) and return -1, so that `return mfm_err_set(...)`. */
 int mfm_err_set(struct mfm_err *err, enum mfm_err_kind kind,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Like mfm_err_set with MFM_ERR_LIMIT, saying which cap was reached. */
+int mfm_err_limit(struct mfm_err *err, enum mfm_err_cap cap,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Like mfm_err_set with MFM_ERR_SYS and the current errno appended. */
 int mfm_err_sys(struct mfm_err *err, const char *fmt, ...)

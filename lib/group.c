@@ -219,7 +219,7 @@ lookup(struct mfm_group *g, size_t wlen, int *created, struct mfm_err *err)
 		}
 	}
 	if (g->n >= g->max) {
-		mfm_err_set(err, MFM_ERR_LIMIT,
+		mfm_err_limit(err, MFM_CAP_GROUPS,
 		    "more than %zu windows and groups open", g->max);
 		return NULL;
 	}

@@ -78,8 +78,8 @@ void mfm_group_release(struct mfm_group *g);
  * 1) if new.  window is the path of the window object; by[0..nby) the
  * group paths.  NULL with MFM_ERR_DATA when the window field is neither
  * an object nor null, or MFM_ERR_LIMIT ("more than N windows and groups
- * open") when a new entry would pass the cap.  The pointer stays valid
- * until mfm_group_release.
+ * open", cap MFM_CAP_GROUPS) when a new entry would pass the cap.  The
+ * pointer stays valid until mfm_group_release.
  */
 void *mfm_group_get(struct mfm_group *g, const struct mfm_json *j,
     const struct mfm_json_path *window, const struct mfm_json_path *by,

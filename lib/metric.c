@@ -858,7 +858,7 @@ mc_class(struct mfm_metric_acc *a, const char *c, size_t len,
 	if (v != NULL)
 		return (long)*v;
 	if (mc->k >= a->conf->max_classes) {
-		mfm_err_set(err, MFM_ERR_LIMIT, "more than %zu classes",
+		mfm_err_limit(err, MFM_CAP_CLASSES, "more than %zu classes",
 		    a->conf->max_classes);
 		return -1;
 	}

@@ -293,8 +293,8 @@ int mfm_metric_acc_add_reg(struct mfm_metric_acc *a, double p, double y,
 /*
  * Count one multiclass record: the predicted and the true class as JSON
  * text (canonical, so equal classes have equal bytes); y NULL when the
- * record is unlabelled.  -1 with MFM_ERR_LIMIT when a new class would
- * pass conf->max_classes.
+ * record is unlabelled.  -1 with MFM_ERR_LIMIT (cap MFM_CAP_CLASSES) when
+ * a new class would pass conf->max_classes.
  */
 int mfm_metric_acc_add_mc(struct mfm_metric_acc *a, const char *p,
     size_t plen, const char *y, size_t ylen, double w, struct mfm_err *err);
@@ -304,7 +304,7 @@ void mfm_metric_acc_add_delay(struct mfm_metric_acc *a, double delay);
 /*
  * Add src's state into dst, as if dst had seen src's records too.  -1
  * with MFM_ERR_USAGE if the tasks or thresholds differ, MFM_ERR_LIMIT
- * at the class cap.
+ * (cap MFM_CAP_CLASSES) at the class cap.
  */
 int mfm_metric_acc_merge(struct mfm_metric_acc *dst,
     const struct mfm_metric_acc *src, struct mfm_err *err);

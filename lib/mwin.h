@@ -100,11 +100,11 @@ void mfm_mwin_release(struct mfm_mwin *m);
  * path, w its token, by[] the tokens of the group paths set with
  * mfm_group_by on m->groups): made if new, marked changed, its revision
  * raised to the window's "revision" member.  The caller counts the
- * record in it.  NULL with MFM_ERR_LIMIT when one more cell would pass
- * the cap, MFM_ERR_DATA for a window that is not an object or whose
- * revision is not a count, or a revision of a window dropped already
- * ("revision N of a window no longer kept (--keep-closed)"); no cell is
- * made then.
+ * record in it.  NULL with MFM_ERR_LIMIT (MFM_CAP_GROUPS) when one more
+ * cell would pass the cap, MFM_ERR_DATA for a window that is not an
+ * object or whose revision is not a count, or a revision of a window
+ * dropped already ("revision N of a window no longer kept
+ * (--keep-closed)"); no cell is made then.
  */
 struct mfm_mwin_cell *mfm_mwin_cell(struct mfm_mwin *m,
     const struct mfm_json *j, const struct mfm_json_path *window, int w,
@@ -112,8 +112,9 @@ struct mfm_mwin_cell *mfm_mwin_cell(struct mfm_mwin *m,
 /*
  * A state record of --partial, {"window":W,"group":G,"state":S} with
  * "revision":N after the window when revised: S merged into the cell of
- * W and G.  -1 with MFM_ERR_LIMIT at the cap of cells, MFM_ERR_DATA for
- * a record that does not read or a state of another task or threshold.
+ * W and G.  -1 with MFM_ERR_LIMIT at the cap of cells (MFM_CAP_GROUPS)
+ * or of a cell's classes (MFM_CAP_CLASSES), MFM_ERR_DATA for a record
+ * that does not read or a state of another task or threshold.
  */
 int mfm_mwin_merge(struct mfm_mwin *m, const struct mfm_json *j,
     struct mfm_err *err);
@@ -145,9 +146,9 @@ void mfm_mwin_finish(struct mfm_mwin *m, int complete);
  * The state between runs: the upstream lines, one line of the closed
  * windows kept, then one line per cell with its counts as --partial
  * writes them.  load reads such a body into a fresh m: -1 with
- * MFM_ERR_LIMIT when its cells pass the cap, MFM_ERR_DATA for anything
- * else that does not read ("corrupt state file: ..." past the upstream
- * lines).
+ * MFM_ERR_LIMIT when its cells or a cell's classes pass their cap (the
+ * cap said as by mfm_mwin_merge), MFM_ERR_DATA for anything else that
+ * does not read ("corrupt state file: ..." past the upstream lines).
  */
 void mfm_mwin_dump(struct mfm_mwin *m, struct mfm_buf *b);
 int mfm_mwin_load(struct mfm_mwin *m, const char *body, size_t len,

@@ -37,6 +37,30 @@ START_TEST(test_set)
 }
 END_TEST
 
+/* A limit says which cap; anything set after it says none. */
+START_TEST(test_limit)
+{
+	struct mfm_err err;
+
+	mfm_err_clear(&err);
+	ck_assert_int_eq(err.cap, MFM_CAP_NONE);
+	ck_assert_int_eq(mfm_err_limit(&err, MFM_CAP_CLASSES,
+	    "more than %d classes", 2), -1);
+	ck_assert_int_eq(err.kind, MFM_ERR_LIMIT);
+	ck_assert_int_eq(err.cap, MFM_CAP_CLASSES);
+	ck_assert_str_eq(err.msg, "more than 2 classes");
+	mfm_err_set(&err, MFM_ERR_LIMIT, "x");
+	ck_assert_int_eq(err.cap, MFM_CAP_NONE);
+	mfm_err_limit(&err, MFM_CAP_GROUPS, "x");
+	mfm_err_sys(&err, "x");
+	ck_assert_int_eq(err.cap, MFM_CAP_NONE);
+	mfm_err_limit(&err, MFM_CAP_GROUPS, "x");
+	mfm_err_clear(&err);
+	ck_assert_int_eq(err.cap, MFM_CAP_NONE);
+	ck_assert_int_eq(mfm_err_limit(NULL, MFM_CAP_GROUPS, "x"), -1);
+}
+END_TEST
+
 START_TEST(test_set_long)
 {
 	struct mfm_err err;
@@ -150,6 +174,7 @@ suite_err(void)
 	TCase *tc = tcase_create("err");
 
 	tcase_add_test(tc, test_set);
+	tcase_add_test(tc, test_limit);
 	tcase_add_test(tc, test_set_long);
 	tcase_add_test(tc, test_sys);
 	tcase_add_test(tc, test_sys_long);

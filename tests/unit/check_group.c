@@ -128,6 +128,7 @@ START_TEST(test_cap)
 	ck_assert_ptr_nonnull(get(&f, "{\"v\":2}", 1, &created));
 	ck_assert_ptr_null(get(&f, "{\"v\":3}", 1, &created));
 	ck_assert_int_eq(f.err.kind, MFM_ERR_LIMIT);
+	ck_assert_int_eq(f.err.cap, MFM_CAP_GROUPS);
 	ck_assert_str_eq(f.err.msg, "more than 2 windows and groups open");
 	/* Known keys still work at the cap. */
 	ck_assert_ptr_nonnull(get(&f, "{\"v\":1}", 1, &created));

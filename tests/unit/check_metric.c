@@ -648,6 +648,7 @@ START_TEST(test_multiclass)
 	ck_assert_int_eq(mfm_metric_acc_add_mc(&a, "d", 1, "a", 1, 1, &err),
 	    -1);
 	ck_assert_int_eq(err.kind, MFM_ERR_LIMIT);
+	ck_assert_int_eq(err.cap, MFM_CAP_CLASSES);
 	mfm_metric_acc_release(&a);
 	mfm_metric_acc_release(&b);
 	mfm_buf_release(&scratch);

@@ -517,6 +517,22 @@ START_TEST(test_load_errors)
 	run_init(&r, 16, 0);
 	ck_assert_int_eq(mfm_mwin_load(&r.m, b.p, b.len, &err), -1);
 	ck_assert_int_eq(err.kind, MFM_ERR_LIMIT);
+	ck_assert_int_eq(err.cap, MFM_CAP_GROUPS);
+	run_release(&r);
+	/* A cell with more classes than its cap of two. */
+	mfm_buf_clear(&b);
+	mfm_buf_adds(&b, "{\"closed\":[],\"dropped\":0,\"dropped_end\":null}\n"
+	    "{\"window\":null,\"group\":{},\"cell\":[0,0,0],\"state\":{"
+	    "\"task\":\"multiclass\",\"threshold\":0.5,\"n\":1,"
+	    "\"labelled\":1,\"delays\":[],\"classes\":[\"a\",\"b\",\"c\"],"
+	    "\"cm\":[[0,1,1]]}}\n");
+	run_init(&r, 16, 0);
+	r.conf.task = MFM_METRIC_MULTICLASS;
+	r.conf.max_classes = 2;
+	ck_assert_int_eq(mfm_mwin_load(&r.m, b.p, b.len, &err), -1);
+	ck_assert_int_eq(err.kind, MFM_ERR_LIMIT);
+	ck_assert_int_eq(err.cap, MFM_CAP_CLASSES);
+	ck_assert_str_eq(err.msg, "more than 2 classes");
 	run_release(&r);
 	mfm_buf_release(&b);
 }
@@ -584,6 +600,7 @@ START_TEST(test_cap)
 	}
 	ck_assert_int_eq(record(&r, "{\"score\":0.5,\"g\":10}", &err), -1);
 	ck_assert_int_eq(err.kind, MFM_ERR_LIMIT);
+	ck_assert_int_eq(err.cap, MFM_CAP_GROUPS);
 	ok(&r, "{\"score\":0.5,\"g\":9}");
 	/* A window that is not an object. */
 	ck_assert_int_eq(record(&r, "{\"score\":0.5,\"g\":9,\"window\":3}",
