@@ -10,7 +10,8 @@
  * or the previous window of the same group (--previous).  Writes one
  * record per window, group and feature, the features of a window ranked
  * by PSI, or with --emit-context one compact record per window and
- * group naming the top drifted features, for an alert to carry.
+ * group naming the top drifted features, for an alert to carry (the
+ * sketches are lib/drift.c, the records lib/driftrec.c).
  *
  * --partial writes the sketches of every window and group instead, and
  * --merge reads such states back, so that a run split into shards and
@@ -18,13 +19,13 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/cli.h"
 #include "lib/drift.h"
+#include "lib/driftrec.h"
 #include "lib/group.h"
 #include "lib/refrun.h"
 #include "lib/banned.h"
@@ -325,140 +326,11 @@ save_reference(const char *path, struct run *run)
 		mfm_die("%s: write error", path);
 }
 
-static struct mfm_drift_result *cmp_res;
-static const size_t *cmp_pos;
-
-/*
- * Largest PSI first; undefined last; then in the order of
- * mfm_drift_sort_features, which does not depend on the input's order.
- */
-static int
-cmp_rank(const void *x, const void *y)
-{
-	size_t a = *(const size_t *)x, b = *(const size_t *)y;
-	double pa = cmp_res[a].m[MFM_DRIFT_PSI];
-	double pb = cmp_res[b].m[MFM_DRIFT_PSI];
-
-	if (isnan(pa) != isnan(pb))
-		return isnan(pa) ? 1 : -1;
-	if (!isnan(pa) && pa != pb)
-		return pa > pb ? -1 : 1;
-	a = cmp_pos[a];
-	b = cmp_pos[b];
-	return a < b ? -1 : a > b;
-}
-
-/*
- * The window and the group; with a feature name (--feature-group) the
- * group also holds "feature", so that mfm-threshold, which keys alerts
- * by window and group, keeps one alert per feature.
- */
+/* Write mfm_cli.out as one record. */
 static void
-put_head(struct mfm_buf *b, struct mfm_group *g, size_t i,
-    const char *feature)
+emit_out(void *ctx)
 {
-	size_t n;
-
-	mfm_group_put_head(b, g, i);
-	if (feature == NULL)
-		return;
-	/* Reopen the group object for one more member. */
-	(void)mfm_group_text(g, i, &n);
-	b->p[--b->len] = '\0';
-	mfm_buf_adds(b, n > 2 ? ",\"feature\":" : "\"feature\":");
-	mfm_json_put_str(b, feature, strlen(feature));
-	mfm_buf_addc(b, '}');
-}
-
-static const char *const kind_name[] = { "empty", "numeric", "categorical" };
-
-static void
-emit_feature(struct run *run, struct mfm_group *g, size_t i,
-    struct mfm_drift_set *ref, struct mfm_drift_set *cur, size_t id,
-    struct mfm_drift_result *r, size_t rank)
-{
-	struct mfm_buf *b = &mfm_cli.out;
-	int m, first = 1;
-
-	put_head(b, g, i, set.feature_group ? run->d.name[id] : NULL);
-	mfm_buf_adds(b, ",\"feature\":");
-	mfm_json_put_str(b, run->d.name[id], strlen(run->d.name[id]));
-	mfm_buf_adds(b, ",\"kind\":\"");
-	mfm_buf_adds(b, kind_name[r->kind]);
-	mfm_buf_adds(b, "\",\"rank\":");
-	mfm_json_put_int64(b, (int64_t)rank);
-	mfm_buf_adds(b, ",\"n\":");
-	mfm_json_put_double(b, cur->nrec);
-	mfm_buf_adds(b, ",\"labelled\":");
-	mfm_json_put_double(b, cur->nlab);
-	mfm_buf_adds(b, ",\"present\":");
-	mfm_json_put_double(b, r->cur_present);
-	mfm_buf_adds(b, ",\"reference\":{\"n\":");
-	mfm_json_put_double(b, ref->nrec);
-	mfm_buf_adds(b, ",\"present\":");
-	mfm_json_put_double(b, r->ref_present);
-	mfm_buf_adds(b, "},\"metrics\":{");
-	for (m = 0; m < MFM_DRIFT_NMETRIC; m++) {
-		/* Only the metrics of the feature's kind. */
-		if (r->kind != MFM_DRIFT_NUMERIC && (m == MFM_DRIFT_KS ||
-		    m == MFM_DRIFT_KS_P || m == MFM_DRIFT_WASSERSTEIN ||
-		    m == MFM_DRIFT_WASSERSTEIN_NORM))
-			continue;
-		if (r->kind != MFM_DRIFT_CATEGORICAL &&
-		    (m == MFM_DRIFT_UNSEEN || m == MFM_DRIFT_UNSEEN_SHARE))
-			continue;
-		if (!first)
-			mfm_buf_addc(b, ',');
-		first = 0;
-		mfm_buf_addc(b, '"');
-		mfm_buf_adds(b, mfm_drift_metric_name(m));
-		mfm_buf_adds(b, "\":");
-		mfm_json_put_double(b, r->m[m]);
-	}
-	mfm_buf_addc(b, '}');
-	if (r->kind == MFM_DRIFT_NUMERIC && !isnan(r->m[MFM_DRIFT_KS_P])) {
-		mfm_buf_adds(b, ",\"ks_p_method\":");
-		mfm_buf_adds(b, r->ks_exact ? "\"exact\"" : "\"asymptotic\"");
-	}
-	if (r->top.len > 0) {
-		mfm_buf_adds(b, ",\"top_changes\":");
-		mfm_buf_add(b, r->top.p, r->top.len);
-	}
-	mfm_buf_addc(b, '}');
-	mfm_cli_emit();
-}
-
-static void
-emit_context(struct run *run, struct mfm_group *g, size_t i,
-    const size_t *order, size_t nord)
-{
-	struct mfm_buf *b = &mfm_cli.out;
-	struct mfm_drift_result *r;
-	size_t k, n = nord < run->d.top ? nord : run->d.top;
-
-	put_head(b, g, i, NULL);
-	mfm_buf_adds(b, ",\"context\":{\"top_drift\":[");
-	for (k = 0; k < n; k++) {
-		r = &cmp_res[order[k]];
-		if (k > 0)
-			mfm_buf_addc(b, ',');
-		mfm_buf_adds(b, "{\"feature\":");
-		mfm_json_put_str(b, run->d.name[order[k]],
-		    strlen(run->d.name[order[k]]));
-		mfm_buf_adds(b, ",\"psi\":");
-		mfm_json_put_double(b, r->m[MFM_DRIFT_PSI]);
-		mfm_buf_adds(b, ",\"js\":");
-		mfm_json_put_double(b, r->m[MFM_DRIFT_JS]);
-		if (r->top.len > 2) {
-			/* The largest change alone: the first element. */
-			const char *p = r->top.p + 1, *e = strchr(p, '}');
-
-			mfm_buf_adds(b, ",\"change\":");
-			mfm_buf_add(b, p, (size_t)(e - p) + 1);
-		}
-		mfm_buf_addc(b, '}');
-	}
-	mfm_buf_adds(b, "]}}");
+	(void)ctx;
 	mfm_cli_emit();
 }
 
@@ -467,31 +339,12 @@ static void
 emit_window(void *ctx, struct mfm_group *g, size_t i, void *ref)
 {
 	struct run *run = ctx;
-	struct mfm_drift_set *cur = mfm_group_val(g, i);
-	size_t nf = run->d.nname, k, n = 0, *order;
+	struct mfm_driftrec w = {
+		&run->d, set.emit_context, set.feature_group, &mfm_cli.out,
+		emit_out, NULL
+	};
 
-	cmp_res = mfm_xcalloc(nf ? nf : 1, sizeof(*cmp_res));
-	order = mfm_xcalloc(nf ? nf : 1, sizeof(*order));
-	for (k = 0; k < nf; k++) {
-		if (!mfm_drift_wanted(&run->d, k))
-			continue;
-		mfm_drift_compare(&run->d, ref, cur, k, &cmp_res[k]);
-		if (cmp_res[k].kind != MFM_DRIFT_EMPTY)
-			order[n++] = k;
-	}
-	cmp_pos = run->d.pos;
-	qsort(order, n, sizeof(*order), cmp_rank);
-	if (set.emit_context)
-		emit_context(run, g, i, order, n);
-	else
-		for (k = 0; k < n; k++)
-			emit_feature(run, g, i, ref, cur, order[k],
-			    &cmp_res[order[k]], k + 1);
-	for (k = 0; k < nf; k++)
-		mfm_buf_release(&cmp_res[k].top);
-	free(cmp_res);
-	cmp_res = NULL;
-	free(order);
+	mfm_driftrec_window(&w, g, i, ref);
 }
 
 static int
