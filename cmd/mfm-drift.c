@@ -233,34 +233,14 @@ read_reference(const char *path, struct run *run)
 	struct mfm_reader r;
 	struct mfm_json j;
 	struct mfm_err err;
-	struct mfm_drift_set *s;
-	const char *txt;
-	size_t n;
-	int t, created;
 
 	mfm_group_init(&g, sizeof(struct mfm_drift_set), 0);
 	mfm_json_init(&j);
 	mfm_cli_open(&r, path);
-	while (mfm_cli_next(&r, &j)) {
-		t = mfm_json_member(&j, 0, "_mfm", 4);
-		if (t >= 0) {
-			if (!mfm_json_str_eq(&j, t, "reference", 9))
-				continue;
-			t = mfm_json_member(&j, 0, "group", 5);
-			if (mfm_json_type_of(&j, t) != MFM_JSON_OBJECT)
-				mfm_die("%s:%zu: reference line without a "
-				    "group", path, r.lineno);
-			txt = mfm_json_raw(&j, t, &n);
-			if (mfm_drift_load(&run->d,
-			    mfm_refrun_ref(&run->rr, txt, n, 1), &j, &err) != 0)
-				mfm_die("%s:%zu: %s", path, r.lineno, err.msg);
-			continue;
-		}
-		s = mfm_group_get(&g, &j, &set.window, set.by.v, set.by.n,
-		    &created, &err);
-		if (s == NULL || mfm_drift_add(&run->d, s, &j, &err) != 0)
+	while (mfm_cli_next(&r, &j))
+		if (mfm_driftrec_ref_line(&run->d, &run->rr, &g, &j,
+		    &set.window, set.by.v, set.by.n, &err) != 0)
 			mfm_die("%s:%zu: %s", path, r.lineno, err.msg);
-	}
 	if (mfm_reader_close(&r, &err) != 0)
 		mfm_die_err(&err);
 	if (mfm_cli.nbad > 0)
@@ -271,58 +251,18 @@ read_reference(const char *path, struct run *run)
 	mfm_json_release(&j);
 }
 
-struct gkey {
-	const char *p;
-	size_t n;
-};
-
-static int
-cmp_gkey(const void *x, const void *y)
-{
-	const struct gkey *a = x, *b = y;
-	int c = memcmp(a->p, b->p, a->n < b->n ? a->n : b->n);
-
-	if (c != 0)
-		return c;
-	return (a->n > b->n) - (a->n < b->n);
-}
-
-/*
- * The groups in byte order of their text, so that the file does not
- * depend on the order the input came in (a merged run writes the same).
- */
 static void
 save_reference(const char *path, struct run *run)
 {
-	struct mfm_buf b = MFM_BUF_INIT;
-	struct gkey *gk;
-	const char *g;
-	size_t i, k = 0, n;
+	struct mfm_err err;
 	FILE *f;
+	int rc;
 
 	f = fopen(path, "w");
 	if (f == NULL)
 		mfm_die("%s: %s", path, strerror(errno));
-	gk = mfm_xcalloc(run->rr.nref + 1, sizeof(*gk));
-	for (i = 0; i < run->rr.refmap.nslot; i++)
-		if (run->rr.refmap.slot[i].used && k < run->rr.nref) {
-			gk[k].p = mfm_keymap_key(&run->rr.refmap,
-			    &run->rr.refmap.slot[i].value, &gk[k].n);
-			k++;
-		}
-	qsort(gk, k, sizeof(*gk), cmp_gkey);
-	for (i = 0; i < k; i++) {
-		g = gk[i].p;
-		n = gk[i].n;
-		mfm_buf_clear(&b);
-		mfm_drift_save(&run->d, mfm_refrun_ref(&run->rr, g, n, 0), g, n,
-		    &b);
-		if (b.len > 0 && fwrite(b.p, 1, b.len, f) != b.len)
-			break;
-	}
-	free(gk);
-	mfm_buf_release(&b);
-	if (ferror(f) | (fclose(f) != 0))
+	rc = mfm_driftrec_save(&run->d, &run->rr, f, &err);
+	if ((rc != 0) | ferror(f) | (fclose(f) != 0))
 		mfm_die("%s: write error", path);
 }
 

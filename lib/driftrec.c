@@ -191,3 +191,78 @@ mfm_driftrec_window(const struct mfm_driftrec *w, struct mfm_group *g,
 	free(res);
 	free(rk);
 }
+
+struct gkey {
+	const char *p;
+	size_t n;
+};
+
+static int
+cmp_gkey(const void *x, const void *y)
+{
+	const struct gkey *a = x, *b = y;
+	int c = memcmp(a->p, b->p, a->n < b->n ? a->n : b->n);
+
+	if (c != 0)
+		return c;
+	return (a->n > b->n) - (a->n < b->n);
+}
+
+int
+mfm_driftrec_save(struct mfm_drift *d, struct mfm_refrun *rr, FILE *f,
+    struct mfm_err *err)
+{
+	struct mfm_buf b = MFM_BUF_INIT;
+	struct gkey *gk;
+	size_t i, k = 0;
+	int rc = 0;
+
+	gk = mfm_xcalloc(rr->nref + 1, sizeof(*gk));
+	for (i = 0; i < rr->refmap.nslot; i++)
+		if (rr->refmap.slot[i].used && k < rr->nref) {
+			gk[k].p = mfm_keymap_key(&rr->refmap,
+			    &rr->refmap.slot[i].value, &gk[k].n);
+			k++;
+		}
+	qsort(gk, k, sizeof(*gk), cmp_gkey);
+	for (i = 0; i < k; i++) {
+		mfm_buf_clear(&b);
+		mfm_drift_save(d, mfm_refrun_ref(rr, gk[i].p, gk[i].n, 0),
+		    gk[i].p, gk[i].n, &b);
+		if (b.len > 0 && fwrite(b.p, 1, b.len, f) != b.len) {
+			rc = mfm_err_sys(err, "write error");
+			break;
+		}
+	}
+	free(gk);
+	mfm_buf_release(&b);
+	return rc;
+}
+
+int
+mfm_driftrec_ref_line(struct mfm_drift *d, struct mfm_refrun *rr,
+    struct mfm_group *g, const struct mfm_json *j,
+    const struct mfm_json_path *window, const struct mfm_json_path *by,
+    size_t nby, struct mfm_err *err)
+{
+	struct mfm_drift_set *s;
+	const char *txt;
+	size_t n;
+	int t, created;
+
+	t = mfm_json_member(j, 0, "_mfm", 4);
+	if (t >= 0) {
+		if (!mfm_json_str_eq(j, t, "reference", 9))
+			return 0;
+		t = mfm_json_member(j, 0, "group", 5);
+		if (mfm_json_type_of(j, t) != MFM_JSON_OBJECT)
+			return mfm_err_set(err, MFM_ERR_DATA,
+			    "reference line without a group");
+		txt = mfm_json_raw(j, t, &n);
+		return mfm_drift_load(d, mfm_refrun_ref(rr, txt, n, 1), j, err);
+	}
+	s = mfm_group_get(g, j, window, by, nby, &created, err);
+	if (s == NULL)
+		return -1;
+	return mfm_drift_add(d, s, j, err);
+}

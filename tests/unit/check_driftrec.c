@@ -4,7 +4,9 @@
  * with undefined ones last and ties in feature order; the metrics of
  * each kind; the feature in the group (--feature-group), with and
  * without other group members; the one context record of the top
- * features (--emit-context).
+ * features (--emit-context); reference files read a line at a time and
+ * saved in group order, a saved file reading back to the same bytes,
+ * bad lines and a failed write refused.
  */
 #include <stdio.h>
 #include <string.h>
@@ -265,6 +267,213 @@ START_TEST(test_context)
 }
 END_TEST
 
+/* The references of a run: what --reference reads, --save-reference writes. */
+struct refs {
+	struct mfm_drift *d;
+	struct mfm_refrun rr;
+	struct mfm_group g;	/* a reference file's records */
+	struct mfm_json j;
+	struct mfm_err err;
+};
+
+static int
+ref_merge(void *ctx, void *dst, void *src, struct mfm_err *err)
+{
+	struct refs *r = ctx;
+
+	return mfm_drift_merge(r->d, dst, src, err);
+}
+
+static void
+ref_release(void *ctx, void *val)
+{
+	struct refs *r = ctx;
+
+	mfm_drift_set_release(r->d, val);
+}
+
+static void
+ref_emit(void *ctx, struct mfm_group *g, size_t i, void *ref)
+{
+	(void)ctx;
+	(void)g;
+	(void)i;
+	(void)ref;
+}
+
+static void
+ref_missing(void *ctx, const char *group, size_t n)
+{
+	(void)ctx;
+	(void)group;
+	(void)n;
+}
+
+static const struct mfm_refrun_ops ref_ops = {
+	ref_merge, ref_release, ref_emit, ref_missing
+};
+
+static void
+refs_init(struct refs *r, struct mfm_drift *d)
+{
+	struct mfm_refrun_mode mode;
+
+	memset(r, 0, sizeof(*r));
+	memset(&mode, 0, sizeof(mode));
+	r->d = d;
+	mfm_refrun_init(&r->rr, &mode, sizeof(struct mfm_drift_set), 0,
+	    &ref_ops, r);
+	mfm_group_init(&r->g, sizeof(struct mfm_drift_set), 0);
+	mfm_json_init(&r->j);
+}
+
+static void
+refs_release(struct refs *r)
+{
+	mfm_refrun_release(&r->rr);
+	mfm_group_release(&r->g);
+	mfm_json_release(&r->j);
+}
+
+/* One line of a reference file, grouped by g: 0 or -1. */
+static int
+ref_line(struct refs *r, struct fx *x, const char *line, size_t len)
+{
+	ck_assert_int_eq(mfm_json_parse(&r->j, line, len, &r->err), 0);
+	mfm_err_clear(&r->err);
+	return mfm_driftrec_ref_line(r->d, &r->rr, &r->g, &r->j, &x->window,
+	    &x->by, 1, &r->err);
+}
+
+/* Read a file's text, a line at a time, then take its records. */
+static void
+ref_read(struct refs *r, struct fx *x, const char *text)
+{
+	const char *nl;
+
+	for (; *text != '\0'; text = nl + 1) {
+		nl = strchr(text, '\n');
+		ck_assert_ptr_nonnull(nl);
+		ck_assert_int_eq(ref_line(r, x, text, (size_t)(nl - text)), 0);
+	}
+	ck_assert_int_eq(mfm_refrun_take(&r->rr, &r->g, &r->err), 0);
+}
+
+/* What mfm_driftrec_save writes, as a string in b. */
+static const char *
+ref_save(struct refs *r, struct mfm_buf *b)
+{
+	FILE *f = tmpfile();
+	char chunk[4096];
+	size_t n;
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(mfm_driftrec_save(r->d, &r->rr, f, &r->err), 0);
+	rewind(f);
+	mfm_buf_clear(b);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		mfm_buf_add(b, chunk, n);
+	ck_assert_int_eq(ferror(f), 0);
+	fclose(f);
+	mfm_buf_addc(b, '\0');
+	return b->p;
+}
+
+/*
+ * Records and saved lines read; other control records skipped; the
+ * groups saved in byte order, and the saved file read back saves the
+ * same bytes.
+ */
+START_TEST(test_reference)
+{
+	struct fx x;
+	struct refs a, b;
+	static const char *const order[] = {
+		"\"group\":{\"g\":1}", "\"group\":{\"g\":2}",
+		"\"group\":{\"g\":3}", "\"group\":{\"g\":5}",
+		"\"group\":{\"g\":7}"
+	};
+	struct mfm_buf t1 = MFM_BUF_INIT, t2 = MFM_BUF_INIT;
+	const char *s, *prev, *next;
+	size_t i;
+
+	setup(&x);
+	refs_init(&a, &x.d);
+	ref_read(&a, &x, "{\"g\":2,\"in\":{\"a\":1,\"c\":\"x\"}}\n"
+	    "{\"_mfm\":{\"type\":\"watermark\"}}\n"
+	    "{\"_mfm\":\"drift_state\",\"group\":3}\n"
+	    "{\"g\":1,\"in\":{\"a\":2}}\n"
+	    "{\"g\":2,\"in\":{\"a\":3}}\n"
+	    "{\"g\":7,\"in\":{\"a\":3}}\n"
+	    "{\"g\":10,\"in\":{\"a\":3}}\n"
+	    "{\"g\":5,\"in\":{\"a\":3}}\n"
+	    "{\"g\":3,\"in\":{\"a\":3}}\n");
+	ck_assert_uint_eq(a.rr.nref, 6);
+	mfm_drift_sort_features(&x.d);
+	s = ref_save(&a, &t1);
+	/* Byte order: {"g":10} before {"g":1}. */
+	ck_assert(starts(s, "{\"_mfm\":\"reference\",\"group\":{\"g\":10},"
+	    "\"records\":1,"));
+	for (i = 0, prev = s; i < 5; i++) {
+		next = strstr(s, order[i]);
+		ck_assert_msg(next != NULL && next > prev, "%s", order[i]);
+		prev = next;
+	}
+	ck_assert_ptr_nonnull(strstr(s, "\"group\":{\"g\":2},\"records\":2,"));
+
+	refs_init(&b, &x.d);
+	ref_read(&b, &x, s);
+	ck_assert_uint_eq(b.rr.nref, 6);
+	ck_assert_str_eq(ref_save(&b, &t2), s);
+	/* Saved lines and records add up. */
+	ref_read(&b, &x, "{\"g\":1,\"in\":{\"a\":9}}\n");
+	ck_assert_ptr_nonnull(strstr(ref_save(&b, &t2),
+	    "\"group\":{\"g\":1},\"records\":2,"));
+	refs_release(&a);
+	refs_release(&b);
+	mfm_buf_release(&t1);
+	mfm_buf_release(&t2);
+	teardown(&x);
+}
+END_TEST
+
+START_TEST(test_reference_errors)
+{
+	static const char *const bad[] = {
+		"{\"_mfm\":\"reference\"}",
+		"{\"_mfm\":\"reference\",\"group\":[]}",
+		"{\"_mfm\":\"reference\",\"group\":{},\"feature\":3}",
+		"{\"g\":1,\"window\":3,\"in\":{\"a\":1}}"
+	};
+	struct fx x;
+	struct refs r;
+	FILE *f;
+	size_t i;
+
+	setup(&x);
+	refs_init(&r, &x.d);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(ref_line(&r, &x, bad[i], strlen(bad[i])) == -1,
+		    "%s", bad[i]);
+		ck_assert_int_eq(r.err.kind, MFM_ERR_DATA);
+		if (i < 2)
+			ck_assert_str_eq(r.err.msg,
+			    "reference line without a group");
+	}
+	ck_assert_uint_eq(r.g.n, 0);
+	/* A write that fails. */
+	ref_read(&r, &x, "{\"g\":1,\"in\":{\"a\":1}}\n");
+	mfm_drift_sort_features(&x.d);
+	f = fopen("/dev/null", "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(mfm_driftrec_save(&x.d, &r.rr, f, &r.err), -1);
+	ck_assert_int_eq(r.err.kind, MFM_ERR_SYS);
+	fclose(f);
+	refs_release(&r);
+	teardown(&x);
+}
+END_TEST
+
 Suite *suite_driftrec(void);
 
 Suite *
@@ -276,6 +485,8 @@ suite_driftrec(void)
 	tcase_add_test(tc, test_features);
 	tcase_add_test(tc, test_feature_group);
 	tcase_add_test(tc, test_context);
+	tcase_add_test(tc, test_reference);
+	tcase_add_test(tc, test_reference_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }
