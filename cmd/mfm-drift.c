@@ -123,10 +123,14 @@ is_state(const struct mfm_json *j, int t)
 static const char *
 cap_of(const struct mfm_err *err)
 {
-	if (strncmp(err->msg, "more than ", 10) != 0)
+	switch (err->cap) {
+	case MFM_CAP_VALUES:
+		return "--max-values";
+	case MFM_CAP_CATEGORIES:
+		return "--max-categories";
+	default:
 		return NULL;
-	return strstr(err->msg, "categories") != NULL ? "--max-categories" :
-	    "--max-values";
+	}
 }
 
 /* A --partial state line: merge it into its window and group. */

@@ -24,7 +24,9 @@ enum mfm_err_kind {
 enum mfm_err_cap {
 	MFM_CAP_NONE = 0,	/* not said, or not a limit */
 	MFM_CAP_GROUPS,		/* windows and groups (lib/group.h) */
-	MFM_CAP_CLASSES		/* a multiclass accumulator's (lib/metric.h) */
+	MFM_CAP_CLASSES,	/* a multiclass accumulator's (lib/metric.h) */
+	MFM_CAP_VALUES,		/* a sketch's distinct values (lib/sketch.h) */
+	MFM_CAP_CATEGORIES	/* a sketch's categories (lib/sketch.h) */
 };
 
 struct mfm_err {

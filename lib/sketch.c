@@ -98,7 +98,7 @@ mfm_sketch_add_num(struct mfm_sketch *s, double v, double c,
 			struct mfm_stats_vc *hit = find_value(s, v);
 
 			if (hit == NULL)
-				return mfm_err_set(err, MFM_ERR_LIMIT,
+				return mfm_err_limit(err, MFM_CAP_VALUES,
 				    "more than %zu distinct values kept",
 				    b->max_values);
 			hit->c += c;
@@ -126,7 +126,7 @@ mfm_sketch_add_cat(struct mfm_sketch *s, const char *k, size_t n, double c,
 	v = mfm_keymap_find(&s->catmap, k, n);
 	if (v == NULL) {
 		if (s->ncat >= b->max_categories)
-			return mfm_err_set(err, MFM_ERR_LIMIT,
+			return mfm_err_limit(err, MFM_CAP_CATEGORIES,
 			    "more than %zu categories in one feature",
 			    b->max_categories);
 		if (n > UINT32_MAX)

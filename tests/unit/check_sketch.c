@@ -219,6 +219,7 @@ START_TEST(test_budget)
 	ck_assert_uint_eq(b.used, 4);
 	ck_assert_int_eq(mfm_sketch_add_num(&s1, 6, 1, &b, &err), -1);
 	ck_assert_int_eq(err.kind, MFM_ERR_LIMIT);
+	ck_assert_int_eq(err.cap, MFM_CAP_VALUES);
 	ck_assert_str_eq(err.msg, "more than 4 distinct values kept");
 	/* A value s1 holds is still counted. */
 	ck_assert_int_eq(mfm_sketch_add_num(&s1, 2, 2, &b, &err), 0);
@@ -244,6 +245,7 @@ START_TEST(test_category_cap)
 	ck_assert_int_eq(mfm_sketch_add_cat(&s, "b", 1, 1, &b, &err), 0);
 	ck_assert_int_eq(mfm_sketch_add_cat(&s, "c", 1, 1, &b, &err), -1);
 	ck_assert_int_eq(err.kind, MFM_ERR_LIMIT);
+	ck_assert_int_eq(err.cap, MFM_CAP_CATEGORIES);
 	ck_assert_str_eq(err.msg, "more than 2 categories in one feature");
 	ck_assert_int_eq(mfm_sketch_add_cat(&s, "a", 1, 1, &b, &err), 0);
 	ck_assert_double_eq(mfm_sketch_cat_count(&s, "a", 1), 2);
