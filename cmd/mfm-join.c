@@ -410,33 +410,16 @@ close_sides(void)
 
 /*
  * Watermark records (mfm(7) LATE LABELS), written when the join's
- * watermark enters a new hour, or a new minute once WATERMARK_RECORDS
+ * watermark enters a new hour, or a new minute once MFM_MARK_RECORDS
  * records have gone out since the last one: often enough that a window
  * closes promptly downstream, rarely enough to add next to nothing.  The
  * watermark is the inputs' (latest time less the lateness) less the hold,
  * so the checks are done on the latest time, and only when it reaches the
  * next point where a record may be due (in.after_at).
  */
-#define MINUTE (60 * MFM_TM_US_PER_S)
-#define HOUR (60 * MINUTE)
-#define WATERMARK_RECORDS 1000
-
-static struct {
-	int has_hold;
-	int64_t shift;		/* lateness + hold: latest time - watermark */
-	int has;		/* one was written */
-	int64_t next_minute;	/* then: where the next minute, */
-	int64_t next_hour;	/* and the next hour, begin */
-	uint64_t nout;		/* mfm_cli.nout then */
-	int rearm;		/* a minute is due once the records are */
-} mark;
-
-/* The latest time at which the watermark reaches w. */
-static int64_t
-at(int64_t w)
-{
-	return w > INT64_MAX - mark.shift ? INT64_MAX : w + mark.shift;
-}
+/* Watermark records: whether the join can say one, and their pace. */
+static int has_hold;
+static struct mfm_mark_pace pace;
 
 static void
 put_mark(int has_w, int64_t w, int has_now, int64_t now, int complete)
@@ -453,7 +436,7 @@ put_mark(int has_w, int64_t w, int has_now, int64_t now, int complete)
 	m.shard_n = in.shard_n;
 	mfm_control_put_watermark(&mfm_cli.out, &m);
 	mfm_cli_emit();
-	mark.nout = mfm_cli.nout;
+	mfm_mark_pace_written(&pace, mfm_cli.nout);
 }
 
 /* When the latest time reaches in.after_at: a watermark record if due. */
@@ -461,32 +444,11 @@ static void
 after_record(void *arg)
 {
 	const struct mfm_join *jn = arg;
-	int64_t now = jn->max_time - jn->o.lateness, w = jn->max_time -
-	    mark.shift;
 
-	if (mark.has && w < mark.next_hour &&
-	    mfm_cli.nout - mark.nout < WATERMARK_RECORDS) {
-		/* A new minute, but too few records yet: at the hour. */
-		in.after_at = at(mark.next_hour);
-		mark.rearm = 1;
-		return;
-	}
-	mark.has = 1;
-	mark.rearm = 0;
-	mark.next_minute = mfm_tm_floor(w, MINUTE, 0) + MINUTE;
-	mark.next_hour = mfm_tm_floor(w, HOUR, 0) + HOUR;
-	in.after_at = at(mark.next_minute);
-	put_mark(1, w, 1, now, 0);
-}
-
-/* Records out: a minute held back for them may be due now. */
-static inline void
-record_out(void)
-{
-	if (mark.rearm && mfm_cli.nout - mark.nout >= WATERMARK_RECORDS) {
-		mark.rearm = 0;
-		in.after_at = at(mark.next_minute);
-	}
+	if (mfm_mark_pace_reached(&pace, jn->max_time, mfm_cli.nout,
+	    &in.after_at))
+		put_mark(1, jn->max_time - pace.shift, 1,
+		    jn->max_time - jn->o.lateness, 0);
 }
 
 /* Set up the watermark records for the join's options. */
@@ -499,12 +461,11 @@ marks_init(const struct mfm_join *jn)
 	if (mfm_join_hold(jn, in.mode != MFM_JOINREAD_ASOF,
 	    in.mode != MFM_JOINREAD_ID, &hold) != 0)
 		return;
-	mark.has_hold = 1;
-	mark.shift = jn->o.lateness > INT64_MAX - hold ? INT64_MAX :
-	    jn->o.lateness + hold;
+	has_hold = 1;
+	mfm_mark_pace_init(&pace, jn->o.lateness > INT64_MAX - hold ?
+	    INT64_MAX : jn->o.lateness + hold, &in.after_at);
 	in.after = after_record;
 	in.after_arg = (void *)jn;
-	in.after_at = INT64_MIN;
 }
 
 /* The run's last watermark record: complete when it decided everything. */
@@ -513,7 +474,7 @@ last_mark(const struct mfm_join *jn, int complete)
 {
 	int64_t now = jn->max_time - jn->o.lateness;
 
-	put_mark(mark.has_hold && jn->has_max, jn->max_time - mark.shift,
+	put_mark(has_hold && jn->has_max, jn->max_time - pace.shift,
 	    jn->has_max, now, complete);
 }
 
@@ -566,7 +527,7 @@ on_event(void *arg, const struct mfm_join_event *ev)
 	mfm_buf_put(b, names[ev->kind], strlen(names[ev->kind]));
 	b->p[b->len] = '\0';
 	mfm_cli_end();
-	record_out();
+	mfm_mark_pace_out(&pace, mfm_cli.nout, &in.after_at);
 }
 
 static void

@@ -359,3 +359,46 @@ mfm_upstream_load_head(struct mfm_upstream *u, const char *body, size_t len,
 	mfm_json_release(&j);
 	return 0;
 }
+
+#define MINUTE (60 * MFM_TM_US_PER_S)
+#define HOUR (60 * MINUTE)
+
+void
+mfm_mark_pace_init(struct mfm_mark_pace *p, int64_t shift, int64_t *after_at)
+{
+	memset(p, 0, sizeof(*p));
+	p->shift = shift;
+	*after_at = INT64_MIN;
+}
+
+int64_t
+mfm_mark_pace_at(const struct mfm_mark_pace *p, int64_t w)
+{
+	return w > INT64_MAX - p->shift ? INT64_MAX : w + p->shift;
+}
+
+int
+mfm_mark_pace_reached(struct mfm_mark_pace *p, int64_t latest,
+    uint64_t nout, int64_t *after_at)
+{
+	int64_t w = latest - p->shift;
+
+	if (p->has && w < p->next_hour && nout - p->nout < MFM_MARK_RECORDS) {
+		/* A new minute, but too few records yet: at the hour. */
+		*after_at = mfm_mark_pace_at(p, p->next_hour);
+		p->rearm = 1;
+		return 0;
+	}
+	p->has = 1;
+	p->rearm = 0;
+	p->next_minute = mfm_tm_floor(w, MINUTE, 0) + MINUTE;
+	p->next_hour = mfm_tm_floor(w, HOUR, 0) + HOUR;
+	*after_at = mfm_mark_pace_at(p, p->next_minute);
+	return 1;
+}
+
+void
+mfm_mark_pace_written(struct mfm_mark_pace *p, uint64_t nout)
+{
+	p->nout = nout;
+}

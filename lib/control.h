@@ -55,6 +55,56 @@ int mfm_control_type(const struct mfm_json *j, enum mfm_control_type *type,
 void mfm_control_put_watermark(struct mfm_buf *b,
     const struct mfm_control_mark *m);
 
+/*
+ * When mfm-join writes a watermark record (mfm(7) LATE LABELS): once the
+ * watermark enters a new minute, but when fewer than MFM_MARK_RECORDS
+ * records went out since the last one, not before it enters a new hour
+ * or those records are out.  The watermark is the latest event time
+ * less shift (the join's lateness and hold).  The caller asks again once
+ * the latest time reaches *after_at:
+ *
+ *	mfm_mark_pace_init(&p, shift, &after_at);
+ *	per record, once latest >= after_at:
+ *		if (mfm_mark_pace_reached(&p, latest, nout, &after_at))
+ *			write a mark for latest - shift, then
+ *			mfm_mark_pace_written(&p, nout after it);
+ *	per record written: mfm_mark_pace_out(&p, nout, &after_at);
+ */
+#define MFM_MARK_RECORDS 1000
+
+struct mfm_mark_pace {
+	int64_t shift;		/* latest time - watermark */
+	int has;		/* a mark was written */
+	int64_t next_minute;	/* then: where the next minute, */
+	int64_t next_hour;	/* and the next hour, begin */
+	uint64_t nout;		/* records out then */
+	int rearm;		/* a minute is due once the records are out */
+};
+
+/* Pace marks for shift; *after_at: at once. */
+void mfm_mark_pace_init(struct mfm_mark_pace *p, int64_t shift,
+    int64_t *after_at);
+/* The latest time at which the watermark reaches w. */
+int64_t mfm_mark_pace_at(const struct mfm_mark_pace *p, int64_t w);
+/*
+ * The latest time has reached *after_at, with nout records out: 1 when
+ * a mark is due now, 0 when not; *after_at is when to ask again.
+ */
+int mfm_mark_pace_reached(struct mfm_mark_pace *p, int64_t latest,
+    uint64_t nout, int64_t *after_at);
+/* A mark went out; nout records are out with it. */
+void mfm_mark_pace_written(struct mfm_mark_pace *p, uint64_t nout);
+
+/* A record went out (nout now): a minute held for records may be due. */
+static inline void
+mfm_mark_pace_out(struct mfm_mark_pace *p, uint64_t nout, int64_t *after_at)
+{
+	if (p->rearm && nout - p->nout >= MFM_MARK_RECORDS) {
+		p->rearm = 0;
+		*after_at = mfm_mark_pace_at(p, p->next_minute);
+	}
+}
+
 /* The upstream watermark of a stream, from its watermark records. */
 struct mfm_upstream {
 	int seen;		/* a watermark record was read */
