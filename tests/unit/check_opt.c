@@ -171,16 +171,16 @@ START_TEST(scan_size)
 		{ "1.5M", -1, 0 }, { "1m", -1, 0 }, { "1kB", -1, 0 },
 		{ "k", -1, 0 }, { "1T", -1, 0 }
 	};
-	size_t i, v;
+	size_t i, got;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		v = 12345;
-		ck_assert_msg(mfm_opt_scan_size(t[i].arg, &v) == t[i].rc,
+		got = 12345;
+		ck_assert_msg(mfm_opt_scan_size(t[i].arg, &got) == t[i].rc,
 		    "'%s'", t[i].arg);
 		if (t[i].rc == 0)
-			ck_assert_msg(v == t[i].v, "'%s': %zu", t[i].arg, v);
+			ck_assert_msg(got == t[i].v, "'%s': %zu", t[i].arg, got);
 		else
-			ck_assert_uint_eq(v, 12345);	/* left alone */
+			ck_assert_uint_eq(got, 12345);	/* left alone */
 	}
 }
 END_TEST
