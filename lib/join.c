@@ -322,7 +322,7 @@ heap_push(struct mfm_join *jn, int64_t when, uint8_t type, size_t idx,
 	it.idx = idx;
 	it.gen = gen;
 	it.seq = jn->seq++;
-	q = jn->q + jn->qhead;
+	q = jn->q != NULL ? jn->q + jn->qhead : NULL;	/* none yet: NULL */
 	k = jn->qlen;
 	stop = k > NEAR_TAIL ? k - NEAR_TAIL : 0;
 	while (k > stop && item_less(&it, &q[k - 1]))
