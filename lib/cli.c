@@ -430,13 +430,9 @@ given_on(const char *name)
 void
 mfm_cli_not_both(const char *a, const char *b)
 {
-	if (!given_on(a) || !given_on(b))
-		return;
-	if (mfm_cli_opt_node(b) != NULL)
-		mfm_cli_opt_die(b, "give --%s or --%s, not both", a, b);
-	if (mfm_cli_opt_node(a) != NULL)
-		mfm_cli_opt_die(a, "give --%s or --%s, not both", a, b);
-	mfm_usage_error("give --%s or --%s, not both", a, b);
+	if (given_on(a) && given_on(b))
+		mfm_cli_usage_at(mfm_cli_opt_node(b) != NULL ? b : a,
+		    "give --%s or --%s, not both", a, b);
 }
 
 /*
@@ -447,12 +443,11 @@ mfm_cli_not_both(const char *a, const char *b)
 static void __attribute__((noreturn))
 option_die(const char *name, const char *prefix, const char *msg)
 {
+	const struct mfm_cfg_node *n = mfm_cli_opt_node(name);
 	struct mfm_err err;
-	long i = mfm_opt_index(&opts, name);
 
-	if (i >= 0 && opts.src[i] == MFM_OPT_SRC_CONFIG &&
-	    opts.node[i] != NULL) {
-		mfm_cfg_err(opts.node[i], &err, "%s", msg);
+	if (n != NULL) {
+		mfm_cfg_err(n, &err, "%s", msg);
 		mfm_cli_config_die(&err);
 	}
 	mfm_usage_error("%s%s", prefix, msg);
@@ -1206,15 +1201,13 @@ put_count(struct mfm_buf *b, uint64_t n, const char *noun)
 static void
 put_where(struct mfm_buf *b, const char *opt)
 {
+	const struct mfm_cfg_node *n;
 	struct mfm_err err;
-	long i;
 
-	if (strncmp(opt, "--", 2) != 0)
+	if (strncmp(opt, "--", 2) != 0 ||
+	    (n = mfm_cli_opt_node(opt + 2)) == NULL)
 		return;
-	i = mfm_opt_index(&opts, opt + 2);
-	if (i < 0 || opts.src[i] != MFM_OPT_SRC_CONFIG || opts.node[i] == NULL)
-		return;
-	mfm_cfg_err(opts.node[i], &err, "%s", "");
+	mfm_cfg_err(n, &err, "%s", "");
 	if (err.line > 0)
 		mfm_buf_addf(b, "%s:%zu:%zu: ", mfm_cli.config_path, err.line,
 		    err.col);

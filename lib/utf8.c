@@ -1,6 +1,6 @@
 /*
  * Cutting and cleaning UTF-8 text for display; see utf8.h.  Both work on
- * bytes and never decode: a continuation byte (10xxxxxx) is never where
+ * bytes and never decode: a continuation byte (top bits 10) is never where
  * a character starts.
  */
 #include "lib/utf8.h"
